@@ -1,0 +1,12 @@
+"""orgsim: simulate a revenue organisation before you reorganise it."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from orgsim.config import ConfigError, Scenario, load, load_text
+
+try:
+    __version__ = version("orgsim")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
+
+__all__ = ["ConfigError", "Scenario", "__version__", "load", "load_text"]

@@ -1,0 +1,190 @@
+"""The `orgsim` command: a thin shell over the same functions notebooks call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orgsim.config import ConfigError, check_file
+from orgsim.config.scenario import Scenario as LoadedScenario
+from orgsim.config.schema import Market, Org, ScenarioFile
+
+app = typer.Typer(
+    name="orgsim",
+    help=(
+        "Simulate a revenue organisation before you reorganise it.\n\n"
+        "Describe the market and the org in YAML, then run, compare, plan and sweep.\n\n"
+        "Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml[/bold]"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def reported_errors():
+    """Print every config problem as FILE:LINE:COL: path: message and exit with status 2."""
+    try:
+        yield
+    except ConfigError as problem:
+        for line in str(problem).splitlines():
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _count(items, word: str) -> str:
+    n = len(items)
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _summary(kind: str, model) -> str:
+    if kind == "market":
+        return (
+            f"market '{model.name}': {_count(model.journey, 'stage')}, "
+            f"{_count(model.segments, 'segment')}, {_count(model.sources, 'source')}"
+        )
+    if kind == "org":
+        return (
+            f"org '{model.name}' ({model.structure}): {_count(model.roles, 'role')}, "
+            f"headcount {model.total_headcount()}, {_count(model.work, 'stage')} worked"
+        )
+    variant = model.variant()
+    return (
+        f"scenario '{model.name}': {_count(model.variants, 'variant')}, "
+        f"{_count(variant.market.journey, 'stage')}, {_count(variant.org.roles, 'role')}, "
+        f"headcount {variant.org.total_headcount()}, "
+        f"{_count(variant.market.sources, 'source')}"
+    )
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Market, org or scenario YAML files.")],
+) -> None:
+    """Check YAML files and report every problem at once.
+
+    Prints one summary line per valid file, or one line per problem as
+    FILE:LINE:COL: dotted.path: message (exit status 2). Warnings (for example
+    a stage no source reaches) are printed but do not fail.
+
+    Example: [bold]orgsim validate configs/**/*.yaml scenarios/*.yaml[/bold]
+    """
+    failed = []
+    for file in files:
+        try:
+            kind, model, warnings = check_file(file)
+        except ConfigError as problem:
+            failed.extend(problem.problems)
+            continue
+        for warning in warnings:
+            err.print(str(warning), markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            f"{file}: ok: {_summary(kind, model)}", markup=False, highlight=False, soft_wrap=True
+        )
+    if failed:
+        with reported_errors():
+            raise ConfigError(failed)
+
+
+def schemas() -> dict[str, dict]:
+    """JSON Schemas of the three kinds of file, for editors that check YAML as it is typed."""
+    market, org = Market.model_json_schema(), Org.model_json_schema()
+    scenario = ScenarioFile.model_json_schema()
+    defs = {**market.pop("$defs", {}), **org.pop("$defs", {}), **scenario.pop("$defs", {})}
+    defs["Market"], defs["Org"] = market, org
+    for kind in ("market", "org"):
+        ref = {"$ref": f"#/$defs/{kind.capitalize()}"}
+        scenario["properties"][kind] = {"anyOf": [{"type": "string"}, ref]}
+        variant = defs["VariantSpec"]["properties"][kind]
+        variant["anyOf"] = [{"type": "string"}, ref, {"type": "null"}]
+    scenario["$defs"] = defs
+    result = {
+        "market": Market.model_json_schema(),
+        "org": Org.model_json_schema(),
+        "scenario": scenario,
+    }
+    for kind, schema in result.items():
+        _readable_names(schema)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = f"orgsim {kind}"
+    return result
+
+
+def _readable_names(schema: dict) -> None:
+    """Name each definition by its title (GammaDuration, not a mangled generic name)."""
+    defs = schema.get("$defs", {})
+    titles = [d.get("title", k) for k, d in defs.items()]
+    if len(set(titles)) != len(titles):
+        return
+    renamed = {f"#/$defs/{k}": f"#/$defs/{d.get('title', k)}" for k, d in defs.items()}
+    schema["$defs"] = {d.get("title", k): d for k, d in defs.items()}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                node["$ref"] = renamed.get(node["$ref"], node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+
+
+@app.command()
+def schema(
+    kind: Annotated[
+        str | None, typer.Argument(help="market, org or scenario; all when left out.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write KIND.schema.json files into this folder.")
+    ] = None,
+) -> None:
+    """Write the JSON Schema of market, org and scenario files.
+
+    Point your editor's YAML plugin at them to get completion and checks as you
+    type, for example with a first line
+    [bold]# yaml-language-server: $schema=schemas/org.schema.json[/bold].
+
+    Example: [bold]orgsim schema --out schemas/[/bold]
+    """
+    all_schemas = schemas()
+    if kind is not None and kind not in all_schemas:
+        err.print(f"unknown kind '{kind}': expected market, org or scenario")
+        raise typer.Exit(2)
+    chosen = {kind: all_schemas[kind]} if kind else all_schemas
+    if out_dir is None:
+        json.dump(chosen[kind] if kind else chosen, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, schema_ in chosen.items():
+        target = out_dir / f"{name}.schema.json"
+        target.write_text(json.dumps(schema_, indent=2) + "\n", encoding="utf-8")
+        out.print(f"wrote {target}")
+
+
+def load_scenario(path: Path) -> LoadedScenario:
+    """Load a scenario for a command, printing warnings to stderr."""
+    from orgsim.config import load
+
+    with reported_errors():
+        scenario = load(path)
+    for warning in scenario.warnings:
+        err.print(warning, markup=False, highlight=False, soft_wrap=True)
+    return scenario
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,357 @@
+"""Checks that need the whole picture: references, shares that must add up, the journey graph.
+
+Each check reports at the key or value where the problem was written. A
+market or org file validated alone gets the checks that file allows;
+references between them (stages in `work`, segments in `pods`) are checked
+when a scenario composes them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import networkx as nx
+
+from orgsim.config.distributions import BySegment
+from orgsim.config.errors import Problem
+from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
+from orgsim.config.yamlio import Located
+
+_TOLERANCE = 1e-9
+
+
+class _Reporter:
+    def __init__(self, tree: Located, at: tuple):
+        self.tree, self.at, self.problems = tree, at, []
+
+    def error(self, path: tuple, message: str, *, key: bool = False, warning: bool = False):
+        full = self.at + path
+        mark, unwritten = self.tree.locate(full)
+        if key and not unwritten and full in self.tree.keys:
+            mark = self.tree.keys[full]
+        self.problems.append(mark.problem(message, warning=warning, extra=unwritten))
+
+    def warn(self, path: tuple, message: str, *, key: bool = False):
+        self.error(path, message, key=key, warning=True)
+
+
+def _names(options) -> str:
+    return ", ".join(options) if options else "none"
+
+
+# --------------------------------------------------------------------- market
+
+
+def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]:
+    """A market's own consistency: sources, segments, outcomes and the journey graph."""
+    say = _Reporter(tree, at)
+    stages, segments = set(market.journey), list(market.segments)
+    places = stages | set(BUILT_IN_ENDS)
+
+    for name, source in market.sources.items():
+        here = ("sources", name)
+        if source.enters not in stages:
+            say.error(
+                (*here, "enters"),
+                f"'{source.enters}' is not a journey stage (stages: {_names(market.journey)})",
+            )
+        if source.mix is None:
+            if len(segments) > 1:
+                say.error(
+                    here,
+                    f"mix is required when the market has several segments ({_names(segments)})",
+                    key=True,
+                )
+        else:
+            for segment in source.mix:
+                if segment not in market.segments:
+                    say.error(
+                        (*here, "mix", segment),
+                        f"unknown segment '{segment}' (segments: {_names(segments)})",
+                        key=True,
+                    )
+            total = sum(source.mix.values())
+            if not math.isclose(total, 1.0, abs_tol=1e-6):
+                say.error((*here, "mix"), f"segment shares must sum to 1, they sum to {total:g}")
+
+    for name, stage in market.journey.items():
+        here = ("journey", name)
+        for target in stage.outcomes:
+            if target not in places:
+                say.error(
+                    (*here, "outcomes", target),
+                    f"unknown stage '{target}' "
+                    f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
+                    key=True,
+                )
+        if stage.otherwise is not None and stage.otherwise not in places:
+            say.error(
+                (*here, "otherwise"),
+                f"unknown stage '{stage.otherwise}' "
+                f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
+            )
+        for i, target in enumerate(stage.success or []):
+            if target not in stage.outcomes:
+                say.error(
+                    (*here, "success", i),
+                    f"'{target}' is not one of this stage's outcomes ({_names(stage.outcomes)})",
+                )
+        for segment in segments:
+            total = sum(_chance(p, segment) for p in stage.outcomes.values())
+            if total > 1 + _TOLERANCE:
+                which = f" for segment '{segment}'" if len(segments) > 1 else ""
+                say.error(
+                    (*here, "outcomes"),
+                    f"outcome probabilities sum to {total:g}{which}; "
+                    "they must sum to at most 1 (the rest goes to otherwise)",
+                )
+                break
+        if stage.is_end and (stage.touches != 1 or stage.response_decay is not None):
+            say.warn(
+                here,
+                "this stage is an end (no outcomes, no otherwise): its touches and "
+                "response_decay have no effect",
+                key=True,
+            )
+
+    for path, value in _by_segment_fields_market(market):
+        _check_covers(say, path, value, segments)
+    _check_journey_graph(say, market)
+    return say.problems
+
+
+def _chance(p, segment: str) -> float:
+    return float(p.for_segment(segment)) if isinstance(p, BySegment) else float(p)
+
+
+def _by_segment_fields_market(market: Market) -> Iterator[tuple[tuple, BySegment]]:
+    for name, stage in market.journey.items():
+        for field in ("buyer_delay", "value_change"):
+            value = getattr(stage, field)
+            if isinstance(value, BySegment):
+                yield ("journey", name, field), value
+        for target, p in stage.outcomes.items():
+            if isinstance(p, BySegment):
+                yield ("journey", name, "outcomes", target), p
+
+
+def _check_covers(say: _Reporter, path: tuple, value: BySegment, segments: list[str]):
+    listed = list(value.by_segment)
+    for segment in listed:
+        if segment not in segments:
+            say.error(
+                (*path, "by_segment", segment),
+                f"unknown segment '{segment}' (segments: {_names(segments)})",
+                key=True,
+            )
+    missing = [s for s in segments if s not in listed]
+    if missing:
+        say.error(
+            (*path, "by_segment"), f"by_segment must list every segment; missing {_names(missing)}"
+        )
+
+
+def journey_graph(market: Market) -> nx.DiGraph:
+    """Stages and ends, with an edge wherever a lead can actually go (chance > 0)."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(market.journey)
+    graph.add_nodes_from(BUILT_IN_ENDS)
+    segments = list(market.segments)
+    for name, stage in market.journey.items():
+        if stage.is_end:
+            continue
+        for target, p in stage.outcomes.items():
+            if any(_chance(p, s) > 0 for s in segments):
+                graph.add_edge(name, target)
+        remainder = max(1 - sum(_chance(p, s) for p in stage.outcomes.values()) for s in segments)
+        if remainder > _TOLERANCE:
+            graph.add_edge(name, stage.exit)
+    return graph
+
+
+def end_places(market: Market) -> set[str]:
+    return set(BUILT_IN_ENDS) | {n for n, s in market.journey.items() if s.is_end}
+
+
+def _check_journey_graph(say: _Reporter, market: Market) -> None:
+    graph = journey_graph(market)
+    ends = end_places(market)
+    can_finish = set(ends)
+    for end in ends:
+        if end in graph:
+            can_finish |= nx.ancestors(graph, end)
+    stuck = [s for s in market.journey if s not in can_finish]
+    for stage in stuck:
+        loop = _loop_through(graph.subgraph(stuck), stage)
+        shown = f" (loop: {' -> '.join(loop)})" if loop else ""
+        say.error(
+            ("journey", stage),
+            f"no way out: a lead here can never reach an end{shown}; "
+            "give the loop an exit with an outcome below 1 or an otherwise",
+            key=True,
+        )
+    sources_reach = set()
+    for source in market.sources.values():
+        if source.enters in graph:
+            sources_reach |= {source.enters} | nx.descendants(graph, source.enters)
+    for stage in market.journey:
+        if stage not in sources_reach:
+            say.warn(("journey", stage), "no source can reach this stage", key=True)
+
+
+def _loop_through(graph: nx.DiGraph, stage: str) -> list[str]:
+    try:
+        cycle = nx.find_cycle(graph, stage)
+    except nx.NetworkXNoCycle:
+        return []
+    return [a for a, _ in cycle] + [cycle[-1][1]]
+
+
+# ------------------------------------------------------------------------ org
+
+
+def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
+    """An org's own consistency: roles, handoffs, queues, pods and staffing."""
+    say = _Reporter(tree, at)
+    roles = list(org.roles)
+    in_pods = org.roles_in_pods()
+
+    for stage, work in org.work.items():
+        if work.role not in org.roles:
+            say.error(
+                ("work", stage, "role"), f"unknown role '{work.role}' (roles: {_names(roles)})"
+            )
+        if work.sla and work.sla.escalate_after is not None and work.routing == "pool":
+            say.error(
+                ("work", stage, "sla", "escalate_after"),
+                "escalate_after moves items assigned to one rep; with routing 'pool' "
+                "nothing is assigned (use round_robin, least_loaded, random or same_rep)",
+            )
+
+    for key in org.handoffs:
+        giver, taker = key.split("->")
+        for role in (giver, taker):
+            if role not in org.roles:
+                say.error(
+                    ("handoffs", key), f"unknown role '{role}' (roles: {_names(roles)})", key=True
+                )
+        if giver == taker:
+            say.error(
+                ("handoffs", key), "a handoff is a change of role; this names one role", key=True
+            )
+
+    for role, queue in org.queues.items():
+        if role not in org.roles:
+            say.error(("queues", role), f"unknown role '{role}' (roles: {_names(roles)})", key=True)
+            continue
+        worked = [s for s, w in org.work.items() if w.role == role]
+        for i, stage in enumerate(queue.stage_priority):
+            if stage not in worked:
+                say.error(
+                    ("queues", role, "stage_priority", i),
+                    f"'{stage}' is not a stage that {role} works ({_names(worked)})",
+                )
+
+    for pod_name, pod in org.pods.items():
+        for role in pod.members:
+            if role not in org.roles:
+                say.error(
+                    ("pods", pod_name, "members", role),
+                    f"unknown role '{role}' (roles: {_names(roles)})",
+                    key=True,
+                )
+
+    for role_name, role in org.roles.items():
+        if role_name in in_pods and role.headcount is not None:
+            say.error(
+                ("roles", role_name, "headcount"),
+                f"'{role_name}' is staffed by pods: its headcount is the sum of the pods' "
+                "members, so leave headcount out",
+                key=True,
+            )
+        if role_name not in in_pods and role.headcount is None:
+            say.error(("roles", role_name, "headcount"), "missing required field 'headcount'")
+
+    for stage, work in org.work.items():
+        if work.role not in org.roles:
+            continue
+        if work.role in in_pods:
+            for pod_name, pod in org.pods.items():
+                if pod.members.get(work.role, 0) == 0:
+                    say.warn(
+                        ("work", stage),
+                        f"pod '{pod_name}' has no {work.role}: its leads "
+                        f"reaching {stage} will wait forever",
+                        key=True,
+                    )
+        elif (org.roles[work.role].headcount or 0) == 0:
+            say.warn(
+                ("work", stage),
+                f"{work.role} has headcount 0: leads reaching {stage} will wait forever",
+                key=True,
+            )
+    return say.problems
+
+
+# ---------------------------------------------------------------- composition
+
+
+def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
+    """References from the org into the market: stages, segments, pods."""
+    say = _Reporter(tree, ("org",))
+    stages, segments = list(market.journey), list(market.segments)
+
+    for stage in org.work:
+        if stage not in market.journey:
+            say.error(
+                ("work", stage),
+                f"'{stage}' is not a stage of the market's journey (stages: {_names(stages)})",
+                key=True,
+            )
+        elif market.journey[stage].is_end:
+            say.error(
+                ("work", stage),
+                f"'{stage}' is an end of the journey (no outcomes): there is no work to do there",
+                key=True,
+            )
+
+    if org.pods:
+        served: dict[str, str] = {}
+        for pod_name, pod in org.pods.items():
+            for i, segment in enumerate(pod.segments):
+                if segment not in market.segments:
+                    say.error(
+                        ("pods", pod_name, "segments", i),
+                        f"unknown segment '{segment}' (segments: {_names(segments)})",
+                    )
+                elif segment in served:
+                    say.error(
+                        ("pods", pod_name, "segments", i),
+                        f"segment '{segment}' is already served by pod '{served[segment]}'",
+                    )
+                else:
+                    served[segment] = pod_name
+        for segment in segments:
+            if segment not in served:
+                say.error(
+                    ("pods",),
+                    f"segment '{segment}' is served by no pod; every lead must belong to a pod",
+                    key=True,
+                )
+
+    for stage, work in org.work.items():
+        if isinstance(work.effort, BySegment):
+            _check_covers(say, ("work", stage, "effort"), work.effort, segments)
+    for key, handoff in org.handoffs.items():
+        if isinstance(handoff.delay, BySegment):
+            _check_covers(say, ("handoffs", key, "delay"), handoff.delay, segments)
+
+    market_say = _Reporter(tree, ("market",))
+    for stage, spec in market.journey.items():
+        if spec.response_decay is not None and stage not in org.work:
+            market_say.warn(
+                ("journey", stage, "response_decay"),
+                "no role works this stage, so response decay never applies",
+            )
+    return say.problems + market_say.problems

@@ -1,0 +1,359 @@
+"""Compose a scenario: read the market and org it names, apply `set`, build each variant.
+
+Order, as SCENARIO-SPEC section 1 fixes it: the base scenario; the variant's
+`market`/`org` replace the base ones; the scenario's top-level `set`; the
+variant's own `set`; then any extra overrides (a sweep point, `--param`, or
+`Scenario.with_set`). Every value keeps the mark of the file and line where
+it was written, so an error in an org file names the org file, and an error
+in a `set` value names the scenario's `set` entry.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from orgsim.config import checks, kpis
+from orgsim.config.errors import ConfigError, Problem, dotted
+from orgsim.config.schema import Market, Org, ScenarioFile, Variant
+from orgsim.config.validation import validate
+from orgsim.config.yamlio import Located, Mark, read
+
+KINDS = {"market": Market, "org": Org, "scenario": ScenarioFile}
+
+
+@dataclass(frozen=True)
+class Override:
+    """One `set` entry: a dotted path, the value, and where it was written."""
+
+    path: str
+    value: Located
+    key_mark: Mark
+
+    @staticmethod
+    def from_python(path: str, value: Any, source: str = "<set>", col: int = 1) -> Override:
+        mark = Mark(source, 1, col, (path,))
+        return Override(path, Located(value, {(): mark}, {}), mark)
+
+
+def split_path(path: str) -> tuple:
+    """`org.handoffs.sdr->ae.mode` -> ('org', 'handoffs', 'sdr->ae', 'mode')."""
+    return tuple(int(p) if p.isdigit() else p for p in path.split("."))
+
+
+def kind_of(tree: Located) -> tuple[str | None, list[Problem]]:
+    """The file's `kind`, or the problem that stops it being read as one."""
+    root = tree.values[()]
+    if not isinstance(tree.data, dict):
+        return None, [root.problem("expected a mapping with 'kind: market', 'org' or 'scenario'")]
+    kind = tree.data.get("kind")
+    if kind is None:
+        return None, [
+            root.problem("missing required field 'kind' (market, org or scenario)", extra=("kind",))
+        ]
+    if kind not in KINDS:
+        return None, [
+            tree.values[("kind",)].problem(
+                f"unknown kind '{kind}': expected market, org or scenario"
+            )
+        ]
+    return kind, []
+
+
+@dataclass
+class Composition:
+    """A scenario as written, with the market and org trees it names, ready to compose."""
+
+    scenario: Located
+    directory: Path
+    shown_directory: str
+    includes: dict[tuple, Located] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    # -- reading the files a scenario names
+
+    def include(self, at: tuple, kind: str) -> Located | None:
+        """The market or org at `at` in the scenario (a relative path or an inline mapping)."""
+        if at in self.includes:
+            return self.includes[at]
+        value = self.scenario.get(at)
+        tree = None
+        if isinstance(value, dict):
+            tree = self.scenario.sub(at)
+        elif isinstance(value, str):
+            tree = self._read_include(at, value, kind)
+        self.includes[at] = tree
+        return tree
+
+    def _read_include(self, at: tuple, reference: str, kind: str) -> Located | None:
+        mark = self.scenario.values[at]
+        target = self.directory / reference
+        shown = os.path.normpath(os.path.join(self.shown_directory, reference))
+        if not target.is_file():
+            self.problems.append(
+                mark.problem(f"no such {kind} file '{reference}' (looked for {shown})")
+            )
+            return None
+        try:
+            tree = read(target, shown)
+        except ConfigError as err:
+            self.problems.extend(err.problems)
+            return None
+        found, problems = kind_of(tree)
+        if problems:
+            self.problems.extend(problems)
+            return None
+        if found != kind:
+            self.problems.append(
+                mark.problem(f"'{reference}' is a {found} file, expected a {kind}")
+            )
+            return None
+        return tree
+
+    # -- composing one variant
+
+    def overrides(self, at: tuple) -> list[Override]:
+        """The `set` entries written at `at` (the top level, or a variant)."""
+        entries = self.scenario.get(at) if self.scenario.has(at) else None
+        if not isinstance(entries, dict):
+            return []
+        return [
+            Override(key, self.scenario.sub((*at, key)), self.scenario.keys[(*at, key)])
+            for key in entries
+        ]
+
+    def compose(self, variant: str | None, extra: list[Override]) -> tuple[Located | None, list]:
+        """The composed {market, org} tree of a variant (None: the base), and its problems."""
+        spec_at = ("variants", variant) if variant else None
+        spec = self.scenario.get(spec_at) if spec_at else None
+        spec = spec if isinstance(spec, dict) else {}
+        parts = {}
+        for kind in ("market", "org"):
+            at = (*spec_at, kind) if kind in spec else (kind,)
+            parts[kind] = self.include(at, kind)
+        if parts["market"] is None or parts["org"] is None:
+            return None, []
+        tree = Located({}, {(): self.scenario.values[()]}, {})
+        for kind, part in parts.items():
+            tree = tree.graft((kind,), part, part.values[()])
+        problems: list[Problem] = []
+        sets = self.overrides(("set",)) + (self.overrides((*spec_at, "set")) if spec_at else [])
+        for override in [*sets, *extra]:
+            tree = apply(tree, override, problems)
+        return tree, problems
+
+
+def apply(tree: Located, override: Override, problems: list[Problem]) -> Located:
+    """`tree` with the override applied, or unchanged with a problem if its path is wrong."""
+    path = split_path(override.path)
+    message = _path_problem(tree, path)
+    if message:
+        problems.append(override.key_mark.problem(message))
+        return tree
+    return tree.graft(path, override.value, override.key_mark)
+
+
+def _path_problem(tree: Located, path: tuple) -> str | None:
+    if not path or path[0] not in ("market", "org"):
+        return "a set path starts with market. or org. (for example org.roles.ae.headcount)"
+    node, model = tree.data, None
+    for depth, part in enumerate(path):
+        here = dotted(path[:depth]) or "the scenario"
+        last = depth == len(path) - 1
+        if isinstance(node, dict) and part in node:
+            node, model = node[part], _field_model(model, part, depth)
+            continue
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            continue
+        if last and isinstance(node, dict) and _is_field(model, path, depth):
+            return None
+        if not isinstance(node, dict | list):
+            return f"{here} is a single value, it has no '{part}'"
+        options = [str(k) for k in node] if isinstance(node, dict) else []
+        close = difflib.get_close_matches(str(part), options, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (it has: {', '.join(options)})"
+        return f"no '{part}' in {here}{hint}"
+    return None
+
+
+def _field_model(model: Any, part: Any, depth: int) -> Any:
+    """The model class one step down the path, where it is a plain model or a dict of them."""
+    if depth == 0:
+        return {"market": Market, "org": Org}.get(part)
+    if isinstance(model, tuple):  # inside a dict[str, Model]: `part` is a key
+        return model[1]
+    if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
+        return _unwrap(model.model_fields[part].annotation)
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin is dict:
+        return ("dict", _unwrap(typing.get_args(annotation)[1]))
+    if origin in (typing.Union, types.UnionType):
+        models = [
+            a
+            for a in map(_unwrap, typing.get_args(annotation))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        return models[0] if len(models) == 1 else None
+    return annotation if isinstance(annotation, type) else None
+
+
+def _is_field(model: Any, path: tuple, depth: int) -> bool:
+    """Whether the missing last part names a field the model allows (left at its default)."""
+    return (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and path[depth] in model.model_fields
+    )
+
+
+def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem]]:
+    """Models and semantic checks for one composed variant tree."""
+    market, problems = validate(Market, tree, ("market",))
+    org, org_problems = validate(Org, tree, ("org",))
+    problems += org_problems
+    if market is not None:
+        problems += checks.check_market(market, tree, ("market",))
+    if org is not None:
+        problems += checks.check_org(org, tree, ("org",))
+    if market is None or org is None or any(not p.warning for p in problems):
+        return None, problems
+    problems += checks.check_together(market, org, tree)
+    if any(not p.warning for p in problems):
+        return None, problems
+    return Variant(name="", market=market, org=org), problems
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The outcome of composing a scenario: everything `Scenario` needs."""
+
+    spec: ScenarioFile
+    base: Variant
+    base_tree: Located
+    variants: dict[str, Variant]
+    trees: dict[str, Located]
+    warnings: list[Problem]
+
+
+def compose(composition: Composition, extra: list[Override] | None = None) -> Composed:
+    """Compose and check every variant; raise ConfigError with every problem found."""
+    extra = extra or []
+    spec, problems = validate(ScenarioFile, composition.scenario)
+    names = list(spec.variants) if spec else _variant_names(composition.scenario)
+    base_tree, base_problems = composition.compose(None, extra)
+    base = None
+    if base_tree is not None:
+        base, more = validate_variant(base_tree)
+        base_problems += more
+    problems += base_problems
+    variants: dict[str, Variant] = {}
+    trees: dict[str, Located] = {}
+    seen = {str(p) for p in base_problems}
+    for name in names:
+        tree, found = composition.compose(name, extra)
+        variant = None
+        if tree is not None:
+            variant, more = validate_variant(tree)
+            found += more
+        for p in found:
+            if str(p) not in seen:
+                seen.add(str(p))
+                problems.append(_in_variant(p, name))
+        if variant is not None:
+            variants[name] = variant.model_copy(
+                update={"name": name, "description": _describe(composition.scenario, name)}
+            )
+            trees[name] = tree
+    problems += composition.problems
+    if spec is not None and base is not None and not _errors(problems):
+        if not names:
+            variants = {"base": base.model_copy(update={"name": "base"})}
+            trees = {"base": base_tree}
+        problems += _check_targets(spec, composition.scenario, variants)
+        problems += _check_sweep(spec, composition, variants, extra)
+    if _errors(problems):
+        raise ConfigError(problems)
+    return Composed(spec, base, base_tree, variants, trees, [p for p in problems if p.warning])
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(not p.warning for p in problems)
+
+
+def _variant_names(tree: Located) -> list[str]:
+    variants = tree.data.get("variants") if isinstance(tree.data, dict) else None
+    return [k for k in variants if isinstance(k, str)] if isinstance(variants, dict) else []
+
+
+def _describe(tree: Located, name: str) -> str | None:
+    spec = tree.get(("variants", name))
+    return spec.get("description") if isinstance(spec, dict) else None
+
+
+def _in_variant(problem: Problem, name: str) -> Problem:
+    return Problem(
+        problem.file,
+        problem.line,
+        problem.col,
+        problem.path,
+        f"{problem.message} (in variant '{name}')",
+        problem.warning,
+    )
+
+
+def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):
+    known: list[str] = []
+    for variant in variants.values():
+        known += [k for k in kpis.kpi_names(variant.market, variant.org) if k not in known]
+    problems = []
+    for name in spec.targets:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                tree.keys[("targets", name)].problem(
+                    f"'{name}' is not a KPI this scenario reports{hint}"
+                )
+            )
+    return problems
+
+
+def _check_sweep(
+    spec: ScenarioFile,
+    composition: Composition,
+    variants: Mapping[str, Variant],
+    extra: list[Override],
+) -> list[Problem]:
+    """Each sweep value, applied to each variant, must give a valid scenario."""
+    problems: list[Problem] = []
+    names = [None] if list(variants) == ["base"] else list(variants)
+    for path, values in spec.sweep.items():
+        for i in range(len(values)):
+            override = Override(
+                path,
+                composition.scenario.sub(("sweep", path, i)),
+                composition.scenario.keys[("sweep", path)],
+            )
+            for name in names:
+                tree, found = composition.compose(name, [*extra, override])
+                if tree is not None and not found:
+                    found = [p for p in validate_variant(tree)[1] if not p.warning]
+                problems += [_in_variant(p, name) if name else p for p in found]
+                if found:
+                    break
+    return problems

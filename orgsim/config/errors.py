@@ -1,0 +1,35 @@
+"""Problems in a planner's files, reported as `FILE:LINE:COL: dotted.path: message`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) at one place in one file."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}:{self.col}: {self.path}: {kind}{self.message}"
+
+
+class ConfigError(Exception):
+    """Every problem found, all at once; raised instead of a traceback-worthy error."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def dotted(path: tuple) -> str:
+    """`('journey', 'mql', 'outcomes', 'sql')` -> `journey.mql.outcomes.sql`."""
+    return ".".join(str(part) for part in path) if path else "<document>"

@@ -1,0 +1,129 @@
+"""The KPI names a scenario reports (SCENARIO-SPEC section 6), and how to read them.
+
+The catalogue lives with the config because a scenario's `targets` must name
+real KPIs, and which KPIs exist depends on the market and the org (a stage
+without an SLA has no `sla.<s>.attainment`). The engine and the reports use
+the same catalogue, so a name is spelled in one place.
+"""
+
+from __future__ import annotations
+
+from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
+
+FLOW = "flow"
+SPEED = "speed"
+CAPACITY = "capacity"
+MONEY = "money"
+GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
+
+_PLAIN = {
+    "leads": (FLOW, 0, "leads created"),
+    "won": (FLOW, +1, "new customers"),
+    "won_per_week": (FLOW, +1, "new customers per week"),
+    "won_value": (MONEY, +1, "new ARR booked"),
+    "lost": (FLOW, -1, "leads lost"),
+    "churned": (FLOW, -1, "customers churned"),
+    "leaked": (FLOW, -1, "leads leaked in handoffs"),
+    "wip_end": (FLOW, 0, "leads still in the journey at the end"),
+    "cycle_time_mean": (SPEED, -1, "hours from creation to won, mean"),
+    "cycle_time_p50": (SPEED, -1, "hours from creation to won, median"),
+    "cycle_time_p90": (SPEED, -1, "hours from creation to won, 90th percentile"),
+    "speed_to_lead_mean": (SPEED, -1, "hours from creation to first touch, mean"),
+    "speed_to_lead_p50": (SPEED, -1, "hours from creation to first touch, median"),
+    "speed_to_lead_p90": (SPEED, -1, "hours from creation to first touch, 90th percentile"),
+    "arr_end": (MONEY, +1, "ARR of all customers at the end"),
+    "nrr": (MONEY, +1, "net revenue retention of customers at warm-up end"),
+    "grr": (MONEY, +1, "gross revenue retention of customers at warm-up end"),
+    "cost": (MONEY, -1, "people and marketing cost over the horizon"),
+    "cost_per_won": (MONEY, -1, "cost per new customer"),
+}
+_PATTERNS = {
+    "entered": (FLOW, 0, "entries to the stage"),
+    "wait_mean": (SPEED, -1, "hours from entering to first touch, mean"),
+    "wait_p90": (SPEED, -1, "hours from entering to first touch, 90th percentile"),
+    "conversion": (FLOW, 0, "share of leads leaving the stage that went to"),
+    "attainment": (SPEED, +1, "share of first touches within the SLA"),
+    "utilization": (CAPACITY, 0, "share of scheduled hours occupied by work"),
+    "queue_mean": (CAPACITY, -1, "items waiting, time average"),
+    "queue_end": (CAPACITY, -1, "items waiting at the end"),
+}
+
+
+def _facet(name: str) -> str:
+    parts = name.split(".")
+    if parts[0] == "stage" and len(parts) >= 3:
+        return parts[2]
+    return parts[-1]
+
+
+def describe(name: str) -> tuple[str, int, str]:
+    """(group, direction, meaning) of a KPI; direction +1 higher is better, -1 lower, 0 neither."""
+    if name in _PLAIN:
+        return _PLAIN[name]
+    group, direction, meaning = _PATTERNS.get(_facet(name), (FLOW, 0, name))
+    if _facet(name) == "conversion":
+        return group, direction, f"{meaning} {name.split('.')[-1]}"
+    return group, direction, meaning
+
+
+def group(name: str) -> str:
+    return describe(name)[0]
+
+
+def direction(name: str) -> int:
+    return describe(name)[1]
+
+
+def has_won_milestone(market: Market) -> bool:
+    return any(stage.milestone == "won" for stage in market.journey.values())
+
+
+def next_places(market: Market, org: Org, stage: str) -> list[str]:
+    """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks."""
+    spec = market.journey[stage]
+    places = list(spec.outcomes)
+    if spec.exit not in places:
+        places.append(spec.exit)
+    if _can_leak_into(org, stage) and "leaked" not in places:
+        places.append("leaked")
+    return places
+
+
+def _can_leak_into(org: Org, stage: str) -> bool:
+    work = org.work.get(stage)
+    if work is None:
+        return False
+    return any(
+        key.split("->")[1] == work.role and handoff.is_manual and (handoff.leak or 0) > 0
+        for key, handoff in org.handoffs.items()
+    )
+
+
+def kpi_names(market: Market, org: Org) -> list[str]:
+    """Every KPI this market and org report, in the order reports show them."""
+    names = ["leads", "won", "won_per_week", "won_value", *BUILT_IN_ENDS, "wip_end"]
+    if has_won_milestone(market):
+        names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
+    if org.work:
+        names += ["speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90"]
+    for stage, spec in market.journey.items():
+        names.append(f"stage.{stage}.entered")
+        if stage in org.work:
+            names += [f"stage.{stage}.wait_mean", f"stage.{stage}.wait_p90"]
+        if not spec.is_end:
+            names += [f"stage.{stage}.conversion.{t}" for t in next_places(market, org, stage)]
+    for stage, work in org.work.items():
+        if work.sla is not None:
+            names.append(f"sla.{stage}.attainment")
+    for role in worked_roles(org):
+        names += [f"role.{role}.utilization", f"role.{role}.queue_mean", f"role.{role}.queue_end"]
+    if has_won_milestone(market):
+        names += ["arr_end", "nrr", "grr"]
+    names += ["cost", "cost_per_won"]
+    return names
+
+
+def worked_roles(org: Org) -> list[str]:
+    """Roles that work at least one stage, in the order the org declares them."""
+    working = {work.role for work in org.work.values()}
+    return [role for role in org.roles if role in working]

@@ -1,0 +1,181 @@
+"""`orgsim.load`: a scenario file in, a resolved, validated, immutable `Scenario` out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import PrivateAttr
+
+from orgsim.config.compose import Composition, Override, compose, kind_of, validate_variant
+from orgsim.config.distributions import Frozen
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.schema import Market, Org, Target, Variant
+from orgsim.config.validation import validate
+from orgsim.config.yamlio import Located, parse, read
+
+
+class Scenario(Frozen):
+    """A study: one market, one or more org designs (variants), horizon, seeds and targets.
+
+    `variants` always has at least one entry (`base` when the file lists none);
+    `market` and `org` are the base composition, before any variant.
+    """
+
+    name: str
+    description: str | None = None
+    file: str | None = None
+    horizon: float
+    warmup: float
+    replications: int
+    seed: int
+    market: Market
+    org: Org
+    variants: dict[str, Variant]
+    targets: dict[str, Target] = {}
+    sweep: dict[str, list[Any]] = {}
+    warnings: list[str] = []
+    _composition: Composition = PrivateAttr()
+    _overrides: list[Override] = PrivateAttr(default_factory=list)
+    _trees: dict[str, Located] = PrivateAttr(default_factory=dict)
+
+    def variant(self, name: str | None = None) -> Variant:
+        """A variant by name; the first one when no name is given."""
+        if name is None:
+            return next(iter(self.variants.values()))
+        if name not in self.variants:
+            raise KeyError(f"no variant '{name}' (variants: {', '.join(self.variants)})")
+        return self.variants[name]
+
+    def with_set(self, overrides: Mapping[str, Any], source: str = "<set>") -> Scenario:
+        """The same study with dotted-path overrides applied to every variant (after its own
+        `set`), validated again. Raises ConfigError if a path or value is wrong."""
+        extra = [Override.from_python(path, value, source) for path, value in overrides.items()]
+        return self.with_overrides(extra)
+
+    def with_overrides(self, extra: list[Override]) -> Scenario:
+        return _build(self._composition, [*self._overrides, *extra])
+
+    def with_run(self, *, replications: int | None = None, seed: int | None = None) -> Scenario:
+        """The same study with another replication count or seed."""
+        update = {}
+        if replications is not None:
+            update["replications"] = int(replications)
+        if seed is not None:
+            update["seed"] = int(seed)
+        return self.model_copy(update=update)
+
+    def composed(self, variant: str | None = None) -> dict[str, Any]:
+        """A variant's market and org as written, with every `set` applied (for reports)."""
+        name = variant or next(iter(self.variants))
+        return self._trees[name].data
+
+    def composed_yaml(self, variant: str | None = None) -> str:
+        return yaml.safe_dump(self.composed(variant), sort_keys=False, allow_unicode=True)
+
+    @property
+    def horizon_weeks(self) -> float:
+        return self.horizon / 168
+
+
+def _build(composition: Composition, extra: list[Override]) -> Scenario:
+    done = compose(composition, extra)
+    spec = done.spec
+    scenario = Scenario(
+        name=spec.name,
+        description=spec.description,
+        file=composition.scenario.values[()].file,
+        horizon=spec.horizon,
+        warmup=spec.warmup,
+        replications=spec.replications,
+        seed=spec.seed,
+        market=done.base.market,
+        org=done.base.org,
+        variants=done.variants,
+        targets=spec.targets,
+        sweep=spec.sweep,
+        warnings=[str(p) for p in sorted(set(done.warnings))],
+    )
+    scenario._composition = composition
+    scenario._overrides = list(extra)
+    scenario._trees = done.trees
+    return scenario
+
+
+def _shown(path: Path) -> str:
+    """How a file is named in messages: as the user gave it."""
+    return str(path)
+
+
+def _scenario_from(tree: Located, directory: Path, shown_directory: str) -> Scenario:
+    kind, problems = kind_of(tree)
+    if problems:
+        raise ConfigError(problems)
+    if kind != "scenario":
+        raise ConfigError(
+            [
+                tree.values[("kind",)].problem(
+                    f"this is a {kind} file; orgsim.load reads a scenario, which names a "
+                    "market and "
+                    "an org (see scenarios/ for examples)"
+                )
+            ]
+        )
+    return _build(Composition(tree, directory, shown_directory), [])
+
+
+def load(path: str | Path, set: Mapping[str, Any] | None = None) -> Scenario:
+    """Read a scenario file, with the market and org it names, into a checked `Scenario`.
+
+    `set` applies dotted-path overrides on top of the file, as a scenario's own
+    `set` would: `load("s.yaml", set={"org.roles.ae.headcount": 6})`.
+    Raises ConfigError listing every problem, each as FILE:LINE:COL: path: message.
+    """
+    path = Path(path)
+    shown = _shown(path)
+    scenario = _scenario_from(read(path, shown), path.parent, os.path.dirname(shown) or ".")
+    return scenario.with_set(set) if set else scenario
+
+
+def load_text(text: str, directory: str | Path = ".", name: str = "<scenario>") -> Scenario:
+    """A scenario from YAML text; relative market and org paths are read from `directory`."""
+    return _scenario_from(parse(text, name), Path(directory), str(directory))
+
+
+def check_file(path: str | Path) -> tuple[str, Any, list[Problem]]:
+    """Validate any kind of file on its own: (kind, model, warnings). For `orgsim validate`."""
+    path = Path(path)
+    shown = _shown(path)
+    tree = read(path, shown)
+    kind, problems = kind_of(tree)
+    if problems:
+        raise ConfigError(problems)
+    if kind == "scenario":
+        scenario = _scenario_from(tree, path.parent, os.path.dirname(shown) or ".")
+        warnings = [_parse_problem(w) for w in scenario.warnings]
+        return kind, scenario, warnings
+    model_class = Market if kind == "market" else Org
+    model, problems = validate(model_class, tree)
+    if model is not None:
+        from orgsim.config import checks
+
+        check = checks.check_market if kind == "market" else checks.check_org
+        problems += check(model, tree)
+    if any(not p.warning for p in problems):
+        raise ConfigError(problems)
+    return kind, model, problems
+
+
+def _parse_problem(text: str) -> Problem:
+    file, line, col, path, message = text.split(":", 4)
+    message = message.strip()
+    warning = message.startswith("warning: ")
+    return Problem(
+        file, int(line), int(col), path.strip(), message.removeprefix("warning: "), warning
+    )
+
+
+__all__ = ["Scenario", "check_file", "load", "load_text", "validate_variant"]

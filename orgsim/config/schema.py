@@ -1,0 +1,350 @@
+"""The three kinds of file a planner writes, as frozen pydantic models.
+
+Field names, defaults and ranges follow SCENARIO-SPEC sections 1-5 exactly.
+These models check each value on its own; what needs the whole picture
+(references between stages, roles, segments and pods, the journey graph) is
+in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
+
+from orgsim.config.distributions import (
+    DurationDist,
+    Frozen,
+    NumberDist,
+    PerRepNumber,
+    Probability,
+    SegmentNumber,
+)
+from orgsim.config.units import Duration, Number, Rate, TimeOfDay, Whole
+
+BUILT_IN_ENDS = ("lost", "leaked", "churned")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_HANDOFF = re.compile(r"^([a-z][a-z0-9_]*)->([a-z][a-z0-9_]*)$")
+
+
+def _reference(value: Any) -> Any:
+    if not isinstance(value, str) or not _NAME.match(value):
+        shown = f"'{value}'" if isinstance(value, str) else repr(value)
+        raise PydanticCustomError(
+            "name",
+            f"{shown} is not a valid name: use lowercase letters, digits and _, "
+            "starting with a letter",
+        )
+    return value
+
+
+def _declared_name(value: Any) -> Any:
+    _reference(value)
+    if value in BUILT_IN_ENDS:
+        raise PydanticCustomError(
+            "name", f"'{value}' is reserved for a built-in end ({', '.join(BUILT_IN_ENDS)})"
+        )
+    return value
+
+
+def _handoff_key(value: Any) -> Any:
+    if not isinstance(value, str) or not _HANDOFF.match(value):
+        raise PydanticCustomError(
+            "handoff", f"'{value}' is not a handoff: write from_role->to_role, e.g. sdr->ae"
+        )
+    return value
+
+
+Ref = Annotated[str, BeforeValidator(_reference)]
+"""A name that refers to something declared elsewhere (or a built-in end)."""
+Name = Annotated[str, BeforeValidator(_declared_name)]
+"""The name of something a file declares: segment, source, stage, role, pod, variant."""
+HandoffKey = Annotated[str, BeforeValidator(_handoff_key)]
+Share = Annotated[Number, Field(ge=0, le=1)]
+PositiveDuration = Annotated[Duration, Field(gt=0)]
+NonNegativeDuration = Annotated[Duration, Field(ge=0)]
+NonNegative = Annotated[Number, Field(ge=0)]
+
+# --------------------------------------------------------------------- market
+
+
+class Segment(Frozen):
+    deal_value: SegmentNumber
+    """ARR of a deal from this segment."""
+
+
+class Source(Frozen):
+    rate: Annotated[Rate, Field(ge=0)]
+    enters: Ref
+    mix: dict[Ref, Share] | None = None
+    seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] | None = None
+    hours: Literal["always", "business_hours"] = "always"
+
+
+class HalfLifeDecay(Frozen):
+    half_life: PositiveDuration
+    floor: Share = 0.0
+
+
+class PointsDecay(Frozen):
+    points: Annotated[list[tuple[NonNegativeDuration, Share]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        times = [t for t, _ in self.points]
+        if times != sorted(times):
+            raise PydanticCustomError("points", "points must be in increasing order of time")
+        return self
+
+
+def _decay_shape(value: Any) -> Any:
+    if isinstance(value, dict) and "points" in value and "half_life" in value:
+        raise PydanticCustomError("decay", "give either half_life (with floor) or points, not both")
+    return value
+
+
+def _decay_branch(value: Any) -> str:
+    has_points = isinstance(value, PointsDecay) or (isinstance(value, dict) and "points" in value)
+    return "points" if has_points else "half_life"
+
+
+ResponseDecay = Annotated[
+    Annotated[PointsDecay, Tag("points")] | Annotated[HalfLifeDecay, Tag("half_life")],
+    Discriminator(_decay_branch),
+    BeforeValidator(_decay_shape),
+]
+
+
+class Stage(Frozen):
+    description: str | None = None
+    outcomes: dict[Ref, Probability] = {}
+    otherwise: Ref | None = None
+    success: list[Ref] | None = None
+    touches: Annotated[Whole, Field(ge=1)] = 1
+    buyer_delay: DurationDist = 0.0
+    response_decay: ResponseDecay | None = None
+    milestone: Literal["won"] | None = None
+    value_change: NumberDist | None = None
+
+    @property
+    def is_end(self) -> bool:
+        """A stage with neither outcomes nor otherwise is an end."""
+        return not self.outcomes and self.otherwise is None
+
+    @property
+    def exit(self) -> str:
+        """Where the probability not taken by an outcome goes."""
+        return self.otherwise or "lost"
+
+    @property
+    def success_outcomes(self) -> list[str]:
+        return list(self.outcomes) if self.success is None else list(self.success)
+
+
+class Market(Frozen):
+    kind: Literal["market"]
+    name: str
+    description: str | None = None
+    segments: Annotated[dict[Name, Segment], Field(min_length=1)]
+    sources: Annotated[dict[Name, Source], Field(min_length=1)]
+    journey: Annotated[dict[Name, Stage], Field(min_length=1)]
+
+
+# ------------------------------------------------------------------------ org
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Shift(Frozen):
+    """Working hours: the listed days from `start` to `end` (an end before the start runs past
+    midnight)."""
+
+    days: Annotated[list[Day], Field(min_length=1)]
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if self.start == self.end:
+            raise PydanticCustomError("shift", "start and end are the same: the shift is empty")
+        if len(set(self.days)) != len(self.days):
+            raise PydanticCustomError("shift", "a day is listed twice")
+        return self
+
+
+Schedule = Annotated[
+    Annotated[Literal["always", "business_hours"], Tag("named")] | Annotated[Shift, Tag("shift")],
+    Discriminator(lambda v: "shift" if isinstance(v, dict | Shift) else "named"),
+]
+
+
+class Role(Frozen):
+    description: str | None = None
+    team: str | None = None
+    headcount: Annotated[Whole, Field(ge=0)] | None = None
+    schedule: Schedule = "business_hours"
+    productive_share: Annotated[Number, Field(gt=0, le=1)] = 1.0
+    skill: PerRepNumber = 1.0
+    cost_per_year: NonNegative = 0.0
+
+
+class SLA(Frozen):
+    first_touch: NonNegativeDuration
+    clock: Literal["calendar", "business"] = "calendar"
+    escalate_after: NonNegativeDuration | None = None
+
+
+Routing = Literal["pool", "round_robin", "least_loaded", "random", "same_rep"]
+
+
+class Work(Frozen):
+    role: Ref
+    effort: DurationDist
+    routing: Routing = "pool"
+    sla: SLA | None = None
+
+
+class Handoff(Frozen):
+    """A change of role between consecutive owned stages. `automated` costs nothing: its
+    delay, leak and penalty are ignored, so `set: {org.handoffs.sdr->ae.mode: automated}`
+    switches a manual handoff off without deleting its figures."""
+
+    mode: Literal["automated", "manual"] | None = None
+    delay: DurationDist | None = None
+    leak: Share | None = None
+    penalty: Share | None = None
+
+    @property
+    def is_manual(self) -> bool:
+        """`mode` defaults to manual when delay, leak or penalty is given."""
+        if self.mode is not None:
+            return self.mode == "manual"
+        return any(getattr(self, f) is not None for f in ("delay", "leak", "penalty"))
+
+
+class Queue(Frozen):
+    order: Literal["fifo", "newest_first", "value", "deadline"] = "fifo"
+    stage_priority: list[Ref] = []
+
+
+class Pod(Frozen):
+    description: str | None = None
+    segments: Annotated[list[Ref], Field(min_length=1)]
+    members: dict[Ref, Annotated[Whole, Field(ge=0)]]
+
+
+class Marketing(Frozen):
+    cost_per_lead: NonNegative = 0.0
+
+
+Structure = Literal["functional", "process_stage", "pods", "custom"]
+
+
+class Org(Frozen):
+    kind: Literal["org"]
+    name: str
+    description: str | None = None
+    structure: Structure = "custom"
+    roles: Annotated[dict[Name, Role], Field(min_length=1)]
+    work: dict[Ref, Work] = {}
+    handoffs: dict[HandoffKey, Handoff] = {}
+    queues: dict[Ref, Queue] = {}
+    pods: dict[Name, Pod] = {}
+    marketing: Marketing = Marketing()
+
+    def roles_in_pods(self) -> set[str]:
+        return {role for pod in self.pods.values() for role in pod.members}
+
+    def headcount(self, role: str) -> int:
+        """A role's headcount; for a role in pods, the sum over pods."""
+        if role in self.roles_in_pods():
+            return sum(pod.members.get(role, 0) for pod in self.pods.values())
+        return self.roles[role].headcount or 0
+
+    def total_headcount(self) -> int:
+        return sum(self.headcount(role) for role in self.roles)
+
+    def cost_per_year(self) -> float:
+        """People cost per year at the current headcount."""
+        return sum(self.headcount(r) * role.cost_per_year for r, role in self.roles.items())
+
+
+# ------------------------------------------------------------------- scenario
+
+
+class Target(Frozen):
+    min: Number | None = None
+    max: Number | None = None
+
+    @model_validator(mode="after")
+    def _a_bound(self):
+        if self.min is None and self.max is None:
+            raise PydanticCustomError("target", "a target needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError("target", "min is above max: no result can meet it")
+        return self
+
+    def met_by(self, low: float, high: float) -> bool:
+        """Met when the whole 95% interval lies on the right side of the bound."""
+        ok = True
+        if self.min is not None:
+            ok &= low >= self.min
+        if self.max is not None:
+            ok &= high <= self.max
+        return bool(ok)
+
+    def describe(self) -> str:
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"<= {self.max:g}")
+        return " and ".join(parts)
+
+
+def _file_or_inline(value: Any) -> Any:
+    if not isinstance(value, str | dict):
+        raise PydanticCustomError(
+            "file_or_inline", "expected a file path (relative to this file) or an inline mapping"
+        )
+    return value
+
+
+FileOrInline = Annotated[str | dict[str, Any], BeforeValidator(_file_or_inline)]
+
+
+class VariantSpec(Frozen):
+    description: str | None = None
+    market: FileOrInline | None = None
+    org: FileOrInline | None = None
+    set: dict[str, Any] = {}
+
+
+class ScenarioFile(Frozen):
+    """A scenario as written, before its market and org are read and composed."""
+
+    kind: Literal["scenario"]
+    name: str
+    description: str | None = None
+    market: FileOrInline
+    org: FileOrInline
+    horizon: PositiveDuration
+    warmup: NonNegativeDuration = 0.0
+    replications: Annotated[Whole, Field(ge=1)] = 10
+    seed: Annotated[Whole, Field(ge=0)] = 0
+    set: dict[str, Any] = {}
+    variants: dict[Name, VariantSpec | None] = {}
+    targets: dict[str, Target] = {}
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = {}
+
+
+class Variant(Frozen):
+    """One org design (and market) to simulate, fully composed and checked."""
+
+    name: str
+    description: str | None = None
+    market: Market
+    org: Org

@@ -1,0 +1,258 @@
+"""Read YAML safely and remember where every key and value was written.
+
+Why not `yaml.safe_load`: it forgets positions (so errors could not say
+FILE:LINE:COL), silently keeps the last of two duplicate keys, and follows
+YAML 1.1, where a segment called `no` becomes `False` and `1e-3` stays a
+string. Here the document is composed into nodes, each scalar is resolved by
+the YAML 1.2 core schema, and every tag other than the plain data types is
+refused without being constructed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from orgsim.config.errors import ConfigError, Problem, dotted
+
+
+class Mark(NamedTuple):
+    """Where something was written: file, 1-based line and column, and its path in that file."""
+
+    file: str
+    line: int
+    col: int
+    path: tuple
+
+    def problem(self, message: str, *, warning: bool = False, extra: tuple = ()) -> Problem:
+        return Problem(self.file, self.line, self.col, dotted(self.path + extra), message, warning)
+
+
+class _Loader(yaml.SafeLoader):
+    """Composes nodes with YAML 1.2 core-schema scalars instead of YAML 1.1's."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_RESOLVERS = [
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", [*list("~nN"), ""]),
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+0123456789."),
+    ),
+    ("tag:yaml.org,2002:merge", r"^<<$", ["<"]),
+]
+for _tag, _pattern, _first in _RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+_DATA_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    text, tag = node.value, node.tag
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() == "true"
+    if tag == "tag:yaml.org,2002:int":
+        if text.startswith(("0o", "0x")):
+            return int(text, 0)
+        return int(text)
+    if tag == "tag:yaml.org,2002:float":
+        lowered = text.lower().lstrip("+")
+        if lowered in (".inf", "-.inf", ".nan"):
+            return float(lowered.replace(".", ""))
+        return float(text)
+    return text
+
+
+@dataclass
+class Located:
+    """A plain data tree plus the marks of its values and keys, keyed by path in the tree.
+
+    Trees are shared between variants, so nothing here mutates one in place:
+    `graft` copies the containers along the path it changes.
+    """
+
+    data: Any
+    values: dict[tuple, Mark] = field(default_factory=dict)
+    keys: dict[tuple, Mark] = field(default_factory=dict)
+
+    def get(self, path: tuple) -> Any:
+        node = self.data
+        for part in path:
+            node = node[part]
+        return node
+
+    def has(self, path: tuple) -> bool:
+        node = self.data
+        for part in path:
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            ):
+                node = node[part]
+            else:
+                return False
+        return True
+
+    def sub(self, path: tuple) -> Located:
+        """The subtree at `path`, its marks re-rooted (they keep their in-file paths)."""
+        n = len(path)
+        return Located(
+            self.get(path),
+            {p[n:]: m for p, m in self.values.items() if p[:n] == path},
+            {p[n:]: m for p, m in self.keys.items() if p[:n] == path and len(p) > n},
+        )
+
+    def graft(self, path: tuple, other: Located, key_mark: Mark | None = None) -> Located:
+        """A new tree with `other` at `path` (whose parent must exist)."""
+        data = copy.copy(self.data)
+        node = data
+        for part in path[:-1]:
+            node[part] = copy.copy(node[part])
+            node = node[part]
+        if path:
+            node[path[-1]] = other.data
+        else:
+            data = other.data
+        n = len(path)
+        values = {p: m for p, m in self.values.items() if p[:n] != path}
+        keys = {p: m for p, m in self.keys.items() if p[:n] != path or len(p) == n}
+        values.update({path + p: m for p, m in other.values.items()})
+        keys.update({path + p: m for p, m in other.keys.items()})
+        if key_mark is not None:
+            keys[path] = key_mark
+        return Located(data, values, keys)
+
+    def locate(self, path: tuple) -> tuple[Mark, tuple]:
+        """The mark nearest to `path`, and the part of `path` below it that was never written."""
+        for cut in range(len(path), -1, -1):
+            prefix = path[:cut]
+            mark = self.values.get(prefix) or self.keys.get(prefix)
+            if mark is not None:
+                return mark, path[cut:]
+        raise KeyError(path)  # the root always has a mark
+
+    def key_mark(self, path: tuple) -> Mark:
+        return self.keys.get(path) or self.locate(path)[0]
+
+
+def parse(text: str, file: str) -> Located:
+    """Parse one YAML document; raise ConfigError with every problem found."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = err.problem or str(err)
+        if err.context:
+            message = f"{err.context}: {message}"
+        raise ConfigError(
+            [Problem(file, line, col, "<document>", f"YAML syntax: {message}")]
+        ) from None
+    except yaml.YAMLError as err:  # e.g. a reader error on bad characters
+        raise ConfigError([Problem(file, 1, 1, "<document>", f"YAML: {err}")]) from None
+    if root is None:
+        raise ConfigError([Problem(file, 1, 1, "<document>", "the file is empty")])
+    builder = _Builder(file)
+    data = builder.build(root, ())
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    return Located(data, builder.values, builder.keys)
+
+
+def read(path: str | Path, shown_as: str | None = None) -> Located:
+    """Read a YAML file; `shown_as` is the name errors use (defaults to the path)."""
+    name = shown_as or str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(name, 1, 1, "<document>", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([Problem(name, 1, 1, "<document>", f"cannot read: {err}")]) from None
+    return parse(text, name)
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.file = file
+        self.values: dict[tuple, Mark] = {}
+        self.keys: dict[tuple, Mark] = {}
+        self.problems: list[Problem] = []
+
+    def mark(self, node: yaml.Node, path: tuple) -> Mark:
+        return Mark(self.file, node.start_mark.line + 1, node.start_mark.column + 1, path)
+
+    def build(self, node: yaml.Node, path: tuple) -> Any:
+        self.values[path] = self.mark(node, path)
+        if node.tag not in _DATA_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(
+                self.mark(node, path).problem(
+                    f"the tag '{tag}' is not allowed: orgsim reads plain YAML data only"
+                )
+            )
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.mapping(node, path)
+
+    def mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        merged: list[yaml.MappingNode] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self._merge_sources(value_node, path))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(self.mark(key_node, path).problem("a key must be plain text"))
+                continue
+            key = key_node.value
+            here = (*path, key)
+            if key in first_seen:
+                self.problems.append(
+                    self.mark(key_node, here).problem(
+                        f"duplicate key '{key}' (first written at line {first_seen[key]})"
+                    )
+                )
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            self.keys[here] = self.mark(key_node, here)
+            result[key] = self.build(value_node, here)
+        for source in merged:  # `<<: *defaults` fills in keys not written here
+            for key_node, value_node in source.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.value not in result:
+                    here = (*path, key_node.value)
+                    self.keys[here] = self.mark(key_node, here)
+                    result[key_node.value] = self.build(value_node, here)
+        return result
+
+    def _merge_sources(self, node: yaml.Node, path: tuple) -> Iterator[yaml.MappingNode]:
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for item in items:
+            if isinstance(item, yaml.MappingNode):
+                yield item
+            else:
+                self.problems.append(self.mark(item, path).problem("'<<' merges mappings only"))
