@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from orgsim.analysis.results import Results, simulate
 from orgsim.config import ConfigError, Scenario, load, load_text
 
 try:
@@ -9,4 +10,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["ConfigError", "Scenario", "__version__", "load", "load_text"]
+__all__ = ["ConfigError", "Results", "Scenario", "__version__", "load", "load_text", "simulate"]

@@ -10,10 +10,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
+from orgsim.analysis import storage
 from orgsim.config import ConfigError, check_file
+from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario as LoadedScenario
 from orgsim.config.schema import Market, Org, ScenarioFile
+from orgsim.report import format as fmt
 
 app = typer.Typer(
     name="orgsim",
@@ -184,6 +188,117 @@ def load_scenario(path: Path) -> LoadedScenario:
     for warning in scenario.warnings:
         err.print(warning, markup=False, highlight=False, soft_wrap=True)
     return scenario
+
+
+def kpi_table(title: str, summary, show_all: bool = False) -> Table:
+    """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("KPI", no_wrap=True)
+    table.add_column("mean", justify="right", no_wrap=True)
+    table.add_column("95% interval", justify="right", no_wrap=True)
+    for group in catalogue.GROUPS:
+        rows = summary[summary["group"] == group]
+        rows = rows.loc[[n for n in rows.index if show_all or catalogue.is_headline(n)]]
+        if rows.empty:
+            continue
+        table.add_section()
+        table.add_row(f"[bold]{group}[/bold]", "", "")
+        for name, row in rows.iterrows():
+            table.add_row(
+                f"  {name}",
+                fmt.kpi_value(name, row["mean"]),
+                fmt.kpi_interval(name, row["ci_low"], row["ci_high"]),
+            )
+    return table
+
+
+def save_results(results, directory: Path) -> list[Path]:
+    """Write KPIs, per-lead tables, the summary and the composed scenario into `directory`."""
+    written = [
+        storage.write_table(results.to_frame(), directory / "kpis"),
+        storage.write_json(directory / "summary.json", results.to_json()),
+        storage.write_text(
+            directory / "scenario.yaml", results.scenario.composed_yaml(results.variant)
+        ),
+    ]
+    if results.records:
+        for name in ("cases", "visits", "reps", "timeseries"):
+            written.append(storage.write_table(getattr(results, name), directory / name))
+    return written
+
+
+Reps = Annotated[
+    int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's).")
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", min=0, help="Root seed (default: the scenario's). Same seed, same numbers."
+    ),
+]
+Json = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object (SCENARIO-SPEC section 6) instead of a table."
+    ),
+]
+ShowAll = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="Show every KPI (each stage's entries and conversions, 90th percentiles)."
+    ),
+]
+Out = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write results (CSV, or Parquet with pyarrow) into this folder."),
+]
+
+
+@app.command()
+def run(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    reps: Reps = None,
+    seed: Seed = None,
+    variant: Annotated[
+        str | None, typer.Option(help="Variant to run (default: the first).")
+    ] = None,
+    as_json: Json = False,
+    out_dir: Out = None,
+    show_all: ShowAll = False,
+) -> None:
+    """Simulate one org design and print its KPIs with 95% intervals.
+
+    Runs the scenario's replications (each a full warm-up + horizon of every
+    lead through the org) and reports flow, speed, capacity and money KPIs.
+    With --out, also writes kpis, cases (one row per lead), visits, reps and
+    a weekly time series.
+
+    Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml --reps 10 --variant
+    process_stage[/bold]
+    """
+    from orgsim.analysis.results import simulate
+
+    scenario = load_scenario(scenario_file)
+    if variant is not None and variant not in scenario.variants:
+        err.print(
+            f"{scenario_file}: no variant '{variant}' (variants: {', '.join(scenario.variants)})",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    results = simulate(scenario, reps, seed, variant, records=out_dir is not None)
+    if out_dir is not None:
+        for path in save_results(results, out_dir):
+            err.print(f"wrote {path}", markup=False, highlight=False)
+    if as_json:
+        print(json.dumps(results.to_json(), allow_nan=False))
+        return
+    title = (
+        f"{scenario.name} — variant {results.variant}: {results.replications} "
+        f"replications of {fmt.number(scenario.horizon_weeks, 'count')} weeks, "
+        f"seed {results.seed}"
+    )
+    out.print(kpi_table(title, results.summary(), show_all))
 
 
 def main() -> None:

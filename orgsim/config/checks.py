@@ -122,7 +122,8 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
 
 
 def _chance(p, segment: str) -> float:
-    return float(p.for_segment(segment)) if isinstance(p, BySegment) else float(p)
+    """A probability for a segment (0 where a by_segment leaves it out: reported elsewhere)."""
+    return float(p.by_segment.get(segment, 0.0)) if isinstance(p, BySegment) else float(p)
 
 
 def _by_segment_fields_market(market: Market) -> Iterator[tuple[tuple, BySegment]]:

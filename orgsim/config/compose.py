@@ -59,7 +59,7 @@ def kind_of(tree: Located) -> tuple[str | None, list[Problem]]:
         return None, [
             root.problem("missing required field 'kind' (market, org or scenario)", extra=("kind",))
         ]
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         return None, [
             tree.values[("kind",)].problem(
                 f"unknown kind '{kind}': expected market, org or scenario"
@@ -84,7 +84,7 @@ class Composition:
         """The market or org at `at` in the scenario (a relative path or an inline mapping)."""
         if at in self.includes:
             return self.includes[at]
-        value = self.scenario.get(at)
+        value = self.scenario.get(at) if self.scenario.has(at) else None
         tree = None
         if isinstance(value, dict):
             tree = self.scenario.sub(at)

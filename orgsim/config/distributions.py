@@ -219,7 +219,7 @@ def _check_shape(allow_by_segment: bool, why_not: str):
                 "dist", f"a distribution needs 'dist' (one of {', '.join(FAMILIES)})"
             )
         name = value["dist"]
-        if name not in FAMILIES:
+        if not isinstance(name, str) or name not in FAMILIES:
             close = difflib.get_close_matches(str(name), FAMILIES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f" (use {', '.join(FAMILIES)})"
             raise PydanticCustomError("dist", f"unknown distribution '{name}'{hint}")

@@ -19,7 +19,16 @@ class Problem:
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}:{self.col}: {self.path}: {kind}{self.message}"
+        message = " ".join(self.message.split())  # one problem, one line
+        return (
+            f"{self.file}:{self.line}:{self.col}: {_printable(self.path)}: {kind}"
+            f"{_printable(message)}"
+        )
+
+
+def _printable(text: str) -> str:
+    """Control characters shown escaped, so that a problem always stays on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(Exception):

@@ -82,11 +82,33 @@ def next_places(market: Market, org: Org, stage: str) -> list[str]:
     """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks."""
     spec = market.journey[stage]
     places = list(spec.outcomes)
-    if spec.exit not in places:
+    if spec.exit not in places and _otherwise_possible(market, org, stage):
         places.append(spec.exit)
     if _can_leak_into(org, stage) and "leaked" not in places:
         places.append("leaked")
     return places
+
+
+def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
+    """Whether any lead can take `otherwise`: the base chances leave room, or skill, a
+    handoff penalty or response decay can scale the success outcomes down."""
+    spec = market.journey[stage]
+    for segment in market.segments:
+        total = 0.0
+        for p in spec.outcomes.values():
+            total += float(p.for_segment(segment) if hasattr(p, "for_segment") else p)
+        if total < 1 - 1e-9:
+            return True
+    work = org.work.get(stage)
+    if work is None or not spec.success_outcomes or work.role not in org.roles:
+        return False
+    skill = org.roles[work.role].skill
+    fixed_skill = isinstance(skill, int | float) and skill == 1
+    penalised = any(
+        key.split("->")[1] == work.role and handoff.is_manual and (handoff.penalty or 0) > 0
+        for key, handoff in org.handoffs.items()
+    )
+    return spec.response_decay is not None or not fixed_skill or penalised
 
 
 def _can_leak_into(org: Org, stage: str) -> bool:
@@ -127,3 +149,29 @@ def worked_roles(org: Org) -> list[str]:
     """Roles that work at least one stage, in the order the org declares them."""
     working = {work.role for work in org.work.values()}
     return [role for role in org.roles if role in working]
+
+
+def unit(name: str) -> str:
+    """How a KPI's value reads: share, hours, money, per_week, items or count."""
+    facet = _facet(name)
+    if facet in ("conversion", "attainment", "utilization") or name in ("nrr", "grr"):
+        return "share"
+    if facet.startswith(("wait", "cycle_time", "speed_to_lead")) or name.startswith(
+        ("cycle_time", "speed_to_lead")
+    ):
+        return "hours"
+    if name in ("won_value", "arr_end", "cost", "cost_per_won"):
+        return "money"
+    if name == "won_per_week":
+        return "per_week"
+    if facet in ("queue_mean", "queue_end"):
+        return "items"
+    return "count"
+
+
+def is_headline(name: str) -> bool:
+    """KPIs a leader reads first; the per-stage detail is one `--all` away."""
+    facet = _facet(name)
+    if name.startswith("stage."):
+        return facet == "wait_mean"
+    return not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")

@@ -169,7 +169,12 @@ def parse(text: str, file: str) -> Located:
         raise ConfigError(
             [Problem(file, line, col, "<document>", f"YAML syntax: {message}")]
         ) from None
-    except yaml.YAMLError as err:  # e.g. a reader error on bad characters
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow
+        before = text[: err.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        message = f"YAML: character {err.character!r} is not allowed ({err.reason})"
+        raise ConfigError([Problem(file, line, col, "<document>", message)]) from None
+    except yaml.YAMLError as err:
         raise ConfigError([Problem(file, 1, 1, "<document>", f"YAML: {err}")]) from None
     if root is None:
         raise ConfigError([Problem(file, 1, 1, "<document>", "the file is empty")])

@@ -1,0 +1,153 @@
+"""KPIs of one replication, computed from its records (SCENARIO-SPEC section 6).
+
+An event counts when it happens at or after the end of warm-up: a lead
+created during warm-up and won after it counts as won; waits and SLA results
+count at the time of the first touch. A KPI that is undefined in a
+replication (a ratio over zero) is NaN here, null in JSON, and left out of
+its mean and interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orgsim.engine.calendar import WEEK, YEAR
+from orgsim.engine.model import Model
+from orgsim.engine.recorder import Records
+
+NAN = float("nan")
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else NAN
+
+
+def _quantile(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else NAN
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else NAN
+
+
+def covered(starts: np.ndarray, stops: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each point x: total length of the intervals [start, stop) that lies before x.
+
+    Differences between points give the time intervals spend inside a window
+    (busy hours in a week, item-hours waiting in a queue). Vectorised by
+    sorting: sum over starts below x of (x - start), minus the same over stops.
+    """
+    points = np.asarray(points, dtype=float)
+    result = np.zeros(len(points))
+    for edges, sign in ((np.sort(starts), 1.0), (np.sort(stops), -1.0)):
+        below = np.searchsorted(edges, points, side="left")
+        total = np.concatenate([[0.0], np.cumsum(edges)])
+        result += sign * (below * points - total[below])
+    return result
+
+
+def of_role(records: Records, role: int) -> np.ndarray:
+    """Which tasks were done by reps of `role`."""
+    return records.reps["role"][records.tasks["rep"]] == role
+
+
+def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.ndarray:
+    """Scheduled hours the role's reps spent working before each point in time."""
+    tasks = records.tasks
+    mask = of_role(records, role)
+    cal = model.roles[role].calendar
+    starts = cal.worked_array(tasks["start"][mask])
+    ends = starts + tasks["work"][mask]
+    return covered(starts, ends, cal.worked_array(points))
+
+
+def queued(records: Records, role: int, points: np.ndarray) -> np.ndarray:
+    """Item-hours spent waiting in the role's queues before each point (Little's L x T)."""
+    tasks, waiting = records.tasks, records.waiting
+    mask = of_role(records, role)
+    still = waiting["since"][waiting["role"] == role]
+    starts = np.concatenate([tasks["queued"][mask], still])
+    stops = np.concatenate([tasks["start"][mask], np.full(len(still), records.end)])
+    return covered(starts, stops, points)
+
+
+def compute(records: Records, model: Model) -> dict[str, float]:
+    """Every KPI of the model's catalogue for one replication (NaN where undefined)."""
+    W, T = records.warmup, records.end
+    weeks = (T - W) / WEEK
+    leads, visits, wins = records.leads, records.visits, records.wins
+    out: dict[str, float] = {}
+
+    created = leads["created"]
+    out["leads"] = float((created >= W).sum())
+    won = wins["time"] >= W
+    out["won"] = float(won.sum())
+    out["won_per_week"] = out["won"] / weeks
+    out["won_value"] = float(wins["value"][won].sum())
+    for end in ("lost", "leaked", "churned"):
+        code = model.place(end)
+        out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
+    out["wip_end"] = float((leads["end"] < 0).sum())
+
+    cycle = wins["time"][won] - created[wins["lead"][won]]
+    out["cycle_time_mean"] = _mean(cycle)
+    out["cycle_time_p50"] = _quantile(cycle, 0.5)
+    out["cycle_time_p90"] = _quantile(cycle, 0.9)
+    first = leads["first_touch"]
+    touched = first >= W
+    speed = first[touched] - created[touched]
+    out["speed_to_lead_mean"] = _mean(speed)
+    out["speed_to_lead_p50"] = _quantile(speed, 0.5)
+    out["speed_to_lead_p90"] = _quantile(speed, 0.9)
+
+    stage_of, entered, first_touch = visits["stage"], visits["entered"], visits["first_touch"]
+    left, next_place, deadline = visits["left"], visits["next"], visits["deadline"]
+    for plan in model.stages:
+        at = stage_of == plan.index
+        name = plan.name
+        out[f"stage.{name}.entered"] = float((at & (entered >= W)).sum())
+        if plan.work is not None:
+            touched = at & (first_touch >= W)
+            wait = first_touch[touched] - entered[touched]
+            out[f"stage.{name}.wait_mean"] = _mean(wait)
+            out[f"stage.{name}.wait_p90"] = _quantile(wait, 0.9)
+            if plan.work.sla is not None:
+                met = (first_touch[touched] <= deadline[touched] + 1e-9).sum()
+                late_untouched = (
+                    at & np.isnan(first_touch) & np.isnan(left) & (deadline < T)
+                ).sum()
+                out[f"sla.{name}.attainment"] = _ratio(
+                    float(met), float(touched.sum() + late_untouched)
+                )
+        if not plan.is_end:
+            gone = at & (left >= W)
+            counts = np.bincount(next_place[gone], minlength=len(model.places))
+            total = counts.sum()
+            prefix = f"stage.{name}.conversion."
+            for kpi in model.kpi_names:
+                if kpi.startswith(prefix):
+                    target = model.place(kpi[len(prefix) :])
+                    out[kpi] = _ratio(float(counts[target]), float(total))
+
+    window = np.array([W, T])
+    for role in model.roles:
+        if f"role.{role.name}.utilization" not in model.kpi_names:
+            continue
+        scheduled = role.headcount * (role.calendar.worked(T) - role.calendar.worked(W))
+        worked = np.diff(busy(records, model, role.index, window))[0]
+        out[f"role.{role.name}.utilization"] = _ratio(float(worked), scheduled)
+        waited = np.diff(queued(records, role.index, window))[0]
+        out[f"role.{role.name}.queue_mean"] = float(waited) / (T - W)
+        out[f"role.{role.name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
+
+    out["arr_end"] = float(leads["arr"].sum())
+    base = records.arr_warmup
+    start_arr = base["arr"].sum()
+    end_arr = leads["arr"][base["lead"]] if len(base["lead"]) else np.zeros(0)
+    out["nrr"] = _ratio(float(end_arr.sum()), float(start_arr))
+    out["grr"] = _ratio(float(np.minimum(end_arr, base["arr"]).sum()), float(start_arr))
+
+    people = sum(role.cost_per_year * role.headcount for role in model.roles)
+    out["cost"] = people * (T - W) / YEAR + model.cost_per_lead * out["leads"]
+    out["cost_per_won"] = _ratio(out["cost"], out["won"])
+    return {name: out[name] for name in model.kpi_names}

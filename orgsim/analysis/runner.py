@@ -1,0 +1,114 @@
+"""Run replications anywhere: in this process, a process pool, or a Dask cluster.
+
+A `Job` is what travels to a worker: the scenario (plain, picklable config),
+which variant, which sweep point, and which replications with their seeds.
+Never a SimPy object. A worker compiles the model, runs the replications and
+sends back small rows of KPIs (and the records, only when asked for).
+
+Seeds depend only on (root seed, replication): replication i of every
+variant and every sweep point gets the same seed, whichever worker runs it
+and whenever it finishes. That is what makes results identical on one core,
+many cores or a cluster, and what makes variants paired (common random
+numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from orgsim.analysis.kpis import compute
+from orgsim.config.scenario import Scenario
+from orgsim.engine import compile_model, run_replication
+from orgsim.engine.recorder import Records
+
+
+def replication_seeds(root: int, replications: int) -> list[int]:
+    """The seed of each replication: a pure function of (root seed, replication index)."""
+    children = np.random.SeedSequence(int(root)).spawn(replications)
+    return [int(child.generate_state(1, np.uint64)[0]) for child in children]
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario: Scenario
+    variant: str
+    replications: tuple[int, ...]
+    seeds: tuple[int, ...]
+    point: tuple[tuple[str, Any], ...] = ()
+    """A sweep point: dotted-path overrides applied to every variant."""
+    records: bool = False
+
+
+@dataclass
+class Outcome:
+    """One replication's result, as it comes back from a worker."""
+
+    variant: str
+    replication: int
+    seed: int
+    kpis: dict[str, float]
+    point: tuple[tuple[str, Any], ...] = ()
+    records: Records | None = None
+    model: Any = field(default=None, repr=False)
+
+
+def run_job(job: Job) -> list[Outcome]:
+    """Run a job's replications (in whatever process receives it)."""
+    scenario = job.scenario.with_set(dict(job.point)) if job.point else job.scenario
+    model = compile_model(scenario, job.variant)
+    outcomes = []
+    for replication, seed in zip(job.replications, job.seeds, strict=True):
+        records = run_replication(model, seed)
+        outcomes.append(
+            Outcome(
+                job.variant,
+                replication,
+                seed,
+                compute(records, model),
+                job.point,
+                records if job.records else None,
+                model if job.records else None,
+            )
+        )
+    return outcomes
+
+
+def batches(replications: int, size: int) -> list[tuple[int, ...]]:
+    """Replication indexes grouped so that small runs are not all scheduling overhead."""
+    size = max(1, size)
+    return [tuple(range(i, min(i + size, replications))) for i in range(0, replications, size)]
+
+
+def run_jobs(
+    jobs: Iterable[Job],
+    executor: Executor | None = None,
+    progress: bool | None = None,
+    description: str = "replications",
+) -> Iterator[Outcome]:
+    """Run jobs and yield each replication's outcome as its job finishes.
+
+    Without an executor the jobs run here, one after the other. The progress bar
+    counts replications; it shows on a terminal (progress=None) and can be forced
+    on or off.
+    """
+    jobs = list(jobs)
+    total = sum(len(job.replications) for job in jobs)
+    disable = None if progress is None else not progress
+    with tqdm(total=total, desc=description, unit="rep", disable=disable, leave=False) as bar:
+        if executor is None:
+            for job in jobs:
+                outcomes = run_job(job)
+                bar.update(len(outcomes))
+                yield from outcomes
+            return
+        futures = [executor.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            outcomes = future.result()
+            bar.update(len(outcomes))
+            yield from outcomes

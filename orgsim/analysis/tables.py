@@ -1,0 +1,136 @@
+"""Records of one replication as the tables an analyst opens: cases, visits, reps, weeks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from orgsim.analysis.kpis import busy, queued
+from orgsim.engine.calendar import WEEK
+from orgsim.engine.model import Model
+from orgsim.engine.recorder import Records
+
+
+def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """Integer codes -> names ('' for -1, as in a lead still in the journey)."""
+    labels = np.array(["", *names], dtype=object)
+    return pd.Categorical(labels[np.asarray(codes) + 1], categories=["", *names])
+
+
+def cases(records: Records, model: Model) -> pd.DataFrame:
+    """One row per lead: where it came from, what it was worth, where it ended."""
+    leads = records.leads
+    return pd.DataFrame(
+        {
+            "lead": np.arange(len(leads["created"])),
+            "source": _names(leads["source"], [s.name for s in model.sources]),
+            "segment": _names(leads["segment"], model.segments),
+            "deal_value": leads["value"],
+            "created": leads["created"],
+            "first_touch": leads["first_touch"],
+            "won_at": leads["won_at"],
+            "end": _names(leads["end"], model.places),
+            "ended_at": leads["ended_at"],
+            "arr_end": leads["arr"],
+        }
+    )
+
+
+def record_types(visits: dict[str, np.ndarray], model: Model, end: float) -> np.ndarray:
+    """Ciw-style record type of each visit: handoff_leak, sla_breach, escalation or visit."""
+    late = visits["first_touch"] > visits["deadline"] + 1e-9
+    untouched_late = (
+        np.isnan(visits["first_touch"]) & np.isnan(visits["left"]) & (visits["deadline"] < end)
+    )
+    kinds = np.full(len(visits["lead"]), "visit", dtype=object)
+    kinds[visits["escalated"]] = "escalation"
+    kinds[late | untouched_late] = "sla_breach"
+    kinds[visits["next"] == model.leaked] = "handoff_leak"
+    return kinds
+
+
+def visits(records: Records, model: Model) -> pd.DataFrame:
+    """One row per stage visit (Ciw-style records)."""
+    v = records.visits
+    frame = pd.DataFrame(
+        {
+            "lead": v["lead"],
+            "stage": _names(v["stage"], model.places),
+            "visit": v["k"],
+            "record_type": record_types(v, model, records.end),
+            "entered": v["entered"],
+            "first_touch": v["first_touch"],
+            "wait": v["first_touch"] - v["entered"],
+            "left": v["left"],
+            "next": _names(v["next"], model.places),
+            "rep": v["rep"],
+            "sla_deadline": v["deadline"],
+            "escalated": v["escalated"],
+            "manual_handoff": v["handoff"],
+        }
+    )
+    return frame
+
+
+def reps(records: Records, model: Model) -> pd.DataFrame:
+    """One row per rep: role, pod, skill, tasks worked, deals closed, utilization."""
+    r = records.reps
+    W, T = records.warmup, records.end
+    worked = np.zeros(len(r["role"]))
+    available = np.full(len(r["role"]), np.nan)
+    tasks = records.tasks
+    for role in model.roles:
+        cal = role.calendar
+        mask = r["role"][tasks["rep"]] == role.index
+        starts = cal.worked_array(tasks["start"][mask])
+        window = cal.worked_array(np.array([W, T]))
+        inside = np.clip(
+            np.minimum(starts + tasks["work"][mask], window[1]) - np.maximum(starts, window[0]),
+            0,
+            None,
+        )
+        worked += np.bincount(tasks["rep"][mask], weights=inside, minlength=len(worked))
+        available[r["role"] == role.index] = window[1] - window[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        utilization = worked / available
+    return pd.DataFrame(
+        {
+            "rep": np.arange(len(r["role"])),
+            "role": _names(r["role"], [role.name for role in model.roles]),
+            "pod": _names(r["pod"], model.pods) if model.pods else "",
+            "skill": r["skill"],
+            "tasks": r["items"],
+            "won": r["won"],
+            "utilization": utilization,
+        }
+    )
+
+
+def weekly(records: Records, model: Model) -> pd.DataFrame:
+    """One row per week: leads, won, ARR won, queue and utilization per role."""
+    end = records.end
+    edges = np.arange(0.0, end + WEEK - 1e-9, WEEK)
+    edges[-1] = min(edges[-1], end)
+    frame = pd.DataFrame(
+        {
+            "week": np.arange(len(edges) - 1),
+            "start": edges[:-1],
+            "warmup": edges[:-1] < records.warmup,
+            "leads": np.histogram(records.leads["created"], edges)[0],
+            "won": np.histogram(records.wins["time"], edges)[0],
+            "won_value": np.histogram(records.wins["time"], edges, weights=records.wins["value"])[
+                0
+            ],
+        }
+    )
+    for role in model.roles:
+        if f"role.{role.name}.utilization" not in model.kpi_names:
+            continue
+        length = np.diff(edges)
+        frame[f"queue.{role.name}"] = np.diff(queued(records, role.index, edges)) / length
+        scheduled = role.headcount * np.diff(role.calendar.worked_array(edges))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame[f"utilization.{role.name}"] = (
+                np.diff(busy(records, model, role.index, edges)) / scheduled
+            )
+    return frame

@@ -1,0 +1,405 @@
+"""Leads moving through the journey: stages, handoffs, touches, buyer delays, outcomes.
+
+The simulation runs on a SimPy `Environment`, but without a generator
+process per lead: each step of a lead is a bare SimPy event whose callback
+is the next handler below (`arrive`, `after_handoff`, `touch_done`,
+`after_buyer`, ...). That keeps SimPy's clock and event queue while paying
+for one heap push and one call per step, which is what makes orgsim as fast
+as a hand-written SimPy model of the same queue.
+
+Semantics follow SCENARIO-SPEC sections 4 and 5; the comments cite them
+where a choice was needed.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from orgsim.engine.luck import (
+    BUYER_DELAY,
+    EFFORT,
+    HANDOFF_DELAY,
+    LEAK,
+    OUTCOME,
+    VALUE_CHANGE,
+    LeadLuck,
+    distribution_sampler,
+    uniform_sampler,
+)
+from orgsim.engine.model import Model, StagePlan
+from orgsim.engine.recorder import Recorder
+from orgsim.engine.sources import Arrivals
+from orgsim.engine.staff import Rep, Team
+
+NORMAL = 1  # SimPy's priority for ordinary events
+NAN = float("nan")
+
+
+class Step:
+    """A bare SimPy event: when the clock reaches it, SimPy calls `callbacks[0](self)`."""
+
+    __slots__ = ("_ok", "arg", "callbacks")
+
+
+class Lead:
+    __slots__ = (
+        "arr",
+        "created",
+        "customer",
+        "end",
+        "ended_at",
+        "first_touch",
+        "id",
+        "last_rep",
+        "last_role",
+        "segment",
+        "source",
+        "value",
+        "visits",
+        "won_at",
+    )
+
+    def __init__(
+        self, lead_id: int, source: int, segment: int, value: float, created: float, stages: int
+    ):
+        self.id = lead_id
+        self.source = source
+        self.segment = segment
+        self.value = value
+        self.created = created
+        self.visits = [0] * stages  # visits so far to each stage (keys the lead's luck)
+        self.last_rep: Rep | None = None  # who worked its previous owned stage
+        self.last_role = -1
+        self.customer = False
+        self.arr = 0.0
+        self.end = -1
+        self.ended_at = NAN
+        self.won_at = NAN
+        self.first_touch = NAN
+
+
+class Visit:
+    """One lead's stay in one stage; also its record (see recorder.py)."""
+
+    __slots__ = (
+        "buyer",
+        "deadline",
+        "decay",
+        "entered",
+        "entry",
+        "escalated",
+        "first_touch",
+        "handoff",
+        "k",
+        "lead",
+        "left",
+        "next",
+        "penalty",
+        "plan",
+        "queued_at",
+        "rep",
+        "rep_queue",
+        "team",
+        "touches",
+    )
+
+    def __init__(self, lead: Lead, plan: StagePlan, k: int, now: float):
+        self.lead = lead
+        self.plan = plan
+        self.k = k
+        self.entered = now
+        self.first_touch = NAN
+        self.left = NAN
+        self.next = -1
+        self.buyer = 0.0
+        self.penalty = 0.0
+        self.decay = 1.0
+        self.deadline = NAN
+        self.escalated = False
+        self.handoff = False
+        self.rep: Rep | None = None
+        self.rep_queue: Rep | None = None
+        self.team: Team | None = None
+        self.entry = None
+        self.queued_at = now
+        self.touches = 0
+
+
+class Journey:
+    """The state of one replication and the handlers that move leads through it."""
+
+    def __init__(self, model: Model, arrivals: Arrivals, luck: LeadLuck, recorder: Recorder):
+        self.model = model
+        self.env = simpy.Environment()
+        self.arrivals = arrivals
+        self.luck = luck
+        self.record = recorder
+        self.leads: list[Lead] = []
+        self.customers: list[Lead] = []
+        self.teams: list[list[Team]] = []
+        self.reps: list[Rep] = []
+        self.arr_warmup: list[tuple[int, float]] = []
+        self._times = arrivals.time.tolist()
+        self._sources = arrivals.source.tolist()
+        self._segments = arrivals.segment.tolist()
+        self._values = arrivals.value.tolist()
+        self._entries = [source.enters for source in model.sources]
+        self.stages = model.stages
+        self.n_stages = len(model.stages)
+        self._slots(model, luck)
+
+    def _slots(self, model: Model, luck: LeadLuck) -> None:
+        """Register every kind of keyed draw the stages need (see luck.py)."""
+        self.outcome_slot, self.buyer_slot, self.effort_slot = [], [], []
+        self.leak_slot, self.value_slot, self.handoff_slot = [], [], []
+        for stage in model.stages:
+            name = stage.name
+            self.outcome_slot.append(luck.slot(OUTCOME, name, uniform_sampler))
+            self.buyer_slot.append(
+                luck.slot(BUYER_DELAY, name, distribution_sampler(stage.buyer_delay))
+            )
+            self.leak_slot.append(luck.slot(LEAK, name, uniform_sampler))
+            self.value_slot.append(
+                luck.slot(VALUE_CHANGE, name, distribution_sampler(stage.value_change))
+                if stage.value_change
+                else -1
+            )
+            self.effort_slot.append(
+                luck.slot(EFFORT, name, distribution_sampler(stage.work.effort))
+                if stage.work
+                else -1
+            )
+            self.handoff_slot.append(
+                {
+                    giver: luck.slot(
+                        HANDOFF_DELAY, f"{name}/{handoff.name}", distribution_sampler(handoff.delay)
+                    )
+                    for giver, handoff in stage.handoffs_in.items()
+                }
+            )
+
+    # -- the clock
+
+    def call_at(self, when: float, handler, arg) -> None:
+        """Call `handler(step)` at time `when`; `step.arg` is `arg`."""
+        step = Step()
+        step._ok = True
+        step.arg = arg
+        step.callbacks = [handler]
+        self.env.schedule(step, NORMAL, when - self.env._now)
+
+    def call_after(self, delay: float, handler, arg) -> None:
+        step = Step()
+        step._ok = True
+        step.arg = arg
+        step.callbacks = [handler]
+        self.env.schedule(step, NORMAL, delay)
+
+    # -- arrivals
+
+    def start(self) -> None:
+        if self._times:
+            self.call_at(self._times[0], self.arrive, 0)
+
+    def arrive(self, step: Step) -> None:
+        i = step.arg
+        source = self._sources[i]
+        lead = Lead(i, source, self._segments[i], self._values[i], self.env._now, self.n_stages)
+        self.leads.append(lead)
+        if i + 1 < len(self._times):
+            self.call_at(self._times[i + 1], self.arrive, i + 1)
+        self.enter(lead, self._entries[source])
+
+    # -- stages
+
+    def enter(self, lead: Lead, s: int) -> None:
+        """A lead enters stage s at the instant it takes the outcome that leads there."""
+        now = self.env._now
+        plan = self.stages[s]
+        k = lead.visits[s]
+        lead.visits[s] = k + 1
+        visit = Visit(lead, plan, k, now)
+        self.record.visits.append(visit)
+        if plan.won:
+            self.win(lead, now)
+        if plan.value_change is not None and lead.customer:
+            lead.arr *= self.luck.draw(self.value_slot[s], lead.id, k)
+        if plan.is_end:
+            lead.end = s
+            lead.ended_at = now
+            return
+        buyer = plan.fixed_buyer_delay
+        visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
+        work = plan.work
+        if work is None:  # no role works it: the buyer delay elapses in full
+            self.call_after(visit.buyer, self.after_buyer, visit)
+            return
+        giver = lead.last_role
+        handoff = plan.handoffs_in.get(giver) if giver != work.role else None
+        if handoff is None:
+            self.to_queue(visit, now)
+            return
+        visit.handoff = True
+        visit.penalty = handoff.penalty
+        delay = self.luck.draw(self.handoff_slot[s][giver], lead.id, k)
+        self.call_after(delay, self.after_handoff, visit)
+
+    def after_handoff(self, step: Step) -> None:
+        """A manual handoff's delay is over: the lead leaks, or reaches the queue."""
+        visit = step.arg
+        plan = visit.plan
+        handoff = plan.handoffs_in[visit.lead.last_role]
+        if (
+            handoff.leak > 0
+            and self.luck.draw(self.leak_slot[plan.index], visit.lead.id, visit.k) < handoff.leak
+        ):
+            self.leave(visit, self.model.leaked)
+            return
+        self.to_queue(visit, self.env._now)
+
+    def to_queue(self, visit: Visit, now: float) -> None:
+        lead, work = visit.lead, visit.plan.work
+        role = self.model.roles[work.role]
+        team = self.teams[work.role][role.team_of_segment[lead.segment]]
+        visit.team = team
+        sla = work.sla
+        if sla is not None:
+            if sla.business_clock:
+                cal = role.calendar
+                visit.deadline = cal.at_worked(cal.worked(visit.entered) + sla.first_touch)
+            else:
+                visit.deadline = visit.entered + sla.first_touch
+        team.assign(visit, work.routing, now)
+        if (
+            sla is not None
+            and sla.escalate_after is not None
+            and visit.touches == 0
+            and visit.rep_queue is not None
+        ):
+            if sla.business_clock:
+                cal = role.calendar
+                when = cal.at_worked(cal.worked(visit.entered) + sla.escalate_after)
+            else:
+                when = visit.entered + sla.escalate_after
+            self.call_at(max(when, now), self.escalate, visit)
+
+    def escalate(self, step: Step) -> None:
+        visit = step.arg
+        if visit.touches == 0 and visit.team.withdraw(visit, self.env._now):
+            visit.escalated = True
+
+    # -- work
+
+    def start_touch(self, rep: Rep, visit: Visit, now: float) -> None:
+        """A rep starts one work session (touch) on a lead; called by its team."""
+        plan = visit.plan
+        lead = visit.lead
+        if visit.touches == 0:
+            visit.rep = rep
+            visit.first_touch = now
+            if lead.first_touch != lead.first_touch:  # NaN: its first touch ever
+                lead.first_touch = now
+            if plan.decay is not None:
+                visit.decay = plan.decay.factor(now - visit.entered)
+        team = visit.team
+        effort = plan.work.fixed_effort
+        if effort is None:
+            effort = self.luck.draw(
+                self.effort_slot[plan.index], lead.id, visit.k * plan.touches + visit.touches
+            )
+        work = effort / team.role.productive_share
+        finish = team.calendar.finish(now, work)
+        self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
+        self.call_after(finish - now, self.touch_done, visit)
+
+    def touch_done(self, step: Step) -> None:
+        visit = step.arg
+        rep, team = visit.rep, visit.team
+        now = self.env._now
+        visit.touches += 1
+        team.done(rep)
+        share = visit.buyer / visit.plan.touches  # buyer delay split evenly after each touch
+        if share == 0 and visit.touches < visit.plan.touches:
+            team.push_own(rep, visit, now)  # ready again at once: back in the rep's queue
+        if not rep.busy:
+            team.next_for(rep, now)
+        if share > 0:
+            self.call_after(share, self.after_buyer, visit)
+        elif visit.touches >= visit.plan.touches:
+            self.decide(visit)
+
+    def after_buyer(self, step: Step) -> None:
+        visit = step.arg
+        if visit.plan.work is not None and visit.touches < visit.plan.touches:
+            visit.team.push_own(visit.rep, visit, self.env._now)
+        else:
+            self.decide(visit)
+
+    # -- outcomes
+
+    def decide(self, visit: Visit) -> None:
+        """The lead takes exactly one outcome (SCENARIO-SPEC 4, Outcomes)."""
+        plan = visit.plan
+        lead = visit.lead
+        factor = visit.decay * (1.0 - visit.penalty)
+        if visit.rep is not None:
+            factor *= visit.rep.skill
+            lead.last_rep = visit.rep
+            lead.last_role = plan.work.role
+        target = plan.certain[lead.segment] if factor == 1.0 else -1
+        if target < 0:
+            target = self._draw_outcome(visit, factor)
+        self.leave(visit, target)
+
+    def _draw_outcome(self, visit: Visit, factor: float) -> int:
+        """Success outcomes scaled by skill, penalty and decay; rescaled if above 1."""
+        plan = visit.plan
+        chances = plan.chances[visit.lead.segment]
+        if factor != 1.0:
+            chances = [
+                p * factor if good else p
+                for p, good in zip(chances[:-1], plan.success, strict=False)
+            ]
+            total = sum(chances)
+            if total > 1.0:
+                chances = [p / total for p in chances]
+        u = self.luck.draw(self.outcome_slot[plan.index], visit.lead.id, visit.k)
+        for p, place in zip(chances, plan.targets, strict=False):
+            if u < p:
+                return place
+            u -= p
+        return plan.targets[-1]  # otherwise
+
+    def leave(self, visit: Visit, target: int) -> None:
+        now = self.env._now
+        visit.left = now
+        visit.next = target
+        lead = visit.lead
+        model = self.model
+        if target < self.n_stages:
+            self.enter(lead, target)
+            return
+        lead.end = target
+        lead.ended_at = now
+        if target == model.churned and lead.customer:
+            self.record.churns.append((now, lead.id, lead.arr))
+            lead.customer = False
+            lead.arr = 0.0
+
+    # -- money
+
+    def win(self, lead: Lead, now: float) -> None:
+        """Entering a `won` milestone: a new customer, its deal value booked as new ARR."""
+        rep = lead.last_rep
+        if rep is not None:
+            rep.won += 1
+        self.record.wins.append((now, lead.id, lead.value, -1 if rep is None else rep.id))
+        if lead.won_at != lead.won_at:
+            lead.won_at = now
+            self.customers.append(lead)
+        lead.customer = True
+        lead.arr = lead.value
+
+    def snapshot_arr(self, step: Step) -> None:
+        """ARR of every customer at the end of warm-up (for NRR and GRR)."""
+        self.arr_warmup = [(c.id, c.arr) for c in self.customers if c.customer]

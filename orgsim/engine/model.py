@@ -1,0 +1,321 @@
+"""Compile a checked variant into the runtime tables the engine reads on every event.
+
+Names become integer codes, by_segment fields become per-segment lists, and
+everything the hot path needs (routing, SLA, handoffs into a stage, queue
+priority) is looked up once here instead of once per lead. A `Model` is plain
+data: it pickles cheaply, so sweeps can ship it, or the scenario it comes
+from, to other processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from orgsim.config import kpis
+from orgsim.config.distributions import Distribution, probability, resolve
+from orgsim.config.scenario import Scenario
+from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay
+from orgsim.engine.calendar import AlwaysOpen, WeeklyCalendar, calendar_for
+
+ROUTINGS = ("pool", "round_robin", "least_loaded", "random", "same_rep")
+POOL, ROUND_ROBIN, LEAST_LOADED, RANDOM, SAME_REP = range(5)
+
+
+@dataclass
+class Decay:
+    """How a lead's chance of success fades while it waits for its first touch."""
+
+    half_life: float | None = None
+    floor: float = 0.0
+    times: list[float] = field(default_factory=list)
+    factors: list[float] = field(default_factory=list)
+
+    def factor(self, waited: float) -> float:
+        if self.half_life is not None:
+            return self.floor + (1 - self.floor) * 2 ** (-waited / self.half_life)
+        return float(np.interp(waited, self.times, self.factors))
+
+
+@dataclass
+class SLAPlan:
+    first_touch: float
+    business_clock: bool
+    escalate_after: float | None
+
+
+@dataclass
+class HandoffPlan:
+    name: str
+    delay: list[Distribution]
+    leak: float
+    penalty: float
+
+
+def fixed_value(per_segment: list[Distribution]) -> float | None:
+    """The value when a per-segment distribution is one constant (no draw needed)."""
+    values = {d.value if d.dist == "constant" else None for d in per_segment}
+    return values.pop() if len(values) == 1 else None
+
+
+@dataclass
+class WorkPlan:
+    role: int
+    routing: int
+    effort: list[Distribution]
+    sla: SLAPlan | None
+    priority: int
+    """Rank of the stage in its role's `stage_priority` (lower is served first)."""
+
+    def __post_init__(self):
+        self.fixed_effort = fixed_value(self.effort)
+
+
+@dataclass
+class StagePlan:
+    index: int
+    name: str
+    is_end: bool
+    targets: list[int]
+    chances: list[list[float]]
+    """Per segment, the base chance of each target (the last target is `otherwise`)."""
+    success: list[bool]
+    touches: int
+    buyer_delay: list[Distribution]
+    decay: Decay | None
+    won: bool
+    value_change: list[Distribution] | None
+    work: WorkPlan | None = None
+    handoffs_in: dict[int, HandoffPlan] = field(default_factory=dict)
+    """Manual handoffs into this stage, by the role the lead comes from."""
+
+    def __post_init__(self):
+        self.fixed_buyer_delay = fixed_value(self.buyer_delay)
+        self.certain = [_certain(c, self.targets) for c in self.chances]
+        """Per segment, the one target a lead always takes (-1 when it is left to chance)."""
+
+
+def _certain(chances: list[float], targets: list[int]) -> int:
+    sure = [t for p, t in zip(chances, targets, strict=True) if p >= 1.0]
+    return sure[0] if sure and sum(chances) <= 1.0 else -1
+
+
+@dataclass
+class TeamPlan:
+    """The reps of one role that serve one pod (or every segment, for a role not in pods)."""
+
+    pod: int | None
+    headcount: int
+
+
+@dataclass
+class RolePlan:
+    index: int
+    name: str
+    calendar: AlwaysOpen | WeeklyCalendar
+    productive_share: float
+    skill: Distribution
+    cost_per_year: float
+    order: str
+    teams: list[TeamPlan]
+    team_of_segment: list[int]
+    """Which of `teams` serves a lead of each segment."""
+
+    @property
+    def headcount(self) -> int:
+        return sum(team.headcount for team in self.teams)
+
+
+@dataclass
+class SourcePlan:
+    name: str
+    rate: float
+    enters: int
+    mix: list[float]
+    seasonality: list[float] | None
+    business_hours: bool
+
+
+@dataclass
+class Model:
+    """Everything one replication needs, as codes and lists."""
+
+    variant: str
+    segments: list[str]
+    deal_values: list[Distribution]
+    places: list[str]
+    """Journey stages, then the built-in ends lost, leaked, churned."""
+    stages: list[StagePlan]
+    roles: list[RolePlan]
+    sources: list[SourcePlan]
+    pods: list[str]
+    warmup: float
+    horizon: float
+    cost_per_lead: float
+    kpi_names: list[str]
+
+    @property
+    def end(self) -> float:
+        return self.warmup + self.horizon
+
+    def place(self, name: str) -> int:
+        return self.places.index(name)
+
+    @property
+    def lost(self) -> int:
+        return len(self.stages)
+
+    @property
+    def leaked(self) -> int:
+        return len(self.stages) + 1
+
+    @property
+    def churned(self) -> int:
+        return len(self.stages) + 2
+
+
+def _per_segment(value, segments: list[str]) -> list[Distribution]:
+    if value is None:
+        value = 0.0
+    first = resolve(value, segments[0])
+    return [resolve(value, s) if hasattr(value, "by_segment") else first for s in segments]
+
+
+def _decay(spec) -> Decay | None:
+    if isinstance(spec, HalfLifeDecay):
+        return Decay(half_life=spec.half_life, floor=spec.floor)
+    if isinstance(spec, PointsDecay):
+        return Decay(times=[t for t, _ in spec.points], factors=[f for _, f in spec.points])
+    return None
+
+
+def compile_model(scenario: Scenario, variant: str | None = None) -> Model:
+    """The runtime tables of one variant of a scenario."""
+    chosen = scenario.variant(variant)
+    return compile_variant(
+        chosen.market, chosen.org, chosen.name, scenario.warmup, scenario.horizon
+    )
+
+
+def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon: float) -> Model:
+    segments = list(market.segments)
+    stage_names = list(market.journey)
+    places = stage_names + list(BUILT_IN_ENDS)
+    role_names = list(org.roles)
+    pods = list(org.pods)
+    pod_of_segment = {s: pods.index(p) for p, pod in org.pods.items() for s in pod.segments}
+
+    roles = []
+    for index, (role_name, role) in enumerate(org.roles.items()):
+        queue = org.queues.get(role_name)
+        if role_name in org.roles_in_pods():
+            teams = [
+                TeamPlan(p, org.pods[pods[p]].members.get(role_name, 0)) for p in range(len(pods))
+            ]
+            team_of_segment = [pod_of_segment[s] for s in segments]
+        else:
+            teams = [TeamPlan(None, role.headcount or 0)]
+            team_of_segment = [0] * len(segments)
+        roles.append(
+            RolePlan(
+                index=index,
+                name=role_name,
+                calendar=calendar_for(role.schedule),
+                productive_share=role.productive_share,
+                skill=resolve(role.skill),
+                cost_per_year=role.cost_per_year,
+                order=queue.order if queue else "fifo",
+                teams=teams,
+                team_of_segment=team_of_segment,
+            )
+        )
+
+    stages = []
+    for index, (stage_name, spec) in enumerate(market.journey.items()):
+        targets = [places.index(t) for t in spec.outcomes] + [places.index(spec.exit)]
+        chances = []
+        for segment in segments:
+            base = [probability(p, segment) for p in spec.outcomes.values()]
+            chances.append([*base, max(0.0, 1.0 - sum(base))])
+        success_names = set(spec.success_outcomes)
+        success = [t in success_names for t in spec.outcomes] + [False]
+        stages.append(
+            StagePlan(
+                index=index,
+                name=stage_name,
+                is_end=spec.is_end,
+                targets=targets,
+                chances=chances,
+                success=success,
+                touches=spec.touches,
+                buyer_delay=_per_segment(spec.buyer_delay, segments),
+                decay=_decay(spec.response_decay),
+                won=spec.milestone == "won",
+                value_change=(
+                    _per_segment(spec.value_change, segments)
+                    if spec.value_change is not None
+                    else None
+                ),
+            )
+        )
+
+    for stage_name, work in org.work.items():
+        stage = stages[stage_names.index(stage_name)]
+        role_index = role_names.index(work.role)
+        queue = org.queues.get(work.role)
+        priority_list = queue.stage_priority if queue else []
+        sla = None
+        if work.sla is not None:
+            sla = SLAPlan(
+                work.sla.first_touch, work.sla.clock == "business", work.sla.escalate_after
+            )
+        stage.work = WorkPlan(
+            role=role_index,
+            routing=ROUTINGS.index(work.routing),
+            effort=_per_segment(work.effort, segments),
+            sla=sla,
+            priority=(
+                priority_list.index(stage_name)
+                if stage_name in priority_list
+                else len(priority_list)
+            ),
+        )
+        for key, handoff in org.handoffs.items():
+            giver, taker = key.split("->")
+            if taker == work.role and handoff.is_manual:
+                stage.handoffs_in[role_names.index(giver)] = HandoffPlan(
+                    key,
+                    _per_segment(handoff.delay, segments),
+                    handoff.leak or 0.0,
+                    handoff.penalty or 0.0,
+                )
+
+    sources = []
+    for source_name, source in market.sources.items():
+        mix = source.mix or {segments[0]: 1.0}
+        sources.append(
+            SourcePlan(
+                name=source_name,
+                rate=source.rate,
+                enters=stage_names.index(source.enters),
+                mix=[mix.get(s, 0.0) for s in segments],
+                seasonality=source.seasonality,
+                business_hours=source.hours == "business_hours",
+            )
+        )
+
+    return Model(
+        variant=name,
+        segments=segments,
+        deal_values=[resolve(market.segments[s].deal_value) for s in segments],
+        places=places,
+        stages=stages,
+        roles=roles,
+        sources=sources,
+        pods=pods,
+        warmup=warmup,
+        horizon=horizon,
+        cost_per_lead=org.marketing.cost_per_lead,
+        kpi_names=kpis.kpi_names(market, org),
+    )

@@ -1,0 +1,118 @@
+"""What happened in a replication, as plain columns.
+
+While it runs, the engine keeps one `Visit` object per stage visit and one
+tuple per task, win and churn (an append each, nothing per field), and
+`Records` turns them into numpy columns once, at the end. Records are the
+only thing a replication returns: KPIs, per-lead tables and time series are
+all computed from them afterwards, vectorised, in `analysis`.
+
+Visit records follow Ciw's idea of one record per visit, with a record type
+(see `analysis.tables`): `visit`, `handoff_leak`, `escalation`, `sla_breach`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+import numpy as np
+
+TASK_COLUMNS = ("rep", "stage", "lead", "queued", "start", "finish", "work")
+WIN_COLUMNS = ("time", "lead", "value", "rep")
+CHURN_COLUMNS = ("time", "lead", "arr")
+_INTEGER = {
+    "lead",
+    "stage",
+    "k",
+    "next",
+    "rep",
+    "role",
+    "pod",
+    "source",
+    "segment",
+    "end",
+    "items",
+    "won",
+}
+
+
+def _column(name: str, values) -> np.ndarray:
+    if name in ("escalated", "handoff"):
+        return np.asarray(values, dtype=bool)
+    return np.asarray(values, dtype=np.int64 if name in _INTEGER else float)
+
+
+def columns(names: tuple[str, ...], rows: list[tuple]) -> dict[str, np.ndarray]:
+    """Tuples appended while running -> one numpy array per column."""
+    table = np.array(rows, dtype=float).reshape(len(rows), len(names))
+    return {name: _column(name, table[:, i]) for i, name in enumerate(names)}
+
+
+class Recorder:
+    """Append-only logs, filled by the engine."""
+
+    def __init__(self):
+        self.visits: list = []
+        self.tasks: list[tuple] = []
+        self.wins: list[tuple] = []
+        self.churns: list[tuple] = []
+
+    def visit_columns(self) -> dict[str, np.ndarray]:
+        visits = self.visits
+        table = {
+            column: attribute_column(visits, attribute, column)
+            for column, attribute in VISIT_COLUMNS.items()
+        }
+        table["rep"] = _column("rep", [-1 if v.rep is None else v.rep.id for v in visits])
+        return table
+
+
+VISIT_COLUMNS = {
+    "lead": "lead.id",
+    "stage": "plan.index",
+    "k": "k",
+    "entered": "entered",
+    "first_touch": "first_touch",
+    "left": "left",
+    "next": "next",
+    "deadline": "deadline",
+    "escalated": "escalated",
+    "handoff": "handoff",
+}
+
+
+def attribute_column(objects: list, attribute: str, column: str) -> np.ndarray:
+    """One attribute of every object, as a numpy column."""
+    dtype = (
+        bool if column in ("escalated", "handoff") else np.int64 if column in _INTEGER else float
+    )
+    return np.fromiter(map(attrgetter(attribute), objects), dtype, count=len(objects))
+
+
+@dataclass
+class Records:
+    """Everything a replication recorded, as numpy columns; small, picklable, plain."""
+
+    warmup: float
+    end: float
+    leads: dict[str, np.ndarray]
+    visits: dict[str, np.ndarray]
+    tasks: dict[str, np.ndarray]
+    wins: dict[str, np.ndarray]
+    churns: dict[str, np.ndarray]
+    reps: dict[str, np.ndarray]
+    waiting: dict[str, np.ndarray]
+    """Items still queued at the end: role and when they joined the queue."""
+    arr_warmup: dict[str, np.ndarray]
+    """Customers active at the end of warm-up: lead id and ARR then."""
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def collect(recorder: Recorder, **tables) -> Records:
+        return Records(
+            visits=recorder.visit_columns(),
+            tasks=columns(TASK_COLUMNS, recorder.tasks),
+            wins=columns(WIN_COLUMNS, recorder.wins),
+            churns=columns(CHURN_COLUMNS, recorder.churns),
+            **tables,
+        )

@@ -1,0 +1,105 @@
+"""`run_replication(model, seed)`: one replication, a pure function of its inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orgsim.engine.journey import Journey
+from orgsim.engine.luck import BLOCK, ROUTING, SKILL, LeadLuck, Streams, key
+from orgsim.engine.model import LEAST_LOADED, SAME_REP, Model
+from orgsim.engine.recorder import Recorder, Records, attribute_column
+from orgsim.engine.sources import draw_arrivals
+from orgsim.engine.staff import Rep, Team
+
+
+def _routing_draws(streams: Streams, role: str, pod: int | None):
+    """Uniforms for `random` routing, drawn a block at a time from the team's own stream."""
+    rng = streams.generator(ROUTING, key(role), 0 if pod is None else pod + 1)
+    buffer: list[float] = []
+
+    def draw() -> float:
+        if not buffer:
+            buffer.extend(rng.random(BLOCK).tolist()[::-1])
+        return buffer.pop()
+
+    return draw
+
+
+def _staff(journey: Journey, model: Model, streams: Streams) -> None:
+    """Teams and reps, each rep with its skill drawn once (keyed to role and rep index)."""
+    load_routed = {
+        s.work.role for s in model.stages if s.work and s.work.routing in (LEAST_LOADED, SAME_REP)
+    }
+    for role in model.roles:
+        skills = iter(
+            role.skill.sample(streams.generator(SKILL, key(role.name)), role.headcount).tolist()
+        )
+        teams = []
+        for plan in role.teams:
+            team = Team(role, plan.pod, journey, _routing_draws(streams, role.name, plan.pod))
+            team.track_load = role.index in load_routed
+            for _ in range(plan.headcount):
+                rep = Rep(len(journey.reps), len(team.reps), team, next(skills))
+                journey.reps.append(rep)
+                team.add(rep)
+            teams.append(team)
+        journey.teams.append(teams)
+
+
+def run_replication(model: Model, seed: int) -> Records:
+    """Simulate warm-up + horizon once; everything random comes from `seed`."""
+    streams = Streams(seed)
+    arrivals = draw_arrivals(model, streams)
+    recorder = Recorder()
+    journey = Journey(model, arrivals, LeadLuck(streams, arrivals.segment), recorder)
+    _staff(journey, model, streams)
+    journey.start()
+    if model.warmup > 0:
+        journey.call_at(model.warmup, journey.snapshot_arr, None)
+    journey.env.run(until=model.end)
+    return _collect(journey, recorder, model)
+
+
+def _collect(journey: Journey, recorder: Recorder, model: Model) -> Records:
+    leads = journey.leads
+    arrivals = journey.arrivals
+    n = len(leads)
+    waiting_role, waiting_since = [], []
+    for teams in journey.teams:
+        for team in teams:
+            for visit in team.waiting():
+                waiting_role.append(team.role.index)
+                waiting_since.append(visit.queued_at)
+    reps = journey.reps
+    return Records.collect(
+        recorder,
+        warmup=model.warmup,
+        end=model.end,
+        leads={
+            "created": arrivals.time[:n],
+            "source": arrivals.source[:n],
+            "segment": arrivals.segment[:n],
+            "value": arrivals.value[:n],
+            **{
+                name: attribute_column(leads, name, name)
+                for name in ("end", "ended_at", "won_at", "first_touch", "arr")
+            },
+        },
+        reps={
+            "role": np.array([rep.team.role.index for rep in reps], dtype=np.int64),
+            "pod": np.array(
+                [-1 if rep.team.pod is None else rep.team.pod for rep in reps], dtype=np.int64
+            ),
+            "skill": np.array([rep.skill for rep in reps], dtype=float),
+            "items": np.array([rep.items for rep in reps], dtype=np.int64),
+            "won": np.array([rep.won for rep in reps], dtype=np.int64),
+        },
+        waiting={
+            "role": np.array(waiting_role, dtype=np.int64),
+            "since": np.array(waiting_since, dtype=float),
+        },
+        arr_warmup={
+            "lead": np.array([c for c, _ in journey.arr_warmup], dtype=np.int64),
+            "arr": np.array([a for _, a in journey.arr_warmup], dtype=float),
+        },
+    )

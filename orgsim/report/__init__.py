@@ -1,0 +1,1 @@
+"""Reading results: number formats, figures and the HTML report."""

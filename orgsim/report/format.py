@@ -1,0 +1,42 @@
+"""Numbers as a planner reads them: 93.5%, 12.4 h, 1,250,000, 412."""
+
+from __future__ import annotations
+
+import math
+
+from orgsim.config.kpis import unit
+
+
+def number(value: float | None, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if kind == "share":
+        return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:,.1f} h"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind in ("per_week", "items"):
+        return f"{value:,.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def kpi_value(name: str, value: float | None) -> str:
+    return number(value, unit(name))
+
+
+def kpi_interval(name: str, low: float | None, high: float | None) -> str:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    return f"{kpi_value(name, low)} – {kpi_value(name, high)}"
+
+
+def kpi_difference(name: str, value: float | None) -> str:
+    """A difference keeps its sign; shares are shown in percentage points."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    kind = unit(name)
+    if kind == "share":
+        return f"{value * 100:+.1f} pp"
+    text = number(abs(value), kind)
+    return ("+" if value >= 0 else "−") + text

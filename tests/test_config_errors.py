@@ -1,0 +1,453 @@
+"""A catalogue of broken inputs: each gives exit 2 and FILE:LINE:COL: path: message, no traceback.
+
+Each case edits one of three small valid files (market, org, scenario) and
+names where the error must be reported: the file, the line (found by a marker
+text in the edited file), the dotted path, and words of the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from typer.testing import CliRunner
+
+from orgsim.cli import app
+
+MARKET = """\
+kind: market
+name: m
+segments:
+  smb: {deal_value: 9000}
+  ent: {deal_value: 90000}
+sources:
+  inbound: {rate: 100/week, enters: mql, mix: {smb: 0.7, ent: 0.3}}
+journey:
+  mql:
+    outcomes: {sql: 0.4}
+  sql:
+    buyer_delay: 2d
+    outcomes: {won: 0.3}
+  won:
+    milestone: won
+"""
+ORG = """\
+kind: org
+name: o
+roles:
+  sdr: {headcount: 2}
+  ae: {headcount: 3}
+work:
+  mql: {role: sdr, effort: 30min}
+  sql: {role: ae, effort: 1h}
+handoffs:
+  sdr->ae: {delay: 4h, leak: 0.02}
+"""
+SCENARIO = """\
+kind: scenario
+name: s
+market: market.yaml
+org: org.yaml
+horizon: 10w
+"""
+BASE = {"market.yaml": MARKET, "org.yaml": ORG, "scenario.yaml": SCENARIO}
+
+
+@dataclass
+class Case:
+    name: str
+    file: str
+    old: str
+    new: str
+    marker: str
+    path: str
+    says: str
+    reported_in: str | None = None  # defaults to `file`
+
+
+CASES = [
+    Case(
+        "probability over 1",
+        "market.yaml",
+        "{sql: 0.4}",
+        "{sql: 1.4}",
+        "sql: 1.4",
+        "journey.mql.outcomes.sql",
+        "at most 1",
+    ),
+    Case(
+        "probabilities sum over 1",
+        "market.yaml",
+        "{sql: 0.4}",
+        "{sql: 0.7, lost: 0.5}",
+        "sql: 0.7",
+        "journey.mql.outcomes",
+        "sum to 1.2",
+    ),
+    Case(
+        "unknown outcome stage",
+        "market.yaml",
+        "{sql: 0.4}",
+        "{sqll: 0.4}",
+        "sqll",
+        "journey.mql.outcomes.sqll",
+        "unknown stage 'sqll'",
+    ),
+    Case(
+        "typo in a key",
+        "market.yaml",
+        "buyer_delay: 2d",
+        "buyer_dealy: 2d",
+        "buyer_dealy",
+        "journey.sql.buyer_dealy",
+        "did you mean 'buyer_delay'",
+    ),
+    Case(
+        "bare number as duration",
+        "market.yaml",
+        "buyer_delay: 2d",
+        "buyer_delay: 2",
+        "buyer_delay",
+        "journey.sql.buyer_delay",
+        "needs a unit",
+    ),
+    Case(
+        "unknown duration unit",
+        "market.yaml",
+        "buyer_delay: 2d",
+        "buyer_delay: 2days",
+        "buyer_delay",
+        "journey.sql.buyer_delay",
+        "unknown duration unit 'days'",
+    ),
+    Case(
+        "unknown rate unit",
+        "market.yaml",
+        "100/week",
+        "100/fortnight",
+        "100/fortnight",
+        "sources.inbound.rate",
+        "unknown rate unit",
+    ),
+    Case(
+        "bare number as rate",
+        "market.yaml",
+        "100/week",
+        "100",
+        "rate: 100",
+        "sources.inbound.rate",
+        "needs a unit",
+    ),
+    Case(
+        "unknown distribution",
+        "market.yaml",
+        "buyer_delay: 2d",
+        "buyer_delay: {dist: weibull, mean: 2d}",
+        "weibull",
+        "journey.sql.buyer_delay",
+        "unknown distribution 'weibull'",
+    ),
+    Case(
+        "missing distribution parameter",
+        "market.yaml",
+        "buyer_delay: 2d",
+        "buyer_delay: {dist: gamma, mean: 2d}",
+        "gamma",
+        "journey.sql.buyer_delay.cv",
+        "missing required field 'cv'",
+    ),
+    Case(
+        "loop with no exit",
+        "market.yaml",
+        "  mql:\n    outcomes: {sql: 0.4}",
+        "  mql:\n    outcomes: {sql: 0.4, nurture: 0.1}\n  nurture:\n    outcomes: {nurture: 1.0}",
+        "  nurture:",
+        "journey.nurture",
+        "no way out",
+    ),
+    Case(
+        "duplicate key",
+        "market.yaml",
+        "  ent: {deal_value: 90000}",
+        "  ent: {deal_value: 90000}\n  smb: {deal_value: 1}",
+        "smb: {deal_value: 1}",
+        "segments.smb",
+        "duplicate key 'smb'",
+    ),
+    Case(
+        "object tag",
+        "market.yaml",
+        "name: m",
+        "name: !!python/object/apply:os.system [ls]",
+        "name:",
+        "name",
+        "not allowed",
+    ),
+    Case(
+        "YAML syntax error",
+        "market.yaml",
+        "ent: 0.3}}",
+        "ent: 0.3}",
+        "journey:",
+        "<document>",
+        "YAML syntax",
+    ),
+    Case(
+        "mix does not sum to 1",
+        "market.yaml",
+        "ent: 0.3",
+        "ent: 0.2",
+        "mix:",
+        "sources.inbound.mix",
+        "sum to 1",
+    ),
+    Case(
+        "mix names an unknown segment",
+        "market.yaml",
+        "ent: 0.3",
+        "mid: 0.3",
+        "mid: 0.3",
+        "sources.inbound.mix.mid",
+        "unknown segment 'mid'",
+    ),
+    Case(
+        "source enters an unknown stage",
+        "market.yaml",
+        "enters: mql",
+        "enters: lead",
+        "enters: lead",
+        "sources.inbound.enters",
+        "not a journey stage",
+    ),
+    Case(
+        "reserved name",
+        "market.yaml",
+        "  ent: {deal_value: 90000}",
+        "  ent: {deal_value: 90000}\n  lost: {deal_value: 1}",
+        "lost:",
+        "segments.lost",
+        "reserved",
+    ),
+    Case(
+        "by_segment misses a segment",
+        "market.yaml",
+        "{won: 0.3}",
+        "{won: {by_segment: {smb: 0.3}}}",
+        "by_segment",
+        "journey.sql.outcomes.won.by_segment",
+        "missing ent",
+    ),
+    Case(
+        "success names no outcome",
+        "market.yaml",
+        "    outcomes: {sql: 0.4}",
+        "    outcomes: {sql: 0.4}\n    success: [won]",
+        "success:",
+        "journey.mql.success.0",
+        "not one of this stage's outcomes",
+    ),
+    Case(
+        "unknown role in work",
+        "org.yaml",
+        "role: sdr,",
+        "role: sdrr,",
+        "sdrr",
+        "work.mql.role",
+        "unknown role 'sdrr'",
+    ),
+    Case(
+        "negative headcount",
+        "org.yaml",
+        "sdr: {headcount: 2}",
+        "sdr: {headcount: -2}",
+        "headcount: -2",
+        "roles.sdr.headcount",
+        "at least 0",
+    ),
+    Case(
+        "headcount not whole",
+        "org.yaml",
+        "ae: {headcount: 3}",
+        "ae: {headcount: 2.5}",
+        "2.5",
+        "roles.ae.headcount",
+        "whole number",
+    ),
+    Case(
+        "productive share over 1",
+        "org.yaml",
+        "sdr: {headcount: 2}",
+        "sdr: {headcount: 2, productive_share: 1.5}",
+        "1.5",
+        "roles.sdr.productive_share",
+        "at most 1",
+    ),
+    Case(
+        "unknown routing",
+        "org.yaml",
+        "effort: 30min}",
+        "effort: 30min, routing: roundrobin}",
+        "roundrobin",
+        "work.mql.routing",
+        "did you mean 'round_robin'",
+    ),
+    Case(
+        "handoff to an unknown role",
+        "org.yaml",
+        "sdr->ae",
+        "sdr->am",
+        "sdr->am",
+        "handoffs.sdr->am",
+        "unknown role 'am'",
+    ),
+    Case(
+        "escalation with pool routing",
+        "org.yaml",
+        "effort: 1h}",
+        "effort: 1h, sla: {first_touch: 4h, escalate_after: 2h}}",
+        "escalate_after",
+        "work.sql.sla.escalate_after",
+        "nothing is assigned",
+    ),
+    Case(
+        "work names a stage the market lacks (reported in the org file)",
+        "org.yaml",
+        "  sql: {role: ae, effort: 1h}",
+        "  sql: {role: ae, effort: 1h}\n  demo: {role: ae, effort: 1h}",
+        "demo:",
+        "work.demo",
+        "not a stage of the market's journey",
+    ),
+    Case(
+        "set path with a typo",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10w\nset: {org.roles.sdr.headcont: 3}",
+        "headcont",
+        "set.org.roles.sdr.headcont",
+        "did you mean 'headcount'",
+    ),
+    Case(
+        "set value out of range (reported at the set entry)",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10w\nset: {org.roles.sdr.headcount: -1}",
+        "headcount: -1",
+        "set.org.roles.sdr.headcount",
+        "at least 0",
+    ),
+    Case(
+        "missing org file",
+        "scenario.yaml",
+        "org: org.yaml",
+        "org: orgs.yaml",
+        "orgs.yaml",
+        "org",
+        "no such org file",
+    ),
+    Case(
+        "horizon without unit",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10",
+        "horizon",
+        "horizon",
+        "needs a unit",
+    ),
+    Case(
+        "unknown target KPI",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10w\ntargets: {won_per_wek: {min: 1}}",
+        "won_per_wek",
+        "targets.won_per_wek",
+        "did you mean 'won_per_week'",
+    ),
+    Case(
+        "variant names a market as its org",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10w\nvariants: {a: {org: market.yaml}}",
+        "org: market.yaml",
+        "variants.a.org",
+        "is a market file",
+    ),
+    Case(
+        "sweep value out of range",
+        "scenario.yaml",
+        "horizon: 10w",
+        "horizon: 10w\nsweep:\n  org.roles.ae.headcount: [2, -1]",
+        "[2, -1]",
+        "sweep.org.roles.ae.headcount.1",
+        "at least 0",
+    ),
+    Case(
+        "wrong kind",
+        "scenario.yaml",
+        "kind: scenario",
+        "kind: scenery",
+        "kind:",
+        "kind",
+        "unknown kind 'scenery'",
+    ),
+]
+
+
+def _run(tmp_path, files: dict[str, str]):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return CliRunner().invoke(app, ["validate", str(tmp_path / "scenario.yaml")])
+
+
+def test_the_base_files_are_valid(tmp_path):
+    result = _run(tmp_path, BASE)
+    assert result.exit_code == 0, result.output
+
+
+def test_the_catalogue_is_large_enough():
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_broken_input_is_reported_where_it_was_written(tmp_path, case):
+    files = dict(BASE)
+    assert case.old in files[case.file], "the case must edit text that exists"
+    files[case.file] = files[case.file].replace(case.old, case.new, 1)
+    result = _run(tmp_path, files)
+    output = result.output
+    assert result.exit_code == 2, output
+    assert "Traceback" not in output
+    line = next(i for i, text in enumerate(files[case.file].splitlines(), 1) if case.marker in text)
+    reported = str(tmp_path / (case.reported_in or case.file))
+    pattern = re.compile(
+        rf"^{re.escape(reported)}:{line}:(\d+): {re.escape(case.path)}: (.*)$", re.MULTILINE
+    )
+    matches = [m for m in pattern.finditer(output) if case.says in m.group(2)]
+    assert matches, f"expected {reported}:{line}:COL: {case.path}: ...{case.says}... in\n{output}"
+    column = int(matches[0].group(1))
+    assert 1 <= column <= len(files[case.file].splitlines()[line - 1]) + 1
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    files = dict(BASE)
+    files["org.yaml"] = ORG.replace("headcount: 2}", "headcount: -2}").replace(
+        "effort: 1h}", "effort: 1}"
+    )
+    files["scenario.yaml"] = SCENARIO.replace("horizon: 10w", "horizon: 10")
+    result = _run(tmp_path, files)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 3, result.output
+    assert {line.split(":")[0].rsplit("/", 1)[-1] for line in lines} == {
+        "org.yaml",
+        "scenario.yaml",
+    }
+
+
+def test_warnings_do_not_fail(tmp_path):
+    files = dict(BASE)
+    files["market.yaml"] = MARKET + "  orphan:\n    outcomes: {won: 0.5}\n"
+    result = _run(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    assert "journey.orphan: warning: no source can reach this stage" in result.output

@@ -1,0 +1,84 @@
+"""YAML is read safely, exactly, and with positions; YAML 1.1 surprises do not leak through."""
+
+import pytest
+
+from orgsim.config.errors import ConfigError
+from orgsim.config.yamlio import parse
+
+
+def test_yaml_1_2_scalars():
+    tree = parse("a: no\nb: yes\nc: 1e-3\nd: on\ne: 08:00\nf: true\ng: ~\nh: 0x10\ni: 010\n", "f")
+    assert tree.data == {
+        "a": "no",
+        "b": "yes",
+        "c": 0.001,
+        "d": "on",
+        "e": "08:00",
+        "f": True,
+        "g": None,
+        "h": 16,
+        "i": 10,
+    }
+
+
+def test_a_segment_called_no_stays_a_string(write):
+    from orgsim.config import check_file
+
+    path = write(
+        "m.yaml",
+        """
+        kind: market
+        name: m
+        segments: {no: {deal_value: 1e3}, yes: {deal_value: 5}}
+        sources: {s: {rate: 1/h, enters: a, mix: {no: 0.5, yes: 0.5}}}
+        journey: {a: {outcomes: {b: 0.5}}, b: {}}
+    """,
+    )
+    _kind, market, _ = check_file(path)
+    assert list(market.segments) == ["no", "yes"]
+    assert market.segments["no"].deal_value == 1000.0
+
+
+def test_positions_are_one_based_and_point_at_the_value():
+    tree = parse("a:\n  b: [1, 2]\n  c: {d: x}\n", "f")
+    assert tree.values[("a", "b", 1)][1:3] == (2, 10)
+    assert tree.keys[("a", "c")][1:3] == (3, 3)
+    assert tree.values[("a", "c", "d")][1:3] == (3, 10)
+
+
+def test_duplicate_keys_are_errors_everywhere():
+    with pytest.raises(ConfigError) as err:
+        parse("a: 1\nb: {x: 1, x: 2}\na: 3\n", "f.yaml")
+    text = str(err.value)
+    assert "f.yaml:2:11: b.x: duplicate key 'x'" in text
+    assert "f.yaml:3:1: a: duplicate key 'a' (first written at line 1)" in text
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        "!!python/object/apply:os.system ['touch /tmp/pwned']",
+        "!!python/name:os.system",
+        "!custom x",
+        "!!binary aGk=",
+        "!!timestamp 2024-01-01",
+        "!!set {a, b}",
+    ],
+)
+def test_tags_are_refused_and_never_constructed(tag, tmp_path):
+    with pytest.raises(ConfigError, match="not allowed"):
+        parse(f"a: {tag}\n", "f.yaml")
+
+
+def test_merge_keys_and_anchors_work():
+    tree = parse("base: &b {x: 1, y: 2}\nc: {<<: *b, y: 3}\n", "f")
+    assert tree.data["c"] == {"x": 1, "y": 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("", "empty"), ("a: [1, 2\n", "YAML syntax"), ("a: 1\n---\nb: 2\n", "YAML syntax")],
+)
+def test_unreadable_documents(text, says):
+    with pytest.raises(ConfigError, match=says):
+        parse(text, "f.yaml")
