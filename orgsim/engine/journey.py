@@ -178,6 +178,15 @@ class Journey:
                 }
             )
 
+    def close(self) -> None:
+        """Let go of the run's objects (teams point back here, so refcounting alone
+        would leave the whole graph for the garbage collector)."""
+        for teams in self.teams:
+            for team in teams:
+                team.journey = None
+        self.teams, self.reps, self.leads, self.customers = [], [], [], []
+        self.record.visits = []
+
     # -- the clock
 
     def call_at(self, when: float, handler, arg) -> None:
@@ -218,16 +227,17 @@ class Journey:
         plan = self.stages[s]
         k = lead.visits[s]
         lead.visits[s] = k + 1
-        visit = Visit(lead, plan, k, now)
-        self.record.visits.append(visit)
         if plan.won:
             self.win(lead, now)
         if plan.value_change is not None and lead.customer:
             lead.arr *= self.luck.draw(self.value_slot[s], lead.id, k)
         if plan.is_end:
+            self.record.arrivals_at_ends.append((lead.id, s, k, now))
             lead.end = s
             lead.ended_at = now
             return
+        visit = Visit(lead, plan, k, now)
+        self.record.visits.append(visit)
         buyer = plan.fixed_buyer_delay
         visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
         work = plan.work
@@ -259,8 +269,8 @@ class Journey:
 
     def to_queue(self, visit: Visit, now: float) -> None:
         lead, work = visit.lead, visit.plan.work
-        role = self.model.roles[work.role]
-        team = self.teams[work.role][role.team_of_segment[lead.segment]]
+        team = self.team_of[visit.plan.index][lead.segment]
+        role = team.role
         visit.team = team
         sla = work.sla
         if sla is not None:
@@ -307,8 +317,8 @@ class Journey:
             effort = self.luck.draw(
                 self.effort_slot[plan.index], lead.id, visit.k * plan.touches + visit.touches
             )
-        work = effort / team.role.productive_share
-        finish = team.calendar.finish(now, work)
+        work = effort / team.productive_share
+        finish = now + work if team.always else team.calendar.finish(now, work)
         self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
         self.call_after(finish - now, self.touch_done, visit)
 

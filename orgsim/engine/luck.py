@@ -63,16 +63,20 @@ class LeadLuck:
         self.streams = streams
         self.segments = segments
         self.samplers: list[tuple[int, int, Sampler]] = []
-        self.blocks: dict[tuple[int, int, int], list[float]] = {}
+        self.blocks: list[list[list]] = []  # [slot][k][block] -> values, filled on first use
 
     def slot(self, purpose: int, about: str, sampler: Sampler) -> int:
         """Register a kind of draw (e.g. the buyer delay at stage `opportunity`); its id."""
         self.samplers.append((purpose, key(about), sampler))
+        self.blocks.append([])
         return len(self.samplers) - 1
 
     def draw(self, slot: int, lead: int, k: int) -> float:
         """The value of `slot` for `lead` on its k-th use (k counts visits, or touches)."""
-        values = self.blocks.get((slot, lead >> BLOCK_BITS, k))
+        try:
+            values = self.blocks[slot][k][lead >> BLOCK_BITS]
+        except IndexError:
+            values = None
         if values is None:
             values = self._fill(slot, lead >> BLOCK_BITS, k)
         return values[lead & _ROW]
@@ -82,7 +86,12 @@ class LeadLuck:
         rng = self.streams.generator(purpose, about, block, k)
         segments = self.segments[block * BLOCK : (block + 1) * BLOCK]
         values = sampler(rng, segments).tolist()
-        self.blocks[(slot, block, k)] = values
+        by_k = self.blocks[slot]
+        while len(by_k) <= k:
+            by_k.append([])
+        if len(by_k[k]) <= block:
+            by_k[k].extend([None] * (block + 1 - len(by_k[k])))
+        by_k[k][block] = values
         return values
 
 

@@ -53,6 +53,7 @@ class Recorder:
 
     def __init__(self):
         self.visits: list = []
+        self.arrivals_at_ends: list[tuple] = []  # (lead, stage, k, time): visits to end stages
         self.tasks: list[tuple] = []
         self.wins: list[tuple] = []
         self.churns: list[tuple] = []
@@ -64,7 +65,20 @@ class Recorder:
             for column, attribute in VISIT_COLUMNS.items()
         }
         table["rep"] = _column("rep", [-1 if v.rep is None else v.rep.id for v in visits])
-        return table
+        ends = columns(("lead", "stage", "k", "entered"), self.arrivals_at_ends)
+        n = len(self.arrivals_at_ends)
+        resting = {
+            "first_touch": np.nan,
+            "left": np.nan,
+            "deadline": np.nan,
+            "next": -1,
+            "rep": -1,
+            "escalated": False,
+            "handoff": False,
+        }
+        for name, value in resting.items():
+            ends[name] = np.full(n, value, dtype=table[name].dtype)
+        return {name: np.concatenate([table[name], ends[name]]) for name in table}
 
 
 VISIT_COLUMNS = {

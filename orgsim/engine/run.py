@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 import numpy as np
 
 from orgsim.engine.journey import Journey
 from orgsim.engine.luck import BLOCK, ROUTING, SKILL, LeadLuck, Streams, key
-from orgsim.engine.model import LEAST_LOADED, SAME_REP, Model
+from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, Model
 from orgsim.engine.recorder import Recorder, Records, attribute_column
 from orgsim.engine.sources import draw_arrivals
 from orgsim.engine.staff import Rep, Team
@@ -27,8 +30,12 @@ def _routing_draws(streams: Streams, role: str, pod: int | None):
 
 def _staff(journey: Journey, model: Model, streams: Streams) -> None:
     """Teams and reps, each rep with its skill drawn once (keyed to role and rep index)."""
-    load_routed = {
-        s.work.role for s in model.stages if s.work and s.work.routing in (LEAST_LOADED, SAME_REP)
+    worked = [s.work for s in model.stages if s.work]
+    load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
+    pooled = {
+        w.role
+        for w in worked
+        if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
     }
     for role in model.roles:
         skills = iter(
@@ -38,12 +45,40 @@ def _staff(journey: Journey, model: Model, streams: Streams) -> None:
         for plan in role.teams:
             team = Team(role, plan.pod, journey, _routing_draws(streams, role.name, plan.pod))
             team.track_load = role.index in load_routed
+            team.uses_shared = role.index in pooled
             for _ in range(plan.headcount):
                 rep = Rep(len(journey.reps), len(team.reps), team, next(skills))
                 journey.reps.append(rep)
                 team.add(rep)
             teams.append(team)
         journey.teams.append(teams)
+    journey.team_of = [
+        [
+            journey.teams[s.work.role][model.roles[s.work.role].team_of_segment[g]]
+            for g in range(len(model.segments))
+        ]
+        if s.work
+        else None
+        for s in model.stages
+    ]
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while the events run.
+
+    A replication creates hundreds of thousands of objects that live to its end
+    (leads, visits, records) and no reference cycles that need collecting before
+    then, so the collector's repeated scans of the growing heap are pure cost
+    (about a third of the run time). It is switched back on afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run_replication(model: Model, seed: int) -> Records:
@@ -56,8 +91,11 @@ def run_replication(model: Model, seed: int) -> Records:
     journey.start()
     if model.warmup > 0:
         journey.call_at(model.warmup, journey.snapshot_arr, None)
-    journey.env.run(until=model.end)
-    return _collect(journey, recorder, model)
+    with _collector_paused():
+        journey.env.run(until=model.end)
+        records = _collect(journey, recorder, model)
+        journey.close()
+    return records
 
 
 def _collect(journey: Journey, recorder: Recorder, model: Model) -> Records:

@@ -14,7 +14,7 @@ shift start, when its free reps pick up work.
 
 from __future__ import annotations
 
-from heapq import heapify, heappop, heappush
+from heapq import heapify, heappop, heappush, heapreplace
 
 from orgsim.engine.model import LEAST_LOADED, POOL, RANDOM, ROUND_ROBIN, SAME_REP, RolePlan
 
@@ -49,12 +49,14 @@ class Team:
         self.shared: list[list] = []
         self.idle: list[int] = []
         self.loads: list[tuple[int, int]] = []
-        self.track_load = False
+        self.track_load = False  # some stage routes least_loaded or same_rep
+        self.uses_shared = True  # some stage routes to the pool, or escalates to it
         self.turn = 0
         self.wake_pending = False
         self.routing_draws = routing_draws
         self.order = role.order
         self.always = role.calendar.always
+        self.productive_share = role.productive_share
         self.seq = 0
 
     def add(self, rep: Rep) -> None:
@@ -107,16 +109,26 @@ class Team:
         self.push_own(rep, visit, now)
 
     def least_loaded(self) -> Rep:
-        """Fewest items queued or in progress; ties to the lowest index."""
+        """Fewest items queued or in progress; ties to the lowest index.
+
+        `loads` is a heap of (load, rep index) that may lag behind: an entry is only
+        pushed when a load falls, and one found too low is fixed when it reaches the top.
+        Every rep keeps an entry no higher than its load, so the top, once current, is
+        the least loaded rep.
+        """
         loads, reps = self.loads, self.reps
         while True:
             load, index = loads[0]
             rep = reps[index]
-            if rep.queued + rep.busy == load:
+            current = rep.queued + rep.busy
+            if current == load:
                 return rep
-            heappop(loads)
+            if current > load:
+                heapreplace(loads, (current, index))
+            else:  # a lower entry for this rep was pushed when its load fell
+                heappop(loads)
 
-    def _load_changed(self, rep: Rep) -> None:
+    def _load_fell(self, rep: Rep) -> None:
         loads = self.loads
         heappush(loads, (rep.queued + rep.busy, rep.index))
         if len(loads) > 4 * len(self.reps) + 64:  # drop stale entries now and then
@@ -143,8 +155,6 @@ class Team:
         heappush(rep.queue, self.entry(visit, now))
         visit.rep_queue = rep
         rep.queued += 1
-        if self.track_load:
-            self._load_changed(rep)
         if not rep.busy:
             if self.always or self.calendar.is_open(now):
                 rep.idle = False
@@ -160,7 +170,7 @@ class Team:
         visit.entry[3] = None
         rep.queued -= 1
         if self.track_load:
-            self._load_changed(rep)
+            self._load_fell(rep)
         self.push_shared(visit, now)
         return True
 
@@ -178,22 +188,23 @@ class Team:
         elif shared:
             entry = heappop(shared)
         else:
-            if not rep.idle:
+            if self.uses_shared and not rep.idle:  # listed where pooled work can find it
                 rep.idle = True
                 heappush(self.idle, rep.index)
+                if len(self.idle) > 2 * len(self.reps) + 16:  # drop stale entries
+                    self.idle = [r.index for r in self.reps if r.idle]
+                    heapify(self.idle)
             return
         visit = entry[3]
         visit.entry = None
         rep.busy = 1
-        if self.track_load:
-            self._load_changed(rep)
         self.journey.start_touch(rep, visit, now)
 
     def done(self, rep: Rep) -> None:
         rep.busy = 0
         rep.items += 1
         if self.track_load:
-            self._load_changed(rep)
+            self._load_fell(rep)
 
     # -- shifts
 

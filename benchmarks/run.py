@@ -1,0 +1,43 @@
+"""Run orgsim's benchmarks: `python benchmarks/run.py [engine] [sweep]` (all by default).
+
+Every figure is a ratio against a baseline measured in the same run, or a
+rate next to one, because absolute timings on shared machines are noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "which", nargs="*", default=["engine", "sweep"], choices=["engine", "sweep"]
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best is kept)")
+    parser.add_argument(
+        "--workers",
+        type=str,
+        default=None,
+        help="sweep: worker counts to measure, e.g. 1,2,4 (default 1..cores)",
+    )
+    args = parser.parse_args()
+    if "engine" in args.which:
+        import engine
+
+        print("Engine")
+        for name, value, note in engine.main(args.repeat):
+            print(f"  {name:<55} {value:>9}   {note}")
+    if "sweep" in args.which:
+        import sweep
+
+        print("Sweep scaling")
+        sweep.main(args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""`orgsim run`: the KPI table, `--json` exactly as SCENARIO-SPEC section 6, `--out` files."""
+
+import json
+import math
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from orgsim.analysis import storage
+from orgsim.cli import app
+
+from .conftest import ROOT
+
+SCENARIO = str(ROOT / "scenarios/smb_velocity.yaml")
+
+
+def test_json_output_is_the_spec_object():
+    result = CliRunner().invoke(app, ["run", SCENARIO, "--reps", "3", "--seed", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["scenario", "variant", "replications", "seed", "kpis"]
+    assert data["scenario"] == "Speed to lead in a velocity SMB team"
+    assert (data["variant"], data["replications"], data["seed"]) == ("today", 3, 5)
+    assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+    won = data["kpis"]["won"]
+    assert set(won) == {"mean", "ci95"}
+    assert won["ci95"][0] <= won["mean"] <= won["ci95"][1]
+    for name in (
+        "leads",
+        "won_per_week",
+        "sla.mql.attainment",
+        "role.sdr.utilization",
+        "cost_per_won",
+        "stage.mql.conversion.sql",
+        "speed_to_lead_p90",
+    ):
+        assert name in data["kpis"]
+    for entry in data["kpis"].values():
+        for value in [entry["mean"], *entry["ci95"]]:
+            assert value is None or math.isfinite(value)
+
+
+def test_variant_option_and_unknown_variant():
+    ok = CliRunner().invoke(
+        app, ["run", SCENARIO, "-n", "2", "--variant", "two_more_sdrs", "--json"]
+    )
+    assert json.loads(ok.stdout)["variant"] == "two_more_sdrs"
+    bad = CliRunner().invoke(app, ["run", SCENARIO, "--variant", "nope"])
+    assert bad.exit_code == 2
+    assert "no variant 'nope'" in bad.output
+
+
+def test_table_groups_kpis():
+    result = CliRunner().invoke(app, ["run", SCENARIO, "-n", "2"], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    for group in ("flow", "speed", "capacity", "money"):
+        assert group in result.output
+    assert "95% interval" in result.output
+
+
+def test_out_writes_every_table(tmp_path):
+    result = CliRunner().invoke(app, ["run", SCENARIO, "-n", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    kpis = storage.read_table(tmp_path / "kpis")
+    assert list(kpis.replication) == [0, 1]
+    cases = storage.read_table(tmp_path / "cases")
+    assert len(cases) == kpis.leads.sum() + len(cases[cases.created < 6 * 168])
+    visits = storage.read_table(tmp_path / "visits")
+    assert set(visits.record_type) <= {"visit", "handoff_leak", "sla_breach", "escalation"}
+    assert {"sla_breach", "visit"} <= set(visits.record_type)
+    reps = storage.read_table(tmp_path / "reps")
+    assert set(reps.role) == {"sdr", "ae", "csm"}
+    weeks = storage.read_table(tmp_path / "timeseries")
+    assert {"leads", "won", "queue.sdr", "utilization.ae"} <= set(weeks.columns)
+    assert json.loads((tmp_path / "summary.json").read_text())["replications"] == 2
+    assert "kind: market" in (tmp_path / "scenario.yaml").read_text()
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left behind
+
+
+def test_tables_fall_back_to_csv(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2]})
+    path = storage.write_table(frame, tmp_path / "t", parquet=False)
+    assert path.suffix == ".csv"
+    assert storage.read_table(tmp_path / "t").equals(frame)
