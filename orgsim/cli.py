@@ -212,21 +212,6 @@ def kpi_table(title: str, summary, show_all: bool = False) -> Table:
     return table
 
 
-def save_results(results, directory: Path) -> list[Path]:
-    """Write KPIs, per-lead tables, the summary and the composed scenario into `directory`."""
-    written = [
-        storage.write_table(results.to_frame(), directory / "kpis"),
-        storage.write_json(directory / "summary.json", results.to_json()),
-        storage.write_text(
-            directory / "scenario.yaml", results.scenario.composed_yaml(results.variant)
-        ),
-    ]
-    if results.records:
-        for name in ("cases", "visits", "reps", "timeseries"):
-            written.append(storage.write_table(getattr(results, name), directory / name))
-    return written
-
-
 Reps = Annotated[
     int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's).")
 ]
@@ -288,7 +273,7 @@ def run(
         raise typer.Exit(2)
     results = simulate(scenario, reps, seed, variant, records=out_dir is not None)
     if out_dir is not None:
-        for path in save_results(results, out_dir):
+        for path in results.save(out_dir):
             err.print(f"wrote {path}", markup=False, highlight=False)
     if as_json:
         print(json.dumps(results.to_json(), allow_nan=False))
@@ -299,6 +284,139 @@ def run(
         f"seed {results.seed}"
     )
     out.print(kpi_table(title, results.summary(), show_all))
+
+
+def comparison_table(comparison, show_all: bool = False) -> Table:
+    """KPIs of every variant with intervals, and paired differences coloured by direction."""
+    table = Table(
+        title=f"{comparison.scenario_name}: {comparison.replications} replications "
+        f"per design, root seed {comparison.seed} (mean ±95% half-interval)",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("KPI", no_wrap=True)
+    baseline = comparison.baseline
+    for variant in comparison.variants:
+        table.add_column(variant, justify="right", no_wrap=True)
+        if variant != baseline:
+            table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
+    tidy = comparison.to_frame().set_index(["kpi", "variant"])
+    for group in catalogue.GROUPS:
+        names = [
+            k
+            for k in comparison.kpi_names()
+            if catalogue.group(k) == group and (show_all or catalogue.is_headline(k))
+        ]
+        if not names:
+            continue
+        table.add_section()
+        table.add_row(f"[bold]{group}[/bold]")
+        for kpi in names:
+            cells = [f"  {kpi}"]
+            for variant in comparison.variants:
+                if (kpi, variant) not in tidy.index:
+                    cells += ["–"] if variant == baseline else ["–", ""]
+                    continue
+                row = tidy.loc[(kpi, variant)]
+                cells.append(fmt.kpi_plus_minus(kpi, row["mean"], row["ci_low"], row["ci_high"]))
+                if variant != baseline:
+                    cells.append(_difference_cell(kpi, row))
+            table.add_row(*cells)
+    return table
+
+
+def _difference_cell(kpi: str, row) -> str:
+    if row.get("diff") != row.get("diff"):
+        return "–"
+    text = fmt.kpi_plus_minus(kpi, row["diff"], row["diff_low"], row["diff_high"], signed=True)
+    if not row["significant"]:
+        return f"[dim]{text}[/dim]"
+    better = row.get("better")
+    style = (
+        "bold" if better is None or better != better else ("bold green" if better else "bold red")
+    )
+    return f"[{style}]{text}[/{style}]"
+
+
+@app.command()
+def compare(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    reps: Reps = None,
+    seed: Seed = None,
+    as_json: Json = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write a self-contained HTML report (figures, verdicts, assumptions)."),
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Write a short Markdown summary for a pull request or chat.")
+    ] = None,
+    out_dir: Out = None,
+    show_all: ShowAll = False,
+) -> None:
+    """Compare every variant of a scenario on the same leads and the same luck.
+
+    Replication i of each design uses the same seed, so differences are paired:
+    green is better, red is worse, dim is not distinguishable from zero (95%).
+    Targets in the scenario are judged on the 95% interval of each KPI.
+
+    Example: [bold]orgsim compare scenarios/reorg_sdr_split.yaml --report report.html[/bold]
+    """
+    from orgsim.analysis.compare import compare as run_comparison
+    from orgsim.report import html
+
+    scenario = load_scenario(scenario_file)
+    comparison = run_comparison(scenario, reps, seed)
+    written = []
+    if out_dir is not None:
+        written += comparison.save(out_dir)
+    if report is not None:
+        written.append(html.write(comparison, report))
+    if markdown is not None:
+        written.append(storage.write_text(markdown, html.markdown(comparison)))
+    for path in written:
+        err.print(f"wrote {path}", markup=False, highlight=False)
+    if as_json:
+        print(json.dumps(comparison.to_json(), allow_nan=False))
+        return
+    out.print(comparison_table(comparison, show_all))
+    out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="A folder written by `orgsim compare --out` or `orgsim run --out`."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Rebuild the HTML report from saved results, without simulating again.
+
+    Example: [bold]orgsim compare s.yaml --out results/ && orgsim report results/ -o
+    report.html[/bold]
+    """
+    from orgsim.analysis.compare import Comparison
+    from orgsim.analysis.results import Results
+    from orgsim.report import html
+
+    if (directory / "comparison.json").exists():
+        comparison = Comparison.load(directory)
+    elif (directory / "results.json").exists():
+        results = Results.load(directory)
+        comparison = Comparison(results.scenario_name, results.seed, {results.variant: results}, {})
+    else:
+        err.print(
+            f"{directory}: no comparison.json or results.json here; write one with "
+            "`orgsim compare --out` or `orgsim run --out`",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    err.print(f"wrote {html.write(comparison, output)}", markup=False, highlight=False)
 
 
 def main() -> None:

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 from concurrent.futures import Executor
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from orgsim.analysis import tables
+import orgsim
+from orgsim.analysis import storage, tables
 from orgsim.analysis.runner import Job, Outcome, batches, replication_seeds, run_jobs
 from orgsim.analysis.stats import interval
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
-from orgsim.engine.recorder import Records
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:
     return scenario if isinstance(scenario, Scenario) else load(scenario)
-
-
-def kpi_frame(outcomes: list[Outcome], names: list[str]) -> pd.DataFrame:
-    """One row per replication, one column per KPI, in the catalogue's order."""
-    outcomes = sorted(outcomes, key=lambda o: o.replication)
-    frame = pd.DataFrame([o.kpis for o in outcomes], columns=names, dtype=float)
-    frame.index = pd.Index([o.replication for o in outcomes], name="replication")
-    return frame
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +44,7 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("kpi")
 
 
-def json_number(x: float) -> float | None:
+def json_number(x: float | None) -> float | None:
     """JSON has no NaN or Infinity: an undefined value is null."""
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -65,26 +59,90 @@ def kpi_json(summary: pd.DataFrame) -> dict:
     }
 
 
-class Results:
-    """Replications of one variant: `kpis` (one row per replication) and, with
-    `records=True`, the per-lead, per-visit, per-rep and weekly tables."""
+def entry_sla(scenario: Scenario, variant: str) -> dict | None:
+    """The SLA new leads meet first (for marking speed-to-lead plots)."""
+    chosen = scenario.variant(variant)
+    for source in chosen.market.sources.values():
+        work = chosen.org.work.get(source.enters)
+        if work is not None and work.sla is not None:
+            return {"stage": source.enters, "hours": work.sla.first_touch, "clock": work.sla.clock}
+    return None
 
-    def __init__(self, scenario: Scenario, variant: str, seed: int, outcomes: list[Outcome]):
-        self.scenario = scenario
+
+class Results:
+    """Replications of one variant.
+
+    `kpis` has one row per replication and one column per KPI; `summary()` the
+    mean and 95% interval of each. The weekly series, the rep table, cycle times
+    and speed to lead are kept for figures; with `simulate(..., records=True)`,
+    every lead (`cases`) and stage visit (`visits`) too.
+    """
+
+    def __init__(
+        self,
+        scenario_name: str,
+        variant: str,
+        seed: int,
+        kpis: pd.DataFrame,
+        details: dict[str, pd.DataFrame] | None = None,
+        meta: dict | None = None,
+        records: list | None = None,
+        scenario: Scenario | None = None,
+    ):
+        self.scenario_name = scenario_name
         self.variant = variant
         self.seed = seed
+        self.kpis = kpis
+        self.details = details or {}
+        self.meta = meta or {}
+        self._records = records or []
+        self.scenario = scenario
+
+    @classmethod
+    def from_outcomes(
+        cls, scenario: Scenario, variant: str, seed: int, outcomes: list[Outcome]
+    ) -> Results:
         outcomes = sorted(outcomes, key=lambda o: o.replication)
-        self.seeds = [o.seed for o in outcomes]
         chosen = scenario.variant(variant)
-        self.kpi_names = catalogue.kpi_names(chosen.market, chosen.org)
-        self.kpis = kpi_frame(outcomes, self.kpi_names)
-        self._records: list[tuple[Records, object]] = [
-            (o.records, o.model) for o in outcomes if o.records is not None
-        ]
+        names = catalogue.kpi_names(chosen.market, chosen.org)
+        kpis = pd.DataFrame([o.kpis for o in outcomes], columns=names, dtype=float)
+        kpis.index = pd.Index([o.replication for o in outcomes], name="replication")
+        details = {}
+        if outcomes and outcomes[0].details is not None:
+            for name in tables.DETAILS:
+                details[name] = pd.concat(
+                    [o.details[name].assign(replication=o.replication) for o in outcomes],
+                    ignore_index=True,
+                )
+        meta = {
+            "scenario": scenario.name,
+            "variant": variant,
+            "description": chosen.description or chosen.org.name,
+            "org": chosen.org.name,
+            "structure": chosen.org.structure,
+            "seed": seed,
+            "seeds": [o.seed for o in outcomes],
+            "replications": len(outcomes),
+            "horizon_hours": scenario.horizon,
+            "warmup_hours": scenario.warmup,
+            "kpi_names": names,
+            "stages": list(chosen.market.journey),
+            "roles": catalogue.worked_roles(chosen.org),
+            "entry_sla": entry_sla(scenario, variant),
+            "composed_yaml": scenario.composed_yaml(variant),
+            "orgsim_version": orgsim.__version__,
+            "date": date.today().isoformat(),
+        }
+        records = [(o.records, o.model) for o in outcomes if o.records is not None]
+        return cls(scenario.name, variant, seed, kpis, details, meta, records, scenario)
 
     @property
     def replications(self) -> int:
         return len(self.kpis)
+
+    @property
+    def seeds(self) -> list[int]:
+        return self.meta.get("seeds", [])
 
     def summary(self) -> pd.DataFrame:
         """Per KPI: mean, 95% t interval, standard deviation, replications it is defined in."""
@@ -99,58 +157,135 @@ class Results:
     def to_json(self) -> dict:
         """The `orgsim run --json` object of SCENARIO-SPEC section 6."""
         return {
-            "scenario": self.scenario.name,
+            "scenario": self.scenario_name,
             "variant": self.variant,
             "replications": self.replications,
             "seed": self.seed,
             "kpis": kpi_json(self.summary()),
         }
 
-    # -- tables from the records
+    # -- tables
 
-    def _table(self, build) -> pd.DataFrame:
-        if not self._records:
-            raise ValueError("run simulate(..., records=True) to keep per-lead records")
-        frames = []
-        for replication, (records, model) in enumerate(self._records):
-            frame = build(records, model)
-            frame.insert(0, "replication", replication)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
-
-    @property
-    def cases(self) -> pd.DataFrame:
-        """One row per lead and replication."""
-        return self._table(tables.cases)
-
-    @property
-    def visits(self) -> pd.DataFrame:
-        """One row per stage visit and replication, with its record type."""
-        return self._table(tables.visits)
-
-    @property
-    def reps(self) -> pd.DataFrame:
-        """One row per rep and replication."""
-        return self._table(tables.reps)
+    def _detail(self, name: str) -> pd.DataFrame:
+        if name not in self.details:
+            raise ValueError(f"no {name} kept: run simulate(...) with details (the default)")
+        return self.details[name]
 
     @property
     def timeseries(self) -> pd.DataFrame:
         """One row per week and replication: leads, won, queue and utilization per role."""
-        return self._table(tables.weekly)
+        return self._detail("timeseries")
 
     @property
-    def records(self) -> list[Records]:
+    def reps(self) -> pd.DataFrame:
+        """One row per rep and replication: role, pod, skill, tasks, deals won, utilization."""
+        return self._detail("reps")
+
+    @property
+    def cycle_times(self) -> pd.DataFrame:
+        """Hours from creation to won, one row per deal won after warm-up."""
+        return self._detail("cycle_times")
+
+    @property
+    def speed_to_lead(self) -> pd.DataFrame:
+        """Hours from creation to first touch, one row per lead first touched after warm-up."""
+        return self._detail("speed_to_lead")
+
+    def _from_records(self, build) -> pd.DataFrame:
+        if not self._records:
+            raise ValueError("run simulate(..., records=True) to keep every lead's records")
+        return pd.concat(
+            [
+                build(records, model).assign(replication=i)
+                for i, (records, model) in enumerate(self._records)
+            ],
+            ignore_index=True,
+        )
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        """One row per lead and replication (needs records=True)."""
+        return self._from_records(tables.cases)
+
+    @property
+    def visits(self) -> pd.DataFrame:
+        """One row per stage visit and replication, with its record type (needs records=True)."""
+        return self._from_records(tables.visits)
+
+    @property
+    def records(self) -> list:
         return [r for r, _ in self._records]
 
-    @property
-    def model(self):
-        return self._records[0][1] if self._records else None
+    def plot(self, kind: str = "weekly_won", ax=None):
+        """A figure of these results: see `orgsim.report.figures.FIGURES` for the kinds."""
+        from orgsim.report import figures
+
+        return figures.draw(kind, {self.variant: self}, ax=ax)
+
+    # -- files
+
+    def save(self, directory: Path) -> list[Path]:
+        """Write KPIs, detail tables and the run's facts (atomically, file by file)."""
+        directory = Path(directory)
+        written = [storage.write_table(self.to_frame(), directory / "kpis")]
+        for name, frame in self.details.items():
+            written.append(storage.write_table(frame, directory / name))
+        if self._records:
+            for name in ("cases", "visits"):
+                written.append(storage.write_table(getattr(self, name), directory / name))
+        written.append(storage.write_json(directory / "summary.json", self.to_json()))
+        written.append(storage.write_json(directory / "results.json", self.meta))
+        if self.meta.get("composed_yaml"):
+            written.append(
+                storage.write_text(directory / "scenario.yaml", self.meta["composed_yaml"])
+            )
+        return written
+
+    @classmethod
+    def load(cls, directory: Path) -> Results:
+        """Results written by `save` (or `orgsim run --out`), without simulating again."""
+        directory = Path(directory)
+        meta = json.loads((directory / "results.json").read_text(encoding="utf-8"))
+        kpis = storage.read_table(directory / "kpis").drop(columns="variant")
+        kpis = kpis.set_index("replication")[meta["kpi_names"]].astype(float)
+        details = {
+            name: storage.read_table(directory / name)
+            for name in tables.DETAILS
+            if storage.table_exists(directory / name)
+        }
+        return cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
 
     def __repr__(self) -> str:
         return (
-            f"<Results {self.scenario.name!r} variant={self.variant!r} "
+            f"<Results {self.scenario_name!r} variant={self.variant!r} "
             f"replications={self.replications} seed={self.seed}>"
         )
+
+
+def run_variants(
+    scenario: Scenario,
+    variants: list[str],
+    replications: int | None,
+    seed: int | None,
+    records: bool = False,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+    description: str = "replications",
+) -> dict[str, Results]:
+    """Every listed variant on common random numbers: replication i uses one seed in all."""
+    n = scenario.replications if replications is None else int(replications)
+    root = scenario.seed if seed is None else int(seed)
+    seeds = replication_seeds(root, n)
+    size = 1 if executor is None else max(1, n // 8)
+    jobs = [
+        Job(scenario, name, batch, tuple(seeds[i] for i in batch), records=records, details=True)
+        for name in variants
+        for batch in batches(n, size)
+    ]
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in variants}
+    for outcome in run_jobs(jobs, executor, progress, description):
+        outcomes[outcome.variant].append(outcome)
+    return {name: Results.from_outcomes(scenario, name, root, outcomes[name]) for name in variants}
 
 
 def simulate(
@@ -167,17 +302,11 @@ def simulate(
     Defaults come from the scenario file (`replications`, `seed`, the first
     variant). Replication i uses the same seed in every variant, so two runs of
     different variants are paired. `records=True` keeps every lead's history
-    (see `Results.cases`, `.visits`, `.reps`, `.timeseries`).
+    (`Results.cases`, `Results.visits`).
     """
     scenario = as_scenario(scenario)
-    variant = scenario.variant(variant).name
-    n = scenario.replications if replications is None else int(replications)
-    root = scenario.seed if seed is None else int(seed)
-    seeds = replication_seeds(root, n)
-    size = 1 if executor is None else max(1, n // 16)
-    jobs = [
-        Job(scenario, variant, batch, tuple(seeds[i] for i in batch), records=records)
-        for batch in batches(n, size)
-    ]
-    outcomes = list(run_jobs(jobs, executor, progress))
-    return Results(scenario, variant, root, outcomes)
+    name = scenario.variant(variant).name
+    return run_variants(scenario, [name], replications, seed, records, executor, progress)[name]
+
+
+__all__ = ["Results", "simulate"]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from orgsim.analysis import tables
 from orgsim.analysis.kpis import compute
 from orgsim.config.scenario import Scenario
 from orgsim.engine import compile_model, run_replication
@@ -43,6 +44,8 @@ class Job:
     point: tuple[tuple[str, Any], ...] = ()
     """A sweep point: dotted-path overrides applied to every variant."""
     records: bool = False
+    details: bool = False
+    """Keep the small tables figures need (weekly series, reps, cycle times)."""
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Outcome:
     point: tuple[tuple[str, Any], ...] = ()
     records: Records | None = None
     model: Any = field(default=None, repr=False)
+    details: dict[str, Any] | None = None
 
 
 def run_job(job: Job) -> list[Outcome]:
@@ -74,6 +78,7 @@ def run_job(job: Job) -> list[Outcome]:
                 job.point,
                 records if job.records else None,
                 model if job.records else None,
+                tables.details(records, model) if job.details or job.records else None,
             )
         )
     return outcomes

@@ -134,3 +134,23 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
                 np.diff(busy(records, model, role.index, edges)) / scheduled
             )
     return frame
+
+
+DETAILS = ("timeseries", "reps", "cycle_times", "speed_to_lead")
+
+
+def details(records: Records, model: Model) -> dict[str, pd.DataFrame]:
+    """The small tables the figures and the report need, kept instead of full records."""
+    W = records.warmup
+    leads, wins = records.leads, records.wins
+    won = wins["time"] >= W
+    first = leads["first_touch"]
+    touched = first >= W
+    return {
+        "timeseries": weekly(records, model),
+        "reps": reps(records, model),
+        "cycle_times": pd.DataFrame(
+            {"hours": wins["time"][won] - leads["created"][wins["lead"][won]]}
+        ),
+        "speed_to_lead": pd.DataFrame({"hours": first[touched] - leads["created"][touched]}),
+    }

@@ -40,3 +40,16 @@ def kpi_difference(name: str, value: float | None) -> str:
         return f"{value * 100:+.1f} pp"
     text = number(abs(value), kind)
     return ("+" if value >= 0 else "−") + text
+
+
+def kpi_plus_minus(
+    name: str, mean: float | None, low: float | None, high: float | None, signed: bool = False
+) -> str:
+    """`5.85 ±1.29`: a mean and the half-width of its 95% interval, compact for tables."""
+    text = kpi_difference(name, mean) if signed else kpi_value(name, mean)
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return text
+    half = (high - low) / 2
+    kind = unit(name)
+    spread = f"{half * 100:.1f}" if kind == "share" else number(half, kind).removesuffix(" h")
+    return f"{text} ±{spread}"

@@ -1,0 +1,268 @@
+"""`orgsim.compare`: every design on the same leads, paired differences, verdicts on targets.
+
+Replication i of every variant uses the same seed, so each variant sees the
+same leads with the same luck. "B minus A" is then computed replication by
+replication, and its 95% t interval says how sure we are that B differs
+from A. A target is met when the 95% interval of the KPI's mean lies on
+the right side of the bound (SCENARIO-SPEC section 1).
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Executor
+from pathlib import Path
+
+import pandas as pd
+
+from orgsim.analysis import storage
+from orgsim.analysis.results import Results, as_scenario, json_number, kpi_json, run_variants
+from orgsim.analysis.stats import interval, paired
+from orgsim.config import kpis as catalogue
+from orgsim.config.scenario import Scenario
+from orgsim.config.schema import Target
+
+
+class Comparison:
+    """The variants of a scenario, run on common random numbers, side by side."""
+
+    def __init__(
+        self,
+        scenario_name: str,
+        seed: int,
+        results: dict[str, Results],
+        targets: dict[str, Target],
+        description: str | None = None,
+    ):
+        self.scenario_name = scenario_name
+        self.seed = seed
+        self.results = results
+        self.targets = targets
+        self.description = description
+
+    @property
+    def variants(self) -> list[str]:
+        return list(self.results)
+
+    @property
+    def baseline(self) -> str:
+        return self.variants[0]
+
+    @property
+    def replications(self) -> int:
+        return next(iter(self.results.values())).replications
+
+    def kpi_names(self) -> list[str]:
+        """Every KPI reported by any variant, in catalogue order."""
+        names: list[str] = []
+        for results in self.results.values():
+            names += [n for n in results.kpis.columns if n not in names]
+        return names
+
+    def difference(self, variant: str, kpi: str):
+        """Paired interval of (variant - baseline) for one KPI, or None if either lacks it."""
+        base, other = self.results[self.baseline].kpis, self.results[variant].kpis
+        if kpi not in base or kpi not in other:
+            return None
+        return paired(other[kpi].to_numpy(), base[kpi].to_numpy())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy rows, one per (KPI, variant): mean and interval, and the paired difference
+        against the first variant with its interval and whether it is significant."""
+        rows = []
+        for kpi in self.kpi_names():
+            group, direction, _ = catalogue.describe(kpi)
+            for variant, results in self.results.items():
+                if kpi not in results.kpis:
+                    continue
+                ci = interval(results.kpis[kpi])
+                row = {
+                    "kpi": kpi,
+                    "group": group,
+                    "variant": variant,
+                    "mean": ci.mean,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                }
+                diff = self.difference(variant, kpi) if variant != self.baseline else None
+                if diff is not None:
+                    row.update(
+                        diff=diff.mean,
+                        diff_low=diff.low,
+                        diff_high=diff.high,
+                        significant=diff.excludes_zero,
+                        better=_better(direction, diff),
+                    )
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def table(self) -> pd.DataFrame:
+        """One row per KPI: each variant's mean [interval], and each other variant's paired
+        difference against the first with its interval and significance."""
+        tidy = self.to_frame()
+        frame = pd.DataFrame(index=pd.Index(self.kpi_names(), name="kpi"))
+        for variant in self.variants:
+            part = tidy[tidy.variant == variant].set_index("kpi")
+            for column in ("mean", "ci_low", "ci_high"):
+                frame[(variant, column)] = part[column]
+            if variant != self.baseline:
+                for column in ("diff", "diff_low", "diff_high", "significant"):
+                    frame[(variant, column)] = part.get(column)
+        frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["variant", "value"])
+        return frame
+
+    def verdicts(self) -> pd.DataFrame:
+        """For each variant and target: the bound, the KPI's mean and interval, met or missed,
+        and the share of replications that met the bound on their own."""
+        rows = []
+        for variant, results in self.results.items():
+            for kpi, target in self.targets.items():
+                values = results.kpis[kpi] if kpi in results.kpis else pd.Series(dtype=float)
+                ci = interval(values)
+                defined = values.dropna()
+                share = _share_meeting(defined, target)
+                rows.append(
+                    {
+                        "variant": variant,
+                        "kpi": kpi,
+                        "target": target.describe(),
+                        "mean": ci.mean,
+                        "ci_low": ci.low,
+                        "ci_high": ci.high,
+                        "met": bool(ci.n > 1 and target.met_by(ci.low, ci.high)),
+                        "share_of_replications": share,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def headline(self) -> str:
+        """One or two sentences a leader can act on."""
+        if not self.targets:
+            return (
+                f"{len(self.variants)} designs compared on {self.replications} "
+                f"replications; no targets were set, so no design is declared best."
+            )
+        verdicts = self.verdicts()
+        met = verdicts.groupby("variant", sort=False)["met"].sum()
+        total = len(self.targets)
+        winners = [v for v in self.variants if met[v] == total]
+        if len(winners) == 1:
+            text = f"{winners[0]} is the only design that meets all {total} targets."
+        elif winners:
+            text = f"{', '.join(winners)} meet all {total} targets."
+        elif met.nunique() == 1:
+            text = f"No design meets all {total} targets; each meets {int(met.iloc[0])}."
+        else:
+            best = max(self.variants, key=lambda v: met[v])
+            text = (
+                f"No design meets all {total} targets; {best} meets the most "
+                f"({int(met[best])} of {total})."
+            )
+        missed = [
+            f"{v} misses {', '.join(verdicts[(verdicts.variant == v) & ~verdicts.met].kpi)}"
+            for v in self.variants
+            if v not in winners and met[v] < total
+        ]
+        return text + (" " + "; ".join(missed) + "." if missed else "")
+
+    def to_json(self) -> dict:
+        """The `orgsim compare --json` object of SCENARIO-SPEC section 6."""
+        differences = {}
+        for variant in self.variants[1:]:
+            entries = {}
+            for kpi in self.kpi_names():
+                diff = self.difference(variant, kpi)
+                if diff is not None:
+                    entries[kpi] = {
+                        "mean": json_number(diff.mean),
+                        "ci95": [json_number(diff.low), json_number(diff.high)],
+                        "significant": bool(diff.excludes_zero),
+                    }
+            differences[variant] = entries
+        return {
+            "scenario": self.scenario_name,
+            "replications": self.replications,
+            "seed": self.seed,
+            "variants": {
+                name: {"kpis": kpi_json(results.summary())}
+                for name, results in self.results.items()
+            },
+            "differences": differences,
+        }
+
+    def plot(self, kind: str = "weekly_won", ax=None):
+        """A figure comparing the variants: see `orgsim.report.figures.FIGURES`."""
+        from orgsim.report import figures
+
+        return figures.draw(kind, self.results, ax=ax)
+
+    # -- files
+
+    def save(self, directory: Path) -> list[Path]:
+        """Each variant's results in its own folder, plus comparison.json; atomically."""
+        directory = Path(directory)
+        written = []
+        for name, results in self.results.items():
+            written += results.save(directory / name)
+        facts = {
+            "scenario": self.scenario_name,
+            "description": self.description,
+            "seed": self.seed,
+            "variants": self.variants,
+            "targets": {k: t.model_dump() for k, t in self.targets.items()},
+        }
+        written.append(storage.write_json(directory / "comparison.json", facts))
+        return written
+
+    @classmethod
+    def load(cls, directory: Path) -> Comparison:
+        """A comparison written by `save` (`orgsim compare --out`), without simulating again."""
+        directory = Path(directory)
+        facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
+        results = {name: Results.load(directory / name) for name in facts["variants"]}
+        targets = {k: Target(**v) for k, v in facts["targets"].items()}
+        return cls(facts["scenario"], facts["seed"], results, targets, facts.get("description"))
+
+    def __repr__(self) -> str:
+        return (
+            f"<Comparison {self.scenario_name!r} variants={self.variants} "
+            f"replications={self.replications}>"
+        )
+
+
+def _better(direction: int, diff) -> bool | None:
+    """Whether a significant difference is an improvement (None: not significant, or a KPI
+    where neither direction is better)."""
+    if direction == 0 or not diff.excludes_zero:
+        return None
+    return (diff.mean > 0) == (direction > 0)
+
+
+def _share_meeting(values: pd.Series, target: Target) -> float:
+    if values.empty:
+        return float("nan")
+    ok = pd.Series(True, index=values.index)
+    if target.min is not None:
+        ok &= values >= target.min
+    if target.max is not None:
+        ok &= values <= target.max
+    return float(ok.mean())
+
+
+def compare(
+    scenario: Scenario | str | Path,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> Comparison:
+    """Run every variant of a scenario on common random numbers and compare them.
+
+    Replication i of each variant uses the same seed, so differences are paired.
+    """
+    scenario = as_scenario(scenario)
+    results = run_variants(
+        scenario, list(scenario.variants), replications, seed, executor=executor, progress=progress
+    )
+    root = scenario.seed if seed is None else int(seed)
+    return Comparison(scenario.name, root, results, dict(scenario.targets), scenario.description)

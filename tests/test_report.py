@@ -1,0 +1,139 @@
+"""Figures and the HTML report: readable, self-contained, escaped, and checked in a browser."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+import orgsim
+from orgsim.analysis.compare import compare
+from orgsim.report import figures, html
+
+from .conftest import ROOT
+
+NASTY = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nasty")
+    for sub in ("configs", "scenarios"):
+        shutil.copytree(ROOT / sub, folder / sub)
+    path = folder / "scenarios/smb_velocity.yaml"
+    text = path.read_text().replace(
+        "name: Speed to lead in a velocity SMB team", f"name: '{NASTY} & co'"
+    )
+    text = text.replace("kind: scenario", f"kind: scenario\ndescription: '{NASTY}'")
+    path.write_text(text)
+    org = folder / "configs/orgs/smb_velocity_team.yaml"
+    org.write_text(
+        org.read_text().replace(
+            "name: Velocity team (SDR -> AE, CSM pool)", f"name: '{NASTY} team'"
+        )
+    )
+    return compare(path, replications=3, progress=False)
+
+
+@pytest.mark.parametrize("kind", list(figures.FIGURES))
+def test_every_figure_draws_alone_or_on_a_given_axis(comparison, kind):
+    figure = comparison.plot(kind)
+    assert isinstance(figure, Figure)
+    ax = figure.axes[0]
+    assert ax.get_title() and (ax.get_xlabel() or ax.get_ylabel())
+    mine = Figure()
+    axis = mine.subplots()
+    assert comparison.plot(kind, ax=axis) is mine
+    assert axis.has_data()
+
+
+def test_a_single_results_plots_too():
+    results = orgsim.simulate(ROOT / "scenarios/smb_velocity.yaml", replications=2, progress=False)
+    assert results.plot("utilization").axes[0].has_data()
+    with pytest.raises(ValueError, match="unknown figure"):
+        results.plot("pie")
+
+
+def test_report_escapes_names_and_is_self_contained(comparison, tmp_path):
+    path = html.write(comparison, tmp_path / "report.html")
+    text = path.read_text()
+    assert NASTY not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+    assert "<script" not in text.lower()
+    assert "http://" not in text and "https://" not in text.replace("https://json-schema.org", "")
+    assert text.count('src="data:image/png;base64,') == 7
+    for section in (
+        'id="headline"',
+        'id="targets"',
+        'id="kpi-table"',
+        'id="run-facts"',
+        "kind: market",
+        "kind: org",
+    ):
+        assert section in text
+
+
+def _browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        pytest.skip("needs Debian's chromium and chromium-driver (CI installs them with apt-get)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:  # pragma: no cover - selenium is a dev dependency
+        pytest.skip("selenium is not installed")
+    return chromium, driver, webdriver, Service
+
+
+@pytest.mark.browser
+def test_report_renders_in_headless_chromium(comparison, tmp_path):
+    chromium, driver_path, webdriver, Service = _browser()
+    report = html.write(comparison, tmp_path / "report.html")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,2000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.get(Path(report).as_uri())
+        assert driver.title.startswith("<script>alert(1)</script> & co")
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);"
+        )
+        assert len(images) == 7
+        assert all(done and width > 0 for done, width in images), images
+        rows = driver.execute_script(
+            "return document.querySelectorAll('#kpi-table tbody tr').length;"
+        )
+        assert rows > 20
+        alerts = driver.execute_script("return document.querySelectorAll('script').length;")
+        assert alerts == 0
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+        assert driver.save_screenshot(str(tmp_path / "report.png"))
+        assert (tmp_path / "report.png").stat().st_size > 10_000
+    finally:
+        driver.quit()
+
+
+def test_chromium_is_present_where_ci_installs_it():
+    """CI installs chromium; make the browser test's skip visible if it ever does not."""
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium not installed on this machine")
+    version = subprocess.run(["chromium", "--version"], capture_output=True, text=True)
+    assert "Chromium" in version.stdout
