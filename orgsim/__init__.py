@@ -2,6 +2,8 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from orgsim.analysis.capacity import Capacity, capacity
+from orgsim.analysis.compare import Comparison, compare
 from orgsim.analysis.results import Results, simulate
 from orgsim.config import ConfigError, Scenario, load, load_text
 
@@ -10,4 +12,16 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-__all__ = ["ConfigError", "Results", "Scenario", "__version__", "load", "load_text", "simulate"]
+__all__ = [
+    "Capacity",
+    "Comparison",
+    "ConfigError",
+    "Results",
+    "Scenario",
+    "__version__",
+    "capacity",
+    "compare",
+    "load",
+    "load_text",
+    "simulate",
+]

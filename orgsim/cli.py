@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orgsim.analysis import storage
-from orgsim.config import ConfigError, check_file
+from orgsim.config import ConfigError, Problem, check_file
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario as LoadedScenario
 from orgsim.config.schema import Market, Org, ScenarioFile
@@ -417,6 +418,192 @@ def report_command(
         )
         raise typer.Exit(2)
     err.print(f"wrote {html.write(comparison, output)}", markup=False, highlight=False)
+
+
+@app.command("capacity")
+def capacity_command(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    variant: Annotated[str | None, typer.Option(help="Variant (default: the first).")] = None,
+    as_json: Json = False,
+) -> None:
+    """Bottleneck, utilization and headroom from queueing formulas: no simulation.
+
+    Steady-state flows through the journey (loops included) give each stage's
+    entries per week and each role's offered work against its scheduled hours;
+    waits come from Erlang C for pooled roles and labelled approximations
+    otherwise. Confirm anything that matters with `orgsim run`.
+
+    Example: [bold]orgsim capacity scenarios/reorg_sdr_split.yaml --variant
+    process_stage[/bold]
+    """
+    from orgsim.analysis.capacity import capacity
+
+    scenario = load_scenario(scenario_file)
+    _check_variant(scenario, variant, scenario_file)
+    result = capacity(scenario, variant)
+    if as_json:
+        print(json.dumps(result.to_json(), allow_nan=False))
+        return
+    roles = Table(
+        title=f"{scenario.name} — {result.variant}: capacity by role",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in (
+        "role",
+        "people",
+        "utilization",
+        "offered h/week",
+        "available h/week",
+        "wait",
+        "how the wait is estimated",
+    ):
+        roles.add_column(
+            column, justify="left" if column in ("role", "how the wait is estimated") else "right"
+        )
+    for name, load in result.roles.items():
+        style = "bold red" if load.utilization >= 1 else "yellow" if load.utilization > 0.85 else ""
+        roles.add_row(
+            name,
+            str(load.headcount),
+            f"[{style}]{fmt.number(load.utilization, 'share')}[/{style}]"
+            if style
+            else fmt.number(load.utilization, "share"),
+            fmt.number(load.offered_hours_per_week, "count"),
+            fmt.number(load.available_hours_per_week, "count"),
+            fmt.number(load.wait_mean, "hours"),
+            load.method.replace("_", " "),
+        )
+    out.print(roles)
+    stages = Table(title="flow by stage (steady state)", title_justify="left", header_style="bold")
+    for column in ("stage", "entries/week", "wait to first touch", "SLA attainment"):
+        stages.add_column(column, justify="left" if column == "stage" else "right")
+    for name, flow in result.stages.items():
+        stages.add_row(
+            name,
+            fmt.number(flow.entries_per_week, "per_week"),
+            fmt.number(flow.wait_mean, "hours") if flow.wait_mean is not None else "",
+            fmt.number(flow.sla_attainment, "share") if flow.sla_attainment is not None else "",
+        )
+    out.print(stages)
+    out.print(
+        f"bottleneck: [bold]{result.bottleneck}[/bold]; the org sustains about "
+        f"{fmt.number(result.max_leads_per_week, 'count')} leads/week before it saturates "
+        f"(today {fmt.number(result.leads_per_week, 'count')}: headroom "
+        f"{fmt.number(result.headroom, 'share')})",
+        highlight=False,
+    )
+    for note in result.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+
+
+def _check_variant(scenario, variant: str | None, path: Path) -> None:
+    if variant is not None and variant not in scenario.variants:
+        err.print(
+            f"{path}: no variant '{variant}' (variants: {', '.join(scenario.variants)})",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
+def parse_targets(texts: list[str]) -> dict:
+    """`--target 'won_per_week>=9'` -> {"won_per_week": {"min": 9}}; errors as FILE:LINE:COL."""
+    targets: dict[str, dict] = {}
+    problems = []
+    for i, text in enumerate(texts, 1):
+        match = re.fullmatch(r"\s*([a-z0-9_.>-]+?)\s*(>=|<=)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*", text)
+        if not match:
+            problems.append(
+                Problem(
+                    f"--target[{i}]",
+                    1,
+                    1,
+                    "targets",
+                    f"'{text}' is not a target: write KPI>=number or "
+                    "KPI<=number, e.g. 'sla.mql.attainment>=0.95'",
+                )
+            )
+            continue
+        kpi, sign, value = match.groups()
+        targets.setdefault(kpi, {})["min" if sign == ">=" else "max"] = float(value)
+    if problems:
+        raise ConfigError(problems)
+    return targets
+
+
+@app.command("plan")
+def plan_command(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A target such as 'won_per_week>=9' (repeatable; default: the scenario's targets)."
+        ),
+    ] = None,
+    variant: Annotated[
+        str | None, typer.Option(help="Variant to staff (default: the first).")
+    ] = None,
+    reps: Reps = None,
+    seed: Seed = None,
+    as_json: Json = False,
+) -> None:
+    """The least-cost headcount per role that meets every target.
+
+    Starts from the queueing formulas, confirms each candidate by simulation on
+    common random numbers (a target is met when its 95% interval is on the
+    right side), and searches neighbouring plans until none is cheaper and
+    still meets every target. Costs come from each role's cost_per_year.
+
+    Example: [bold]orgsim plan scenarios/headcount_plan.yaml --target
+    'sla.mql.attainment>=0.95'[/bold]
+    """
+    from orgsim.analysis.plan import plan as run_plan
+
+    scenario = load_scenario(scenario_file)
+    _check_variant(scenario, variant, scenario_file)
+    with reported_errors():
+        targets = parse_targets(target) if target else None
+        result = run_plan(scenario, targets, variant, reps, seed)
+    if as_json:
+        print(json.dumps(result.to_json(), allow_nan=False))
+        return
+    if result.chosen is None:
+        out.print("[bold red]No plan found that meets every target.[/bold red]")
+        best = min(result.evaluated, key=lambda o: (len(o.missed), o.cost_per_year))
+        out.print(
+            f"Closest: {best.headcount} misses {', '.join(best.missed)}; adding people "
+            "did not move it closer, so the market or the journey limits it."
+        )
+        raise typer.Exit(1)
+    chosen = result.chosen
+    table = Table(
+        title=f"{scenario.name} — cheapest plan meeting every target",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in ("team", "analytic start", "plan"):
+        table.add_column(column, justify="left" if column == "team" else "right")
+    for team, count in chosen.headcount.items():
+        table.add_row(team, str(result.start[team]), f"[bold]{count}[/bold]")
+    out.print(table)
+    out.print(
+        f"people cost per year: [bold]{fmt.number(chosen.cost_per_year, 'money')}"
+        f"[/bold] ({chosen.people} people); {len(result.evaluated)} plans simulated",
+        highlight=False,
+    )
+    out.print(kpi_table("KPIs of the plan", chosen.summary))
+    if result.alternatives:
+        runners = Table(title="runners-up (also meet every target)", title_justify="left")
+        for column in ("plan", "cost per year", "people"):
+            runners.add_column(column)
+        for option in result.alternatives:
+            runners.add_row(
+                ", ".join(f"{k} {v}" for k, v in option.headcount.items()),
+                fmt.number(option.cost_per_year, "money"),
+                str(option.people),
+            )
+        out.print(runners)
 
 
 def main() -> None:

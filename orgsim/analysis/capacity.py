@@ -1,0 +1,505 @@
+"""`orgsim.capacity`: where a design breaks and how much more volume it takes, in milliseconds.
+
+No simulation: steady-state traffic equations on the journey give each
+stage's entries per week; offered work per role (entries x touches x mean
+effort / productive share) against scheduled hours gives utilization, the
+bottleneck, and the lead volume at which the first role saturates.
+
+The flows are a Markov chain on (stage, role that last worked the lead), one
+per segment, so handoffs (and their leaks and penalties) apply exactly where
+a lead changes role, loops such as nurture and renewal included. Waits come
+from queueing formulas: Erlang C for a pooled role with exponential work on
+an always-open schedule (exact), and clearly labelled approximations
+otherwise (Allen-Cunneen for other pools, Kingman for per-rep queues, plus
+the average wait for the next shift). Response decay depends on waits, so
+flows and waits are solved together by a few rounds of fixed-point
+iteration. Steady state means a long run: loops such as yearly renewals take
+years to fill, so a one-year simulation will see fewer renewals than this.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+
+from orgsim.analysis.queueing import erlang_c
+from orgsim.config.checks import journey_graph
+from orgsim.config.distributions import probability, resolve
+from orgsim.config.scenario import Scenario
+from orgsim.config.schema import Market, Org
+from orgsim.engine.calendar import WEEK, AlwaysOpen, WeeklyCalendar, calendar_for
+from orgsim.engine.model import Decay, compile_variant
+from orgsim.engine.sources import _pieces
+
+
+@dataclass
+class RoleLoad:
+    utilization: float
+    offered_hours_per_week: float
+    available_hours_per_week: float
+    headcount: int
+    wait_mean: float
+    method: str
+    """How the wait was estimated: erlang_c (exact for M/M/c), or an approximation."""
+
+    def to_json(self) -> dict:
+        return {
+            "utilization": _num(self.utilization),
+            "offered_hours_per_week": _num(self.offered_hours_per_week),
+            "available_hours_per_week": _num(self.available_hours_per_week),
+            "headcount": self.headcount,
+            "wait_method": self.method,
+        }
+
+
+@dataclass
+class StageFlow:
+    entries_per_week: float
+    wait_mean: float | None
+    sla_attainment: float | None = None
+
+    def to_json(self) -> dict:
+        entry = {"entries_per_week": _num(self.entries_per_week), "wait_mean": _num(self.wait_mean)}
+        if self.sla_attainment is not None:
+            entry["sla_attainment"] = _num(self.sla_attainment)
+        return entry
+
+
+@dataclass
+class Capacity:
+    """The analytic picture of one design: flows, loads, bottleneck and headroom."""
+
+    variant: str
+    leads_per_week: float
+    roles: dict[str, RoleLoad]
+    stages: dict[str, StageFlow]
+    bottleneck: str | None
+    max_leads_per_week: float
+    headroom: float
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "roles": {r: load.to_json() for r, load in self.roles.items()},
+            "stages": {s: flow.to_json() for s, flow in self.stages.items()},
+            "bottleneck": self.bottleneck,
+            "max_leads_per_week": _num(self.max_leads_per_week),
+            "headroom": _num(self.headroom),
+            "leads_per_week": _num(self.leads_per_week),
+            "variant": self.variant,
+        }
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+# ------------------------------------------------------------------ flows
+
+
+def source_rates(market: Market, org: Org, warmup: float, horizon: float) -> np.ndarray:
+    """Leads per hour entering each stage, by segment, averaged over the measured window
+    (seasonality and business-hours arrivals included). Shape (segments, stages)."""
+    model = compile_variant(market, org, "capacity", warmup, horizon)
+    rates = np.zeros((len(model.segments), len(model.stages)))
+    end = warmup + horizon
+    for source in model.sources:
+        starts, lengths, rate = _pieces(source, end)
+        inside = np.clip(np.minimum(starts + lengths, end) - np.maximum(starts, warmup), 0, None)
+        mean_rate = float((rate * inside).sum() / horizon) if horizon > 0 else source.rate
+        rates[:, source.enters] += mean_rate * np.asarray(source.mix)
+    return rates
+
+
+class _Chain:
+    """The journey as a Markov chain on (stage, last owner role), for one variant."""
+
+    def __init__(self, market: Market, org: Org):
+        self.market, self.org = market, org
+        self.stages = list(market.journey)
+        self.roles = list(org.roles)
+        self.segments = list(market.segments)
+        self.owner = [
+            self.roles.index(org.work[s].role) if s in org.work else -1 for s in self.stages
+        ]
+        self.n_last = len(self.roles) + 1  # last owner role, or none yet (index len(roles))
+        self.size = len(self.stages) * self.n_last
+
+    def state(self, stage: int, last: int) -> int:
+        return stage * self.n_last + (last if last >= 0 else len(self.roles))
+
+    def handoff(self, stage: int, last: int):
+        """The manual handoff a lead meets entering `stage` after role `last`, if any."""
+        owner = self.owner[stage]
+        if owner < 0 or last < 0 or last == owner:
+            return None
+        key = f"{self.roles[last]}->{self.roles[owner]}"
+        handoff = self.org.handoffs.get(key)
+        return handoff if handoff is not None and handoff.is_manual else None
+
+    def flows(self, external: np.ndarray, decay_factor: np.ndarray) -> tuple:
+        """Entries per hour into each state and leak rates, for every segment.
+
+        Returns (entries[segment, stage], queued[segment, stage]) where queued excludes
+        leads that leaked in a handoff."""
+        n_seg, n_stage = len(self.segments), len(self.stages)
+        entries = np.zeros((n_seg, n_stage))
+        queued = np.zeros((n_seg, n_stage))
+        for g, segment in enumerate(self.segments):
+            transfer = np.zeros((self.size, self.size))
+            arrivals = np.zeros(self.size)
+            for s in range(n_stage):
+                arrivals[self.state(s, -1)] += external[g, s]
+            keep = np.ones(self.size)
+            for s, name in enumerate(self.stages):
+                spec = self.market.journey[name]
+                if spec.is_end:
+                    continue
+                for last in range(-1, len(self.roles)):
+                    here = self.state(s, last)
+                    handoff = self.handoff(s, last)
+                    leak = (handoff.leak or 0.0) if handoff else 0.0
+                    penalty = (handoff.penalty or 0.0) if handoff else 0.0
+                    keep[here] = 1 - leak
+                    chances = self._chances(spec, segment, s, penalty, decay_factor[s])
+                    next_last = self.owner[s] if self.owner[s] >= 0 else last
+                    for target, p in chances.items():
+                        if target in self.stages:
+                            t = self.state(self.stages.index(target), next_last)
+                            transfer[here, t] += (1 - leak) * p
+            total = np.linalg.solve(np.eye(self.size) - transfer.T, arrivals)
+            for s in range(n_stage):
+                states = [self.state(s, last) for last in range(-1, len(self.roles))]
+                entries[g, s] = total[states].sum()
+                queued[g, s] = (total[states] * keep[states]).sum()
+        return entries, queued
+
+    def _chances(self, spec, segment: str, stage: int, penalty: float, decay: float) -> dict:
+        factor = (1 - penalty) * decay
+        if self.owner[stage] >= 0:
+            factor *= resolve(self.org.roles[self.roles[self.owner[stage]]].skill).expected()
+        success = set(spec.success_outcomes)
+        chances = {
+            t: probability(p, segment) * (factor if t in success else 1.0)
+            for t, p in spec.outcomes.items()
+        }
+        total = sum(chances.values())
+        if total > 1:
+            chances = {t: p / total for t, p in chances.items()}
+        return chances
+
+
+# ------------------------------------------------------------------ waits
+
+
+def _closed_wait(calendar) -> float:
+    """Mean wait until the schedule next opens, for an arrival at a random time of the week."""
+    if calendar.always:
+        return 0.0
+    closed = []
+    ends = [*calendar.ends]
+    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
+    for end, start in zip(ends, starts, strict=True):
+        closed.append(start - end)
+    return sum(gap * gap / 2 for gap in closed) / WEEK
+
+
+def _open_share(calendar) -> float:
+    return calendar.hours_per_week / WEEK
+
+
+def _queue_wait(
+    servers: int, rate: float, service: float, cv2: float, pooled: bool, exact: bool
+) -> tuple[float, str, float]:
+    """Mean wait in scheduled hours, the method, and the Erlang C probability of waiting."""
+    if servers <= 0 or rate <= 0:
+        return (math.inf if rate > 0 else 0.0), "none", 1.0
+    load = rate * service
+    if load >= servers:
+        return math.inf, "saturated", 1.0
+    if pooled:
+        waiting = erlang_c(servers, load)
+        wait = waiting * service / (servers - load)
+        if exact:
+            return wait, "erlang_c", waiting
+        return wait * (1 + cv2) / 2, "allen_cunneen_approximation", waiting
+    rho = load / servers  # each rep an independent queue with its share of the arrivals
+    return rho / (1 - rho) * (1 + cv2) / 2 * service, "kingman_per_rep_approximation", rho
+
+
+def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
+    """The analytic capacity of one variant of a scenario (milliseconds, no simulation)."""
+    chosen = scenario.variant(variant)
+    market, org = chosen.market, chosen.org
+    external = source_rates(market, org, scenario.warmup, scenario.horizon)
+    result = analyse(market, org, external, chosen.name)
+    result.notes += slow_loops(market, scenario.horizon)
+    return result
+
+
+def slow_loops(market: Market, horizon: float) -> list[str]:
+    """Loops that take long to go round: their steady-state flow is years away."""
+    graph = journey_graph(market)
+    notes = []
+    for cycle in nx.simple_cycles(graph.subgraph(market.journey)):
+        first_segment = next(iter(market.segments))
+        hours = sum(resolve(market.journey[s].buyer_delay, first_segment).expected() for s in cycle)
+        if hours > horizon / 4:
+            loop = " -> ".join([*cycle, cycle[0]])
+            notes.append(
+                f"loop {loop} takes about {hours / WEEK:.0f} weeks to go round: its "
+                f"entries here are the long-run (steady-state) rate; a "
+                f"{horizon / WEEK:.0f}-week simulation sees fewer"
+            )
+    return notes
+
+
+def analyse(market: Market, org: Org, external: np.ndarray, name: str = "") -> Capacity:
+    """Capacity for given external arrival rates (per hour, segments x stages)."""
+    chain = _Chain(market, org)
+    decay = np.ones(len(chain.stages))
+    waits: dict[str, float] = {}
+    for _ in range(25):  # flows depend on decay, decay on waits, waits on flows
+        entries, queued = chain.flows(external, decay)
+        loads, waits, attain, parts = _loads(chain, queued)
+        new = np.array([_expected_decay(market, s, parts.get(s)) for s in chain.stages])
+        if np.allclose(new, decay, atol=1e-6):
+            break
+        decay = 0.5 * decay + 0.5 * new
+    stages = {
+        s: StageFlow(float(entries[:, i].sum() * WEEK), waits.get(s), attain.get(s))
+        for i, s in enumerate(chain.stages)
+    }
+    leads = float(external.sum() * WEEK)
+    worked = {
+        r: load
+        for r, load in loads.items()
+        if load.offered_hours_per_week > 0 or any(w.role == r for w in org.work.values())
+    }
+    bottleneck = max(worked, key=lambda r: worked[r].utilization, default=None)
+    top = worked[bottleneck].utilization if bottleneck else 0.0
+    max_leads = leads / top if top > 0 else math.inf
+    return Capacity(
+        name,
+        leads,
+        worked,
+        stages,
+        bottleneck,
+        max_leads,
+        max_leads / leads - 1 if leads > 0 else math.inf,
+    )
+
+
+def _expected_decay(market: Market, stage: str, parts: tuple | None) -> float:
+    """The mean response-decay factor over the spread of waits (not the factor at the mean
+    wait: decay is convex, and most of it happens to the leads that wait overnight).
+
+    The wait is the handoff delay, plus the time until the role's shift opens for an
+    arrival at any time of the week, plus an exponential queue wait with the formula's mean.
+    """
+    spec = market.journey[stage].response_decay
+    if spec is None or parts is None:
+        return 1.0
+    handoff, calendar, queue_wait = parts
+    if not math.isfinite(queue_wait):
+        return _decay_model(spec).factor(1e12)
+    arrivals = np.arange(0.0, WEEK, 0.25) + 0.125
+    opens = np.array([calendar.next_open(t) for t in arrivals]) - arrivals
+    quantiles = -queue_wait * np.log1p(-(np.arange(8) + 0.5) / 8)
+    waits = handoff + opens[:, None] + quantiles[None, :]
+    model = _decay_model(spec)
+    if model.half_life is not None:
+        factors = model.floor + (1 - model.floor) * np.exp2(-waits / model.half_life)
+    else:
+        factors = np.interp(waits, model.times, model.factors)
+    return float(factors.mean())
+
+
+def _decay_model(spec) -> Decay:
+    if hasattr(spec, "half_life"):
+        return Decay(half_life=spec.half_life, floor=spec.floor)
+    return Decay(times=[t for t, _ in spec.points], factors=[f for _, f in spec.points])
+
+
+def _loads(chain: _Chain, queued: np.ndarray):
+    """Offered work, utilization and waits per role; waits and SLA attainment per stage,
+    and the parts of each stage's wait (handoff delay, calendar, queue wait)."""
+    org, market = chain.org, chain.market
+    loads, waits, attain, parts = {}, {}, {}, {}
+    for r, role_name in enumerate(chain.roles):
+        role = org.roles[role_name]
+        calendar = calendar_for(role.schedule)
+        stages = [s for s, owner in enumerate(chain.owner) if owner == r]
+        tasks_per_hour, work_per_hour, second_moment = 0.0, 0.0, 0.0
+        for s in stages:
+            name = chain.stages[s]
+            work, touches = org.work[name], market.journey[name].touches
+            for g, segment in enumerate(chain.segments):
+                effort = resolve(work.effort, segment)
+                mean = effort.expected() / role.productive_share
+                rate = queued[g, s] * touches
+                tasks_per_hour += rate
+                work_per_hour += rate * mean
+                second_moment += rate * mean * mean * (1 + effort.variation() ** 2)
+        headcount = org.headcount(role_name)
+        available = headcount * calendar.hours_per_week
+        offered = work_per_hour * WEEK
+        utilization = offered / available if available else (math.inf if offered else 0.0)
+        service = work_per_hour / tasks_per_hour if tasks_per_hour else 0.0
+        cv2 = (second_moment / tasks_per_hour / service**2 - 1) if service else 1.0
+        routings = {org.work[chain.stages[s]].routing for s in stages}
+        pooled = routings <= {"pool"}
+        exponential = all(
+            resolve(org.work[chain.stages[s]].effort, g).dist == "exponential"
+            for s in stages
+            for g in chain.segments
+        )
+        exact = pooled and exponential and calendar.always
+        # arrivals per scheduled hour: work arriving while closed waits for the shift
+        rate_open = tasks_per_hour * WEEK / calendar.hours_per_week
+        teams = _team_sizes(org, role_name)
+        share = [t / headcount if headcount else 0 for t in teams] or [1.0]
+        queue_wait, method, waiting = 0.0, "none", 1.0
+        for team, part in zip(teams or [0], share, strict=True):
+            w, method, waiting = _queue_wait(team, rate_open * part, service, cv2, pooled, exact)
+            queue_wait += part * w
+        shift_wait = _closed_wait(calendar) if not calendar.always else 0.0
+        if not calendar.always and method == "erlang_c":
+            method = "erlang_c_with_shift_approximation"
+        loads[role_name] = RoleLoad(
+            utilization, offered, available, headcount, shift_wait + queue_wait, method
+        )
+        for s in stages:
+            name = chain.stages[s]
+            handoff_delay = _handoff_delay(chain, s)
+            waits[name] = handoff_delay + shift_wait + queue_wait
+            parts[name] = (handoff_delay, calendar, queue_wait)
+            sla = org.work[name].sla
+            if sla is not None:
+                attain[name] = _attainment(
+                    sla, calendar, queue_wait, waiting, service, teams, rate_open, pooled
+                )
+    return loads, waits, attain, parts
+
+
+def _team_sizes(org: Org, role: str) -> list[int]:
+    if role in org.roles_in_pods():
+        return [pod.members.get(role, 0) for pod in org.pods.values()]
+    return [org.roles[role].headcount or 0]
+
+
+def _handoff_delay(chain: _Chain, stage: int) -> float:
+    """Mean manual handoff delay into a stage, over the roles leads come from."""
+    delays = []
+    for last in range(len(chain.roles)):
+        handoff = chain.handoff(stage, last)
+        if handoff is not None and handoff.delay is not None:
+            delays.append(resolve(handoff.delay, chain.segments[0]).expected())
+    return max(delays, default=0.0)
+
+
+def _attainment(
+    sla,
+    calendar,
+    queue_wait: float,
+    waiting: float,
+    service: float,
+    teams: list[int],
+    rate_open: float,
+    pooled: bool,
+) -> float:
+    """Share of first touches within the SLA: exact Erlang C for an always-open pool; with
+    shifts, a fluid approximation of the backlog that builds while the role is closed and is
+    cleared, oldest first, at the team's full rate when it opens."""
+    t = sla.first_touch
+    servers = max(1, sum(teams))
+    if not math.isfinite(queue_wait) or service <= 0:
+        return 0.0 if not math.isfinite(queue_wait) else 1.0
+    if pooled:
+        c = max(teams) if teams else servers
+        spare = c / service - rate_open / max(1, len(teams))
+        within = 1 - waiting * math.exp(-spare * t) if spare > 0 else 0.0
+    else:
+        within = 1 - math.exp(-t / queue_wait) if queue_wait > 0 else 1.0
+    if calendar.always:
+        return max(0.0, min(1.0, within))
+    rate = rate_open * calendar.hours_per_week / WEEK  # tasks per calendar hour
+    clear = servers / service  # tasks per hour the team clears when open
+    if rate >= clear:
+        return 0.0
+    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
+    missed = 0.0
+    for gap in (s - e for e, s in zip(calendar.ends, starts, strict=True)):
+        backlog = rate * gap
+        if sla.clock == "business":  # closed hours do not count: the k-th item waits k / clear
+            missed += max(0.0, backlog - t * clear)
+        else:  # an item u hours before opening waits u + rate (gap - u) / clear
+            first = backlog / clear
+            cut = (t - first) / (1 - rate / clear)
+            missed += rate * (gap - min(max(cut, 0.0), gap))
+    closed_hours = WEEK - calendar.hours_per_week
+    met = rate * calendar.hours_per_week * within + rate * closed_hours - missed
+    return max(0.0, min(1.0, met / (rate * WEEK)))
+
+
+def _closed_within(calendar: AlwaysOpen | WeeklyCalendar, t: float) -> float:
+    """Share of the week in which an arrival finds the schedule closed but opening within t."""
+    if calendar.always:
+        return 0.0
+    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
+    gaps = [s - e for e, s in zip(calendar.ends, starts, strict=True)]
+    return sum(min(t, gap) for gap in gaps) / WEEK
+
+
+def offered_utilization(
+    market: Market, org: Org, entries_per_week: dict[str, float], external: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """Each role's utilization implied by given stage entry rates (for example the ones a
+    simulation observed), and that of its busiest team (pod): entries x share reaching the
+    queue x touches x mean effort / productive share, over scheduled hours. Leak shares and
+    segment mixes per stage come from the analytic flows."""
+    chain = _Chain(market, org)
+    entries, queued = chain.flows(external, np.ones(len(chain.stages)))
+    pod_of = {seg: p for p, pod in org.pods.items() for seg in pod.segments}
+    result = {}
+    for r, role_name in enumerate(chain.roles):
+        if not any(w.role == role_name for w in org.work.values()):
+            continue
+        role = org.roles[role_name]
+        in_pods = role_name in org.roles_in_pods()
+        work: dict[str | None, float] = {}  # offered hours per week, by pod (None: no pods)
+        for s, owner in enumerate(chain.owner):
+            if owner != r or entries[:, s].sum() == 0:
+                continue
+            name = chain.stages[s]
+            observed = entries_per_week.get(name, 0.0)
+            for g, segment in enumerate(chain.segments):
+                share = queued[g, s] / entries[:, s].sum()  # reaches the queue, this segment
+                effort = resolve(org.work[name].effort, segment).expected()
+                team = pod_of.get(segment) if in_pods else None
+                work[team] = work.get(team, 0.0) + observed * share * (
+                    market.journey[name].touches * effort / role.productive_share
+                )
+        hours = calendar_for(role.schedule).hours_per_week
+        total = _usage(sum(work.values()), org.headcount(role_name) * hours)
+        teams = [
+            _usage(
+                load,
+                hours
+                * (
+                    org.headcount(role_name)
+                    if team is None
+                    else org.pods[team].members.get(role_name, 0)
+                ),
+            )
+            for team, load in work.items()
+        ]
+        result[role_name] = (total, max(teams, default=total))
+    return result
+
+
+def _usage(load: float, available: float) -> float:
+    return load / available if available else (math.inf if load else 0.0)

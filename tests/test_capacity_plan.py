@@ -1,0 +1,201 @@
+"""The analytic capacity model against simulation and theory; the planner's known answer."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import orgsim
+from orgsim.analysis.capacity import capacity, offered_utilization, source_rates
+from orgsim.analysis.plan import plan
+from orgsim.analysis.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
+from orgsim.cli import app
+
+from .conftest import ROOT
+from .models import scenario, single_queue
+
+SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
+    """Given the entry rates a simulation saw, the analytic offered load gives each role's
+    utilization within 0.03 (roles whose busiest team is below 90%)."""
+    sc = orgsim.load(path)
+    checked = 0
+    for name in sc.variants:
+        kpis = orgsim.simulate(sc, replications=3, variant=name, progress=False).kpis.mean()
+        chosen = sc.variant(name)
+        weeks = sc.horizon / 168
+        entries = {s: kpis[f"stage.{s}.entered"] / weeks for s in chosen.market.journey}
+        external = source_rates(chosen.market, chosen.org, sc.warmup, sc.horizon)
+        for role, (utilization, busiest) in offered_utilization(
+            chosen.market, chosen.org, entries, external
+        ).items():
+            if busiest < 0.9:
+                assert abs(utilization - kpis[f"role.{role}.utilization"]) < 0.03, (name, role)
+                checked += 1
+    assert checked >= 2
+
+
+FLOW_MARKET = """
+kind: market
+name: no loops, no decay
+segments:
+  smb: {deal_value: 5000}
+  ent: {deal_value: 80000}
+sources:
+  web: {rate: 90/week, enters: mql, mix: {smb: 0.8, ent: 0.2}, hours: business_hours,
+        seasonality: [1, 1, 1.2, 1, 1, 0.8, 0.8, 1, 1, 1, 1, 1]}
+  referrals: {rate: 10/week, enters: sql, mix: {smb: 0.5, ent: 0.5}}
+journey:
+  mql: {outcomes: {sql: 0.4}}
+  sql: {buyer_delay: 2d, outcomes: {opportunity: {by_segment: {smb: 0.6, ent: 0.5}}}}
+  opportunity: {buyer_delay: {dist: gamma, mean: 10d, cv: 0.5}, touches: 2,
+                outcomes: {won: 0.3}, success: [won]}
+  won: {milestone: won}
+"""
+FLOW_ORG = """
+kind: org
+name: handoffs
+roles:
+  sdr: {headcount: 3, productive_share: 0.8}
+  ae: {headcount: 5, productive_share: 0.7}
+work:
+  mql: {role: sdr, effort: 30min}
+  sql: {role: ae, effort: 1h, routing: least_loaded}
+  opportunity: {role: ae, effort: 2h, routing: same_rep}
+handoffs:
+  sdr->ae: {delay: 4h, leak: 0.05, penalty: 0.1}
+"""
+
+
+def test_analytic_entry_rates_match_simulation_without_loops_or_decay():
+    sc = scenario(FLOW_MARKET, FLOW_ORG, horizon="60w", warmup="8w", replications=10)
+    analytic = capacity(sc)
+    kpis = orgsim.simulate(sc, progress=False).kpis.mean()
+    weeks = sc.horizon / 168
+    for stage in ("mql", "sql", "opportunity", "won"):
+        simulated = kpis[f"stage.{stage}.entered"] / weeks
+        assert analytic.stages[stage].entries_per_week == pytest.approx(simulated, rel=0.05), stage
+
+
+def test_pooled_exponential_role_is_exactly_erlang_c():
+    sc = single_queue(5, "4/h", "{dist: exponential, mean: 1h}", sla="{first_touch: 30min}")
+    result = capacity(sc)
+    load = result.roles["server"]
+    assert load.method == "erlang_c"
+    assert load.wait_mean == pytest.approx(mmc_wait_mean(5, 4, 1))
+    assert load.utilization == pytest.approx(0.8)
+    assert result.stages["service"].sla_attainment == pytest.approx(mmc_wait_within(5, 4, 1, 0.5))
+    assert result.bottleneck == "server"
+    assert result.max_leads_per_week == pytest.approx(4 * 168 / 0.8)
+    assert result.headroom == pytest.approx(0.25)
+
+
+def test_other_waits_are_labelled_approximations():
+    sc = single_queue(
+        5,
+        "1/h",
+        "{dist: gamma, mean: 1h, cv: 0.5}",
+        routing="round_robin",
+        schedule="business_hours",
+    )
+    assert "approximation" in capacity(sc).roles["server"].method
+
+
+def test_capacity_cli_json(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "capacity",
+            str(ROOT / "scenarios/reorg_sdr_split.yaml"),
+            "--variant",
+            "process_stage",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"roles", "stages", "bottleneck", "max_leads_per_week", "headroom"} <= set(data)
+    assert set(data["roles"]["ae"]) >= {
+        "utilization",
+        "offered_hours_per_week",
+        "available_hours_per_week",
+    }
+    assert set(data["stages"]["sql"]) >= {"entries_per_week", "wait_mean"}
+    table = CliRunner().invoke(
+        app, ["capacity", str(ROOT / "scenarios/smb_velocity.yaml")], terminal_width=150
+    )
+    assert table.exit_code == 0 and "bottleneck" in table.output
+
+
+def smallest_servers(rate: float, mean: float, within: float, share: float) -> int:
+    c = 1
+    while mmc_wait_within(c, rate, 1 / mean, within) < share:
+        c += 1
+    return c
+
+
+def test_planner_finds_the_erlang_c_answer():
+    """One pooled role, Poisson arrivals, exponential effort, a target on SLA attainment:
+    the planner's headcount is the smallest c for which Erlang C meets the target."""
+    sc = single_queue(
+        9,
+        "4/h",
+        "{dist: exponential, mean: 1h}",
+        sla="{first_touch: 30min}",
+        horizon="20w",
+        replications=8,
+    )
+    answer = smallest_servers(4, 1.0, 0.5, 0.85)
+    assert answer == 6 and erlang_c(5, 4) > 0.5  # c = 5 would be far too few
+    result = plan(sc, {"sla.service.attainment": {"min": 0.85}}, progress=False)
+    assert result.chosen is not None
+    assert result.chosen.headcount == {"server": answer}
+    assert result.start == {"server": answer}
+    worse = [o for o in result.evaluated if o.headcount["server"] == answer - 1]
+    assert worse and not worse[0].meets
+
+
+def test_planner_trades_people_for_cost_on_a_two_role_org():
+    sc = orgsim.load(ROOT / "scenarios/headcount_plan.yaml").with_run(replications=4)
+    result = plan(
+        sc,
+        {"sla.mql.attainment": {"min": 0.8}, "role.ae.utilization": {"max": 0.8}},
+        progress=False,
+    )
+    chosen = result.chosen
+    assert chosen is not None and chosen.meets
+    for option in result.evaluated:
+        if option.meets:
+            assert option.key() >= chosen.key()
+    for team in chosen.headcount:  # one fewer anywhere misses a target (local optimum)
+        fewer = dict(chosen.headcount, **{team: chosen.headcount[team] - 1})
+        same = [o for o in result.evaluated if o.headcount == fewer]
+        assert not same or not same[0].meets
+    data = result.to_json()
+    assert set(data) >= {"plan", "cost_per_year", "kpis", "alternatives"}
+    assert data["kpis"]["role.ae.utilization"]["ci95"][1] <= 0.8
+
+
+def test_plan_cli_reports_target_errors():
+    runner = CliRunner()
+    bad = runner.invoke(
+        app, ["plan", str(ROOT / "scenarios/headcount_plan.yaml"), "--target", "won per week >= 3"]
+    )
+    assert bad.exit_code == 2
+    assert "--target[1]:1:1: targets: 'won per week >= 3' is not a target" in bad.output
+    unknown = runner.invoke(
+        app, ["plan", str(ROOT / "scenarios/headcount_plan.yaml"), "--target", "won_per_wek>=3"]
+    )
+    assert unknown.exit_code == 2 and "not a KPI" in unknown.output
+
+
+def test_capacity_is_plain_data():
+    result = capacity(orgsim.load(ROOT / "scenarios/pods_vs_pooled.yaml"), "pods")
+    assert np.isfinite(result.leads_per_week)
+    assert json.dumps(result.to_json(), allow_nan=False)
