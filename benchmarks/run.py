@@ -36,7 +36,7 @@ def main() -> None:
         import sweep
 
         print("Sweep scaling")
-        sweep.main(args.workers)
+        sweep.main(args.workers, repeat=args.repeat)
 
 
 if __name__ == "__main__":

@@ -606,5 +606,108 @@ def plan_command(
         out.print(runners)
 
 
+@app.command("sweep")
+def sweep_command(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A swept parameter, PATH=V1,V2,... (repeatable: the grid is the cross "
+            "product). Default: the scenario's sweep."
+        ),
+    ] = None,
+    reps: Reps = None,
+    seed: Seed = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes (default: every core).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write each grid point as it finishes, plus a manifest."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="Finish a sweep in --out: run only the missing points.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable).")
+    ] = False,
+) -> None:
+    """Run a grid of designs (every point x variant x replication) on every core.
+
+    Every point uses the same seeds, so the table is identical on one core, a
+    process pool or a Dask cluster. With --out, finished points are written as
+    they complete and --resume picks up after a crash.
+
+    Example: [bold]orgsim sweep scenarios/headcount_plan.yaml --param
+    org.roles.ae.headcount=8,10,12 --out results/ae[/bold]
+    """
+    from orgsim.analysis import sweep as sweeping
+
+    scenario = load_scenario(scenario_file)
+    if backend not in ("local", "dask"):
+        err.print(f"unknown backend '{backend}': use local or dask", markup=False)
+        raise typer.Exit(2)
+    if resume and out_dir is None:
+        err.print("--resume needs --out DIR (the folder of the sweep to finish)", markup=False)
+        raise typer.Exit(2)
+    with reported_errors():
+        grid = None
+        if param:
+            grid = sweeping.parse_params(param)
+            sweeping.check_grid(scenario, grid, "--param", param)
+        if backend == "dask":
+            with sweeping.dask_executor(scheduler, workers) as executor:
+                result = sweeping.sweep(scenario, grid, reps, seed, executor, out_dir, resume)
+        else:
+            result = sweeping.sweep(
+                scenario, grid, reps, seed, None, out_dir, resume, workers=workers
+            )
+    if as_json:
+        print(result.to_json())
+        return
+    out.print(sweep_table(result, scenario))
+
+
+def sweep_table(result, scenario) -> Table:
+    """Grid points with the KPIs that matter most (the targets, or a few headline ones)."""
+    kpis = list(scenario.targets) or ["won_per_week", "speed_to_lead_p50", "cost_per_won"]
+    frame = result.to_frame()
+    kpis = [k for k in kpis if k in frame]
+    table = Table(
+        title=f"{result.scenario_name}: sweep (mean ±95% half-interval)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for path in result.grid:
+        table.add_column(path.removeprefix("org.").removeprefix("market."), justify="right")
+    table.add_column("variant")
+    for kpi in kpis:
+        table.add_column(kpi, justify="right")
+    if scenario.targets:
+        table.add_column("meets targets")
+    summaries = {kpi: result.summary(kpi) for kpi in kpis}
+    first = summaries[kpis[0]] if kpis else result.summary(frame.columns[-1])
+    for i in range(len(first)):
+        row = [str(first.iloc[i][p]) for p in result.grid] + [str(first.iloc[i]["variant"])]
+        met = True
+        for kpi in kpis:
+            cell = summaries[kpi].iloc[i]
+            row.append(fmt.kpi_plus_minus(kpi, cell["mean"], cell["ci_low"], cell["ci_high"]))
+            target = scenario.targets.get(kpi)
+            if target is not None:
+                met &= cell["n"] > 1 and target.met_by(cell["ci_low"], cell["ci_high"])
+        if scenario.targets:
+            row.append("[green]yes[/green]" if met else "[dim]no[/dim]")
+        table.add_row(*row)
+    return table
+
+
 def main() -> None:
     app()

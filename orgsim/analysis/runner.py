@@ -46,6 +46,8 @@ class Job:
     records: bool = False
     details: bool = False
     """Keep the small tables figures need (weekly series, reps, cycle times)."""
+    tag: int = -1
+    """Which grid point this job belongs to (sweeps)."""
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Outcome:
     records: Records | None = None
     model: Any = field(default=None, repr=False)
     details: dict[str, Any] | None = None
+    tag: int = -1
 
 
 def run_job(job: Job) -> list[Outcome]:
@@ -79,6 +82,7 @@ def run_job(job: Job) -> list[Outcome]:
                 records if job.records else None,
                 model if job.records else None,
                 tables.details(records, model) if job.details or job.records else None,
+                job.tag,
             )
         )
     return outcomes

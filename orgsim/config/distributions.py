@@ -244,7 +244,11 @@ def _field_type(quantity: Any, *, by_segment: bool, why_not: str = ""):
 
 def _by_segment_model(quantity: Any, inner: Any) -> type[BySegment]:
     name = f"BySegment{_UNIT_NAMES.get(id(quantity), '')}"
-    return create_model(name, __base__=BySegment, by_segment=(dict[str, inner], ...))
+    model = create_model(
+        name, __base__=BySegment, __module__=__name__, by_segment=(dict[str, inner], ...)
+    )
+    globals()[name] = model  # so that pickle finds it
+    return model
 
 
 DurationDist = _field_type(Duration, by_segment=True)
@@ -293,3 +297,17 @@ def resolve(value: Any, segment: str | None = None) -> Distribution:
 def probability(value: Any, segment: str | None = None) -> float:
     """The probability that applies to a lead of `segment`."""
     return float(value.for_segment(segment) if isinstance(value, BySegment) else value)
+
+
+def _register_for_pickling() -> None:
+    """Give every generated model a module-level name, so pickle can find it again
+    (sweeps ship scenarios to other processes)."""
+    for quantity in (Duration, Number):
+        for family in FAMILIES.values():
+            model = family[quantity]
+            globals()[model.__name__] = model
+            model.__qualname__ = model.__name__
+            model.__module__ = __name__
+
+
+_register_for_pickling()

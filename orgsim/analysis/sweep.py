@@ -1,0 +1,433 @@
+"""`orgsim.sweep`: a grid of designs, on every core of a laptop or on a Dask cluster.
+
+Every grid point runs every variant and replication. Replication i uses the
+same seed at every point and in every variant (common random numbers over
+the whole grid), so a sweep's table is the same whichever executor ran it,
+in whatever order the work finished.
+
+Written against `concurrent.futures.Executor`: a local process pool by
+default, Dask's executor when asked. Only the scenario (plain config) and
+seeds travel to workers; replications are batched per task; small KPI rows
+come back.
+
+With `out`, each grid point is written atomically as soon as all its runs
+are in (`points/NNNN.csv` or `.parquet`), next to a manifest of the grid
+and seeds. `resume=True` reads what is there and runs only what is missing,
+so a sweep killed halfway loses at most the points it was working on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orgsim.analysis import storage
+from orgsim.analysis.results import as_scenario
+from orgsim.analysis.runner import Job, Outcome, batches, replication_seeds, run_jobs
+from orgsim.analysis.stats import interval
+from orgsim.config import kpis as catalogue
+from orgsim.config.compose import Override
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.scenario import Scenario
+from orgsim.config.yamlio import Located, Mark
+
+MANIFEST = "manifest.json"
+
+
+def grid_points(grid: dict[str, list]) -> list[tuple[tuple[str, Any], ...]]:
+    """The cross product of a grid, in a fixed order: the last parameter varies fastest."""
+    paths = list(grid)
+    return [
+        tuple(zip(paths, values, strict=True))
+        for values in itertools.product(*(grid[p] for p in paths))
+    ]
+
+
+class SweepResult:
+    """Every grid point x variant x replication of a sweep, as tidy KPI rows."""
+
+    def __init__(self, scenario_name: str, grid: dict[str, list], seed: int, frame: pd.DataFrame):
+        self.scenario_name = scenario_name
+        self.grid = grid
+        self.seed = seed
+        self.frame = frame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy rows: one column per grid parameter, variant, replication, KPI columns."""
+        return self.frame.copy()
+
+    def to_records(self) -> list[dict]:
+        """Rows as plain dicts, in grid order, with null where a KPI is undefined."""
+        frame = self.frame.astype(object).where(self.frame.notna(), None)
+        return frame.to_dict(orient="records")
+
+    def to_json(self) -> str:
+        """The rows as JSON: sorted, no paths, no timings, so one grid and seed give the
+        same bytes wherever it ran."""
+        return json.dumps(self.to_records(), sort_keys=True, allow_nan=False)
+
+    def summary(self, kpi: str) -> pd.DataFrame:
+        """Mean and 95% interval of a KPI at every grid point and variant."""
+        keys = [*self.grid, "variant"]
+        rows = []
+        for key, group in self.frame.groupby(keys, sort=False, dropna=False):
+            ci = interval(group[kpi])
+            rows.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "mean": ci.mean,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                    "n": ci.n,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def plot(self, kpi: str, x: str | None = None, ax=None):
+        """The KPI against a swept parameter, with its 95% band: one line per variant (and
+        per value of the other swept parameters)."""
+        from matplotlib.figure import Figure
+
+        x = x or next(iter(self.grid))
+        if x not in self.grid:
+            raise ValueError(f"'{x}' is not swept; swept: {', '.join(self.grid)}")
+        if ax is None:
+            figure = Figure(figsize=(8, 4.5), layout="constrained")
+            ax = figure.subplots()
+        others = [p for p in self.grid if p != x]
+        table = self.summary(kpi)
+        positions = {value: i for i, value in enumerate(self.grid[x])}
+        numeric = all(isinstance(v, int | float) for v in self.grid[x])
+        for key, group in table.groupby([*others, "variant"], sort=False):
+            key = key if isinstance(key, tuple) else (key,)
+            label = ", ".join(
+                [
+                    f"{p.split('.')[-2] if p.endswith('headcount') else p}={v}"
+                    for p, v in zip(others, key[:-1], strict=True)
+                ]
+                + ([key[-1]] if table.variant.nunique() > 1 else [])
+            )
+            xs = group[x].to_numpy() if numeric else group[x].map(positions).to_numpy()
+            (line,) = ax.plot(xs, group["mean"], marker="o", label=label or key[-1])
+            ax.fill_between(
+                xs, group["ci_low"], group["ci_high"], alpha=0.2, color=line.get_color()
+            )
+        if not numeric:
+            ax.set_xticks(range(len(self.grid[x])), [str(v) for v in self.grid[x]])
+        ax.set_xlabel(x)
+        ax.set_ylabel(kpi)
+        ax.set_title(f"{kpi} across {x} (mean, 95% band)")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="small")
+        return ax.figure
+
+    def __repr__(self) -> str:
+        return (
+            f"<SweepResult {self.scenario_name!r} points={len(grid_points(self.grid))} "
+            f"rows={len(self.frame)}>"
+        )
+
+
+def parse_params(texts: list[str]) -> dict[str, list]:
+    """`--param org.roles.ae.headcount=3,4,5` (repeatable) -> a grid; values read as YAML."""
+    from orgsim.config.yamlio import parse
+
+    grid: dict[str, list] = {}
+    problems = []
+    for i, text in enumerate(texts, 1):
+        source = f"--param[{i}]"
+        path, sign, values = text.partition("=")
+        if not sign or not path.strip() or not values.strip():
+            problems.append(
+                Problem(
+                    source,
+                    1,
+                    1,
+                    "sweep",
+                    f"'{text}' is not a parameter: "
+                    "write PATH=V1,V2,... (e.g. org.roles.ae.headcount=3,4,5)",
+                )
+            )
+            continue
+        parsed = []
+        for value in values.split(","):
+            try:
+                parsed.append(parse(f"v: {value.strip()}", source).data["v"])
+            except ConfigError as err:
+                problems.extend(err.problems)
+        grid[path.strip()] = parsed
+    if problems:
+        raise ConfigError(problems)
+    return grid
+
+
+def check_grid(
+    scenario: Scenario,
+    grid: dict[str, list],
+    source: str = "<grid>",
+    texts: list[str] | None = None,
+) -> None:
+    """Every value of every parameter applied to every variant must give a valid scenario.
+
+    Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
+    own column (in `texts`, the parameters as typed) for a wrong value."""
+    problems = []
+    for i, (path, values) in enumerate(grid.items(), 1):
+        columns = _value_columns(texts[i - 1]) if texts else [1] * len(values)
+        for value, column in zip(values, columns, strict=False):
+            where = f"{source}[{i}]"
+            override = Override(
+                path,
+                Located(value, {(): Mark(where, 1, column, (path,))}),
+                Mark(where, 1, 1, (path,)),
+            )
+            try:
+                scenario.with_overrides([override])
+            except ConfigError as err:
+                problems.extend(err.problems)
+                break
+    if problems:
+        raise ConfigError(problems)
+
+
+def _value_columns(text: str) -> list[int]:
+    """1-based columns where each value of `PATH=V1,V2` starts."""
+    column = text.index("=") + 2
+    columns = []
+    for value in text[column - 1 :].split(","):
+        columns.append(column + len(value) - len(value.lstrip()))
+        column += len(value) + 1
+    return columns
+
+
+def _fingerprint(scenario: Scenario) -> str:
+    """Changes when the study changes (market, org, horizon, variants), so a resume never
+    mixes results of two different scenarios."""
+    text = json.dumps(
+        {
+            "horizon": scenario.horizon,
+            "warmup": scenario.warmup,
+            "variants": {v: scenario.composed(v) for v in scenario.variants},
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _point_stem(out: Path, index: int) -> Path:
+    return out / "points" / f"{index:05d}"
+
+
+def _manifest(scenario: Scenario, grid: dict, seed: int, replications: int) -> dict:
+    return {
+        "scenario": scenario.name,
+        "fingerprint": _fingerprint(scenario),
+        "grid": grid,
+        "seed": seed,
+        "replications": replications,
+        "variants": list(scenario.variants),
+        "seeds": replication_seeds(seed, replications),
+    }
+
+
+def _prepare(out: Path, manifest: dict, resume: bool) -> set[int]:
+    """Write or check the manifest; the grid points already done."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / MANIFEST
+    if path.exists():
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if not resume:
+            raise ConfigError(
+                [
+                    Problem(
+                        str(path),
+                        1,
+                        1,
+                        "<document>",
+                        "a sweep was already "
+                        "written here: pass --resume to finish it, or choose "
+                        "another --out folder",
+                    )
+                ]
+            )
+        if found != json.loads(json.dumps(manifest)):
+            raise ConfigError(
+                [
+                    Problem(
+                        str(path),
+                        1,
+                        1,
+                        "<document>",
+                        "this folder holds a "
+                        "different sweep (scenario, grid, seed or "
+                        "replications differ); choose another --out folder",
+                    )
+                ]
+            )
+    else:
+        storage.write_json(path, manifest)
+    for leftover in (out / "points").glob(".*.tmp"):  # half-written by a killed run
+        leftover.unlink(missing_ok=True)
+    done = set()
+    for index in range(len(grid_points(manifest["grid"]))):
+        if storage.table_exists(_point_stem(out, index)):
+            done.add(index)
+    return done
+
+
+def _rows(
+    outcomes: list[Outcome], grid: dict, index: int, variants: list[str], names: list[str]
+) -> pd.DataFrame:
+    point = dict(grid_points(grid)[index])
+    rows = [
+        {"point": index, **point, "variant": o.variant, "replication": o.replication, **o.kpis}
+        for o in outcomes
+    ]
+    frame = pd.DataFrame(rows)
+    order = {v: i for i, v in enumerate(variants)}
+    frame = frame.sort_values(
+        ["variant", "replication"],
+        key=lambda c: c.map(order) if c.name == "variant" else c,
+        ignore_index=True,
+    )
+    columns = ["point", *grid, "variant", "replication", *[n for n in names if n in frame]]
+    return frame[columns]
+
+
+@contextmanager
+def local_executor(workers: int | None) -> Iterator[Executor | None]:
+    """A process pool of `workers` (all cores by default); none at all for one worker."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+@contextmanager
+def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Executor]:
+    """Dask's executor: on the cluster at `scheduler`, or on a LocalCluster."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError(
+            [
+                Problem(
+                    "--backend", 1, 1, "dask", "Dask is not installed: pip install 'orgsim[dask]'"
+                )
+            ]
+        ) from None
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client.get_executor()
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client.get_executor()
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    grid: dict[str, list] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> SweepResult:
+    """Run every grid point x variant x replication; see the module's notes.
+
+    The grid is the scenario's `sweep:` unless `grid` ({path: [values]}) is given.
+    Without an executor, a local process pool with `workers` processes (all cores by
+    default) runs it.
+    """
+    scenario = as_scenario(scenario)
+    grid = dict(grid if grid is not None else scenario.sweep)
+    if not grid:
+        raise ConfigError(
+            [
+                Problem(
+                    scenario.file or "<scenario>",
+                    1,
+                    1,
+                    "sweep",
+                    "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
+                )
+            ]
+        )
+    check_grid(scenario, grid)
+    n = scenario.replications if replications is None else int(replications)
+    root = scenario.seed if seed is None else int(seed)
+    seeds = replication_seeds(root, n)
+    points = grid_points(grid)
+    variants = list(scenario.variants)
+    names: list[str] = []
+    for chosen in scenario.variants.values():
+        names += [k for k in catalogue.kpi_names(chosen.market, chosen.org) if k not in names]
+    out_dir = Path(out) if out is not None else None
+    done = _prepare(out_dir, _manifest(scenario, grid, root, n), resume) if out_dir else set()
+    todo = [i for i in range(len(points)) if i not in done]
+    frames: dict[int, pd.DataFrame] = {}
+    if out_dir:
+        for index in done:
+            frames[index] = storage.read_table(_point_stem(out_dir, index))
+    with _executor(executor, workers) as chosen_executor:
+        slots = _slots(chosen_executor, workers)
+        size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
+        jobs = [
+            Job(scenario, variant, batch, tuple(seeds[i] for i in batch), point=points[p], tag=p)
+            for p in todo
+            for variant in variants
+            for batch in batches(n, size)
+        ]
+        expected = len(variants) * n
+        pending: dict[int, list[Outcome]] = {p: [] for p in todo}
+        for outcome in run_jobs(jobs, chosen_executor, progress, "runs"):
+            got = pending[outcome.tag]
+            got.append(outcome)
+            if len(got) == expected:
+                index = outcome.tag
+                frame = _rows(got, grid, index, variants, names)
+                if out_dir:
+                    storage.write_table(frame, _point_stem(out_dir, index))
+                frames[index] = frame
+    table = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
+    table = table.drop(columns="point")
+    kpi_columns = [c for c in names if c in table]
+    table[kpi_columns] = table[kpi_columns].astype(float)
+    return SweepResult(scenario.name, grid, root, table)
+
+
+@contextmanager
+def _executor(executor: Executor | None, workers: int | None):
+    if executor is not None:
+        yield executor
+        return
+    with local_executor(workers) as pool:
+        yield pool
+
+
+def _slots(executor: Executor | None, workers: int | None) -> int:
+    if executor is None:
+        return 1
+    return getattr(executor, "_max_workers", None) or workers or os.cpu_count() or 1

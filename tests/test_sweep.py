@@ -1,0 +1,230 @@
+"""Sweeps: the same table everywhere, nothing lost after SIGKILL, clear errors for --param."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from orgsim.analysis.sweep import sweep
+from orgsim.cli import app
+
+from .models import scenario
+
+MARKET = """
+kind: market
+name: small
+segments: {all: {deal_value: 1000}}
+sources: {web: {rate: 60/week, enters: mql}}
+journey:
+  mql: {outcomes: {sql: 0.4}, response_decay: {half_life: 4h, floor: 0.3}}
+  sql: {buyer_delay: 1d, outcomes: {won: 0.3}}
+  won: {milestone: won}
+"""
+ORG = """
+kind: org
+name: small
+roles:
+  sdr: {headcount: 2, cost_per_year: 90000}
+  ae: {headcount: 2, cost_per_year: 150000}
+work:
+  mql: {role: sdr, effort: 30min, sla: {first_touch: 4h}}
+  sql: {role: ae, effort: 1h}
+"""
+EXTRA = """
+variants:
+  manual: {}
+  faster: {set: {org.work.mql.effort: 20min}}
+sweep:
+  org.roles.sdr.headcount: [1, 2, 3]
+  org.roles.ae.headcount: [1, 2]
+"""
+
+
+@pytest.fixture
+def small(tmp_path):
+    sc = scenario(MARKET, ORG, horizon="6w", warmup="1w", replications=3, extra=EXTRA)
+    path = tmp_path / "sweep.yaml"
+    text = sc.composed_yaml("manual")
+    data = {
+        "kind": "scenario",
+        "name": "small sweep",
+        "horizon": "6w",
+        "warmup": "1w",
+        "replications": 3,
+        "seed": 5,
+    }
+    import yaml
+
+    composed = yaml.safe_load(text)
+    data["market"], data["org"] = composed["market"], composed["org"]
+    data.update(yaml.safe_load(EXTRA))
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_tables_are_identical_in_one_process_a_pool_and_dask(small):
+    one = sweep(small, workers=1, progress=False)
+    frame = one.to_frame()
+    assert len(frame) == 6 * 2 * 3
+    assert list(frame.columns[:4]) == [
+        "org.roles.sdr.headcount",
+        "org.roles.ae.headcount",
+        "variant",
+        "replication",
+    ]
+    pool = sweep(small, workers=2, progress=False)
+    assert pool.to_json() == one.to_json()
+    pytest.importorskip("distributed")
+    from orgsim.analysis.sweep import dask_executor
+
+    with dask_executor(None, 2) as executor:
+        cluster = sweep(small, executor=executor, progress=False)
+    assert cluster.to_json() == one.to_json()
+
+
+def test_every_point_and_variant_shares_the_replication_seeds(small):
+    frame = sweep(small, workers=1, progress=False).to_frame()
+    leads = frame.pivot_table(
+        index="replication",
+        columns=["org.roles.sdr.headcount", "org.roles.ae.headcount", "variant"],
+        values="leads",
+    )
+    assert (leads.nunique(axis=1) == 1).all()  # the same leads everywhere, per replication
+    assert leads.iloc[:, 0].nunique() == 3  # and different leads in each replication
+
+
+def _cli(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "orgsim", *args], capture_output=True, text=True, **kwargs
+    )
+
+
+def test_a_sweep_killed_halfway_resumes_to_the_same_table(small, tmp_path):
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orgsim", "sweep", str(small), "--workers", "1", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if len(list((out / "points").glob("0*.*"))) >= 2:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the sweep ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = list((out / "points").glob("0*.*"))
+    assert 2 <= len(done) < 6, "the kill must land halfway"
+    stamps = {p.name: p.stat().st_mtime_ns for p in done}
+    resumed = _cli("sweep", str(small), "--workers", "1", "--out", str(out), "--resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    for path in done:  # finished points were read, not recomputed
+        assert path.stat().st_mtime_ns == stamps[path.name]
+    fresh = _cli("sweep", str(small), "--workers", "1", "--json")
+    assert resumed.stdout == fresh.stdout
+    rows = json.loads(resumed.stdout)
+    keys = {
+        (r["org.roles.sdr.headcount"], r["org.roles.ae.headcount"], r["variant"], r["replication"])
+        for r in rows
+    }
+    assert len(rows) == len(keys) == 36  # no missing points, no duplicates
+    again = _cli("sweep", str(small), "--workers", "1", "--out", str(out))
+    assert again.returncode == 2 and "--resume" in again.stderr
+
+
+def test_resume_refuses_a_different_sweep(small, tmp_path):
+    out = tmp_path / "out"
+    assert (
+        _cli(
+            "sweep",
+            str(small),
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--param",
+            "org.roles.sdr.headcount=1",
+        ).returncode
+        == 0
+    )
+    other = _cli(
+        "sweep",
+        str(small),
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--resume",
+        "--param",
+        "org.roles.sdr.headcount=2",
+    )
+    assert other.returncode == 2
+    assert "holds a different sweep" in other.stderr
+
+
+@pytest.mark.parametrize(
+    ("param", "expected"),
+    [
+        (
+            "org.roles.sdr.headcont=1,2",
+            "--param[1]:1:1: org.roles.sdr.headcont: no 'headcont' "
+            "in org.roles.sdr; did you mean 'headcount'?",
+        ),
+        (
+            "org.roles.sdr.headcount=2,-1",
+            "--param[1]:1:27: org.roles.sdr.headcount: must be at least 0, got -1",
+        ),
+        (
+            "market.sources.web.rate=60/fortnight",
+            "--param[1]:1:25: market.sources.web.rate: unknown rate unit",
+        ),
+        (
+            "org.roles.sdr.headcount",
+            "--param[1]:1:1: sweep: 'org.roles.sdr.headcount' is not a parameter",
+        ),
+    ],
+)
+def test_param_errors_use_the_spec_format(small, param, expected):
+    result = CliRunner().invoke(app, ["sweep", str(small), "--param", param, "--workers", "1"])
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_param_grid_and_plot(small):
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(small),
+            "--workers",
+            "1",
+            "--reps",
+            "2",
+            "--param",
+            "market.sources.web.rate=40/week,80/week",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["market.sources.web.rate"] for r in rows} == {"40/week", "80/week"}
+    swept = sweep(
+        small, {"org.roles.ae.headcount": [1, 2, 3]}, replications=2, workers=1, progress=False
+    )
+    figure = swept.plot("stage.sql.wait_mean", x="org.roles.ae.headcount")
+    assert len(figure.axes[0].lines) == 2  # one per variant
+    table = swept.summary("stage.sql.wait_mean")
+    manual = table[table.variant == "manual"].set_index("org.roles.ae.headcount")["mean"]
+    assert manual[1] > manual[3]  # more AEs, shorter waits
+    assert isinstance(swept.to_frame(), pd.DataFrame)
