@@ -4,7 +4,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from orgsim.analysis.capacity import Capacity, capacity
 from orgsim.analysis.compare import Comparison, compare
+from orgsim.analysis.plan import Plan, plan
 from orgsim.analysis.results import Results, simulate
+from orgsim.analysis.sweep import SweepResult, sweep
 from orgsim.config import ConfigError, Scenario, load, load_text
 
 try:
@@ -16,12 +18,16 @@ __all__ = [
     "Capacity",
     "Comparison",
     "ConfigError",
+    "Plan",
     "Results",
     "Scenario",
+    "SweepResult",
     "__version__",
     "capacity",
     "compare",
     "load",
     "load_text",
+    "plan",
     "simulate",
+    "sweep",
 ]

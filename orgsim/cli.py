@@ -544,6 +544,10 @@ def plan_command(
     variant: Annotated[
         str | None, typer.Option(help="Variant to staff (default: the first).")
     ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(help="Plan only this role (repeatable); the others keep their headcount."),
+    ] = None,
     reps: Reps = None,
     seed: Seed = None,
     as_json: Json = False,
@@ -564,7 +568,7 @@ def plan_command(
     _check_variant(scenario, variant, scenario_file)
     with reported_errors():
         targets = parse_targets(target) if target else None
-        result = run_plan(scenario, targets, variant, reps, seed)
+        result = run_plan(scenario, targets, variant, reps, seed, roles=role or None)
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
         return

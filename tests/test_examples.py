@@ -43,7 +43,7 @@ def test_validate_command_over_the_library(monkeypatch):
     assert result.output.count(": ok: ") == len(FILES)
     assert (
         "scenarios/reorg_sdr_split.yaml: ok: scenario 'Split full-cycle reps into SDR + AE'"
-        ": 3 variants" in result.output
+        ": 4 variants" in result.output
     )
 
 

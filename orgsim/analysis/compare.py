@@ -59,9 +59,11 @@ class Comparison:
             names += [n for n in results.kpis.columns if n not in names]
         return names
 
-    def difference(self, variant: str, kpi: str):
-        """Paired interval of (variant - baseline) for one KPI, or None if either lacks it."""
-        base, other = self.results[self.baseline].kpis, self.results[variant].kpis
+    def difference(self, variant: str, kpi: str, against: str | None = None):
+        """Paired 95% interval of (variant - against) for one KPI, replication by
+        replication; `against` defaults to the first variant. None if either lacks the KPI."""
+        base = self.results[against or self.baseline].kpis
+        other = self.results[variant].kpis
         if kpi not in base or kpi not in other:
             return None
         return paired(other[kpi].to_numpy(), base[kpi].to_numpy())

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from orgsim.analysis.capacity import capacity
 from orgsim.analysis.results import as_scenario, kpi_json, simulate
@@ -126,11 +126,26 @@ class Plan:
         }
 
 
-def teams_of(scenario: Scenario, variant: str) -> list[Team]:
-    """The headcounts to plan: every team of every role that works a stage."""
+def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Team]:
+    """The headcounts to plan: every team of every role that works a stage (or of `roles`)."""
     org = scenario.variant(variant).org
+    worked = catalogue.worked_roles(org)
+    unknown = [r for r in roles or [] if r not in worked]
+    if unknown:
+        raise ConfigError(
+            [
+                Problem(
+                    "<roles>",
+                    1,
+                    1,
+                    f"roles.{r}",
+                    f"'{r}' is not a role that works a stage (roles: {', '.join(worked)})",
+                )
+                for r in unknown
+            ]
+        )
     teams = []
-    for role in catalogue.worked_roles(org):
+    for role in roles or worked:
         if role in org.roles_in_pods():
             teams += [Team(role, pod) for pod, spec in org.pods.items() if role in spec.members]
         else:
@@ -226,17 +241,19 @@ def plan(
     executor: Executor | None = None,
     progress: bool | None = None,
     max_steps: int = 40,
+    roles: list[str] | None = None,
 ) -> Plan:
     """The least-cost headcount per team that meets every target (see the module's notes).
 
     `targets` defaults to the scenario's; each is {"min": x}, {"max": x} or a Target.
-    Costs come from each role's `cost_per_year` (roles that work no stage are kept as
-    they are and still counted).
+    `roles` limits the plan to those roles (the others keep their headcount); by default
+    every role that works a stage is planned. Costs come from each role's `cost_per_year`
+    (roles the plan does not change still count in the cost).
     """
     scenario = as_scenario(scenario)
     variant = scenario.variant(variant).name
     targets = _targets(scenario, targets)
-    teams = teams_of(scenario, variant)
+    teams = teams_of(scenario, variant, roles)
     start = analytic_start(scenario, variant, teams, targets)
     evaluated: dict[tuple, Option] = {}
     bar = tqdm(
