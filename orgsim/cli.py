@@ -581,11 +581,10 @@ def plan_command(
         )
         raise typer.Exit(1)
     chosen = result.chosen
-    table = Table(
-        title=f"{scenario.name} — cheapest plan meeting every target",
-        title_justify="left",
-        header_style="bold",
+    out.print(
+        f"[bold]{scenario.name}[/bold]: the cheapest plan that meets every target", highlight=False
     )
+    table = Table(header_style="bold")
     for column in ("team", "analytic start", "plan"):
         table.add_column(column, justify="left" if column == "team" else "right")
     for team, count in chosen.headcount.items():
