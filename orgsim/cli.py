@@ -265,13 +265,7 @@ def run(
     from orgsim.analysis.results import simulate
 
     scenario = load_scenario(scenario_file)
-    if variant is not None and variant not in scenario.variants:
-        err.print(
-            f"{scenario_file}: no variant '{variant}' (variants: {', '.join(scenario.variants)})",
-            markup=False,
-            highlight=False,
-        )
-        raise typer.Exit(2)
+    _check_variant(scenario, variant, scenario_file)
     results = simulate(scenario, reps, seed, variant, records=out_dir is not None)
     if out_dir is not None:
         for path in results.save(out_dir):

@@ -66,7 +66,9 @@ def parse_duration(value: Any) -> float:
             f"(got the bare number {value})",
         )
     if not isinstance(value, str):
-        raise _fail("duration", f"expected a duration such as 4h or 3d, got {_describe(value)}")
+        raise _fail(
+            "duration", f"expected a duration such as 4h or 3d, got {describe_value(value)}"
+        )
     match = _DURATION.match(value.strip())
     if not match:
         raise _fail(
@@ -91,7 +93,7 @@ def parse_rate(value: Any) -> float:
             f"a rate needs a unit, for example 150/week or 30/day (got the bare number {value})",
         )
     if not isinstance(value, str):
-        raise _fail("rate", f"expected a rate such as 150/week, got {_describe(value)}")
+        raise _fail("rate", f"expected a rate such as 150/week, got {describe_value(value)}")
     match = _RATE.match(value.strip())
     if not match:
         raise _fail(
@@ -114,7 +116,7 @@ def parse_time_of_day(value: Any) -> float:
     if not match:
         raise _fail(
             "time_of_day",
-            f'expected a quoted time of day such as "08:00", got {_describe(value)}',
+            f'expected a quoted time of day such as "08:00", got {describe_value(value)}',
         )
     hours, minutes = int(match.group(1)), int(match.group(2))
     if hours > 24 or minutes > 59 or (hours == 24 and minutes):
@@ -127,7 +129,7 @@ def parse_number(value: Any) -> float:
     if isinstance(value, str):
         raise _fail("number", f"expected a number, got the string '{value}'")
     if not _is_number(value):
-        raise _fail("number", f"expected a number, got {_describe(value)}")
+        raise _fail("number", f"expected a number, got {describe_value(value)}")
     if not math.isfinite(value):
         raise _fail("number", f"expected a finite number, got {value}")
     return float(value)
@@ -138,11 +140,12 @@ def parse_whole(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail("whole_number", f"expected a whole number, got {_describe(value)}")
+        raise _fail("whole_number", f"expected a whole number, got {describe_value(value)}")
     return value
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A value as an error message names it: the string 'x', a mapping, nothing (null)."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

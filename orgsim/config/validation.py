@@ -10,11 +10,12 @@ write instead.
 from __future__ import annotations
 
 import difflib
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from orgsim.config.errors import Problem
+from orgsim.config.units import describe_value
 from orgsim.config.yamlio import Located
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,28 +58,28 @@ def _message(kind: str, error: dict, path: tuple) -> str:
     ctx = error.get("ctx") or {}
     given = error.get("input")
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}, got {_show(given)}"
+        return f"must be at least {ctx['ge']}, got {describe_value(given)}"
     if kind == "greater_than":
-        return f"must be greater than {ctx['gt']}, got {_show(given)}"
+        return f"must be greater than {ctx['gt']}, got {describe_value(given)}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}, got {_show(given)}"
+        return f"must be at most {ctx['le']}, got {describe_value(given)}"
     if kind == "less_than":
-        return f"must be less than {ctx['lt']}, got {_show(given)}"
+        return f"must be less than {ctx['lt']}, got {describe_value(given)}"
     if kind == "literal_error":
         hint = ""
         options = [o.strip(" '") for o in ctx.get("expected", "").replace(" or ", ", ").split(",")]
         close = difflib.get_close_matches(str(given), options, n=1)
         if close:
             hint = f"; did you mean '{close[0]}'?"
-        return f"got {_show(given)}; expected {ctx.get('expected')}{hint}"
+        return f"got {describe_value(given)}; expected {ctx.get('expected')}{hint}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping (key: value lines), got {_show(given)}"
+        return f"expected a mapping (key: value lines), got {describe_value(given)}"
     if kind == "list_type":
-        return f"expected a list, got {_show(given)}"
+        return f"expected a list, got {describe_value(given)}"
     if kind in ("string_type", "str_type"):
-        return f"expected text, got {_show(given)}"
+        return f"expected text, got {describe_value(given)}"
     if kind in ("tuple_type",):
-        return f"expected a pair [duration, factor], got {_show(given)}"
+        return f"expected a pair [duration, factor], got {describe_value(given)}"
     if kind == "too_short":
         if path and path[-1] == "seasonality":
             return f"seasonality needs 12 factors, one per month (got {ctx.get('actual_length')})"
@@ -91,20 +92,6 @@ def _message(kind: str, error: dict, path: tuple) -> str:
         return f"needs at most {ctx.get('max_length')} entries, got {ctx.get('actual_length')}"
     message = error["msg"]
     return message[0].lower() + message[1:] if message else kind
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return f"'{value}'"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return repr(value)
 
 
 def _field_vocabulary() -> list[str]:

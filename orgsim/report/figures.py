@@ -44,6 +44,20 @@ def _palette(n: int) -> list[str]:
     return [base[i % len(base)] for i in range(n)]
 
 
+def _roles(results: Mapping) -> list[str]:
+    """Roles that work a stage in any of the variants, in order of first appearance."""
+    roles: list[str] = []
+    for r in results.values():
+        roles += [role for role in r.meta.get("roles", []) if role not in roles]
+    return roles
+
+
+def _mean_and_error(values) -> tuple[float, float]:
+    """Mean and the half-width of its 95% interval (0 where there is none), for error bars."""
+    ci = interval(values)
+    return ci.mean, 0.0 if np.isnan(ci.low) else ci.mean - ci.low
+
+
 def _weeks(results) -> float:
     return results.meta.get("horizon_hours", float("nan")) / WEEK
 
@@ -62,11 +76,11 @@ def funnel(results: Mapping, ax: Axes | None = None) -> Figure:
     for i, ((name, r), color) in enumerate(
         zip(results.items(), _palette(len(results)), strict=True)
     ):
-        means, errors = [], []
-        for stage in stages:
-            ci = interval(r.kpis.get(f"stage.{stage}.entered", np.array([np.nan])) / _weeks(r))
-            means.append(ci.mean)
-            errors.append(0.0 if np.isnan(ci.low) else ci.mean - ci.low)
+        bars = [
+            _mean_and_error(r.kpis.get(f"stage.{stage}.entered", np.array([np.nan])) / _weeks(r))
+            for stage in stages
+        ]
+        means, errors = zip(*bars, strict=True) if bars else ((), ())
         ax.barh(y + i * height, means, height, xerr=errors, label=name, color=color, capsize=2)
     ax.set_yticks(y + height * (len(results) - 1) / 2, stages)
     ax.invert_yaxis()
@@ -146,20 +160,14 @@ def speed_to_lead(results: Mapping, ax: Axes | None = None) -> Figure:
 def utilization(results: Mapping, ax: Axes | None = None) -> Figure:
     """Utilization of each role, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    roles: list[str] = []
-    for r in results.values():
-        roles += [role for role in r.meta.get("roles", []) if role not in roles]
+    roles = _roles(results)
     width = 0.8 / max(1, len(results))
     x = np.arange(len(roles))
     for i, ((name, r), color) in enumerate(
         zip(results.items(), _palette(len(results)), strict=True)
     ):
-        means, errors = [], []
-        for role in roles:
-            column = f"role.{role}.utilization"
-            ci = interval(r.kpis[column]) if column in r.kpis else interval([])
-            means.append(ci.mean)
-            errors.append(0.0 if np.isnan(ci.low) else ci.mean - ci.low)
+        bars = [_mean_and_error(r.kpis.get(f"role.{role}.utilization", [])) for role in roles]
+        means, errors = zip(*bars, strict=True) if bars else ((), ())
         ax.bar(x + i * width, means, width, yerr=errors, label=name, color=color, capsize=3)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.set_xticks(x + width * (len(results) - 1) / 2, roles)
@@ -189,9 +197,7 @@ def _shade_warmup(ax: Axes, results: Mapping) -> None:
 def queues(results: Mapping, ax: Axes | None = None) -> Figure:
     """Items waiting in each role's queues, week by week (mean over replications)."""
     figure, ax = _canvas(ax)
-    roles: list[str] = []
-    for r in results.values():
-        roles += [role for role in r.meta.get("roles", []) if role not in roles]
+    roles = _roles(results)
     colors = dict(zip(roles, _palette(len(roles)), strict=True))
     for (name, r), style in zip(results.items(), LINESTYLES * 4, strict=False):
         weekly = r.timeseries.groupby("week").mean(numeric_only=True)
