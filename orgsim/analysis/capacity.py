@@ -30,7 +30,7 @@ from orgsim.config.checks import journey_graph
 from orgsim.config.distributions import probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Market, Org
-from orgsim.engine.calendar import WEEK, AlwaysOpen, WeeklyCalendar, calendar_for
+from orgsim.engine.calendar import WEEK, calendar_for
 from orgsim.engine.model import Decay, compile_variant
 from orgsim.engine.sources import _pieces
 
@@ -205,10 +205,6 @@ def _closed_wait(calendar) -> float:
     for end, start in zip(ends, starts, strict=True):
         closed.append(start - end)
     return sum(gap * gap / 2 for gap in closed) / WEEK
-
-
-def _open_share(calendar) -> float:
-    return calendar.hours_per_week / WEEK
 
 
 def _queue_wait(
@@ -443,15 +439,6 @@ def _attainment(
     closed_hours = WEEK - calendar.hours_per_week
     met = rate * calendar.hours_per_week * within + rate * closed_hours - missed
     return max(0.0, min(1.0, met / (rate * WEEK)))
-
-
-def _closed_within(calendar: AlwaysOpen | WeeklyCalendar, t: float) -> float:
-    """Share of the week in which an arrival finds the schedule closed but opening within t."""
-    if calendar.always:
-        return 0.0
-    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
-    gaps = [s - e for e, s in zip(calendar.ends, starts, strict=True)]
-    return sum(min(t, gap) for gap in gaps) / WEEK
 
 
 def offered_utilization(

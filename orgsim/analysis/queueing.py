@@ -39,8 +39,3 @@ def mmc_wait_within(servers: int, arrival_rate: float, service_rate: float, t: f
     if spare <= 0:
         return 0.0
     return 1.0 - erlang_c(servers, arrival_rate / service_rate) * math.exp(-spare * t)
-
-
-def mmc_queue_mean(servers: int, arrival_rate: float, service_rate: float) -> float:
-    """Mean number waiting, Lq = lambda E[Wq] (Little's law)."""
-    return arrival_rate * mmc_wait_mean(servers, arrival_rate, service_rate)

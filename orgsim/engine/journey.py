@@ -191,13 +191,10 @@ class Journey:
 
     def call_at(self, when: float, handler, arg) -> None:
         """Call `handler(step)` at time `when`; `step.arg` is `arg`."""
-        step = Step()
-        step._ok = True
-        step.arg = arg
-        step.callbacks = [handler]
-        self.env.schedule(step, NORMAL, when - self.env._now)
+        self.call_after(when - self.env.now, handler, arg)
 
     def call_after(self, delay: float, handler, arg) -> None:
+        """Call `handler(step)` after `delay` hours; `step.arg` is `arg`."""
         step = Step()
         step._ok = True
         step.arg = arg

@@ -12,7 +12,7 @@ Visit records follow Ciw's idea of one record per visit, with a record type
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 
 import numpy as np
@@ -119,7 +119,6 @@ class Records:
     """Items still queued at the end: role and when they joined the queue."""
     arr_warmup: dict[str, np.ndarray]
     """Customers active at the end of warm-up: lead id and ARR then."""
-    extra: dict[str, float] = field(default_factory=dict)
 
     @staticmethod
     def collect(recorder: Recorder, **tables) -> Records:

@@ -214,7 +214,7 @@ class Team:
             self.wake_pending = True
             self.journey.call_at(self.calendar.next_open(now), self.wake, None)
 
-    def wake(self, event) -> None:
+    def wake(self, _step) -> None:
         self.wake_pending = False
         now = self.journey.env.now
         for rep in self.reps:
