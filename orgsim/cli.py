@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orgsim.analysis import storage
+from orgsim.analysis.runner import local_executor
 from orgsim.config import ConfigError, Problem, check_file
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario as LoadedScenario
@@ -228,6 +229,14 @@ Json = Annotated[
         "--json", help="Print one JSON object (SCENARIO-SPEC section 6) instead of a table."
     ),
 ]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes to run replications on (default: every core). "
+        "The numbers do not depend on it.",
+    ),
+]
 ShowAll = Annotated[
     bool,
     typer.Option(
@@ -251,6 +260,7 @@ def run(
     as_json: Json = False,
     out_dir: Out = None,
     show_all: ShowAll = False,
+    workers: Workers = None,
 ) -> None:
     """Simulate one org design and print its KPIs with 95% intervals.
 
@@ -266,7 +276,10 @@ def run(
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
-    results = simulate(scenario, reps, seed, variant, records=out_dir is not None)
+    with local_executor(workers) as executor:
+        results = simulate(
+            scenario, reps, seed, variant, records=out_dir is not None, executor=executor
+        )
     if out_dir is not None:
         for path in results.save(out_dir):
             err.print(f"wrote {path}", markup=False, highlight=False)
@@ -348,6 +361,7 @@ def compare(
     ] = None,
     out_dir: Out = None,
     show_all: ShowAll = False,
+    workers: Workers = None,
 ) -> None:
     """Compare every variant of a scenario on the same leads and the same luck.
 
@@ -361,7 +375,8 @@ def compare(
     from orgsim.report import html
 
     scenario = load_scenario(scenario_file)
-    comparison = run_comparison(scenario, reps, seed)
+    with local_executor(workers) as executor:
+        comparison = run_comparison(scenario, reps, seed, executor=executor)
     written = []
     if out_dir is not None:
         written += comparison.save(out_dir)

@@ -82,3 +82,10 @@ def test_tables_fall_back_to_csv(tmp_path):
     path = storage.write_table(frame, tmp_path / "t", parquet=False)
     assert path.suffix == ".csv"
     assert storage.read_table(tmp_path / "t").equals(frame)
+
+
+def test_workers_do_not_change_the_numbers():
+    one = CliRunner().invoke(app, ["run", SCENARIO, "-n", "3", "--json", "--workers", "1"])
+    two = CliRunner().invoke(app, ["run", SCENARIO, "-n", "3", "--json", "--workers", "2"])
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout

@@ -14,8 +14,10 @@ numbers).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,3 +123,14 @@ def run_jobs(
             outcomes = future.result()
             bar.update(len(outcomes))
             yield from outcomes
+
+
+@contextmanager
+def local_executor(workers: int | None) -> Iterator[Executor | None]:
+    """A process pool of `workers` (all cores by default); none at all for one worker."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool

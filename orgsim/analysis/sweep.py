@@ -23,7 +23,7 @@ import itertools
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,14 @@ import pandas as pd
 
 from orgsim.analysis import storage
 from orgsim.analysis.results import as_scenario
-from orgsim.analysis.runner import Job, Outcome, batches, replication_seeds, run_jobs
+from orgsim.analysis.runner import (
+    Job,
+    Outcome,
+    batches,
+    local_executor,
+    replication_seeds,
+    run_jobs,
+)
 from orgsim.analysis.stats import interval
 from orgsim.config import kpis as catalogue
 from orgsim.config.compose import Override
@@ -302,17 +309,6 @@ def _rows(
     )
     columns = ["point", *grid, "variant", "replication", *[n for n in names if n in frame]]
     return frame[columns]
-
-
-@contextmanager
-def local_executor(workers: int | None) -> Iterator[Executor | None]:
-    """A process pool of `workers` (all cores by default); none at all for one worker."""
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield pool
 
 
 @contextmanager
