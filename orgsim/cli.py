@@ -11,15 +11,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from orgsim.analysis import storage
 from orgsim.analysis.runner import local_executor
 from orgsim.config import ConfigError, Problem, check_file
-from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario as LoadedScenario
 from orgsim.config.schema import Market, Org, ScenarioFile
 from orgsim.report import format as fmt
+from orgsim.report import terminal
 
 app = typer.Typer(
     name="orgsim",
@@ -192,28 +191,6 @@ def load_scenario(path: Path) -> LoadedScenario:
     return scenario
 
 
-def kpi_table(title: str, summary, show_all: bool = False) -> Table:
-    """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("mean", justify="right", no_wrap=True)
-    table.add_column("95% interval", justify="right", no_wrap=True)
-    for group in catalogue.GROUPS:
-        rows = summary[summary["group"] == group]
-        rows = rows.loc[[n for n in rows.index if show_all or catalogue.is_headline(n)]]
-        if rows.empty:
-            continue
-        table.add_section()
-        table.add_row(f"[bold]{group}[/bold]", "", "")
-        for name, row in rows.iterrows():
-            table.add_row(
-                f"  {name}",
-                fmt.kpi_value(name, row["mean"]),
-                fmt.kpi_interval(name, row["ci_low"], row["ci_high"]),
-            )
-    return table
-
-
 Reps = Annotated[
     int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's).")
 ]
@@ -291,59 +268,7 @@ def run(
         f"replications of {fmt.number(scenario.horizon_weeks, 'count')} weeks, "
         f"seed {results.seed}"
     )
-    out.print(kpi_table(title, results.summary(), show_all))
-
-
-def comparison_table(comparison, show_all: bool = False) -> Table:
-    """KPIs of every variant with intervals, and paired differences coloured by direction."""
-    table = Table(
-        title=f"{comparison.scenario_name}: {comparison.replications} replications "
-        f"per design, root seed {comparison.seed} (mean ±95% half-interval)",
-        title_justify="left",
-        header_style="bold",
-    )
-    table.add_column("KPI", no_wrap=True)
-    baseline = comparison.baseline
-    for variant in comparison.variants:
-        table.add_column(variant, justify="right", no_wrap=True)
-        if variant != baseline:
-            table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
-    tidy = comparison.to_frame().set_index(["kpi", "variant"])
-    for group in catalogue.GROUPS:
-        names = [
-            k
-            for k in comparison.kpi_names()
-            if catalogue.group(k) == group and (show_all or catalogue.is_headline(k))
-        ]
-        if not names:
-            continue
-        table.add_section()
-        table.add_row(f"[bold]{group}[/bold]")
-        for kpi in names:
-            cells = [f"  {kpi}"]
-            for variant in comparison.variants:
-                if (kpi, variant) not in tidy.index:
-                    cells += ["–"] if variant == baseline else ["–", ""]
-                    continue
-                row = tidy.loc[(kpi, variant)]
-                cells.append(fmt.kpi_plus_minus(kpi, row["mean"], row["ci_low"], row["ci_high"]))
-                if variant != baseline:
-                    cells.append(_difference_cell(kpi, row))
-            table.add_row(*cells)
-    return table
-
-
-def _difference_cell(kpi: str, row) -> str:
-    if row.get("diff") != row.get("diff"):
-        return "–"
-    text = fmt.kpi_plus_minus(kpi, row["diff"], row["diff_low"], row["diff_high"], signed=True)
-    if not row["significant"]:
-        return f"[dim]{text}[/dim]"
-    better = row.get("better")
-    style = (
-        "bold" if better is None or better != better else ("bold green" if better else "bold red")
-    )
-    return f"[{style}]{text}[/{style}]"
+    out.print(terminal.kpi_table(title, results.summary(), show_all))
 
 
 @app.command()
@@ -389,7 +314,7 @@ def compare(
     if as_json:
         print(json.dumps(comparison.to_json(), allow_nan=False))
         return
-    out.print(comparison_table(comparison, show_all))
+    out.print(terminal.comparison_table(comparison, show_all))
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
 
 
@@ -453,57 +378,8 @@ def capacity_command(
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
         return
-    roles = Table(
-        title=f"{scenario.name} — {result.variant}: capacity by role",
-        title_justify="left",
-        header_style="bold",
-    )
-    for column in (
-        "role",
-        "people",
-        "utilization",
-        "offered h/week",
-        "available h/week",
-        "wait",
-        "how the wait is estimated",
-    ):
-        roles.add_column(
-            column, justify="left" if column in ("role", "how the wait is estimated") else "right"
-        )
-    for name, load in result.roles.items():
-        style = "bold red" if load.utilization >= 1 else "yellow" if load.utilization > 0.85 else ""
-        roles.add_row(
-            name,
-            str(load.headcount),
-            f"[{style}]{fmt.number(load.utilization, 'share')}[/{style}]"
-            if style
-            else fmt.number(load.utilization, "share"),
-            fmt.number(load.offered_hours_per_week, "count"),
-            fmt.number(load.available_hours_per_week, "count"),
-            fmt.number(load.wait_mean, "hours"),
-            load.method.replace("_", " "),
-        )
-    out.print(roles)
-    stages = Table(title="flow by stage (steady state)", title_justify="left", header_style="bold")
-    for column in ("stage", "entries/week", "wait to first touch", "SLA attainment"):
-        stages.add_column(column, justify="left" if column == "stage" else "right")
-    for name, flow in result.stages.items():
-        stages.add_row(
-            name,
-            fmt.number(flow.entries_per_week, "per_week"),
-            fmt.number(flow.wait_mean, "hours") if flow.wait_mean is not None else "",
-            fmt.number(flow.sla_attainment, "share") if flow.sla_attainment is not None else "",
-        )
-    out.print(stages)
-    out.print(
-        f"bottleneck: [bold]{result.bottleneck}[/bold]; the org sustains about "
-        f"{fmt.number(result.max_leads_per_week, 'count')} leads/week before it saturates "
-        f"(today {fmt.number(result.leads_per_week, 'count')}: headroom "
-        f"{fmt.number(result.headroom, 'share')})",
-        highlight=False,
-    )
-    for note in result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for part in terminal.capacity_report(scenario.name, result):
+        out.print(part)
 
 
 def _check_variant(scenario, variant: str | None, path: Path) -> None:
@@ -589,33 +465,8 @@ def plan_command(
             "did not move it closer, so the market or the journey limits it."
         )
         raise typer.Exit(1)
-    chosen = result.chosen
-    out.print(
-        f"[bold]{scenario.name}[/bold]: the cheapest plan that meets every target", highlight=False
-    )
-    table = Table(header_style="bold")
-    for column in ("team", "analytic start", "plan"):
-        table.add_column(column, justify="left" if column == "team" else "right")
-    for team, count in chosen.headcount.items():
-        table.add_row(team, str(result.start[team]), f"[bold]{count}[/bold]")
-    out.print(table)
-    out.print(
-        f"people cost per year: [bold]{fmt.number(chosen.cost_per_year, 'money')}"
-        f"[/bold] ({chosen.people} people); {len(result.evaluated)} plans simulated",
-        highlight=False,
-    )
-    out.print(kpi_table("KPIs of the plan", chosen.summary))
-    if result.alternatives:
-        runners = Table(title="runners-up (also meet every target)", title_justify="left")
-        for column in ("plan", "cost per year", "people"):
-            runners.add_column(column)
-        for option in result.alternatives:
-            runners.add_row(
-                ", ".join(f"{k} {v}" for k, v in option.headcount.items()),
-                fmt.number(option.cost_per_year, "money"),
-                str(option.people),
-            )
-        out.print(runners)
+    for part in terminal.plan_report(scenario.name, result):
+        out.print(part)
 
 
 @app.command("sweep")
@@ -684,41 +535,7 @@ def sweep_command(
     if as_json:
         print(result.to_json())
         return
-    out.print(sweep_table(result, scenario))
-
-
-def sweep_table(result, scenario) -> Table:
-    """Grid points with the KPIs that matter most (the targets, or a few headline ones)."""
-    kpis = list(scenario.targets) or ["won_per_week", "speed_to_lead_p50", "cost_per_won"]
-    frame = result.to_frame()
-    kpis = [k for k in kpis if k in frame]
-    table = Table(
-        title=f"{result.scenario_name}: sweep (mean ±95% half-interval)",
-        title_justify="left",
-        header_style="bold",
-    )
-    for path in result.grid:
-        table.add_column(path.removeprefix("org.").removeprefix("market."), justify="right")
-    table.add_column("variant")
-    for kpi in kpis:
-        table.add_column(kpi, justify="right")
-    if scenario.targets:
-        table.add_column("meets targets")
-    summaries = {kpi: result.summary(kpi) for kpi in kpis}
-    first = summaries[kpis[0]] if kpis else result.summary(frame.columns[-1])
-    for i in range(len(first)):
-        row = [str(first.iloc[i][p]) for p in result.grid] + [str(first.iloc[i]["variant"])]
-        met = True
-        for kpi in kpis:
-            cell = summaries[kpi].iloc[i]
-            row.append(fmt.kpi_plus_minus(kpi, cell["mean"], cell["ci_low"], cell["ci_high"]))
-            target = scenario.targets.get(kpi)
-            if target is not None:
-                met &= cell["n"] > 1 and target.met_by(cell["ci_low"], cell["ci_high"])
-        if scenario.targets:
-            row.append("[green]yes[/green]" if met else "[dim]no[/dim]")
-        table.add_row(*row)
-    return table
+    out.print(terminal.sweep_table(result, scenario))
 
 
 def main() -> None:

@@ -199,3 +199,27 @@ def test_capacity_is_plain_data():
     result = capacity(orgsim.load(ROOT / "scenarios/pods_vs_pooled.yaml"), "pods")
     assert np.isfinite(result.leads_per_week)
     assert json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_plan_cli_prints_the_plan_and_its_kpis():
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            str(ROOT / "scenarios/smb_velocity.yaml"),
+            "--role",
+            "sdr",
+            "--target",
+            "sla.mql.attainment>=0.5",
+            "--reps",
+            "2",
+        ],
+        terminal_width=120,
+    )
+    assert result.exit_code == 0, result.output
+    assert "the cheapest plan that meets every target" in result.output
+    assert "people cost per year" in result.output and "KPIs of the plan" in result.output
+    unknown = CliRunner().invoke(
+        app, ["plan", str(ROOT / "scenarios/smb_velocity.yaml"), "--role", "cfo"]
+    )
+    assert unknown.exit_code == 2 and "'cfo' is not a role that works a stage" in unknown.output
