@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from abc import ABC, abstractmethod
 from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 
 import numpy as np
@@ -36,7 +37,7 @@ Positive = Field(gt=0)
 _UNIT_NAMES = {id(Duration): "Duration", id(Number): "Number"}
 
 
-class Distribution(Frozen):
+class Distribution(Frozen, ABC):
     """What every family offers the engine and the capacity model."""
 
     @classmethod
@@ -51,8 +52,9 @@ class Distribution(Frozen):
         """Coefficient of variation (standard deviation / mean)."""
         return self.cv  # type: ignore[attr-defined]
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        raise NotImplementedError  # each family below defines it
+        """`size` independent draws, as a numpy array."""
 
 
 class Constant(Distribution, Generic[Q]):
