@@ -324,3 +324,35 @@ def test_every_routing_serves_every_lead_when_capacity_is_ample(routing):
     late = service[service.entered < sc.horizon - 72]
     assert late.first_touch.notna().all()
     assert isinstance(service, pd.DataFrame)
+
+
+def test_skill_by_segment_scales_each_segments_success():
+    market = """
+    kind: market
+    name: m
+    segments:
+      smb: {deal_value: {by_segment: {smb: 100, ent: 5}}}
+      ent: {deal_value: 1000}
+    sources: {s: {rate: 100/week, enters: a, mix: {smb: 0.5, ent: 0.5}}}
+    journey: {a: {outcomes: {won: 0.5}}, won: {milestone: won}}
+    """
+    org = """
+    kind: org
+    name: o
+    roles: {r: {headcount: 30, schedule: always, skill: {by_segment: {smb: 0.5, ent: 1.5}}}}
+    work: {a: {role: r, effort: 10min}}
+    """
+    results = orgsim.simulate(
+        scenario(market, org, horizon="10w"), replications=2, records=True, progress=False
+    )
+    cases = results.cases
+    assert (cases[cases.segment == "smb"].deal_value == 100).all()  # its own segment's value
+    visits = results.visits
+    left = visits[(visits.stage == "a") & visits.left.notna()].merge(
+        cases[["replication", "lead", "segment"]], on=["replication", "lead"]
+    )
+    for segment, p in (("smb", 0.25), ("ent", 0.75)):
+        here = left[left.segment == segment]
+        k = int((here.next == "won").sum())
+        ci = stats.binomtest(k, len(here), p).proportion_ci(0.999)
+        assert ci.low <= p <= ci.high, (segment, k / len(here))

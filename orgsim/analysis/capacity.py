@@ -180,7 +180,8 @@ class _Chain:
     def _chances(self, spec, segment: str, stage: int, penalty: float, decay: float) -> dict:
         factor = (1 - penalty) * decay
         if self.owner[stage] >= 0:
-            factor *= resolve(self.org.roles[self.roles[self.owner[stage]]].skill).expected()
+            skill = self.org.roles[self.roles[self.owner[stage]]].skill
+            factor *= resolve(skill, segment).expected()
         success = set(spec.success_outcomes)
         chances = {
             t: probability(p, segment) * (factor if t in success else 1.0)

@@ -127,6 +127,9 @@ def _chance(p, segment: str) -> float:
 
 
 def _by_segment_fields_market(market: Market) -> Iterator[tuple[tuple, BySegment]]:
+    for name, segment in market.segments.items():
+        if isinstance(segment.deal_value, BySegment):
+            yield ("segments", name, "deal_value"), segment.deal_value
     for name, stage in market.journey.items():
         for field in ("buyer_delay", "value_change"):
             value = getattr(stage, field)
@@ -344,6 +347,9 @@ def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
     for stage, work in org.work.items():
         if isinstance(work.effort, BySegment):
             _check_covers(say, ("work", stage, "effort"), work.effort, segments)
+    for name, role in org.roles.items():
+        if isinstance(role.skill, BySegment):
+            _check_covers(say, ("roles", name, "skill"), role.skill, segments)
     for key, handoff in org.handoffs.items():
         if isinstance(handoff.delay, BySegment):
             _check_covers(say, ("handoffs", key, "delay"), handoff.delay, segments)

@@ -197,7 +197,7 @@ def _branch(value: Any) -> str:
     return "plain"
 
 
-def _check_shape(allow_by_segment: bool, why_not: str):
+def _check_shape(allow_by_segment: bool):
     """Say clearly what is wrong with a mapping before pydantic tries the branches."""
 
     def check(value: Any) -> Any:
@@ -206,7 +206,7 @@ def _check_shape(allow_by_segment: bool, why_not: str):
         if "by_segment" in value:
             if not allow_by_segment:
                 raise PydanticCustomError(
-                    "by_segment", f"by_segment is not allowed here: {why_not}"
+                    "by_segment", "by_segment is not allowed here: by_segment cannot be nested"
                 )
             extra = sorted(set(value) - {"by_segment"})
             if extra:
@@ -230,17 +230,17 @@ def _check_shape(allow_by_segment: bool, why_not: str):
     return check
 
 
-def _field_type(quantity: Any, *, by_segment: bool, why_not: str = ""):
+def _field_type(quantity: Any, *, by_segment: bool):
     plain = Annotated[Annotated[quantity, NonNegative], Tag("plain")]
     branches = [plain] + [Annotated[fam[quantity], Tag(f"dist:{n}")] for n, fam in FAMILIES.items()]
     if by_segment:
-        inner = _field_type(quantity, by_segment=False, why_not="by_segment cannot be nested")
+        inner = _field_type(quantity, by_segment=False)
         per_segment = _by_segment_model(quantity, inner)
         branches.append(Annotated[per_segment, Tag("by_segment")])
     return Annotated[
         Union[tuple(branches)],  # noqa: UP007 - a union built at import time
         Discriminator(_branch),
-        BeforeValidator(_check_shape(by_segment, why_not)),
+        BeforeValidator(_check_shape(by_segment)),
     ]
 
 
@@ -256,14 +256,7 @@ def _by_segment_model(quantity: Any, inner: Any) -> type[BySegment]:
 DurationDist = _field_type(Duration, by_segment=True)
 """A lead-level duration: buyer delay, effort, handoff delay."""
 NumberDist = _field_type(Number, by_segment=True)
-"""A lead-level number: a value change at renewal."""
-PerRepNumber = _field_type(
-    Number, by_segment=False, why_not="it is drawn once per rep, not per lead"
-)
-"""A per-rep number: skill."""
-SegmentNumber = _field_type(Number, by_segment=False, why_not="it already belongs to one segment")
-"""A segment's own number: deal value."""
-
+"""A number: a deal value, a value change at renewal, a rep's skill."""
 ProbabilityValue = Annotated[Number, Field(ge=0, le=1)]
 
 

@@ -18,9 +18,7 @@ from orgsim.config.distributions import (
     DurationDist,
     Frozen,
     NumberDist,
-    PerRepNumber,
     Probability,
-    SegmentNumber,
 )
 from orgsim.config.units import Duration, Number, Rate, TimeOfDay, Whole
 
@@ -71,7 +69,7 @@ NonNegative = Annotated[Number, Field(ge=0)]
 
 
 class Segment(Frozen):
-    deal_value: SegmentNumber
+    deal_value: NumberDist
     """ARR of a deal from this segment."""
 
 
@@ -187,7 +185,9 @@ class Role(Frozen):
     headcount: Annotated[Whole, Field(ge=0)] | None = None
     schedule: Schedule = "business_hours"
     productive_share: Annotated[Number, Field(gt=0, le=1)] = 1.0
-    skill: PerRepNumber = 1.0
+    skill: NumberDist = 1.0
+    """Drawn once per rep; with by_segment, once per rep and segment (a rep may be
+    better with enterprise buyers than with small ones)."""
     cost_per_year: NonNegative = 0.0
 
 

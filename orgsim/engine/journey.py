@@ -350,7 +350,7 @@ class Journey:
         lead = visit.lead
         factor = visit.decay * (1.0 - visit.penalty)
         if visit.rep is not None:
-            factor *= visit.rep.skill
+            factor *= visit.rep.skills[lead.segment]
             lead.last_rep = visit.rep
             lead.last_role = plan.work.role
         target = plan.certain[lead.segment] if factor == 1.0 else -1

@@ -115,7 +115,8 @@ class RolePlan:
     name: str
     calendar: AlwaysOpen | WeeklyCalendar
     productive_share: float
-    skill: Distribution
+    skill: list[Distribution]
+    """Per segment (one shared distribution unless the org writes by_segment)."""
     cost_per_year: float
     order: str
     teams: list[TeamPlan]
@@ -223,7 +224,7 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
                 name=role_name,
                 calendar=calendar_for(role.schedule),
                 productive_share=role.productive_share,
-                skill=resolve(role.skill),
+                skill=_per_segment(role.skill, segments),
                 cost_per_year=role.cost_per_year,
                 order=queue.order if queue else "fifo",
                 teams=teams,
@@ -308,7 +309,7 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
     return Model(
         variant=name,
         segments=segments,
-        deal_values=[resolve(market.segments[s].deal_value) for s in segments],
+        deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
         places=places,
         stages=stages,
         roles=roles,

@@ -28,6 +28,20 @@ def _routing_draws(streams: Streams, role: str, pod: int | None):
     return draw
 
 
+def _skills(role, segments: list[str], streams: Streams) -> list[list[float]]:
+    """Each rep's skill per segment, drawn once per rep (keyed to role, rep index and, when
+    skill is by_segment, segment)."""
+    n = role.headcount
+    if all(d is role.skill[0] for d in role.skill):
+        drawn = role.skill[0].sample(streams.generator(SKILL, key(role.name)), n).tolist()
+        return [[value] * len(segments) for value in drawn]
+    by_segment = [
+        dist.sample(streams.generator(SKILL, key(role.name), key(segment)), n)
+        for dist, segment in zip(role.skill, segments, strict=True)
+    ]
+    return [[float(column[i]) for column in by_segment] for i in range(n)]
+
+
 def _staff(journey: Journey, model: Model, streams: Streams) -> None:
     """Teams and reps, each rep with its skill drawn once (keyed to role and rep index)."""
     worked = [s.work for s in model.stages if s.work]
@@ -38,9 +52,7 @@ def _staff(journey: Journey, model: Model, streams: Streams) -> None:
         if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
     }
     for role in model.roles:
-        skills = iter(
-            role.skill.sample(streams.generator(SKILL, key(role.name)), role.headcount).tolist()
-        )
+        skills = iter(_skills(role, model.segments, streams))
         teams = []
         for plan in role.teams:
             team = Team(role, plan.pod, journey, _routing_draws(streams, role.name, plan.pod))
@@ -128,7 +140,7 @@ def _collect(journey: Journey, recorder: Recorder, model: Model) -> Records:
             "pod": np.array(
                 [-1 if rep.team.pod is None else rep.team.pod for rep in reps], dtype=np.int64
             ),
-            "skill": np.array([rep.skill for rep in reps], dtype=float),
+            "skill": np.array([sum(rep.skills) / len(rep.skills) for rep in reps], dtype=float),
             "items": np.array([rep.items for rep in reps], dtype=np.int64),
             "won": np.array([rep.won for rep in reps], dtype=np.int64),
         },

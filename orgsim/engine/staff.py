@@ -22,13 +22,13 @@ INF = float("inf")
 
 
 class Rep:
-    __slots__ = ("busy", "id", "idle", "index", "items", "queue", "queued", "skill", "team", "won")
+    __slots__ = ("busy", "id", "idle", "index", "items", "queue", "queued", "skills", "team", "won")
 
-    def __init__(self, rep_id: int, index: int, team: Team, skill: float):
+    def __init__(self, rep_id: int, index: int, team: Team, skills: list[float]):
         self.id = rep_id
         self.index = index
         self.team = team
-        self.skill = skill
+        self.skills = skills  # by segment of the lead
         self.queue: list[list] = []  # own queue: entries [rank, key, seq, visit or None]
         self.queued = 0  # live entries in `queue`
         self.busy = 0  # 1 while working a task
