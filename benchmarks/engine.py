@@ -119,6 +119,7 @@ def memory_probe() -> dict:
     heap = tracemalloc.get_traced_memory()[1] / 2**20
     return {
         "leads": leads,
+        "variants": len(models),
         "seconds": elapsed,
         "heap_mib": heap,
         "rss_mib": _peak_rss_mib(),

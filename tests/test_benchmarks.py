@@ -1,0 +1,23 @@
+"""The benchmarks still run (smoke test on tiny workloads; the measurements are not tests)."""
+
+import sys
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import engine
+import sweep
+
+
+def test_engine_benchmark_parts_run():
+    assert engine.hand_written_mmc(4.0, 5, 200.0, 1) > 500
+    assert engine.orgsim_queue(5, "4/h", "1w", "pool", 1) > 500
+    probe = engine.memory_probe()
+    assert probe["variants"] == 4 and probe["leads"] > 1000 and probe["heap_mib"] > 0
+
+
+def test_sweep_benchmark_counts_workers():
+    assert sweep.counts(16) == [1, 2, 4, 8, 16]
+    assert sweep.counts(6) == [1, 2, 4, 6]
+    assert 0 < sweep.cpu_ceiling(1, 1000) < 10
