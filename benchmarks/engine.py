@@ -114,9 +114,12 @@ def memory_probe() -> dict:
     leads = sum(len(run_replication(model, 1).leads["created"]) for model in models)
     elapsed = time.perf_counter() - start
     tracemalloc.start()
-    for model in models:
-        run_replication(model, 1)
-    heap = tracemalloc.get_traced_memory()[1] / 2**20
+    try:
+        for model in models:
+            run_replication(model, 1)
+        heap = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()  # tracing slows everything after it several times over
     return {
         "leads": leads,
         "variants": len(models),
