@@ -206,6 +206,7 @@ Json = Annotated[
         "--json", help="Print one JSON object (SCENARIO-SPEC section 6) instead of a table."
     ),
 ]
+Variant = Annotated[str | None, typer.Option(help="Variant (default: the first).")]
 Workers = Annotated[
     int | None,
     typer.Option(
@@ -231,9 +232,7 @@ def run(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     reps: Reps = None,
     seed: Seed = None,
-    variant: Annotated[
-        str | None, typer.Option(help="Variant to run (default: the first).")
-    ] = None,
+    variant: Variant = None,
     as_json: Json = False,
     out_dir: Out = None,
     show_all: ShowAll = False,
@@ -357,7 +356,7 @@ def report_command(
 @app.command("capacity")
 def capacity_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
-    variant: Annotated[str | None, typer.Option(help="Variant (default: the first).")] = None,
+    variant: Variant = None,
     as_json: Json = False,
 ) -> None:
     """Bottleneck, utilization and headroom from queueing formulas: no simulation.
@@ -426,9 +425,7 @@ def plan_command(
             help="A target such as 'won_per_week>=9' (repeatable; default: the scenario's targets)."
         ),
     ] = None,
-    variant: Annotated[
-        str | None, typer.Option(help="Variant to staff (default: the first).")
-    ] = None,
+    variant: Variant = None,
     role: Annotated[
         list[str] | None,
         typer.Option(help="Plan only this role (repeatable); the others keep their headcount."),

@@ -24,6 +24,18 @@ from .models import scenario, single_queue
 LEVEL = 0.99
 
 
+def fast_and_long(long_horizon: str):
+    """Run a check on 40 weeks x 10 replications in CI, and on `long_horizon` x 20 with
+    --runslow."""
+    return pytest.mark.parametrize(
+        "horizon, reps",
+        [
+            pytest.param("40w", 10, id="fast"),
+            pytest.param(long_horizon, 20, marks=pytest.mark.slow, id="long"),
+        ],
+    )
+
+
 def assert_in_interval(values, theory: float, what: str) -> None:
     ci = interval(values, LEVEL)
     assert ci.low <= theory <= ci.high, (
@@ -45,13 +57,7 @@ def test_erlang_c_textbook_values():
     assert mmc_wait_mean(1, 0.5, 1.0) == pytest.approx(1.0)  # rho / (mu - lambda)
 
 
-@pytest.mark.parametrize(
-    "horizon, reps",
-    [
-        pytest.param("40w", 10, id="fast"),
-        pytest.param("300w", 20, marks=pytest.mark.slow, id="long"),
-    ],
-)
+@fast_and_long("300w")
 def test_pooled_role_is_erlang_c(horizon, reps):
     """M/M/5, lambda 4/h, mean effort 1 h: mean wait, P(wait) and SLA attainment."""
     sc = single_queue(
@@ -74,13 +80,7 @@ def test_pooled_role_is_erlang_c(horizon, reps):
     assert_in_interval(results.kpis["role.server.utilization"], 0.8, "utilization")
 
 
-@pytest.mark.parametrize(
-    "horizon, reps",
-    [
-        pytest.param("40w", 10, id="fast"),
-        pytest.param("200w", 20, marks=pytest.mark.slow, id="long"),
-    ],
-)
+@fast_and_long("200w")
 def test_random_routing_is_independent_mm1_queues(horizon, reps):
     """Random routing over 3 reps splits Poisson arrivals into 3 independent M/M/1 queues."""
     sc = single_queue(
@@ -122,13 +122,7 @@ work:
 """
 
 
-@pytest.mark.parametrize(
-    "horizon, reps",
-    [
-        pytest.param("40w", 10, id="fast"),
-        pytest.param("200w", 20, marks=pytest.mark.slow, id="long"),
-    ],
-)
+@fast_and_long("200w")
 def test_two_pools_in_tandem_are_a_jackson_network(horizon, reps):
     """Each stage of a tandem of M/M/c queues waits as its own M/M/c (Burke, Jackson)."""
     sc = scenario(TANDEM_MARKET, TANDEM_ORG, horizon=horizon, replications=reps)

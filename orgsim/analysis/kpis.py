@@ -51,14 +51,19 @@ def of_role(records: Records, role: int) -> np.ndarray:
     return records.reps["role"][records.tasks["rep"]] == role
 
 
-def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.ndarray:
-    """Scheduled hours the role's reps spent working before each point in time."""
+def worked_intervals(records: Records, model: Model, role: int):
+    """The role's tasks as [start, end) in worked time (scheduled hours since t = 0), where a
+    task spans exactly its work; and which tasks they are."""
     tasks = records.tasks
     mask = of_role(records, role)
-    cal = model.roles[role].calendar
-    starts = cal.worked_array(tasks["start"][mask])
-    ends = starts + tasks["work"][mask]
-    return covered(starts, ends, cal.worked_array(points))
+    starts = model.roles[role].calendar.worked_array(tasks["start"][mask])
+    return starts, starts + tasks["work"][mask], mask
+
+
+def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.ndarray:
+    """Scheduled hours the role's reps spent working before each point in time."""
+    starts, ends, _ = worked_intervals(records, model, role)
+    return covered(starts, ends, model.roles[role].calendar.worked_array(points))
 
 
 def queued(records: Records, role: int, points: np.ndarray) -> np.ndarray:
@@ -69,6 +74,16 @@ def queued(records: Records, role: int, points: np.ndarray) -> np.ndarray:
     starts = np.concatenate([tasks["queued"][mask], still])
     stops = np.concatenate([tasks["start"][mask], np.full(len(still), records.end)])
     return covered(starts, stops, points)
+
+
+def sla_misses(visits: dict[str, np.ndarray], end: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per visit: first touched after its SLA deadline; still untouched (and not gone) past
+    its deadline at the end of the run. Both count as misses."""
+    late = visits["first_touch"] > visits["deadline"] + 1e-9
+    untouched = (
+        np.isnan(visits["first_touch"]) & np.isnan(visits["left"]) & (visits["deadline"] < end)
+    )
+    return late, untouched
 
 
 def compute(records: Records, model: Model) -> dict[str, float]:
@@ -101,7 +116,8 @@ def compute(records: Records, model: Model) -> dict[str, float]:
     out["speed_to_lead_p90"] = _quantile(speed, 0.9)
 
     stage_of, entered, first_touch = visits["stage"], visits["entered"], visits["first_touch"]
-    left, next_place, deadline = visits["left"], visits["next"], visits["deadline"]
+    left, next_place = visits["left"], visits["next"]
+    late, untouched = sla_misses(visits, T)
     for plan in model.stages:
         at = stage_of == plan.index
         name = plan.name
@@ -112,12 +128,8 @@ def compute(records: Records, model: Model) -> dict[str, float]:
             out[f"stage.{name}.wait_mean"] = _mean(wait)
             out[f"stage.{name}.wait_p90"] = _quantile(wait, 0.9)
             if plan.work.sla is not None:
-                met = (first_touch[touched] <= deadline[touched] + 1e-9).sum()
-                late_untouched = (
-                    at & np.isnan(first_touch) & np.isnan(left) & (deadline < T)
-                ).sum()
                 out[f"sla.{name}.attainment"] = _ratio(
-                    float(met), float(touched.sum() + late_untouched)
+                    float((touched & ~late).sum()), float(touched.sum() + (at & untouched).sum())
                 )
         if not plan.is_end:
             gone = at & (left >= W)

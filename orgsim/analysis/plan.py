@@ -310,11 +310,10 @@ def _shortfall(option: Option, targets: dict[str, Target]) -> float:
         if kpi not in option.summary.index:
             return math.inf
         row, target = option.summary.loc[kpi], targets[kpi]
-        scale = lambda bound: max(abs(bound), 1e-9)  # noqa: E731
         if target.min is not None:
-            total += max(0.0, target.min - row["ci_low"]) / scale(target.min)
+            total += max(0.0, target.min - row["ci_low"]) / max(abs(target.min), 1e-9)
         if target.max is not None:
-            total += max(0.0, row["ci_high"] - target.max) / scale(target.max)
+            total += max(0.0, row["ci_high"] - target.max) / max(abs(target.max), 1e-9)
     return total if math.isfinite(total) else math.inf
 
 

@@ -187,23 +187,19 @@ def check_grid(
 
     Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
     own column (in `texts`, the parameters as typed) for a wrong value."""
-    problems = []
+    overrides = []
     for i, (path, values) in enumerate(grid.items(), 1):
         columns = _value_columns(texts[i - 1]) if texts else [1] * len(values)
-        for value, column in zip(values, columns, strict=False):
-            where = f"{source}[{i}]"
-            override = Override(
+        where = f"{source}[{i}]"
+        overrides += [
+            Override(
                 path,
                 Located(value, {(): Mark(where, 1, column, (path,))}),
                 Mark(where, 1, 1, (path,)),
             )
-            try:
-                scenario.with_overrides([override])
-            except ConfigError as err:
-                problems.extend(err.problems)
-                break
-    if problems:
-        raise ConfigError(problems)
+            for value, column in zip(values, columns, strict=False)
+        ]
+    scenario.check_overrides(overrides)
 
 
 def _value_columns(text: str) -> list[int]:
@@ -388,7 +384,7 @@ def sweep(
         for index in done:
             frames[index] = storage.read_table(_point_stem(out_dir, index))
     with _executor(executor, workers) as chosen_executor:
-        slots = _slots(chosen_executor, workers)
+        slots = 1 if chosen_executor is None else workers or os.cpu_count() or 1
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
         jobs = [
             Job(scenario, variant, batch, tuple(seeds[i] for i in batch), point=points[p], tag=p)
@@ -421,9 +417,3 @@ def _executor(executor: Executor | None, workers: int | None):
         return
     with local_executor(workers) as pool:
         yield pool
-
-
-def _slots(executor: Executor | None, workers: int | None) -> int:
-    if executor is None:
-        return 1
-    return getattr(executor, "_max_workers", None) or workers or os.cpu_count() or 1

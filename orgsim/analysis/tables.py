@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from orgsim.analysis.kpis import busy, queued
+from orgsim.analysis.kpis import busy, queued, sla_misses, worked_intervals
 from orgsim.engine.calendar import WEEK
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import Records
@@ -38,10 +38,7 @@ def cases(records: Records, model: Model) -> pd.DataFrame:
 
 def record_types(visits: dict[str, np.ndarray], model: Model, end: float) -> np.ndarray:
     """Ciw-style record type of each visit: handoff_leak, sla_breach, escalation or visit."""
-    late = visits["first_touch"] > visits["deadline"] + 1e-9
-    untouched_late = (
-        np.isnan(visits["first_touch"]) & np.isnan(visits["left"]) & (visits["deadline"] < end)
-    )
+    late, untouched_late = sla_misses(visits, end)
     kinds = np.full(len(visits["lead"]), "visit", dtype=object)
     kinds[visits["escalated"]] = "escalation"
     kinds[late | untouched_late] = "sla_breach"
@@ -80,15 +77,9 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
     available = np.full(len(r["role"]), np.nan)
     tasks = records.tasks
     for role in model.roles:
-        cal = role.calendar
-        mask = r["role"][tasks["rep"]] == role.index
-        starts = cal.worked_array(tasks["start"][mask])
-        window = cal.worked_array(np.array([W, T]))
-        inside = np.clip(
-            np.minimum(starts + tasks["work"][mask], window[1]) - np.maximum(starts, window[0]),
-            0,
-            None,
-        )
+        starts, ends, mask = worked_intervals(records, model, role.index)
+        window = role.calendar.worked_array(np.array([W, T]))
+        inside = np.clip(np.minimum(ends, window[1]) - np.maximum(starts, window[0]), 0, None)
         worked += np.bincount(tasks["rep"][mask], weights=inside, minlength=len(worked))
         available[r["role"] == role.index] = window[1] - window[0]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -340,20 +340,31 @@ def _check_sweep(
     extra: list[Override],
 ) -> list[Problem]:
     """Each sweep value, applied to each variant, must give a valid scenario."""
+    overrides = [
+        Override(
+            path,
+            composition.scenario.sub(("sweep", path, i)),
+            composition.scenario.keys[("sweep", path)],
+        )
+        for path, values in spec.sweep.items()
+        for i in range(len(values))
+    ]
+    return override_problems(composition, list(variants), extra, overrides)
+
+
+def override_problems(
+    composition: Composition, variants: list[str], extra: list[Override], overrides: list[Override]
+) -> list[Problem]:
+    """Problems of applying each override on its own (after `extra`) to every variant: a
+    wrong path or value is reported once, for the first variant it breaks."""
     problems: list[Problem] = []
-    names = [None] if list(variants) == ["base"] else list(variants)
-    for path, values in spec.sweep.items():
-        for i in range(len(values)):
-            override = Override(
-                path,
-                composition.scenario.sub(("sweep", path, i)),
-                composition.scenario.keys[("sweep", path)],
-            )
-            for name in names:
-                tree, found = composition.compose(name, [*extra, override])
-                if tree is not None and not found:
-                    found = [p for p in validate_variant(tree)[1] if not p.warning]
-                problems += [_in_variant(p, name) if name else p for p in found]
-                if found:
-                    break
+    names = [None] if variants == ["base"] else variants
+    for override in overrides:
+        for name in names:
+            tree, found = composition.compose(name, [*extra, override])
+            if tree is not None and not found:
+                found = [p for p in validate_variant(tree)[1] if not p.warning]
+            problems += [_in_variant(p, name) if name else p for p in found]
+            if found:
+                break
     return problems

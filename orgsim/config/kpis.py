@@ -8,6 +8,7 @@ the same catalogue, so a name is spelled in one place.
 
 from __future__ import annotations
 
+from orgsim.config.distributions import probability
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
 
 FLOW = "flow"
@@ -94,31 +95,27 @@ def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
     handoff penalty or response decay can scale the success outcomes down."""
     spec = market.journey[stage]
     for segment in market.segments:
-        total = 0.0
-        for p in spec.outcomes.values():
-            total += float(p.for_segment(segment) if hasattr(p, "for_segment") else p)
-        if total < 1 - 1e-9:
+        if sum(probability(p, segment) for p in spec.outcomes.values()) < 1 - 1e-9:
             return True
     work = org.work.get(stage)
     if work is None or not spec.success_outcomes or work.role not in org.roles:
         return False
     skill = org.roles[work.role].skill
     fixed_skill = isinstance(skill, int | float) and skill == 1
-    penalised = any(
-        key.split("->")[1] == work.role and handoff.is_manual and (handoff.penalty or 0) > 0
-        for key, handoff in org.handoffs.items()
-    )
+    penalised = any((h.penalty or 0) > 0 for h in _manual_handoffs_into(org, stage))
     return spec.response_decay is not None or not fixed_skill or penalised
 
 
-def _can_leak_into(org: Org, stage: str) -> bool:
+def _manual_handoffs_into(org: Org, stage: str) -> list:
+    """Manual handoffs a lead can meet entering `stage` (into the role that works it)."""
     work = org.work.get(stage)
     if work is None:
-        return False
-    return any(
-        key.split("->")[1] == work.role and handoff.is_manual and (handoff.leak or 0) > 0
-        for key, handoff in org.handoffs.items()
-    )
+        return []
+    return [h for key, h in org.handoffs.items() if key.split("->")[1] == work.role and h.is_manual]
+
+
+def _can_leak_into(org: Org, stage: str) -> bool:
+    return any((h.leak or 0) > 0 for h in _manual_handoffs_into(org, stage))
 
 
 def kpi_names(market: Market, org: Org) -> list[str]:

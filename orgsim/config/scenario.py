@@ -10,7 +10,13 @@ from typing import Any
 import yaml
 from pydantic import PrivateAttr
 
-from orgsim.config.compose import Composition, Override, compose, kind_of, validate_variant
+from orgsim.config.compose import (
+    Composition,
+    Override,
+    compose,
+    kind_of,
+    override_problems,
+)
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.schema import Market, Org, Target, Variant
@@ -58,6 +64,15 @@ class Scenario(Frozen):
 
     def with_overrides(self, extra: list[Override]) -> Scenario:
         return _build(self._composition, [*self._overrides, *extra])
+
+    def check_overrides(self, overrides: list[Override]) -> None:
+        """Raise ConfigError unless each override, applied on its own to every variant,
+        gives a valid scenario (how sweep values are checked before a sweep starts)."""
+        problems = override_problems(
+            self._composition, list(self.variants), self._overrides, overrides
+        )
+        if problems:
+            raise ConfigError(problems)
 
     def with_run(self, *, replications: int | None = None, seed: int | None = None) -> Scenario:
         """The same study with another replication count or seed."""
@@ -178,4 +193,4 @@ def _parse_problem(text: str) -> Problem:
     )
 
 
-__all__ = ["Scenario", "check_file", "load", "load_text", "validate_variant"]
+__all__ = ["Scenario", "check_file", "load", "load_text"]

@@ -125,6 +125,14 @@ class Visit:
         self.touches = 0
 
 
+def _on_clock(sla, calendar, start: float, hours: float) -> float:
+    """When `hours` have passed since `start` on the SLA's clock: every hour (calendar),
+    or only the role's scheduled hours (business)."""
+    if sla.business_clock:
+        return calendar.at_worked(calendar.worked(start) + hours)
+    return start + hours
+
+
 class Journey:
     """The state of one replication and the handlers that move leads through it."""
 
@@ -271,11 +279,7 @@ class Journey:
         visit.team = team
         sla = work.sla
         if sla is not None:
-            if sla.business_clock:
-                cal = role.calendar
-                visit.deadline = cal.at_worked(cal.worked(visit.entered) + sla.first_touch)
-            else:
-                visit.deadline = visit.entered + sla.first_touch
+            visit.deadline = _on_clock(sla, role.calendar, visit.entered, sla.first_touch)
         team.assign(visit, work.routing, now)
         if (
             sla is not None
@@ -283,11 +287,7 @@ class Journey:
             and visit.touches == 0
             and visit.rep_queue is not None
         ):
-            if sla.business_clock:
-                cal = role.calendar
-                when = cal.at_worked(cal.worked(visit.entered) + sla.escalate_after)
-            else:
-                when = visit.entered + sla.escalate_after
+            when = _on_clock(sla, role.calendar, visit.entered, sla.escalate_after)
             self.call_at(max(when, now), self.escalate, visit)
 
     def escalate(self, step: Step) -> None:

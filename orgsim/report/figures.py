@@ -58,6 +58,26 @@ def _mean_and_error(values) -> tuple[float, float]:
     return ci.mean, 0.0 if np.isnan(ci.low) else ci.mean - ci.low
 
 
+def _grouped_bars(
+    ax: Axes, results: Mapping, labels: list[str], values, horizontal: bool = False
+) -> None:
+    """One bar per label and variant: the mean of `values(results, label)` over
+    replications, with its 95% interval as an error bar."""
+    size = 0.8 / max(1, len(results))
+    at = np.arange(len(labels))
+    for i, ((name, r), color) in enumerate(
+        zip(results.items(), _palette(len(results)), strict=True)
+    ):
+        bars = [_mean_and_error(values(r, label)) for label in labels]
+        means, errors = zip(*bars, strict=True) if bars else ((), ())
+        if horizontal:
+            ax.barh(at + i * size, means, size, xerr=errors, label=name, color=color, capsize=2)
+        else:
+            ax.bar(at + i * size, means, size, yerr=errors, label=name, color=color, capsize=3)
+    ticks = at + size * (len(results) - 1) / 2
+    (ax.set_yticks if horizontal else ax.set_xticks)(ticks, labels)
+
+
 def _weeks(results) -> float:
     return results.meta.get("horizon_hours", float("nan")) / WEEK
 
@@ -71,18 +91,13 @@ def funnel(results: Mapping, ax: Axes | None = None) -> Figure:
         for s in first.meta.get("stages", [])
         if any(f"stage.{s}.entered" in r.kpis for r in results.values())
     ]
-    height = 0.8 / max(1, len(results))
-    y = np.arange(len(stages))
-    for i, ((name, r), color) in enumerate(
-        zip(results.items(), _palette(len(results)), strict=True)
-    ):
-        bars = [
-            _mean_and_error(r.kpis.get(f"stage.{stage}.entered", np.array([np.nan])) / _weeks(r))
-            for stage in stages
-        ]
-        means, errors = zip(*bars, strict=True) if bars else ((), ())
-        ax.barh(y + i * height, means, height, xerr=errors, label=name, color=color, capsize=2)
-    ax.set_yticks(y + height * (len(results) - 1) / 2, stages)
+    _grouped_bars(
+        ax,
+        results,
+        stages,
+        lambda r, stage: r.kpis.get(f"stage.{stage}.entered", np.array([np.nan])) / _weeks(r),
+        horizontal=True,
+    )
     ax.invert_yaxis()
     ax.set_xlabel("entries per week (mean, 95% interval)")
     ax.set_title("Funnel: how many leads reach each stage")
@@ -160,17 +175,10 @@ def speed_to_lead(results: Mapping, ax: Axes | None = None) -> Figure:
 def utilization(results: Mapping, ax: Axes | None = None) -> Figure:
     """Utilization of each role, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    roles = _roles(results)
-    width = 0.8 / max(1, len(results))
-    x = np.arange(len(roles))
-    for i, ((name, r), color) in enumerate(
-        zip(results.items(), _palette(len(results)), strict=True)
-    ):
-        bars = [_mean_and_error(r.kpis.get(f"role.{role}.utilization", [])) for role in roles]
-        means, errors = zip(*bars, strict=True) if bars else ((), ())
-        ax.bar(x + i * width, means, width, yerr=errors, label=name, color=color, capsize=3)
+    _grouped_bars(
+        ax, results, _roles(results), lambda r, role: r.kpis.get(f"role.{role}.utilization", [])
+    )
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
-    ax.set_xticks(x + width * (len(results) - 1) / 2, roles)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, max(1.05, ax.get_ylim()[1]))
     ax.set_ylabel("share of scheduled hours at work")
