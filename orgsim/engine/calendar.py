@@ -46,6 +46,9 @@ class AlwaysOpen:
     def worked_array(self, t: np.ndarray) -> np.ndarray:
         return np.asarray(t, dtype=float)
 
+    def open_array(self, t: np.ndarray) -> np.ndarray:
+        return np.ones(np.shape(t), dtype=bool)
+
 
 class WeeklyCalendar:
     """A weekly pattern of open intervals [start, end) in hours from Monday 00:00."""
@@ -115,6 +118,12 @@ class WeeklyCalendar:
             i < 0, 0.0, self._before[j] + np.minimum(r - self._starts[j], self._lengths[j])
         )
         return week * self.hours_per_week + inside
+
+    def open_array(self, t: np.ndarray) -> np.ndarray:
+        """`is_open` of each time."""
+        r = np.asarray(t, dtype=float) % WEEK
+        i = np.searchsorted(self._starts, r, side="right") - 1
+        return (i >= 0) & (r < np.asarray(self.ends)[np.clip(i, 0, None)])
 
 
 def calendar_for(schedule: str | Shift) -> AlwaysOpen | WeeklyCalendar:

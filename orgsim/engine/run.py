@@ -7,11 +7,12 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from orgsim.engine import invariants
 from orgsim.engine.journey import Journey
 from orgsim.engine.luck import BLOCK, ROUTING, SKILL, LeadLuck, Streams, key
 from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, Model
 from orgsim.engine.recorder import Recorder, Records, attribute_column
-from orgsim.engine.sources import draw_arrivals
+from orgsim.engine.sources import Arrivals, draw_arrivals
 from orgsim.engine.staff import Rep, Team
 
 
@@ -93,10 +94,19 @@ def _collector_paused():
             gc.enable()
 
 
-def run_replication(model: Model, seed: int) -> Records:
-    """Simulate warm-up + horizon once; everything random comes from `seed`."""
+def run_replication(
+    model: Model, seed: int, check: bool | None = None, arrivals: Arrivals | None = None
+) -> Records:
+    """Simulate warm-up + horizon once; everything random comes from `seed`.
+
+    `arrivals` plays the given leads instead of drawing them from the sources (the exact
+    event traces in the tests use it to place each lead at a chosen instant).
+    With `check` (default: the `ORGSIM_CHECK` environment variable) the records are
+    checked against the engine's invariants (see invariants.py) before they are returned.
+    """
     streams = Streams(seed)
-    arrivals = draw_arrivals(model, streams)
+    if arrivals is None:
+        arrivals = draw_arrivals(model, streams)
     recorder = Recorder()
     journey = Journey(model, arrivals, LeadLuck(streams, arrivals.segment), recorder)
     _staff(journey, model, streams)
@@ -107,6 +117,8 @@ def run_replication(model: Model, seed: int) -> Records:
         journey.env.run(until=model.end)
         records = _collect(journey, recorder, model)
         journey.close()
+    if invariants.checking() if check is None else check:
+        invariants.check(records, model)
     return records
 
 

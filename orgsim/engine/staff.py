@@ -198,6 +198,7 @@ class Team:
         visit = entry[3]
         visit.entry = None
         rep.busy = 1
+        rep.idle = False  # a rep listed as idle that takes work (at opening time) is no longer
         self.journey.start_touch(rep, visit, now)
 
     def done(self, rep: Rep) -> None:

@@ -1,0 +1,106 @@
+"""Checks that a replication obeyed the rules every number depends on.
+
+A rep works one task at a time, only inside its scheduled hours, and for
+exactly the task's work; every lead created is at one end or in one stage;
+every rep of the org is on the payroll. The test suite runs these on every
+replication it simulates (`ORGSIM_CHECK=1`, set by the repository's
+conftest); users do not pay for them unless they ask (`check=True`).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from orgsim.engine.model import Model
+from orgsim.engine.recorder import Records
+
+TOLERANCE = 1e-6  # hours: floating-point slack when comparing clock times
+
+
+class InvariantError(AssertionError):
+    """The engine broke one of its own rules: a bug in orgsim, never in the scenario."""
+
+
+def checking() -> bool:
+    """Whether the environment asks for invariant checks on every replication."""
+    return os.environ.get("ORGSIM_CHECK", "") not in ("", "0")
+
+
+def check(records: Records, model: Model) -> None:
+    """Raise `InvariantError` naming the first rule a replication broke."""
+    problems = _tasks(records, model) + _leads(records, model) + _people(records, model)
+    if problems:
+        raise InvariantError(f"variant {model.variant!r}: " + "; ".join(problems))
+
+
+def _tasks(records: Records, model: Model) -> list[str]:
+    tasks, reps = records.tasks, records.reps
+    problems = []
+    rep = tasks["rep"]
+    order = np.lexsort((tasks["start"], rep))
+    rep, start, finish, work = (tasks[k][order] for k in ("rep", "start", "finish", "work"))
+    same = rep[1:] == rep[:-1]
+    overlap = same & (start[1:] < finish[:-1] - TOLERANCE)
+    if overlap.any():
+        i = int(np.flatnonzero(overlap)[0])
+        problems.append(
+            f"{int(overlap.sum())} tasks start while their rep is busy "
+            f"(rep {int(rep[i])}: a task to {finish[i]:.4f} h, the next from {start[i + 1]:.4f} h)"
+        )
+    role_of_task = reps["role"][rep] if len(rep) else rep
+    for role in model.roles:
+        mine = role_of_task == role.index
+        if not mine.any():
+            continue
+        calendar = role.calendar
+        closed = ~calendar.open_array(start[mine])
+        if closed.any():
+            problems.append(
+                f"{int(closed.sum())} {role.name} tasks start outside the schedule "
+                f"(first at {start[mine][closed][0]:.4f} h)"
+            )
+        worked = calendar.worked_array(finish[mine]) - calendar.worked_array(start[mine])
+        off = np.abs(worked - work[mine]) > TOLERANCE * np.maximum(1.0, work[mine])
+        if off.any():
+            problems.append(
+                f"{int(off.sum())} {role.name} tasks are not worked for exactly their work "
+                "inside scheduled hours"
+            )
+    return problems
+
+
+def _leads(records: Records, model: Model) -> list[str]:
+    """Every lead created is at exactly one end or in exactly one stage."""
+    leads, visits = records.leads, records.visits
+    n = len(leads["created"])
+    problems = []
+    if len(visits["lead"]) and visits["lead"].max() >= n:
+        problems.append("a visit names a lead that was never created")
+        return problems
+    built_in = leads["end"] >= model.lost
+    at_user_end = (leads["end"] >= 0) & ~built_in
+    in_journey = leads["end"] < 0
+    open_visits = np.bincount(visits["lead"][np.isnan(visits["left"])], minlength=n)
+    if not (open_visits[in_journey | at_user_end] == 1).all():
+        problems.append("a lead in the journey or at an end stage is not in exactly one stage")
+    if not (open_visits[built_in] == 0).all():
+        problems.append("a lead at a built-in end still has an open visit")
+    done = visits["next"][~np.isnan(visits["left"])]
+    if not ((done >= 0) & (done < len(model.places))).all():
+        problems.append("a visit left for no place")
+    return problems
+
+
+def _people(records: Records, model: Model) -> list[str]:
+    """The reps on the payroll are the org's headcount, team by team."""
+    reps = records.reps
+    problems = []
+    for role in model.roles:
+        for team in role.teams:
+            pod = -1 if team.pod is None else team.pod
+            have = int(((reps["role"] == role.index) & (reps["pod"] == pod)).sum())
+            if have != team.headcount:
+                problems.append(f"{role.name} team {pod} has {have} reps, not {team.headcount}")
+    return problems
