@@ -38,10 +38,13 @@ def single_queue(
     schedule: str = "always",
     productive_share: float = 1.0,
     hours: str = "always",
+    patience: str = "",
     **kwargs,
 ) -> orgsim.Scenario:
-    """One stage, one role: the M/M/c queue when effort is exponential and schedule always."""
+    """One stage, one role: the M/M/c queue when effort is exponential and schedule always
+    (M/M/c+G when buyers have `patience`)."""
     sla_text = f", sla: {sla}" if sla else ""
+    patience_text = f", patience: {patience}" if patience else ""
     return scenario(
         f"""
         kind: market
@@ -49,7 +52,7 @@ def single_queue(
         segments: {{all: {{deal_value: 1000}}}}
         sources: {{calls: {{rate: {rate}, enters: service, hours: {hours}}}}}
         journey:
-          service: {{outcomes: {{done: 1.0}}}}
+          service: {{outcomes: {{done: 1.0}}{patience_text}}}
           done: {{}}
         """,
         f"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from orgsim.analysis.tables import record_types
 from orgsim.engine import Arrivals, compile_model, run_replication
 
 from .models import scenario
@@ -21,18 +22,16 @@ sources:
   inbound: {rate: 1/week, enters: a, mix: {small: 0.5, big: 0.5}}
   direct: {rate: 1/week, enters: b, mix: {small: 0.5, big: 0.5}}
 journey:
-  a: {outcomes: {A_NEXT: 1.0}}
+  a: {outcomes: {A_NEXT: 1.0}PATIENCE}
   b: {outcomes: {done: 1.0}}
   done: {}
 """
 
 
-def trace(org: str, leads: list[tuple], a_next: str = "done", **extra) -> list[tuple]:
-    """Play `leads` [(time, source, segment)] through the org; every task as
-    (start, rep, lead, finish), in order of start then rep, and the visits' escalation flags."""
-    sc = scenario(
-        MARKET.replace("A_NEXT", a_next), org, horizon="3w", warmup="0h", replications=1, **extra
-    )
+def play(org: str, leads: list[tuple], a_next: str = "done", patience: str = ""):
+    """Play `leads` [(time, source, segment)] through the org; the model and its records."""
+    market = MARKET.replace("A_NEXT", a_next).replace("PATIENCE", patience)
+    sc = scenario(market, org, horizon="3w", warmup="0h", replications=1)
     model = compile_model(sc)
     sources = [s.name for s in model.sources]
     time, source, segment = zip(*leads, strict=True)
@@ -42,7 +41,12 @@ def trace(org: str, leads: list[tuple], a_next: str = "done", **extra) -> list[t
         segment=np.array([model.segments.index(g) for g in segment]),
         value=np.full(len(leads), 1000.0),
     )
-    tasks = run_replication(model, 1, check=True, arrivals=arrivals).tasks
+    return model, run_replication(model, 1, check=True, arrivals=arrivals)
+
+
+def trace(org: str, leads: list[tuple], **options) -> list[tuple]:
+    """Every task as (start, rep, lead, finish), in order of start then rep."""
+    tasks = play(org, leads, **options)[1].tasks
     rows = zip(tasks["start"], tasks["rep"], tasks["lead"], tasks["finish"], strict=True)
     return sorted((round(s, 9), int(r), int(lead), round(f, 9)) for s, r, lead, f in rows)
 
@@ -159,3 +163,82 @@ def test_a_rep_with_its_own_queue_starts_at_the_morning_open(routing):
     got = trace(org(2, "business_hours", routing_a=routing), leads_at(1, 2, 3))
     assert [(start, lead) for start, _, lead, _ in got] == [(9, 0), (9, 1), (10, 2)]
     assert len({(start, rep) for start, rep, _, _ in got}) == 3  # no rep starts two at once
+
+
+def visits_of(org: str, leads: list[tuple], **options) -> list[tuple]:
+    """Every visit as (lead, stage, entered, first touch, left, next, record type), in order of
+    entry; None where it has not happened."""
+    model, records = play(org, leads, **options)
+    v = records.visits
+    kinds = record_types(v, model, records.end)
+
+    def when(x: float):
+        return None if np.isnan(x) else round(float(x), 9)
+
+    return [
+        (
+            int(v["lead"][i]),
+            model.places[v["stage"][i]],
+            when(v["entered"][i]),
+            when(v["first_touch"][i]),
+            when(v["left"][i]),
+            model.places[v["next"][i]] if v["next"][i] >= 0 else None,
+            kinds[i],
+        )
+        for i in np.argsort(v["entered"], kind="stable")
+    ]
+
+
+def test_a_buyer_who_runs_out_of_patience_leaves_the_queue_at_that_instant():
+    # One rep, 1 h tasks, buyers wait 30 min: lead 0 is served; leads 1 and 2 give up while
+    # waiting; lead 3 arrives when the rep is free again.
+    got = visits_of(org(1), leads_at(0, 0.1, 0.2, 1.5), patience=", patience: 30min")
+    assert got == [
+        (0, "a", 0, 0, 1, "done", "visit"),
+        (1, "a", 0.1, None, 0.6, "lost", "gave_up"),
+        (2, "a", 0.2, None, 0.7, "lost", "gave_up"),
+        (0, "done", 1, None, None, None, "visit"),
+        (3, "a", 1.5, 1.5, 2.5, "done", "visit"),
+        (3, "done", 2.5, None, None, None, "visit"),
+    ]
+
+
+def test_a_touch_that_started_is_never_interrupted_by_patience():
+    # Lead 1 starts at 1.0, within its 1 h of patience, and is served in full.
+    got = trace(org(1), leads_at(0, 0.1), patience=", patience: 1h")
+    assert got == [(0, 0, 0, 1), (1, 0, 1, 2)]
+
+
+def test_the_sla_policy_recycles_a_lead_untouched_after_recycle_after():
+    # Lead 1 waits behind a 2 h task; after 1 h the policy sends it to stage b, where the rep
+    # serves it once lead 0 is done.
+    recycling = org(1, a="2h", sla=", sla: {first_touch: 1h, recycle_after: 1h, recycle_to: b}")
+    got = visits_of(recycling, leads_at(0, 0.5))
+    assert got == [
+        (0, "a", 0, 0, 2, "done", "visit"),
+        (1, "a", 0.5, None, 1.5, "b", "recycled"),
+        (1, "b", 1.5, 2, 3, "done", "visit"),
+        (0, "done", 2, None, None, None, "visit"),
+        (1, "done", 3, None, None, None, "visit"),
+    ]
+    # The lead missed its 1 h SLA at a before it was recycled: a miss (see sla_misses).
+
+
+def test_whichever_runs_out_first_wins_and_the_business_clock_waits_for_the_shift():
+    # Business hours, recycle after 2 business hours, buyers wait 7 calendar hours. Lead 0
+    # (Monday 03:00) is touched at 09:00, before either runs out, and stays. Lead 1 (04:00)
+    # waits behind it: its patience and its recycle time (2 business hours after 09:00) both
+    # run out at 11:00, and patience wins the tie. With 8 h of patience it is recycled.
+    policy = ", sla: {first_touch: 1h, clock: business, recycle_after: 2h, recycle_to: lost}"
+    got = visits_of(
+        org(1, "business_hours", a="3h", sla=policy), leads_at(3, 4), patience=", patience: 7h"
+    )
+    assert got == [
+        (0, "a", 3, 9, 12, "done", "visit"),
+        (1, "a", 4, None, 11, "lost", "gave_up"),
+        (0, "done", 12, None, None, None, "visit"),
+    ]
+    got = visits_of(
+        org(1, "business_hours", a="3h", sla=policy), leads_at(3, 4), patience=", patience: 8h"
+    )
+    assert got[1] == (1, "a", 4, None, 11, "lost", "recycled")

@@ -13,7 +13,7 @@ import numpy as np
 
 from orgsim.engine.calendar import WEEK, YEAR
 from orgsim.engine.model import Model
-from orgsim.engine.recorder import Records
+from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 
 NAN = float("nan")
 
@@ -68,21 +68,26 @@ def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.nd
 
 def queued(records: Records, role: int, points: np.ndarray) -> np.ndarray:
     """Item-hours spent waiting in the role's queues before each point (Little's L x T)."""
-    tasks, waiting = records.tasks, records.waiting
+    tasks, waiting, expired = records.tasks, records.waiting, records.expired
     mask = of_role(records, role)
     still = waiting["since"][waiting["role"] == role]
-    starts = np.concatenate([tasks["queued"][mask], still])
-    stops = np.concatenate([tasks["start"][mask], np.full(len(still), records.end)])
+    gone = expired["role"] == role
+    starts = np.concatenate([tasks["queued"][mask], still, expired["queued"][gone]])
+    stops = np.concatenate(
+        [tasks["start"][mask], np.full(len(still), records.end), expired["left"][gone]]
+    )
     return covered(starts, stops, points)
 
 
 def sla_misses(visits: dict[str, np.ndarray], end: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per visit: first touched after its SLA deadline; still untouched (and not gone) past
-    its deadline at the end of the run. Both count as misses."""
-    late = visits["first_touch"] > visits["deadline"] + 1e-9
-    untouched = (
-        np.isnan(visits["first_touch"]) & np.isnan(visits["left"]) & (visits["deadline"] < end)
-    )
+    """Per visit: first touched after its SLA deadline; never touched, and its deadline came
+    before the end of the run, or no later than it gave up or was recycled. Both count as
+    misses (a lead that gave up or was recycled before its deadline counts as neither)."""
+    deadline, left = visits["deadline"], visits["left"]
+    late = visits["first_touch"] > deadline + 1e-9
+    waiting = np.isnan(left) & (deadline < end)
+    expired = (visits["expired"] > 0) & (deadline <= left)
+    untouched = np.isnan(visits["first_touch"]) & (waiting | expired)
     return late, untouched
 
 
@@ -128,8 +133,9 @@ def compute(records: Records, model: Model) -> dict[str, float]:
             out[f"stage.{name}.wait_mean"] = _mean(wait)
             out[f"stage.{name}.wait_p90"] = _quantile(wait, 0.9)
             if plan.work.sla is not None:
+                missed = at & untouched & ~(left < W)  # counted when it left, or at the end
                 out[f"sla.{name}.attainment"] = _ratio(
-                    float((touched & ~late).sum()), float(touched.sum() + (at & untouched).sum())
+                    float((touched & ~late).sum()), float(touched.sum() + missed.sum())
                 )
         if not plan.is_end:
             gone = at & (left >= W)
@@ -140,6 +146,9 @@ def compute(records: Records, model: Model) -> dict[str, float]:
                 if kpi.startswith(prefix):
                     target = model.place(kpi[len(prefix) :])
                     out[kpi] = _ratio(float(counts[target]), float(total))
+            expired = visits["expired"][gone]
+            out[f"stage.{name}.gave_up"] = _ratio(float((expired == GAVE_UP).sum()), total)
+            out[f"stage.{name}.recycled"] = _ratio(float((expired == RECYCLED).sum()), total)
 
     window = np.array([W, T])
     for role in model.roles:

@@ -8,7 +8,7 @@ import pandas as pd
 from orgsim.analysis.kpis import busy, queued, sla_misses, worked_intervals
 from orgsim.engine.calendar import WEEK
 from orgsim.engine.model import Model
-from orgsim.engine.recorder import Records
+from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 
 
 def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:
@@ -37,11 +37,14 @@ def cases(records: Records, model: Model) -> pd.DataFrame:
 
 
 def record_types(visits: dict[str, np.ndarray], model: Model, end: float) -> np.ndarray:
-    """Ciw-style record type of each visit: handoff_leak, sla_breach, escalation or visit."""
+    """Ciw-style record type of each visit: handoff_leak, gave_up, recycled, sla_breach,
+    escalation or visit (the first that applies, in that order)."""
     late, untouched_late = sla_misses(visits, end)
     kinds = np.full(len(visits["lead"]), "visit", dtype=object)
     kinds[visits["escalated"]] = "escalation"
     kinds[late | untouched_late] = "sla_breach"
+    kinds[visits["expired"] == RECYCLED] = "recycled"
+    kinds[visits["expired"] == GAVE_UP] = "gave_up"
     kinds[visits["next"] == model.leaked] = "handoff_leak"
     return kinds
 

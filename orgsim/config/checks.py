@@ -107,13 +107,27 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
                     "they must sum to at most 1 (the rest goes to otherwise)",
                 )
                 break
-        if stage.is_end and (stage.touches != 1 or stage.response_decay is not None):
+        if stage.is_end and (
+            stage.touches != 1 or stage.response_decay is not None or stage.patience is not None
+        ):
             say.warn(
                 here,
-                "this stage is an end (no outcomes, no otherwise): its touches and "
-                "response_decay have no effect",
+                "this stage is an end (no outcomes, no otherwise): its touches, "
+                "response_decay and patience have no effect",
                 key=True,
             )
+        if stage.gives_up_to is not None:
+            if stage.gives_up_to not in places:
+                say.error(
+                    (*here, "gives_up_to"),
+                    f"unknown stage '{stage.gives_up_to}' "
+                    f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
+                )
+            elif stage.patience is None:
+                say.warn(
+                    (*here, "gives_up_to"),
+                    "no patience is given, so no buyer gives up here (add patience)",
+                )
 
     for path, value in _by_segment_fields_market(market):
         _check_covers(say, path, value, segments)
@@ -131,7 +145,7 @@ def _by_segment_fields_market(market: Market) -> Iterator[tuple[tuple, BySegment
         if isinstance(segment.deal_value, BySegment):
             yield ("segments", name, "deal_value"), segment.deal_value
     for name, stage in market.journey.items():
-        for field in ("buyer_delay", "value_change"):
+        for field in ("buyer_delay", "value_change", "patience"):
             value = getattr(stage, field)
             if isinstance(value, BySegment):
                 yield ("journey", name, field), value
@@ -168,6 +182,8 @@ def journey_graph(market: Market) -> nx.DiGraph:
         for target, p in stage.outcomes.items():
             if any(_chance(p, s) > 0 for s in segments):
                 graph.add_edge(name, target)
+        if stage.patience is not None:
+            graph.add_edge(name, stage.gives_up_place)
         remainder = max(1 - sum(_chance(p, s) for p in stage.outcomes.values()) for s in segments)
         if remainder > _TOLERANCE:
             graph.add_edge(name, stage.exit)
@@ -231,6 +247,19 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                 ("work", stage, "sla", "escalate_after"),
                 "escalate_after moves items assigned to one rep; with routing 'pool' "
                 "nothing is assigned (use round_robin, least_loaded, random or same_rep)",
+            )
+        if work.sla and (work.sla.recycle_after is None) != (work.sla.recycle_to is None):
+            given, missing = (
+                ("recycle_after", "recycle_to")
+                if work.sla.recycle_to is None
+                else ("recycle_to", "recycle_after")
+            )
+            say.error(
+                ("work", stage, "sla", given),
+                f"{given} needs {missing}: recycle_after says when a lead still waiting for "
+                "its first touch is taken out of the queue, recycle_to where it goes "
+                "(a stage such as nurture, or an end such as lost)",
+                key=True,
             )
 
     for key in org.handoffs:
@@ -344,6 +373,16 @@ def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
                     key=True,
                 )
 
+    places = set(market.journey) | set(BUILT_IN_ENDS)
+    for stage, work in org.work.items():
+        target = work.sla.recycle_to if work.sla else None
+        if target is not None and target not in places:
+            say.error(
+                ("work", stage, "sla", "recycle_to"),
+                f"unknown stage '{target}' "
+                f"(stages: {_names(stages)}; ends: {_names(BUILT_IN_ENDS)})",
+            )
+
     for stage, work in org.work.items():
         if isinstance(work.effort, BySegment):
             _check_covers(say, ("work", stage, "effort"), work.effort, segments)
@@ -360,5 +399,10 @@ def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
             market_say.warn(
                 ("journey", stage, "response_decay"),
                 "no role works this stage, so response decay never applies",
+            )
+        if spec.patience is not None and stage not in org.work:
+            market_say.warn(
+                ("journey", stage, "patience"),
+                "no role works this stage, so no buyer waits for a touch and none gives up",
             )
     return say.problems + market_say.problems

@@ -43,6 +43,8 @@ _PATTERNS = {
     "wait_mean": (SPEED, -1, "hours from entering to first touch, mean"),
     "wait_p90": (SPEED, -1, "hours from entering to first touch, 90th percentile"),
     "conversion": (FLOW, 0, "share of leads leaving the stage that went to"),
+    "gave_up": (FLOW, -1, "share of leads leaving the stage that gave up waiting for a touch"),
+    "recycled": (FLOW, -1, "share of leads leaving the stage recycled before a first touch"),
     "attainment": (SPEED, +1, "share of first touches within the SLA"),
     "utilization": (CAPACITY, 0, "share of scheduled hours occupied by work"),
     "queue_mean": (CAPACITY, -1, "items waiting, time average"),
@@ -80,14 +82,30 @@ def has_won_milestone(market: Market) -> bool:
 
 
 def next_places(market: Market, org: Org, stage: str) -> list[str]:
-    """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks."""
+    """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks,
+    where buyers who give up go, where the SLA policy recycles to."""
     spec = market.journey[stage]
     places = list(spec.outcomes)
-    if spec.exit not in places and _otherwise_possible(market, org, stage):
+    if _otherwise_possible(market, org, stage):
         places.append(spec.exit)
-    if _can_leak_into(org, stage) and "leaked" not in places:
+    if _can_leak_into(org, stage):
         places.append("leaked")
-    return places
+    if gives_up(market, org, stage):
+        places.append(spec.gives_up_place)
+    if recycles(org, stage):
+        places.append(org.work[stage].sla.recycle_to)
+    return list(dict.fromkeys(places))
+
+
+def gives_up(market: Market, org: Org, stage: str) -> bool:
+    """Whether buyers can run out of patience at `stage` (it has patience and a role works it)."""
+    return market.journey[stage].patience is not None and stage in org.work
+
+
+def recycles(org: Org, stage: str) -> bool:
+    """Whether the stage's SLA takes leads out of the queue after `recycle_after`."""
+    work = org.work.get(stage)
+    return work is not None and work.sla is not None and work.sla.recycle_after is not None
 
 
 def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
@@ -131,6 +149,10 @@ def kpi_names(market: Market, org: Org) -> list[str]:
             names += [f"stage.{stage}.wait_mean", f"stage.{stage}.wait_p90"]
         if not spec.is_end:
             names += [f"stage.{stage}.conversion.{t}" for t in next_places(market, org, stage)]
+            if gives_up(market, org, stage):
+                names.append(f"stage.{stage}.gave_up")
+            if recycles(org, stage):
+                names.append(f"stage.{stage}.recycled")
     for stage, work in org.work.items():
         if work.sla is not None:
             names.append(f"sla.{stage}.attainment")
@@ -148,10 +170,13 @@ def worked_roles(org: Org) -> list[str]:
     return [role for role in org.roles if role in working]
 
 
+_SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization")
+
+
 def unit(name: str) -> str:
     """How a KPI's value reads: share, hours, money, per_week, items or count."""
     facet = _facet(name)
-    if facet in ("conversion", "attainment", "utilization") or name in ("nrr", "grr"):
+    if facet in _SHARES or name in ("nrr", "grr"):
         return "share"
     if facet.startswith(("wait", "cycle_time", "speed_to_lead")) or name.startswith(
         ("cycle_time", "speed_to_lead")

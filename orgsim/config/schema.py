@@ -125,6 +125,15 @@ class Stage(Frozen):
     response_decay: ResponseDecay | None = None
     milestone: Literal["won"] | None = None
     value_change: NumberDist | None = None
+    patience: DurationDist | None = None
+    """How long the buyer waits for the first touch (calendar clock, from entering the stage)
+    before giving up and leaving to `gives_up_to`."""
+    gives_up_to: Ref | None = None
+
+    @property
+    def gives_up_place(self) -> str:
+        """Where a buyer who runs out of patience goes (`lost` unless written)."""
+        return self.gives_up_to or "lost"
 
     @property
     def is_end(self) -> bool:
@@ -195,6 +204,10 @@ class SLA(Frozen):
     first_touch: NonNegativeDuration
     clock: Literal["calendar", "business"] = "calendar"
     escalate_after: NonNegativeDuration | None = None
+    recycle_after: NonNegativeDuration | None = None
+    """Company policy: a lead not touched this long after entering (on `clock`) is taken out
+    of the queue and sent to `recycle_to`."""
+    recycle_to: Ref | None = None
 
 
 Routing = Literal["pool", "round_robin", "least_loaded", "random", "same_rep"]

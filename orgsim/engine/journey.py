@@ -21,18 +21,20 @@ from orgsim.engine.luck import (
     HANDOFF_DELAY,
     LEAK,
     OUTCOME,
+    PATIENCE,
     VALUE_CHANGE,
     LeadLuck,
     distribution_sampler,
     uniform_sampler,
 )
 from orgsim.engine.model import Model, StagePlan
-from orgsim.engine.recorder import Recorder
+from orgsim.engine.recorder import GAVE_UP, RECYCLED, Recorder
 from orgsim.engine.sources import Arrivals
 from orgsim.engine.staff import Rep, Team
 
 NORMAL = 1  # SimPy's priority for ordinary events
 NAN = float("nan")
+INF = float("inf")
 
 
 class Step:
@@ -88,6 +90,7 @@ class Visit:
         "entered",
         "entry",
         "escalated",
+        "expired",
         "first_touch",
         "handoff",
         "k",
@@ -116,6 +119,7 @@ class Visit:
         self.decay = 1.0
         self.deadline = NAN
         self.escalated = False
+        self.expired = 0  # GAVE_UP or RECYCLED when it left before its first touch
         self.handoff = False
         self.rep: Rep | None = None
         self.rep_queue: Rep | None = None
@@ -160,8 +164,16 @@ class Journey:
         """Register every kind of keyed draw the stages need (see luck.py)."""
         self.outcome_slot, self.buyer_slot, self.effort_slot = [], [], []
         self.leak_slot, self.value_slot, self.handoff_slot = [], [], []
+        self.patience_slot, self.expires = [], []
         for stage in model.stages:
             name = stage.name
+            sla = stage.work.sla if stage.work else None
+            recycles = sla is not None and sla.recycle_after is not None
+            gives_up = stage.work is not None and stage.patience is not None
+            self.expires.append(recycles or gives_up)
+            self.patience_slot.append(
+                luck.slot(PATIENCE, name, distribution_sampler(stage.patience)) if gives_up else -1
+            )
             self.outcome_slot.append(luck.slot(OUTCOME, name, uniform_sampler))
             self.buyer_slot.append(
                 luck.slot(BUYER_DELAY, name, distribution_sampler(stage.buyer_delay))
@@ -249,6 +261,8 @@ class Journey:
         if work is None:  # no role works it: the buyer delay elapses in full
             self.call_after(visit.buyer, self.after_buyer, visit)
             return
+        if self.expires[s]:
+            self.set_expiry(visit, now)
         giver = lead.last_role
         handoff = plan.handoffs_in.get(giver) if giver != work.role else None
         if handoff is None:
@@ -262,6 +276,8 @@ class Journey:
     def after_handoff(self, step: Step) -> None:
         """A manual handoff's delay is over: the lead leaks, or reaches the queue."""
         visit = step.arg
+        if visit.left == visit.left:  # gave up or was recycled during the delay
+            return
         plan = visit.plan
         handoff = plan.handoffs_in[visit.lead.last_role]
         if (
@@ -289,6 +305,40 @@ class Journey:
         ):
             when = _on_clock(sla, role.calendar, visit.entered, sla.escalate_after)
             self.call_at(max(when, now), self.escalate, visit)
+
+    def set_expiry(self, visit: Visit, now: float) -> None:
+        """When the buyer's patience or the SLA's `recycle_after` runs out, whichever is first
+        (SCENARIO-SPEC 8.1); patience wins a tie."""
+        plan = visit.plan
+        when, why = INF, 0
+        if self.patience_slot[plan.index] >= 0:
+            when = now + self.luck.draw(self.patience_slot[plan.index], visit.lead.id, visit.k)
+            why = GAVE_UP
+        sla = plan.work.sla
+        if sla is not None and sla.recycle_after is not None:
+            role = self.model.roles[plan.work.role]
+            recycle = _on_clock(sla, role.calendar, now, sla.recycle_after)
+            if recycle < when:
+                when, why = recycle, RECYCLED
+        self.call_at(when, self.expire, (visit, why))
+
+    def expire(self, step: Step) -> None:
+        """A lead still waiting for its first touch leaves the queue (or its handoff delay)."""
+        visit, why = step.arg
+        if visit.first_touch == visit.first_touch or visit.left == visit.left:
+            return  # touched in time, or already gone (a handoff leak)
+        now = self.env._now
+        plan = visit.plan
+        sla = plan.work.sla
+        if sla is not None and visit.deadline != visit.deadline:  # left during the handoff
+            visit.deadline = _on_clock(
+                sla, self.model.roles[plan.work.role].calendar, visit.entered, sla.first_touch
+            )
+        if visit.entry is not None:
+            visit.team.take_out(visit)
+            self.record.expired.append((visit.team.role.index, visit.queued_at, now))
+        visit.expired = why
+        self.leave(visit, plan.gives_up_to if why == GAVE_UP else sla.recycle_to)
 
     def escalate(self, step: Step) -> None:
         visit = step.arg

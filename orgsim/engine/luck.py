@@ -12,7 +12,7 @@ realised through numpy's `SeedSequence(seed, spawn_key=...)`:
 - org-independent lead attributes (arrivals, segments, deal values) are
   drawn for the whole run up front, in creation order;
 - a lead's per-visit luck (its buyer delay, the uniform deciding the
-  outcome, its efforts, its handoff delay and leak) is keyed to (stage,
+  outcome, its efforts, its handoff delay and leak, its patience) is keyed to (stage,
   lead, k-th visit of that stage). Leads are grouped in blocks of 4096 by
   creation index; a block of draws is made the first time any lead of the
   block needs it, from its own sub-stream, so which lead asks first cannot
@@ -33,7 +33,7 @@ BLOCK = 1 << BLOCK_BITS  # leads per block of draws
 _ROW = BLOCK - 1
 
 ARRIVALS, ATTRIBUTES, DEAL_VALUE, SKILL, ROUTING = 1, 2, 3, 4, 5
-OUTCOME, BUYER_DELAY, EFFORT, HANDOFF_DELAY, LEAK, VALUE_CHANGE = 6, 7, 8, 9, 10, 11
+OUTCOME, BUYER_DELAY, EFFORT, HANDOFF_DELAY, LEAK, VALUE_CHANGE, PATIENCE = range(6, 13)
 
 
 def key(name: str) -> int:

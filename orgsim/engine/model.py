@@ -43,6 +43,8 @@ class SLAPlan:
     first_touch: float
     business_clock: bool
     escalate_after: float | None
+    recycle_after: float | None = None
+    recycle_to: int = -1
 
 
 @dataclass
@@ -86,6 +88,9 @@ class StagePlan:
     decay: Decay | None
     won: bool
     value_change: list[Distribution] | None
+    patience: list[Distribution] | None = None
+    """How long buyers wait for a first touch, per segment (None: they never give up)."""
+    gives_up_to: int = -1
     work: WorkPlan | None = None
     handoffs_in: dict[int, HandoffPlan] = field(default_factory=dict)
     """Manual handoffs into this stage, by the role the lead comes from."""
@@ -258,6 +263,10 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
                     if spec.value_change is not None
                     else None
                 ),
+                patience=(
+                    _per_segment(spec.patience, segments) if spec.patience is not None else None
+                ),
+                gives_up_to=places.index(spec.gives_up_place),
             )
         )
 
@@ -269,7 +278,11 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
         sla = None
         if work.sla is not None:
             sla = SLAPlan(
-                work.sla.first_touch, work.sla.clock == "business", work.sla.escalate_after
+                work.sla.first_touch,
+                work.sla.clock == "business",
+                work.sla.escalate_after,
+                work.sla.recycle_after,
+                places.index(work.sla.recycle_to) if work.sla.recycle_to else -1,
             )
         stage.work = WorkPlan(
             role=role_index,

@@ -7,7 +7,8 @@ only thing a replication returns: KPIs, per-lead tables and time series are
 all computed from them afterwards, vectorised, in `analysis`.
 
 Visit records follow Ciw's idea of one record per visit, with a record type
-(see `analysis.tables`): `visit`, `handoff_leak`, `escalation`, `sla_breach`.
+(see `analysis.tables`): `visit`, `handoff_leak`, `gave_up`, `recycled`,
+`escalation`, `sla_breach`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 TASK_COLUMNS = ("rep", "stage", "lead", "queued", "start", "finish", "work")
 WIN_COLUMNS = ("time", "lead", "value", "rep")
 CHURN_COLUMNS = ("time", "lead", "arr")
+EXPIRED_COLUMNS = ("role", "queued", "left")
+GAVE_UP, RECYCLED = 1, 2  # why a visit left before its first touch (the `expired` column)
 _INTEGER = {
     "lead",
     "stage",
@@ -33,6 +36,7 @@ _INTEGER = {
     "end",
     "items",
     "won",
+    "expired",
 }
 
 
@@ -57,6 +61,7 @@ class Recorder:
         self.tasks: list[tuple] = []
         self.wins: list[tuple] = []
         self.churns: list[tuple] = []
+        self.expired: list[tuple] = []  # (role, queued, left): items that left a queue untouched
 
     def visit_columns(self) -> dict[str, np.ndarray]:
         visits = self.visits
@@ -75,6 +80,7 @@ class Recorder:
             "rep": -1,
             "escalated": False,
             "handoff": False,
+            "expired": 0,
         }
         for name, value in resting.items():
             ends[name] = np.full(n, value, dtype=table[name].dtype)
@@ -92,6 +98,7 @@ VISIT_COLUMNS = {
     "deadline": "deadline",
     "escalated": "escalated",
     "handoff": "handoff",
+    "expired": "expired",
 }
 
 
@@ -117,6 +124,9 @@ class Records:
     reps: dict[str, np.ndarray]
     waiting: dict[str, np.ndarray]
     """Items still queued at the end: role and when they joined the queue."""
+    expired: dict[str, np.ndarray]
+    """Items that left a queue before their first touch (gave up or recycled): role, when
+    they joined the queue and when they left it."""
     arr_warmup: dict[str, np.ndarray]
     """Customers active at the end of warm-up: lead id and ARR then."""
 
@@ -127,5 +137,6 @@ class Records:
             tasks=columns(TASK_COLUMNS, recorder.tasks),
             wins=columns(WIN_COLUMNS, recorder.wins),
             churns=columns(CHURN_COLUMNS, recorder.churns),
+            expired=columns(EXPIRED_COLUMNS, recorder.expired),
             **tables,
         )

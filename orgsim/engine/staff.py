@@ -164,15 +164,21 @@ class Team:
 
     def withdraw(self, visit, now: float) -> bool:
         """Move an item waiting in a rep's own queue to the shared queue (escalation)."""
-        rep = visit.rep_queue
-        if rep is None or visit.entry is None:
+        if visit.rep_queue is None or visit.entry is None:
             return False
-        visit.entry[3] = None
-        rep.queued -= 1
-        if self.track_load:
-            self._load_fell(rep)
+        self.take_out(visit)
         self.push_shared(visit, now)
         return True
+
+    def take_out(self, visit) -> None:
+        """Remove a waiting item from its queue (its heap entry is skipped when it surfaces)."""
+        visit.entry[3] = None
+        visit.entry = None
+        rep = visit.rep_queue
+        if rep is not None:
+            rep.queued -= 1
+            if self.track_load:
+                self._load_fell(rep)
 
     def next_for(self, rep: Rep, now: float) -> None:
         """Give a free rep its next task, or let it wait."""
@@ -182,6 +188,8 @@ class Team:
         own, shared = rep.queue, self.shared
         while own and own[0][3] is None:
             heappop(own)
+        while shared and shared[0][3] is None:
+            heappop(shared)
         if own and (not shared or own[0] < shared[0]):
             entry = heappop(own)
             rep.queued -= 1
