@@ -20,6 +20,7 @@ from orgsim.analysis.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
 from orgsim.analysis.stats import interval
 
 from .models import scenario, single_queue
+from .theory import periodic_pool
 
 LEVEL = 0.99
 
@@ -292,6 +293,59 @@ def test_business_hours_pause_work_and_shift_the_sla_clock():
     # 128 of 168 hours are off shift, so most arrivals cannot be touched within 2 calendar hours
     assert cal.kpis["sla.service.attainment"].mean() < 0.4
     assert bus["sla.service.attainment"].mean() > 0.9
+
+
+BUSINESS_HOURS = [(d * 24 + 9.0, d * 24 + 17.0) for d in range(5)]
+NIGHTS = [(d * 24 + 22.0, d * 24 + 30.0) for d in (6, 0, 1, 2, 3)]  # Sun-Thu 22:00-06:00
+SCHEDULES = {
+    "business_hours": ("business_hours", BUSINESS_HOURS),
+    "nights": ('{days: [sun, mon, tue, wed, thu], start: "22:00", end: "06:00"}', NIGHTS),
+}
+
+
+@pytest.mark.parametrize(
+    "schedule, hours",
+    [("business_hours", "always"), ("business_hours", "business_hours"), ("nights", "always")],
+)
+@fast_and_long("300w")
+def test_waits_and_sla_of_a_team_on_a_schedule_match_the_periodic_markov_chain(
+    schedule, hours, horizon, reps
+):
+    """Two reps on a weekly schedule at 75% load, leads around the clock or in business hours:
+    mean wait, SLA attainment on both clocks and utilization against the exact periodic
+    Markov chain of the queue over a week (tests/theory.py, independent of the engine)."""
+    yaml_schedule, intervals = SCHEDULES[schedule]
+    open_hours = sum(b - a for a, b in intervals)
+    lam = 0.75 * 2 * open_hours / 168  # leads per hour, averaged over the week
+    calendar_sla, business_sla = 24.0, 8.0
+    common = dict(
+        schedule=yaml_schedule, hours=hours, horizon=horizon, warmup="4w", replications=reps
+    )
+    effort = "{dist: exponential, mean: 1h}"
+    on_calendar = single_queue(2, f"{lam * 168}/week", effort, sla="{first_touch: 24h}", **common)
+    on_business = on_calendar.with_set(
+        {"org.work.service.sla": {"first_touch": "8h", "clock": "business"}}
+    )
+    calendar_kpis = orgsim.simulate(on_calendar, progress=False).kpis
+    business_kpis = orgsim.simulate(on_business, progress=False).kpis
+    calendar = periodic_pool(2, 1.0, intervals, (hours, lam), calendar_sla)
+    business = periodic_pool(2, 1.0, intervals, (hours, lam), business_sla)
+    checks = 4
+    assert_in_interval(
+        calendar_kpis["stage.service.wait_mean"], calendar["wait_mean"], "mean wait", checks
+    )
+    assert_in_interval(
+        calendar_kpis["sla.service.attainment"], calendar["sla_calendar"], "SLA 24h", checks
+    )
+    assert_in_interval(
+        business_kpis["sla.service.attainment"],
+        business["sla_business"],
+        "SLA 8 business hours",
+        checks,
+    )
+    assert_in_interval(
+        calendar_kpis["role.server.utilization"], calendar["utilization"], "utilization", checks
+    )
 
 
 def test_littles_law_on_a_stage():

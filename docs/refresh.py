@@ -1,0 +1,141 @@
+"""Regenerate every figure the README and docs publish from running orgsim.
+
+A published figure sits between two markers in a Markdown file:
+
+    <!-- refresh: NAME -->
+    ...generated text...
+    <!-- /refresh -->
+
+and NAME is one of FIGURES below: the orgsim command that produces it, run on a
+shipped scenario with its own seed, and what of its output is shown.
+
+    python docs/refresh.py          # rewrite every block that changed
+    python docs/refresh.py --check  # exit 1 and name the stale blocks
+
+tests/test_published_figures.py fails when a block no longer matches what the
+code gives, so a number that moves cannot stay published. Measured timings
+(the benchmark tables) are not in here: they depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"(<!-- refresh: (\S+) -->\n)(.*?)(<!-- /refresh -->)", re.S)
+WIDTH = "130"  # terminal columns the published tables are drawn at
+
+
+def orgsim(*args: str) -> str:
+    """What `orgsim ARGS` prints, as a user's terminal of WIDTH columns shows it."""
+    env = {**os.environ, "COLUMNS": WIDTH, "NO_COLOR": "1", "TERM": "dumb"}
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "orgsim", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return "\n".join(line.rstrip() for line in done.stdout.splitlines())
+
+
+def text_block(command: str, output: str) -> str:
+    return f"```text\n$ {command}\n{output.strip()}\n```\n"
+
+
+def quoted(output: str) -> str:
+    return "".join(f"> {line}\n" for line in output.strip().splitlines())
+
+
+def after_last_table(output: str) -> str:
+    """The lines printed after the last table (a headline or a note)."""
+    lines = output.splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("└"))
+    return "\n".join(lines[last + 1 :])
+
+
+def excerpt(output: str, keep: tuple[str, ...]) -> str:
+    """The output up to its first blank line after a table, then only the rows naming one of
+    `keep`, with `...` where rows were left out."""
+    lines = output.splitlines()
+    head_end = next(i for i, line in enumerate(lines) if "plans simulated" in line) + 1
+    shown = lines[:head_end] + ["..."]
+    for line in lines[head_end:]:
+        if any(f" {name} " in line for name in keep):
+            shown.append(line)
+    return "\n".join([*shown, "..."])
+
+
+@dataclass(frozen=True)
+class Figure:
+    command: tuple[str, ...]
+    show: Callable[[str], str]
+
+    def render(self) -> str:
+        return self.show(orgsim(*self.command))
+
+
+COMPARE = ("compare", "scenarios/reorg_sdr_split.yaml")
+CAPACITY = ("capacity", "scenarios/reorg_sdr_split.yaml", "--variant", "process_stage")
+PLAN = ("plan", "scenarios/headcount_plan.yaml", "--role", "sdr", "--role", "ae")
+PLAN_TARGETS = ("sla.mql.attainment", "stage.sql.wait_mean", "role.ae.utilization")
+
+FIGURES = {
+    "compare-headline": Figure(COMPARE, lambda out: quoted(after_last_table(out))),
+    "capacity": Figure(CAPACITY, lambda out: text_block("orgsim " + " ".join(CAPACITY), out)),
+    "plan": Figure(
+        PLAN,
+        lambda out: text_block("orgsim " + " ".join(PLAN), excerpt(out, PLAN_TARGETS)),
+    ),
+}
+
+
+def blocks(page: Path) -> list[tuple[str, str]]:
+    """(figure name, published text) of every block in a page."""
+    return [(m.group(2), m.group(3)) for m in BLOCK.finditer(page.read_text(encoding="utf-8"))]
+
+
+def refresh(page: Path, rendered: dict[str, str]) -> bool:
+    """Rewrite the page's blocks from `rendered`; whether anything changed."""
+    text = page.read_text(encoding="utf-8")
+    new = BLOCK.sub(lambda m: m.group(1) + rendered[m.group(2)] + m.group(4), text)
+    if new != text:
+        page.write_text(new, encoding="utf-8")
+    return new != text
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    used = {name for page in PAGES for name, _ in blocks(page)}
+    unknown = used - set(FIGURES)
+    if unknown:
+        print(f"unknown figures: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    rendered = {name: FIGURES[name].render() for name in sorted(used)}
+    stale = [
+        f"{page.relative_to(ROOT)}: {name}"
+        for page in PAGES
+        for name, text in blocks(page)
+        if text != rendered[name]
+    ]
+    if check:
+        for line in stale:
+            print(f"stale: {line}")
+        return 1 if stale else 0
+    for page in PAGES:
+        if refresh(page, rendered):
+            print(f"refreshed {page.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

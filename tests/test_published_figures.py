@@ -1,0 +1,33 @@
+"""Every figure the README and docs publish from running orgsim is what the code gives today
+(docs/refresh.py regenerates them; this fails when one is stale)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("refresh", ROOT / "docs" / "refresh.py")
+refresh = importlib.util.module_from_spec(spec)
+sys.modules["refresh"] = refresh  # dataclasses look their module up while the file runs
+spec.loader.exec_module(refresh)
+
+PUBLISHED = [
+    pytest.param(page, name, text, id=f"{page.name}:{name}")
+    for page in refresh.PAGES
+    for name, text in refresh.blocks(page)
+]
+
+
+def test_the_readme_publishes_figures():
+    assert {p.values[1] for p in PUBLISHED} == set(refresh.FIGURES)
+
+
+@pytest.mark.parametrize("page, name, text", PUBLISHED)
+def test_a_published_figure_matches_what_the_code_gives(page, name, text):
+    assert text == refresh.FIGURES[name].render(), (
+        f"{page.name}: the '{name}' figure is stale: run `python docs/refresh.py`"
+    )
