@@ -64,11 +64,11 @@ def after_last_table(output: str) -> str:
 
 
 def excerpt(output: str, keep: tuple[str, ...]) -> str:
-    """The output up to its first blank line after a table, then only the rows naming one of
+    """The output up to the line saying how many plans were simulated, then only the rows naming one of
     `keep`, with `...` where rows were left out."""
     lines = output.splitlines()
     head_end = next(i for i, line in enumerate(lines) if "plans simulated" in line) + 1
-    shown = lines[:head_end] + ["..."]
+    shown = [*lines[:head_end], "..."]
     for line in lines[head_end:]:
         if any(f" {name} " in line for name in keep):
             shown.append(line)
