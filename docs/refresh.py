@@ -64,8 +64,8 @@ def after_last_table(output: str) -> str:
 
 
 def excerpt(output: str, keep: tuple[str, ...]) -> str:
-    """The output up to the line saying how many plans were simulated, then only the rows naming one of
-    `keep`, with `...` where rows were left out."""
+    """The output up to the line saying how many plans were simulated, then only the rows
+    naming one of `keep`, with `...` where rows were left out."""
     lines = output.splitlines()
     head_end = next(i for i, line in enumerate(lines) if "plans simulated" in line) + 1
     shown = [*lines[:head_end], "..."]
