@@ -9,7 +9,12 @@ import pytest
 from typer.testing import CliRunner
 
 import orgsim
-from orgsim.analysis.capacity import capacity, offered_utilization, source_rates
+from orgsim.analysis.capacity import (
+    capacity,
+    leaves_untouched,
+    offered_utilization,
+    source_rates,
+)
 from orgsim.analysis.plan import plan
 from orgsim.analysis.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
 from orgsim.cli import app
@@ -23,7 +28,8 @@ SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     """Given the entry rates a simulation saw, the analytic offered load gives each role's
-    utilization within 0.03 (roles whose busiest team is below 90%)."""
+    utilization within 0.03 (roles whose busiest team is below 90%); where leads can leave
+    untouched (patience, recycling) it is an upper bound."""
     sc = orgsim.load(path)
     checked = 0
     for name in sc.variants:
@@ -35,7 +41,10 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
         for role, (utilization, busiest) in offered_utilization(
             chosen.market, chosen.org, entries, external
         ).items():
-            if busiest < 0.9:
+            stages = [s for s, w in chosen.org.work.items() if w.role == role]
+            if any(leaves_untouched(chosen.market, chosen.org, s) for s in stages):
+                assert utilization > kpis[f"role.{role}.utilization"] - 0.03, (name, role)
+            elif busiest < 0.9:
                 assert abs(utilization - kpis[f"role.{role}.utilization"]) < 0.03, (name, role)
                 checked += 1
     assert checked >= 2

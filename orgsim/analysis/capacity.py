@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 
 from orgsim.analysis.queueing import erlang_c
+from orgsim.config import kpis
 from orgsim.config.checks import journey_graph
 from orgsim.config.distributions import probability, resolve
 from orgsim.config.scenario import Scenario
@@ -91,6 +92,9 @@ class Capacity:
             "leads_per_week": _num(self.leads_per_week),
             "variant": self.variant,
         }
+
+
+NO_ESTIMATE = "no reliable estimate (leads leave untouched)"
 
 
 def _num(x: float | None) -> float | None:
@@ -233,8 +237,29 @@ def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
     market, org = chosen.market, chosen.org
     external = source_rates(market, org, scenario.warmup, scenario.horizon)
     result = analyse(market, org, external, chosen.name)
-    result.notes += slow_loops(market, scenario.horizon)
+    result.notes += slow_loops(market, scenario.horizon) + untouched_exits(market, org)
     return result
+
+
+def leaves_untouched(market: Market, org: Org, stage: str) -> bool:
+    """Whether leads can leave the stage before a first touch (patience or recycling), which
+    the traffic equations here do not model: they assume every lead that queues is worked."""
+    return kpis.gives_up(market, org, stage) or kpis.recycles(org, stage)
+
+
+def untouched_exits(market: Market, org: Org) -> list[str]:
+    """A note for each role whose flows and loads are upper bounds for that reason."""
+    notes = []
+    for role in org.roles:
+        stages = [s for s, w in org.work.items() if w.role == role]
+        leaving = [s for s in stages if leaves_untouched(market, org, s)]
+        if leaving:
+            notes.append(
+                f"at {', '.join(leaving)} buyers give up or leads are recycled before a first "
+                f"touch; this model assumes every lead is worked, so {role}'s load and the "
+                "flows after it are upper bounds, and its waits have no reliable estimate"
+            )
+    return notes
 
 
 def slow_loops(market: Market, horizon: float) -> list[str]:
@@ -355,6 +380,7 @@ def _loads(chain: _Chain, queued: np.ndarray):
             for g in chain.segments
         )
         exact = pooled and exponential and calendar.always
+        unmodelled = any(leaves_untouched(market, org, chain.stages[s]) for s in stages)
         # arrivals per scheduled hour: work arriving while closed waits for the shift
         rate_open = tasks_per_hour * WEEK / calendar.hours_per_week
         teams = _team_sizes(org, role_name)
@@ -366,14 +392,17 @@ def _loads(chain: _Chain, queued: np.ndarray):
         shift_wait = _closed_wait(calendar) if not calendar.always else 0.0
         if not calendar.always and method == "erlang_c":
             method = "erlang_c_with_shift_approximation"
+        wait = math.nan if unmodelled else shift_wait + queue_wait
         loads[role_name] = RoleLoad(
-            utilization, offered, available, headcount, shift_wait + queue_wait, method
+            utilization, offered, available, headcount, wait, NO_ESTIMATE if unmodelled else method
         )
         for s in stages:
             name = chain.stages[s]
             handoff_delay = _handoff_delay(chain, s)
+            parts[name] = (handoff_delay, calendar, queue_wait)  # for decay: as if all stay
+            if unmodelled:
+                continue
             waits[name] = handoff_delay + shift_wait + queue_wait
-            parts[name] = (handoff_delay, calendar, queue_wait)
             sla = org.work[name].sla
             if sla is not None:
                 attain[name] = _attainment(
