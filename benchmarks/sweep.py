@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import orgsim
-from orgsim.analysis.sweep import sweep
+from orgsim.experiment.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,18 +1,12 @@
 """orgsim: simulate a revenue organisation before you reorganise it."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-from orgsim.analysis.capacity import Capacity, capacity
-from orgsim.analysis.compare import Comparison, compare
-from orgsim.analysis.plan import Plan, plan
-from orgsim.analysis.results import Results, simulate
-from orgsim.analysis.sweep import SweepResult, sweep
+from orgsim.analytic.capacity import Capacity, capacity
 from orgsim.config import ConfigError, Scenario, load, load_text
-
-try:
-    __version__ = version("orgsim")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+from orgsim.experiment.compare import Comparison, compare
+from orgsim.experiment.plan import Plan, plan
+from orgsim.experiment.results import Results, simulate
+from orgsim.experiment.sweep import SweepResult, sweep
+from orgsim.version import __version__
 
 __all__ = [
     "Capacity",

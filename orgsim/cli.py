@@ -12,11 +12,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orgsim.analysis import storage
-from orgsim.analysis.runner import local_executor
 from orgsim.config import ConfigError, Problem, check_file
 from orgsim.config.scenario import Scenario as LoadedScenario
 from orgsim.config.schema import Market, Org, ScenarioFile
+from orgsim.config.yamlio import parse
+from orgsim.experiment import storage
+from orgsim.experiment.runner import local_executor
 from orgsim.report import format as fmt
 from orgsim.report import terminal
 
@@ -248,7 +249,7 @@ def run(
     Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml --reps 10 --variant
     process_stage[/bold]
     """
-    from orgsim.analysis.results import simulate
+    from orgsim.experiment.results import simulate
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
@@ -295,8 +296,7 @@ def compare(
 
     Example: [bold]orgsim compare scenarios/reorg_sdr_split.yaml --report report.html[/bold]
     """
-    from orgsim.analysis.compare import compare as run_comparison
-    from orgsim.report import html
+    from orgsim.experiment.compare import compare as run_comparison
 
     scenario = load_scenario(scenario_file)
     with local_executor(workers) as executor:
@@ -305,15 +305,21 @@ def compare(
     if out_dir is not None:
         written += comparison.save(out_dir)
     if report is not None:
-        written.append(html.write(comparison, report))
+        written.append(comparison.write_report(report))
     if markdown is not None:
-        written.append(storage.write_text(markdown, html.markdown(comparison)))
+        written.append(storage.write_text(markdown, comparison.markdown()))
     for path in written:
         err.print(f"wrote {path}", markup=False, highlight=False)
     if as_json:
         print(json.dumps(comparison.to_json(), allow_nan=False))
         return
-    out.print(terminal.comparison_table(comparison, show_all))
+    title = (
+        f"{comparison.scenario_name}: {comparison.replications} replications per design, "
+        f"root seed {comparison.seed} (mean ±95% half-interval)"
+    )
+    out.print(
+        terminal.comparison_table(title, comparison.variants, comparison.to_frame(), show_all)
+    )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
 
 
@@ -334,9 +340,8 @@ def report_command(
     Example: [bold]orgsim compare s.yaml --out results/ && orgsim report results/ -o
     report.html[/bold]
     """
-    from orgsim.analysis.compare import Comparison
-    from orgsim.analysis.results import Results
-    from orgsim.report import html
+    from orgsim.experiment.compare import Comparison
+    from orgsim.experiment.results import Results
 
     if (directory / "comparison.json").exists():
         comparison = Comparison.load(directory)
@@ -350,7 +355,7 @@ def report_command(
             markup=False,
         )
         raise typer.Exit(2)
-    err.print(f"wrote {html.write(comparison, output)}", markup=False, highlight=False)
+    err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
 
 
 @app.command("capacity")
@@ -369,7 +374,7 @@ def capacity_command(
     Example: [bold]orgsim capacity scenarios/reorg_sdr_split.yaml --variant
     process_stage[/bold]
     """
-    from orgsim.analysis.capacity import capacity
+    from orgsim.analytic.capacity import capacity
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
@@ -389,6 +394,47 @@ def _check_variant(scenario, variant: str | None, path: Path) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+
+
+def parse_params(texts: list[str]) -> dict[str, list]:
+    """`--param org.roles.ae.headcount=3,4,5` (repeatable) -> a grid; values read as YAML."""
+    grid: dict[str, list] = {}
+    problems = []
+    for i, text in enumerate(texts, 1):
+        source = f"--param[{i}]"
+        path, sign, values = text.partition("=")
+        if not sign or not path.strip() or not values.strip():
+            problems.append(
+                Problem(
+                    source,
+                    1,
+                    1,
+                    "sweep",
+                    f"'{text}' is not a parameter: "
+                    "write PATH=V1,V2,... (e.g. org.roles.ae.headcount=3,4,5)",
+                )
+            )
+            continue
+        parsed = []
+        for value in values.split(","):
+            try:
+                parsed.append(parse(f"v: {value.strip()}", source).data["v"])
+            except ConfigError as err:
+                problems.extend(err.problems)
+        grid[path.strip()] = parsed
+    if problems:
+        raise ConfigError(problems)
+    return grid
+
+
+def value_columns(text: str) -> list[int]:
+    """1-based columns where each value of `PATH=V1,V2` starts (for error positions)."""
+    column = text.index("=") + 2
+    columns = []
+    for value in text[column - 1 :].split(","):
+        columns.append(column + len(value) - len(value.lstrip()))
+        column += len(value) + 1
+    return columns
 
 
 def parse_targets(texts: list[str]) -> dict:
@@ -444,7 +490,7 @@ def plan_command(
     Example: [bold]orgsim plan scenarios/headcount_plan.yaml --target
     'sla.mql.attainment>=0.95'[/bold]
     """
-    from orgsim.analysis.plan import plan as run_plan
+    from orgsim.experiment.plan import plan as run_plan
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
@@ -462,7 +508,18 @@ def plan_command(
             "did not move it closer, so the market or the journey limits it."
         )
         raise typer.Exit(1)
-    for part in terminal.plan_report(scenario.name, result):
+    chosen = result.chosen
+    runners_up = [(o.headcount, o.cost_per_year, o.people) for o in result.alternatives]
+    for part in terminal.plan_report(
+        scenario.name,
+        result.start,
+        chosen.headcount,
+        chosen.cost_per_year,
+        chosen.people,
+        len(result.evaluated),
+        chosen.summary,
+        runners_up,
+    ):
         out.print(part)
 
 
@@ -508,7 +565,7 @@ def sweep_command(
     Example: [bold]orgsim sweep scenarios/headcount_plan.yaml --param
     org.roles.ae.headcount=8,10,12 --out results/ae[/bold]
     """
-    from orgsim.analysis import sweep as sweeping
+    from orgsim.experiment import sweep as sweeping
 
     scenario = load_scenario(scenario_file)
     if backend not in ("local", "dask"):
@@ -520,8 +577,8 @@ def sweep_command(
     with reported_errors():
         grid = None
         if param:
-            grid = sweeping.parse_params(param)
-            sweeping.check_grid(scenario, grid, "--param", param)
+            grid = parse_params(param)
+            sweeping.check_grid(scenario, grid, "--param", [value_columns(t) for t in param])
         if backend == "dask":
             with sweeping.dask_executor(scheduler, workers) as executor:
                 result = sweeping.sweep(scenario, grid, reps, seed, executor, out_dir, resume)
@@ -532,7 +589,12 @@ def sweep_command(
     if as_json:
         print(result.to_json())
         return
-    out.print(terminal.sweep_table(result, scenario))
+    frame = result.to_frame()
+    kpis = list(scenario.targets) or ["won_per_week", "speed_to_lead_p50", "cost_per_won"]
+    kpis = [k for k in kpis if k in frame] or [frame.columns[-1]]
+    title = f"{result.scenario_name}: sweep (mean ±95% half-interval)"
+    summaries = {kpi: result.summary(kpi) for kpi in kpis}
+    out.print(terminal.sweep_table(title, result.grid, summaries, dict(scenario.targets)))
 
 
 def main() -> None:

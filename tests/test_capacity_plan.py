@@ -9,15 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 import orgsim
-from orgsim.analysis.capacity import (
+from orgsim.analytic.capacity import (
     capacity,
     leaves_untouched,
     offered_utilization,
     source_rates,
 )
-from orgsim.analysis.plan import plan
-from orgsim.analysis.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
+from orgsim.analytic.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
 from orgsim.cli import app
+from orgsim.experiment.plan import plan
 
 from .conftest import ROOT
 from .models import scenario, single_queue

@@ -11,10 +11,10 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import orgsim
-from orgsim.analysis.compare import Comparison, compare
-from orgsim.analysis.results import Results
 from orgsim.cli import app
 from orgsim.config.schema import Target
+from orgsim.experiment.compare import Comparison, compare
+from orgsim.experiment.results import Results
 
 from .conftest import ROOT
 from .models import single_queue
@@ -102,7 +102,7 @@ def test_one_more_server_cuts_the_wait_significantly():
     assert diff.high < 0
     row = comparison.to_frame().query("kpi == 'stage.service.wait_mean' and variant == 'c4'")
     assert row.better.item() is True
-    from orgsim.analysis.queueing import mmc_wait_mean
+    from orgsim.analytic.queueing import mmc_wait_mean
 
     theory = mmc_wait_mean(4, 2.5, 1) - mmc_wait_mean(3, 2.5, 1)
     assert diff.low - 0.15 < theory < diff.high + 0.15

@@ -255,7 +255,7 @@ def test_renewals_change_arr_and_retention_as_written():
     sc = scenario(market, org, horizon="13w", warmup="10w", replications=20)
     kpis = orgsim.simulate(sc, progress=False).kpis
     # Customers at the end of warm-up renew exactly once in the horizon.
-    from orgsim.analysis.stats import interval
+    from orgsim.measure.stats import interval
 
     nrr, grr = interval(kpis.nrr, 0.99), interval(kpis.grr, 0.99)
     assert nrr.low <= 0.9 * 1.1 <= nrr.high

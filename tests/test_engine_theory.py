@@ -16,8 +16,8 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim.analysis.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
-from orgsim.analysis.stats import interval
+from orgsim.analytic.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
+from orgsim.measure.stats import interval
 
 from .models import scenario, single_queue
 from .theory import periodic_pool

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orgsim.analysis.tables import record_types
 from orgsim.engine import Arrivals, compile_model, run_replication
+from orgsim.measure.tables import record_types
 
 from .models import scenario
 

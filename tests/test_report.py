@@ -10,8 +10,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import orgsim
-from orgsim.analysis.compare import compare
-from orgsim.report import figures, html
+from orgsim.experiment.compare import compare
+from orgsim.report import figures
 
 from .conftest import ROOT
 
@@ -58,7 +58,7 @@ def test_a_single_results_plots_too():
 
 
 def test_report_escapes_names_and_is_self_contained(comparison, tmp_path):
-    path = html.write(comparison, tmp_path / "report.html")
+    path = comparison.write_report(tmp_path / "report.html")
     text = path.read_text()
     assert NASTY not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
@@ -91,7 +91,7 @@ def _browser():
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(comparison, tmp_path):
     chromium, driver_path, webdriver, Service = _browser()
-    report = html.write(comparison, tmp_path / "report.html")
+    report = comparison.write_report(tmp_path / "report.html")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (

@@ -6,8 +6,8 @@ import math
 import pandas as pd
 from typer.testing import CliRunner
 
-from orgsim.analysis import storage
 from orgsim.cli import app
+from orgsim.experiment import storage
 
 from .conftest import ROOT
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from orgsim.analysis.sweep import sweep
 from orgsim.cli import app
+from orgsim.experiment.sweep import sweep
 
 from .models import scenario
 
@@ -83,7 +83,7 @@ def test_tables_are_identical_in_one_process_a_pool_and_dask(small):
     pool = sweep(small, workers=2, progress=False)
     assert pool.to_json() == one.to_json()
     pytest.importorskip("distributed")
-    from orgsim.analysis.sweep import dask_executor
+    from orgsim.experiment.sweep import dask_executor
 
     with dask_executor(None, 2) as executor:
         cluster = sweep(small, executor=executor, progress=False)

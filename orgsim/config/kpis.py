@@ -16,6 +16,8 @@ SPEED = "speed"
 CAPACITY = "capacity"
 MONEY = "money"
 GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
+BUSY = 0.85
+"""Utilization above which a role is shown as nearly saturated: queues grow fast beyond it."""
 
 _PLAIN = {
     "leads": (FLOW, 0, "leads created"),

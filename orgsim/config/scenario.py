@@ -20,6 +20,7 @@ from orgsim.config.compose import (
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.schema import Market, Org, Target, Variant
+from orgsim.config.units import WEEK
 from orgsim.config.validation import validate
 from orgsim.config.yamlio import Located, parse, read
 
@@ -93,7 +94,7 @@ class Scenario(Frozen):
 
     @property
     def horizon_weeks(self) -> float:
-        return self.horizon / 168
+        return self.horizon / WEEK
 
 
 def _build(composition: Composition, extra: list[Override]) -> Scenario:

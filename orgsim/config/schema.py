@@ -300,14 +300,19 @@ class Target(Frozen):
             raise PydanticCustomError("target", "min is above max: no result can meet it")
         return self
 
-    def met_by(self, low: float, high: float) -> bool:
-        """Met when the whole 95% interval lies on the right side of the bound."""
-        ok = True
+    def allows(self, value):
+        """Whether a value (or each of an array of values) is within the bounds; NaN is not."""
+        ok = value == value
         if self.min is not None:
-            ok &= low >= self.min
+            ok = ok & (value >= self.min)
         if self.max is not None:
-            ok &= high <= self.max
-        return bool(ok)
+            ok = ok & (value <= self.max)
+        return ok
+
+    def met_by(self, low: float, high: float, n: int) -> bool:
+        """Met when the whole 95% interval of a mean over `n` replications lies within the
+        bounds (SCENARIO-SPEC section 1); with fewer than two there is no interval."""
+        return bool(n > 1 and self.allows(low) and self.allows(high))
 
     def describe(self) -> str:
         parts = []

@@ -15,28 +15,24 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-HOURS_PER_YEAR = 365 * 24
-HOURS_PER_WEEK = 7 * 24
+DAY = 24.0
+WEEK = 7 * DAY
+YEAR = 365 * DAY
+MONTH = YEAR / 12
+"""orgsim's clock runs in hours; these are the only definitions of its longer units."""
 
-DURATION_UNITS = {
-    "min": 1 / 60,
-    "h": 1.0,
-    "d": 24.0,
-    "w": float(HOURS_PER_WEEK),
-    "mo": HOURS_PER_YEAR / 12,
-    "y": float(HOURS_PER_YEAR),
-}
+DURATION_UNITS = {"min": 1 / 60, "h": 1.0, "d": DAY, "w": WEEK, "mo": MONTH, "y": YEAR}
 RATE_UNITS = {
     "h": 1.0,
     "hour": 1.0,
-    "d": 24.0,
-    "day": 24.0,
-    "w": float(HOURS_PER_WEEK),
-    "week": float(HOURS_PER_WEEK),
-    "mo": HOURS_PER_YEAR / 12,
-    "month": HOURS_PER_YEAR / 12,
-    "y": float(HOURS_PER_YEAR),
-    "year": float(HOURS_PER_YEAR),
+    "d": DAY,
+    "day": DAY,
+    "w": WEEK,
+    "week": WEEK,
+    "mo": MONTH,
+    "month": MONTH,
+    "y": YEAR,
+    "year": YEAR,
 }
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"

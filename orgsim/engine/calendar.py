@@ -15,11 +15,9 @@ from bisect import bisect_left, bisect_right
 import numpy as np
 
 from orgsim.config.schema import DAYS, Shift
+from orgsim.config.units import DAY, MONTH, WEEK, YEAR
 
-WEEK = 168.0
-YEAR = 8760.0
-MONTH = YEAR / 12
-BUSINESS_HOURS = tuple((d * 24 + 9.0, d * 24 + 17.0) for d in range(5))
+BUSINESS_HOURS = tuple((d * DAY + 9.0, d * DAY + 17.0) for d in range(5))
 
 
 class AlwaysOpen:
@@ -134,10 +132,10 @@ def calendar_for(schedule: str | Shift) -> AlwaysOpen | WeeklyCalendar:
         return WeeklyCalendar(list(BUSINESS_HOURS))
     intervals: list[tuple[float, float]] = []
     for day in schedule.days:
-        start = DAYS.index(day) * 24 + schedule.start
-        end = DAYS.index(day) * 24 + schedule.end
+        start = DAYS.index(day) * DAY + schedule.start
+        end = DAYS.index(day) * DAY + schedule.end
         if end <= start:  # past midnight
-            end += 24
+            end += DAY
         if end > WEEK:  # Sunday night into Monday morning wraps to the week's start
             intervals += [(start, WEEK), (0.0, end - WEEK)]
         else:

@@ -4,10 +4,10 @@ While it runs, the engine keeps one `Visit` object per stage visit and one
 tuple per task, win and churn (an append each, nothing per field), and
 `Records` turns them into numpy columns once, at the end. Records are the
 only thing a replication returns: KPIs, per-lead tables and time series are
-all computed from them afterwards, vectorised, in `analysis`.
+all computed from them afterwards, vectorised, in `orgsim.measure`.
 
 Visit records follow Ciw's idea of one record per visit, with a record type
-(see `analysis.tables`): `visit`, `handoff_leak`, `gave_up`, `recycled`,
+(see `orgsim.measure.tables`): `visit`, `handoff_leak`, `gave_up`, `recycled`,
 `escalation`, `sla_breach`.
 """
 

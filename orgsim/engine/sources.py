@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orgsim.engine.calendar import BUSINESS_HOURS, MONTH, WEEK, month_of
+from orgsim.config.units import MONTH, WEEK
+from orgsim.engine.calendar import BUSINESS_HOURS, month_of
 from orgsim.engine.luck import ARRIVALS, ATTRIBUTES, DEAL_VALUE, Streams, key
 from orgsim.engine.model import Model, SourcePlan
 
@@ -32,7 +33,7 @@ class Arrivals:
         return len(self.time)
 
 
-def _pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rate_pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intervals (start, length, rate per hour) on which the arrival rate is constant."""
     edges = [0.0, until]
     if source.seasonality is not None:
@@ -58,7 +59,7 @@ def _pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarray, n
 
 def arrival_times(source: SourcePlan, until: float, rng: np.random.Generator) -> np.ndarray:
     """Sorted arrival times in [0, until) of a piecewise-constant Poisson process."""
-    starts, lengths, rate = _pieces(source, until)
+    starts, lengths, rate = rate_pieces(source, until)
     counts = rng.poisson(rate * lengths)
     times = np.repeat(starts, counts) + rng.random(counts.sum()) * np.repeat(lengths, counts)
     return np.sort(times)

@@ -1,1 +1,2 @@
-"""Reading results: number formats, figures and the HTML report."""
+"""What people read: figures, the HTML report and terminal tables, drawn from tidy frames
+and plain values (never from result objects)."""

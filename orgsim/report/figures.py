@@ -1,22 +1,26 @@
-"""Figures where a picture beats a table: each takes {variant: Results} and `ax=None`.
+"""Figures where a picture beats a table, drawn from tidy frames and plain values.
 
-Every function draws on `ax` when given (so figures compose into a
-notebook's own layout) or on a new matplotlib `Figure`, and returns the
-figure. Figures are built without pyplot, so nothing is shown twice in a
+Each figure takes a `FigureData` (what was simulated, one frame per table with a
+`variant` column) and `ax=None`: it draws on `ax` when given (so figures compose
+into a notebook's own layout) or on a new matplotlib `Figure`, and returns the
+figure. Result objects build the `FigureData` and delegate here (SALib's
+pattern). Figures are built without pyplot, so nothing is shown twice in a
 notebook and nothing needs a display.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from orgsim.analysis.stats import interval
-from orgsim.engine.calendar import WEEK, YEAR
+from orgsim.config.units import WEEK, YEAR
+from orgsim.measure.stats import interval
 
 LINESTYLES = ("-", "--", ":", "-.")
 
@@ -44,12 +48,57 @@ def _palette(n: int) -> list[str]:
     return [base[i % len(base)] for i in range(n)]
 
 
-def _roles(results: Mapping) -> list[str]:
-    """Roles that work a stage in any of the variants, in order of first appearance."""
-    roles: list[str] = []
-    for r in results.values():
-        roles += [role for role in r.meta.get("roles", []) if role not in roles]
-    return roles
+@dataclass(frozen=True)
+class EntrySLA:
+    """The SLA new leads meet first, marked on the speed-to-lead figure."""
+
+    stage: str
+    hours: float
+    clock: str
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """What figures draw: tidy frames with a `variant` column, and plain facts of the runs."""
+
+    variants: list[str]
+    kpis: pd.DataFrame
+    """One row per variant and replication, one column per KPI."""
+    timeseries: pd.DataFrame
+    reps: pd.DataFrame
+    cycle_times: pd.DataFrame
+    speed_to_lead: pd.DataFrame
+    stages: list[str]
+    """Journey stages, in order."""
+    roles: list[str]
+    """Roles that work a stage in any variant, in order of first appearance."""
+    horizon_hours: float
+    warmup_hours: float
+    entry_slas: list[EntrySLA] = field(default_factory=list)
+
+    def each(self, table: str) -> Iterator[tuple[str, pd.DataFrame]]:
+        """(variant, its rows of `table`) in the variants' order."""
+        frame = getattr(self, table)
+        for variant in self.variants:
+            yield variant, frame[frame["variant"] == variant]
+
+    @staticmethod
+    def combine(parts: list[FigureData]) -> FigureData:
+        """Several runs' data in one (each part one or more variants of the same horizon)."""
+        first = parts[0]
+        frames = {
+            name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+            for name in ("kpis", "timeseries", "reps", "cycle_times", "speed_to_lead")
+        }
+        return FigureData(
+            variants=[v for p in parts for v in p.variants],
+            stages=first.stages,
+            roles=list(dict.fromkeys(r for p in parts for r in p.roles)),
+            horizon_hours=first.horizon_hours,
+            warmup_hours=first.warmup_hours,
+            entry_slas=list(dict.fromkeys(sla for p in parts for sla in p.entry_slas)),
+            **frames,
+        )
 
 
 def _mean_and_error(values) -> tuple[float, float]:
@@ -59,43 +108,40 @@ def _mean_and_error(values) -> tuple[float, float]:
 
 
 def _grouped_bars(
-    ax: Axes, results: Mapping, labels: list[str], values, horizontal: bool = False
+    ax: Axes, data: FigureData, labels: list[str], column, horizontal: bool = False
 ) -> None:
-    """One bar per label and variant: the mean of `values(results, label)` over
-    replications, with its 95% interval as an error bar."""
-    size = 0.8 / max(1, len(results))
+    """One bar per label and variant: the mean over replications of the KPI column
+    `column(label)` (scaled by `scale`), with its 95% interval as an error bar."""
+    size = 0.8 / max(1, len(data.variants))
     at = np.arange(len(labels))
-    for i, ((name, r), color) in enumerate(
-        zip(results.items(), _palette(len(results)), strict=True)
+    for i, ((name, kpis), color) in enumerate(
+        zip(data.each("kpis"), _palette(len(data.variants)), strict=True)
     ):
-        bars = [_mean_and_error(values(r, label)) for label in labels]
+        bars = [
+            _mean_and_error(kpis.get(column(label), pd.Series(dtype=float))) for label in labels
+        ]
         means, errors = zip(*bars, strict=True) if bars else ((), ())
         if horizontal:
             ax.barh(at + i * size, means, size, xerr=errors, label=name, color=color, capsize=2)
         else:
             ax.bar(at + i * size, means, size, yerr=errors, label=name, color=color, capsize=3)
-    ticks = at + size * (len(results) - 1) / 2
+    ticks = at + size * (len(data.variants) - 1) / 2
     (ax.set_yticks if horizontal else ax.set_xticks)(ticks, labels)
 
 
-def _weeks(results) -> float:
-    return results.meta.get("horizon_hours", float("nan")) / WEEK
-
-
-def funnel(results: Mapping, ax: Axes | None = None) -> Figure:
+def funnel(data: FigureData, ax: Axes | None = None) -> Figure:
     """Entries to each stage per week, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    first = next(iter(results.values()))
-    stages = [
-        s
-        for s in first.meta.get("stages", [])
-        if any(f"stage.{s}.entered" in r.kpis for r in results.values())
-    ]
+    stages = [s for s in data.stages if f"stage.{s}.entered" in data.kpis]
+    weeks = data.horizon_hours / WEEK
+    weekly = data.kpis.assign(
+        **{f"{s}/week": data.kpis[f"stage.{s}.entered"] / weeks for s in stages}
+    )
     _grouped_bars(
         ax,
-        results,
+        FigureData(**{**data.__dict__, "kpis": weekly}),
         stages,
-        lambda r, stage: r.kpis.get(f"stage.{stage}.entered", np.array([np.nan])) / _weeks(r),
+        lambda stage: f"{stage}/week",
         horizontal=True,
     )
     ax.invert_yaxis()
@@ -105,10 +151,10 @@ def funnel(results: Mapping, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def cycle_time(results: Mapping, ax: Axes | None = None) -> Figure:
+def cycle_time(data: FigureData, ax: Axes | None = None) -> Figure:
     """Distribution of days from a lead's creation to won, by variant."""
     figure, ax = _canvas(ax)
-    days = {name: r.cycle_times["hours"].to_numpy() / 24 for name, r in results.items()}
+    days = {name: part["hours"].to_numpy() / 24 for name, part in data.each("cycle_times")}
     everything = np.concatenate([d for d in days.values() if len(d)] or [np.zeros(1)])
     bins = np.linspace(0, max(1.0, np.quantile(everything, 0.99)), 40)
     for (name, d), color in zip(days.items(), _palette(len(days)), strict=True):
@@ -132,12 +178,14 @@ def cycle_time(results: Mapping, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def speed_to_lead(results: Mapping, ax: Axes | None = None) -> Figure:
+def speed_to_lead(data: FigureData, ax: Axes | None = None) -> Figure:
     """Share of new leads touched within t hours, by variant, with the SLA marked."""
     figure, ax = _canvas(ax)
     top = 1.0
-    for (name, r), color in zip(results.items(), _palette(len(results)), strict=True):
-        hours = np.sort(r.speed_to_lead["hours"].to_numpy())
+    for (name, part), color in zip(
+        data.each("speed_to_lead"), _palette(len(data.variants)), strict=True
+    ):
+        hours = np.sort(part["hours"].to_numpy())
         if not len(hours):
             continue
         top = max(top, float(np.quantile(hours, 0.98)))
@@ -148,16 +196,11 @@ def speed_to_lead(results: Mapping, ax: Axes | None = None) -> Figure:
             color=color,
             label=f"{name} (median {np.median(hours):.1f} h)",
         )
-    slas = {}
-    for r in results.values():
-        sla = r.meta.get("entry_sla")
-        if sla:
-            slas[(sla["hours"], sla["clock"])] = sla["stage"]
-    for (hours, clock), stage in slas.items():
-        ax.axvline(hours, color="black", linestyle=":", linewidth=1.2)
+    for sla in data.entry_slas:
+        ax.axvline(sla.hours, color="black", linestyle=":", linewidth=1.2)
         ax.annotate(
-            f"SLA at {stage}: {hours:g} h ({clock} clock)",
-            (hours, 0.03),
+            f"SLA at {sla.stage}: {sla.hours:g} h ({sla.clock} clock)",
+            (sla.hours, 0.03),
             xytext=(4, 0),
             textcoords="offset points",
             fontsize="small",
@@ -172,12 +215,10 @@ def speed_to_lead(results: Mapping, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def utilization(results: Mapping, ax: Axes | None = None) -> Figure:
+def utilization(data: FigureData, ax: Axes | None = None) -> Figure:
     """Utilization of each role, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    _grouped_bars(
-        ax, results, _roles(results), lambda r, role: r.kpis.get(f"role.{role}.utilization", [])
-    )
+    _grouped_bars(ax, data, data.roles, lambda role: f"role.{role}.utilization")
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, max(1.05, ax.get_ylim()[1]))
@@ -187,8 +228,8 @@ def utilization(results: Mapping, ax: Axes | None = None) -> Figure:
     return figure
 
 
-def _shade_warmup(ax: Axes, results: Mapping) -> None:
-    warmup = next(iter(results.values())).meta.get("warmup_hours", 0) / WEEK
+def _shade_warmup(ax: Axes, data: FigureData) -> None:
+    warmup = data.warmup_hours / WEEK
     if warmup > 0:
         ax.axvspan(0, warmup, color="0.9", zorder=0)
         ax.annotate(
@@ -202,13 +243,14 @@ def _shade_warmup(ax: Axes, results: Mapping) -> None:
         )
 
 
-def queues(results: Mapping, ax: Axes | None = None) -> Figure:
+def queues(data: FigureData, ax: Axes | None = None) -> Figure:
     """Items waiting in each role's queues, week by week (mean over replications)."""
     figure, ax = _canvas(ax)
-    roles = _roles(results)
+    roles = data.roles
     colors = dict(zip(roles, _palette(len(roles)), strict=True))
-    for (name, r), style in zip(results.items(), LINESTYLES * 4, strict=False):
-        weekly = r.timeseries.groupby("week").mean(numeric_only=True)
+    several = len(data.variants) > 1
+    for (name, part), style in zip(data.each("timeseries"), LINESTYLES * 4, strict=False):
+        weekly = part.groupby("week").mean(numeric_only=True)
         for role in roles:
             column = f"queue.{role}"
             if column in weekly:
@@ -217,27 +259,26 @@ def queues(results: Mapping, ax: Axes | None = None) -> Figure:
                     weekly[column],
                     linestyle=style,
                     color=colors[role],
-                    label=f"{role} ({name})" if len(results) > 1 else role,
+                    label=f"{role} ({name})" if several else role,
                 )
-    _shade_warmup(ax, results)
+    _shade_warmup(ax, data)
     ax.set_xlabel("week")
     ax.set_ylabel("items waiting (weekly average)")
     ax.set_title("Queues over time")
-    ax.legend(fontsize="small", ncol=max(1, len(results)))
+    ax.legend(fontsize="small", ncol=max(1, len(data.variants)))
     return figure
 
 
-def rep_spread(results: Mapping, ax: Axes | None = None) -> Figure:
+def rep_spread(data: FigureData, ax: Axes | None = None) -> Figure:
     """Deals won per rep per year, every rep of every replication, quartiles marked."""
     figure, ax = _canvas(ax)
     labels = []
-    for i, ((name, r), color) in enumerate(
-        zip(results.items(), _palette(len(results)), strict=True)
+    hours = data.horizon_hours + data.warmup_hours
+    for i, ((name, reps), color) in enumerate(
+        zip(data.each("reps"), _palette(len(data.variants)), strict=True)
     ):
-        reps = r.reps
         closers = reps.groupby("role", observed=True)["won"].sum()
         closers = closers[closers > 0].index
-        hours = r.meta.get("horizon_hours", 0) + r.meta.get("warmup_hours", 0)
         won = reps[reps.role.isin(closers)]["won"].to_numpy() * YEAR / max(hours, 1.0)
         if not len(won):
             continue
@@ -249,17 +290,17 @@ def rep_spread(results: Mapping, ax: Axes | None = None) -> Figure:
             ax.annotate(f"{text} {q:.0f}", (i + 0.32, q), fontsize="x-small", va="center")
         labels.append((i, f"{name}\n({', '.join(closers)})"))
     ax.set_xticks([i for i, _ in labels], [t for _, t in labels])
-    ax.set_xlim(-0.6, len(results) - 0.1)
+    ax.set_xlim(-0.6, len(data.variants) - 0.1)
     ax.set_ylabel("deals won per rep per year")
     ax.set_title("Rep performance spread")
     return figure
 
 
-def weekly_won(results: Mapping, ax: Axes | None = None) -> Figure:
+def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     """New customers per week, mean over replications with a 95% band."""
     figure, ax = _canvas(ax)
-    for name, r in results.items():
-        table = r.timeseries.pivot_table(index="week", columns="replication", values="won")
+    for name, part in data.each("timeseries"):
+        table = part.pivot_table(index="week", columns="replication", values="won")
         rows = [interval(table.loc[w]) for w in table.index]
         mean = np.array([c.mean for c in rows])
         low = np.array([c.low for c in rows])
@@ -268,11 +309,42 @@ def weekly_won(results: Mapping, ax: Axes | None = None) -> Figure:
         ax.fill_between(
             table.index + 0.5, np.clip(low, 0, None), high, alpha=0.2, color=line.get_color()
         )
-    _shade_warmup(ax, results)
+    _shade_warmup(ax, data)
     ax.set_xlabel("week")
     ax.set_ylabel("deals won")
     ax.set_title("Deals won per week (mean, 95% band)")
     ax.legend(fontsize="small")
+    return figure
+
+
+def sweep_lines(
+    summary: pd.DataFrame, kpi: str, x: str, grid: dict[str, list], ax: Axes | None = None
+) -> Figure:
+    """A KPI against the swept parameter `x`, with its 95% band, from a sweep's summary (one
+    row per grid point and variant): one line per variant and value of the other parameters."""
+    figure, ax = _canvas(ax)
+    others = [p for p in grid if p != x]
+    positions = {value: i for i, value in enumerate(grid[x])}
+    numeric = all(isinstance(v, int | float) for v in grid[x])
+    for key, group in summary.groupby([*others, "variant"], sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(
+            [
+                f"{p.split('.')[-2] if p.endswith('headcount') else p}={v}"
+                for p, v in zip(others, key[:-1], strict=True)
+            ]
+            + ([key[-1]] if summary.variant.nunique() > 1 else [])
+        )
+        xs = group[x].to_numpy() if numeric else group[x].map(positions).to_numpy()
+        (line,) = ax.plot(xs, group["mean"], marker="o", label=label or key[-1])
+        ax.fill_between(xs, group["ci_low"], group["ci_high"], alpha=0.2, color=line.get_color())
+    if not numeric:
+        ax.set_xticks(range(len(grid[x])), [str(v) for v in grid[x]])
+    ax.set_xlabel(x)
+    ax.set_ylabel(kpi)
+    ax.set_title(f"{kpi} across {x} (mean, 95% band)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
     return figure
 
 
@@ -287,8 +359,8 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 }
 
 
-def draw(kind: str, results: Mapping, ax: Axes | None = None) -> Figure:
+def draw(kind: str, data: FigureData, ax: Axes | None = None) -> Figure:
     """Draw the figure called `kind` (one of FIGURES)."""
     if kind not in FIGURES:
         raise ValueError(f"unknown figure '{kind}'; choose one of {', '.join(FIGURES)}")
-    return FIGURES[kind](results, ax=ax)
+    return FIGURES[kind](data, ax=ax)

@@ -53,3 +53,15 @@ def kpi_plus_minus(
     kind = unit(name)
     spread = f"{half * 100:.1f}" if kind == "share" else number(half, kind).removesuffix(" h")
     return f"{text} ±{spread}"
+
+
+def judgement(row) -> str:
+    """How a paired difference reads, from a comparison row: `faint` (not distinguishable from
+    zero), `neutral` (significant, on a KPI where neither direction is better), `better` or
+    `worse`. The HTML report, the markdown summary and the terminal all read it from here."""
+    if not row["significant"]:
+        return "faint"
+    better = row.get("better")
+    if better is None or better != better:
+        return "neutral"
+    return "better" if better else "worse"

@@ -1,4 +1,5 @@
-"""A self-contained HTML report a leadership team can read without help.
+"""A self-contained HTML report a leadership team can read without help, and a markdown
+summary for a chat message, both from a comparison's tidy frames and plain facts.
 
 One file: inline CSS, figures embedded as PNG data, no scripts and no
 network requests, so it can be mailed or archived. The template is jinja2
@@ -9,14 +10,14 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import jinja2
+import pandas as pd
 
-from orgsim.analysis import storage
-from orgsim.analysis.compare import Comparison
 from orgsim.config import kpis as catalogue
 from orgsim.config.units import format_duration
+from orgsim.report import figures as drawing
 from orgsim.report import format as fmt
 
 CAPTIONS = {
@@ -45,6 +46,27 @@ KEY_KPIS = (
 """KPIs the markdown summary reports, besides the targets."""
 
 
+@dataclass(frozen=True)
+class ReportFacts:
+    """The plain facts of a comparison that the report states."""
+
+    scenario: str
+    description: str | None
+    variants: list[str]
+    replications: int
+    seed: int
+    headline: str
+    targets: dict[str, str]
+    """KPI -> its bound in words (`>= 0.8`), in the scenario's order."""
+    horizon_hours: float = 0.0
+    warmup_hours: float = 0.0
+    seeds: list[int] = field(default_factory=list)
+    version: str = ""
+    date: str = ""
+    assumptions: list[dict] = field(default_factory=list)
+    """Per variant: name, org and the composed YAML it ran."""
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("orgsim", "report/templates"),
@@ -61,62 +83,42 @@ def _png(figure) -> tuple[str, int, int]:
     return base64.b64encode(buffer.getvalue()).decode("ascii"), int(width), int(height)
 
 
-def _kpi_groups(comparison: Comparison) -> list[dict]:
-    tidy = comparison.to_frame()
+def _kpi_groups(facts: ReportFacts, table: pd.DataFrame) -> list[dict]:
+    """The headline KPIs by group: each variant's mean and interval, and its paired
+    difference against the first variant, coloured by the table's `better` column."""
     groups = []
     for group in catalogue.GROUPS:
         rows = []
-        for kpi in comparison.kpi_names():
+        for kpi in dict.fromkeys(table.kpi):
             if catalogue.group(kpi) != group or not catalogue.is_headline(kpi):
                 continue
-            cells = []
-            for variant in comparison.variants:
-                match = tidy[(tidy.kpi == kpi) & (tidy.variant == variant)]
-                if match.empty:
-                    cells.append(
-                        {
-                            "mean": "–",
-                            "interval": "",
-                            "diff": "–",
-                            "diff_interval": "",
-                            "diff_class": "faint",
-                        }
-                    )
-                    continue
-                row = match.iloc[0]
-                cell = {
-                    "mean": fmt.kpi_value(kpi, row["mean"]),
-                    "interval": fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"]),
-                    "diff": "–",
-                    "diff_interval": "",
-                    "diff_class": "faint",
-                }
-                if "diff" in row and row.get("diff") == row.get("diff"):
-                    cell["diff"] = fmt.kpi_difference(kpi, row["diff"])
-                    cell["diff_interval"] = fmt.kpi_interval(kpi, row["diff_low"], row["diff_high"])
-                    better = row.get("better")
-                    cell["diff_class"] = (
-                        "faint"
-                        if not row["significant"]
-                        else "neutral"
-                        if better is None or better != better
-                        else "better"
-                        if better
-                        else "worse"
-                    )
-                cells.append(cell)
+            cells = [_kpi_cell(kpi, table, variant) for variant in facts.variants]
             rows.append({"kpi": kpi, "meaning": catalogue.describe(kpi)[2], "cells": cells})
         if rows:
             groups.append({"name": group, "rows": rows})
     return groups
 
 
-def _verdict_rows(comparison: Comparison) -> list[dict]:
-    verdicts = comparison.verdicts()
+def _kpi_cell(kpi: str, table: pd.DataFrame, variant: str) -> dict:
+    cell = {"mean": "–", "interval": "", "diff": "–", "diff_interval": "", "diff_class": "faint"}
+    match = table[(table.kpi == kpi) & (table.variant == variant)]
+    if match.empty:
+        return cell
+    row = match.iloc[0]
+    cell["mean"] = fmt.kpi_value(kpi, row["mean"])
+    cell["interval"] = fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"])
+    if "diff" in row and row.get("diff") == row.get("diff"):
+        cell["diff"] = fmt.kpi_difference(kpi, row["diff"])
+        cell["diff_interval"] = fmt.kpi_interval(kpi, row["diff_low"], row["diff_high"])
+        cell["diff_class"] = fmt.judgement(row)
+    return cell
+
+
+def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
     rows = []
-    for kpi, target in comparison.targets.items():
+    for kpi, target in facts.targets.items():
         cells = []
-        for variant in comparison.variants:
+        for variant in facts.variants:
             row = verdicts[(verdicts.variant == variant) & (verdicts.kpi == kpi)].iloc[0]
             share = row["share_of_replications"]
             cells.append(
@@ -127,24 +129,18 @@ def _verdict_rows(comparison: Comparison) -> list[dict]:
                     "share": "–" if share != share else f"{share:.0%}",
                 }
             )
-        rows.append({"kpi": kpi, "target": target.describe(), "cells": cells})
+        rows.append({"kpi": kpi, "target": target, "cells": cells})
     return rows
 
 
-def render(comparison: Comparison) -> str:
-    """The report as one HTML string."""
-    first = next(iter(comparison.results.values()))
+def render(
+    facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame, data: drawing.FigureData
+) -> str:
+    """The report as one HTML string, from the comparison's tidy KPI table (one row per KPI
+    and variant, with paired differences), its verdicts and the data of its figures."""
     pictures = []
-    for kind in (
-        "funnel",
-        "weekly_won",
-        "speed_to_lead",
-        "cycle_time",
-        "utilization",
-        "queues",
-        "rep_spread",
-    ):
-        figure = comparison.plot(kind)
+    for kind in CAPTIONS:
+        figure = drawing.draw(kind, data)
         png, width, height = _png(figure)
         pictures.append(
             {
@@ -155,75 +151,58 @@ def render(comparison: Comparison) -> str:
                 "caption": CAPTIONS[kind],
             }
         )
-    meta = first.meta
     return (
         _environment()
         .get_template("report.html.j2")
         .render(
-            scenario=comparison.scenario_name,
-            description=comparison.description,
-            variants=comparison.variants,
-            replications=comparison.replications,
-            horizon=format_duration(meta.get("horizon_hours", 0)),
-            warmup=format_duration(meta.get("warmup_hours", 0))
-            if meta.get("warmup_hours")
-            else "no",
-            seed=comparison.seed,
-            seeds=", ".join(str(s) for s in meta.get("seeds", [])),
-            version=meta.get("orgsim_version", ""),
-            date=meta.get("date", ""),
-            headline=comparison.headline(),
-            verdicts=_verdict_rows(comparison),
-            kpi_groups=_kpi_groups(comparison),
+            scenario=facts.scenario,
+            description=facts.description,
+            variants=facts.variants,
+            replications=facts.replications,
+            horizon=format_duration(facts.horizon_hours),
+            warmup=format_duration(facts.warmup_hours) if facts.warmup_hours else "no",
+            seed=facts.seed,
+            seeds=", ".join(str(s) for s in facts.seeds),
+            version=facts.version,
+            date=facts.date,
+            headline=facts.headline,
+            verdicts=_verdict_rows(facts, verdicts),
+            kpi_groups=_kpi_groups(facts, table),
             figures=pictures,
-            assumptions=[
-                {
-                    "name": name,
-                    "org": r.meta.get("org", ""),
-                    "yaml": r.meta.get("composed_yaml", ""),
-                }
-                for name, r in comparison.results.items()
-            ],
+            assumptions=facts.assumptions,
         )
     )
 
 
-def write(comparison: Comparison, path: Path) -> Path:
-    """Write the report to `path` atomically."""
-    return storage.write_text(Path(path), render(comparison))
-
-
-def markdown(comparison: Comparison) -> str:
+def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) -> str:
     """A short summary for a pull request or a chat message."""
-    lines = [f"### {comparison.scenario_name}", "", comparison.headline(), ""]
-    if comparison.targets:
+    lines = [f"### {facts.scenario}", "", facts.headline, ""]
+    if facts.targets:
         lines += [
-            "| target | " + " | ".join(comparison.variants) + " |",
-            "|---|" + "---|" * len(comparison.variants),
+            "| target | " + " | ".join(facts.variants) + " |",
+            "|---|" + "---|" * len(facts.variants),
         ]
-        for row in _verdict_rows(comparison):
+        for row in _verdict_rows(facts, verdicts):
             cells = [f"{'✅' if c['met'] else '❌'} {c['mean']}" for c in row["cells"]]
             lines.append(f"| `{row['kpi']}` {row['target']} | " + " | ".join(cells) + " |")
         lines.append("")
-    key = list(dict.fromkeys([*comparison.targets, *KEY_KPIS]))
-    for variant in comparison.variants[1:]:
+    key = list(dict.fromkeys([*facts.targets, *KEY_KPIS]))
+    baseline = facts.variants[0]
+    for variant in facts.variants[1:]:
         changes = []
         for kpi in key:
-            diff = comparison.difference(variant, kpi)
-            if diff is None or not diff.excludes_zero:
+            match = table[(table.kpi == kpi) & (table.variant == variant)]
+            if match.empty or match.iloc[0].get("diff") != match.iloc[0].get("diff"):
                 continue
-            direction = catalogue.direction(kpi)
-            word = (
-                ""
-                if direction == 0
-                else (" better" if (diff.mean > 0) == (direction > 0) else " worse")
-            )
-            changes.append(f"`{kpi}` {fmt.kpi_difference(kpi, diff.mean)}{word}")
+            row = match.iloc[0]
+            judgement = fmt.judgement(row)
+            if judgement == "faint":
+                continue
+            word = f" {judgement}" if judgement in ("better", "worse") else ""
+            changes.append(f"`{kpi}` {fmt.kpi_difference(kpi, row['diff'])}{word}")
         summary = "; ".join(changes) if changes else "no significant change in the key KPIs"
-        lines.append(f"- **{variant}** vs {comparison.baseline}: {summary}")
-    if len(comparison.variants) > 1:
+        lines.append(f"- **{variant}** vs {baseline}: {summary}")
+    if len(facts.variants) > 1:
         lines.append("")
-    lines.append(
-        f"_{comparison.replications} replications per design, root seed {comparison.seed}; orgsim._"
-    )
+    lines.append(f"_{facts.replications} replications per design, root seed {facts.seed}; orgsim._")
     return "\n".join(lines) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
@@ -31,25 +32,23 @@ def kpi_table(title: str, summary, show_all: bool = False) -> Table:
     return table
 
 
-def comparison_table(comparison, show_all: bool = False) -> Table:
-    """KPIs of every variant with intervals, and paired differences coloured by direction."""
-    table = Table(
-        title=f"{comparison.scenario_name}: {comparison.replications} replications "
-        f"per design, root seed {comparison.seed} (mean ±95% half-interval)",
-        title_justify="left",
-        header_style="bold",
-    )
+def comparison_table(
+    title: str, variants: list[str], frame: pd.DataFrame, show_all: bool = False
+) -> Table:
+    """KPIs of every variant with intervals, and paired differences against the first variant
+    coloured by direction, from a comparison's tidy frame (one row per KPI and variant)."""
+    table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("KPI", no_wrap=True)
-    baseline = comparison.baseline
-    for variant in comparison.variants:
+    baseline = variants[0]
+    for variant in variants:
         table.add_column(variant, justify="right", no_wrap=True)
         if variant != baseline:
             table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
-    tidy = comparison.to_frame().set_index(["kpi", "variant"])
+    tidy = frame.set_index(["kpi", "variant"])
     for group in catalogue.GROUPS:
         names = [
             k
-            for k in comparison.kpi_names()
+            for k in dict.fromkeys(frame.kpi)
             if catalogue.group(k) == group and (show_all or catalogue.is_headline(k))
         ]
         if not names:
@@ -58,7 +57,7 @@ def comparison_table(comparison, show_all: bool = False) -> Table:
         table.add_row(f"[bold]{group}[/bold]")
         for kpi in names:
             cells = [f"  {kpi}"]
-            for variant in comparison.variants:
+            for variant in variants:
                 if (kpi, variant) not in tidy.index:
                     cells += ["–"] if variant == baseline else ["–", ""]
                     continue
@@ -70,16 +69,14 @@ def comparison_table(comparison, show_all: bool = False) -> Table:
     return table
 
 
+STYLES = {"faint": "dim", "neutral": "bold", "better": "bold green", "worse": "bold red"}
+
+
 def _difference_cell(kpi: str, row) -> str:
     if row.get("diff") != row.get("diff"):
         return "–"
     text = fmt.kpi_plus_minus(kpi, row["diff"], row["diff_low"], row["diff_high"], signed=True)
-    if not row["significant"]:
-        return f"[dim]{text}[/dim]"
-    better = row.get("better")
-    style = (
-        "bold" if better is None or better != better else ("bold green" if better else "bold red")
-    )
+    style = STYLES[fmt.judgement(row)]
     return f"[{style}]{text}[/{style}]"
 
 
@@ -104,7 +101,13 @@ def capacity_report(name: str, result) -> list:
             column, justify="left" if column in ("role", "how the wait is estimated") else "right"
         )
     for role, load in result.roles.items():
-        style = "bold red" if load.utilization >= 1 else "yellow" if load.utilization > 0.85 else ""
+        style = (
+            "bold red"
+            if load.utilization >= 1
+            else "yellow"
+            if load.utilization > catalogue.BUSY
+            else ""
+        )
         roles.add_row(
             role,
             str(load.headcount),
@@ -141,69 +144,69 @@ def capacity_report(name: str, result) -> list:
     return parts
 
 
-def plan_report(name: str, result) -> list:
-    """The chosen headcount plan, its cost and KPIs, and the runners-up."""
-    chosen = result.chosen
-    parts = []
-    parts.append(
-        Text.from_markup(f"[bold]{name}[/bold]: the cheapest plan that meets every target")
-    )
+def plan_report(
+    title: str,
+    start: dict[str, int],
+    chosen: dict[str, int],
+    cost_per_year: float,
+    people: int,
+    evaluated: int,
+    summary: pd.DataFrame,
+    runners_up: list[tuple[dict[str, int], float, int]],
+) -> list:
+    """The chosen headcount plan (against the analytic start), its cost and KPIs, and the
+    runners-up as (headcount, cost per year, people)."""
+    parts = [Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")]
     table = Table(header_style="bold")
     for column in ("team", "analytic start", "plan"):
         table.add_column(column, justify="left" if column == "team" else "right")
-    for team, count in chosen.headcount.items():
-        table.add_row(team, str(result.start[team]), f"[bold]{count}[/bold]")
+    for name, count in chosen.items():
+        table.add_row(name, str(start[name]), f"[bold]{count}[/bold]")
     parts.append(table)
     parts.append(
         Text.from_markup(
-            f"people cost per year: [bold]{fmt.number(chosen.cost_per_year, 'money')}"
-            f"[/bold] ({chosen.people} people); {len(result.evaluated)} plans simulated"
+            f"people cost per year: [bold]{fmt.number(cost_per_year, 'money')}"
+            f"[/bold] ({people} people); {evaluated} plans simulated"
         )
     )
-    parts.append(kpi_table("KPIs of the plan", chosen.summary))
-    if result.alternatives:
+    parts.append(kpi_table("KPIs of the plan", summary))
+    if runners_up:
         runners = Table(title="runners-up (also meet every target)", title_justify="left")
         for column in ("plan", "cost per year", "people"):
             runners.add_column(column)
-        for option in result.alternatives:
+        for headcount, cost, count in runners_up:
             runners.add_row(
-                ", ".join(f"{k} {v}" for k, v in option.headcount.items()),
-                fmt.number(option.cost_per_year, "money"),
-                str(option.people),
+                ", ".join(f"{k} {v}" for k, v in headcount.items()),
+                fmt.number(cost, "money"),
+                str(count),
             )
         parts.append(runners)
     return parts
 
 
-def sweep_table(result, scenario) -> Table:
-    """Grid points with the KPIs that matter most (the targets, or a few headline ones)."""
-    kpis = list(scenario.targets) or ["won_per_week", "speed_to_lead_p50", "cost_per_won"]
-    frame = result.to_frame()
-    kpis = [k for k in kpis if k in frame]
-    table = Table(
-        title=f"{result.scenario_name}: sweep (mean ±95% half-interval)",
-        title_justify="left",
-        header_style="bold",
-    )
-    for path in result.grid:
+def sweep_table(
+    title: str, grid: dict[str, list], summaries: dict[str, pd.DataFrame], targets: dict
+) -> Table:
+    """Grid points with the KPIs that matter most: one summary frame per KPI (a row per grid
+    point and variant, with mean, interval and n), and whether each point meets `targets`."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for path in grid:
         table.add_column(path.removeprefix("org.").removeprefix("market."), justify="right")
     table.add_column("variant")
-    for kpi in kpis:
+    for kpi in summaries:
         table.add_column(kpi, justify="right")
-    if scenario.targets:
+    if targets:
         table.add_column("meets targets")
-    summaries = {kpi: result.summary(kpi) for kpi in kpis}
-    first = summaries[kpis[0]] if kpis else result.summary(frame.columns[-1])
+    first = next(iter(summaries.values()))
     for i in range(len(first)):
-        row = [str(first.iloc[i][p]) for p in result.grid] + [str(first.iloc[i]["variant"])]
+        row = [str(first.iloc[i][p]) for p in grid] + [str(first.iloc[i]["variant"])]
         met = True
-        for kpi in kpis:
-            cell = summaries[kpi].iloc[i]
+        for kpi, summary in summaries.items():
+            cell = summary.iloc[i]
             row.append(fmt.kpi_plus_minus(kpi, cell["mean"], cell["ci_low"], cell["ci_high"]))
-            target = scenario.targets.get(kpi)
-            if target is not None:
-                met &= cell["n"] > 1 and target.met_by(cell["ci_low"], cell["ci_high"])
-        if scenario.targets:
+            if kpi in targets:
+                met &= targets[kpi].met_by(cell["ci_low"], cell["ci_high"], cell["n"])
+        if targets:
             row.append("[green]yes[/green]" if met else "[dim]no[/dim]")
         table.add_row(*row)
     return table

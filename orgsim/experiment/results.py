@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-import orgsim
-from orgsim.analysis import storage, tables
-from orgsim.analysis.runner import Job, Outcome, batches, replication_seeds, run_jobs
-from orgsim.analysis.stats import interval
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
+from orgsim.experiment import storage
+from orgsim.experiment.runner import Job, Outcome, batches, replication_seeds, run_jobs
+from orgsim.measure import tables
+from orgsim.measure.stats import interval
+from orgsim.report import figures
+from orgsim.version import __version__
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -130,7 +132,7 @@ class Results:
             "roles": catalogue.worked_roles(chosen.org),
             "entry_sla": entry_sla(scenario, variant),
             "composed_yaml": scenario.composed_yaml(variant),
-            "orgsim_version": orgsim.__version__,
+            "orgsim_version": __version__,
             "date": date.today().isoformat(),
         }
         records = [(o.records, o.model) for o in outcomes if o.records is not None]
@@ -216,11 +218,27 @@ class Results:
     def records(self) -> list:
         return [r for r, _ in self._records]
 
+    def figure_data(self) -> figures.FigureData:
+        """These results' frames and facts, as the figures draw them."""
+        sla = self.meta.get("entry_sla")
+        tables = {
+            name: self.details.get(name, pd.DataFrame()).assign(variant=self.variant)
+            for name in ("timeseries", "reps", "cycle_times", "speed_to_lead")
+        }
+        return figures.FigureData(
+            variants=[self.variant],
+            kpis=self.to_frame(),
+            stages=self.meta.get("stages", []),
+            roles=self.meta.get("roles", []),
+            horizon_hours=self.meta.get("horizon_hours", math.nan),
+            warmup_hours=self.meta.get("warmup_hours", 0.0),
+            entry_slas=[figures.EntrySLA(**sla)] if sla else [],
+            **tables,
+        )
+
     def plot(self, kind: str = "weekly_won", ax=None):
         """A figure of these results: see `orgsim.report.figures.FIGURES` for the kinds."""
-        from orgsim.report import figures
-
-        return figures.draw(kind, {self.variant: self}, ax=ax)
+        return figures.draw(kind, self.figure_data(), ax=ax)
 
     # -- files
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orgsim.engine.calendar import WEEK, YEAR
+from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from orgsim.analysis.kpis import busy, queued, sla_misses, worked_intervals
-from orgsim.engine.calendar import WEEK
+from orgsim.config.units import WEEK
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
+from orgsim.measure.kpis import busy, queued, sla_misses, worked_intervals
 
 
 def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:

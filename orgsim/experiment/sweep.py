@@ -30,9 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from orgsim.analysis import storage
-from orgsim.analysis.results import as_scenario
-from orgsim.analysis.runner import (
+from orgsim.config import kpis as catalogue
+from orgsim.config.compose import Override
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.scenario import Scenario
+from orgsim.config.yamlio import Located, Mark
+from orgsim.experiment import storage
+from orgsim.experiment.results import as_scenario
+from orgsim.experiment.runner import (
     Job,
     Outcome,
     batches,
@@ -40,12 +45,8 @@ from orgsim.analysis.runner import (
     replication_seeds,
     run_jobs,
 )
-from orgsim.analysis.stats import interval
-from orgsim.config import kpis as catalogue
-from orgsim.config.compose import Override
-from orgsim.config.errors import ConfigError, Problem
-from orgsim.config.scenario import Scenario
-from orgsim.config.yamlio import Located, Mark
+from orgsim.measure.stats import interval
+from orgsim.report import figures
 
 MANIFEST = "manifest.json"
 
@@ -102,40 +103,10 @@ class SweepResult:
     def plot(self, kpi: str, x: str | None = None, ax=None):
         """The KPI against a swept parameter, with its 95% band: one line per variant (and
         per value of the other swept parameters)."""
-        from matplotlib.figure import Figure
-
         x = x or next(iter(self.grid))
         if x not in self.grid:
             raise ValueError(f"'{x}' is not swept; swept: {', '.join(self.grid)}")
-        if ax is None:
-            figure = Figure(figsize=(8, 4.5), layout="constrained")
-            ax = figure.subplots()
-        others = [p for p in self.grid if p != x]
-        table = self.summary(kpi)
-        positions = {value: i for i, value in enumerate(self.grid[x])}
-        numeric = all(isinstance(v, int | float) for v in self.grid[x])
-        for key, group in table.groupby([*others, "variant"], sort=False):
-            key = key if isinstance(key, tuple) else (key,)
-            label = ", ".join(
-                [
-                    f"{p.split('.')[-2] if p.endswith('headcount') else p}={v}"
-                    for p, v in zip(others, key[:-1], strict=True)
-                ]
-                + ([key[-1]] if table.variant.nunique() > 1 else [])
-            )
-            xs = group[x].to_numpy() if numeric else group[x].map(positions).to_numpy()
-            (line,) = ax.plot(xs, group["mean"], marker="o", label=label or key[-1])
-            ax.fill_between(
-                xs, group["ci_low"], group["ci_high"], alpha=0.2, color=line.get_color()
-            )
-        if not numeric:
-            ax.set_xticks(range(len(self.grid[x])), [str(v) for v in self.grid[x]])
-        ax.set_xlabel(x)
-        ax.set_ylabel(kpi)
-        ax.set_title(f"{kpi} across {x} (mean, 95% band)")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize="small")
-        return ax.figure
+        return figures.sweep_lines(self.summary(kpi), kpi, x, self.grid, ax=ax)
 
     def __repr__(self) -> str:
         return (
@@ -144,52 +115,19 @@ class SweepResult:
         )
 
 
-def parse_params(texts: list[str]) -> dict[str, list]:
-    """`--param org.roles.ae.headcount=3,4,5` (repeatable) -> a grid; values read as YAML."""
-    from orgsim.config.yamlio import parse
-
-    grid: dict[str, list] = {}
-    problems = []
-    for i, text in enumerate(texts, 1):
-        source = f"--param[{i}]"
-        path, sign, values = text.partition("=")
-        if not sign or not path.strip() or not values.strip():
-            problems.append(
-                Problem(
-                    source,
-                    1,
-                    1,
-                    "sweep",
-                    f"'{text}' is not a parameter: "
-                    "write PATH=V1,V2,... (e.g. org.roles.ae.headcount=3,4,5)",
-                )
-            )
-            continue
-        parsed = []
-        for value in values.split(","):
-            try:
-                parsed.append(parse(f"v: {value.strip()}", source).data["v"])
-            except ConfigError as err:
-                problems.extend(err.problems)
-        grid[path.strip()] = parsed
-    if problems:
-        raise ConfigError(problems)
-    return grid
-
-
 def check_grid(
     scenario: Scenario,
     grid: dict[str, list],
     source: str = "<grid>",
-    texts: list[str] | None = None,
+    columns: list[list[int]] | None = None,
 ) -> None:
     """Every value of every parameter applied to every variant must give a valid scenario.
 
     Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
-    own column (in `texts`, the parameters as typed) for a wrong value."""
+    own column (`columns[i - 1]`, where the parameter was typed) for a wrong value."""
     overrides = []
     for i, (path, values) in enumerate(grid.items(), 1):
-        columns = _value_columns(texts[i - 1]) if texts else [1] * len(values)
+        columns_here = columns[i - 1] if columns else [1] * len(values)
         where = f"{source}[{i}]"
         overrides += [
             Override(
@@ -197,19 +135,9 @@ def check_grid(
                 Located(value, {(): Mark(where, 1, column, (path,))}),
                 Mark(where, 1, 1, (path,)),
             )
-            for value, column in zip(values, columns, strict=False)
+            for value, column in zip(values, columns_here, strict=False)
         ]
     scenario.check_overrides(overrides)
-
-
-def _value_columns(text: str) -> list[int]:
-    """1-based columns where each value of `PATH=V1,V2` starts."""
-    column = text.index("=") + 2
-    columns = []
-    for value in text[column - 1 :].split(","):
-        columns.append(column + len(value) - len(value.lstrip()))
-        column += len(value) + 1
-    return columns
 
 
 def _fingerprint(scenario: Scenario) -> str:

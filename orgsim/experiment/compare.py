@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.analysis import storage
-from orgsim.analysis.results import Results, as_scenario, json_number, kpi_json, run_variants
-from orgsim.analysis.stats import interval, paired
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
+from orgsim.experiment import storage
+from orgsim.experiment.results import Results, as_scenario, json_number, kpi_json, run_variants
+from orgsim.measure.stats import interval, paired
+from orgsim.report import figures, html
 
 
 class Comparison:
@@ -122,7 +123,7 @@ class Comparison:
                 values = results.kpis[kpi] if kpi in results.kpis else pd.Series(dtype=float)
                 ci = interval(values)
                 defined = values.dropna()
-                share = _share_meeting(defined, target)
+                share = float(target.allows(defined).mean()) if len(defined) else float("nan")
                 rows.append(
                     {
                         "variant": variant,
@@ -131,7 +132,7 @@ class Comparison:
                         "mean": ci.mean,
                         "ci_low": ci.low,
                         "ci_high": ci.high,
-                        "met": bool(ci.n > 1 and target.met_by(ci.low, ci.high)),
+                        "met": target.met_by(ci.low, ci.high, ci.n),
                         "share_of_replications": share,
                     }
                 )
@@ -192,11 +193,54 @@ class Comparison:
             "differences": differences,
         }
 
+    def figure_data(self) -> figures.FigureData:
+        """Every variant's frames and facts, as the figures draw them."""
+        return figures.FigureData.combine([r.figure_data() for r in self.results.values()])
+
     def plot(self, kind: str = "weekly_won", ax=None):
         """A figure comparing the variants: see `orgsim.report.figures.FIGURES`."""
-        from orgsim.report import figures
+        return figures.draw(kind, self.figure_data(), ax=ax)
 
-        return figures.draw(kind, self.results, ax=ax)
+    # -- reports
+
+    def report_facts(self) -> html.ReportFacts:
+        first = next(iter(self.results.values())).meta
+        return html.ReportFacts(
+            scenario=self.scenario_name,
+            description=self.description,
+            variants=self.variants,
+            replications=self.replications,
+            seed=self.seed,
+            headline=self.headline(),
+            targets={kpi: target.describe() for kpi, target in self.targets.items()},
+            horizon_hours=first.get("horizon_hours", 0.0),
+            warmup_hours=first.get("warmup_hours", 0.0),
+            seeds=first.get("seeds", []),
+            version=first.get("orgsim_version", ""),
+            date=first.get("date", ""),
+            assumptions=[
+                {
+                    "name": name,
+                    "org": r.meta.get("org", ""),
+                    "yaml": r.meta.get("composed_yaml", ""),
+                }
+                for name, r in self.results.items()
+            ],
+        )
+
+    def report_html(self) -> str:
+        """The self-contained HTML report, as a string."""
+        return html.render(
+            self.report_facts(), self.to_frame(), self.verdicts(), self.figure_data()
+        )
+
+    def markdown(self) -> str:
+        """A short summary: the headline, the targets, the significant changes."""
+        return html.markdown(self.report_facts(), self.to_frame(), self.verdicts())
+
+    def write_report(self, path: Path) -> Path:
+        """Write the HTML report to `path` atomically."""
+        return storage.write_text(Path(path), self.report_html())
 
     # -- files
 
@@ -238,17 +282,6 @@ def _better(direction: int, diff) -> bool | None:
     if direction == 0 or not diff.excludes_zero:
         return None
     return (diff.mean > 0) == (direction > 0)
-
-
-def _share_meeting(values: pd.Series, target: Target) -> float:
-    if values.empty:
-        return float("nan")
-    ok = pd.Series(True, index=values.index)
-    if target.min is not None:
-        ok &= values >= target.min
-    if target.max is not None:
-        ok &= values <= target.max
-    return float(ok.mean())
 
 
 def compare(

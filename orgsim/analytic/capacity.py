@@ -25,15 +25,16 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from orgsim.analysis.queueing import erlang_c
+from orgsim.analytic.queueing import erlang_c
 from orgsim.config import kpis
 from orgsim.config.checks import journey_graph
 from orgsim.config.distributions import probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Market, Org
-from orgsim.engine.calendar import WEEK, calendar_for
+from orgsim.config.units import WEEK
+from orgsim.engine.calendar import calendar_for
 from orgsim.engine.model import Decay, compile_variant
-from orgsim.engine.sources import _pieces
+from orgsim.engine.sources import rate_pieces
 
 
 @dataclass
@@ -111,7 +112,7 @@ def source_rates(market: Market, org: Org, warmup: float, horizon: float) -> np.
     rates = np.zeros((len(model.segments), len(model.stages)))
     end = warmup + horizon
     for source in model.sources:
-        starts, lengths, rate = _pieces(source, end)
+        starts, lengths, rate = rate_pieces(source, end)
         inside = np.clip(np.minimum(starts + lengths, end) - np.maximum(starts, warmup), 0, None)
         mean_rate = float((rate * inside).sum() / horizon) if horizon > 0 else source.rate
         rates[:, source.enters] += mean_rate * np.asarray(source.mix)

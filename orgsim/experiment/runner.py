@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from orgsim.analysis import tables
-from orgsim.analysis.kpis import compute
 from orgsim.config.scenario import Scenario
 from orgsim.engine import compile_model, run_replication
 from orgsim.engine.recorder import Records
+from orgsim.measure import tables
+from orgsim.measure.kpis import compute
 
 
 def replication_seeds(root: int, replications: int) -> list[int]:

@@ -23,15 +23,12 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from orgsim.analysis.capacity import capacity
-from orgsim.analysis.results import as_scenario, kpi_json, simulate
+from orgsim.analytic.capacity import capacity
 from orgsim.config import kpis as catalogue
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
-
-DEFAULT_UTILIZATION = 0.85
-"""Where the analytic start stops adding people when no utilization target is given."""
+from orgsim.experiment.results import as_scenario, kpi_json, simulate
 
 
 @dataclass(frozen=True)
@@ -185,7 +182,7 @@ def _analytic_ok(cap, team: Team, targets: dict[str, Target], org) -> bool:
     if load is None:
         return True
     limit = targets.get(f"role.{team.role}.utilization")
-    bound = limit.max if limit is not None and limit.max is not None else DEFAULT_UTILIZATION
+    bound = limit.max if limit is not None and limit.max is not None else catalogue.BUSY
     if not load.utilization <= bound:
         return False
     for stage, work in org.work.items():
@@ -272,13 +269,10 @@ def plan(
             )
             summary = results.summary()
             missed = [
-                k
-                for k, t in targets.items()
-                if k not in summary.index
-                or not (
-                    summary.loc[k, "n"] > 1
-                    and t.met_by(summary.loc[k, "ci_low"], summary.loc[k, "ci_high"])
-                )
+                kpi
+                for kpi, target in targets.items()
+                if kpi not in summary.index
+                or not target.met_by(*summary.loc[kpi, ["ci_low", "ci_high", "n"]])
             ]
             cost, people = _cost(trial, variant)
             evaluated[key] = Option(dict(candidate), cost, people, not missed, missed, summary)

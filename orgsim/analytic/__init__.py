@@ -1,0 +1,1 @@
+"""Formulas, no simulation: queueing theory and the capacity of a design from its flows."""
