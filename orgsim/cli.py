@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 
 from orgsim.config import ConfigError, Problem, check_file
+from orgsim.config.jsonschema import schemas
 from orgsim.config.scenario import Scenario as LoadedScenario
-from orgsim.config.schema import Market, Org, ScenarioFile
 from orgsim.config.yamlio import parse
 from orgsim.experiment import storage
 from orgsim.experiment.runner import local_executor
@@ -102,52 +102,6 @@ def validate(
             raise ConfigError(failed)
 
 
-def schemas() -> dict[str, dict]:
-    """JSON Schemas of the three kinds of file, for editors that check YAML as it is typed."""
-    market, org = Market.model_json_schema(), Org.model_json_schema()
-    scenario = ScenarioFile.model_json_schema()
-    defs = {**market.pop("$defs", {}), **org.pop("$defs", {}), **scenario.pop("$defs", {})}
-    defs["Market"], defs["Org"] = market, org
-    for kind in ("market", "org"):
-        ref = {"$ref": f"#/$defs/{kind.capitalize()}"}
-        scenario["properties"][kind] = {"anyOf": [{"type": "string"}, ref]}
-        variant = defs["VariantSpec"]["properties"][kind]
-        variant["anyOf"] = [{"type": "string"}, ref, {"type": "null"}]
-    scenario["$defs"] = defs
-    result = {
-        "market": Market.model_json_schema(),
-        "org": Org.model_json_schema(),
-        "scenario": scenario,
-    }
-    for kind, schema in result.items():
-        _readable_names(schema)
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["title"] = f"orgsim {kind}"
-    return result
-
-
-def _readable_names(schema: dict) -> None:
-    """Name each definition by its title (GammaDuration, not a mangled generic name)."""
-    defs = schema.get("$defs", {})
-    titles = [d.get("title", k) for k, d in defs.items()]
-    if len(set(titles)) != len(titles):
-        return
-    renamed = {f"#/$defs/{k}": f"#/$defs/{d.get('title', k)}" for k, d in defs.items()}
-    schema["$defs"] = {d.get("title", k): d for k, d in defs.items()}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("$ref"), str):
-                node["$ref"] = renamed.get(node["$ref"], node["$ref"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-
-
 @app.command()
 def schema(
     kind: Annotated[
@@ -188,7 +142,7 @@ def load_scenario(path: Path) -> LoadedScenario:
     with reported_errors():
         scenario = load(path)
     for warning in scenario.warnings:
-        err.print(warning, markup=False, highlight=False, soft_wrap=True)
+        err.print(str(warning), markup=False, highlight=False, soft_wrap=True)
     return scenario
 
 
@@ -405,10 +359,8 @@ def parse_params(texts: list[str]) -> dict[str, list]:
         path, sign, values = text.partition("=")
         if not sign or not path.strip() or not values.strip():
             problems.append(
-                Problem(
+                Problem.unplaced(
                     source,
-                    1,
-                    1,
                     "sweep",
                     f"'{text}' is not a parameter: "
                     "write PATH=V1,V2,... (e.g. org.roles.ae.headcount=3,4,5)",
@@ -445,10 +397,8 @@ def parse_targets(texts: list[str]) -> dict:
         match = re.fullmatch(r"\s*([a-z0-9_.>-]+?)\s*(>=|<=)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*", text)
         if not match:
             problems.append(
-                Problem(
+                Problem.unplaced(
                     f"--target[{i}]",
-                    1,
-                    1,
                     "targets",
                     f"'{text}' is not a target: write KPI>=number or "
                     "KPI<=number, e.g. 'sla.mql.attainment>=0.95'",

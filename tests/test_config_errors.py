@@ -505,3 +505,16 @@ def test_warnings_do_not_fail(tmp_path):
     result = _run(tmp_path, files)
     assert result.exit_code == 0, result.output
     assert "journey.orphan: warning: no source can reach this stage" in result.output
+
+
+def test_warnings_keep_their_place_in_a_folder_whose_name_has_a_colon(tmp_path):
+    """Warnings travel as Problem objects, never as text split on ':' (Windows paths have one)."""
+    folder = tmp_path / "C:plans"
+    folder.mkdir()
+    files = dict(BASE)
+    files["market.yaml"] = MARKET + "  orphan:\n    outcomes: {won: 0.5}\n"
+    result = _run(folder, files)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "warning:" in x)
+    assert line.startswith(f"{folder / 'market.yaml'}:")
+    assert ": journey.orphan: warning: no source can reach this stage" in line

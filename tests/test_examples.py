@@ -7,8 +7,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from orgsim.cli import app, schemas
+from orgsim.cli import app
 from orgsim.config import check_file
+from orgsim.config.jsonschema import schemas
 
 from .conftest import ROOT
 

@@ -35,6 +35,7 @@ from orgsim.config.units import WEEK
 from orgsim.engine.calendar import calendar_for
 from orgsim.engine.model import Decay, compile_variant
 from orgsim.engine.sources import rate_pieces
+from orgsim.measure.jsonable import json_number
 
 
 @dataclass
@@ -49,9 +50,9 @@ class RoleLoad:
 
     def to_json(self) -> dict:
         return {
-            "utilization": _num(self.utilization),
-            "offered_hours_per_week": _num(self.offered_hours_per_week),
-            "available_hours_per_week": _num(self.available_hours_per_week),
+            "utilization": json_number(self.utilization),
+            "offered_hours_per_week": json_number(self.offered_hours_per_week),
+            "available_hours_per_week": json_number(self.available_hours_per_week),
             "headcount": self.headcount,
             "wait_method": self.method,
         }
@@ -64,9 +65,12 @@ class StageFlow:
     sla_attainment: float | None = None
 
     def to_json(self) -> dict:
-        entry = {"entries_per_week": _num(self.entries_per_week), "wait_mean": _num(self.wait_mean)}
+        entry = {
+            "entries_per_week": json_number(self.entries_per_week),
+            "wait_mean": json_number(self.wait_mean),
+        }
         if self.sla_attainment is not None:
-            entry["sla_attainment"] = _num(self.sla_attainment)
+            entry["sla_attainment"] = json_number(self.sla_attainment)
         return entry
 
 
@@ -88,18 +92,14 @@ class Capacity:
             "roles": {r: load.to_json() for r, load in self.roles.items()},
             "stages": {s: flow.to_json() for s, flow in self.stages.items()},
             "bottleneck": self.bottleneck,
-            "max_leads_per_week": _num(self.max_leads_per_week),
-            "headroom": _num(self.headroom),
-            "leads_per_week": _num(self.leads_per_week),
+            "max_leads_per_week": json_number(self.max_leads_per_week),
+            "headroom": json_number(self.headroom),
+            "leads_per_week": json_number(self.leads_per_week),
             "variant": self.variant,
         }
 
 
 NO_ESTIMATE = "no reliable estimate (leads leave untouched)"
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 # ------------------------------------------------------------------ flows
@@ -203,14 +203,7 @@ class _Chain:
 
 def _closed_wait(calendar) -> float:
     """Mean wait until the schedule next opens, for an arrival at a random time of the week."""
-    if calendar.always:
-        return 0.0
-    closed = []
-    ends = [*calendar.ends]
-    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
-    for end, start in zip(ends, starts, strict=True):
-        closed.append(start - end)
-    return sum(gap * gap / 2 for gap in closed) / WEEK
+    return sum(gap * gap / 2 for gap in calendar.closed_gaps()) / WEEK
 
 
 def _queue_wait(
@@ -457,9 +450,8 @@ def _attainment(
     clear = servers / service  # tasks per hour the team clears when open
     if rate >= clear:
         return 0.0
-    starts = [*calendar.starts[1:], calendar.starts[0] + WEEK]
     missed = 0.0
-    for gap in (s - e for e, s in zip(calendar.ends, starts, strict=True)):
+    for gap in calendar.closed_gaps():
         backlog = rate * gap
         if sla.clock == "business":  # closed hours do not count: the k-th item waits k / clear
             missed += max(0.0, backlog - t * clear)

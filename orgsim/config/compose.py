@@ -317,9 +317,7 @@ def _in_variant(problem: Problem, name: str) -> Problem:
 
 
 def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):
-    known: list[str] = []
-    for variant in variants.values():
-        known += [k for k in kpis.kpi_names(variant.market, variant.org) if k not in known]
+    known = kpis.names_across(variants.values())
     problems = []
     for name in spec.targets:
         if name not in known:

@@ -17,6 +17,12 @@ class Problem:
     message: str
     warning: bool = False
 
+    @classmethod
+    def unplaced(cls, source: str, path: str, message: str) -> Problem:
+        """A problem with no line to point at (a command-line value, a folder, a missing
+        extra): reported at line 1, column 1 of `source`."""
+        return cls(source, 1, 1, path, message)
+
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
         message = " ".join(self.message.split())  # one problem, one line
@@ -37,6 +43,11 @@ class ConfigError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def unplaced(cls, source: str, path: str, message: str) -> ConfigError:
+        """One problem with no line to point at (see `Problem.unplaced`)."""
+        return cls([Problem.unplaced(source, path, message)])
 
 
 def dotted(path: tuple) -> str:

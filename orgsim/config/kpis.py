@@ -8,6 +8,10 @@ the same catalogue, so a name is spelled in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
 from orgsim.config.distributions import probability
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
 
@@ -54,29 +58,60 @@ _PATTERNS = {
 }
 
 
-def _facet(name: str) -> str:
+@dataclass(frozen=True)
+class KPI:
+    """What a KPI name means, read once from the name so that no caller parses it."""
+
+    name: str
+    group: str
+    """flow, speed, capacity or money"""
+    direction: int
+    """+1: higher is better; -1: lower is better; 0: neither"""
+    unit: str
+    """share, hours, money, per_week, items or count"""
+    meaning: str
+    facet: str
+    """What is measured: the name itself for plain KPIs, else the part after the stage or
+    role (wait_mean, conversion, attainment, utilization, ...)."""
+    stage: str | None = None
+    role: str | None = None
+    headline: bool = True
+    """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
+
+
+@lru_cache(maxsize=4096)
+def info(name: str) -> KPI:
+    """The record of a KPI name (any name a catalogue can produce)."""
     parts = name.split(".")
-    if parts[0] == "stage" and len(parts) >= 3:
-        return parts[2]
-    return parts[-1]
+    stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
+    role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
+    facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
+    group, direction, meaning = _PLAIN.get(name) or _PATTERNS.get(facet, (FLOW, 0, name))
+    if facet == "conversion":
+        meaning = f"{meaning} {parts[-1]}"
+    if parts[0] == "stage":
+        headline = facet == "wait_mean"
+    else:
+        headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
+    return KPI(name, group, direction, _unit(name, facet), meaning, facet, stage, role, headline)
 
 
-def describe(name: str) -> tuple[str, int, str]:
-    """(group, direction, meaning) of a KPI; direction +1 higher is better, -1 lower, 0 neither."""
-    if name in _PLAIN:
-        return _PLAIN[name]
-    group, direction, meaning = _PATTERNS.get(_facet(name), (FLOW, 0, name))
-    if _facet(name) == "conversion":
-        return group, direction, f"{meaning} {name.split('.')[-1]}"
-    return group, direction, meaning
+_SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization", "nrr", "grr")
+_MONEY = ("won_value", "arr_end", "cost", "cost_per_won")
 
 
-def group(name: str) -> str:
-    return describe(name)[0]
-
-
-def direction(name: str) -> int:
-    return describe(name)[1]
+def _unit(name: str, facet: str) -> str:
+    if facet in _SHARES:
+        return "share"
+    if facet.startswith(("wait", "cycle_time", "speed_to_lead")):
+        return "hours"
+    if name in _MONEY:
+        return "money"
+    if name == "won_per_week":
+        return "per_week"
+    if facet in ("queue_mean", "queue_end"):
+        return "items"
+    return "count"
 
 
 def has_won_milestone(market: Market) -> bool:
@@ -166,36 +201,16 @@ def kpi_names(market: Market, org: Org) -> list[str]:
     return names
 
 
+def names_across(variants: Iterable) -> list[str]:
+    """Every KPI any of the variants (market and org pairs) reports, each once, in the order
+    of first appearance."""
+    names: dict[str, None] = {}
+    for variant in variants:
+        names.update(dict.fromkeys(kpi_names(variant.market, variant.org)))
+    return list(names)
+
+
 def worked_roles(org: Org) -> list[str]:
     """Roles that work at least one stage, in the order the org declares them."""
     working = {work.role for work in org.work.values()}
     return [role for role in org.roles if role in working]
-
-
-_SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization")
-
-
-def unit(name: str) -> str:
-    """How a KPI's value reads: share, hours, money, per_week, items or count."""
-    facet = _facet(name)
-    if facet in _SHARES or name in ("nrr", "grr"):
-        return "share"
-    if facet.startswith(("wait", "cycle_time", "speed_to_lead")) or name.startswith(
-        ("cycle_time", "speed_to_lead")
-    ):
-        return "hours"
-    if name in ("won_value", "arr_end", "cost", "cost_per_won"):
-        return "money"
-    if name == "won_per_week":
-        return "per_week"
-    if facet in ("queue_mean", "queue_end"):
-        return "items"
-    return "count"
-
-
-def is_headline(name: str) -> bool:
-    """KPIs a leader reads first; the per-stage detail is one `--all` away."""
-    facet = _facet(name)
-    if name.startswith("stage."):
-        return facet == "wait_mean"
-    return not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import PrivateAttr
 
+from orgsim.config import kpis
 from orgsim.config.compose import (
     Composition,
     Override,
@@ -44,7 +45,8 @@ class Scenario(Frozen):
     variants: dict[str, Variant]
     targets: dict[str, Target] = {}
     sweep: dict[str, list[Any]] = {}
-    warnings: list[str] = []
+    warnings: list[Problem] = []
+    """Warnings found while loading (a stage no source reaches, an empty pod...)."""
     _composition: Composition = PrivateAttr()
     _overrides: list[Override] = PrivateAttr(default_factory=list)
     _trees: dict[str, Located] = PrivateAttr(default_factory=dict)
@@ -56,6 +58,10 @@ class Scenario(Frozen):
         if name not in self.variants:
             raise KeyError(f"no variant '{name}' (variants: {', '.join(self.variants)})")
         return self.variants[name]
+
+    def kpi_names(self) -> list[str]:
+        """Every KPI any variant reports (what `targets` may name), in catalogue order."""
+        return kpis.names_across(self.variants.values())
 
     def with_set(self, overrides: Mapping[str, Any], source: str = "<set>") -> Scenario:
         """The same study with dotted-path overrides applied to every variant (after its own
@@ -113,7 +119,7 @@ def _build(composition: Composition, extra: list[Override]) -> Scenario:
         variants=done.variants,
         targets=spec.targets,
         sweep=spec.sweep,
-        warnings=[str(p) for p in sorted(set(done.warnings))],
+        warnings=sorted(set(done.warnings)),
     )
     scenario._composition = composition
     scenario._overrides = list(extra)
@@ -171,8 +177,7 @@ def check_file(path: str | Path) -> tuple[str, Any, list[Problem]]:
         raise ConfigError(problems)
     if kind == "scenario":
         scenario = _scenario_from(tree, path.parent, os.path.dirname(shown) or ".")
-        warnings = [_parse_problem(w) for w in scenario.warnings]
-        return kind, scenario, warnings
+        return kind, scenario, list(scenario.warnings)
     model_class = Market if kind == "market" else Org
     model, problems = validate(model_class, tree)
     if model is not None:
@@ -183,15 +188,3 @@ def check_file(path: str | Path) -> tuple[str, Any, list[Problem]]:
     if any(not p.warning for p in problems):
         raise ConfigError(problems)
     return kind, model, problems
-
-
-def _parse_problem(text: str) -> Problem:
-    file, line, col, path, message = text.split(":", 4)
-    message = message.strip()
-    warning = message.startswith("warning: ")
-    return Problem(
-        file, int(line), int(col), path.strip(), message.removeprefix("warning: "), warning
-    )
-
-
-__all__ = ["Scenario", "check_file", "load", "load_text"]

@@ -175,9 +175,9 @@ def parse(text: str, file: str) -> Located:
         message = f"YAML: character {err.character!r} is not allowed ({err.reason})"
         raise ConfigError([Problem(file, line, col, "<document>", message)]) from None
     except yaml.YAMLError as err:
-        raise ConfigError([Problem(file, 1, 1, "<document>", f"YAML: {err}")]) from None
+        raise ConfigError.unplaced(file, "<document>", f"YAML: {err}") from None
     if root is None:
-        raise ConfigError([Problem(file, 1, 1, "<document>", "the file is empty")])
+        raise ConfigError.unplaced(file, "<document>", "the file is empty")
     builder = _Builder(file)
     data = builder.build(root, ())
     if builder.problems:
@@ -191,9 +191,9 @@ def read(path: str | Path, shown_as: str | None = None) -> Located:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(name, 1, 1, "<document>", "no such file")]) from None
+        raise ConfigError.unplaced(name, "<document>", "no such file") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError([Problem(name, 1, 1, "<document>", f"cannot read: {err}")]) from None
+        raise ConfigError.unplaced(name, "<document>", f"cannot read: {err}") from None
     return parse(text, name)
 
 

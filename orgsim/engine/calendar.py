@@ -47,6 +47,9 @@ class AlwaysOpen:
     def open_array(self, t: np.ndarray) -> np.ndarray:
         return np.ones(np.shape(t), dtype=bool)
 
+    def closed_gaps(self) -> list[float]:
+        return []
+
 
 class WeeklyCalendar:
     """A weekly pattern of open intervals [start, end) in hours from Monday 00:00."""
@@ -116,6 +119,11 @@ class WeeklyCalendar:
             i < 0, 0.0, self._before[j] + np.minimum(r - self._starts[j], self._lengths[j])
         )
         return week * self.hours_per_week + inside
+
+    def closed_gaps(self) -> list[float]:
+        """Hours closed after each open interval, until the next one opens (wrapping the week)."""
+        starts = [*self.starts[1:], self.starts[0] + WEEK]
+        return [start - end for end, start in zip(self.ends, starts, strict=True)]
 
     def open_array(self, t: np.ndarray) -> np.ndarray:
         """`is_open` of each time."""

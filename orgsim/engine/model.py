@@ -10,17 +10,21 @@ from, to other processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 import numpy as np
 
 from orgsim.config import kpis
 from orgsim.config.distributions import Distribution, probability, resolve
 from orgsim.config.scenario import Scenario
-from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay
+from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay, Routing
 from orgsim.engine.calendar import AlwaysOpen, WeeklyCalendar, calendar_for
 
-ROUTINGS = ("pool", "round_robin", "least_loaded", "random", "same_rep")
-POOL, ROUND_ROBIN, LEAST_LOADED, RANDOM, SAME_REP = range(5)
+ROUTINGS = get_args(Routing)
+"""The routing names, in the schema's order: a stage's routing is its index here."""
+POOL, ROUND_ROBIN, LEAST_LOADED, RANDOM, SAME_REP = map(
+    ROUTINGS.index, ("pool", "round_robin", "least_loaded", "random", "same_rep")
+)
 
 
 @dataclass

@@ -19,7 +19,8 @@ from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.experiment import storage
-from orgsim.experiment.results import Results, as_scenario, json_number, kpi_json, run_variants
+from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
+from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
 
@@ -55,10 +56,7 @@ class Comparison:
 
     def kpi_names(self) -> list[str]:
         """Every KPI reported by any variant, in catalogue order."""
-        names: list[str] = []
-        for results in self.results.values():
-            names += [n for n in results.kpis.columns if n not in names]
-        return names
+        return list(dict.fromkeys(n for r in self.results.values() for n in r.kpis.columns))
 
     def difference(self, variant: str, kpi: str, against: str | None = None):
         """Paired 95% interval of (variant - against) for one KPI, replication by
@@ -74,14 +72,14 @@ class Comparison:
         against the first variant with its interval and whether it is significant."""
         rows = []
         for kpi in self.kpi_names():
-            group, direction, _ = catalogue.describe(kpi)
+            about = catalogue.info(kpi)
             for variant, results in self.results.items():
                 if kpi not in results.kpis:
                     continue
                 ci = interval(results.kpis[kpi])
                 row = {
                     "kpi": kpi,
-                    "group": group,
+                    "group": about.group,
                     "variant": variant,
                     "mean": ci.mean,
                     "ci_low": ci.low,
@@ -94,7 +92,7 @@ class Comparison:
                         diff_low=diff.low,
                         diff_high=diff.high,
                         significant=diff.excludes_zero,
-                        better=_better(direction, diff),
+                        better=_better(about.direction, diff),
                     )
                 rows.append(row)
         return pd.DataFrame(rows)

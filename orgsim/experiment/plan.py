@@ -131,10 +131,8 @@ def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -
     if unknown:
         raise ConfigError(
             [
-                Problem(
+                Problem.unplaced(
                     "<roles>",
-                    1,
-                    1,
                     f"roles.{r}",
                     f"'{r}' is not a role that works a stage (roles: {', '.join(worked)})",
                 )
@@ -162,13 +160,13 @@ def _cost(scenario: Scenario, variant: str) -> tuple[float, int]:
 def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Team]) -> set[str]:
     """Teams whose headcount a missed KPI points at."""
     chosen = scenario.variant(variant)
-    parts = kpi.split(".")
+    about = catalogue.info(kpi)
     roles: set[str] = set()
-    if parts[0] == "role":
-        roles = {parts[1]}
-    elif parts[0] in ("sla", "stage") and parts[1] in chosen.org.work:
-        roles = {chosen.org.work[parts[1]].role}
-    elif kpi.startswith("speed_to_lead"):
+    if about.role is not None:
+        roles = {about.role}
+    elif about.stage in chosen.org.work:
+        roles = {chosen.org.work[about.stage].role}
+    elif about.facet.startswith("speed_to_lead"):
         roles = {
             chosen.org.work[s.enters].role
             for s in chosen.market.sources.values()
@@ -354,27 +352,19 @@ def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:
         targets = scenario.targets
     parsed = {k: t if isinstance(t, Target) else Target(**t) for k, t in targets.items()}
     if not parsed:
-        raise ConfigError(
-            [
-                Problem(
-                    scenario.file or "<scenario>",
-                    1,
-                    1,
-                    "targets",
-                    "the planner needs targets: add `targets:` to the scenario "
-                    "or pass them (orgsim plan --target 'won_per_week>=9')",
-                )
-            ]
+        raise ConfigError.unplaced(
+            scenario.file or "<scenario>",
+            "targets",
+            "the planner needs targets: add `targets:` to the scenario "
+            "or pass them (orgsim plan --target 'won_per_week>=9')",
         )
-    known = set()
-    for chosen in scenario.variants.values():
-        known |= set(catalogue.kpi_names(chosen.market, chosen.org))
+    known = scenario.kpi_names()
     unknown = [k for k in parsed if k not in known]
     if unknown:
         raise ConfigError(
             [
-                Problem(
-                    "<targets>", 1, 1, f"targets.{k}", f"'{k}' is not a KPI this scenario reports"
+                Problem.unplaced(
+                    "<targets>", f"targets.{k}", f"'{k}' is not a KPI this scenario reports"
                 )
                 for k in unknown
             ]

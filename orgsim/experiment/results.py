@@ -15,6 +15,7 @@ from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
 from orgsim.experiment.runner import Job, Outcome, batches, replication_seeds, run_jobs
 from orgsim.measure import tables
+from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval
 from orgsim.report import figures
 from orgsim.version import __version__
@@ -29,26 +30,21 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name in frame.columns:
         ci = interval(frame[name])
-        group, direction, meaning = catalogue.describe(name)
+        about = catalogue.info(name)
         rows.append(
             {
                 "kpi": name,
-                "group": group,
+                "group": about.group,
                 "mean": ci.mean,
                 "ci_low": ci.low,
                 "ci_high": ci.high,
                 "std": ci.std,
                 "n": ci.n,
-                "meaning": meaning,
-                "better": {1: "higher", -1: "lower", 0: ""}[direction],
+                "meaning": about.meaning,
+                "better": {1: "higher", -1: "lower", 0: ""}[about.direction],
             }
         )
     return pd.DataFrame(rows).set_index("kpi")
-
-
-def json_number(x: float | None) -> float | None:
-    """JSON has no NaN or Infinity: an undefined value is null."""
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 def kpi_json(summary: pd.DataFrame) -> dict:

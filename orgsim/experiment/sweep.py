@@ -30,9 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from orgsim.config import kpis as catalogue
 from orgsim.config.compose import Override
-from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.config.yamlio import Located, Mark
 from orgsim.experiment import storage
@@ -178,32 +177,20 @@ def _prepare(out: Path, manifest: dict, resume: bool) -> set[int]:
     if path.exists():
         found = json.loads(path.read_text(encoding="utf-8"))
         if not resume:
-            raise ConfigError(
-                [
-                    Problem(
-                        str(path),
-                        1,
-                        1,
-                        "<document>",
-                        "a sweep was already "
-                        "written here: pass --resume to finish it, or choose "
-                        "another --out folder",
-                    )
-                ]
+            raise ConfigError.unplaced(
+                str(path),
+                "<document>",
+                "a sweep was already "
+                "written here: pass --resume to finish it, or choose "
+                "another --out folder",
             )
         if found != json.loads(json.dumps(manifest)):
-            raise ConfigError(
-                [
-                    Problem(
-                        str(path),
-                        1,
-                        1,
-                        "<document>",
-                        "this folder holds a "
-                        "different sweep (scenario, grid, seed or "
-                        "replications differ); choose another --out folder",
-                    )
-                ]
+            raise ConfigError.unplaced(
+                str(path),
+                "<document>",
+                "this folder holds a "
+                "different sweep (scenario, grid, seed or "
+                "replications differ); choose another --out folder",
             )
     else:
         storage.write_json(path, manifest)
@@ -241,12 +228,8 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ConfigError(
-            [
-                Problem(
-                    "--backend", 1, 1, "dask", "Dask is not installed: pip install 'orgsim[dask]'"
-                )
-            ]
+        raise ConfigError.unplaced(
+            "--backend", "dask", "Dask is not installed: pip install 'orgsim[dask]'"
         ) from None
     if scheduler:
         with Client(scheduler) as client:
@@ -284,16 +267,10 @@ def sweep(
     scenario = as_scenario(scenario)
     grid = dict(grid if grid is not None else scenario.sweep)
     if not grid:
-        raise ConfigError(
-            [
-                Problem(
-                    scenario.file or "<scenario>",
-                    1,
-                    1,
-                    "sweep",
-                    "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
-                )
-            ]
+        raise ConfigError.unplaced(
+            scenario.file or "<scenario>",
+            "sweep",
+            "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
         )
     check_grid(scenario, grid)
     n = scenario.replications if replications is None else int(replications)
@@ -301,9 +278,7 @@ def sweep(
     seeds = replication_seeds(root, n)
     points = grid_points(grid)
     variants = list(scenario.variants)
-    names: list[str] = []
-    for chosen in scenario.variants.values():
-        names += [k for k in catalogue.kpi_names(chosen.market, chosen.org) if k not in names]
+    names = scenario.kpi_names()
     out_dir = Path(out) if out is not None else None
     done = _prepare(out_dir, _manifest(scenario, grid, root, n), resume) if out_dir else set()
     todo = [i for i in range(len(points)) if i not in done]

@@ -91,6 +91,20 @@ def sla_misses(visits: dict[str, np.ndarray], end: float) -> tuple[np.ndarray, n
     return late, untouched
 
 
+def cycle_times(records: Records) -> np.ndarray:
+    """Hours from creation to won, for each deal won after warm-up."""
+    wins = records.wins
+    won = wins["time"] >= records.warmup
+    return wins["time"][won] - records.leads["created"][wins["lead"][won]]
+
+
+def speeds_to_lead(records: Records) -> np.ndarray:
+    """Hours from creation to first touch, for each lead first touched after warm-up."""
+    first, created = records.leads["first_touch"], records.leads["created"]
+    touched = first >= records.warmup
+    return first[touched] - created[touched]
+
+
 def compute(records: Records, model: Model) -> dict[str, float]:
     """Every KPI of the model's catalogue for one replication (NaN where undefined)."""
     W, T = records.warmup, records.end
@@ -109,13 +123,11 @@ def compute(records: Records, model: Model) -> dict[str, float]:
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
 
-    cycle = wins["time"][won] - created[wins["lead"][won]]
+    cycle = cycle_times(records)
     out["cycle_time_mean"] = _mean(cycle)
     out["cycle_time_p50"] = _quantile(cycle, 0.5)
     out["cycle_time_p90"] = _quantile(cycle, 0.9)
-    first = leads["first_touch"]
-    touched = first >= W
-    speed = first[touched] - created[touched]
+    speed = speeds_to_lead(records)
     out["speed_to_lead_mean"] = _mean(speed)
     out["speed_to_lead_p50"] = _quantile(speed, 0.5)
     out["speed_to_lead_p90"] = _quantile(speed, 0.9)

@@ -8,7 +8,14 @@ import pandas as pd
 from orgsim.config.units import WEEK
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
-from orgsim.measure.kpis import busy, queued, sla_misses, worked_intervals
+from orgsim.measure.kpis import (
+    busy,
+    cycle_times,
+    queued,
+    sla_misses,
+    speeds_to_lead,
+    worked_intervals,
+)
 
 
 def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:
@@ -135,16 +142,9 @@ DETAILS = ("timeseries", "reps", "cycle_times", "speed_to_lead")
 
 def details(records: Records, model: Model) -> dict[str, pd.DataFrame]:
     """The small tables the figures and the report need, kept instead of full records."""
-    W = records.warmup
-    leads, wins = records.leads, records.wins
-    won = wins["time"] >= W
-    first = leads["first_touch"]
-    touched = first >= W
     return {
         "timeseries": weekly(records, model),
         "reps": reps(records, model),
-        "cycle_times": pd.DataFrame(
-            {"hours": wins["time"][won] - leads["created"][wins["lead"][won]]}
-        ),
-        "speed_to_lead": pd.DataFrame({"hours": first[touched] - leads["created"][touched]}),
+        "cycle_times": pd.DataFrame({"hours": cycle_times(records)}),
+        "speed_to_lead": pd.DataFrame({"hours": speeds_to_lead(records)}),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from orgsim.config.kpis import unit
+from orgsim.config.kpis import info
 
 
 def number(value: float | None, kind: str) -> str:
@@ -22,7 +22,7 @@ def number(value: float | None, kind: str) -> str:
 
 
 def kpi_value(name: str, value: float | None) -> str:
-    return number(value, unit(name))
+    return number(value, info(name).unit)
 
 
 def kpi_interval(name: str, low: float | None, high: float | None) -> str:
@@ -35,7 +35,7 @@ def kpi_difference(name: str, value: float | None) -> str:
     """A difference keeps its sign; shares are shown in percentage points."""
     if value is None or not math.isfinite(value):
         return "–"
-    kind = unit(name)
+    kind = info(name).unit
     if kind == "share":
         return f"{value * 100:+.1f} pp"
     text = number(abs(value), kind)
@@ -50,7 +50,7 @@ def kpi_plus_minus(
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return text
     half = (high - low) / 2
-    kind = unit(name)
+    kind = info(name).unit
     spread = f"{half * 100:.1f}" if kind == "share" else number(half, kind).removesuffix(" h")
     return f"{text} ±{spread}"
 

@@ -90,10 +90,10 @@ def _kpi_groups(facts: ReportFacts, table: pd.DataFrame) -> list[dict]:
     for group in catalogue.GROUPS:
         rows = []
         for kpi in dict.fromkeys(table.kpi):
-            if catalogue.group(kpi) != group or not catalogue.is_headline(kpi):
+            if catalogue.info(kpi).group != group or not catalogue.info(kpi).headline:
                 continue
             cells = [_kpi_cell(kpi, table, variant) for variant in facts.variants]
-            rows.append({"kpi": kpi, "meaning": catalogue.describe(kpi)[2], "cells": cells})
+            rows.append({"kpi": kpi, "meaning": catalogue.info(kpi).meaning, "cells": cells})
         if rows:
             groups.append({"name": group, "rows": rows})
     return groups

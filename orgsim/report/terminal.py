@@ -18,7 +18,7 @@ def kpi_table(title: str, summary, show_all: bool = False) -> Table:
     table.add_column("95% interval", justify="right", no_wrap=True)
     for group in catalogue.GROUPS:
         rows = summary[summary["group"] == group]
-        rows = rows.loc[[n for n in rows.index if show_all or catalogue.is_headline(n)]]
+        rows = rows.loc[[n for n in rows.index if show_all or catalogue.info(n).headline]]
         if rows.empty:
             continue
         table.add_section()
@@ -49,7 +49,7 @@ def comparison_table(
         names = [
             k
             for k in dict.fromkeys(frame.kpi)
-            if catalogue.group(k) == group and (show_all or catalogue.is_headline(k))
+            if catalogue.info(k).group == group and (show_all or catalogue.info(k).headline)
         ]
         if not names:
             continue
