@@ -147,7 +147,8 @@ def load_scenario(path: Path) -> LoadedScenario:
 
 
 Reps = Annotated[
-    int | None, typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's).")
+    int | None,
+    typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's)."),
 ]
 Seed = Annotated[
     int | None,
@@ -236,7 +237,8 @@ def compare(
         typer.Option(help="Write a self-contained HTML report (figures, verdicts, assumptions)."),
     ] = None,
     markdown: Annotated[
-        Path | None, typer.Option(help="Write a short Markdown summary for a pull request or chat.")
+        Path | None,
+        typer.Option(help="Write a short Markdown summary for a pull request or chat."),
     ] = None,
     out_dir: Out = None,
     show_all: ShowAll = False,
@@ -503,7 +505,8 @@ def sweep_command(
         bool, typer.Option(help="Finish a sweep in --out: run only the missing points.")
     ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable).")
+        bool,
+        typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable)."),
     ] = False,
 ) -> None:
     """Run a grid of designs (every point x variant x replication) on every core.

@@ -94,13 +94,13 @@ def _leads(records: Records, model: Model) -> list[str]:
 
 
 def _people(records: Records, model: Model) -> list[str]:
-    """The reps on the payroll are the org's headcount, team by team."""
+    """The reps on the payroll are the org's headcount, crew by crew."""
     reps = records.reps
     problems = []
     for role in model.roles:
-        for team in role.teams:
-            pod = -1 if team.pod is None else team.pod
+        for crew in role.crews:
+            pod = -1 if crew.pod is None else crew.pod
             have = int(((reps["role"] == role.index) & (reps["pod"] == pod)).sum())
-            if have != team.headcount:
-                problems.append(f"{role.name} team {pod} has {have} reps, not {team.headcount}")
+            if have != crew.headcount:
+                problems.append(f"{role.name} crew {pod} has {have} reps, not {crew.headcount}")
     return problems

@@ -111,7 +111,7 @@ def _certain(chances: list[float], targets: list[int]) -> int:
 
 
 @dataclass
-class TeamPlan:
+class CrewPlan:
     """The reps of one role that serve one pod (or every segment, for a role not in pods)."""
 
     pod: int | None
@@ -128,13 +128,13 @@ class RolePlan:
     """Per segment (one shared distribution unless the org writes by_segment)."""
     cost_per_year: float
     order: str
-    teams: list[TeamPlan]
-    team_of_segment: list[int]
-    """Which of `teams` serves a lead of each segment."""
+    crews: list[CrewPlan]
+    crew_of_segment: list[int]
+    """Which of `crews` serves a lead of each segment."""
 
     @property
     def headcount(self) -> int:
-        return sum(team.headcount for team in self.teams)
+        return sum(crew.headcount for crew in self.crews)
 
 
 @dataclass
@@ -155,7 +155,7 @@ class Model:
     segments: list[str]
     deal_values: list[Distribution]
     places: list[str]
-    """Journey stages, then the built-in ends lost, leaked, churned."""
+    """LeadFlow stages, then the built-in ends lost, leaked, churned."""
     stages: list[StagePlan]
     roles: list[RolePlan]
     sources: list[SourcePlan]
@@ -220,13 +220,13 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
     for index, (role_name, role) in enumerate(org.roles.items()):
         queue = org.queues.get(role_name)
         if role_name in org.roles_in_pods():
-            teams = [
-                TeamPlan(p, org.pods[pods[p]].members.get(role_name, 0)) for p in range(len(pods))
+            crews = [
+                CrewPlan(p, org.pods[pods[p]].members.get(role_name, 0)) for p in range(len(pods))
             ]
-            team_of_segment = [pod_of_segment[s] for s in segments]
+            crew_of_segment = [pod_of_segment[s] for s in segments]
         else:
-            teams = [TeamPlan(None, role.headcount or 0)]
-            team_of_segment = [0] * len(segments)
+            crews = [CrewPlan(None, role.headcount or 0)]
+            crew_of_segment = [0] * len(segments)
         roles.append(
             RolePlan(
                 index=index,
@@ -236,8 +236,8 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
                 skill=_per_segment(role.skill, segments),
                 cost_per_year=role.cost_per_year,
                 order=queue.order if queue else "fifo",
-                teams=teams,
-                team_of_segment=team_of_segment,
+                crews=crews,
+                crew_of_segment=crew_of_segment,
             )
         )
 

@@ -34,8 +34,8 @@ _INTEGER = {
     "source",
     "segment",
     "end",
-    "items",
-    "won",
+    "tasks_done",
+    "deals_won",
     "expired",
 }
 

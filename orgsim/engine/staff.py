@@ -1,52 +1,81 @@
 """Reps, their queues, and how a lead is routed to one of them.
 
-A *team* is the reps of one role that serve one pod (a role not in pods has
-one team). Each team has a shared queue (routing `pool`, and escalations),
+A *crew* is the reps of one role that serve one pod (a role not in pods has
+one crew). Each crew has a shared queue (routing `pool`, and escalations),
 and each rep its own queue (every other routing). A free rep takes the best
-item of its own queue and its team's shared queue, by the role's queue
+item of its own queue and its crew's shared queue, by the role's queue
 order. Queues are heaps; the least-loaded rep comes from a heap too, so the
-cost per lead stays flat however many reps a team has.
+cost per lead stays flat however many reps a crew has.
+
+A queue entry is a tuple `(stage rank, order key, sequence, visit)`, compared
+by its first three fields; the visit holds the sequence number of its current
+entry, so an entry whose visit has moved on (started, escalated, gave up,
+recycled) is skipped when it surfaces instead of being searched for.
 
 Reps work only inside their schedule. Instead of an event per shift change,
-a team sleeps when work arrives out of hours and wakes once, at the next
+a crew sleeps when work arrives out of hours and wakes once, at the next
 shift start, when its free reps pick up work.
+
+A crew knows nothing of the replication it works in: whoever hands it work
+passes a `Dispatcher`, which starts touches and sets the wake-up call.
 """
 
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush, heapreplace
+from typing import Protocol
 
 from orgsim.engine.model import LEAST_LOADED, POOL, RANDOM, ROUND_ROBIN, SAME_REP, RolePlan
 
 INF = float("inf")
+SEQ, VISIT = 2, 3  # where the sequence number and the visit sit in a queue entry
+
+
+class Dispatcher(Protocol):
+    """What a crew needs from the replication it works in."""
+
+    def start_touch(self, rep: Rep, visit, now: float) -> None: ...
+
+    def call_at(self, when: float, handler, arg, now: float) -> None: ...
 
 
 class Rep:
-    __slots__ = ("busy", "id", "idle", "index", "items", "queue", "queued", "skills", "team", "won")
+    __slots__ = (
+        "busy",
+        "crew_id",
+        "deals_won",
+        "id",
+        "idle",
+        "index",
+        "queue",
+        "queued",
+        "skills",
+        "tasks_done",
+    )
 
-    def __init__(self, rep_id: int, index: int, team: Team, skills: list[float]):
+    def __init__(self, rep_id: int, index: int, crew: Crew, skills: list[float]):
         self.id = rep_id
-        self.index = index
-        self.team = team
+        self.index = index  # within its crew
+        self.crew_id = crew.id  # an id, not the crew: no reference cycle between them
         self.skills = skills  # by segment of the lead
-        self.queue: list[list] = []  # own queue: entries [rank, key, seq, visit or None]
+        self.queue: list[tuple] = []  # own queue entries
         self.queued = 0  # live entries in `queue`
         self.busy = 0  # 1 while working a task
-        self.idle = False  # waiting on shift, listed in the team's idle heap
-        self.items = 0  # tasks finished
-        self.won = 0  # deals closed
+        self.idle = False  # free with nothing to do, listed in the crew's idle heap
+        self.tasks_done = 0
+        self.deals_won = 0
 
 
-class Team:
+class Crew:
     """The reps of one role serving one pod, with their queues."""
 
-    def __init__(self, role: RolePlan, pod: int | None, journey, routing_draws):
+    def __init__(self, crew_id: int, role: RolePlan, pod: int | None, routing_draws):
+        self.id = crew_id
         self.role = role
         self.pod = pod
         self.calendar = role.calendar
-        self.journey = journey
         self.reps: list[Rep] = []
-        self.shared: list[list] = []
+        self.shared: list[tuple] = []
         self.idle: list[int] = []
         self.loads: list[tuple[int, int]] = []
         self.track_load = False  # some stage routes least_loaded or same_rep
@@ -68,7 +97,7 @@ class Team:
 
     # -- queue entries
 
-    def entry(self, visit, now: float) -> list:
+    def entry(self, visit, now: float) -> tuple:
         """A queue entry ordered by stage priority, then the role's queue order, then arrival."""
         order = self.order
         if order == "fifo":
@@ -81,18 +110,18 @@ class Team:
             deadline = visit.deadline
             key = deadline if visit.touches == 0 and deadline == deadline else INF
         self.seq += 1
-        entry = [visit.plan.work.priority, key, self.seq, visit]
-        visit.entry = entry
+        entry = (visit.plan.work.priority, key, self.seq, visit)
+        visit.entry = self.seq
         visit.queued_at = now
         return entry
 
     # -- routing
 
-    def assign(self, visit, routing: int, now: float) -> None:
+    def assign(self, visit, routing: int, now: float, dispatcher: Dispatcher) -> None:
         """Route a lead that reached this stage's queue, by the stage's routing."""
         reps = self.reps
         if routing == POOL or not reps:
-            self.push_shared(visit, now)
+            self.push_shared(visit, now, dispatcher)
             return
         if routing == ROUND_ROBIN:
             rep = reps[self.turn % len(reps)]
@@ -101,12 +130,12 @@ class Team:
             rep = reps[int(self.routing_draws() * len(reps))]
         elif routing == SAME_REP:
             last = visit.lead.last_rep
-            rep = last if last is not None and last.team is self else self.least_loaded()
+            rep = last if last is not None and last.crew_id == self.id else self.least_loaded()
         elif routing == LEAST_LOADED:
             rep = self.least_loaded()
         else:  # pragma: no cover - ROUTINGS is closed
             raise ValueError(routing)
-        self.push_own(rep, visit, now)
+        self.push_own(rep, visit, now, dispatcher)
 
     def least_loaded(self) -> Rep:
         """Fewest items queued or in progress; ties to the lowest index.
@@ -137,42 +166,48 @@ class Team:
 
     # -- queues
 
-    def push_shared(self, visit, now: float) -> None:
-        heappush(self.shared, self.entry(visit, now))
+    def push_shared(self, visit, now: float, dispatcher: Dispatcher) -> None:
         visit.rep_queue = None
         if not self.always and not self.calendar.is_open(now):
-            self.sleep(now)
+            heappush(self.shared, self.entry(visit, now))
+            self.sleep(now, dispatcher)
             return
-        idle, reps = self.idle, self.reps
+        idle, reps, shared = self.idle, self.reps, self.shared
         while idle:
             rep = reps[heappop(idle)]
-            if rep.idle:
+            if rep.idle:  # a free rep (its own queue is empty): the lead is served at once
                 rep.idle = False
-                self.next_for(rep, now)
+                if shared:
+                    heappush(shared, self.entry(visit, now))
+                    self.next_for(rep, now, dispatcher)
+                else:  # nothing waits before it: start without a trip through the heap
+                    visit.queued_at = now
+                    rep.busy = 1
+                    dispatcher.start_touch(rep, visit, now)
                 return
+        heappush(shared, self.entry(visit, now))
 
-    def push_own(self, rep: Rep, visit, now: float) -> None:
+    def push_own(self, rep: Rep, visit, now: float, dispatcher: Dispatcher) -> None:
         heappush(rep.queue, self.entry(visit, now))
         visit.rep_queue = rep
         rep.queued += 1
         if not rep.busy:
             if self.always or self.calendar.is_open(now):
                 rep.idle = False
-                self.next_for(rep, now)
+                self.next_for(rep, now, dispatcher)
             else:
-                self.sleep(now)
+                self.sleep(now, dispatcher)
 
-    def withdraw(self, visit, now: float) -> bool:
+    def withdraw(self, visit, now: float, dispatcher: Dispatcher) -> bool:
         """Move an item waiting in a rep's own queue to the shared queue (escalation)."""
         if visit.rep_queue is None or visit.entry is None:
             return False
         self.take_out(visit)
-        self.push_shared(visit, now)
+        self.push_shared(visit, now, dispatcher)
         return True
 
     def take_out(self, visit) -> None:
-        """Remove a waiting item from its queue (its heap entry is skipped when it surfaces)."""
-        visit.entry[3] = None
+        """Remove a waiting item from its queue (its entry is skipped when it surfaces)."""
         visit.entry = None
         rep = visit.rep_queue
         if rep is not None:
@@ -180,15 +215,15 @@ class Team:
             if self.track_load:
                 self._load_fell(rep)
 
-    def next_for(self, rep: Rep, now: float) -> None:
+    def next_for(self, rep: Rep, now: float, dispatcher: Dispatcher) -> None:
         """Give a free rep its next task, or let it wait."""
         if not self.always and not self.calendar.is_open(now):
-            self.sleep(now)
+            self.sleep(now, dispatcher)
             return
         own, shared = rep.queue, self.shared
-        while own and own[0][3] is None:
+        while own and own[0][VISIT].entry != own[0][SEQ]:
             heappop(own)
-        while shared and shared[0][3] is None:
+        while shared and shared[0][VISIT].entry != shared[0][SEQ]:
             heappop(shared)
         if own and (not shared or own[0] < shared[0]):
             entry = heappop(own)
@@ -203,39 +238,41 @@ class Team:
                     self.idle = [r.index for r in self.reps if r.idle]
                     heapify(self.idle)
             return
-        visit = entry[3]
+        visit = entry[VISIT]
         visit.entry = None
         rep.busy = 1
         rep.idle = False  # a rep listed as idle that takes work (at opening time) is no longer
-        self.journey.start_touch(rep, visit, now)
+        dispatcher.start_touch(rep, visit, now)
 
     def done(self, rep: Rep) -> None:
         rep.busy = 0
-        rep.items += 1
+        rep.tasks_done += 1
         if self.track_load:
             self._load_fell(rep)
 
     # -- shifts
 
-    def sleep(self, now: float) -> None:
-        """Work arrived out of hours: wake the team at the next shift start."""
+    def sleep(self, now: float, dispatcher: Dispatcher) -> None:
+        """Work arrived out of hours: wake the crew at the next shift start."""
         if not self.wake_pending:
             self.wake_pending = True
-            self.journey.call_at(self.calendar.next_open(now), self.wake, None)
+            opens = self.calendar.next_open(now)
+            dispatcher.call_at(opens, self.wake, (dispatcher, opens), now)
 
-    def wake(self, _step) -> None:
+    def wake(self, step) -> None:
+        """The shift opens: every free rep picks up work."""
         self.wake_pending = False
-        now = self.journey.env.now
+        dispatcher, now = step.arg
         for rep in self.reps:
             if not rep.busy:
-                self.next_for(rep, now)
+                self.next_for(rep, now, dispatcher)
 
     def waiting(self):
-        """Queue entries still waiting (for the end-of-run records)."""
+        """Visits still waiting in this crew's queues (for the end-of-run records)."""
         for entry in self.shared:
-            if entry[3] is not None:
-                yield entry[3]
+            if entry[VISIT].entry == entry[SEQ]:
+                yield entry[VISIT]
         for rep in self.reps:
             for entry in rep.queue:
-                if entry[3] is not None:
-                    yield entry[3]
+                if entry[VISIT].entry == entry[SEQ]:
+                    yield entry[VISIT]

@@ -32,7 +32,7 @@ from orgsim.experiment.results import as_scenario, kpi_json, simulate
 
 
 @dataclass(frozen=True)
-class Team:
+class Staffing:
     """A headcount the planner may change: a role, or a role within a pod."""
 
     role: str
@@ -50,7 +50,7 @@ class Team:
 
 
 @dataclass
-class Option:
+class Candidate:
     """One headcount plan, as evaluated by simulation."""
 
     headcount: dict[str, int]
@@ -81,14 +81,14 @@ class Plan:
     variant: str
     targets: dict[str, Target]
     start: dict[str, int]
-    chosen: Option | None
-    evaluated: list[Option]
+    chosen: Candidate | None
+    evaluated: list[Candidate]
 
     @property
-    def alternatives(self) -> list[Option]:
+    def alternatives(self) -> list[Candidate]:
         """Other plans that met every target, cheapest first."""
         feasible = sorted(
-            (o for o in self.evaluated if o.meets and o is not self.chosen), key=Option.key
+            (o for o in self.evaluated if o.meets and o is not self.chosen), key=Candidate.key
         )
         return feasible[:5]
 
@@ -123,7 +123,7 @@ class Plan:
         }
 
 
-def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Team]:
+def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Staffing]:
     """The headcounts to plan: every team of every role that works a stage (or of `roles`)."""
     org = scenario.variant(variant).org
     worked = catalogue.worked_roles(org)
@@ -142,13 +142,13 @@ def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -
     teams = []
     for role in roles or worked:
         if role in org.roles_in_pods():
-            teams += [Team(role, pod) for pod, spec in org.pods.items() if role in spec.members]
+            teams += [Staffing(role, pod) for pod, spec in org.pods.items() if role in spec.members]
         else:
-            teams.append(Team(role))
+            teams.append(Staffing(role))
     return teams
 
 
-def _overrides(teams: list[Team], plan: dict[str, int]) -> dict[str, int]:
+def _overrides(teams: list[Staffing], plan: dict[str, int]) -> dict[str, int]:
     return {team.path: plan[team.name] for team in teams}
 
 
@@ -157,7 +157,7 @@ def _cost(scenario: Scenario, variant: str) -> tuple[float, int]:
     return org.cost_per_year(), org.total_headcount()
 
 
-def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Team]) -> set[str]:
+def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Staffing]) -> set[str]:
     """Teams whose headcount a missed KPI points at."""
     chosen = scenario.variant(variant)
     about = catalogue.info(kpi)
@@ -175,7 +175,7 @@ def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Team]) 
     return {t.name for t in teams if t.role in roles}
 
 
-def _analytic_ok(cap, team: Team, targets: dict[str, Target], org) -> bool:
+def _analytic_ok(cap, team: Staffing, targets: dict[str, Target], org) -> bool:
     load = cap.roles.get(team.role)
     if load is None:
         return True
@@ -209,7 +209,7 @@ def _analytic_ok(cap, team: Team, targets: dict[str, Target], org) -> bool:
 def analytic_start(
     scenario: Scenario,
     variant: str,
-    teams: list[Team],
+    teams: list[Staffing],
     targets: dict[str, Target],
     limit: int = 200,
 ) -> dict[str, int]:
@@ -250,7 +250,7 @@ def plan(
     targets = _targets(scenario, targets)
     teams = teams_of(scenario, variant, roles)
     start = analytic_start(scenario, variant, teams, targets)
-    evaluated: dict[tuple, Option] = {}
+    evaluated: dict[tuple, Candidate] = {}
     bar = tqdm(
         desc="plans simulated",
         unit="plan",
@@ -258,7 +258,7 @@ def plan(
         leave=False,
     )
 
-    def evaluate(candidate: dict[str, int]) -> Option:
+    def evaluate(candidate: dict[str, int]) -> Candidate:
         key = tuple(candidate[t.name] for t in teams)
         if key not in evaluated:
             trial = scenario.with_set(_overrides(teams, candidate))
@@ -273,7 +273,7 @@ def plan(
                 or not target.met_by(*summary.loc[kpi, ["ci_low", "ci_high", "n"]])
             ]
             cost, people = _cost(trial, variant)
-            evaluated[key] = Option(dict(candidate), cost, people, not missed, missed, summary)
+            evaluated[key] = Candidate(dict(candidate), cost, people, not missed, missed, summary)
             bar.update(1)
         return evaluated[key]
 
@@ -291,11 +291,11 @@ def plan(
         current = _descend(current, teams, scenario.variant(variant).org, evaluate, max_steps)
     bar.close()
     options = list(evaluated.values())
-    feasible = sorted((o for o in options if o.meets), key=Option.key)
+    feasible = sorted((o for o in options if o.meets), key=Candidate.key)
     return Plan(scenario.name, variant, targets, start, feasible[0] if feasible else None, options)
 
 
-def _shortfall(option: Option, targets: dict[str, Target]) -> float:
+def _shortfall(option: Candidate, targets: dict[str, Target]) -> float:
     """How far the missed targets are from being met, each relative to its bound."""
     total = 0.0
     for kpi in option.missed:
@@ -309,8 +309,8 @@ def _shortfall(option: Option, targets: dict[str, Target]) -> float:
     return total if math.isfinite(total) else math.inf
 
 
-def _busiest(option: Option, teams: list[Team]) -> str:
-    def load(team: Team) -> float:
+def _busiest(option: Candidate, teams: list[Staffing]) -> str:
+    def load(team: Staffing) -> float:
         name = f"role.{team.role}.utilization"
         value = option.summary.loc[name, "mean"] if name in option.summary.index else 0.0
         return value if math.isfinite(value) else 0.0
@@ -318,7 +318,7 @@ def _busiest(option: Option, teams: list[Team]) -> str:
     return max(teams, key=load).name
 
 
-def _descend(current: Option, teams: list[Team], org, evaluate, max_steps: int) -> Option:
+def _descend(current: Candidate, teams: list[Staffing], org, evaluate, max_steps: int) -> Candidate:
     """Cheaper neighbours (one fewer, or one moved to a cheaper role) while they still meet
     every target."""
     price = {t.name: org.roles[t.role].cost_per_year for t in teams}

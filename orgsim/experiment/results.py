@@ -13,7 +13,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
-from orgsim.experiment.runner import Job, Outcome, batches, replication_seeds, run_jobs
+from orgsim.experiment.runner import Job, ReplicationResult, batches, replication_seeds, run_jobs
 from orgsim.measure import tables
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval
@@ -97,19 +97,19 @@ class Results:
         self.scenario = scenario
 
     @classmethod
-    def from_outcomes(
-        cls, scenario: Scenario, variant: str, seed: int, outcomes: list[Outcome]
+    def from_replications(
+        cls, scenario: Scenario, variant: str, seed: int, done: list[ReplicationResult]
     ) -> Results:
-        outcomes = sorted(outcomes, key=lambda o: o.replication)
+        done = sorted(done, key=lambda o: o.replication)
         chosen = scenario.variant(variant)
         names = catalogue.kpi_names(chosen.market, chosen.org)
-        kpis = pd.DataFrame([o.kpis for o in outcomes], columns=names, dtype=float)
-        kpis.index = pd.Index([o.replication for o in outcomes], name="replication")
+        kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
+        kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
-        if outcomes and outcomes[0].details is not None:
+        if done and done[0].details is not None:
             for name in tables.DETAILS:
                 details[name] = pd.concat(
-                    [o.details[name].assign(replication=o.replication) for o in outcomes],
+                    [o.details[name].assign(replication=o.replication) for o in done],
                     ignore_index=True,
                 )
         meta = {
@@ -119,8 +119,8 @@ class Results:
             "org": chosen.org.name,
             "structure": chosen.org.structure,
             "seed": seed,
-            "seeds": [o.seed for o in outcomes],
-            "replications": len(outcomes),
+            "seeds": [o.seed for o in done],
+            "replications": len(done),
             "horizon_hours": scenario.horizon,
             "warmup_hours": scenario.warmup,
             "kpi_names": names,
@@ -131,7 +131,7 @@ class Results:
             "orgsim_version": __version__,
             "date": date.today().isoformat(),
         }
-        records = [(o.records, o.model) for o in outcomes if o.records is not None]
+        records = [(o.records, o.model) for o in done if o.records is not None]
         return cls(scenario.name, variant, seed, kpis, details, meta, records, scenario)
 
     @property
@@ -292,14 +292,21 @@ def run_variants(
     seeds = replication_seeds(root, n)
     size = 1 if executor is None else max(1, n // 8)
     jobs = [
-        Job(scenario, name, batch, tuple(seeds[i] for i in batch), records=records, details=True)
+        Job(
+            scenario=scenario,
+            variant=name,
+            replications=batch,
+            seeds=tuple(seeds[i] for i in batch),
+            records=records,
+            details=True,
+        )
         for name in variants
         for batch in batches(n, size)
     ]
-    outcomes: dict[str, list[Outcome]] = {name: [] for name in variants}
-    for outcome in run_jobs(jobs, executor, progress, description):
-        outcomes[outcome.variant].append(outcome)
-    return {name: Results.from_outcomes(scenario, name, root, outcomes[name]) for name in variants}
+    done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
+    for result in run_jobs(jobs, executor, progress, description):
+        done[result.variant].append(result)
+    return {name: Results.from_replications(scenario, name, root, done[name]) for name in variants}
 
 
 def simulate(

@@ -37,7 +37,7 @@ def replication_seeds(root: int, replications: int) -> list[int]:
     return [int(child.generate_state(1, np.uint64)[0]) for child in children]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Job:
     scenario: Scenario
     variant: str
@@ -48,12 +48,12 @@ class Job:
     records: bool = False
     details: bool = False
     """Keep the small tables figures need (weekly series, reps, cycle times)."""
-    tag: int = -1
+    point_index: int = -1
     """Which grid point this job belongs to (sweeps)."""
 
 
-@dataclass
-class Outcome:
+@dataclass(slots=True, kw_only=True)
+class ReplicationResult:
     """One replication's result, as it comes back from a worker."""
 
     variant: str
@@ -64,30 +64,31 @@ class Outcome:
     records: Records | None = None
     model: Any = field(default=None, repr=False)
     details: dict[str, Any] | None = None
-    tag: int = -1
+    point_index: int = -1
 
 
-def run_job(job: Job) -> list[Outcome]:
+def run_job(job: Job) -> list[ReplicationResult]:
     """Run a job's replications (in whatever process receives it)."""
     scenario = job.scenario.with_set(dict(job.point)) if job.point else job.scenario
     model = compile_model(scenario, job.variant)
-    outcomes = []
+    results = []
     for replication, seed in zip(job.replications, job.seeds, strict=True):
         records = run_replication(model, seed)
-        outcomes.append(
-            Outcome(
-                job.variant,
-                replication,
-                seed,
-                compute(records, model),
-                job.point,
-                records if job.records else None,
-                model if job.records else None,
-                tables.details(records, model) if job.details or job.records else None,
-                job.tag,
+        keep = job.details or job.records
+        results.append(
+            ReplicationResult(
+                variant=job.variant,
+                replication=replication,
+                seed=seed,
+                kpis=compute(records, model),
+                point=job.point,
+                records=records if job.records else None,
+                model=model if job.records else None,
+                details=tables.details(records, model) if keep else None,
+                point_index=job.point_index,
             )
         )
-    return outcomes
+    return results
 
 
 def batches(replications: int, size: int) -> list[tuple[int, ...]]:
@@ -101,8 +102,8 @@ def run_jobs(
     executor: Executor | None = None,
     progress: bool | None = None,
     description: str = "replications",
-) -> Iterator[Outcome]:
-    """Run jobs and yield each replication's outcome as its job finishes.
+) -> Iterator[ReplicationResult]:
+    """Run jobs and yield each replication's result as its job finishes.
 
     Without an executor the jobs run here, one after the other. The progress bar
     counts replications; it shows on a terminal (progress=None) and can be forced
@@ -114,15 +115,15 @@ def run_jobs(
     with tqdm(total=total, desc=description, unit="rep", disable=disable, leave=False) as bar:
         if executor is None:
             for job in jobs:
-                outcomes = run_job(job)
-                bar.update(len(outcomes))
-                yield from outcomes
+                results = run_job(job)
+                bar.update(len(results))
+                yield from results
             return
         futures = [executor.submit(run_job, job) for job in jobs]
         for future in as_completed(futures):
-            outcomes = future.result()
-            bar.update(len(outcomes))
-            yield from outcomes
+            results = future.result()
+            bar.update(len(results))
+            yield from results
 
 
 @contextmanager

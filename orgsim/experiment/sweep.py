@@ -38,7 +38,7 @@ from orgsim.experiment import storage
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     Job,
-    Outcome,
+    ReplicationResult,
     batches,
     local_executor,
     replication_seeds,
@@ -204,12 +204,12 @@ def _prepare(out: Path, manifest: dict, resume: bool) -> set[int]:
 
 
 def _rows(
-    outcomes: list[Outcome], grid: dict, index: int, variants: list[str], names: list[str]
+    results: list[ReplicationResult], grid: dict, index: int, variants: list[str], names: list[str]
 ) -> pd.DataFrame:
     point = dict(grid_points(grid)[index])
     rows = [
         {"point": index, **point, "variant": o.variant, "replication": o.replication, **o.kpis}
-        for o in outcomes
+        for o in results
     ]
     frame = pd.DataFrame(rows)
     order = {v: i for i, v in enumerate(variants)}
@@ -290,18 +290,25 @@ def sweep(
         slots = 1 if chosen_executor is None else workers or os.cpu_count() or 1
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
         jobs = [
-            Job(scenario, variant, batch, tuple(seeds[i] for i in batch), point=points[p], tag=p)
+            Job(
+                scenario=scenario,
+                variant=variant,
+                replications=batch,
+                seeds=tuple(seeds[i] for i in batch),
+                point=points[p],
+                point_index=p,
+            )
             for p in todo
             for variant in variants
             for batch in batches(n, size)
         ]
         expected = len(variants) * n
-        pending: dict[int, list[Outcome]] = {p: [] for p in todo}
-        for outcome in run_jobs(jobs, chosen_executor, progress, "runs"):
-            got = pending[outcome.tag]
-            got.append(outcome)
+        pending: dict[int, list[ReplicationResult]] = {p: [] for p in todo}
+        for result in run_jobs(jobs, chosen_executor, progress, "runs"):
+            got = pending[result.point_index]
+            got.append(result)
             if len(got) == expected:
-                index = outcome.tag
+                index = result.point_index
                 frame = _rows(got, grid, index, variants, names)
                 if out_dir:
                     storage.write_table(frame, _point_stem(out_dir, index))

@@ -80,7 +80,7 @@ def visits(records: Records, model: Model) -> pd.DataFrame:
 
 
 def reps(records: Records, model: Model) -> pd.DataFrame:
-    """One row per rep: role, pod, skill, tasks worked, deals closed, utilization."""
+    """One row per rep: role, pod, skill, tasks done, deals won, utilization."""
     r = records.reps
     W, T = records.warmup, records.end
     worked = np.zeros(len(r["role"]))
@@ -100,8 +100,8 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
             "role": _names(r["role"], [role.name for role in model.roles]),
             "pod": _names(r["pod"], model.pods) if model.pods else "",
             "skill": r["skill"],
-            "tasks": r["items"],
-            "won": r["won"],
+            "tasks": r["tasks_done"],
+            "deals_won": r["deals_won"],
             "utilization": utilization,
         }
     )

@@ -277,9 +277,9 @@ def rep_spread(data: FigureData, ax: Axes | None = None) -> Figure:
     for i, ((name, reps), color) in enumerate(
         zip(data.each("reps"), _palette(len(data.variants)), strict=True)
     ):
-        closers = reps.groupby("role", observed=True)["won"].sum()
+        closers = reps.groupby("role", observed=True)["deals_won"].sum()
         closers = closers[closers > 0].index
-        won = reps[reps.role.isin(closers)]["won"].to_numpy() * YEAR / max(hours, 1.0)
+        won = reps[reps.role.isin(closers)]["deals_won"].to_numpy() * YEAR / max(hours, 1.0)
         if not len(won):
             continue
         jitter = np.random.default_rng(0).uniform(-0.18, 0.18, len(won))

@@ -1,11 +1,12 @@
 """Leads moving through the journey: stages, handoffs, touches, buyer delays, outcomes.
 
 The simulation runs on a SimPy `Environment`, but without a generator
-process per lead: each step of a lead is a bare SimPy event whose callback
-is the next handler below (`arrive`, `after_handoff`, `touch_done`,
-`after_buyer`, ...). That keeps SimPy's clock and event queue while paying
-for one heap push and one call per step, which is what makes orgsim as fast
-as a hand-written SimPy model of the same queue.
+process per lead: each step of a lead is a SimPy `Timeout` whose callback is
+the next handler below (`arrive`, `after_handoff`, `touch_done`,
+`after_buyer`, ...), with the lead's visit as its value. That keeps SimPy's
+clock and event queue, through its public API only, while paying for one
+heap push and one call per step, which is what makes orgsim as fast as a
+hand-written SimPy model of the same queue.
 
 Semantics follow SCENARIO-SPEC sections 4 and 5; the comments cite them
 where a choice was needed.
@@ -30,23 +31,31 @@ from orgsim.engine.luck import (
 from orgsim.engine.model import Model, StagePlan
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Recorder
 from orgsim.engine.sources import Arrivals
-from orgsim.engine.staff import Rep, Team
+from orgsim.engine.staff import Crew, Rep
 
-NORMAL = 1  # SimPy's priority for ordinary events
 NAN = float("nan")
 INF = float("inf")
+NORMAL = 1  # SimPy's priority for ordinary events
 
 
-class Step:
-    """A bare SimPy event: when the clock reaches it, SimPy calls `callbacks[0](self)`."""
+class Step(simpy.Event):
+    """One step of a lead: a SimPy event that is born triggered, as SimPy's own `Timeout` is,
+    and carries its handler's argument in `arg`. SimPy calls `callbacks[0](step)` when the
+    clock reaches it.
 
-    __slots__ = ("_ok", "arg", "callbacks")
+    `Event.__init__` (which marks an event pending until someone triggers it) is skipped: a
+    step is never pending. That keeps a step as cheap as a bare slotted object, where
+    `simpy.Timeout` costs about 140 ns more per step (benchmarks/engine.py (a): 0.85 against
+    hand-written SimPy with this class, 1.03 with Timeout).
+    """
+
+    _ok = True  # every step succeeds: SimPy's `Environment.step` reads this
+    __init__ = object.__init__
 
 
 class Lead:
     __slots__ = (
         "arr",
-        "created",
         "customer",
         "end",
         "ended_at",
@@ -55,20 +64,15 @@ class Lead:
         "last_rep",
         "last_role",
         "segment",
-        "source",
         "value",
         "visits",
         "won_at",
     )
 
-    def __init__(
-        self, lead_id: int, source: int, segment: int, value: float, created: float, stages: int
-    ):
-        self.id = lead_id
-        self.source = source
+    def __init__(self, lead_id: int, segment: int, value: float, stages: int):
+        self.id = lead_id  # its creation index: source and creation time are in the arrivals
         self.segment = segment
         self.value = value
-        self.created = created
         self.visits = [0] * stages  # visits so far to each stage (keys the lead's luck)
         self.last_rep: Rep | None = None  # who worked its previous owned stage
         self.last_role = -1
@@ -85,6 +89,7 @@ class Visit:
 
     __slots__ = (
         "buyer",
+        "crew",
         "deadline",
         "decay",
         "entered",
@@ -102,7 +107,6 @@ class Visit:
         "queued_at",
         "rep",
         "rep_queue",
-        "team",
         "touches",
     )
 
@@ -123,7 +127,7 @@ class Visit:
         self.handoff = False
         self.rep: Rep | None = None
         self.rep_queue: Rep | None = None
-        self.team: Team | None = None
+        self.crew: Crew | None = None
         self.entry = None
         self.queued_at = now
         self.touches = 0
@@ -137,21 +141,44 @@ def _on_clock(sla, calendar, start: float, hours: float) -> float:
     return start + hours
 
 
-class Journey:
-    """The state of one replication and the handlers that move leads through it."""
+class LeadFlow:
+    """The state of one replication and the handlers that move leads through it.
 
-    def __init__(self, model: Model, arrivals: Arrivals, luck: LeadLuck, recorder: Recorder):
+    It is also the `Dispatcher` its crews work for: it starts their touches and sets their
+    wake-up calls, passed in on each call, so crews hold no reference back to it.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        arrivals: Arrivals,
+        luck: LeadLuck,
+        recorder: Recorder,
+        crews: list[list[Crew]],
+    ):
         self.model = model
         self.env = simpy.Environment()
+        self.schedule = self.env.schedule
         self.arrivals = arrivals
         self.luck = luck
         self.record = recorder
         self.leads: list[Lead] = []
         self.customers: list[Lead] = []
-        self.teams: list[list[Team]] = []
-        self.reps: list[Rep] = []
+        self.crews = crews
+        self.crew_of = [
+            [
+                crews[s.work.role][model.roles[s.work.role].crew_of_segment[g]]
+                for g in range(len(model.segments))
+            ]
+            if s.work
+            else None
+            for s in model.stages
+        ]
+        """Per stage and segment, the crew that works it (None for a stage no role works)."""
         self.arr_warmup: list[tuple[int, float]] = []
         self._times = arrivals.time.tolist()
+        self._count = len(self._times)
+        self.end = model.end
         self._sources = arrivals.source.tolist()
         self._segments = arrivals.segment.tolist()
         self._values = arrivals.value.tolist()
@@ -198,49 +225,45 @@ class Journey:
                 }
             )
 
-    def close(self) -> None:
-        """Let go of the run's objects (teams point back here, so refcounting alone
-        would leave the whole graph for the garbage collector)."""
-        for teams in self.teams:
-            for team in teams:
-                team.journey = None
-        self.teams, self.reps, self.leads, self.customers = [], [], [], []
-        self.record.visits = []
-
     # -- the clock
 
-    def call_at(self, when: float, handler, arg) -> None:
-        """Call `handler(step)` at time `when`; `step.arg` is `arg`."""
-        self.call_after(when - self.env.now, handler, arg)
+    def call_at(self, when: float, handler, arg, now: float) -> None:
+        """Call `handler(step)` at time `when` (`now` is the time it is asked at); `step.arg`
+        is `arg`. Nothing after the end of the run is scheduled: it could not change a result,
+        and an empty event queue at the end means nothing in SimPy still points back here."""
+        if when < self.end:
+            step = Step()
+            step.callbacks, step.arg = [handler], arg
+            self.schedule(step, NORMAL, when - now)
 
-    def call_after(self, delay: float, handler, arg) -> None:
-        """Call `handler(step)` after `delay` hours; `step.arg` is `arg`."""
-        step = Step()
-        step._ok = True
-        step.arg = arg
-        step.callbacks = [handler]
-        self.env.schedule(step, NORMAL, delay)
+    def call_after(self, delay: float, handler, arg, now: float) -> None:
+        """Call `handler(step)` after `delay` hours from `now`; `step.arg` is `arg`."""
+        if now + delay < self.end:
+            step = Step()
+            step.callbacks, step.arg = [handler], arg
+            self.schedule(step, NORMAL, delay)
 
     # -- arrivals
 
     def start(self) -> None:
         if self._times:
-            self.call_at(self._times[0], self.arrive, 0)
+            self.call_at(self._times[0], self.arrive, 0, 0.0)
 
     def arrive(self, step: Step) -> None:
         i = step.arg
         source = self._sources[i]
-        lead = Lead(i, source, self._segments[i], self._values[i], self.env._now, self.n_stages)
+        now = self.env.now
+        lead = Lead(i, self._segments[i], self._values[i], self.n_stages)
         self.leads.append(lead)
-        if i + 1 < len(self._times):
-            self.call_at(self._times[i + 1], self.arrive, i + 1)
-        self.enter(lead, self._entries[source])
+        if i + 1 < self._count:  # SimPy is done with this step: it brings the next lead
+            step.callbacks, step.arg = [self.arrive], i + 1
+            self.schedule(step, NORMAL, self._times[i + 1] - now)
+        self.enter(lead, self._entries[source], now)
 
     # -- stages
 
-    def enter(self, lead: Lead, s: int) -> None:
+    def enter(self, lead: Lead, s: int, now: float) -> None:
         """A lead enters stage s at the instant it takes the outcome that leads there."""
-        now = self.env._now
         plan = self.stages[s]
         k = lead.visits[s]
         lead.visits[s] = k + 1
@@ -259,7 +282,7 @@ class Journey:
         visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
         work = plan.work
         if work is None:  # no role works it: the buyer delay elapses in full
-            self.call_after(visit.buyer, self.after_buyer, visit)
+            self.call_after(visit.buyer, self.after_buyer, visit, now)
             return
         if self.expires[s]:
             self.set_expiry(visit, now)
@@ -271,7 +294,7 @@ class Journey:
         visit.handoff = True
         visit.penalty = handoff.penalty
         delay = self.luck.draw(self.handoff_slot[s][giver], lead.id, k)
-        self.call_after(delay, self.after_handoff, visit)
+        self.call_after(delay, self.after_handoff, visit, now)
 
     def after_handoff(self, step: Step) -> None:
         """A manual handoff's delay is over: the lead leaks, or reaches the queue."""
@@ -284,19 +307,19 @@ class Journey:
             handoff.leak > 0
             and self.luck.draw(self.leak_slot[plan.index], visit.lead.id, visit.k) < handoff.leak
         ):
-            self.leave(visit, self.model.leaked)
+            self.leave(visit, self.model.leaked, self.env.now)
             return
-        self.to_queue(visit, self.env._now)
+        self.to_queue(visit, self.env.now)
 
     def to_queue(self, visit: Visit, now: float) -> None:
         lead, work = visit.lead, visit.plan.work
-        team = self.team_of[visit.plan.index][lead.segment]
-        role = team.role
-        visit.team = team
+        crew = self.crew_of[visit.plan.index][lead.segment]
+        role = crew.role
+        visit.crew = crew
         sla = work.sla
         if sla is not None:
             visit.deadline = _on_clock(sla, role.calendar, visit.entered, sla.first_touch)
-        team.assign(visit, work.routing, now)
+        crew.assign(visit, work.routing, now, self)
         if (
             sla is not None
             and sla.escalate_after is not None
@@ -304,7 +327,7 @@ class Journey:
             and visit.rep_queue is not None
         ):
             when = _on_clock(sla, role.calendar, visit.entered, sla.escalate_after)
-            self.call_at(max(when, now), self.escalate, visit)
+            self.call_at(max(when, now), self.escalate, visit, now)
 
     def set_expiry(self, visit: Visit, now: float) -> None:
         """When the buyer's patience or the SLA's `recycle_after` runs out, whichever is first
@@ -320,14 +343,14 @@ class Journey:
             recycle = _on_clock(sla, role.calendar, now, sla.recycle_after)
             if recycle < when:
                 when, why = recycle, RECYCLED
-        self.call_at(when, self.expire, (visit, why))
+        self.call_at(when, self.expire, (visit, why), now)
 
     def expire(self, step: Step) -> None:
         """A lead still waiting for its first touch leaves the queue (or its handoff delay)."""
         visit, why = step.arg
         if visit.first_touch == visit.first_touch or visit.left == visit.left:
             return  # touched in time, or already gone (a handoff leak)
-        now = self.env._now
+        now = self.env.now
         plan = visit.plan
         sla = plan.work.sla
         if sla is not None and visit.deadline != visit.deadline:  # left during the handoff
@@ -335,20 +358,20 @@ class Journey:
                 sla, self.model.roles[plan.work.role].calendar, visit.entered, sla.first_touch
             )
         if visit.entry is not None:
-            visit.team.take_out(visit)
-            self.record.expired.append((visit.team.role.index, visit.queued_at, now))
+            visit.crew.take_out(visit)
+            self.record.expired.append((visit.crew.role.index, visit.queued_at, now))
         visit.expired = why
-        self.leave(visit, plan.gives_up_to if why == GAVE_UP else sla.recycle_to)
+        self.leave(visit, plan.gives_up_to if why == GAVE_UP else sla.recycle_to, now)
 
     def escalate(self, step: Step) -> None:
         visit = step.arg
-        if visit.touches == 0 and visit.team.withdraw(visit, self.env._now):
+        if visit.touches == 0 and visit.crew.withdraw(visit, self.env.now, self):
             visit.escalated = True
 
     # -- work
 
     def start_touch(self, rep: Rep, visit: Visit, now: float) -> None:
-        """A rep starts one work session (touch) on a lead; called by its team."""
+        """A rep starts one work session (touch) on a lead; called by its crew."""
         plan = visit.plan
         lead = visit.lead
         if visit.touches == 0:
@@ -358,43 +381,44 @@ class Journey:
                 lead.first_touch = now
             if plan.decay is not None:
                 visit.decay = plan.decay.factor(now - visit.entered)
-        team = visit.team
+        crew = visit.crew
         effort = plan.work.fixed_effort
         if effort is None:
             effort = self.luck.draw(
                 self.effort_slot[plan.index], lead.id, visit.k * plan.touches + visit.touches
             )
-        work = effort / team.productive_share
-        finish = now + work if team.always else team.calendar.finish(now, work)
+        work = effort / crew.productive_share
+        finish = now + work if crew.always else crew.calendar.finish(now, work)
         self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
-        self.call_after(finish - now, self.touch_done, visit)
+        self.call_after(finish - now, self.touch_done, visit, now)
 
     def touch_done(self, step: Step) -> None:
         visit = step.arg
-        rep, team = visit.rep, visit.team
-        now = self.env._now
+        rep, crew = visit.rep, visit.crew
+        now = self.env.now
         visit.touches += 1
-        team.done(rep)
+        crew.done(rep)
         share = visit.buyer / visit.plan.touches  # buyer delay split evenly after each touch
         if share == 0 and visit.touches < visit.plan.touches:
-            team.push_own(rep, visit, now)  # ready again at once: back in the rep's queue
+            crew.push_own(rep, visit, now, self)  # ready again at once: back in the rep's queue
         if not rep.busy:
-            team.next_for(rep, now)
+            crew.next_for(rep, now, self)
         if share > 0:
-            self.call_after(share, self.after_buyer, visit)
+            self.call_after(share, self.after_buyer, visit, now)
         elif visit.touches >= visit.plan.touches:
-            self.decide(visit)
+            self.decide(visit, now)
 
     def after_buyer(self, step: Step) -> None:
         visit = step.arg
+        now = self.env.now
         if visit.plan.work is not None and visit.touches < visit.plan.touches:
-            visit.team.push_own(visit.rep, visit, self.env._now)
+            visit.crew.push_own(visit.rep, visit, now, self)
         else:
-            self.decide(visit)
+            self.decide(visit, now)
 
     # -- outcomes
 
-    def decide(self, visit: Visit) -> None:
+    def decide(self, visit: Visit, now: float) -> None:
         """The lead takes exactly one outcome (SCENARIO-SPEC 4, Outcomes)."""
         plan = visit.plan
         lead = visit.lead
@@ -406,7 +430,7 @@ class Journey:
         target = plan.certain[lead.segment] if factor == 1.0 else -1
         if target < 0:
             target = self._draw_outcome(visit, factor)
-        self.leave(visit, target)
+        self.leave(visit, target, now)
 
     def _draw_outcome(self, visit: Visit, factor: float) -> int:
         """Success outcomes scaled by skill, penalty and decay; rescaled if above 1."""
@@ -427,14 +451,13 @@ class Journey:
             u -= p
         return plan.targets[-1]  # otherwise
 
-    def leave(self, visit: Visit, target: int) -> None:
-        now = self.env._now
+    def leave(self, visit: Visit, target: int, now: float) -> None:
         visit.left = now
         visit.next = target
         lead = visit.lead
         model = self.model
         if target < self.n_stages:
-            self.enter(lead, target)
+            self.enter(lead, target, now)
             return
         lead.end = target
         lead.ended_at = now
@@ -449,7 +472,7 @@ class Journey:
         """Entering a `won` milestone: a new customer, its deal value booked as new ARR."""
         rep = lead.last_rep
         if rep is not None:
-            rep.won += 1
+            rep.deals_won += 1
         self.record.wins.append((now, lead.id, lead.value, -1 if rep is None else rep.id))
         if lead.won_at != lead.won_at:
             lead.won_at = now
