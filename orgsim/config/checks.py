@@ -49,6 +49,16 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
     stages, segments = set(market.journey), list(market.segments)
     places = stages | set(BUILT_IN_ENDS)
 
+    _check_sources(say, market, stages, segments)
+    _check_stages(say, market, places, segments)
+    for path, value in _by_segment_fields_market(market):
+        _check_covers(say, path, value, segments)
+    _check_journey_graph(say, market)
+    return say.problems
+
+
+def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[str]) -> None:
+    """Each source enters a real stage, with a mix of real segments that sums to 1."""
     for name, source in market.sources.items():
         here = ("sources", name)
         if source.enters not in stages:
@@ -75,6 +85,9 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
             if not math.isclose(total, 1.0, abs_tol=1e-6):
                 say.error((*here, "mix"), f"segment shares must sum to 1, they sum to {total:g}")
 
+
+def _check_stages(say: _Reporter, market: Market, places: set, segments: list[str]) -> None:
+    """Each stage's outcomes, success list, probabilities and give-up place."""
     for name, stage in market.journey.items():
         here = ("journey", name)
         for target in stage.outcomes:
@@ -128,11 +141,6 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
                     (*here, "gives_up_to"),
                     "no patience is given, so no buyer gives up here (add patience)",
                 )
-
-    for path, value in _by_segment_fields_market(market):
-        _check_covers(say, path, value, segments)
-    _check_journey_graph(say, market)
-    return say.problems
 
 
 def _chance(p, segment: str) -> float:
@@ -237,6 +245,16 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     roles = list(org.roles)
     in_pods = org.roles_in_pods()
 
+    _check_work(say, org, roles)
+    _check_handoffs(say, org, roles)
+    _check_queues(say, org, roles)
+    _check_pods(say, org, roles)
+    _check_staffing(say, org, in_pods)
+    return say.problems
+
+
+def _check_work(say: _Reporter, org: Org, roles: list[str]) -> None:
+    """Each worked stage names a real role, and its SLA's escalation and recycling add up."""
     for stage, work in org.work.items():
         if work.role not in org.roles:
             say.error(
@@ -262,6 +280,8 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                 key=True,
             )
 
+
+def _check_handoffs(say: _Reporter, org: Org, roles: list[str]) -> None:
     for key in org.handoffs:
         giver, taker = key.split("->")
         for role in (giver, taker):
@@ -274,6 +294,8 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                 ("handoffs", key), "a handoff is a change of role; this names one role", key=True
             )
 
+
+def _check_queues(say: _Reporter, org: Org, roles: list[str]) -> None:
     for role, queue in org.queues.items():
         if role not in org.roles:
             say.error(("queues", role), f"unknown role '{role}' (roles: {_names(roles)})", key=True)
@@ -286,6 +308,8 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                     f"'{stage}' is not a stage that {role} works ({_names(worked)})",
                 )
 
+
+def _check_pods(say: _Reporter, org: Org, roles: list[str]) -> None:
     for pod_name, pod in org.pods.items():
         for role in pod.members:
             if role not in org.roles:
@@ -295,6 +319,9 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                     key=True,
                 )
 
+
+def _check_staffing(say: _Reporter, org: Org, in_pods: set[str]) -> None:
+    """Headcount given where it belongs, and somebody in every role that works a stage."""
     for role_name, role in org.roles.items():
         if role_name in in_pods and role.headcount is not None:
             say.error(
@@ -324,7 +351,6 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
                 f"{work.role} has headcount 0: leads reaching {stage} will wait forever",
                 key=True,
             )
-    return say.problems
 
 
 # ---------------------------------------------------------------- composition

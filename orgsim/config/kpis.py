@@ -75,6 +75,8 @@ class KPI:
     role (wait_mean, conversion, attainment, utilization, ...)."""
     stage: str | None = None
     role: str | None = None
+    to: str | None = None
+    """Where a conversion goes (`stage.<s>.conversion.<to>`)."""
     headline: bool = True
     """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
 
@@ -93,7 +95,10 @@ def info(name: str) -> KPI:
         headline = facet == "wait_mean"
     else:
         headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
-    return KPI(name, group, direction, _unit(name, facet), meaning, facet, stage, role, headline)
+    to = parts[-1] if facet == "conversion" else None
+    return KPI(
+        name, group, direction, _unit(name, facet), meaning, facet, stage, role, to, headline
+    )
 
 
 _SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization", "nrr", "grr")

@@ -209,131 +209,126 @@ def compile_model(scenario: Scenario, variant: str | None = None) -> Model:
 
 
 def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon: float) -> Model:
+    """The runtime tables of a market and an org (a variant already composed)."""
     segments = list(market.segments)
-    stage_names = list(market.journey)
-    places = stage_names + list(BUILT_IN_ENDS)
-    role_names = list(org.roles)
-    pods = list(org.pods)
-    pod_of_segment = {s: pods.index(p) for p, pod in org.pods.items() for s in pod.segments}
-
-    roles = []
-    for index, (role_name, role) in enumerate(org.roles.items()):
-        queue = org.queues.get(role_name)
-        if role_name in org.roles_in_pods():
-            crews = [
-                CrewPlan(p, org.pods[pods[p]].members.get(role_name, 0)) for p in range(len(pods))
-            ]
-            crew_of_segment = [pod_of_segment[s] for s in segments]
-        else:
-            crews = [CrewPlan(None, role.headcount or 0)]
-            crew_of_segment = [0] * len(segments)
-        roles.append(
-            RolePlan(
-                index=index,
-                name=role_name,
-                calendar=calendar_for(role.schedule),
-                productive_share=role.productive_share,
-                skill=_per_segment(role.skill, segments),
-                cost_per_year=role.cost_per_year,
-                order=queue.order if queue else "fifo",
-                crews=crews,
-                crew_of_segment=crew_of_segment,
-            )
-        )
-
-    stages = []
-    for index, (stage_name, spec) in enumerate(market.journey.items()):
-        targets = [places.index(t) for t in spec.outcomes] + [places.index(spec.exit)]
-        chances = []
-        for segment in segments:
-            base = [probability(p, segment) for p in spec.outcomes.values()]
-            chances.append([*base, max(0.0, 1.0 - sum(base))])
-        success_names = set(spec.success_outcomes)
-        success = [t in success_names for t in spec.outcomes] + [False]
-        stages.append(
-            StagePlan(
-                index=index,
-                name=stage_name,
-                is_end=spec.is_end,
-                targets=targets,
-                chances=chances,
-                success=success,
-                touches=spec.touches,
-                buyer_delay=_per_segment(spec.buyer_delay, segments),
-                decay=_decay(spec.response_decay),
-                won=spec.milestone == "won",
-                value_change=(
-                    _per_segment(spec.value_change, segments)
-                    if spec.value_change is not None
-                    else None
-                ),
-                patience=(
-                    _per_segment(spec.patience, segments) if spec.patience is not None else None
-                ),
-                gives_up_to=places.index(spec.gives_up_place),
-            )
-        )
-
+    places = list(market.journey) + list(BUILT_IN_ENDS)
+    stages = [
+        _stage_plan(i, n, spec, segments, places)
+        for i, (n, spec) in enumerate(market.journey.items())
+    ]
     for stage_name, work in org.work.items():
-        stage = stages[stage_names.index(stage_name)]
-        role_index = role_names.index(work.role)
-        queue = org.queues.get(work.role)
-        priority_list = queue.stage_priority if queue else []
-        sla = None
-        if work.sla is not None:
-            sla = SLAPlan(
-                work.sla.first_touch,
-                work.sla.clock == "business",
-                work.sla.escalate_after,
-                work.sla.recycle_after,
-                places.index(work.sla.recycle_to) if work.sla.recycle_to else -1,
-            )
-        stage.work = WorkPlan(
-            role=role_index,
-            routing=ROUTINGS.index(work.routing),
-            effort=_per_segment(work.effort, segments),
-            sla=sla,
-            priority=(
-                priority_list.index(stage_name)
-                if stage_name in priority_list
-                else len(priority_list)
-            ),
-        )
-        for key, handoff in org.handoffs.items():
-            giver, taker = key.split("->")
-            if taker == work.role and handoff.is_manual:
-                stage.handoffs_in[role_names.index(giver)] = HandoffPlan(
-                    key,
-                    _per_segment(handoff.delay, segments),
-                    handoff.leak or 0.0,
-                    handoff.penalty or 0.0,
-                )
-
-    sources = []
-    for source_name, source in market.sources.items():
-        mix = source.mix or {segments[0]: 1.0}
-        sources.append(
-            SourcePlan(
-                name=source_name,
-                rate=source.rate,
-                enters=stage_names.index(source.enters),
-                mix=[mix.get(s, 0.0) for s in segments],
-                seasonality=source.seasonality,
-                business_hours=source.hours == "business_hours",
-            )
-        )
-
+        stage = stages[places.index(stage_name)]
+        stage.work = _work_plan(stage_name, work, org, segments, places)
+        stage.handoffs_in = _handoffs_into(work.role, org, segments)
     return Model(
         variant=name,
         segments=segments,
         deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
         places=places,
         stages=stages,
-        roles=roles,
-        sources=sources,
-        pods=pods,
+        roles=[_role_plan(i, role_name, org, segments) for i, role_name in enumerate(org.roles)],
+        sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
+        pods=list(org.pods),
         warmup=warmup,
         horizon=horizon,
         cost_per_lead=org.marketing.cost_per_lead,
         kpi_names=kpis.kpi_names(market, org),
+    )
+
+
+def _role_plan(index: int, role_name: str, org: Org, segments: list[str]) -> RolePlan:
+    role, queue, pods = org.roles[role_name], org.queues.get(role_name), list(org.pods)
+    if role_name in org.roles_in_pods():
+        crews = [CrewPlan(p, org.pods[pod].members.get(role_name, 0)) for p, pod in enumerate(pods)]
+        pod_of_segment = {s: pods.index(p) for p, pod in org.pods.items() for s in pod.segments}
+        crew_of_segment = [pod_of_segment[s] for s in segments]
+    else:
+        crews = [CrewPlan(None, role.headcount or 0)]
+        crew_of_segment = [0] * len(segments)
+    return RolePlan(
+        index=index,
+        name=role_name,
+        calendar=calendar_for(role.schedule),
+        productive_share=role.productive_share,
+        skill=_per_segment(role.skill, segments),
+        cost_per_year=role.cost_per_year,
+        order=queue.order if queue else "fifo",
+        crews=crews,
+        crew_of_segment=crew_of_segment,
+    )
+
+
+def _stage_plan(index: int, name: str, spec, segments: list[str], places: list[str]) -> StagePlan:
+    chances = []
+    for segment in segments:
+        base = [probability(p, segment) for p in spec.outcomes.values()]
+        chances.append([*base, max(0.0, 1.0 - sum(base))])
+    success_names = set(spec.success_outcomes)
+
+    def optional(value):
+        return _per_segment(value, segments) if value is not None else None
+
+    return StagePlan(
+        index=index,
+        name=name,
+        is_end=spec.is_end,
+        targets=[places.index(t) for t in spec.outcomes] + [places.index(spec.exit)],
+        chances=chances,
+        success=[t in success_names for t in spec.outcomes] + [False],
+        touches=spec.touches,
+        buyer_delay=_per_segment(spec.buyer_delay, segments),
+        decay=_decay(spec.response_decay),
+        won=spec.milestone == "won",
+        value_change=optional(spec.value_change),
+        patience=optional(spec.patience),
+        gives_up_to=places.index(spec.gives_up_place),
+    )
+
+
+def _work_plan(stage: str, work, org: Org, segments: list[str], places: list[str]) -> WorkPlan:
+    queue = org.queues.get(work.role)
+    ranked = queue.stage_priority if queue else []
+    sla = work.sla
+    return WorkPlan(
+        role=list(org.roles).index(work.role),
+        routing=ROUTINGS.index(work.routing),
+        effort=_per_segment(work.effort, segments),
+        sla=None
+        if sla is None
+        else SLAPlan(
+            sla.first_touch,
+            sla.clock == "business",
+            sla.escalate_after,
+            sla.recycle_after,
+            places.index(sla.recycle_to) if sla.recycle_to else -1,
+        ),
+        priority=ranked.index(stage) if stage in ranked else len(ranked),
+    )
+
+
+def _handoffs_into(taker: str, org: Org, segments: list[str]) -> dict[int, HandoffPlan]:
+    """Manual handoffs into the role `taker`, by the role the lead comes from."""
+    roles = list(org.roles)
+    handoffs = {}
+    for key, handoff in org.handoffs.items():
+        giver, to = key.split("->")
+        if to == taker and handoff.is_manual:
+            handoffs[roles.index(giver)] = HandoffPlan(
+                key,
+                _per_segment(handoff.delay, segments),
+                handoff.leak or 0.0,
+                handoff.penalty or 0.0,
+            )
+    return handoffs
+
+
+def _source_plan(name: str, source, segments: list[str], places: list[str]) -> SourcePlan:
+    mix = source.mix or {segments[0]: 1.0}
+    return SourcePlan(
+        name=name,
+        rate=source.rate,
+        enters=places.index(source.enters),
+        mix=[mix.get(s, 0.0) for s in segments],
+        seasonality=source.seasonality,
+        business_hours=source.hours == "business_hours",
     )

@@ -1,12 +1,12 @@
 """`orgsim.plan`: the least-cost headcount that still meets every target.
 
-1. Start from the analytic answer (capacity.py): for each team, the fewest
+1. Start from the analytic answer (capacity.py): for each line, the fewest
    people whose utilization, SLA attainment and waits meet the targets in the
    queueing formulas (milliseconds).
 2. Confirm by simulation, every candidate on the same seeds (common random
    numbers, so neighbouring plans are compared on the same leads): a target
    is met when the 95% interval of the KPI's mean is on the right side.
-3. While a target is missed, add one person to each team the missed KPIs
+3. While a target is missed, add one person to each line the missed KPIs
    point at (the bottleneck when they point nowhere in particular).
 4. Then search the neighbourhood: remove one person, or move one from a
    dearer role to a cheaper one, whenever the cheaper plan still meets every
@@ -33,7 +33,8 @@ from orgsim.experiment.results import as_scenario, kpi_json, simulate
 
 @dataclass(frozen=True)
 class Staffing:
-    """A headcount the planner may change: a role, or a role within a pod."""
+    """A headcount the planner may change, one line of a plan: a role, or a role within a pod
+    (written `role@pod`)."""
 
     role: str
     pod: str | None = None
@@ -123,8 +124,8 @@ class Plan:
         }
 
 
-def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Staffing]:
-    """The headcounts to plan: every team of every role that works a stage (or of `roles`)."""
+def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Staffing]:
+    """The headcounts to plan: every line of every role that works a stage (or of `roles`)."""
     org = scenario.variant(variant).org
     worked = catalogue.worked_roles(org)
     unknown = [r for r in roles or [] if r not in worked]
@@ -139,17 +140,19 @@ def teams_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -
                 for r in unknown
             ]
         )
-    teams = []
+    staffing = []
     for role in roles or worked:
         if role in org.roles_in_pods():
-            teams += [Staffing(role, pod) for pod, spec in org.pods.items() if role in spec.members]
+            staffing += [
+                Staffing(role, pod) for pod, spec in org.pods.items() if role in spec.members
+            ]
         else:
-            teams.append(Staffing(role))
-    return teams
+            staffing.append(Staffing(role))
+    return staffing
 
 
-def _overrides(teams: list[Staffing], plan: dict[str, int]) -> dict[str, int]:
-    return {team.path: plan[team.name] for team in teams}
+def _overrides(staffing: list[Staffing], plan: dict[str, int]) -> dict[str, int]:
+    return {line.path: plan[line.name] for line in staffing}
 
 
 def _cost(scenario: Scenario, variant: str) -> tuple[float, int]:
@@ -157,7 +160,7 @@ def _cost(scenario: Scenario, variant: str) -> tuple[float, int]:
     return org.cost_per_year(), org.total_headcount()
 
 
-def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Staffing]) -> set[str]:
+def _responsible(kpi: str, scenario: Scenario, variant: str, staffing: list[Staffing]) -> set[str]:
     """Teams whose headcount a missed KPI points at."""
     chosen = scenario.variant(variant)
     about = catalogue.info(kpi)
@@ -172,19 +175,19 @@ def _responsible(kpi: str, scenario: Scenario, variant: str, teams: list[Staffin
             for s in chosen.market.sources.values()
             if s.enters in chosen.org.work
         }
-    return {t.name for t in teams if t.role in roles}
+    return {t.name for t in staffing if t.role in roles}
 
 
-def _analytic_ok(cap, team: Staffing, targets: dict[str, Target], org) -> bool:
-    load = cap.roles.get(team.role)
+def _analytic_ok(cap, line: Staffing, targets: dict[str, Target], org) -> bool:
+    load = cap.roles.get(line.role)
     if load is None:
         return True
-    limit = targets.get(f"role.{team.role}.utilization")
+    limit = targets.get(f"role.{line.role}.utilization")
     bound = limit.max if limit is not None and limit.max is not None else catalogue.BUSY
     if not load.utilization <= bound:
         return False
     for stage, work in org.work.items():
-        if work.role != team.role:
+        if work.role != line.role:
             continue
         sla = targets.get(f"sla.{stage}.attainment")
         flow = cap.stages.get(stage)
@@ -209,21 +212,21 @@ def _analytic_ok(cap, team: Staffing, targets: dict[str, Target], org) -> bool:
 def analytic_start(
     scenario: Scenario,
     variant: str,
-    teams: list[Staffing],
+    staffing: list[Staffing],
     targets: dict[str, Target],
     limit: int = 200,
 ) -> dict[str, int]:
-    """Fewest people per team that the queueing formulas say meet the targets."""
-    plan = {t.name: 1 for t in teams}
-    for _ in range(2):  # teams interact through flows and decay: a second pass settles them
-        for team in teams:
-            while plan[team.name] < limit:
-                trial = scenario.with_set(_overrides(teams, plan))
+    """Fewest people per line that the queueing formulas say meet the targets."""
+    plan = {t.name: 1 for t in staffing}
+    for _ in range(2):  # staffing interact through flows and decay: a second pass settles them
+        for line in staffing:
+            while plan[line.name] < limit:
+                trial = scenario.with_set(_overrides(staffing, plan))
                 if _analytic_ok(
-                    capacity(trial, variant), team, targets, trial.variant(variant).org
+                    capacity(trial, variant), line, targets, trial.variant(variant).org
                 ):
                     break
-                plan[team.name] += 1
+                plan[line.name] += 1
     return plan
 
 
@@ -238,7 +241,7 @@ def plan(
     max_steps: int = 40,
     roles: list[str] | None = None,
 ) -> Plan:
-    """The least-cost headcount per team that meets every target (see the module's notes).
+    """The least-cost headcount per line that meets every target (see the module's notes).
 
     `targets` defaults to the scenario's; each is {"min": x}, {"max": x} or a Target.
     `roles` limits the plan to those roles (the others keep their headcount); by default
@@ -248,8 +251,8 @@ def plan(
     scenario = as_scenario(scenario)
     variant = scenario.variant(variant).name
     targets = _targets(scenario, targets)
-    teams = teams_of(scenario, variant, roles)
-    start = analytic_start(scenario, variant, teams, targets)
+    staffing = staffing_of(scenario, variant, roles)
+    start = analytic_start(scenario, variant, staffing, targets)
     evaluated: dict[tuple, Candidate] = {}
     bar = tqdm(
         desc="plans simulated",
@@ -259,9 +262,9 @@ def plan(
     )
 
     def evaluate(candidate: dict[str, int]) -> Candidate:
-        key = tuple(candidate[t.name] for t in teams)
+        key = tuple(candidate[t.name] for t in staffing)
         if key not in evaluated:
-            trial = scenario.with_set(_overrides(teams, candidate))
+            trial = scenario.with_set(_overrides(staffing, candidate))
             results = simulate(
                 trial, replications, seed, variant, executor=executor, progress=False
             )
@@ -281,14 +284,14 @@ def plan(
     stalled, steps = 0, 0
     while not current.meets and steps < max_steps and stalled < 3:
         steps += 1
-        grow = set().union(*(_responsible(k, scenario, variant, teams) for k in current.missed))
+        grow = set().union(*(_responsible(k, scenario, variant, staffing) for k in current.missed))
         if not grow:
-            grow = {_busiest(current, teams)}
+            grow = {_busiest(current, staffing)}
         before = _shortfall(current, targets)
         current = evaluate({n: c + (n in grow) for n, c in current.headcount.items()})
         stalled = stalled + 1 if _shortfall(current, targets) > 0.98 * before else 0
     if current.meets:
-        current = _descend(current, teams, scenario.variant(variant).org, evaluate, max_steps)
+        current = _descend(current, staffing, scenario.variant(variant).org, evaluate, max_steps)
     bar.close()
     options = list(evaluated.values())
     feasible = sorted((o for o in options if o.meets), key=Candidate.key)
@@ -309,28 +312,30 @@ def _shortfall(option: Candidate, targets: dict[str, Target]) -> float:
     return total if math.isfinite(total) else math.inf
 
 
-def _busiest(option: Candidate, teams: list[Staffing]) -> str:
-    def load(team: Staffing) -> float:
-        name = f"role.{team.role}.utilization"
+def _busiest(option: Candidate, staffing: list[Staffing]) -> str:
+    def load(line: Staffing) -> float:
+        name = f"role.{line.role}.utilization"
         value = option.summary.loc[name, "mean"] if name in option.summary.index else 0.0
         return value if math.isfinite(value) else 0.0
 
-    return max(teams, key=load).name
+    return max(staffing, key=load).name
 
 
-def _descend(current: Candidate, teams: list[Staffing], org, evaluate, max_steps: int) -> Candidate:
+def _descend(
+    current: Candidate, staffing: list[Staffing], org, evaluate, max_steps: int
+) -> Candidate:
     """Cheaper neighbours (one fewer, or one moved to a cheaper role) while they still meet
     every target."""
-    price = {t.name: org.roles[t.role].cost_per_year for t in teams}
+    price = {t.name: org.roles[t.role].cost_per_year for t in staffing}
     for _ in range(max_steps):
         moves = []
-        for team in teams:
-            if current.headcount[team.name] > 1:
+        for line in staffing:
+            if current.headcount[line.name] > 1:
                 fewer = dict(current.headcount)
-                fewer[team.name] -= 1
+                fewer[line.name] -= 1
                 moves.append(fewer)
-                for other in teams:
-                    if other is not team and price[other.name] < price[team.name]:
+                for other in staffing:
+                    if other is not line and price[other.name] < price[line.name]:
                         moved = dict(fewer)
                         moved[other.name] += 1
                         moves.append(moved)

@@ -289,19 +289,7 @@ def sweep(
     with _executor(executor, workers) as chosen_executor:
         slots = 1 if chosen_executor is None else workers or os.cpu_count() or 1
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
-        jobs = [
-            Job(
-                scenario=scenario,
-                variant=variant,
-                replications=batch,
-                seeds=tuple(seeds[i] for i in batch),
-                point=points[p],
-                point_index=p,
-            )
-            for p in todo
-            for variant in variants
-            for batch in batches(n, size)
-        ]
+        jobs = _jobs(scenario, {p: points[p] for p in todo}, seeds, size)
         expected = len(variants) * n
         pending: dict[int, list[ReplicationResult]] = {p: [] for p in todo}
         for result in run_jobs(jobs, chosen_executor, progress, "runs"):
@@ -318,6 +306,23 @@ def sweep(
     kpi_columns = [c for c in names if c in table]
     table[kpi_columns] = table[kpi_columns].astype(float)
     return SweepResult(scenario.name, grid, root, table)
+
+
+def _jobs(scenario: Scenario, points: dict[int, tuple], seeds: list[int], size: int) -> list[Job]:
+    """Every (grid point, variant, batch of `size` replications) still to run."""
+    return [
+        Job(
+            scenario=scenario,
+            variant=variant,
+            replications=batch,
+            seeds=tuple(seeds[i] for i in batch),
+            point=point,
+            point_index=index,
+        )
+        for index, point in points.items()
+        for variant in scenario.variants
+        for batch in batches(len(seeds), size)
+    ]
 
 
 @contextmanager

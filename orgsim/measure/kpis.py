@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orgsim.config import kpis as catalogue
 from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
@@ -107,34 +108,46 @@ def speeds_to_lead(records: Records) -> np.ndarray:
 
 def compute(records: Records, model: Model) -> dict[str, float]:
     """Every KPI of the model's catalogue for one replication (NaN where undefined)."""
-    W, T = records.warmup, records.end
-    weeks = (T - W) / WEEK
-    leads, visits, wins = records.leads, records.visits, records.wins
     out: dict[str, float] = {}
+    _flow(records, model, out)
+    _speed(records, out)
+    _stages(records, model, out)
+    _roles(records, model, out)
+    _money(records, model, out)
+    return {name: out[name] for name in model.kpi_names}
 
-    created = leads["created"]
-    out["leads"] = float((created >= W).sum())
+
+def _flow(records: Records, model: Model, out: dict) -> None:
+    W, T = records.warmup, records.end
+    leads, wins = records.leads, records.wins
+    out["leads"] = float((leads["created"] >= W).sum())
     won = wins["time"] >= W
     out["won"] = float(won.sum())
-    out["won_per_week"] = out["won"] / weeks
+    out["won_per_week"] = out["won"] / ((T - W) / WEEK)
     out["won_value"] = float(wins["value"][won].sum())
     for end in ("lost", "leaked", "churned"):
         code = model.place(end)
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
 
-    cycle = cycle_times(records)
-    out["cycle_time_mean"] = _mean(cycle)
-    out["cycle_time_p50"] = _quantile(cycle, 0.5)
-    out["cycle_time_p90"] = _quantile(cycle, 0.9)
-    speed = speeds_to_lead(records)
-    out["speed_to_lead_mean"] = _mean(speed)
-    out["speed_to_lead_p50"] = _quantile(speed, 0.5)
-    out["speed_to_lead_p90"] = _quantile(speed, 0.9)
 
+def _speed(records: Records, out: dict) -> None:
+    for name, hours in (
+        ("cycle_time", cycle_times(records)),
+        ("speed_to_lead", speeds_to_lead(records)),
+    ):
+        out[f"{name}_mean"] = _mean(hours)
+        out[f"{name}_p50"] = _quantile(hours, 0.5)
+        out[f"{name}_p90"] = _quantile(hours, 0.9)
+
+
+def _stages(records: Records, model: Model, out: dict) -> None:
+    """Entries, waits, SLA attainment and where leads went, stage by stage."""
+    W, T, visits = records.warmup, records.end, records.visits
     stage_of, entered, first_touch = visits["stage"], visits["entered"], visits["first_touch"]
     left, next_place = visits["left"], visits["next"]
     late, untouched = sla_misses(visits, T)
+    leaving = {kpi: catalogue.info(kpi) for kpi in model.kpi_names}
     for plan in model.stages:
         at = stage_of == plan.index
         name = plan.name
@@ -149,19 +162,22 @@ def compute(records: Records, model: Model) -> dict[str, float]:
                 out[f"sla.{name}.attainment"] = _ratio(
                     float((touched & ~late).sum()), float(touched.sum() + missed.sum())
                 )
-        if not plan.is_end:
-            gone = at & (left >= W)
-            counts = np.bincount(next_place[gone], minlength=len(model.places))
-            total = counts.sum()
-            prefix = f"stage.{name}.conversion."
-            for kpi in model.kpi_names:
-                if kpi.startswith(prefix):
-                    target = model.place(kpi[len(prefix) :])
-                    out[kpi] = _ratio(float(counts[target]), float(total))
-            expired = visits["expired"][gone]
-            out[f"stage.{name}.gave_up"] = _ratio(float((expired == GAVE_UP).sum()), total)
-            out[f"stage.{name}.recycled"] = _ratio(float((expired == RECYCLED).sum()), total)
+        if plan.is_end:
+            continue
+        gone = at & (left >= W)
+        counts = np.bincount(next_place[gone], minlength=len(model.places))
+        total = float(counts.sum())
+        for kpi, about in leaving.items():
+            if about.stage == name and about.facet == "conversion":
+                out[kpi] = _ratio(float(counts[model.place(about.to)]), total)
+        expired = visits["expired"][gone]
+        out[f"stage.{name}.gave_up"] = _ratio(float((expired == GAVE_UP).sum()), total)
+        out[f"stage.{name}.recycled"] = _ratio(float((expired == RECYCLED).sum()), total)
 
+
+def _roles(records: Records, model: Model, out: dict) -> None:
+    """Utilization and queues of every role that works a stage."""
+    W, T = records.warmup, records.end
     window = np.array([W, T])
     for role in model.roles:
         if f"role.{role.name}.utilization" not in model.kpi_names:
@@ -173,14 +189,17 @@ def compute(records: Records, model: Model) -> dict[str, float]:
         out[f"role.{role.name}.queue_mean"] = float(waited) / (T - W)
         out[f"role.{role.name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
 
+
+def _money(records: Records, model: Model, out: dict) -> None:
+    """ARR, retention and cost (cost needs the lead count from `_flow`)."""
+    leads, base = records.leads, records.arr_warmup
     out["arr_end"] = float(leads["arr"].sum())
-    base = records.arr_warmup
     start_arr = base["arr"].sum()
     end_arr = leads["arr"][base["lead"]] if len(base["lead"]) else np.zeros(0)
     out["nrr"] = _ratio(float(end_arr.sum()), float(start_arr))
     out["grr"] = _ratio(float(np.minimum(end_arr, base["arr"]).sum()), float(start_arr))
-
     people = sum(role.cost_per_year * role.headcount for role in model.roles)
-    out["cost"] = people * (T - W) / YEAR + model.cost_per_lead * out["leads"]
+    out["cost"] = (
+        people * (records.end - records.warmup) / YEAR + model.cost_per_lead * out["leads"]
+    )
     out["cost_per_won"] = _ratio(out["cost"], out["won"])
-    return {name: out[name] for name in model.kpi_names}

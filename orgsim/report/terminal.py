@@ -158,8 +158,8 @@ def plan_report(
     runners-up as (headcount, cost per year, people)."""
     parts = [Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")]
     table = Table(header_style="bold")
-    for column in ("team", "analytic start", "plan"):
-        table.add_column(column, justify="left" if column == "team" else "right")
+    for column in ("role", "analytic start", "plan"):
+        table.add_column(column, justify="left" if column == "role" else "right")
     for name, count in chosen.items():
         table.add_row(name, str(start[name]), f"[bold]{count}[/bold]")
     parts.append(table)
