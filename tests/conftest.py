@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import textwrap
 from pathlib import Path
 
@@ -21,6 +23,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def needs(module: str):
+    """Import a tool a test needs: skipped on a developer's machine without it, a failure in
+    CI (where the README's install command must have brought it)."""
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -76,15 +77,22 @@ def test_report_escapes_names_and_is_self_contained(comparison, tmp_path):
         assert section in text
 
 
+def _missing(what: str) -> None:
+    """Skip on a developer's machine without the tool; fail in CI, which must have it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have {what}: .ci/run installs it")
+    pytest.skip(f"needs {what}")
+
+
 def _browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
-        pytest.skip("needs Debian's chromium and chromium-driver (CI installs them with apt-get)")
+        _missing("Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:  # pragma: no cover - selenium is a dev dependency
-        pytest.skip("selenium is not installed")
+        _missing("selenium (pip install -e '.[dev]')")
     return chromium, driver, webdriver, Service
 
 
@@ -134,6 +142,6 @@ def test_report_renders_in_headless_chromium(comparison, tmp_path):
 def test_chromium_is_present_where_ci_installs_it():
     """CI installs chromium; make the browser test's skip visible if it ever does not."""
     if shutil.which("chromium") is None:
-        pytest.skip("chromium not installed on this machine")
+        _missing("Debian's chromium")
     version = subprocess.run(["chromium", "--version"], capture_output=True, text=True)
     assert "Chromium" in version.stdout

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from orgsim.cli import app
 from orgsim.experiment.sweep import sweep
 
+from .conftest import needs
 from .models import scenario
 
 MARKET = """
@@ -82,7 +83,7 @@ def test_tables_are_identical_in_one_process_a_pool_and_dask(small):
     ]
     pool = sweep(small, workers=2, progress=False)
     assert pool.to_json() == one.to_json()
-    pytest.importorskip("distributed")
+    needs("distributed")
     from orgsim.experiment.sweep import dask_executor
 
     with dask_executor(None, 2) as executor:

@@ -226,7 +226,25 @@ def _queue_wait(
 
 
 def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
-    """The analytic capacity of one variant of a scenario (milliseconds, no simulation)."""
+    """The analytic capacity of one variant of a scenario (milliseconds, no simulation).
+
+    Args:
+        scenario: a loaded `Scenario`.
+        variant: which design (default: the first).
+
+    Returns:
+        `Capacity`: per role the utilization, offered and available hours and the
+        wait with how it was estimated (`.roles`); per stage entries per week, wait
+        and SLA attainment (`.stages`); `.bottleneck`, `.max_leads_per_week`,
+        `.headroom`, and `.notes` on what the model cannot see.
+
+    Raises:
+        KeyError: no such variant.
+
+    Example:
+        >>> result = orgsim.capacity(orgsim.load("scenarios/reorg_sdr_split.yaml"), "pods")
+        >>> result.bottleneck, round(result.headroom, 2)
+    """
     chosen = scenario.variant(variant)
     market, org = chosen.market, chosen.org
     external = source_rates(market, org, scenario.warmup, scenario.horizon)

@@ -152,9 +152,25 @@ def _scenario_from(tree: Located, directory: Path, shown_directory: str) -> Scen
 def load(path: str | Path, set: Mapping[str, Any] | None = None) -> Scenario:
     """Read a scenario file, with the market and org it names, into a checked `Scenario`.
 
-    `set` applies dotted-path overrides on top of the file, as a scenario's own
-    `set` would: `load("s.yaml", set={"org.roles.ae.headcount": 6})`.
-    Raises ConfigError listing every problem, each as FILE:LINE:COL: path: message.
+    Args:
+        path: the scenario YAML; the market and org paths in it are relative to it.
+        set: dotted-path overrides applied on top of the file, as a scenario's own
+            `set` would apply them.
+
+    Returns:
+        A frozen `Scenario`: its variants composed and checked, its warnings (as
+        `Problem` objects) in `.warnings`.
+
+    Raises:
+        ConfigError: listing every problem at once, each as
+            `FILE:LINE:COL: path: message`.
+
+    Example:
+        >>> import orgsim
+        >>> scenario = orgsim.load("scenarios/reorg_sdr_split.yaml",
+        ...                        set={"market.sources.inbound.rate": "150/week"})
+        >>> list(scenario.variants)
+        ['functional', 'process_stage', 'process_stage_auto_handoff', 'pods']
     """
     path = Path(path)
     shown = _shown(path)

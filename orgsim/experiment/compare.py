@@ -291,11 +291,33 @@ def compare(
 ) -> Comparison:
     """Run every variant of a scenario on common random numbers and compare them.
 
-    Replication i of each variant uses the same seed, so differences are paired.
+    Replication i of each variant uses the same seed, so each sees the same leads
+    with the same luck and differences are paired, replication by replication.
+
+    Args:
+        scenario: a `Scenario` or the path of a scenario file (its `variants` and
+            `targets` are what is compared and judged).
+        replications, seed: override the scenario's.
+        executor: where to run replications (default: this process).
+        progress: show a progress bar (default: on a terminal only).
+
+    Returns:
+        `Comparison`: `.headline()`, `.verdicts()` on the targets, `.to_frame()`
+        (means, intervals, paired differences), `.difference(variant, kpi)`,
+        `.plot(kind)`, `.write_report(path)`, `.markdown()`, `.save(folder)`.
+
+    Raises:
+        ConfigError: the file does not load.
+
+    Example:
+        >>> comparison = orgsim.compare("scenarios/reorg_sdr_split.yaml", replications=10)
+        >>> comparison.headline()
+        >>> comparison.difference("process_stage", "won_per_week")
     """
-    scenario = as_scenario(scenario)
+    scenario = as_scenario(scenario).with_run(replications=replications, seed=seed)
     results = run_variants(
-        scenario, list(scenario.variants), replications, seed, executor=executor, progress=progress
+        scenario, list(scenario.variants), None, None, executor=executor, progress=progress
     )
-    root = scenario.seed if seed is None else int(seed)
-    return Comparison(scenario.name, root, results, dict(scenario.targets), scenario.description)
+    return Comparison(
+        scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description
+    )

@@ -243,10 +243,30 @@ def plan(
 ) -> Plan:
     """The least-cost headcount per line that meets every target (see the module's notes).
 
-    `targets` defaults to the scenario's; each is {"min": x}, {"max": x} or a Target.
-    `roles` limits the plan to those roles (the others keep their headcount); by default
-    every role that works a stage is planned. Costs come from each role's `cost_per_year`
-    (roles the plan does not change still count in the cost).
+    Args:
+        scenario: a `Scenario` or the path of a scenario file.
+        targets: {kpi: {"min": x} | {"max": x} | Target}; default: the scenario's.
+        variant: which design to staff (default: the first).
+        replications, seed: for the simulations that confirm each candidate.
+        executor: where to run them (default: this process).
+        progress: show a progress bar (default: on a terminal only).
+        max_steps: how many candidates each search phase may try.
+        roles: plan only these roles (the others keep their headcount); default:
+            every role that works a stage. Costs come from each role's
+            `cost_per_year`, planned or not.
+
+    Returns:
+        `Plan`: `.chosen` (headcount, yearly cost, KPI summary) or None when no
+        candidate met every target, `.start` (the analytic start), `.alternatives`,
+        `.table()` of every candidate simulated.
+
+    Raises:
+        ConfigError: no targets, or a target that names no KPI of the scenario, or a
+            role that works no stage.
+
+    Example:
+        >>> result = orgsim.plan("scenarios/headcount_plan.yaml", roles=["sdr", "ae"])
+        >>> result.chosen.headcount, result.chosen.cost_per_year
     """
     scenario = as_scenario(scenario)
     variant = scenario.variant(variant).name

@@ -287,8 +287,8 @@ def run_variants(
     description: str = "replications",
 ) -> dict[str, Results]:
     """Every listed variant on common random numbers: replication i uses one seed in all."""
-    n = scenario.replications if replications is None else int(replications)
-    root = scenario.seed if seed is None else int(seed)
+    scenario = scenario.with_run(replications=replications, seed=seed)
+    n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
     size = 1 if executor is None else max(1, n // 8)
     jobs = [
@@ -320,10 +320,29 @@ def simulate(
 ) -> Results:
     """Run one variant of a scenario for many replications.
 
-    Defaults come from the scenario file (`replications`, `seed`, the first
-    variant). Replication i uses the same seed in every variant, so two runs of
-    different variants are paired. `records=True` keeps every lead's history
-    (`Results.cases`, `Results.visits`).
+    Replication i uses the same seed in every variant, so two runs of different
+    variants are paired (common random numbers).
+
+    Args:
+        scenario: a `Scenario`, or the path of a scenario file.
+        replications: how many (default: the scenario's `replications`).
+        seed: the root seed (default: the scenario's `seed`).
+        variant: which design (default: the first).
+        records: keep every lead's history (`Results.cases`, `Results.visits`).
+        executor: a `concurrent.futures.Executor` to run replications on (a process
+            pool, a Dask client's executor); default: this process.
+        progress: show a progress bar (default: on a terminal only).
+
+    Returns:
+        `Results`: one row of KPIs per replication (`.kpis`), `.summary()` with 95%
+        intervals, `.plot(kind)`, `.to_frame()`, `.save(folder)`.
+
+    Raises:
+        ConfigError: the file does not load. KeyError: no such variant.
+
+    Example:
+        >>> results = orgsim.simulate("scenarios/smb_velocity.yaml", replications=5)
+        >>> results.summary().loc["won_per_week", ["mean", "ci_low", "ci_high"]]
     """
     scenario = as_scenario(scenario)
     name = scenario.variant(variant).name

@@ -260,9 +260,29 @@ def sweep(
 ) -> SweepResult:
     """Run every grid point x variant x replication; see the module's notes.
 
-    The grid is the scenario's `sweep:` unless `grid` ({path: [values]}) is given.
-    Without an executor, a local process pool with `workers` processes (all cores by
-    default) runs it.
+    Args:
+        scenario: a `Scenario` or the path of a scenario file.
+        grid: {dotted path: [values]}; default: the scenario's `sweep:`.
+        replications, seed: override the scenario's (replication i uses one seed at
+            every point and in every variant).
+        executor: where to run (a Dask client's executor, say); default: a local
+            process pool of `workers` processes (all cores by default).
+        out: a folder to write each finished grid point to, as it finishes.
+        resume: finish a sweep already in `out`, running only what is missing.
+        progress: show a progress bar (default: on a terminal only).
+
+    Returns:
+        `SweepResult`: `.to_frame()` (one row per point, variant and replication),
+        `.summary(kpi)`, `.plot(kpi, x=...)`, `.to_json()` (byte-stable).
+
+    Raises:
+        ConfigError: no grid, a value that makes some variant invalid (named by
+            path and value), or an `out` folder holding a different sweep.
+
+    Example:
+        >>> swept = orgsim.sweep("scenarios/headcount_plan.yaml",
+        ...                      {"org.roles.ae.headcount": [10, 12, 14]}, replications=5)
+        >>> swept.plot("stage.sql.wait_mean", x="org.roles.ae.headcount")
     """
     scenario = as_scenario(scenario)
     grid = dict(grid if grid is not None else scenario.sweep)
@@ -273,8 +293,8 @@ def sweep(
             "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
         )
     check_grid(scenario, grid)
-    n = scenario.replications if replications is None else int(replications)
-    root = scenario.seed if seed is None else int(seed)
+    scenario = scenario.with_run(replications=replications, seed=seed)
+    n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
     points = grid_points(grid)
     variants = list(scenario.variants)
