@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 
 import pandas as pd
@@ -179,3 +180,20 @@ def test_efforts_are_the_leads_own_luck():
     a, b = efforts(base), efforts(other)
     joined = a.merge(b, on=["lead", "stage", "work"])
     assert len(joined) >= 0.9 * min(len(a), len(b))
+
+
+def test_a_finished_replication_is_freed_by_reference_counting():
+    """No reference cycle ties the replication's leads, visits and reps together: with the
+    collector off, only a few hundred objects (SimPy's environment, the leads still queued at
+    the end) are left for it, against about 20,000 when crews pointed back at the run."""
+    model = compile_model(orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml"), "process_stage")
+    run_replication(model, 1)
+    gc.collect()
+    gc.disable()
+    try:
+        records = run_replication(model, 2)
+        left_for_the_collector = gc.collect()
+    finally:
+        gc.enable()
+    assert len(records.visits["lead"]) > 10_000
+    assert left_for_the_collector < 2_000
