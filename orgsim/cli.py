@@ -224,6 +224,10 @@ def run(
         f"seed {results.seed}"
     )
     out.print(terminal.kpi_table(title, results.summary(), show_all))
+    found = [(s.role, s.growth, s.long_run_utilization) for s in results.shortfalls()]
+    if found:
+        warning = fmt.shortfalls({results.variant: found})
+        out.print(f"[bold red]Warning:[/bold red] {warning}.", highlight=False)
 
 
 @app.command()

@@ -55,6 +55,12 @@ _PATTERNS = {
     "utilization": (CAPACITY, 0, "share of scheduled hours occupied by work"),
     "queue_mean": (CAPACITY, -1, "items waiting, time average"),
     "queue_end": (CAPACITY, -1, "items waiting at the end"),
+    "backlog_growth": (
+        CAPACITY,
+        -1,
+        "items added to the queue per week over the second half of the horizon (above 0: "
+        "the role does not keep up)",
+    ),
 }
 
 
@@ -116,6 +122,8 @@ def _unit(name: str, facet: str) -> str:
         return "per_week"
     if facet in ("queue_mean", "queue_end"):
         return "items"
+    if facet == "backlog_growth":
+        return "per_week"
     return "count"
 
 
@@ -199,7 +207,12 @@ def kpi_names(market: Market, org: Org) -> list[str]:
         if work.sla is not None:
             names.append(f"sla.{stage}.attainment")
     for role in worked_roles(org):
-        names += [f"role.{role}.utilization", f"role.{role}.queue_mean", f"role.{role}.queue_end"]
+        names += [
+            f"role.{role}.utilization",
+            f"role.{role}.queue_mean",
+            f"role.{role}.queue_end",
+            f"role.{role}.backlog_growth",
+        ]
     if has_won_milestone(market):
         names += ["arr_end", "nrr", "grr"]
     names += ["cost", "cost_per_won"]

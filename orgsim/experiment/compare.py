@@ -19,10 +19,12 @@ from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.experiment import storage
+from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
+from orgsim.report import format as fmt
 
 
 class Comparison:
@@ -41,6 +43,7 @@ class Comparison:
         self.results = results
         self.targets = targets
         self.description = description
+        self._shortfalls: dict[str, list[Shortfall]] | None = None
 
     @property
     def variants(self) -> list[str]:
@@ -136,21 +139,39 @@ class Comparison:
                 )
         return pd.DataFrame(rows)
 
+    def shortfalls(self) -> dict[str, list[Shortfall]]:
+        """Per variant, the roles that do not keep up (see `orgsim.experiment.overload`)."""
+        if self._shortfalls is None:
+            self._shortfalls = {v: r.shortfalls() for v, r in self.results.items()}
+        return self._shortfalls
+
     def headline(self) -> str:
-        """One or two sentences a leader can act on."""
+        """One or two sentences a leader can act on. A design that meets its targets but does
+        not keep up is never called a winner."""
+        behind = self.shortfalls()
+        falling = fmt.shortfalls(
+            {v: [(s.role, s.growth, s.long_run_utilization) for s in f] for v, f in behind.items()}
+        )
+        falling = f" Warning: {falling}." if falling else ""
         if not self.targets:
             return (
                 f"{len(self.variants)} designs compared on {self.replications} "
-                f"replications; no targets were set, so no design is declared best."
+                f"replications; no targets were set, so no design is declared best." + falling
             )
         verdicts = self.verdicts()
         met = verdicts.groupby("variant", sort=False)["met"].sum()
         total = len(self.targets)
-        winners = [v for v in self.variants if met[v] == total]
+        meets = [v for v in self.variants if met[v] == total]
+        winners = [v for v in meets if not behind[v]]
         if len(winners) == 1:
-            text = f"{winners[0]} is the only design that meets all {total} targets."
+            text = f"{winners[0]} is the only design that meets all {total} targets and keeps up."
         elif winners:
-            text = f"{', '.join(winners)} meet all {total} targets."
+            text = f"{', '.join(winners)} meet all {total} targets and keep up."
+        elif meets:
+            text = (
+                f"{', '.join(meets)} {'meets' if len(meets) == 1 else 'meet'} all {total} "
+                f"targets but {'does' if len(meets) == 1 else 'do'} not keep up."
+            )
         elif met.nunique() == 1:
             text = f"No design meets all {total} targets; each meets {int(met.iloc[0])}."
         else:
@@ -162,9 +183,9 @@ class Comparison:
         missed = [
             f"{v} misses {', '.join(verdicts[(verdicts.variant == v) & ~verdicts.met].kpi)}"
             for v in self.variants
-            if v not in winners and met[v] < total
+            if met[v] < total
         ]
-        return text + (" " + "; ".join(missed) + "." if missed else "")
+        return text + (" " + "; ".join(missed) + "." if missed else "") + falling
 
     def to_json(self) -> dict:
         """The `orgsim compare --json` object of SCENARIO-SPEC section 6."""

@@ -13,6 +13,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
+from orgsim.experiment.overload import Shortfall, shortfalls
 from orgsim.experiment.runner import Job, ReplicationResult, batches, replication_seeds, run_jobs
 from orgsim.measure import tables
 from orgsim.measure.jsonable import json_number
@@ -94,6 +95,7 @@ class Results:
         self.details = details or {}
         self.meta = meta or {}
         self._records = records or []
+        self._shortfalls: list[Shortfall] | None = None
         self.scenario = scenario
 
     @classmethod
@@ -152,14 +154,25 @@ class Results:
         frame.insert(0, "variant", self.variant)
         return frame
 
+    def shortfalls(self) -> list[Shortfall]:
+        """Roles of this design that do not keep up (see `orgsim.experiment.overload`); for
+        results loaded from disk, the ones found when they were saved."""
+        if self._shortfalls is None:
+            self._shortfalls = shortfalls(
+                self.summary(), self.meta.get("roles", []), self.scenario, self.variant
+            )
+        return self._shortfalls
+
     def to_json(self) -> dict:
-        """The `orgsim run --json` object of SCENARIO-SPEC section 6."""
+        """The `orgsim run --json` object of SCENARIO-SPEC section 6, with the roles that do
+        not keep up."""
         return {
             "scenario": self.scenario_name,
             "variant": self.variant,
             "replications": self.replications,
             "seed": self.seed,
             "kpis": kpi_json(self.summary()),
+            "does_not_keep_up": [s.to_json() for s in self.shortfalls()],
         }
 
     # -- tables
@@ -267,7 +280,11 @@ class Results:
             for name in tables.DETAILS
             if storage.table_exists(directory / name)
         }
-        return cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
+        results = cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
+        summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+        saved = summary.get("does_not_keep_up", [])  # absent in results saved before it existed
+        results._shortfalls = [Shortfall.from_json(s) for s in saved]
+        return results
 
     def __repr__(self) -> str:
         return (

@@ -188,6 +188,22 @@ def _roles(records: Records, model: Model, out: dict) -> None:
         waited = np.diff(queued(records, role.index, window))[0]
         out[f"role.{role.name}.queue_mean"] = float(waited) / (T - W)
         out[f"role.{role.name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
+        out[f"role.{role.name}.backlog_growth"] = backlog_growth(records, role.index)
+
+
+def backlog_growth(records: Records, role: int) -> float:
+    """Items the role's queues gain per week over the second half of the measured horizon:
+    the least-squares slope of the average queue in each whole week of it (whole weeks, so
+    that nights and weekends do not tilt the line). About 0 for a role that keeps up; for
+    one that does not, the arrival rate of the work it cannot do. NaN with fewer than three
+    whole weeks to fit."""
+    W, T = records.warmup, records.end
+    weeks = int((T - W) / 2 // WEEK)
+    if weeks < 3:
+        return NAN
+    edges = T - WEEK * np.arange(weeks, -1, -1)
+    queue = np.diff(queued(records, role, edges)) / WEEK
+    return float(np.polyfit(np.arange(weeks), queue, 1)[0])
 
 
 def _money(records: Records, model: Model, out: dict) -> None:

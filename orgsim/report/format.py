@@ -65,3 +65,27 @@ def judgement(row) -> str:
     if better is None or better != better:
         return "neutral"
     return "better" if better else "worse"
+
+
+def shortfalls(found: dict[str, list[tuple]]) -> str:
+    """Roles that do not keep up, per design, in a planner's words: `found` maps a design to
+    its (role, backlog growth as (mean, low, high) or None, long-run load or None)."""
+    by_role: dict[str, list[str]] = {}
+    loops = False
+    for design, roles in found.items():
+        for role, growth, long_run in roles:
+            evidence = []
+            if growth is not None:
+                evidence.append(
+                    f"backlog +{growth[0]:,.1f} items a week, 95% interval "
+                    f"{growth[1]:,.1f} to {growth[2]:,.1f}"
+                )
+            if long_run is not None:
+                evidence.append(f"long-run load {long_run:.0%} of its hours")
+                loops = True
+            by_role.setdefault(role, []).append(f"{design} ({'; '.join(evidence)})")
+    if not by_role:
+        return ""
+    parts = [f"{role} does not keep up in {', '.join(where)}" for role, where in by_role.items()]
+    note = " (loops such as renewals take longer than the horizon to fill)" if loops else ""
+    return "; ".join(parts) + note

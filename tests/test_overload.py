@@ -1,0 +1,49 @@
+"""A design that does not keep up is flagged wherever its results are shown."""
+
+from __future__ import annotations
+
+import orgsim
+
+from .models import single_queue
+from .test_engine_theory import assert_in_interval
+
+EFFORT = "{dist: exponential, mean: 1h}"
+
+
+def test_an_overloaded_pool_grows_its_backlog_at_the_rate_theory_gives_and_is_flagged():
+    # Two reps, 2.4 leads an hour, an hour each: 0.4 leads an hour (67.2 a week) pile up.
+    sc = single_queue(2, "2.4/h", EFFORT, horizon="12w", warmup="1w", replications=8)
+    results = orgsim.simulate(sc, progress=False)
+    assert_in_interval(
+        results.kpis["role.server.backlog_growth"], 0.4 * 168, "backlog growth per week"
+    )
+    (found,) = results.shortfalls()
+    assert found.role == "server" and found.growth[1] > 0
+    assert abs(found.long_run_utilization - 1.2) < 1e-9
+    assert results.to_json()["does_not_keep_up"][0]["role"] == "server"
+
+
+def test_a_pool_with_room_to_spare_is_not_flagged():
+    sc = single_queue(3, "1.8/h", EFFORT, horizon="20w", replications=8)
+    results = orgsim.simulate(sc, progress=False)
+    assert results.shortfalls() == []
+    assert_in_interval(results.kpis["role.server.backlog_growth"], 0.0, "backlog growth")
+
+
+def test_a_queue_that_rises_with_seasonal_demand_is_not_an_overload():
+    # Demand doubles in the second half of the year; three reps stay below 60% busy.
+    seasonal = [1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    sc = single_queue(3, "0.8/h", EFFORT, horizon="52w", warmup="0h", replications=4).with_set(
+        {"market.sources.calls.seasonality": seasonal}
+    )
+    results = orgsim.simulate(sc, progress=False)
+    assert results.shortfalls() == []
+
+
+def test_the_compare_headline_never_calls_a_design_that_falls_behind_a_winner():
+    base = single_queue(2, "2.4/h", EFFORT, horizon="8w", warmup="1w", replications=4)
+    sc = base.model_copy(update={"targets": {"leads": orgsim.config.schema.Target(min=0)}})
+    comparison = orgsim.compare(sc, progress=False)
+    headline = comparison.headline()
+    assert "meets all 1 targets but does not keep up" in headline
+    assert "server does not keep up" in headline
