@@ -352,6 +352,7 @@ def _check_variant(scenario, variant: str | None, path: Path) -> None:
             f"{path}: no variant '{variant}' (variants: {', '.join(scenario.variants)})",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2)
 
@@ -512,6 +513,10 @@ def sweep_command(
         bool,
         typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable)."),
     ] = False,
+    variant: Annotated[
+        str | None,
+        typer.Option(help="Sweep this variant only (default: every variant takes the grid)."),
+    ] = None,
 ) -> None:
     """Run a grid of designs (every point x variant x replication) on every core.
 
@@ -531,7 +536,10 @@ def sweep_command(
     if resume and out_dir is None:
         err.print("--resume needs --out DIR (the folder of the sweep to finish)", markup=False)
         raise typer.Exit(2)
+    _check_variant(scenario, variant, scenario_file)
     with reported_errors():
+        if variant is not None:
+            scenario = scenario.only(variant)
         grid = None
         if param:
             grid = parse_params(param)

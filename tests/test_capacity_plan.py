@@ -232,3 +232,14 @@ def test_plan_cli_prints_the_plan_and_its_kpis():
         app, ["plan", str(ROOT / "scenarios/smb_velocity.yaml"), "--role", "cfo"]
     )
     assert unknown.exit_code == 2 and "'cfo' is not a role that works a stage" in unknown.output
+
+
+def test_plan_staffs_the_chosen_variant_whose_org_differs_from_the_others():
+    """Headcount overrides apply to the planned variant's org alone: the other variants (which
+    have no such role) are not touched and no error names a `<set>` the user never wrote."""
+    from .test_sweep import TWO_ORGS
+
+    sc = orgsim.load_text(TWO_ORGS)
+    result = plan(sc, {"role.sdr.utilization": {"max": 0.4}}, variant="split", progress=False)
+    assert result.variant == "split" and result.chosen is not None
+    assert result.chosen.headcount == {"sdr": 2}

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import orgsim
 from orgsim.cli import app
 from orgsim.experiment.sweep import sweep
 
@@ -229,3 +230,48 @@ def test_param_grid_and_plot(small):
     manual = table[table.variant == "manual"].set_index("org.roles.ae.headcount")["mean"]
     assert manual[1] > manual[3]  # more AEs, shorter waits
     assert isinstance(swept.to_frame(), pd.DataFrame)
+
+
+TWO_ORGS = """
+kind: scenario
+name: two orgs
+horizon: 4w
+replications: 2
+market:
+  kind: market
+  name: m
+  segments: {all: {deal_value: 1000}}
+  sources: {web: {rate: 40/week, enters: mql}}
+  journey:
+    mql: {outcomes: {won: 0.3}}
+    won: {}
+org:
+  kind: org
+  name: full cycle
+  roles: {rep: {headcount: 2}}
+  work: {mql: {role: rep, effort: 30min}}
+variants:
+  full_cycle: {}
+  split:
+    org:
+      kind: org
+      name: split
+      roles: {sdr: {headcount: 1}}
+      work: {mql: {role: sdr, effort: 30min}}
+"""
+
+
+def test_a_path_only_some_variants_have_is_swept_per_variant(tmp_path):
+    sc = orgsim.load_text(TWO_ORGS)
+    with pytest.raises(orgsim.ConfigError, match="only variants split have this") as caught:
+        sweep(sc, {"org.roles.sdr.headcount": [1, 2]}, progress=False)
+    assert "--variant split" in str(caught.value)
+    swept = sweep(sc, {"org.roles.sdr.headcount": [1, 2]}, variant="split", workers=1)
+    assert set(swept.to_frame().variant) == {"split"}
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_ORGS, encoding="utf-8")
+    command = ["sweep", str(path), "--param", "org.roles.sdr.headcount=1,2", "--workers", "1"]
+    result = CliRunner().invoke(app, [*command, "--variant", "nope"])
+    assert result.exit_code == 2 and "no variant 'nope'" in " ".join(result.output.split())
+    result = CliRunner().invoke(app, [*command, "--variant", "split"])
+    assert result.exit_code == 0, result.output

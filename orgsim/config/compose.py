@@ -250,12 +250,17 @@ class Composed:
     warnings: list[Problem]
 
 
-def compose(composition: Composition, extra: list[Override] | None = None) -> Composed:
-    """Compose and check every variant; raise ConfigError with every problem found."""
+def compose(
+    composition: Composition, extra: list[Override] | None = None, only: str | None = None
+) -> Composed:
+    """Compose and check every variant, or `only` one (which then also stands for the base:
+    overrides apply to it alone); raise ConfigError with every problem found."""
     extra = extra or []
     spec, problems = validate(ScenarioFile, composition.scenario)
     names = list(spec.variants) if spec else _variant_names(composition.scenario)
-    base_tree, base_problems = composition.compose(None, extra)
+    if only is not None:
+        names = [only] if only in names else []
+    base_tree, base_problems = composition.compose(only if names else None, extra)
     base = None
     if base_tree is not None:
         base, more = validate_variant(base_tree)

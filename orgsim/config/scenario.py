@@ -50,6 +50,7 @@ class Scenario(Frozen):
     _composition: Composition = PrivateAttr()
     _overrides: list[Override] = PrivateAttr(default_factory=list)
     _trees: dict[str, Located] = PrivateAttr(default_factory=dict)
+    _only: str | None = PrivateAttr(default=None)
 
     def variant(self, name: str | None = None) -> Variant:
         """A variant by name; the first one when no name is given."""
@@ -70,7 +71,13 @@ class Scenario(Frozen):
         return self.with_overrides(extra)
 
     def with_overrides(self, extra: list[Override]) -> Scenario:
-        return _build(self._composition, [*self._overrides, *extra])
+        return _build(self._composition, [*self._overrides, *extra], self._only)
+
+    def only(self, variant: str) -> Scenario:
+        """The same study with just one variant, so that overrides (a planner's headcounts,
+        a sweep's values) apply to that variant's org alone."""
+        self.variant(variant)  # KeyError naming the variants if there is no such one
+        return _build(self._composition, self._overrides, variant)
 
     def check_overrides(self, overrides: list[Override]) -> None:
         """Raise ConfigError unless each override, applied on its own to every variant,
@@ -103,8 +110,8 @@ class Scenario(Frozen):
         return self.horizon / WEEK
 
 
-def _build(composition: Composition, extra: list[Override]) -> Scenario:
-    done = compose(composition, extra)
+def _build(composition: Composition, extra: list[Override], only: str | None = None) -> Scenario:
+    done = compose(composition, extra, only)
     spec = done.spec
     scenario = Scenario(
         name=spec.name,
@@ -124,6 +131,7 @@ def _build(composition: Composition, extra: list[Override]) -> Scenario:
     scenario._composition = composition
     scenario._overrides = list(extra)
     scenario._trees = done.trees
+    scenario._only = only
     return scenario
 
 

@@ -270,6 +270,7 @@ def plan(
     """
     scenario = as_scenario(scenario)
     variant = scenario.variant(variant).name
+    scenario = scenario.only(variant)  # headcounts change this variant's org alone
     targets = _targets(scenario, targets)
     staffing = staffing_of(scenario, variant, roles)
     start = analytic_start(scenario, variant, staffing, targets)

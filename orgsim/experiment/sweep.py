@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from orgsim.config.compose import Override
-from orgsim.config.errors import ConfigError
+from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.config.yamlio import Located, Mark
 from orgsim.experiment import storage
@@ -136,7 +136,36 @@ def check_grid(
             )
             for value, column in zip(values, columns_here, strict=False)
         ]
+    _only_in_some_variants(scenario, grid, source)
     scenario.check_overrides(overrides)
+
+
+def _only_in_some_variants(scenario: Scenario, grid: dict[str, list], source: str) -> None:
+    """A swept path that some variants have and others lack (their orgs differ) is asked of
+    one variant: say which have it, and how to sweep one of them."""
+    if len(scenario.variants) < 2:
+        return
+    problems = []
+    for i, (path, values) in enumerate(grid.items(), 1):
+        probe = [Override.from_python(path, values[0], f"{source}[{i}]")]
+        having = []
+        for name in scenario.variants:
+            try:
+                scenario.only(name).check_overrides(probe)
+                having.append(name)
+            except ConfigError:
+                continue
+        if having and len(having) < len(scenario.variants):
+            problems.append(
+                Problem.unplaced(
+                    f"{source}[{i}]",
+                    path,
+                    f"only variants {', '.join(having)} have this (their orgs differ): sweep "
+                    f"one of them with --variant {having[0]}, or variant='{having[0]}'",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def _fingerprint(scenario: Scenario) -> str:
@@ -257,6 +286,7 @@ def sweep(
     resume: bool = False,
     progress: bool | None = None,
     workers: int | None = None,
+    variant: str | None = None,
 ) -> SweepResult:
     """Run every grid point x variant x replication; see the module's notes.
 
@@ -270,6 +300,8 @@ def sweep(
         out: a folder to write each finished grid point to, as it finishes.
         resume: finish a sweep already in `out`, running only what is missing.
         progress: show a progress bar (default: on a terminal only).
+        variant: sweep this variant only (its org alone takes the grid's values);
+            default: every variant.
 
     Returns:
         `SweepResult`: `.to_frame()` (one row per point, variant and replication),
@@ -285,6 +317,8 @@ def sweep(
         >>> swept.plot("stage.sql.wait_mean", x="org.roles.ae.headcount")
     """
     scenario = as_scenario(scenario)
+    if variant is not None:
+        scenario = scenario.only(variant)
     grid = dict(grid if grid is not None else scenario.sweep)
     if not grid:
         raise ConfigError.unplaced(
