@@ -365,6 +365,60 @@ CASES = [
         "is not a duration",
     ),
     Case(
+        "patience that can be zero (a lead leaving at once could loop forever)",
+        "market.yaml",
+        "    buyer_delay: 2d",
+        "    buyer_delay: 2d\n    patience: 0h",
+        "patience",
+        "journey.sql.patience",
+        "must be more than 0",
+    ),
+    Case(
+        "a buyer who gives up cannot be won",
+        "market.yaml",
+        "    buyer_delay: 2d",
+        "    buyer_delay: 2d\n    patience: 3d\n    gives_up_to: won",
+        "gives_up_to",
+        "journey.sql.gives_up_to",
+        "cannot be won",
+    ),
+    Case(
+        "giving up into the same queue",
+        "market.yaml",
+        "    buyer_delay: 2d",
+        "    buyer_delay: 2d\n    patience: 3d\n    gives_up_to: sql",
+        "gives_up_to",
+        "journey.sql.gives_up_to",
+        "is this stage",
+    ),
+    Case(
+        "recycling leads into churned",
+        "org.yaml",
+        "effort: 1h}",
+        "effort: 1h, sla: {first_touch: 4h, recycle_after: 2d, recycle_to: churned}}",
+        "churned",
+        "work.sql.sla.recycle_to",
+        "only customers churn",
+    ),
+    Case(
+        "recycle_after of zero",
+        "org.yaml",
+        "effort: 1h}",
+        "effort: 1h, sla: {first_touch: 0h, recycle_after: 0h, recycle_to: lost}}",
+        "recycle_after",
+        "work.sql.sla.recycle_after",
+        "must be more than 0",
+    ),
+    Case(
+        "a field of another kind of distribution",
+        "market.yaml",
+        "    buyer_delay: 2d",
+        "    buyer_delay: {dist: exponential, mean: 2d, cv: 0.5}",
+        "cv:",
+        "journey.sql.buyer_delay.cv",
+        "not a field of this entry",
+    ),
+    Case(
         "work names a stage the market lacks (reported in the org file)",
         "org.yaml",
         "  sql: {role: ae, effort: 1h}",
@@ -518,3 +572,29 @@ def test_warnings_keep_their_place_in_a_folder_whose_name_has_a_colon(tmp_path):
     line = next(x for x in result.output.splitlines() if "warning:" in x)
     assert line.startswith(f"{folder / 'market.yaml'}:")
     assert ": journey.orphan: warning: no source can reach this stage" in line
+
+
+def test_a_stage_reached_only_by_recycling_is_not_called_unreachable(tmp_path):
+    files = dict(BASE)
+    files["market.yaml"] = MARKET + "  nurture:\n    buyer_delay: 30d\n    outcomes: {mql: 0.2}\n"
+    files["org.yaml"] = ORG.replace(
+        "effort: 30min}",
+        "effort: 30min, sla: {first_touch: 4h, recycle_after: 1d, recycle_to: nurture}}",
+    )
+    result = _run(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    assert "no source can reach" not in result.output
+
+
+def test_recycling_before_the_deadline_or_before_escalation_is_a_warning(tmp_path):
+    files = dict(BASE)
+    files["org.yaml"] = ORG.replace(
+        "effort: 30min}",
+        "effort: 30min, routing: round_robin,\n"
+        "        sla: {first_touch: 4h, escalate_after: 2h, recycle_after: 1h, recycle_to: lost}}",
+    )
+    result = _run(tmp_path, files)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "warning: recycle_after is shorter than first_touch" in text
+    assert "warning: escalate_after is not before recycle_after" in text

@@ -268,8 +268,9 @@ def untouched_exits(market: Market, org: Org) -> list[str]:
         if leaving:
             notes.append(
                 f"at {', '.join(leaving)} buyers give up or leads are recycled before a first "
-                f"touch; this model assumes every lead is worked, so {role}'s load and the "
-                "flows after it are upper bounds, and its waits have no reliable estimate"
+                f"touch; this model assumes every lead is worked, so {role}'s load is an upper "
+                "bound, the flows after it are not reliable, and its waits have no estimate: "
+                "simulate"
             )
     return notes
 

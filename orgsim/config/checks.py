@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from orgsim.config.distributions import BySegment
+from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
 from orgsim.config.yamlio import Located
@@ -43,8 +43,11 @@ def _names(options) -> str:
 # --------------------------------------------------------------------- market
 
 
-def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]:
-    """A market's own consistency: sources, segments, outcomes and the journey graph."""
+def check_market(
+    market: Market, tree: Located, at: tuple = (), org: Org | None = None
+) -> list[Problem]:
+    """A market's own consistency: sources, segments, outcomes and the journey graph (with
+    `org`, the journey also follows where its SLA policy recycles leads)."""
     say = _Reporter(tree, at)
     stages, segments = set(market.journey), list(market.segments)
     places = stages | set(BUILT_IN_ENDS)
@@ -53,7 +56,7 @@ def check_market(market: Market, tree: Located, at: tuple = ()) -> list[Problem]
     _check_stages(say, market, places, segments)
     for path, value in _by_segment_fields_market(market):
         _check_covers(say, path, value, segments)
-    _check_journey_graph(say, market)
+    _check_journey_graph(say, market, org)
     return say.problems
 
 
@@ -141,6 +144,34 @@ def _check_stages(say: _Reporter, market: Market, places: set, segments: list[st
                     (*here, "gives_up_to"),
                     "no patience is given, so no buyer gives up here (add patience)",
                 )
+            else:
+                _check_untouched_exit(say, market, (*here, "gives_up_to"), name, stage.gives_up_to)
+        if stage.patience is not None and _can_be_zero(stage.patience, segments):
+            say.error(
+                (*here, "patience"),
+                "patience must be more than 0: a buyer who waits no time at all leaves at once, "
+                "and a lead that leaves at once can loop forever",
+            )
+
+
+def _can_be_zero(value, segments: list[str]) -> bool:
+    """Whether a duration can be exactly 0 for some segment (a constant 0)."""
+    return any(
+        (d := resolve(value, segment)).dist == "constant" and d.value <= 0 for segment in segments
+    )
+
+
+def _check_untouched_exit(
+    say: _Reporter, market: Market, path: tuple, stage: str, target: str
+) -> None:
+    """Where a lead that leaves a stage untouched (gave up, recycled) may go: not back into
+    the same queue, not into a won milestone, not to `churned` (only customers churn)."""
+    if target == stage:
+        say.error(path, f"'{target}' is this stage: the lead would queue again where it waited")
+    elif target == "churned":
+        say.error(path, "only customers churn: send leads that leave untouched to lost or a stage")
+    elif target in market.journey and market.journey[target].milestone == "won":
+        say.error(path, f"'{target}' is a won milestone: a lead nobody touched cannot be won")
 
 
 def _chance(p, segment: str) -> float:
@@ -178,8 +209,9 @@ def _check_covers(say: _Reporter, path: tuple, value: BySegment, segments: list[
         )
 
 
-def journey_graph(market: Market) -> nx.DiGraph:
-    """Stages and ends, with an edge wherever a lead can actually go (chance > 0)."""
+def journey_graph(market: Market, org: Org | None = None) -> nx.DiGraph:
+    """Stages and ends, with an edge wherever a lead can actually go (chance > 0, giving up,
+    and, with an org, being recycled by its SLA policy)."""
     graph = nx.DiGraph()
     graph.add_nodes_from(market.journey)
     graph.add_nodes_from(BUILT_IN_ENDS)
@@ -195,6 +227,9 @@ def journey_graph(market: Market) -> nx.DiGraph:
         remainder = max(1 - sum(_chance(p, s) for p in stage.outcomes.values()) for s in segments)
         if remainder > _TOLERANCE:
             graph.add_edge(name, stage.exit)
+    for name, work in org.work.items() if org is not None else ():
+        if work.sla is not None and work.sla.recycle_to in graph and name in market.journey:
+            graph.add_edge(name, work.sla.recycle_to)
     return graph
 
 
@@ -202,8 +237,8 @@ def end_places(market: Market) -> set[str]:
     return set(BUILT_IN_ENDS) | {n for n, s in market.journey.items() if s.is_end}
 
 
-def _check_journey_graph(say: _Reporter, market: Market) -> None:
-    graph = journey_graph(market)
+def _check_journey_graph(say: _Reporter, market: Market, org: Org | None) -> None:
+    graph = journey_graph(market, org)
     ends = end_places(market)
     can_finish = set(ends)
     for end in ends:
@@ -279,6 +314,30 @@ def _check_work(say: _Reporter, org: Org, roles: list[str]) -> None:
                 "(a stage such as nurture, or an end such as lost)",
                 key=True,
             )
+        if work.sla and work.sla.recycle_after is not None:
+            _check_recycling(say, stage, work.sla)
+
+
+def _check_recycling(say: _Reporter, stage: str, sla) -> None:
+    """A recycling policy that can work, and that leaves the SLA and escalation meaning."""
+    here = ("work", stage, "sla")
+    if sla.recycle_after <= 0:
+        say.error(
+            (*here, "recycle_after"),
+            "recycle_after must be more than 0: a lead recycled at once can loop forever",
+        )
+    if sla.recycle_after < sla.first_touch:
+        say.warn(
+            (*here, "recycle_after"),
+            "recycle_after is shorter than first_touch: a lead recycled before its deadline "
+            "counts neither as met nor missed, so SLA attainment covers only the leads touched",
+        )
+    if sla.escalate_after is not None and sla.escalate_after >= sla.recycle_after:
+        say.warn(
+            (*here, "escalate_after"),
+            "escalate_after is not before recycle_after: leads are recycled before they could "
+            "escalate",
+        )
 
 
 def _check_handoffs(say: _Reporter, org: Org, roles: list[str]) -> None:
@@ -408,6 +467,8 @@ def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
                 f"unknown stage '{target}' "
                 f"(stages: {_names(stages)}; ends: {_names(BUILT_IN_ENDS)})",
             )
+        elif target is not None:
+            _check_untouched_exit(say, market, ("work", stage, "sla", "recycle_to"), stage, target)
 
     for stage, work in org.work.items():
         if isinstance(work.effort, BySegment):

@@ -227,7 +227,7 @@ def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem]]:
     org, org_problems = validate(Org, tree, ("org",))
     problems += org_problems
     if market is not None:
-        problems += checks.check_market(market, tree, ("market",))
+        problems += checks.check_market(market, tree, ("market",), org)
     if org is not None:
         problems += checks.check_org(org, tree, ("org",))
     if market is None or org is None or any(not p.warning for p in problems):

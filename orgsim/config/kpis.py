@@ -98,7 +98,7 @@ def info(name: str) -> KPI:
     if facet == "conversion":
         meaning = f"{meaning} {parts[-1]}"
     if parts[0] == "stage":
-        headline = facet == "wait_mean"
+        headline = facet in ("wait_mean", "gave_up", "recycled")  # leads lost untouched show
     else:
         headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
     to = parts[-1] if facet == "conversion" else None

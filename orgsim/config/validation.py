@@ -105,5 +105,8 @@ def _field_vocabulary() -> list[str]:
 
 
 def _unknown_field(key: str) -> str:
-    close = difflib.get_close_matches(key, _field_vocabulary(), n=1, cutoff=0.7)
+    vocabulary = _field_vocabulary()
+    if key in vocabulary:  # a real field, of another kind of entry (`cv` on an exponential)
+        return f"'{key}' is not a field of this entry (other kinds of entry take it)"
+    close = difflib.get_close_matches(key, vocabulary, n=1, cutoff=0.7)
     return f"unknown field '{key}'" + (f"; did you mean '{close[0]}'?" if close else "")
