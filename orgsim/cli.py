@@ -435,17 +435,30 @@ def plan_command(
     ] = None,
     reps: Reps = None,
     seed: Seed = None,
+    max_plans: Annotated[
+        int, typer.Option(min=1, help="Stop after simulating this many plans (it says so).")
+    ] = 400,
+    utilization_cap: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Every planned role stays at or below this utilization unless a target says "
+            "otherwise (1 or more: no cap).",
+        ),
+    ] = 0.85,
     as_json: Json = False,
 ) -> None:
     """The least-cost headcount per role that meets every target.
 
-    Starts from the queueing formulas, confirms each candidate by simulation on
-    common random numbers (a target is met when its 95% interval is on the
-    right side), and searches neighbouring plans until none is cheaper and
-    still meets every target. Costs come from each role's cost_per_year.
+    Every candidate is simulated on common random numbers (a target is met when
+    its 95% interval is on the right side), and every planned role must keep up
+    (no growing backlog) and stay under the utilization cap. The search brackets
+    and bisects each role, which finds the cheapest plan when more people never
+    make a target worse. Costs come from each role's cost_per_year. Exit status
+    1 when no plan meets every target, with or without --json.
 
-    Example: [bold]orgsim plan scenarios/headcount_plan.yaml --target
-    'sla.mql.attainment>=0.95'[/bold]
+    Example: [bold]orgsim plan scenarios/headcount_plan.yaml --role sdr --role ae
+    --target 'sla.mql.attainment>=0.95'[/bold]
     """
     from orgsim.experiment.plan import plan as run_plan
 
@@ -453,31 +466,36 @@ def plan_command(
     _check_variant(scenario, variant, scenario_file)
     with reported_errors():
         targets = parse_targets(target) if target else None
-        result = run_plan(scenario, targets, variant, reps, seed, roles=role or None)
+        result = run_plan(
+            scenario,
+            targets,
+            variant,
+            reps,
+            seed,
+            max_plans=max_plans,
+            roles=role or None,
+            utilization_cap=utilization_cap if utilization_cap < 1 else None,
+        )
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
-        return
+    else:
+        shown = result.chosen or result.closest
+        for part in terminal.plan_report(
+            f"{scenario.name} ({result.variant})",
+            result.today,
+            shown.headcount,
+            shown.cost_per_year,
+            shown.people,
+            len(result.evaluated),
+            shown.summary,
+            [(o.headcount, o.cost_per_year, o.people) for o in result.alternatives],
+            missed=None if result.chosen else shown.missed,
+        ):
+            out.print(part)
+        if result.stopped:
+            out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
     if result.chosen is None:
-        out.print("[bold red]No plan found that meets every target.[/bold red]")
-        best = min(result.evaluated, key=lambda o: (len(o.missed), o.cost_per_year))
-        out.print(
-            f"Closest: {best.headcount} misses {', '.join(best.missed)}; adding people "
-            "did not move it closer, so the market or the journey limits it."
-        )
         raise typer.Exit(1)
-    chosen = result.chosen
-    runners_up = [(o.headcount, o.cost_per_year, o.people) for o in result.alternatives]
-    for part in terminal.plan_report(
-        scenario.name,
-        result.start,
-        chosen.headcount,
-        chosen.cost_per_year,
-        chosen.people,
-        len(result.evaluated),
-        chosen.summary,
-        runners_up,
-    ):
-        out.print(part)
 
 
 @app.command("sweep")

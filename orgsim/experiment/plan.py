@@ -1,21 +1,39 @@
 """`orgsim.plan`: the least-cost headcount that still meets every target.
 
-1. Start from the analytic answer (capacity.py): for each line, the fewest
-   people whose utilization, SLA attainment and waits meet the targets in the
-   queueing formulas (milliseconds).
-2. Confirm by simulation, every candidate on the same seeds (common random
-   numbers, so neighbouring plans are compared on the same leads): a target
-   is met when the 95% interval of the KPI's mean is on the right side.
-3. While a target is missed, add one person to each line the missed KPIs
-   point at (the bottleneck when they point nowhere in particular).
-4. Then search the neighbourhood: remove one person, or move one from a
-   dearer role to a cheaper one, whenever the cheaper plan still meets every
-   target, until no neighbour is cheaper and feasible. Ties go to fewer people.
+A candidate plan is judged by simulation, every candidate on the same seeds
+(common random numbers, so neighbouring plans see the same leads and luck):
+it is feasible when every target's 95% interval is on the right side of its
+bound, and, for every role the plan changes, the role keeps up (no growing
+backlog, no long-run load at or above its hours: see `overload.py`) and stays
+under a utilization cap (default `BUSY`, 0.85), so that roles no target
+covers are not starved.
+
+The search relies on monotonicity: on common random numbers, one more person
+never makes a queue KPI worse, so if a plan is feasible, any plan with at
+least as many people in every line is too. Then:
+
+1. Find a feasible box: grow every line together (half again, at least one
+   more) from today's headcount until the plan is feasible. If even the
+   largest box tried is not, no headcount meets the targets: the market or the
+   journey limits them, and the plan says which targets stay missed.
+2. Walk the first line up from its smallest feasible value (found by
+   bisection with the other lines at the top of the box); for each value,
+   solve the remaining lines the same way, the last one by bisection. The
+   other lines' smallest values can only fall as the first line grows, so
+   each solution bounds the next search; a value is abandoned as soon as its
+   cheapest possible completion costs more than the best plan found.
+
+Under monotonicity this finds the cheapest feasible plan in the box (ties go
+to fewer people); `tests/test_planner.py` checks it against exhaustive search.
+Targets that more people can make worse (cost, cost per won) break the
+assumption: the answer is then the cheapest plan found, not a proven optimum.
+The search stops at `max_plans` simulated plans and says so.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +41,14 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from orgsim.analytic.capacity import capacity
 from orgsim.config import kpis as catalogue
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.experiment.results import as_scenario, kpi_json, simulate
+
+GROWTH = 1.5  # how fast the feasible box grows while no plan in it is feasible
+LARGEST = 12  # the box stops growing at this many times today's headcount (plus 20)
 
 
 @dataclass(frozen=True)
@@ -52,13 +72,14 @@ class Staffing:
 
 @dataclass
 class Candidate:
-    """One headcount plan, as evaluated by simulation."""
+    """One headcount plan, as judged by simulation."""
 
     headcount: dict[str, int]
     cost_per_year: float
     people: int
     meets: bool
     missed: list[str]
+    """Targets missed, and `keeps up: <role>` or `utilization cap: <role>` constraints."""
     summary: pd.DataFrame = field(repr=False)
 
     def key(self) -> tuple:
@@ -81,9 +102,13 @@ class Plan:
     scenario_name: str
     variant: str
     targets: dict[str, Target]
-    start: dict[str, int]
+    today: dict[str, int]
+    """Each line's headcount in the scenario as written."""
     chosen: Candidate | None
     evaluated: list[Candidate]
+    stopped: str | None = None
+    """Why the search ended before it could prove the answer cheapest, if it did."""
+    utilization_cap: float | None = catalogue.BUSY
 
     @property
     def alternatives(self) -> list[Candidate]:
@@ -92,6 +117,13 @@ class Plan:
             (o for o in self.evaluated if o.meets and o is not self.chosen), key=Candidate.key
         )
         return feasible[:5]
+
+    @property
+    def closest(self) -> Candidate | None:
+        """When nothing met every target: the plan that missed the fewest, cheapest first."""
+        if not self.evaluated:
+            return None
+        return min(self.evaluated, key=lambda o: (len(o.missed), o.key()))
 
     def table(self) -> pd.DataFrame:
         """Every plan simulated: headcounts, yearly cost, whether it met the targets."""
@@ -116,11 +148,14 @@ class Plan:
             "cost_per_year": chosen.cost_per_year if chosen else None,
             "kpis": kpi_json(chosen.summary) if chosen else {},
             "alternatives": [o.to_json() for o in self.alternatives],
+            "closest": self.closest.to_json() if chosen is None and self.closest else None,
             "scenario": self.scenario_name,
             "variant": self.variant,
             "targets": {k: t.model_dump(exclude_none=True) for k, t in self.targets.items()},
-            "analytic_start": self.start,
+            "today": self.today,
+            "utilization_cap": self.utilization_cap,
             "evaluated": len(self.evaluated),
+            "stopped": self.stopped,
         }
 
 
@@ -151,83 +186,124 @@ def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None
     return staffing
 
 
-def _overrides(staffing: list[Staffing], plan: dict[str, int]) -> dict[str, int]:
-    return {line.path: plan[line.name] for line in staffing}
+class _Budget(Exception):
+    """The search has simulated `max_plans` plans."""
 
 
-def _cost(scenario: Scenario, variant: str) -> tuple[float, int]:
-    org = scenario.variant(variant).org
-    return org.cost_per_year(), org.total_headcount()
+class _Judge:
+    """Simulates each candidate once, on the same seeds, and says whether it is feasible."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        lines: list[Staffing],
+        targets: dict[str, Target],
+        cap: float | None,
+        simulate_plan: Callable[[Scenario], object],
+        max_plans: int,
+        bar,
+    ):
+        self.scenario, self.lines, self.targets, self.cap = scenario, lines, targets, cap
+        self.simulate_plan, self.max_plans, self.bar = simulate_plan, max_plans, bar
+        self.seen: dict[tuple, Candidate] = {}
+        self.roles = {line.role for line in lines}
+        org = scenario.variant().org
+        self.prices = [org.roles[line.role].cost_per_year for line in lines]
+        self.fixed_cost = org.cost_per_year() - sum(
+            p * _current(org, line) for p, line in zip(self.prices, lines, strict=True)
+        )
+        self.fixed_people = org.total_headcount() - sum(_current(org, line) for line in lines)
+
+    def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
+        """Yearly people cost and people of a plan (roles it does not change included)."""
+        cost = self.fixed_cost + sum(p * n for p, n in zip(self.prices, counts, strict=True))
+        return cost, self.fixed_people + sum(counts)
+
+    def __call__(self, counts: tuple[int, ...]) -> Candidate:
+        if counts not in self.seen:
+            if len(self.seen) >= self.max_plans:
+                raise _Budget
+            headcount = {line.name: n for line, n in zip(self.lines, counts, strict=True)}
+            trial = self.scenario.with_set({line.path: headcount[line.name] for line in self.lines})
+            results = self.simulate_plan(trial)
+            missed = self._missed(results)
+            cost, people = self.cost(counts)
+            self.seen[counts] = Candidate(
+                headcount, cost, people, not missed, missed, results.summary()
+            )
+            best = min((c for c in self.seen.values() if c.meets), key=Candidate.key, default=None)
+            self.bar.set_postfix_str(
+                f"best {best.cost_per_year:,.0f}/year" if best else "none feasible yet"
+            )
+            self.bar.update(1)
+        return self.seen[counts]
+
+    def _missed(self, results) -> list[str]:
+        summary = results.summary()
+        missed = [
+            kpi
+            for kpi, target in self.targets.items()
+            if kpi not in summary.index
+            or not target.met_by(*summary.loc[kpi, ["ci_low", "ci_high", "n"]])
+        ]
+        missed += [f"keeps up: {s.role}" for s in results.shortfalls() if s.role in self.roles]
+        if self.cap is not None:
+            for role in sorted(self.roles):
+                kpi = f"role.{role}.utilization"
+                if kpi not in self.targets and summary.loc[kpi, "mean"] > self.cap:
+                    missed.append(f"utilization cap: {role}")
+        return missed
+
+    def feasible(self, counts: tuple[int, ...]) -> bool:
+        return self(counts).meets
 
 
-def _responsible(kpi: str, scenario: Scenario, variant: str, staffing: list[Staffing]) -> set[str]:
-    """Teams whose headcount a missed KPI points at."""
-    chosen = scenario.variant(variant)
-    about = catalogue.info(kpi)
-    roles: set[str] = set()
-    if about.role is not None:
-        roles = {about.role}
-    elif about.stage in chosen.org.work:
-        roles = {chosen.org.work[about.stage].role}
-    elif about.facet.startswith("speed_to_lead"):
-        roles = {
-            chosen.org.work[s.enters].role
-            for s in chosen.market.sources.values()
-            if s.enters in chosen.org.work
-        }
-    return {t.name for t in staffing if t.role in roles}
+def _current(org, line: Staffing) -> int:
+    if line.pod is None:
+        return org.roles[line.role].headcount or 0
+    return org.pods[line.pod].members.get(line.role, 0)
 
 
-def _analytic_ok(cap, line: Staffing, targets: dict[str, Target], org) -> bool:
-    load = cap.roles.get(line.role)
-    if load is None:
-        return True
-    limit = targets.get(f"role.{line.role}.utilization")
-    bound = limit.max if limit is not None and limit.max is not None else catalogue.BUSY
-    if not load.utilization <= bound:
-        return False
-    for stage, work in org.work.items():
-        if work.role != line.role:
-            continue
-        sla = targets.get(f"sla.{stage}.attainment")
-        flow = cap.stages.get(stage)
-        if (
-            sla is not None
-            and sla.min is not None
-            and flow is not None
-            and (flow.sla_attainment is None or flow.sla_attainment < sla.min)
-        ):
-            return False
-        wait = targets.get(f"stage.{stage}.wait_mean")
-        if (
-            wait is not None
-            and wait.max is not None
-            and flow is not None
-            and not (flow.wait_mean is not None and flow.wait_mean <= wait.max)
-        ):
-            return False
-    return True
+def _smallest(judge: _Judge, counts: tuple[int, ...], i: int, low: int, high: int) -> int | None:
+    """The smallest value of line i in [low, high] that makes `counts` feasible (the other
+    lines as given), by bisection; None when even `high` is not."""
+
+    def at(n: int) -> tuple[int, ...]:
+        return (*counts[:i], n, *counts[i + 1 :])
+
+    if not judge.feasible(at(high)):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if judge.feasible(at(middle)):
+            high = middle
+        else:
+            low = middle + 1
+    return high
 
 
-def analytic_start(
-    scenario: Scenario,
-    variant: str,
-    staffing: list[Staffing],
-    targets: dict[str, Target],
-    limit: int = 200,
-) -> dict[str, int]:
-    """Fewest people per line that the queueing formulas say meet the targets."""
-    plan = {t.name: 1 for t in staffing}
-    for _ in range(2):  # staffing interact through flows and decay: a second pass settles them
-        for line in staffing:
-            while plan[line.name] < limit:
-                trial = scenario.with_set(_overrides(staffing, plan))
-                if _analytic_ok(
-                    capacity(trial, variant), line, targets, trial.variant(variant).org
-                ):
-                    break
-                plan[line.name] += 1
-    return plan
+def _cheapest(judge: _Judge, prefix: tuple[int, ...], top: tuple[int, ...]) -> tuple | None:
+    """The cheapest feasible plan that starts with `prefix`, every later line at most its value
+    in `top` (a feasible completion), or None."""
+    i = len(prefix)
+    n = len(top)
+    if i == n - 1:
+        last = _smallest(judge, (*prefix, *top[i:]), i, 1, top[i])
+        return None if last is None else (*prefix, last)
+    first = _smallest(judge, (*prefix, *top[i:]), i, 1, top[i])
+    if first is None:
+        return None
+    best, bound = None, top
+    for value in range(first, top[i] + 1):
+        floor = judge.cost((*prefix, value, *[1] * (n - i - 1)))
+        if best is not None and floor >= judge.cost(best):
+            break  # even one person in each later line costs more than the best plan
+        found = _cheapest(judge, (*prefix, value), (*bound[: i + 1], *bound[i + 1 :]))
+        if found is not None:
+            if best is None or judge.cost(found) < judge.cost(best):
+                best = found
+            bound = found  # later lines need no more people once this line has more
+    return best
 
 
 def plan(
@@ -238,26 +314,30 @@ def plan(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,
-    max_steps: int = 40,
+    max_plans: int = 400,
     roles: list[str] | None = None,
+    utilization_cap: float | None = catalogue.BUSY,
 ) -> Plan:
     """The least-cost headcount per line that meets every target (see the module's notes).
 
     Args:
         scenario: a `Scenario` or the path of a scenario file.
         targets: {kpi: {"min": x} | {"max": x} | Target}; default: the scenario's.
-        variant: which design to staff (default: the first).
-        replications, seed: for the simulations that confirm each candidate.
+        variant: which design to staff (default: the first); only its org changes.
+        replications, seed: for the simulations that judge each candidate.
         executor: where to run them (default: this process).
-        progress: show a progress bar (default: on a terminal only).
-        max_steps: how many candidates each search phase may try.
-        roles: plan only these roles (the others keep their headcount); default:
-            every role that works a stage. Costs come from each role's
-            `cost_per_year`, planned or not.
+        progress: show a progress bar with the plans simulated and the best so far.
+        max_plans: stop after simulating this many plans (the answer then says so).
+        roles: plan only these roles (the others keep their headcount and are not
+            judged); default: every role that works a stage. Costs come from each
+            role's `cost_per_year`, planned or not.
+        utilization_cap: every planned role stays at or below this utilization unless a
+            target says otherwise; None switches the cap off.
 
     Returns:
         `Plan`: `.chosen` (headcount, yearly cost, KPI summary) or None when no
-        candidate met every target, `.start` (the analytic start), `.alternatives`,
+        candidate met every target (`.closest` is then the nearest miss), `.today`,
+        `.alternatives`, `.stopped` (why the search ended early, if it did), and
         `.table()` of every candidate simulated.
 
     Raises:
@@ -272,105 +352,61 @@ def plan(
     variant = scenario.variant(variant).name
     scenario = scenario.only(variant)  # headcounts change this variant's org alone
     targets = _targets(scenario, targets)
-    staffing = staffing_of(scenario, variant, roles)
-    start = analytic_start(scenario, variant, staffing, targets)
-    evaluated: dict[tuple, Candidate] = {}
-    bar = tqdm(
+    lines = staffing_of(scenario, variant, roles)
+    org = scenario.variant().org
+    today = tuple(max(1, _current(org, line)) for line in lines)
+    with tqdm(
         desc="plans simulated",
         unit="plan",
         disable=None if progress is None else not progress,
         leave=False,
+    ) as bar:
+        judge = _Judge(
+            scenario,
+            lines,
+            targets,
+            utilization_cap,
+            lambda trial: simulate(trial, replications, seed, executor=executor, progress=False),
+            max_plans,
+            bar,
+        )
+        stopped = None
+        try:
+            top = _feasible_box(judge, today)
+            if top is not None:
+                _cheapest(judge, (), top)
+        except _Budget:
+            stopped = (
+                f"the search stopped after {max_plans} plans (max_plans) before it could show "
+                "the cheapest: the plan shown is the cheapest found so far"
+            )
+    candidates = list(judge.seen.values())
+    feasible = sorted((c for c in candidates if c.meets), key=Candidate.key)
+    return Plan(
+        scenario.name,
+        variant,
+        targets,
+        {line.name: _current(org, line) for line in lines},
+        feasible[0] if feasible else None,
+        candidates,
+        stopped,
+        utilization_cap,
     )
 
-    def evaluate(candidate: dict[str, int]) -> Candidate:
-        key = tuple(candidate[t.name] for t in staffing)
-        if key not in evaluated:
-            trial = scenario.with_set(_overrides(staffing, candidate))
-            results = simulate(
-                trial, replications, seed, variant, executor=executor, progress=False
-            )
-            summary = results.summary()
-            missed = [
-                kpi
-                for kpi, target in targets.items()
-                if kpi not in summary.index
-                or not target.met_by(*summary.loc[kpi, ["ci_low", "ci_high", "n"]])
-            ]
-            cost, people = _cost(trial, variant)
-            evaluated[key] = Candidate(dict(candidate), cost, people, not missed, missed, summary)
-            bar.update(1)
-        return evaluated[key]
 
-    current = evaluate(start)
-    stalled, steps = 0, 0
-    while not current.meets and steps < max_steps and stalled < 3:
-        steps += 1
-        grow = set().union(*(_responsible(k, scenario, variant, staffing) for k in current.missed))
-        if not grow:
-            grow = {_busiest(current, staffing)}
-        before = _shortfall(current, targets)
-        current = evaluate({n: c + (n in grow) for n, c in current.headcount.items()})
-        stalled = stalled + 1 if _shortfall(current, targets) > 0.98 * before else 0
-    if current.meets:
-        current = _descend(current, staffing, scenario.variant(variant).org, evaluate, max_steps)
-    bar.close()
-    options = list(evaluated.values())
-    feasible = sorted((o for o in options if o.meets), key=Candidate.key)
-    return Plan(scenario.name, variant, targets, start, feasible[0] if feasible else None, options)
-
-
-def _shortfall(option: Candidate, targets: dict[str, Target]) -> float:
-    """How far the missed targets are from being met, each relative to its bound."""
-    total = 0.0
-    for kpi in option.missed:
-        if kpi not in option.summary.index:
-            return math.inf
-        row, target = option.summary.loc[kpi], targets[kpi]
-        if target.min is not None:
-            total += max(0.0, target.min - row["ci_low"]) / max(abs(target.min), 1e-9)
-        if target.max is not None:
-            total += max(0.0, row["ci_high"] - target.max) / max(abs(target.max), 1e-9)
-    return total if math.isfinite(total) else math.inf
-
-
-def _busiest(option: Candidate, staffing: list[Staffing]) -> str:
-    def load(line: Staffing) -> float:
-        name = f"role.{line.role}.utilization"
-        value = option.summary.loc[name, "mean"] if name in option.summary.index else 0.0
-        return value if math.isfinite(value) else 0.0
-
-    return max(staffing, key=load).name
-
-
-def _descend(
-    current: Candidate, staffing: list[Staffing], org, evaluate, max_steps: int
-) -> Candidate:
-    """Cheaper neighbours (one fewer, or one moved to a cheaper role) while they still meet
-    every target."""
-    price = {t.name: org.roles[t.role].cost_per_year for t in staffing}
-    for _ in range(max_steps):
-        moves = []
-        for line in staffing:
-            if current.headcount[line.name] > 1:
-                fewer = dict(current.headcount)
-                fewer[line.name] -= 1
-                moves.append(fewer)
-                for other in staffing:
-                    if other is not line and price[other.name] < price[line.name]:
-                        moved = dict(fewer)
-                        moved[other.name] += 1
-                        moves.append(moved)
-        moves.sort(key=lambda m: (sum(price[n] * c for n, c in m.items()), sum(m.values())))
-        better = None
-        for move in moves:
-            option = evaluate(move)
-            if option.meets and option.key() < current.key():
-                better = option
-                break
-        if better is None:
-            return current
-        current = better
-    return current
+def _feasible_box(judge: _Judge, today: tuple[int, ...]) -> tuple[int, ...] | None:
+    """A feasible plan, grown from today's headcount; None when even the largest is not."""
+    counts = today
+    largest = tuple(LARGEST * n + 20 for n in today)
+    while True:
+        if judge.feasible(counts):
+            return counts
+        if counts == largest:
+            return None
+        counts = tuple(
+            min(top, max(n + 1, math.ceil(n * GROWTH)))
+            for n, top in zip(counts, largest, strict=True)
+        )
 
 
 def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:

@@ -146,22 +146,31 @@ def capacity_report(name: str, result) -> list:
 
 def plan_report(
     title: str,
-    start: dict[str, int],
-    chosen: dict[str, int],
+    today: dict[str, int],
+    plan: dict[str, int],
     cost_per_year: float,
     people: int,
     evaluated: int,
     summary: pd.DataFrame,
     runners_up: list[tuple[dict[str, int], float, int]],
+    missed: list[str] | None = None,
 ) -> list:
-    """The chosen headcount plan (against the analytic start), its cost and KPIs, and the
-    runners-up as (headcount, cost per year, people)."""
-    parts = [Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")]
+    """A headcount plan against today's, its cost and KPIs, and the runners-up as (headcount,
+    cost per year, people). With `missed`, no plan met every target: this is the closest."""
+    if missed is None:
+        heading = f"[bold]{title}[/bold]: the cheapest plan that meets every target"
+    else:
+        heading = (
+            f"[bold red]{title}: no plan meets every target[/bold red]; the closest misses "
+            f"{', '.join(missed)} (the market or the journey limits them, not headcount)"
+        )
+    parts = [Text.from_markup(heading)]
     table = Table(header_style="bold")
-    for column in ("role", "analytic start", "plan"):
+    for column in ("role", "today", "plan", "change"):
         table.add_column(column, justify="left" if column == "role" else "right")
-    for name, count in chosen.items():
-        table.add_row(name, str(start[name]), f"[bold]{count}[/bold]")
+    for name, count in plan.items():
+        change = count - today[name]
+        table.add_row(name, str(today[name]), f"[bold]{count}[/bold]", f"{change:+d}")
     parts.append(table)
     parts.append(
         Text.from_markup(
