@@ -7,6 +7,7 @@ from .conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import engine
+import plan
 import sweep
 
 
@@ -21,3 +22,8 @@ def test_sweep_benchmark_counts_workers():
     assert sweep.counts(16) == [1, 2, 4, 8, 16]
     assert sweep.counts(6) == [1, 2, 4, 6]
     assert 0 < sweep.cpu_ceiling(1, 1000) < 10
+
+
+def test_plan_benchmark_runs():
+    timing, ratio = plan.main(1, replications=2)
+    assert timing[1].endswith(" s") and float(ratio[1]) > 1
