@@ -490,12 +490,30 @@ def plan_command(
             shown.summary,
             [(o.headcount, o.cost_per_year, o.people) for o in result.alternatives],
             missed=None if result.chosen else shown.missed,
+            largest=_largest_tried(result),
         ):
             out.print(part)
         if result.stopped:
             out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
     if result.chosen is None:
         raise typer.Exit(1)
+
+
+def _largest_tried(result) -> str | None:
+    """Why no headcount helps: the targets still missed by the largest plan tried."""
+    largest = result.largest
+    if largest is None:
+        return None
+    parts = []
+    for kpi in result.limits:
+        if kpi in largest.summary.index:
+            row = largest.summary.loc[kpi]
+            interval = fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"])
+            parts.append(f"{kpi} {interval} against {result.targets[kpi].describe()}")
+        else:
+            parts.append(kpi)
+    people = ", ".join(f"{k} {v}" for k, v in largest.headcount.items())
+    return f"even with {people}: {'; '.join(parts)}"
 
 
 @app.command("sweep")

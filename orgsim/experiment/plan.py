@@ -109,6 +109,13 @@ class Plan:
     stopped: str | None = None
     """Why the search ended before it could prove the answer cheapest, if it did."""
     utilization_cap: float | None = catalogue.BUSY
+    largest: Candidate | None = None
+    """When no plan is feasible: the largest plan tried, which still misses (see `limits`)."""
+
+    @property
+    def limits(self) -> list[str]:
+        """What still misses at the largest plan tried: more people do not fix these."""
+        return self.largest.missed if self.largest is not None else []
 
     @property
     def alternatives(self) -> list[Candidate]:
@@ -149,6 +156,7 @@ class Plan:
             "kpis": kpi_json(chosen.summary) if chosen else {},
             "alternatives": [o.to_json() for o in self.alternatives],
             "closest": self.closest.to_json() if chosen is None and self.closest else None,
+            "largest_tried": self.largest.to_json() if self.largest else None,
             "scenario": self.scenario_name,
             "variant": self.variant,
             "targets": {k: t.model_dump(exclude_none=True) for k, t in self.targets.items()},
@@ -370,39 +378,42 @@ def plan(
             max_plans,
             bar,
         )
-        stopped = None
+        stopped, largest = None, None
         try:
-            top = _feasible_box(judge, today)
-            if top is not None:
+            top, feasible = _feasible_box(judge, today)
+            if feasible:
                 _cheapest(judge, (), top)
+            else:
+                largest = judge(top)
         except _Budget:
             stopped = (
                 f"the search stopped after {max_plans} plans (max_plans) before it could show "
                 "the cheapest: the plan shown is the cheapest found so far"
             )
     candidates = list(judge.seen.values())
-    feasible = sorted((c for c in candidates if c.meets), key=Candidate.key)
+    best = sorted((c for c in candidates if c.meets), key=Candidate.key)
     return Plan(
         scenario.name,
         variant,
         targets,
         {line.name: _current(org, line) for line in lines},
-        feasible[0] if feasible else None,
+        best[0] if best else None,
         candidates,
         stopped,
         utilization_cap,
+        largest,
     )
 
 
-def _feasible_box(judge: _Judge, today: tuple[int, ...]) -> tuple[int, ...] | None:
-    """A feasible plan, grown from today's headcount; None when even the largest is not."""
+def _feasible_box(judge: _Judge, today: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
+    """A feasible plan grown from today's headcount, or the largest tried and False."""
     counts = today
     largest = tuple(LARGEST * n + 20 for n in today)
     while True:
         if judge.feasible(counts):
-            return counts
+            return counts, True
         if counts == largest:
-            return None
+            return counts, False
         counts = tuple(
             min(top, max(n + 1, math.ceil(n * GROWTH)))
             for n, top in zip(counts, largest, strict=True)

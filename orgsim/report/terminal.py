@@ -154,17 +154,27 @@ def plan_report(
     summary: pd.DataFrame,
     runners_up: list[tuple[dict[str, int], float, int]],
     missed: list[str] | None = None,
+    largest: str | None = None,
 ) -> list:
     """A headcount plan against today's, its cost and KPIs, and the runners-up as (headcount,
-    cost per year, people). With `missed`, no plan met every target: this is the closest."""
+    cost per year, people). With `missed`, no plan met every target: this is the closest,
+    and `largest` says what still missed at the largest plan tried."""
+    parts = []
     if missed is None:
-        heading = f"[bold]{title}[/bold]: the cheapest plan that meets every target"
-    else:
-        heading = (
-            f"[bold red]{title}: no plan meets every target[/bold red]; the closest misses "
-            f"{', '.join(missed)} (the market or the journey limits them, not headcount)"
+        parts.append(
+            Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")
         )
-    parts = [Text.from_markup(heading)]
+    else:
+        parts.append(Text.from_markup(f"[bold red]{title}: no plan meets every target.[/bold red]"))
+        if largest:
+            parts.append(
+                Text(
+                    f"More people do not fix it, {largest}: the market or the journey limits "
+                    "these targets, or their intervals are too wide to judge (try more "
+                    "replications)."
+                )
+            )
+        parts.append(Text(f"The closest plan, shown below, misses {', '.join(missed)}."))
     table = Table(header_style="bold")
     for column in ("role", "today", "plan", "change"):
         table.add_column(column, justify="left" if column == "role" else "right")
