@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orgsim
 
-from .models import single_queue
+from .models import scenario, single_queue
 from .test_engine_theory import assert_in_interval
 
 EFFORT = "{dist: exponential, mean: 1h}"
@@ -47,3 +47,30 @@ def test_the_compare_headline_never_calls_a_design_that_falls_behind_a_winner():
     headline = comparison.headline()
     assert "meets all 1 targets but does not keep up" in headline
     assert "server does not keep up" in headline
+
+
+def test_a_drowning_pod_is_flagged_though_its_role_as_a_whole_looks_idle():
+    """One AE serves the small accounts, three the big ones; almost every lead is small."""
+    market = """
+    kind: market
+    name: pods
+    segments: {smb: {deal_value: 1000}, ent: {deal_value: 50000}}
+    sources: {web: {rate: 200/week, enters: sql, mix: {smb: 0.9, ent: 0.1}}}
+    journey:
+      sql: {outcomes: {won: 0.3}}
+      won: {}
+    """
+    org = """
+    kind: org
+    name: pods
+    roles: {ae: {schedule: always}}
+    pods:
+      small: {segments: [smb], members: {ae: 1}}
+      big: {segments: [ent], members: {ae: 3}}
+    work: {sql: {role: ae, effort: {dist: exponential, mean: 1.5h}}}
+    """
+    sc = scenario(market, org, horizon="12w", warmup="1w", replications=4)
+    results = orgsim.simulate(sc, progress=False)
+    assert results.kpis["role.ae.utilization"].mean() < 0.85
+    (found,) = results.shortfalls()
+    assert found.role == "ae" and found.growth[1] > 4  # more than one item per rep a week

@@ -5,12 +5,13 @@ same common random numbers."""
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
 import orgsim
 from orgsim.config.schema import Target
-from orgsim.experiment.plan import _Judge, plan, staffing_of
+from orgsim.experiment.plan import _cheapest, _Judge, plan, staffing_of
 from orgsim.experiment.results import simulate
 
 from .models import scenario
@@ -196,3 +197,43 @@ def test_roles_no_target_covers_are_not_starved():
     summary = result.chosen.summary
     assert summary.loc["role.sdr.utilization", "mean"] <= 0.85
     assert summary.loc["role.ae.utilization", "mean"] <= 0.85
+
+
+class FakeJudge:
+    """A stand-in for the simulation: feasibility is a given up-set (more people never hurt)."""
+
+    def __init__(self, generators, prices):
+        self.generators, self.prices, self.seen = generators, prices, {}
+
+    def feasible(self, counts):
+        ok = any(all(c >= g for c, g in zip(counts, gen, strict=True)) for gen in self.generators)
+        self.seen[counts] = ok
+        return ok
+
+    def cost(self, counts):
+        return (sum(p * n for p, n in zip(self.prices, counts, strict=True)), sum(counts))
+
+    @property
+    def best(self):
+        return min((c for c, ok in self.seen.items() if ok), key=self.cost, default=None)
+
+
+def test_three_lines_where_the_cheapest_plan_needs_more_of_one_line_and_less_of_another():
+    judge = FakeJudge([(1, 3, 1), (2, 1, 2)], [0.1, 1.0, 1.0])
+    assert _cheapest(judge, (), (5, 5, 5)) == (2, 1, 2)
+
+
+def test_the_search_equals_exhaustive_search_on_random_monotone_regions():
+    rng = random.Random(11)
+    for _ in range(300):
+        lines = rng.choice([1, 2, 3])
+        generators = [
+            tuple(rng.randint(1, 6) for _ in range(lines)) for _ in range(rng.randint(1, 4))
+        ]
+        prices = [rng.choice([0.5, 1.0, 1.5, 3.0]) for _ in range(lines)]
+        top = (7,) * lines
+        judge = FakeJudge(generators, prices)
+        found = _cheapest(judge, (), top)
+        box = itertools.product(range(1, 8), repeat=lines)
+        best = min((c for c in box if FakeJudge(generators, prices).feasible(c)), key=judge.cost)
+        assert judge.cost(found) == judge.cost(best), (generators, prices, found, best)

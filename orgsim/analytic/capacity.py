@@ -396,11 +396,11 @@ def _loads(chain: _Chain, queued: np.ndarray):
         unmodelled = any(leaves_untouched(market, org, chain.stages[s]) for s in stages)
         # arrivals per scheduled hour: work arriving while closed waits for the shift
         rate_open = tasks_per_hour * WEEK / calendar.hours_per_week
-        teams = _team_sizes(org, role_name)
-        share = [t / headcount if headcount else 0 for t in teams] or [1.0]
+        crews = _crew_sizes(org, role_name)
+        share = [t / headcount if headcount else 0 for t in crews] or [1.0]
         queue_wait, method, waiting = 0.0, "none", 1.0
-        for team, part in zip(teams or [0], share, strict=True):
-            w, method, waiting = _queue_wait(team, rate_open * part, service, cv2, pooled, exact)
+        for crew, part in zip(crews or [0], share, strict=True):
+            w, method, waiting = _queue_wait(crew, rate_open * part, service, cv2, pooled, exact)
             queue_wait += part * w
         shift_wait = _closed_wait(calendar) if not calendar.always else 0.0
         if not calendar.always and method == "erlang_c":
@@ -419,12 +419,12 @@ def _loads(chain: _Chain, queued: np.ndarray):
             sla = org.work[name].sla
             if sla is not None:
                 attain[name] = _attainment(
-                    sla, calendar, queue_wait, waiting, service, teams, rate_open, pooled
+                    sla, calendar, queue_wait, waiting, service, crews, rate_open, pooled
                 )
     return loads, waits, attain, parts
 
 
-def _team_sizes(org: Org, role: str) -> list[int]:
+def _crew_sizes(org: Org, role: str) -> list[int]:
     if role in org.roles_in_pods():
         return [pod.members.get(role, 0) for pod in org.pods.values()]
     return [org.roles[role].headcount or 0]
@@ -446,27 +446,27 @@ def _attainment(
     queue_wait: float,
     waiting: float,
     service: float,
-    teams: list[int],
+    crews: list[int],
     rate_open: float,
     pooled: bool,
 ) -> float:
     """Share of first touches within the SLA: exact Erlang C for an always-open pool; with
     shifts, a fluid approximation of the backlog that builds while the role is closed and is
-    cleared, oldest first, at the team's full rate when it opens."""
+    cleared, oldest first, at the crew's full rate when it opens."""
     t = sla.first_touch
-    servers = max(1, sum(teams))
+    servers = max(1, sum(crews))
     if not math.isfinite(queue_wait) or service <= 0:
         return 0.0 if not math.isfinite(queue_wait) else 1.0
     if pooled:
-        c = max(teams) if teams else servers
-        spare = c / service - rate_open / max(1, len(teams))
+        c = max(crews) if crews else servers
+        spare = c / service - rate_open / max(1, len(crews))
         within = 1 - waiting * math.exp(-spare * t) if spare > 0 else 0.0
     else:
         within = 1 - math.exp(-t / queue_wait) if queue_wait > 0 else 1.0
     if calendar.always:
         return max(0.0, min(1.0, within))
     rate = rate_open * calendar.hours_per_week / WEEK  # tasks per calendar hour
-    clear = servers / service  # tasks per hour the team clears when open
+    clear = servers / service  # tasks per hour the crew clears when open
     if rate >= clear:
         return 0.0
     missed = 0.0
@@ -487,7 +487,7 @@ def offered_utilization(
     market: Market, org: Org, entries_per_week: dict[str, float], external: np.ndarray
 ) -> dict[str, tuple[float, float]]:
     """Each role's utilization implied by given stage entry rates (for example the ones a
-    simulation observed), and that of its busiest team (pod): entries x share reaching the
+    simulation observed), and that of its busiest crew (one pod): entries x share reaching the
     queue x touches x mean effort / productive share, over scheduled hours. Leak shares and
     segment mixes per stage come from the analytic flows."""
     chain = _Chain(market, org)
@@ -508,25 +508,25 @@ def offered_utilization(
             for g, segment in enumerate(chain.segments):
                 share = queued[g, s] / entries[:, s].sum()  # reaches the queue, this segment
                 effort = resolve(org.work[name].effort, segment).expected()
-                team = pod_of.get(segment) if in_pods else None
-                work[team] = work.get(team, 0.0) + observed * share * (
+                crew = pod_of.get(segment) if in_pods else None
+                work[crew] = work.get(crew, 0.0) + observed * share * (
                     market.journey[name].touches * effort / role.productive_share
                 )
         hours = calendar_for(role.schedule).hours_per_week
         total = _usage(sum(work.values()), org.headcount(role_name) * hours)
-        teams = [
+        crews = [
             _usage(
                 load,
                 hours
                 * (
                     org.headcount(role_name)
-                    if team is None
-                    else org.pods[team].members.get(role_name, 0)
+                    if crew is None
+                    else org.pods[crew].members.get(role_name, 0)
                 ),
             )
-            for team, load in work.items()
+            for crew, load in work.items()
         ]
-        result[role_name] = (total, max(teams, default=total))
+        result[role_name] = (total, max(crews, default=total))
     return result
 
 

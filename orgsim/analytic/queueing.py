@@ -1,4 +1,4 @@
-"""Queueing theory where it applies: Erlang C for a pooled team (M/M/c).
+"""Queueing theory where it applies: Erlang C for a pooled crew (M/M/c).
 
 Used by the capacity model for a first answer in milliseconds, and by the
 tests that hold the simulation to theory.

@@ -289,7 +289,8 @@ def compose(
         if not names:
             variants = {"base": base.model_copy(update={"name": "base"})}
             trees = {"base": base_tree}
-        problems += _check_targets(spec, composition.scenario, variants)
+        if only is None:  # with one variant alone, targets may name the others' KPIs
+            problems += _check_targets(spec, composition.scenario, variants)
         problems += _check_sweep(spec, composition, variants, extra)
     if _errors(problems):
         raise ConfigError(problems)

@@ -71,13 +71,18 @@ class Scenario(Frozen):
         return self.with_overrides(extra)
 
     def with_overrides(self, extra: list[Override]) -> Scenario:
-        return _build(self._composition, [*self._overrides, *extra], self._only)
+        return self._rebuilt([*self._overrides, *extra], self._only)
 
     def only(self, variant: str) -> Scenario:
         """The same study with just one variant, so that overrides (a planner's headcounts,
         a sweep's values) apply to that variant's org alone."""
         self.variant(variant)  # KeyError naming the variants if there is no such one
-        return _build(self._composition, self._overrides, variant)
+        return self._rebuilt(self._overrides, variant)
+
+    def _rebuilt(self, extra: list[Override], only: str | None) -> Scenario:
+        """Composed again from the files, keeping this study's replications and seed."""
+        built = _build(self._composition, extra, only)
+        return built.model_copy(update={"replications": self.replications, "seed": self.seed})
 
     def check_overrides(self, overrides: list[Override]) -> None:
         """Raise ConfigError unless each override, applied on its own to every variant,

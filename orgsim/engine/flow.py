@@ -1,12 +1,12 @@
 """Leads moving through the journey: stages, handoffs, touches, buyer delays, outcomes.
 
 The simulation runs on a SimPy `Environment`, but without a generator
-process per lead: each step of a lead is a SimPy `Timeout` whose callback is
-the next handler below (`arrive`, `after_handoff`, `touch_done`,
-`after_buyer`, ...), with the lead's visit as its value. That keeps SimPy's
-clock and event queue, through its public API only, while paying for one
-heap push and one call per step, which is what makes orgsim as fast as a
-hand-written SimPy model of the same queue.
+process per lead: each step of a lead is a `Step`, a SimPy event born
+triggered, whose callback is the next handler below (`arrive`,
+`after_handoff`, `touch_done`, `after_buyer`, ...), with the lead's visit in
+`step.arg`. That keeps SimPy's clock and event queue (`env.schedule`,
+`env.now`) while paying for one heap push and one call per step, which is
+what makes orgsim as fast as a hand-written SimPy model of the same queue.
 
 Semantics follow SCENARIO-SPEC sections 4 and 5; the comments cite them
 where a choice was needed.

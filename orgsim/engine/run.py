@@ -17,7 +17,7 @@ from orgsim.engine.staff import Crew, Rep
 
 
 def _routing_draws(streams: Streams, role: str, pod: int | None):
-    """Uniforms for `random` routing, drawn a block at a time from the team's own stream."""
+    """Uniforms for `random` routing, drawn a block at a time from the crew's own stream."""
     rng = streams.generator(ROUTING, key(role), 0 if pod is None else pod + 1)
     buffer: list[float] = []
 
@@ -113,8 +113,9 @@ def run_replication(
 
 def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
     """Run the events and collect the records. Nothing is scheduled past the end, so the event
-    queue is empty when the run stops and the whole replication (leads, visits, crews) is
-    freed by reference counting the moment this returns."""
+    queue is empty when the run stops and the replication (leads, visits, crews) is freed by
+    reference counting the moment this returns; only the leads still queued in a rep's own
+    queue, and SimPy's environment itself, are left for the garbage collector."""
     recorder = Recorder()
     crews = staff(model, streams)
     flow = LeadFlow(model, arrivals, LeadLuck(streams, arrivals.segment), recorder, crews)

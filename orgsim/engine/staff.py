@@ -175,9 +175,9 @@ class Crew:
         idle, reps, shared = self.idle, self.reps, self.shared
         while idle:
             rep = reps[heappop(idle)]
-            if rep.idle:  # a free rep (its own queue is empty): the lead is served at once
+            if rep.idle:  # a free rep: the lead is served at once
                 rep.idle = False
-                if shared:
+                if shared or rep.queued:
                     heappush(shared, self.entry(visit, now))
                     self.next_for(rep, now, dispatcher)
                 else:  # nothing waits before it: start without a trip through the heap

@@ -153,10 +153,11 @@ class Comparison:
             {v: [(s.role, s.growth, s.long_run_utilization) for s in f] for v, f in behind.items()}
         )
         falling = f" Warning: {falling}." if falling else ""
+        designs = "1 design" if len(self.variants) == 1 else f"{len(self.variants)} designs"
         if not self.targets:
             return (
-                f"{len(self.variants)} designs compared on {self.replications} "
-                f"replications; no targets were set, so no design is declared best." + falling
+                f"{designs} compared on {self.replications} replications; no targets were "
+                "set, so no design is declared best." + falling
             )
         verdicts = self.verdicts()
         met = verdicts.groupby("variant", sort=False)["met"].sum()
@@ -172,13 +173,16 @@ class Comparison:
                 f"{', '.join(meets)} {'meets' if len(meets) == 1 else 'meet'} all {total} "
                 f"targets but {'does' if len(meets) == 1 else 'do'} not keep up."
             )
+        elif len(self.variants) == 1:
+            text = f"{self.variants[0]} meets {int(met.iloc[0])} of {total} targets."
         elif met.nunique() == 1:
             text = f"No design meets all {total} targets; each meets {int(met.iloc[0])}."
         else:
-            best = max(self.variants, key=lambda v: met[v])
+            most = int(met.max())
+            best = [v for v in self.variants if met[v] == most]
             text = (
-                f"No design meets all {total} targets; {best} meets the most "
-                f"({int(met[best])} of {total})."
+                f"No design meets all {total} targets; {', '.join(best)} "
+                f"{'meets' if len(best) == 1 else 'meet'} the most ({most} of {total})."
             )
         missed = [
             f"{v} misses {', '.join(verdicts[(verdicts.variant == v) & ~verdicts.met].kpi)}"

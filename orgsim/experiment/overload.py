@@ -1,12 +1,15 @@
 """Which roles of a design do not keep up, so that no result hides an overload.
 
 A role falls behind when its backlog grows through the second half of the
-horizon while it is busy (`role.<r>.backlog_growth`, its 95% interval above
-zero, at a utilization of at least `BUSY`), or when the analytic model puts the
-work that reaches it in the long run at or above its hours: loops such as
-renewals take years to fill, so a one-year simulation can look fine while the
-queue is about to take off. Growth alone is not enough: a queue that rises with
-seasonal demand at a role with room to spare is not an overload.
+horizon (`role.<r>.backlog_growth`, its 95% interval above zero) and either the
+role is busy (utilization at least `BUSY`) or the backlog grows by at least one
+item per rep a week (a pod can drown while its role as a whole looks idle), or
+when the analytic model puts the work that reaches it in the long run at or
+above its hours: loops such as renewals take years to fill, so a one-year
+simulation can look fine while the queue is about to take off. Growth alone is
+not enough: a queue that rises a little with seasonal demand at a role with
+room to spare is not an overload. The long-run check is skipped where buyers
+give up or leads are recycled, since the analytic flows are not reliable there.
 """
 
 from __future__ import annotations
@@ -50,23 +53,30 @@ def shortfalls(
     per KPI) and, when the scenario is at hand, its analytic long-run load."""
     long_run = {}
     if scenario is not None:
-        for role, load in capacity(scenario, variant).roles.items():
-            if load.method != NO_ESTIMATE and load.utilization >= 1:
+        analytic = capacity(scenario, variant)
+        reliable = all(load.method != NO_ESTIMATE for load in analytic.roles.values())
+        for role, load in analytic.roles.items():
+            if reliable and load.utilization >= 1:
                 long_run[role] = load.utilization
+    people = scenario.variant(variant).org if scenario is not None else None
     found = []
     for role in roles:
-        growth = _growing(summary, role)
+        reps = people.headcount(role) if people is not None else None
+        growth = _growing(summary, role, reps)
         if growth is not None or role in long_run:
             found.append(Shortfall(role, growth, long_run.get(role)))
     return found
 
 
-def _growing(summary: pd.DataFrame, role: str) -> tuple[float, float, float] | None:
+def _growing(
+    summary: pd.DataFrame, role: str, reps: int | None
+) -> tuple[float, float, float] | None:
     name = f"role.{role}.backlog_growth"
     if name not in summary.index:
         return None
     row = summary.loc[name]
-    busy = summary.loc[f"role.{role}.utilization", "mean"]
-    if row["ci_low"] > 0 and busy >= BUSY:
+    busy = summary.loc[f"role.{role}.utilization", "mean"] >= BUSY
+    steep = reps is not None and row["mean"] >= max(1, reps)
+    if row["ci_low"] > 0 and (busy or steep):
         return (float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
     return None

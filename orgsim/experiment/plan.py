@@ -25,9 +25,12 @@ least as many people in every line is too. Then:
 
 Under monotonicity this finds the cheapest feasible plan in the box (ties go
 to fewer people); `tests/test_planner.py` checks it against exhaustive search.
-Targets that more people can make worse (cost, cost per won) break the
-assumption: the answer is then the cheapest plan found, not a proven optimum.
-The search stops at `max_plans` simulated plans and says so.
+Two things break the assumption, and the answer is then the cheapest plan
+found, not a proven optimum: targets that more people can make worse (cost,
+cost per won), and buyers who give up or leads that are recycled (more people
+upstream let more leads through to a downstream queue). A plan that needs far
+more of one role than the box grown from today's headcount holds is not
+tried. The search stops at `max_plans` simulated plans and says so.
 """
 
 from __future__ import annotations
@@ -184,7 +187,7 @@ def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None
             ]
         )
     staffing = []
-    for role in roles or worked:
+    for role in dict.fromkeys(roles or worked):
         if role in org.roles_in_pods():
             staffing += [
                 Staffing(role, pod) for pod, spec in org.pods.items() if role in spec.members
@@ -239,9 +242,9 @@ class _Judge:
             self.seen[counts] = Candidate(
                 headcount, cost, people, not missed, missed, results.summary()
             )
-            best = min((c for c in self.seen.values() if c.meets), key=Candidate.key, default=None)
+            best = self.best
             self.bar.set_postfix_str(
-                f"best {best.cost_per_year:,.0f}/year" if best else "none feasible yet"
+                f"best {self.cost(best)[0]:,.0f}/year" if best else "none feasible yet"
             )
             self.bar.update(1)
         return self.seen[counts]
@@ -264,6 +267,12 @@ class _Judge:
 
     def feasible(self, counts: tuple[int, ...]) -> bool:
         return self(counts).meets
+
+    @property
+    def best(self) -> tuple[int, ...] | None:
+        """The cheapest feasible plan simulated so far."""
+        feasible = [counts for counts, c in self.seen.items() if c.meets]
+        return min(feasible, key=self.cost, default=None)
 
 
 def _current(org, line: Staffing) -> int:
@@ -304,13 +313,14 @@ def _cheapest(judge: _Judge, prefix: tuple[int, ...], top: tuple[int, ...]) -> t
     best, bound = None, top
     for value in range(first, top[i] + 1):
         floor = judge.cost((*prefix, value, *[1] * (n - i - 1)))
-        if best is not None and floor >= judge.cost(best):
-            break  # even one person in each later line costs more than the best plan
-        found = _cheapest(judge, (*prefix, value), (*bound[: i + 1], *bound[i + 1 :]))
+        if judge.best is not None and floor >= judge.cost(judge.best):
+            break  # even one person in each later line costs more than the best plan found
+        found = _cheapest(judge, (*prefix, value), bound)
         if found is not None:
             if best is None or judge.cost(found) < judge.cost(best):
                 best = found
-            bound = found  # later lines need no more people once this line has more
+            if n - i - 1 == 1:  # one line left: its smallest value can only fall from here
+                bound = found
     return best
 
 
@@ -386,9 +396,11 @@ def plan(
             else:
                 largest = judge(top)
         except _Budget:
-            stopped = (
-                f"the search stopped after {max_plans} plans (max_plans) before it could show "
-                "the cheapest: the plan shown is the cheapest found so far"
+            found = judge.best is not None
+            stopped = f"the search stopped after {max_plans} plans (max_plans) " + (
+                "before it could prove the plan shown the cheapest: it is the cheapest found"
+                if found
+                else "before it found a plan that meets every target: the closest is shown"
             )
     candidates = list(judge.seen.values())
     best = sorted((c for c in candidates if c.meets), key=Candidate.key)
@@ -434,10 +446,11 @@ def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:
     known = scenario.kpi_names()
     unknown = [k for k in parsed if k not in known]
     if unknown:
+        variant = scenario.variant().name
         raise ConfigError(
             [
                 Problem.unplaced(
-                    "<targets>", f"targets.{k}", f"'{k}' is not a KPI this scenario reports"
+                    "<targets>", f"targets.{k}", f"'{k}' is not a KPI variant '{variant}' reports"
                 )
                 for k in unknown
             ]

@@ -282,8 +282,8 @@ class Results:
         }
         results = cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
         summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-        saved = summary.get("does_not_keep_up", [])  # absent in results saved before it existed
-        results._shortfalls = [Shortfall.from_json(s) for s in saved]
+        if "does_not_keep_up" in summary:  # older results: measured from the saved KPIs alone
+            results._shortfalls = [Shortfall.from_json(s) for s in summary["does_not_keep_up"]]
         return results
 
     def __repr__(self) -> str:
