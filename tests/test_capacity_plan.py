@@ -243,3 +243,20 @@ def test_plan_staffs_the_chosen_variant_whose_org_differs_from_the_others():
     result = plan(sc, {"role.sdr.utilization": {"max": 0.4}}, variant="split", progress=False)
     assert result.variant == "split" and result.chosen is not None
     assert result.chosen.headcount == {"sdr": 2}
+
+
+def test_capacity_reports_each_month_of_a_seasonal_market():
+    """A pooled role's monthly load is the yearly load scaled by the month's factor, and the
+    first month whose work reaches the role's hours is named."""
+    sc = single_queue(2, "60/week", "{dist: exponential, mean: 1h}", horizon="52w").with_set(
+        {"market.sources.calls.seasonality": [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 4]}
+    )
+    result = capacity(sc)
+    base = 60 / (2 * 168)  # a month at factor 1: 60 hours of work a week on 336 hours
+    loads = [m.utilization["server"] for m in result.months]
+    assert loads[:9] == pytest.approx([base] * 9)
+    assert loads[9] == pytest.approx(2 * base) and loads[11] == pytest.approx(4 * base)
+    assert result.peak_month.month == "Dec" and result.first_saturated is None
+    doubled = capacity(sc.with_set({"market.sources.calls.rate": "120/week"}))
+    assert doubled.first_saturated.month == "Dec"
+    assert [m["month"] for m in doubled.to_json()["months"]][:2] == ["Jan", "Feb"]

@@ -74,6 +74,25 @@ class StageFlow:
         return entry
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass
+class MonthLoad:
+    """One calendar month of a seasonal market, in steady state at that month's rates."""
+
+    month: str
+    leads_per_week: float
+    utilization: dict[str, float]
+
+    def to_json(self) -> dict:
+        return {
+            "month": self.month,
+            "leads_per_week": json_number(self.leads_per_week),
+            "utilization": {r: json_number(u) for r, u in self.utilization.items()},
+        }
+
+
 @dataclass
 class Capacity:
     """The analytic picture of one design: flows, loads, bottleneck and headroom."""
@@ -86,9 +105,22 @@ class Capacity:
     max_leads_per_week: float
     headroom: float
     notes: list[str] = field(default_factory=list)
+    months: list[MonthLoad] = field(default_factory=list)
+    """With seasonal sources: each calendar month's leads and role utilizations."""
+
+    @property
+    def peak_month(self) -> MonthLoad | None:
+        """The month with the most leads (None without seasonality)."""
+        return max(self.months, key=lambda m: m.leads_per_week, default=None)
+
+    @property
+    def first_saturated(self) -> MonthLoad | None:
+        """The first month in which some role's work reaches its hours, if any."""
+        return next((m for m in self.months if max(m.utilization.values(), default=0) >= 1), None)
 
     def to_json(self) -> dict:
         return {
+            "months": [m.to_json() for m in self.months],
             "roles": {r: load.to_json() for r, load in self.roles.items()},
             "stages": {s: flow.to_json() for s, flow in self.stages.items()},
             "bottleneck": self.bottleneck,
@@ -250,7 +282,27 @@ def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
     external = source_rates(market, org, scenario.warmup, scenario.horizon)
     result = analyse(market, org, external, chosen.name)
     result.notes += slow_loops(market, scenario.horizon) + untouched_exits(market, org)
+    result.months = monthly_loads(market, org)
     return result
+
+
+def monthly_loads(market: Market, org: Org) -> list[MonthLoad]:
+    """Each month's load when some source is seasonal: the flows in steady state at that
+    month's arrival rates (a month is long next to most waits, so each month is judged as if
+    it lasted; loops slower than a month smooth this out in reality). Empty otherwise."""
+    if all(source.seasonality is None for source in market.sources.values()):
+        return []
+    model = compile_variant(market, org, "months", 0.0, 0.0)
+    months = []
+    for m, name in enumerate(MONTHS):
+        external = np.zeros((len(model.segments), len(model.stages)))
+        for source in model.sources:
+            factor = source.seasonality[m] if source.seasonality is not None else 1.0
+            external[:, source.enters] += source.rate * factor * np.asarray(source.mix)
+        flows = analyse(market, org, external)
+        loads = {role: load.utilization for role, load in flows.roles.items()}
+        months.append(MonthLoad(name, flows.leads_per_week, loads))
+    return months
 
 
 def leaves_untouched(market: Market, org: Org, stage: str) -> bool:

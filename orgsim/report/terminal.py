@@ -139,6 +139,26 @@ def capacity_report(name: str, result) -> list:
             f"{fmt.number(result.headroom, 'share')})"
         )
     )
+    peak = result.peak_month
+    if peak is not None:
+        loads = ", ".join(f"{r} {fmt.number(u, 'share')}" for r, u in peak.utilization.items())
+        rise = peak.leads_per_week / result.leads_per_week - 1 if result.leads_per_week else 0
+        saturated = result.first_saturated
+        where = (
+            f"; from {saturated.month} some role's work reaches its hours "
+            f"({', '.join(r for r, u in saturated.utilization.items() if u >= 1)})"
+            if saturated is not None
+            else "; no role's work reaches its hours in any month"
+        )
+        ties = [m.month for m in result.months if m.leads_per_week == peak.leads_per_week]
+        also = f" (also {', '.join(ties[1:])})" if len(ties) > 1 else ""
+        parts.append(
+            Text.from_markup(
+                f"seasonality: the peak month is [bold]{peak.month}[/bold]{also} "
+                f"({fmt.number(peak.leads_per_week, 'count')} leads/week, "
+                f"{rise:+.0%} on the year's average): {loads}{where}"
+            )
+        )
     for note in result.notes:
         parts.append(Text(f"note: {note}", style="dim"))
     return parts
