@@ -32,7 +32,7 @@ from orgsim.config.distributions import probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Market, Org
 from orgsim.config.units import WEEK
-from orgsim.engine.calendar import calendar_for
+from orgsim.engine.calendar import BUSINESS_HOURS, calendar_for
 from orgsim.engine.model import Decay, compile_variant
 from orgsim.engine.sources import rate_pieces
 from orgsim.measure.jsonable import json_number
@@ -137,13 +137,18 @@ NO_ESTIMATE = "no reliable estimate (leads leave untouched)"
 # ------------------------------------------------------------------ flows
 
 
-def source_rates(market: Market, org: Org, warmup: float, horizon: float) -> np.ndarray:
+def source_rates(
+    market: Market, org: Org, warmup: float, horizon: float, office_hours_only: bool = False
+) -> np.ndarray:
     """Leads per hour entering each stage, by segment, averaged over the measured window
-    (seasonality and business-hours arrivals included). Shape (segments, stages)."""
+    (seasonality and business-hours arrivals included); with `office_hours_only`, only the
+    sources whose leads arrive in business hours. Shape (segments, stages)."""
     model = compile_variant(market, org, "capacity", warmup, horizon)
     rates = np.zeros((len(model.segments), len(model.stages)))
     end = warmup + horizon
     for source in model.sources:
+        if office_hours_only and not source.business_hours:
+            continue
         starts, lengths, rate = rate_pieces(source, end)
         inside = np.clip(np.minimum(starts + lengths, end) - np.maximum(starts, warmup), 0, None)
         mean_rate = float((rate * inside).sum() / horizon) if horizon > 0 else source.rate
@@ -177,19 +182,39 @@ class _Chain:
         handoff = self.org.handoffs.get(key)
         return handoff if handoff is not None and handoff.is_manual else None
 
-    def flows(self, external: np.ndarray, decay_factor: np.ndarray) -> tuple:
+    def office_hours_only(self, stage: int) -> bool:
+        """Whether the role working `stage` works only inside business hours, so that a
+        lead it finishes leaves the stage in business hours."""
+        owner = self.owner[stage]
+        if owner < 0:
+            return False
+        calendar = calendar_for(self.org.roles[self.roles[owner]].schedule)
+        covered = sum(calendar.worked(b) - calendar.worked(a) for a, b in BUSINESS_HOURS)
+        return not calendar.always and abs(covered - calendar.hours_per_week) < 1e-9
+
+    def flows(
+        self, external: np.ndarray, decay_factor: np.ndarray, office: np.ndarray | None = None
+    ) -> tuple:
         """Entries per hour into each state and leak rates, for every segment.
 
-        Returns (entries[segment, stage], queued[segment, stage]) where queued excludes
-        leads that leaked in a handoff."""
+        Returns (entries[segment, stage], queued[segment, stage], in_office[segment, stage])
+        where queued excludes leads that leaked in a handoff, and in_office counts the queued
+        leads that arrive in business hours: from `office` sources, or straight from a stage
+        worked only in business hours (its leads leave when a rep finishes them) with no
+        buyer delay and no manual handoff delay."""
         n_seg, n_stage = len(self.segments), len(self.stages)
+        office = np.zeros_like(external) if office is None else office
         entries = np.zeros((n_seg, n_stage))
         queued = np.zeros((n_seg, n_stage))
+        in_office = np.zeros((n_seg, n_stage))
         for g, segment in enumerate(self.segments):
             transfer = np.zeros((self.size, self.size))
+            instant = np.zeros((self.size, self.size))
             arrivals = np.zeros(self.size)
+            office_arrivals = np.zeros(self.size)
             for s in range(n_stage):
                 arrivals[self.state(s, -1)] += external[g, s]
+                office_arrivals[self.state(s, -1)] += office[g, s]
             keep = np.ones(self.size)
             for s, name in enumerate(self.stages):
                 spec = self.market.journey[name]
@@ -203,16 +228,35 @@ class _Chain:
                     keep[here] = 1 - leak
                     chances = self._chances(spec, segment, s, penalty, decay_factor[s])
                     next_last = self.owner[s] if self.owner[s] >= 0 else last
+                    prompt = (
+                        self.office_hours_only(s)
+                        and resolve(spec.buyer_delay, segment).dist == "constant"
+                        and resolve(spec.buyer_delay, segment).expected() == 0
+                    )
                     for target, p in chances.items():
                         if target in self.stages:
-                            t = self.state(self.stages.index(target), next_last)
+                            to = self.stages.index(target)
+                            t = self.state(to, next_last)
                             transfer[here, t] += (1 - leak) * p
+                            if prompt and not self._delayed(to, next_last, segment):
+                                instant[here, t] += (1 - leak) * p
             total = np.linalg.solve(np.eye(self.size) - transfer.T, arrivals)
+            timed = office_arrivals + instant.T @ total  # finished in office hours, sent on
             for s in range(n_stage):
                 states = [self.state(s, last) for last in range(-1, len(self.roles))]
                 entries[g, s] = total[states].sum()
                 queued[g, s] = (total[states] * keep[states]).sum()
-        return entries, queued
+                in_office[g, s] = (timed[states] * keep[states]).sum()
+        return entries, queued, in_office
+
+    def _delayed(self, stage: int, last: int, segment: str) -> bool:
+        """Whether a manual handoff with a delay meets a lead entering `stage` after `last`."""
+        handoff = self.handoff(stage, last)
+        return (
+            handoff is not None
+            and handoff.delay is not None
+            and (resolve(handoff.delay, segment).expected() > 0)
+        )
 
     def _chances(self, spec, segment: str, stage: int, penalty: float, decay: float) -> dict:
         factor = (1 - penalty) * decay
@@ -233,9 +277,21 @@ class _Chain:
 # ------------------------------------------------------------------ waits
 
 
-def _closed_wait(calendar) -> float:
-    """Mean wait until the schedule next opens, for an arrival at a random time of the week."""
-    return sum(gap * gap / 2 for gap in calendar.closed_gaps()) / WEEK
+def _wait_to_open(calendar) -> float:
+    """Mean wait until the schedule next opens, for an arrival at a random closed time."""
+    gaps = calendar.closed_gaps()
+    return sum(gap * gap / 2 for gap in gaps) / sum(gaps) if sum(gaps) else 0.0
+
+
+def _closed_share(calendar, office_share: float) -> float:
+    """Share of a role's tasks that arrive while it is closed, when `office_share` of them
+    arrive in business hours and the rest at any time of the week."""
+    if calendar.always:
+        return 0.0
+    covered = sum(calendar.worked(b) - calendar.worked(a) for a, b in BUSINESS_HOURS)
+    office_closed = 1 - covered / sum(b - a for a, b in BUSINESS_HOURS)
+    anytime_closed = 1 - calendar.hours_per_week / WEEK
+    return office_share * office_closed + (1 - office_share) * anytime_closed
 
 
 def _queue_wait(
@@ -280,7 +336,8 @@ def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
     chosen = scenario.variant(variant)
     market, org = chosen.market, chosen.org
     external = source_rates(market, org, scenario.warmup, scenario.horizon)
-    result = analyse(market, org, external, chosen.name)
+    office = source_rates(market, org, scenario.warmup, scenario.horizon, office_hours_only=True)
+    result = analyse(market, org, external, chosen.name, office)
     result.notes += slow_loops(market, scenario.horizon) + untouched_exits(market, org)
     result.months = monthly_loads(market, org)
     return result
@@ -344,14 +401,22 @@ def slow_loops(market: Market, horizon: float) -> list[str]:
     return notes
 
 
-def analyse(market: Market, org: Org, external: np.ndarray, name: str = "") -> Capacity:
-    """Capacity for given external arrival rates (per hour, segments x stages)."""
+def analyse(
+    market: Market,
+    org: Org,
+    external: np.ndarray,
+    name: str = "",
+    office: np.ndarray | None = None,
+) -> Capacity:
+    """Capacity for given external arrival rates (per hour, segments x stages), of which
+    `office` arrive only in business hours (Monday-Friday 09:00-17:00)."""
     chain = _Chain(market, org)
+    office = np.zeros_like(external) if office is None else office
     decay = np.ones(len(chain.stages))
     waits: dict[str, float] = {}
     for _ in range(25):  # flows depend on decay, decay on waits, waits on flows
-        entries, queued = chain.flows(external, decay)
-        loads, waits, attain, parts = _loads(chain, queued)
+        entries, queued, in_office = chain.flows(external, decay, office)
+        loads, waits, attain, parts = _loads(chain, queued, in_office)
         new = np.array([_expected_decay(market, s, parts.get(s)) for s in chain.stages])
         if np.allclose(new, decay, atol=1e-6):
             break
@@ -411,7 +476,7 @@ def _decay_model(spec) -> Decay:
     return Decay(times=[t for t, _ in spec.points], factors=[f for _, f in spec.points])
 
 
-def _loads(chain: _Chain, queued: np.ndarray):
+def _loads(chain: _Chain, queued: np.ndarray, office: np.ndarray):
     """Offered work, utilization and waits per role; waits and SLA attainment per stage,
     and the parts of each stage's wait (handoff delay, calendar, queue wait)."""
     org, market = chain.org, chain.market
@@ -421,6 +486,7 @@ def _loads(chain: _Chain, queued: np.ndarray):
         calendar = calendar_for(role.schedule)
         stages = [s for s, owner in enumerate(chain.owner) if owner == r]
         tasks_per_hour, work_per_hour, second_moment = 0.0, 0.0, 0.0
+        in_office = float(sum(office[:, s].sum() for s in stages))  # first touches
         for s in stages:
             name = chain.stages[s]
             work, touches = org.work[name], market.journey[name].touches
@@ -454,7 +520,8 @@ def _loads(chain: _Chain, queued: np.ndarray):
         for crew, part in zip(crews or [0], share, strict=True):
             w, method, waiting = _queue_wait(crew, rate_open * part, service, cv2, pooled, exact)
             queue_wait += part * w
-        shift_wait = _closed_wait(calendar) if not calendar.always else 0.0
+        closed = _closed_share(calendar, in_office / tasks_per_hour if tasks_per_hour else 0.0)
+        shift_wait = closed * _wait_to_open(calendar)
         if not calendar.always and method == "erlang_c":
             method = "erlang_c_with_shift_approximation"
         wait = math.nan if unmodelled else shift_wait + queue_wait
@@ -471,7 +538,7 @@ def _loads(chain: _Chain, queued: np.ndarray):
             sla = org.work[name].sla
             if sla is not None:
                 attain[name] = _attainment(
-                    sla, calendar, queue_wait, waiting, service, crews, rate_open, pooled
+                    sla, calendar, queue_wait, waiting, service, crews, rate_open, pooled, closed
                 )
     return loads, waits, attain, parts
 
@@ -501,10 +568,12 @@ def _attainment(
     crews: list[int],
     rate_open: float,
     pooled: bool,
+    closed_share: float,
 ) -> float:
     """Share of first touches within the SLA: exact Erlang C for an always-open pool; with
-    shifts, a fluid approximation of the backlog that builds while the role is closed and is
-    cleared, oldest first, at the crew's full rate when it opens."""
+    shifts, a fluid approximation of the backlog that builds while the role is closed (from
+    the `closed_share` of its tasks that arrive then) and is cleared, oldest first, at the
+    crew's full rate when it opens."""
     t = sla.first_touch
     servers = max(1, sum(crews))
     if not math.isfinite(queue_wait) or service <= 0:
@@ -517,9 +586,11 @@ def _attainment(
         within = 1 - math.exp(-t / queue_wait) if queue_wait > 0 else 1.0
     if calendar.always:
         return max(0.0, min(1.0, within))
-    rate = rate_open * calendar.hours_per_week / WEEK  # tasks per calendar hour
+    total = rate_open * calendar.hours_per_week  # tasks per week
+    closed_hours = WEEK - calendar.hours_per_week
+    rate = total * closed_share / closed_hours  # tasks per closed hour
     clear = servers / service  # tasks per hour the crew clears when open
-    if rate >= clear:
+    if rate_open >= clear or rate >= clear:
         return 0.0
     missed = 0.0
     for gap in calendar.closed_gaps():
@@ -530,9 +601,8 @@ def _attainment(
             first = backlog / clear
             cut = (t - first) / (1 - rate / clear)
             missed += rate * (gap - min(max(cut, 0.0), gap))
-    closed_hours = WEEK - calendar.hours_per_week
-    met = rate * calendar.hours_per_week * within + rate * closed_hours - missed
-    return max(0.0, min(1.0, met / (rate * WEEK)))
+    met = total * (1 - closed_share) * within + rate * closed_hours - missed
+    return max(0.0, min(1.0, met / total))
 
 
 def offered_utilization(
@@ -543,7 +613,7 @@ def offered_utilization(
     queue x touches x mean effort / productive share, over scheduled hours. Leak shares and
     segment mixes per stage come from the analytic flows."""
     chain = _Chain(market, org)
-    entries, queued = chain.flows(external, np.ones(len(chain.stages)))
+    entries, queued, _ = chain.flows(external, np.ones(len(chain.stages)))
     pod_of = {seg: p for p, pod in org.pods.items() for seg in pod.segments}
     result = {}
     for r, role_name in enumerate(chain.roles):
