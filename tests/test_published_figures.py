@@ -31,3 +31,17 @@ def test_a_published_figure_matches_what_the_code_gives(page, name, text):
     assert text == refresh.FIGURES[name].render(), (
         f"{page.name}: the '{name}' figure is stale: run `python docs/refresh.py`"
     )
+
+
+@pytest.mark.slow
+def test_the_published_capacity_error_table_matches_a_fresh_matrix():
+    """docs/capacity-accuracy.md's table is what docs/capacity_accuracy.py gives today (the
+    whole matrix takes about a minute: run with --runslow)."""
+    spec = importlib.util.spec_from_file_location("accuracy", ROOT / "docs/capacity_accuracy.py")
+    accuracy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(accuracy)
+    page = accuracy.PAGE.read_text(encoding="utf-8")
+    published = page.split("<!-- accuracy -->\n")[1].split("<!-- /accuracy -->")[0]
+    assert published == accuracy.markdown(accuracy.table(accuracy.matrix())), (
+        "docs/capacity-accuracy.md is stale: run `python docs/capacity_accuracy.py --write`"
+    )

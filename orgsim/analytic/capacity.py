@@ -132,6 +132,22 @@ class Capacity:
 
 
 NO_ESTIMATE = "no reliable estimate (leads leave untouched)"
+VARYING = "no reliable estimate: simulate (arrivals or working hours vary over the week)"
+"""The queueing formulas assume arrivals and hours that do not change over the week or year;
+docs/capacity-accuracy.md measures how far off they are when they do (beyond any budget),
+so capacity prints no wait or SLA there."""
+
+
+PER_REP = "no reliable estimate: simulate (routing to one rep; the formulas treat reps alone)"
+
+
+def steady(market: Market, org: Org) -> bool:
+    """Whether every queue of the design sees steady arrivals at steady hours: every worked
+    role always open, no source confined to business hours, no seasonality."""
+    roles = {work.role for work in org.work.values()}
+    return all(org.roles[r].schedule == "always" for r in roles if r in org.roles) and all(
+        s.hours == "always" and s.seasonality is None for s in market.sources.values()
+    )
 
 
 # ------------------------------------------------------------------ flows
@@ -384,21 +400,31 @@ def untouched_exits(market: Market, org: Org) -> list[str]:
     return notes
 
 
-def slow_loops(market: Market, horizon: float) -> list[str]:
-    """Loops that take long to go round: their steady-state flow is years away."""
+def _slow_cycles(market: Market, horizon: float) -> list[tuple[list[str], float]]:
+    """Loops that take more than a quarter of the horizon to go round, with their hours."""
     graph = journey_graph(market)
-    notes = []
+    first_segment = next(iter(market.segments))
+    found = []
     for cycle in nx.simple_cycles(graph.subgraph(market.journey)):
-        first_segment = next(iter(market.segments))
         hours = sum(resolve(market.journey[s].buyer_delay, first_segment).expected() for s in cycle)
         if hours > horizon / 4:
-            loop = " -> ".join([*cycle, cycle[0]])
-            notes.append(
-                f"loop {loop} takes about {hours / WEEK:.0f} weeks to go round: its "
-                f"entries here are the long-run (steady-state) rate; a "
-                f"{horizon / WEEK:.0f}-week simulation sees fewer"
-            )
-    return notes
+            found.append((cycle, hours))
+    return found
+
+
+def slow_loops(market: Market, horizon: float) -> list[str]:
+    """Loops that take long to go round: their steady-state flow is years away."""
+    return [
+        f"loop {' -> '.join([*cycle, cycle[0]])} takes about {hours / WEEK:.0f} weeks to go "
+        f"round: its entries here are the long-run (steady-state) rate; a "
+        f"{horizon / WEEK:.0f}-week simulation sees fewer"
+        for cycle, hours in _slow_cycles(market, horizon)
+    ]
+
+
+def slow_loop_stages(market: Market, horizon: float) -> set[str]:
+    """Stages on a slow loop, whose entries capacity gives as a long-run rate."""
+    return {stage for cycle, _ in _slow_cycles(market, horizon) for stage in cycle}
 
 
 def analyse(
@@ -512,6 +538,7 @@ def _loads(chain: _Chain, queued: np.ndarray, office: np.ndarray):
         )
         exact = pooled and exponential and calendar.always
         unmodelled = any(leaves_untouched(market, org, chain.stages[s]) for s in stages)
+        varying = not steady(market, org)
         # arrivals per scheduled hour: work arriving while closed waits for the shift
         rate_open = tasks_per_hour * WEEK / calendar.hours_per_week
         crews = _crew_sizes(org, role_name)
@@ -524,15 +551,19 @@ def _loads(chain: _Chain, queued: np.ndarray, office: np.ndarray):
         shift_wait = closed * _wait_to_open(calendar)
         if not calendar.always and method == "erlang_c":
             method = "erlang_c_with_shift_approximation"
-        wait = math.nan if unmodelled else shift_wait + queue_wait
+        per_rep = not pooled  # measured: per-rep routings beat independent queues by far
+        withheld = (
+            NO_ESTIMATE if unmodelled else VARYING if varying else PER_REP if per_rep else None
+        )
+        wait = math.nan if withheld else shift_wait + queue_wait
         loads[role_name] = RoleLoad(
-            utilization, offered, available, headcount, wait, NO_ESTIMATE if unmodelled else method
+            utilization, offered, available, headcount, wait, withheld or method
         )
         for s in stages:
             name = chain.stages[s]
             handoff_delay = _handoff_delay(chain, s)
             parts[name] = (handoff_delay, calendar, queue_wait)  # for decay: as if all stay
-            if unmodelled:
+            if withheld:
                 continue
             waits[name] = handoff_delay + shift_wait + queue_wait
             sla = org.work[name].sla

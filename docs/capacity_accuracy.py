@@ -1,0 +1,215 @@
+"""Measure how far `orgsim capacity` is from simulation, figure by figure and method by method.
+
+    python docs/capacity_accuracy.py           # print the table (about two minutes)
+    python docs/capacity_accuracy.py --write   # and rewrite docs/capacity-accuracy.md
+
+The matrix is every shipped scenario and variant plus generated two-role
+scenarios spanning routing, schedules, source hours, seasonality, stage
+priority and load. Each is simulated long enough for the figures to settle and
+compared with the analytic answer. Errors: utilization and SLA attainment as
+absolute differences, entries per week and mean wait relative (a wait within
+1 hour counts as within budget whatever its relative error). A method whose
+90th-percentile error is outside the budget is one `capacity` must not print a
+number for: capacity withholds waits and SLA where arrivals or hours vary over
+the week and for routings to one rep (orgsim/analytic/capacity.py, `steady` and
+`PER_REP`), following this table; tests/test_capacity_plan.py checks the budget
+on a fast subset. Stages on a slow loop (renewals) are left out of the entries:
+capacity gives their long-run rate on purpose and says so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import orgsim
+from orgsim.analytic.capacity import slow_loop_stages
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "capacity-accuracy.md"
+BUDGET = {"utilization": 0.02, "entries": 0.05, "sla": 0.05, "wait": 0.20}
+WAIT_FLOOR = 1.0  # hours: a wait this close is within budget whatever its relative error
+
+
+def generated() -> list[tuple[str, orgsim.Scenario]]:
+    """Two-role scenarios across routing, schedules, source hours, seasonality and load."""
+    cases = []
+    for routing, schedule, hours, load in itertools.product(
+        ("pool", "round_robin", "least_loaded"),
+        ("always", "business_hours"),
+        ("always", "business_hours", "seasonal"),
+        (0.3, 0.6, 0.9),
+    ):
+        open_hours = 168 if schedule == "always" else 40
+        rate = load * 3 * open_hours / 1.0  # leads a week: three SDRs, one hour a lead
+        source_hours = "business_hours" if hours == "business_hours" else "always"
+        seasonality = (
+            ", seasonality: [1, 1, 1.1, 1.1, 1, 1, 0.9, 0.9, 1, 1, 1, 1]"
+            if hours == "seasonal"
+            else ""
+        )
+        text = textwrap.dedent(f"""
+            kind: scenario
+            name: matrix
+            horizon: 30w
+            warmup: 4w
+            replications: 4
+            seed: 5
+            market:
+              kind: market
+              name: m
+              segments: {{all: {{deal_value: 1000}}}}
+              sources:
+                web: {{rate: {rate:.2f}/week, enters: mql, hours: {source_hours}{seasonality}}}
+              journey:
+                mql: {{outcomes: {{sql: 0.5}}}}
+                sql: {{buyer_delay: 1d, outcomes: {{won: 0.3}}}}
+                won: {{}}
+            org:
+              kind: org
+              name: o
+              roles:
+                sdr: {{headcount: 3, schedule: {schedule}}}
+                ae: {{headcount: 2, schedule: {schedule}}}
+              work:
+                mql: {{role: sdr, effort: {{dist: exponential, mean: 1h}}, routing: {routing},
+                      sla: {{first_touch: 8h}}}}
+                sql: {{role: ae, effort: {{dist: gamma, mean: 1.5h, cv: 0.5}}, routing: {routing}}}
+            """)
+        name = f"{routing}/{schedule}/{hours}/{load:.1f}"
+        cases.append((name, orgsim.load_text(text)))
+    return cases
+
+
+def shipped() -> list[tuple[str, orgsim.Scenario, str]]:
+    found = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = orgsim.load(path).with_run(replications=4)
+        found += [(f"{path.stem}/{v}", scenario, v) for v in scenario.variants]
+    return found
+
+
+def errors(name: str, scenario: orgsim.Scenario, variant: str | None = None) -> list[dict]:
+    """One row per analytic figure: its method, the analytic and simulated values, the error."""
+    analytic = orgsim.capacity(scenario, variant)
+    kpis = orgsim.simulate(scenario, variant=variant, progress=False).kpis.mean()
+    weeks = scenario.horizon / 168
+    chosen = scenario.variant(variant)
+    long_run = slow_loop_stages(chosen.market, scenario.horizon)  # given as long-run rates
+    rows = []
+
+    def add(figure, method, mine, simulated, error):
+        rows.append(
+            {
+                "case": name,
+                "figure": figure,
+                "method": method,
+                "analytic": mine,
+                "simulated": simulated,
+                "error": error,
+            }
+        )
+
+    for role, load in analytic.roles.items():
+        kpi = f"role.{role}.utilization"
+        if kpi in kpis and load.utilization < 1:
+            add(
+                "utilization",
+                "traffic equations",
+                load.utilization,
+                kpis[kpi],
+                abs(load.utilization - kpis[kpi]),
+            )
+    for stage, flow in analytic.stages.items():
+        simulated = kpis.get(f"stage.{stage}.entered", np.nan) / weeks
+        if simulated > 0 and stage not in long_run:
+            add(
+                "entries",
+                "traffic equations",
+                flow.entries_per_week,
+                simulated,
+                abs(flow.entries_per_week - simulated) / simulated,
+            )
+        work = chosen.org.work.get(stage)
+        if work is None or work.role not in analytic.roles:
+            continue
+        method = analytic.roles[work.role].method
+        if flow.wait_mean is None or not np.isfinite(flow.wait_mean):
+            if method.startswith("no reliable estimate"):
+                add("wait", method, np.nan, kpis.get(f"stage.{stage}.wait_mean"), np.nan)
+            continue
+        simulated = kpis.get(f"stage.{stage}.wait_mean", np.nan)
+        gap = abs(flow.wait_mean - simulated)
+        add(
+            "wait",
+            method,
+            flow.wait_mean,
+            simulated,
+            0.0 if gap <= WAIT_FLOOR else gap / max(simulated, 1e-9),
+        )
+        if flow.sla_attainment is not None:
+            simulated = kpis.get(f"sla.{stage}.attainment", np.nan)
+            add("sla", method, flow.sla_attainment, simulated, abs(flow.sla_attainment - simulated))
+    return rows
+
+
+def matrix() -> pd.DataFrame:
+    rows = []
+    for name, scenario in generated():
+        rows += errors(name, scenario)
+    for name, scenario, variant in shipped():
+        rows += errors(name, scenario, variant)
+    return pd.DataFrame(rows)
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median and 90th-percentile error per figure and method, against its budget."""
+    grouped = frame.groupby(["figure", "method"])["error"]
+    out = grouped.agg(
+        cases="size", median="median", p90=lambda e: e.quantile(0.9) if e.notna().any() else None
+    )
+    out["budget"] = [BUDGET[f] for f, _ in out.index]
+    out["within"] = out["p90"] <= out["budget"]
+    return out.reset_index()
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    lines = [
+        "| figure | method | cases | median error | 90th percentile | budget | within |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in summary.itertuples():
+        relative = row.figure in ("entries", "wait")
+        show = (lambda e: f"{e:.0%}") if relative else (lambda e: f"{e:.3f}")
+        if row.median != row.median:  # withheld: capacity prints no number
+            lines.append(
+                f"| {row.figure} | {row.method} | {row.cases} | withheld | withheld"
+                f" | {show(row.budget)} | not printed |"
+            )
+            continue
+        lines.append(
+            f"| {row.figure} | {row.method.replace('_', ' ')} | {row.cases} | {show(row.median)}"
+            f" | {show(row.p90)} | {show(row.budget)} | {'yes' if row.within else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    summary = table(matrix())
+    text = markdown(summary)
+    print(text)
+    if "--write" in argv:
+        page = PAGE.read_text(encoding="utf-8")
+        start = page.index("<!-- accuracy -->\n") + len("<!-- accuracy -->\n")
+        end = page.index("<!-- /accuracy -->")
+        PAGE.write_text(page[:start] + text + page[end:], encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
