@@ -125,6 +125,16 @@ CASES = {
 BOX = 7  # every line from 1 to BOX people: 49 plans for two lines, 343 for three
 
 
+class Quiet:
+    """A progress bar that shows nothing."""
+
+    def set_postfix_str(self, _):
+        pass
+
+    def update(self, _):
+        pass
+
+
 def _scenario(case: dict) -> orgsim.Scenario:
     market = (
         MARKET.replace("RATE", case["rate"])
@@ -142,13 +152,6 @@ def test_the_plan_is_the_cheapest_that_exhaustive_search_finds(name):
     result = plan(sc, case["targets"], progress=False)
     targets = {k: Target(**v) for k, v in case["targets"].items()}
     lines = staffing_of(sc, sc.variant().name)
-
-    class Quiet:
-        def set_postfix_str(self, _):
-            pass
-
-        def update(self, _):
-            pass
 
     judge = _Judge(
         sc.only(sc.variant().name),
@@ -237,3 +240,65 @@ def test_the_search_equals_exhaustive_search_on_random_monotone_regions():
         box = itertools.product(range(1, 8), repeat=lines)
         best = min((c for c in box if FakeJudge(generators, prices).feasible(c)), key=judge.cost)
         assert judge.cost(found) == judge.cost(best), (generators, prices, found, best)
+
+
+TWO_DESIGNS = """
+kind: scenario
+name: a five-person reorg
+horizon: 10w
+warmup: 2w
+replications: 4
+seed: 2
+market:
+  kind: market
+  name: guide
+  segments: {all: {deal_value: 20000}}
+  sources: {mql: {rate: 60/week, enters: mql, hours: business_hours}}
+  journey:
+    mql: {outcomes: {sql: 0.4}}
+    sql: {buyer_delay: 2d, outcomes: {won: 0.5}}
+    won: {milestone: won}
+org:
+  kind: org
+  name: full cycle
+  roles: {rep: {headcount: 5, cost_per_year: 100000}}
+  work:
+    mql: {role: rep, effort: {dist: exponential, mean: 1h}, sla: {first_touch: 4h}}
+    sql: {role: rep, effort: {dist: exponential, mean: 2h}}
+variants:
+  full_cycle: {}
+  split:
+    org:
+      kind: org
+      name: split
+      roles:
+        sdr: {headcount: 2, cost_per_year: 80000}
+        ae: {headcount: 3, cost_per_year: 120000}
+      work:
+        mql: {role: sdr, effort: {dist: exponential, mean: 1h}, sla: {first_touch: 4h}}
+        sql: {role: ae, effort: {dist: exponential, mean: 2h}}
+"""
+
+
+def test_planning_one_variant_of_a_scenario_whose_designs_differ_is_exact():
+    """The issue's five-person reorg, shrunk: plan the split design of a two-design scenario
+    and compare with exhaustive search on the same seeds."""
+    sc = orgsim.load_text(TWO_DESIGNS)
+    targets = {"sla.mql.attainment": {"min": 0.9}, "stage.sql.wait_mean": {"max": 6}}
+    result = plan(sc, targets, variant="split", progress=False)
+    alone = sc.only("split")
+    lines = staffing_of(alone, "split")
+
+    judge = _Judge(
+        alone,
+        lines,
+        {k: Target(**v) for k, v in targets.items()},
+        result.utilization_cap,
+        lambda trial: simulate(trial, progress=False),
+        10_000,
+        Quiet(),
+    )
+    box = itertools.product(range(1, 8), repeat=len(lines))
+    best = min((c for c in box if judge.feasible(c)), key=judge.cost)
+    assert max(best) < 7
+    assert (result.chosen.cost_per_year, result.chosen.people) == judge.cost(best)
