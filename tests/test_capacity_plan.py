@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import orgsim
 from orgsim.analytic.capacity import (
     PER_REP,
+    PRIORITY,
     VARYING,
     capacity,
     leaves_untouched,
@@ -323,3 +324,29 @@ def test_capacity_is_within_its_published_budget_on_steady_pools(load):
     assert len(printed) >= 5
     for row in printed.itertuples():
         assert row.error <= accuracy.BUDGET[row.figure], row
+
+
+def test_capacity_gives_no_shared_wait_to_stages_a_priority_serves_unevenly():
+    org = """
+    kind: org
+    name: o
+    roles: {ae: {headcount: 3, schedule: always}}
+    work:
+      sql: {role: ae, effort: {dist: exponential, mean: 30min}}
+      opportunity: {role: ae, effort: {dist: exponential, mean: 30min}}
+    queues:
+      ae: {stage_priority: [opportunity, sql]}
+    """
+    market = """
+    kind: market
+    name: m
+    segments: {all: {deal_value: 1000}}
+    sources: {web: {rate: 80/day, enters: sql}}
+    journey:
+      sql: {outcomes: {opportunity: 0.6}}
+      opportunity: {outcomes: {won: 0.5}}
+      won: {milestone: won}
+    """
+    result = capacity(scenario(market, org))
+    assert result.roles["ae"].method == PRIORITY
+    assert result.stages["sql"].wait_mean is None

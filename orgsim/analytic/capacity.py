@@ -139,6 +139,7 @@ so capacity prints no wait or SLA there."""
 
 
 PER_REP = "no reliable estimate: simulate (routing to one rep; the formulas treat reps alone)"
+PRIORITY = "no reliable estimate: simulate (stage priority shares one queue unevenly)"
 
 
 def steady(market: Market, org: Org) -> bool:
@@ -552,8 +553,18 @@ def _loads(chain: _Chain, queued: np.ndarray, office: np.ndarray):
         if not calendar.always and method == "erlang_c":
             method = "erlang_c_with_shift_approximation"
         per_rep = not pooled  # measured: per-rep routings beat independent queues by far
+        queue = org.queues.get(role_name)
+        ranked = queue is not None and len(stages) > 1 and bool(queue.stage_priority)
         withheld = (
-            NO_ESTIMATE if unmodelled else VARYING if varying else PER_REP if per_rep else None
+            NO_ESTIMATE
+            if unmodelled
+            else VARYING
+            if varying
+            else PER_REP
+            if per_rep
+            else PRIORITY
+            if ranked
+            else None
         )
         wait = math.nan if withheld else shift_wait + queue_wait
         loads[role_name] = RoleLoad(
