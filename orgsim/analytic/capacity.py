@@ -1,4 +1,4 @@
-"""`orgsim.capacity`: where a design breaks and how much more volume it takes, in milliseconds.
+"""`orgsim.capacity`: where a design breaks and how much more volume it takes, without simulating.
 
 No simulation: steady-state traffic equations on the journey give each
 stage's entries per week; offered work per role (entries x touches x mean
@@ -330,12 +330,14 @@ def _queue_wait(
     return rho / (1 - rho) * (1 + cv2) / 2 * service, "kingman_per_rep_approximation", rho
 
 
-def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
-    """The analytic capacity of one variant of a scenario (milliseconds, no simulation).
+def capacity(scenario: Scenario, variant: str | None = None, by_month: bool = True) -> Capacity:
+    """The analytic capacity of one variant of a scenario (no simulation; well under a second).
 
     Args:
         scenario: a loaded `Scenario`.
         variant: which design (default: the first).
+        by_month: with seasonal sources, also each month's load (twelve more solutions of
+            the flows: most of the time capacity takes; the overload check skips them).
 
     Returns:
         `Capacity`: per role the utilization, offered and available hours and the
@@ -356,7 +358,7 @@ def capacity(scenario: Scenario, variant: str | None = None) -> Capacity:
     office = source_rates(market, org, scenario.warmup, scenario.horizon, office_hours_only=True)
     result = analyse(market, org, external, chosen.name, office)
     result.notes += slow_loops(market, scenario.horizon) + untouched_exits(market, org)
-    result.months = monthly_loads(market, org)
+    result.months = monthly_loads(market, org) if by_month else []
     return result
 
 

@@ -1,6 +1,6 @@
 """Queueing theory where it applies: Erlang C for a pooled crew (M/M/c).
 
-Used by the capacity model for a first answer in milliseconds, and by the
+Used by the capacity model for an answer without simulating, and by the
 tests that hold the simulation to theory.
 """
 
