@@ -14,7 +14,7 @@ from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
 from orgsim.experiment.overload import Shortfall, shortfalls
-from orgsim.experiment.runner import Job, ReplicationResult, batches, replication_seeds, run_jobs
+from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval
@@ -308,20 +308,9 @@ def run_variants(
     n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
     size = 1 if executor is None else max(1, n // 8)
-    jobs = [
-        Job(
-            scenario=scenario,
-            variant=name,
-            replications=batch,
-            seeds=tuple(seeds[i] for i in batch),
-            records=records,
-            details=True,
-        )
-        for name in variants
-        for batch in batches(n, size)
-    ]
+    work = jobs(scenario, variants, seeds, size, records=records, details=True)
     done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
-    for result in run_jobs(jobs, executor, progress, description):
+    for result in run_jobs(work, executor, progress, description):
         done[result.variant].append(result)
     return {name: Results.from_replications(scenario, name, root, done[name]) for name in variants}
 

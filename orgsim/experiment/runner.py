@@ -91,6 +91,22 @@ def run_job(job: Job) -> list[ReplicationResult]:
     return results
 
 
+def jobs(scenario: Scenario, variants, seeds: list[int], size: int, **fields) -> list[Job]:
+    """Every variant's replications as jobs of `size` replications each; `fields` (a sweep
+    point, whether to keep records) go to every job."""
+    return [
+        Job(
+            scenario=scenario,
+            variant=variant,
+            replications=batch,
+            seeds=tuple(seeds[i] for i in batch),
+            **fields,
+        )
+        for variant in variants
+        for batch in batches(len(seeds), size)
+    ]
+
+
 def batches(replications: int, size: int) -> list[tuple[int, ...]]:
     """Replication indexes grouped so that small runs are not all scheduling overhead."""
     size = max(1, size)

@@ -37,9 +37,8 @@ from orgsim.config.yamlio import Located, Mark
 from orgsim.experiment import storage
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
-    Job,
     ReplicationResult,
-    batches,
+    jobs,
     local_executor,
     replication_seeds,
     run_jobs,
@@ -343,10 +342,16 @@ def sweep(
     with _executor(executor, workers) as chosen_executor:
         slots = 1 if chosen_executor is None else workers or os.cpu_count() or 1
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
-        jobs = _jobs(scenario, {p: points[p] for p in todo}, seeds, size)
+        work = [
+            job
+            for p in todo
+            for job in jobs(
+                scenario, scenario.variants, seeds, size, point=points[p], point_index=p
+            )
+        ]
         expected = len(variants) * n
         pending: dict[int, list[ReplicationResult]] = {p: [] for p in todo}
-        for result in run_jobs(jobs, chosen_executor, progress, "runs"):
+        for result in run_jobs(work, chosen_executor, progress, "runs"):
             got = pending[result.point_index]
             got.append(result)
             if len(got) == expected:
@@ -360,23 +365,6 @@ def sweep(
     kpi_columns = [c for c in names if c in table]
     table[kpi_columns] = table[kpi_columns].astype(float)
     return SweepResult(scenario.name, grid, root, table)
-
-
-def _jobs(scenario: Scenario, points: dict[int, tuple], seeds: list[int], size: int) -> list[Job]:
-    """Every (grid point, variant, batch of `size` replications) still to run."""
-    return [
-        Job(
-            scenario=scenario,
-            variant=variant,
-            replications=batch,
-            seeds=tuple(seeds[i] for i in batch),
-            point=point,
-            point_index=index,
-        )
-        for index, point in points.items()
-        for variant in scenario.variants
-        for batch in batches(len(seeds), size)
-    ]
 
 
 @contextmanager
