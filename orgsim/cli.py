@@ -327,9 +327,12 @@ def capacity_command(
     """Bottleneck, utilization and headroom from queueing formulas: no simulation.
 
     Steady-state flows through the journey (loops included) give each stage's
-    entries per week and each role's offered work against its scheduled hours;
-    waits come from Erlang C for pooled roles and labelled approximations
-    otherwise. Confirm anything that matters with `orgsim run`.
+    entries per week and each role's offered work against its scheduled hours.
+    Waits and SLA attainment of pooled roles come from Erlang C, or from the
+    exact weekly Markov chain under shifts and office-hours arrivals; where no
+    method is within its measured budget (docs/capacity-accuracy.md) it says
+    "no reliable estimate: simulate" and why. Confirm anything that matters
+    with `orgsim run`.
 
     Example: [bold]orgsim capacity scenarios/reorg_sdr_split.yaml --variant
     process_stage[/bold]

@@ -1,20 +1,24 @@
 """`orgsim.capacity`: where a design breaks and how much more volume it takes, without simulating.
 
-No simulation: steady-state traffic equations on the journey give each
-stage's entries per week; offered work per role (entries x touches x mean
-effort / productive share) against scheduled hours gives utilization, the
-bottleneck, and the lead volume at which the first role saturates.
+It reads the engine's compiled `Model` (the same tables a replication runs on), so stages,
+chances, handoffs, skill, decay, crews, calendars and sources mean exactly what they mean to
+the engine. Steady-state traffic equations on the journey give each stage's entries per
+week; offered work per role (entries x touches x mean effort / productive share) against
+scheduled hours gives utilization, the bottleneck, and the lead volume at which the first
+role saturates.
 
-The flows are a Markov chain on (stage, role that last worked the lead), one
-per segment, so handoffs (and their leaks and penalties) apply exactly where
-a lead changes role, loops such as nurture and renewal included. Waits come
-from queueing formulas: Erlang C for a pooled role with exponential work on
-an always-open schedule (exact), and clearly labelled approximations
-otherwise (Allen-Cunneen for other pools, Kingman for per-rep queues, plus
-the average wait for the next shift). Response decay depends on waits, so
-flows and waits are solved together by a few rounds of fixed-point
-iteration. Steady state means a long run: loops such as yearly renewals take
-years to fill, so a one-year simulation will see fewer renewals than this.
+The flows are a Markov chain on (stage, role that last worked the lead), one per segment, so
+handoffs (their leaks, penalties and per-segment delays) apply exactly where a lead changes
+role, loops such as nurture and renewal included. Waits of a pooled crew come from Erlang C
+when its hours and arrivals are steady (exact for exponential work, Allen-Cunneen
+otherwise), and from the exact periodic Markov chain over a week (`analytic.periodic`) when
+the crew works shifts or leads arrive in office hours, month by month under seasonality.
+docs/capacity-accuracy.md measures every method against long simulations; where one is
+outside its budget (routing to one rep, stage priority, leads leaving untouched, large
+crews) capacity prints no wait but says why. Response decay depends on waits, so flows and
+waits are solved together by a few rounds of fixed-point iteration. Steady state means a
+long run: loops such as yearly renewals take years to fill, so a one-year simulation will
+see fewer renewals than this.
 """
 
 from __future__ import annotations
@@ -25,15 +29,12 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
+from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
-from orgsim.config import kpis
-from orgsim.config.checks import journey_graph
-from orgsim.config.distributions import probability, resolve
 from orgsim.config.scenario import Scenario
-from orgsim.config.schema import Market, Org
 from orgsim.config.units import WEEK
-from orgsim.engine.calendar import BUSINESS_HOURS, calendar_for
-from orgsim.engine.model import Decay, compile_variant
+from orgsim.engine.calendar import BUSINESS_HOURS, month_of
+from orgsim.engine.model import POOL, HandoffPlan, Model, RolePlan, StagePlan, compile_model
 from orgsim.engine.sources import rate_pieces
 from orgsim.measure.jsonable import json_number
 
@@ -132,37 +133,50 @@ class Capacity:
 
 
 NO_ESTIMATE = "no reliable estimate (leads leave untouched)"
-VARYING = "no reliable estimate: simulate (arrivals or working hours vary over the week)"
-"""The queueing formulas assume arrivals and hours that do not change over the week or year;
-docs/capacity-accuracy.md measures how far off they are when they do (beyond any budget),
-so capacity prints no wait or SLA there."""
-
-
 PER_REP = "no reliable estimate: simulate (routing to one rep; the formulas treat reps alone)"
 PRIORITY = "no reliable estimate: simulate (stage priority shares one queue unevenly)"
+LARGE = "no reliable estimate: simulate (crew too large or too close to full for the weekly chain)"
+SEASONAL_PEAK = "no reliable estimate: simulate (some month's work exceeds the crew's hours)"
+NOT_EXPONENTIAL = (
+    "no reliable estimate: simulate (work times not exponential under shifts or office-hours "
+    "arrivals)"
+)
+HANDED_ON = (
+    "no reliable estimate: simulate (leads handed on by another role or a loop arrive at hours "
+    "the weekly chain cannot place)"
+)
+LOADS_ONLY = "not computed (loads only)"
+"""Where a method is outside its measured budget (docs/capacity-accuracy.md), or cannot be
+computed, capacity prints no wait or SLA but one of these reasons."""
+
+ERLANG_C = "erlang_c"
+ALLEN_CUNNEEN = "allen_cunneen_approximation"
+PERIODIC = "periodic_chain"
+"""The weekly chain is exact for exponential work on leads that come straight from sources.
+Used as an approximation for other work times or for leads handed on, it was off by more than
+half the simulated wait in most cases of docs/capacity-accuracy.md, so capacity withholds
+those (NOT_EXPONENTIAL, HANDED_ON)."""
+
+MAX_LEVELS = 700
+"""Largest number of leads in a crew's system the weekly chain is solved for (its matrices
+grow with the square): beyond it capacity says LARGE instead of taking seconds."""
 
 
-def steady(market: Market, org: Org) -> bool:
+def steady(model: Model) -> bool:
     """Whether every queue of the design sees steady arrivals at steady hours: every worked
     role always open, no source confined to business hours, no seasonality."""
-    roles = {work.role for work in org.work.values()}
-    return all(org.roles[r].schedule == "always" for r in roles if r in org.roles) and all(
-        s.hours == "always" and s.seasonality is None for s in market.sources.values()
+    worked = {stage.work.role for stage in model.stages if stage.work is not None}
+    return all(model.roles[r].calendar.always for r in worked) and all(
+        not s.business_hours and s.seasonality is None for s in model.sources
     )
 
 
-# ------------------------------------------------------------------ flows
-
-
-def source_rates(
-    market: Market, org: Org, warmup: float, horizon: float, office_hours_only: bool = False
-) -> np.ndarray:
+def source_rates(model: Model, office_hours_only: bool = False) -> np.ndarray:
     """Leads per hour entering each stage, by segment, averaged over the measured window
     (seasonality and business-hours arrivals included); with `office_hours_only`, only the
     sources whose leads arrive in business hours. Shape (segments, stages)."""
-    model = compile_variant(market, org, "capacity", warmup, horizon)
     rates = np.zeros((len(model.segments), len(model.stages)))
-    end = warmup + horizon
+    warmup, horizon, end = model.warmup, model.horizon, model.end
     for source in model.sources:
         if office_hours_only and not source.business_hours:
             continue
@@ -173,31 +187,50 @@ def source_rates(
     return rates
 
 
-class _Chain:
-    """The journey as a Markov chain on (stage, last owner role), for one variant."""
-
-    def __init__(self, market: Market, org: Org):
-        self.market, self.org = market, org
-        self.stages = list(market.journey)
-        self.roles = list(org.roles)
-        self.segments = list(market.segments)
-        self.owner = [
-            self.roles.index(org.work[s].role) if s in org.work else -1 for s in self.stages
+def seasons(model: Model) -> list[tuple[float, float]]:
+    """(share of the measured window's leads, rate relative to the window's mean) for each
+    calendar month in the window; [(1, 1)] without seasonality."""
+    if all(source.seasonality is None for source in model.sources):
+        return [(1.0, 1.0)]
+    hours = np.arange(model.warmup, model.end, 1.0) + 0.5
+    share = np.bincount(month_of(hours), minlength=12) / max(1, len(hours))
+    leads = np.array(
+        [
+            sum(s.rate * (s.seasonality[m] if s.seasonality else 1.0) for s in model.sources)
+            for m in range(12)
         ]
-        self.n_last = len(self.roles) + 1  # last owner role, or none yet (index len(roles))
+    )
+    mean = float(share @ leads)
+    return [(share[m] * leads[m] / mean, leads[m] / mean) for m in range(12) if share[m] > 0]
+
+
+# ------------------------------------------------------------------ flows
+
+
+class _Chain:
+    """The journey as a Markov chain on (stage, last owner role), for one compiled model."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.stages: list[StagePlan] = model.stages
+        self.roles: list[RolePlan] = model.roles
+        self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
+        self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
         self.size = len(self.stages) * self.n_last
 
-    def state(self, stage: int, last: int) -> int:
-        return stage * self.n_last + (last if last >= 0 else len(self.roles))
+    def slot(self, last: int) -> int:
+        """Index of a last owner role, or of none yet (-1)."""
+        return last if last >= 0 else len(self.roles)
 
-    def handoff(self, stage: int, last: int):
+    def state(self, stage: int, last: int) -> int:
+        return stage * self.n_last + self.slot(last)
+
+    def handoff(self, stage: int, last: int) -> HandoffPlan | None:
         """The manual handoff a lead meets entering `stage` after role `last`, if any."""
         owner = self.owner[stage]
         if owner < 0 or last < 0 or last == owner:
             return None
-        key = f"{self.roles[last]}->{self.roles[owner]}"
-        handoff = self.org.handoffs.get(key)
-        return handoff if handoff is not None and handoff.is_manual else None
+        return self.stages[stage].handoffs_in.get(last)
 
     def office_hours_only(self, stage: int) -> bool:
         """Whether the role working `stage` works only inside business hours, so that a
@@ -205,26 +238,21 @@ class _Chain:
         owner = self.owner[stage]
         if owner < 0:
             return False
-        calendar = calendar_for(self.org.roles[self.roles[owner]].schedule)
+        calendar = self.roles[owner].calendar
         covered = sum(calendar.worked(b) - calendar.worked(a) for a, b in BUSINESS_HOURS)
         return not calendar.always and abs(covered - calendar.hours_per_week) < 1e-9
 
-    def flows(
-        self, external: np.ndarray, decay_factor: np.ndarray, office: np.ndarray | None = None
-    ) -> tuple:
-        """Entries per hour into each state and leak rates, for every segment.
-
-        Returns (entries[segment, stage], queued[segment, stage], in_office[segment, stage])
-        where queued excludes leads that leaked in a handoff, and in_office counts the queued
-        leads that arrive in business hours: from `office` sources, or straight from a stage
-        worked only in business hours (its leads leave when a rep finishes them) with no
-        buyer delay and no manual handoff delay."""
-        n_seg, n_stage = len(self.segments), len(self.stages)
-        office = np.zeros_like(external) if office is None else office
-        entries = np.zeros((n_seg, n_stage))
-        queued = np.zeros((n_seg, n_stage))
-        in_office = np.zeros((n_seg, n_stage))
-        for g, segment in enumerate(self.segments):
+    def flows(self, external: np.ndarray, decay: np.ndarray, office: np.ndarray) -> tuple:
+        """Entries per hour into each (segment, stage, last role), the share of them kept
+        (not leaked in a handoff), and of them those arriving in business hours: from
+        `office` sources, or straight from a stage worked only in business hours (its leads
+        leave when a rep finishes them) with no buyer delay and no delayed handoff."""
+        n_seg, n_stage = len(self.model.segments), len(self.stages)
+        entries = np.zeros((n_seg, n_stage, self.n_last))
+        timed = np.zeros((n_seg, n_stage, self.n_last))
+        keep = np.ones((n_seg, n_stage, self.n_last))
+        lasts = range(-1, len(self.roles))
+        for g in range(n_seg):
             transfer = np.zeros((self.size, self.size))
             instant = np.zeros((self.size, self.size))
             arrivals = np.zeros(self.size)
@@ -232,118 +260,72 @@ class _Chain:
             for s in range(n_stage):
                 arrivals[self.state(s, -1)] += external[g, s]
                 office_arrivals[self.state(s, -1)] += office[g, s]
-            keep = np.ones(self.size)
-            for s, name in enumerate(self.stages):
-                spec = self.market.journey[name]
-                if spec.is_end:
+            for s, stage in enumerate(self.stages):
+                if stage.is_end:
                     continue
-                for last in range(-1, len(self.roles)):
+                delay = stage.buyer_delay[g]
+                prompt = self.office_hours_only(s) and delay.dist == "constant" and delay.value == 0
+                for last in lasts:
                     here = self.state(s, last)
                     handoff = self.handoff(s, last)
-                    leak = (handoff.leak or 0.0) if handoff else 0.0
-                    penalty = (handoff.penalty or 0.0) if handoff else 0.0
-                    keep[here] = 1 - leak
-                    chances = self._chances(spec, segment, s, penalty, decay_factor[s])
+                    leak = handoff.leak if handoff else 0.0
+                    keep[g, s, self.slot(last)] = 1 - leak
+                    penalty = handoff.penalty if handoff else 0.0
                     next_last = self.owner[s] if self.owner[s] >= 0 else last
-                    prompt = (
-                        self.office_hours_only(s)
-                        and resolve(spec.buyer_delay, segment).dist == "constant"
-                        and resolve(spec.buyer_delay, segment).expected() == 0
-                    )
-                    for target, p in chances.items():
-                        if target in self.stages:
-                            to = self.stages.index(target)
-                            t = self.state(to, next_last)
-                            transfer[here, t] += (1 - leak) * p
-                            if prompt and not self._delayed(to, next_last, segment):
-                                instant[here, t] += (1 - leak) * p
+                    for target, p in self._chances(stage, g, penalty, decay[s]):
+                        if target >= n_stage:
+                            continue  # a built-in end (lost, leaked, churned)
+                        to = self.state(target, next_last)
+                        transfer[here, to] += (1 - leak) * p
+                        if prompt and not self._delayed(target, next_last, g):
+                            instant[here, to] += (1 - leak) * p
             total = np.linalg.solve(np.eye(self.size) - transfer.T, arrivals)
-            timed = office_arrivals + instant.T @ total  # finished in office hours, sent on
-            for s in range(n_stage):
-                states = [self.state(s, last) for last in range(-1, len(self.roles))]
-                entries[g, s] = total[states].sum()
-                queued[g, s] = (total[states] * keep[states]).sum()
-                in_office[g, s] = (timed[states] * keep[states]).sum()
-        return entries, queued, in_office
+            sent = office_arrivals + instant.T @ total  # finished in office hours, sent on
+            entries[g] = total.reshape(n_stage, self.n_last)
+            timed[g] = sent.reshape(n_stage, self.n_last)
+        return entries, keep, timed
 
-    def _delayed(self, stage: int, last: int, segment: str) -> bool:
+    def _delayed(self, stage: int, last: int, g: int) -> bool:
         """Whether a manual handoff with a delay meets a lead entering `stage` after `last`."""
         handoff = self.handoff(stage, last)
-        return (
-            handoff is not None
-            and handoff.delay is not None
-            and (resolve(handoff.delay, segment).expected() > 0)
-        )
+        return handoff is not None and handoff.delay[g].expected() > 0
 
-    def _chances(self, spec, segment: str, stage: int, penalty: float, decay: float) -> dict:
+    def _chances(self, stage: StagePlan, g: int, penalty: float, decay: float):
+        """(target, chance) as the engine draws them: success outcomes scaled by the mean
+        skill, the handoff penalty and response decay, rescaled if above 1."""
         factor = (1 - penalty) * decay
-        if self.owner[stage] >= 0:
-            skill = self.org.roles[self.roles[self.owner[stage]]].skill
-            factor *= resolve(skill, segment).expected()
-        success = set(spec.success_outcomes)
-        chances = {
-            t: probability(p, segment) * (factor if t in success else 1.0)
-            for t, p in spec.outcomes.items()
-        }
-        total = sum(chances.values())
+        if stage.work is not None:
+            factor *= self.roles[stage.work.role].skill[g].expected()
+        base = stage.chances[g]
+        chances = [
+            p * factor if good else p for p, good in zip(base[:-1], stage.success, strict=False)
+        ]
+        total = sum(chances)
         if total > 1:
-            chances = {t: p / total for t, p in chances.items()}
-        return chances
+            chances = [p / total for p in chances]
+        else:
+            chances.append(1 - total)  # otherwise
+        return zip(stage.targets, chances, strict=False)
 
 
-# ------------------------------------------------------------------ waits
+# ------------------------------------------------------------------ the answer
 
 
-def _wait_to_open(calendar) -> float:
-    """Mean wait until the schedule next opens, for an arrival at a random closed time."""
-    gaps = calendar.closed_gaps()
-    return sum(gap * gap / 2 for gap in gaps) / sum(gaps) if sum(gaps) else 0.0
-
-
-def _closed_share(calendar, office_share: float) -> float:
-    """Share of a role's tasks that arrive while it is closed, when `office_share` of them
-    arrive in business hours and the rest at any time of the week."""
-    if calendar.always:
-        return 0.0
-    covered = sum(calendar.worked(b) - calendar.worked(a) for a, b in BUSINESS_HOURS)
-    office_closed = 1 - covered / sum(b - a for a, b in BUSINESS_HOURS)
-    anytime_closed = 1 - calendar.hours_per_week / WEEK
-    return office_share * office_closed + (1 - office_share) * anytime_closed
-
-
-def _queue_wait(
-    servers: int, rate: float, service: float, cv2: float, pooled: bool, exact: bool
-) -> tuple[float, str, float]:
-    """Mean wait in scheduled hours, the method, and the Erlang C probability of waiting."""
-    if servers <= 0 or rate <= 0:
-        return (math.inf if rate > 0 else 0.0), "none", 1.0
-    load = rate * service
-    if load >= servers:
-        return math.inf, "saturated", 1.0
-    if pooled:
-        waiting = erlang_c(servers, load)
-        wait = waiting * service / (servers - load)
-        if exact:
-            return wait, "erlang_c", waiting
-        return wait * (1 + cv2) / 2, "allen_cunneen_approximation", waiting
-    rho = load / servers  # each rep an independent queue with its share of the arrivals
-    return rho / (1 - rho) * (1 + cv2) / 2 * service, "kingman_per_rep_approximation", rho
-
-
-def capacity(scenario: Scenario, variant: str | None = None, by_month: bool = True) -> Capacity:
-    """The analytic capacity of one variant of a scenario (no simulation; well under a second).
+def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = False) -> Capacity:
+    """The analytic capacity of one variant of a scenario (no simulation).
 
     Args:
         scenario: a loaded `Scenario`.
         variant: which design (default: the first).
-        by_month: with seasonal sources, also each month's load (twelve more solutions of
-            the flows: most of the time capacity takes; the overload check skips them).
+        loads_only: only flows and utilization, without waits and monthly loads (the
+            weekly chain behind waits under shifts takes most of the time; the overload
+            check needs only loads).
 
     Returns:
         `Capacity`: per role the utilization, offered and available hours and the
         wait with how it was estimated (`.roles`); per stage entries per week, wait
         and SLA attainment (`.stages`); `.bottleneck`, `.max_leads_per_week`,
-        `.headroom`, and `.notes` on what the model cannot see.
+        `.headroom`, `.months` under seasonality, and `.notes` on what the model cannot see.
 
     Raises:
         KeyError: no such variant.
@@ -352,119 +334,124 @@ def capacity(scenario: Scenario, variant: str | None = None, by_month: bool = Tr
         >>> result = orgsim.capacity(orgsim.load("scenarios/reorg_sdr_split.yaml"), "pods")
         >>> result.bottleneck, round(result.headroom, 2)
     """
-    chosen = scenario.variant(variant)
-    market, org = chosen.market, chosen.org
-    external = source_rates(market, org, scenario.warmup, scenario.horizon)
-    office = source_rates(market, org, scenario.warmup, scenario.horizon, office_hours_only=True)
-    result = analyse(market, org, external, chosen.name, office)
-    result.notes += slow_loops(market, scenario.horizon) + untouched_exits(market, org)
-    result.months = monthly_loads(market, org) if by_month else []
+    model = compile_model(scenario, variant)
+    external, office = source_rates(model), source_rates(model, office_hours_only=True)
+    result = _solve(model, external, office, None if loads_only else seasons(model))
+    result.notes += slow_loops(model) + untouched_exits(model)
+    result.months = [] if loads_only else monthly_loads(model)
     return result
 
 
-def monthly_loads(market: Market, org: Org) -> list[MonthLoad]:
+def monthly_loads(model: Model) -> list[MonthLoad]:
     """Each month's load when some source is seasonal: the flows in steady state at that
     month's arrival rates (a month is long next to most waits, so each month is judged as if
     it lasted; loops slower than a month smooth this out in reality). Empty otherwise."""
-    if all(source.seasonality is None for source in market.sources.values()):
+    if all(source.seasonality is None for source in model.sources):
         return []
-    model = compile_variant(market, org, "months", 0.0, 0.0)
     months = []
     for m, name in enumerate(MONTHS):
         external = np.zeros((len(model.segments), len(model.stages)))
         for source in model.sources:
             factor = source.seasonality[m] if source.seasonality is not None else 1.0
             external[:, source.enters] += source.rate * factor * np.asarray(source.mix)
-        flows = analyse(market, org, external)
+        flows = _solve(model, external, np.zeros_like(external), None)
         loads = {role: load.utilization for role, load in flows.roles.items()}
         months.append(MonthLoad(name, flows.leads_per_week, loads))
     return months
 
 
-def leaves_untouched(market: Market, org: Org, stage: str) -> bool:
-    """Whether leads can leave the stage before a first touch (patience or recycling), which
-    the traffic equations here do not model: they assume every lead that queues is worked."""
-    return kpis.gives_up(market, org, stage) or kpis.recycles(org, stage)
+def leaves_untouched(stage: StagePlan) -> bool:
+    """Whether leads can leave a worked stage before a first touch (patience or recycling),
+    which the traffic equations here do not model: they assume every lead that queues is
+    worked."""
+    work = stage.work
+    if work is None:
+        return False
+    return stage.patience is not None or (
+        work.sla is not None and work.sla.recycle_after is not None
+    )
 
 
-def untouched_exits(market: Market, org: Org) -> list[str]:
+def untouched_exits(model: Model) -> list[str]:
     """A note for each role whose flows and loads are upper bounds for that reason."""
     notes = []
-    for role in org.roles:
-        stages = [s for s, w in org.work.items() if w.role == role]
-        leaving = [s for s in stages if leaves_untouched(market, org, s)]
+    for role in model.roles:
+        owned = [s for s in model.stages if s.work is not None and s.work.role == role.index]
+        leaving = [s.name for s in owned if leaves_untouched(s)]
         if leaving:
             notes.append(
                 f"at {', '.join(leaving)} buyers give up or leads are recycled before a first "
-                f"touch; this model assumes every lead is worked, so {role}'s load is an upper "
-                "bound, the flows after it are not reliable, and its waits have no estimate: "
-                "simulate"
+                f"touch; this model assumes every lead is worked, so {role.name}'s load is an "
+                "upper bound, the flows after it are not reliable, and its waits have no "
+                "estimate: simulate"
             )
     return notes
 
 
-def _slow_cycles(market: Market, horizon: float) -> list[tuple[list[str], float]]:
+def _slow_cycles(model: Model) -> list[tuple[list[str], float]]:
     """Loops that take more than a quarter of the horizon to go round, with their hours."""
-    graph = journey_graph(market)
-    first_segment = next(iter(market.segments))
+    graph = nx.DiGraph()
+    n_stages = len(model.stages)
+    for stage in model.stages:
+        graph.add_edges_from((stage.name, model.places[t]) for t in stage.targets if t < n_stages)
+    by_name = {stage.name: stage for stage in model.stages}
     found = []
-    for cycle in nx.simple_cycles(graph.subgraph(market.journey)):
-        hours = sum(resolve(market.journey[s].buyer_delay, first_segment).expected() for s in cycle)
-        if hours > horizon / 4:
+    for cycle in nx.simple_cycles(graph):
+        hours = sum(by_name[s].buyer_delay[0].expected() for s in cycle)
+        if hours > model.horizon / 4:
             found.append((cycle, hours))
     return found
 
 
-def slow_loops(market: Market, horizon: float) -> list[str]:
+def slow_loops(model: Model) -> list[str]:
     """Loops that take long to go round: their steady-state flow is years away."""
     return [
         f"loop {' -> '.join([*cycle, cycle[0]])} takes about {hours / WEEK:.0f} weeks to go "
         f"round: its entries here are the long-run (steady-state) rate; a "
-        f"{horizon / WEEK:.0f}-week simulation sees fewer"
-        for cycle, hours in _slow_cycles(market, horizon)
+        f"{model.horizon / WEEK:.0f}-week simulation sees fewer"
+        for cycle, hours in _slow_cycles(model)
     ]
 
 
-def slow_loop_stages(market: Market, horizon: float) -> set[str]:
+def slow_loop_stages(model: Model) -> set[str]:
     """Stages on a slow loop, whose entries capacity gives as a long-run rate."""
-    return {stage for cycle, _ in _slow_cycles(market, horizon) for stage in cycle}
+    return {stage for cycle, _ in _slow_cycles(model) for stage in cycle}
 
 
-def analyse(
-    market: Market,
-    org: Org,
+def _solve(
+    model: Model,
     external: np.ndarray,
-    name: str = "",
-    office: np.ndarray | None = None,
+    office: np.ndarray,
+    months: list[tuple[float, float]] | None,
 ) -> Capacity:
     """Capacity for given external arrival rates (per hour, segments x stages), of which
-    `office` arrive only in business hours (Monday-Friday 09:00-17:00)."""
-    chain = _Chain(market, org)
-    office = np.zeros_like(external) if office is None else office
+    `office` arrive only in business hours; waits under varying hours or arrivals only when
+    `months` (see `seasons`) are given."""
+    chain = _Chain(model)
     decay = np.ones(len(chain.stages))
-    waits: dict[str, float] = {}
     for _ in range(25):  # flows depend on decay, decay on waits, waits on flows
-        entries, queued, in_office = chain.flows(external, decay, office)
-        loads, waits, attain, parts = _loads(chain, queued, in_office)
-        new = np.array([_expected_decay(market, s, parts.get(s)) for s in chain.stages])
+        entries, keep, timed = chain.flows(external, decay, office)
+        loads, waits, attain, parts = _loads(chain, entries, keep, timed, external, months)
+        new = np.array([_expected_decay(s, parts.get(s.name)) for s in chain.stages])
         if np.allclose(new, decay, atol=1e-6):
             break
         decay = 0.5 * decay + 0.5 * new
     stages = {
-        s: StageFlow(float(entries[:, i].sum() * WEEK), waits.get(s), attain.get(s))
+        s.name: StageFlow(float(entries[:, i].sum() * WEEK), waits.get(s.name), attain.get(s.name))
         for i, s in enumerate(chain.stages)
     }
     leads = float(external.sum() * WEEK)
     worked = {
         r: load
         for r, load in loads.items()
-        if load.offered_hours_per_week > 0 or any(w.role == r for w in org.work.values())
+        if load.offered_hours_per_week > 0
+        or any(chain.roles[o].name == r for o in chain.owner if o >= 0)
     }
     bottleneck = max(worked, key=lambda r: worked[r].utilization, default=None)
     top = worked[bottleneck].utilization if bottleneck else 0.0
     max_leads = leads / top if top > 0 else math.inf
     return Capacity(
-        name,
+        model.variant,
         leads,
         worked,
         stages,
@@ -474,225 +461,281 @@ def analyse(
     )
 
 
-def _expected_decay(market: Market, stage: str, parts: tuple | None) -> float:
+def _expected_decay(stage: StagePlan, parts: tuple | None) -> float:
     """The mean response-decay factor over the spread of waits (not the factor at the mean
     wait: decay is convex, and most of it happens to the leads that wait overnight).
 
     The wait is the handoff delay, plus the time until the role's shift opens for an
     arrival at any time of the week, plus an exponential queue wait with the formula's mean.
     """
-    spec = market.journey[stage].response_decay
-    if spec is None or parts is None:
+    if stage.decay is None or parts is None:
         return 1.0
     handoff, calendar, queue_wait = parts
     if not math.isfinite(queue_wait):
-        return _decay_model(spec).factor(1e12)
+        return stage.decay.factor(1e12)
     arrivals = np.arange(0.0, WEEK, 0.25) + 0.125
     opens = np.array([calendar.next_open(t) for t in arrivals]) - arrivals
     quantiles = -queue_wait * np.log1p(-(np.arange(8) + 0.5) / 8)
     waits = handoff + opens[:, None] + quantiles[None, :]
-    model = _decay_model(spec)
-    if model.half_life is not None:
-        factors = model.floor + (1 - model.floor) * np.exp2(-waits / model.half_life)
+    decay = stage.decay
+    if decay.half_life is not None:
+        factors = decay.floor + (1 - decay.floor) * np.exp2(-waits / decay.half_life)
     else:
-        factors = np.interp(waits, model.times, model.factors)
+        factors = np.interp(waits, decay.times, decay.factors)
     return float(factors.mean())
 
 
-def _decay_model(spec) -> Decay:
-    if hasattr(spec, "half_life"):
-        return Decay(half_life=spec.half_life, floor=spec.floor)
-    return Decay(times=[t for t, _ in spec.points], factors=[f for _, f in spec.points])
+# ------------------------------------------------------------------ waits
 
 
-def _loads(chain: _Chain, queued: np.ndarray, office: np.ndarray):
+@dataclass
+class _Crew:
+    """What one crew of a role is asked to do, per hour: tasks, work and first touches."""
+
+    size: int
+    tasks: float = 0.0
+    work: float = 0.0
+    second_moment: float = 0.0
+    office: float = 0.0
+    """First touches that arrive in business hours."""
+    first_touches: dict[int, float] = field(default_factory=dict)
+    """By stage: the leads that reach this crew's queue."""
+
+    @property
+    def service(self) -> float:
+        return self.work / self.tasks if self.tasks else 0.0
+
+    @property
+    def cv2(self) -> float:
+        service = self.service
+        return self.second_moment / self.tasks / service**2 - 1 if service else 1.0
+
+
+def _crews(chain: _Chain, role: RolePlan, entries, keep, timed) -> list[_Crew]:
+    crews = [_Crew(crew.headcount) for crew in role.crews]
+    for s, owner in enumerate(chain.owner):
+        if owner != role.index:
+            continue
+        stage = chain.stages[s]
+        for g, k in enumerate(role.crew_of_segment):
+            queued = float(entries[g, s] @ keep[g, s])
+            effort = stage.work.effort[g]
+            mean = effort.expected() / role.productive_share
+            rate = queued * stage.touches
+            crew = crews[k]
+            crew.tasks += rate
+            crew.work += rate * mean
+            crew.second_moment += rate * mean * mean * (1 + effort.variation() ** 2)
+            crew.office += float(timed[g, s] @ keep[g, s])
+            crew.first_touches[s] = crew.first_touches.get(s, 0.0) + queued
+    return crews
+
+
+def _loads(chain: _Chain, entries, keep, timed, external, months):
     """Offered work, utilization and waits per role; waits and SLA attainment per stage,
-    and the parts of each stage's wait (handoff delay, calendar, queue wait)."""
-    org, market = chain.org, chain.market
+    and the parts of each stage's wait (handoff delay, calendar, queue wait) for decay."""
     loads, waits, attain, parts = {}, {}, {}, {}
-    for r, role_name in enumerate(chain.roles):
-        role = org.roles[role_name]
-        calendar = calendar_for(role.schedule)
-        stages = [s for s, owner in enumerate(chain.owner) if owner == r]
-        tasks_per_hour, work_per_hour, second_moment = 0.0, 0.0, 0.0
-        in_office = float(sum(office[:, s].sum() for s in stages))  # first touches
-        for s in stages:
-            name = chain.stages[s]
-            work, touches = org.work[name], market.journey[name].touches
-            for g, segment in enumerate(chain.segments):
-                effort = resolve(work.effort, segment)
-                mean = effort.expected() / role.productive_share
-                rate = queued[g, s] * touches
-                tasks_per_hour += rate
-                work_per_hour += rate * mean
-                second_moment += rate * mean * mean * (1 + effort.variation() ** 2)
-        headcount = org.headcount(role_name)
-        available = headcount * calendar.hours_per_week
-        offered = work_per_hour * WEEK
-        utilization = offered / available if available else (math.inf if offered else 0.0)
-        service = work_per_hour / tasks_per_hour if tasks_per_hour else 0.0
-        cv2 = (second_moment / tasks_per_hour / service**2 - 1) if service else 1.0
-        routings = {org.work[chain.stages[s]].routing for s in stages}
-        pooled = routings <= {"pool"}
-        exponential = all(
-            resolve(org.work[chain.stages[s]].effort, g).dist == "exponential"
-            for s in stages
-            for g in chain.segments
-        )
-        exact = pooled and exponential and calendar.always
-        unmodelled = any(leaves_untouched(market, org, chain.stages[s]) for s in stages)
-        varying = not steady(market, org)
-        # arrivals per scheduled hour: work arriving while closed waits for the shift
-        rate_open = tasks_per_hour * WEEK / calendar.hours_per_week
-        crews = _crew_sizes(org, role_name)
-        share = [t / headcount if headcount else 0 for t in crews] or [1.0]
-        queue_wait, method, waiting = 0.0, "none", 1.0
-        for crew, part in zip(crews or [0], share, strict=True):
-            w, method, waiting = _queue_wait(crew, rate_open * part, service, cv2, pooled, exact)
-            queue_wait += part * w
-        closed = _closed_share(calendar, in_office / tasks_per_hour if tasks_per_hour else 0.0)
-        shift_wait = closed * _wait_to_open(calendar)
-        if not calendar.always and method == "erlang_c":
-            method = "erlang_c_with_shift_approximation"
-        per_rep = not pooled  # measured: per-rep routings beat independent queues by far
-        queue = org.queues.get(role_name)
-        ranked = queue is not None and len(stages) > 1 and bool(queue.stage_priority)
+    is_steady = steady(chain.model)
+    for role in chain.roles:
+        calendar = role.calendar
+        owned = [s for s, owner in enumerate(chain.owner) if owner == role.index]
+        crews = _crews(chain, role, entries, keep, timed)
+        available = role.headcount * calendar.hours_per_week
+        offered = sum(c.work for c in crews) * WEEK
+        utilization = _usage(offered, available)
+        works = [chain.stages[s].work for s in owned]
+        pooled = all(w.routing == POOL for w in works)
+        exponential = all(e.dist == "exponential" for w in works for e in w.effort)
         withheld = (
             NO_ESTIMATE
-            if unmodelled
-            else VARYING
-            if varying
+            if any(leaves_untouched(chain.stages[s]) for s in owned)
             else PER_REP
-            if per_rep
+            if not pooled
             else PRIORITY
-            if ranked
+            if len({w.priority for w in works}) > 1
+            else LOADS_ONLY
+            if months is None and not is_steady
             else None
         )
-        wait = math.nan if withheld else shift_wait + queue_wait
-        loads[role_name] = RoleLoad(
-            utilization, offered, available, headcount, wait, withheld or method
+        # the steady formulas at the rate per scheduled hour: the wait inside open hours
+        per_open_hour = WEEK / calendar.hours_per_week
+        formula = [
+            _queue_wait(c.size, c.tasks * per_open_hour, c.service, c.cv2, pooled, exponential)
+            for c in crews
+        ]
+        method = (
+            (ERLANG_C if exponential else ALLEN_CUNNEEN)
+            if pooled
+            else "kingman_per_rep_approximation"
         )
-        for s in stages:
-            name = chain.stages[s]
-            handoff_delay = _handoff_delay(chain, s)
-            parts[name] = (handoff_delay, calendar, queue_wait)  # for decay: as if all stay
+        delays = {s: _handoff_delay(chain, entries, keep, s) for s in owned}
+        slas = {s: chain.stages[s].work.sla for s in owned}
+        crew_waits: list[float] = [w for w, _ in formula]
+        crew_within: list[dict[int, tuple[float, float]]] = [{} for _ in crews]
+        if withheld is None and is_steady:
+            for k, (crew, (_, waiting)) in enumerate(zip(crews, formula, strict=True)):
+                spare = crew.size / crew.service - crew.tasks if crew.service else math.inf
+                for s, sla in slas.items():
+                    if sla is not None:
+                        t = sla.first_touch - delays[s]
+                        p = 1 - waiting * math.exp(-spare * t) if spare > 0 and t >= 0 else 0.0
+                        crew_within[k][s] = (p, p)
+        elif withheld is None and not exponential:
+            withheld = NOT_EXPONENTIAL
+        elif withheld is None and not all(
+            np.allclose(entries[:, s].sum(-1), external[:, s]) for s in owned
+        ):
+            withheld = HANDED_ON
+        elif withheld is None:
+            method = PERIODIC
+            try:
+                for k, crew in enumerate(crews):
+                    crew_waits[k], crew_within[k] = _periodic(calendar, crew, slas, delays, months)
+            except _NoEstimate as reason:
+                withheld = str(reason)
+        wait = math.nan if withheld else _weighted(crews, crew_waits, None)
+        if math.isinf(wait):
+            method = "saturated"
+        loads[role.name] = RoleLoad(
+            utilization, offered, available, role.headcount, wait, withheld or method
+        )
+        for s in owned:
+            name = chain.stages[s].name
+            queue_wait = _weighted(crews, [w for w, _ in formula], s)
+            parts[name] = (delays[s], calendar, queue_wait)  # for decay: as if all stay
             if withheld:
                 continue
-            waits[name] = handoff_delay + shift_wait + queue_wait
-            sla = org.work[name].sla
+            waits[name] = delays[s] + _weighted(crews, crew_waits, s)
+            sla = slas[s]
             if sla is not None:
-                attain[name] = _attainment(
-                    sla, calendar, queue_wait, waiting, service, crews, rate_open, pooled, closed
-                )
+                clock = 1 if sla.business_clock else 0
+                attain[name] = _weighted(crews, [w[s][clock] for w in crew_within], s)
     return loads, waits, attain, parts
 
 
-def _crew_sizes(org: Org, role: str) -> list[int]:
-    if role in org.roles_in_pods():
-        return [pod.members.get(role, 0) for pod in org.pods.values()]
-    return [org.roles[role].headcount or 0]
-
-
-def _handoff_delay(chain: _Chain, stage: int) -> float:
-    """Mean manual handoff delay into a stage, over the roles leads come from."""
-    delays = []
-    for last in range(len(chain.roles)):
-        handoff = chain.handoff(stage, last)
-        if handoff is not None and handoff.delay is not None:
-            delays.append(resolve(handoff.delay, chain.segments[0]).expected())
-    return max(delays, default=0.0)
-
-
-def _attainment(
-    sla,
-    calendar,
-    queue_wait: float,
-    waiting: float,
-    service: float,
-    crews: list[int],
-    rate_open: float,
-    pooled: bool,
-    closed_share: float,
-) -> float:
-    """Share of first touches within the SLA: exact Erlang C for an always-open pool; with
-    shifts, a fluid approximation of the backlog that builds while the role is closed (from
-    the `closed_share` of its tasks that arrive then) and is cleared, oldest first, at the
-    crew's full rate when it opens."""
-    t = sla.first_touch
-    servers = max(1, sum(crews))
-    if not math.isfinite(queue_wait) or service <= 0:
-        return 0.0 if not math.isfinite(queue_wait) else 1.0
-    if pooled:
-        c = max(crews) if crews else servers
-        spare = c / service - rate_open / max(1, len(crews))
-        within = 1 - waiting * math.exp(-spare * t) if spare > 0 else 0.0
-    else:
-        within = 1 - math.exp(-t / queue_wait) if queue_wait > 0 else 1.0
-    if calendar.always:
-        return max(0.0, min(1.0, within))
-    total = rate_open * calendar.hours_per_week  # tasks per week
-    closed_hours = WEEK - calendar.hours_per_week
-    rate = total * closed_share / closed_hours  # tasks per closed hour
-    clear = servers / service  # tasks per hour the crew clears when open
-    if rate_open >= clear or rate >= clear:
+def _weighted(crews: list[_Crew], values: list[float], stage: int | None) -> float:
+    """A per-crew figure averaged over the crews' tasks (or first touches at `stage`)."""
+    weights = [c.tasks if stage is None else c.first_touches.get(stage, 0.0) for c in crews]
+    if sum(weights) == 0:
         return 0.0
-    missed = 0.0
-    for gap in calendar.closed_gaps():
-        backlog = rate * gap
-        if sla.clock == "business":  # closed hours do not count: the k-th item waits k / clear
-            missed += max(0.0, backlog - t * clear)
-        else:  # an item u hours before opening waits u + rate (gap - u) / clear
-            first = backlog / clear
-            cut = (t - first) / (1 - rate / clear)
-            missed += rate * (gap - min(max(cut, 0.0), gap))
-    met = total * (1 - closed_share) * within + rate * closed_hours - missed
-    return max(0.0, min(1.0, met / total))
+    if any(w > 0 and not math.isfinite(v) for w, v in zip(weights, values, strict=True)):
+        return math.inf
+    return sum(w * v for w, v in zip(weights, values, strict=True) if w > 0) / sum(weights)
+
+
+def _handoff_delay(chain: _Chain, entries, keep, stage: int) -> float:
+    """Mean manual handoff delay of the leads that reach a stage's queue, over segments and
+    the roles they come from."""
+    total, delayed = 0.0, 0.0
+    for g in range(len(chain.model.segments)):
+        for last in range(-1, len(chain.roles)):
+            queued = entries[g, stage, chain.slot(last)] * keep[g, stage, chain.slot(last)]
+            handoff = chain.handoff(stage, last)
+            total += queued
+            if handoff is not None:
+                delayed += queued * handoff.delay[g].expected()
+    return delayed / total if total else 0.0
+
+
+def _queue_wait(
+    servers: int, rate: float, service: float, cv2: float, pooled: bool, exponential: bool
+) -> tuple[float, float]:
+    """Mean queue wait of a crew with steady arrivals and hours (in scheduled hours), and
+    the probability of waiting: Erlang C, times (1 + cv²)/2 for other work times
+    (Allen-Cunneen); Kingman for each rep alone when not pooled (used only for decay)."""
+    if servers <= 0 or rate <= 0:
+        return (math.inf if rate > 0 else 0.0), 1.0
+    load = rate * service
+    if load >= servers:
+        return math.inf, 1.0
+    if pooled:
+        waiting = erlang_c(servers, load)
+        wait = waiting * service / (servers - load)
+        return (wait if exponential else wait * (1 + cv2) / 2), waiting
+    rho = load / servers  # each rep an independent queue with its share of the arrivals
+    return rho / (1 - rho) * (1 + cv2) / 2 * service, rho
+
+
+class _NoEstimate(Exception):
+    """The weekly chain cannot give a reliable answer; the message says why."""
+
+
+def _periodic(calendar, crew: _Crew, slas: dict, delays: dict, months) -> tuple:
+    """Mean wait of a pooled crew under varying hours or arrivals, and per stage its SLA
+    attainment on (calendar, business) clocks, from the exact weekly chain: leads that
+    arrive in office hours at that rate, the rest spread over the week, each month at its
+    rate (arrival-weighted: pointwise stationary over months)."""
+    if crew.tasks == 0:
+        return 0.0, {s: (1.0, 1.0) for s in slas}
+    if crew.size == 0 or crew.work * WEEK >= crew.size * calendar.hours_per_week:
+        return math.inf, {s: (0.0, 0.0) for s in slas}
+    intervals = (
+        [(0.0, WEEK)] if calendar.always else list(zip(calendar.starts, calendar.ends, strict=True))
+    )
+    office_hours = sum(b - a for a, b in BUSINESS_HOURS)
+    anytime = crew.tasks - crew.office
+
+    def solve(factor: float, hours: float) -> dict:
+        pieces = [(0.0, WEEK, anytime * factor)] + [
+            (a, b, crew.office * factor * WEEK / office_hours) for a, b in BUSINESS_HOURS
+        ]
+        if factor * crew.work * WEEK >= crew.size * calendar.hours_per_week:
+            raise _NoEstimate(SEASONAL_PEAK)
+        try:
+            return periodic_pool(
+                crew.size,
+                1 / crew.service,
+                intervals,
+                pieces,
+                hours,
+                direct=False,
+                max_levels=MAX_LEVELS,
+            )
+        except ValueError as err:
+            raise _NoEstimate(LARGE) from err
+
+    targets = {s: max(0.0, sla.first_touch - delays[s]) for s, sla in slas.items() if sla}
+    wait, within = 0.0, {s: [0.0, 0.0] for s in targets}
+    for share, factor in months:
+        for hours in sorted(set(targets.values())) or [0.0]:
+            found = solve(factor, hours)
+            for s, t in targets.items():
+                if t == hours:
+                    within[s][0] += share * found["sla_calendar"]
+                    within[s][1] += share * found["sla_business"]
+        wait += share * found["wait_mean"]
+    return wait, {s: tuple(v) for s, v in within.items()}
 
 
 def offered_utilization(
-    market: Market, org: Org, entries_per_week: dict[str, float], external: np.ndarray
+    model: Model, entries_per_week: dict[str, float], external: np.ndarray
 ) -> dict[str, tuple[float, float]]:
     """Each role's utilization implied by given stage entry rates (for example the ones a
     simulation observed), and that of its busiest crew (one pod): entries x share reaching the
     queue x touches x mean effort / productive share, over scheduled hours. Leak shares and
     segment mixes per stage come from the analytic flows."""
-    chain = _Chain(market, org)
-    entries, queued, _ = chain.flows(external, np.ones(len(chain.stages)))
-    pod_of = {seg: p for p, pod in org.pods.items() for seg in pod.segments}
+    chain = _Chain(model)
+    office = np.zeros_like(external)
+    entries, keep, timed = chain.flows(external, np.ones(len(chain.stages)), office)
     result = {}
-    for r, role_name in enumerate(chain.roles):
-        if not any(w.role == role_name for w in org.work.values()):
+    for role in chain.roles:
+        owned = [s for s, owner in enumerate(chain.owner) if owner == role.index]
+        if not owned:
             continue
-        role = org.roles[role_name]
-        in_pods = role_name in org.roles_in_pods()
-        work: dict[str | None, float] = {}  # offered hours per week, by pod (None: no pods)
-        for s, owner in enumerate(chain.owner):
-            if owner != r or entries[:, s].sum() == 0:
-                continue
-            name = chain.stages[s]
-            observed = entries_per_week.get(name, 0.0)
-            for g, segment in enumerate(chain.segments):
-                share = queued[g, s] / entries[:, s].sum()  # reaches the queue, this segment
-                effort = resolve(org.work[name].effort, segment).expected()
-                crew = pod_of.get(segment) if in_pods else None
-                work[crew] = work.get(crew, 0.0) + observed * share * (
-                    market.journey[name].touches * effort / role.productive_share
-                )
-        hours = calendar_for(role.schedule).hours_per_week
-        total = _usage(sum(work.values()), org.headcount(role_name) * hours)
-        crews = [
-            _usage(
-                load,
-                hours
-                * (
-                    org.headcount(role_name)
-                    if crew is None
-                    else org.pods[crew].members.get(role_name, 0)
-                ),
+        analytic_entries = entries.sum(axis=2)  # segments x stages
+        scale = np.ones_like(analytic_entries)
+        for s in owned:  # rescale each stage to the observed entries, keeping its mix
+            total = analytic_entries[:, s].sum()
+            scale[:, s] = (
+                entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
-            for crew, load in work.items()
-        ]
-        result[role_name] = (total, max(crews, default=total))
+        crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
+        hours = role.calendar.hours_per_week
+        total = _usage(sum(c.work for c in crews) * WEEK, role.headcount * hours)
+        busiest = max(
+            (_usage(c.work * WEEK, c.size * hours) for c in crews if c.tasks), default=total
+        )
+        result[role.name] = (total, busiest)
     return result
 
 
