@@ -28,10 +28,11 @@ journey:
 """
 
 
-def play(org: str, leads: list[tuple], a_next: str = "done", patience: str = ""):
-    """Play `leads` [(time, source, segment)] through the org; the model and its records."""
+def play(org: str, leads: list[tuple], a_next: str = "done", patience: str = "", extra: str = ""):
+    """Play `leads` [(time, source, segment)] through the org; the model and its records.
+    `extra` adds scenario fields (a start date, holidays)."""
     market = MARKET.replace("A_NEXT", a_next).replace("PATIENCE", patience)
-    sc = scenario(market, org, horizon="3w", warmup="0h", replications=1)
+    sc = scenario(market, org, horizon="3w", warmup="0h", replications=1, extra=extra)
     model = compile_model(sc)
     sources = [s.name for s in model.sources]
     time, source, segment = zip(*leads, strict=True)

@@ -33,7 +33,7 @@ from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
-from orgsim.engine.calendar import BUSINESS_HOURS, month_of
+from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
 from orgsim.engine.model import POOL, HandoffPlan, Model, RolePlan, StagePlan, compile_model
 from orgsim.engine.sources import rate_pieces
 from orgsim.measure.jsonable import json_number
@@ -145,6 +145,7 @@ HANDED_ON = (
     "no reliable estimate: simulate (leads handed on by another role or a loop arrive at hours "
     "the weekly chain cannot place)"
 )
+HOLIDAYS = "no reliable estimate: simulate (public holidays break the weekly pattern)"
 LOADS_ONLY = "not computed (loads only)"
 """Where a method is outside its measured budget (docs/capacity-accuracy.md), or cannot be
 computed, capacity prints no wait or SLA but one of these reasons."""
@@ -180,7 +181,7 @@ def source_rates(model: Model, office_hours_only: bool = False) -> np.ndarray:
     for source in model.sources:
         if office_hours_only and not source.business_hours:
             continue
-        starts, lengths, rate = rate_pieces(source, end)
+        starts, lengths, rate = rate_pieces(source, end, model.year_offset)
         inside = np.clip(np.minimum(starts + lengths, end) - np.maximum(starts, warmup), 0, None)
         mean_rate = float((rate * inside).sum() / horizon) if horizon > 0 else source.rate
         rates[:, source.enters] += mean_rate * np.asarray(source.mix)
@@ -193,7 +194,7 @@ def seasons(model: Model) -> list[tuple[float, float]]:
     if all(source.seasonality is None for source in model.sources):
         return [(1.0, 1.0)]
     hours = np.arange(model.warmup, model.end, 1.0) + 0.5
-    share = np.bincount(month_of(hours), minlength=12) / max(1, len(hours))
+    share = np.bincount(month_of(hours + model.year_offset), minlength=12) / max(1, len(hours))
     leads = np.array(
         [
             sum(s.rate * (s.seasonality[m] if s.seasonality else 1.0) for s in model.sources)
@@ -238,7 +239,7 @@ class _Chain:
         owner = self.owner[stage]
         if owner < 0:
             return False
-        calendar = self.roles[owner].calendar
+        calendar = _weekly(self.roles[owner].calendar)
         covered = sum(calendar.worked(b) - calendar.worked(a) for a, b in BUSINESS_HOURS)
         return not calendar.always and abs(covered - calendar.hours_per_week) < 1e-9
 
@@ -540,7 +541,8 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         calendar = role.calendar
         owned = [s for s, owner in enumerate(chain.owner) if owner == role.index]
         crews = _crews(chain, role, entries, keep, timed)
-        available = role.headcount * calendar.hours_per_week
+        open_hours = _open_hours(chain.model, calendar)
+        available = role.headcount * open_hours
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -555,10 +557,12 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
             if len({w.priority for w in works}) > 1
             else LOADS_ONLY
             if months is None and not is_steady
+            else HOLIDAYS
+            if isinstance(calendar, HolidayCalendar)
             else None
         )
         # the steady formulas at the rate per scheduled hour: the wait inside open hours
-        per_open_hour = WEEK / calendar.hours_per_week
+        per_open_hour = WEEK / open_hours
         formula = [
             _queue_wait(c.size, c.tasks * per_open_hour, c.service, c.cv2, pooled, exponential)
             for c in crews
@@ -730,13 +734,26 @@ def offered_utilization(
                 entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
         crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
-        hours = role.calendar.hours_per_week
+        hours = _open_hours(model, role.calendar)
         total = _usage(sum(c.work for c in crews) * WEEK, role.headcount * hours)
         busiest = max(
             (_usage(c.work * WEEK, c.size * hours) for c in crews if c.tasks), default=total
         )
         result[role.name] = (total, busiest)
     return result
+
+
+def _open_hours(model: Model, calendar) -> float:
+    """Scheduled hours a week of one rep, averaged over the measured window (public holidays
+    taken off)."""
+    if model.horizon <= 0:
+        return calendar.hours_per_week
+    return (calendar.worked(model.end) - calendar.worked(model.warmup)) / model.horizon * WEEK
+
+
+def _weekly(calendar):
+    """The weekly pattern of a calendar, without its holidays."""
+    return calendar.weekly if isinstance(calendar, HolidayCalendar) else calendar
 
 
 def _usage(load: float, available: float) -> float:

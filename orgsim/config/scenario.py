@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,10 @@ class Scenario(Frozen):
     warmup: float
     replications: int
     seed: int
+    start: date = date(2024, 1, 1)
+    """The calendar date of t = 0 (a Monday): seasonality months and holidays follow it."""
+    holidays: str | list[date] | None = None
+    """A country code or a list of dates on which no role with a schedule works."""
     market: Market
     org: Org
     variants: dict[str, Variant]
@@ -126,6 +131,8 @@ def _build(composition: Composition, extra: list[Override], only: str | None = N
         warmup=spec.warmup,
         replications=spec.replications,
         seed=spec.seed,
+        start=spec.start,
+        holidays=spec.holidays,
         market=done.base.market,
         org=done.base.org,
         variants=done.variants,

@@ -9,9 +9,10 @@ in `checks.py`.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from orgsim.config.distributions import (
@@ -341,6 +342,38 @@ class VariantSpec(Frozen):
     set: dict[str, Any] = {}
 
 
+def _monday(value: date) -> date:
+    if value.weekday() != 0:
+        monday = date.fromordinal(value.toordinal() - value.weekday())
+        raise PydanticCustomError(
+            "start",
+            "t = 0 is a Monday 00:00 (weekly schedules count from there): {value} is a "
+            "{day}; the Monday before is {monday}",
+            {"value": str(value), "day": value.strftime("%A"), "monday": str(monday)},
+        )
+    return value
+
+
+def _country(value: str) -> str:
+    import holidays  # only a scenario with holidays pays for its import
+
+    if value not in holidays.list_supported_countries():
+        raise PydanticCustomError(
+            "country",
+            "no public holidays known for '{value}': write a country code such as US, GB, DE "
+            "or KR (ISO 3166), or a list of dates",
+            {"value": value},
+        )
+    return value
+
+
+Holidays = Annotated[
+    Annotated[str, AfterValidator(_country), Tag("country")]
+    | Annotated[list[date], Field(min_length=1), Tag("dates")],
+    Discriminator(lambda v: "dates" if isinstance(v, list | tuple) else "country"),
+]
+
+
 class ScenarioFile(Frozen):
     """A scenario as written, before its market and org are read and composed."""
 
@@ -353,6 +386,8 @@ class ScenarioFile(Frozen):
     warmup: NonNegativeDuration = 0.0
     replications: Annotated[Whole, Field(ge=1)] = 10
     seed: Annotated[Whole, Field(ge=0)] = 0
+    start: Annotated[date, AfterValidator(_monday)] = date(2024, 1, 1)
+    holidays: Holidays | None = None
     set: dict[str, Any] = {}
     variants: dict[Name, VariantSpec | None] = {}
     targets: dict[str, Target] = {}

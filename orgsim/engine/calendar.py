@@ -1,7 +1,7 @@
 """When people work, and when leads arrive: the calendar behind every clock in orgsim.
 
-t = 0 is Monday 00:00 at the start of January; the clock runs in hours. A
-role's schedule is a weekly pattern of open intervals. Instead of waking
+t = 0 is Monday 00:00 of the scenario's `start` date; the clock runs in hours. A
+role's schedule is a weekly pattern of open intervals, closed on public holidays. Instead of waking
 reps at every shift change, the engine converts between calendar time and
 *worked time* (scheduled hours elapsed since t = 0): a task of W scheduled
 hours started at t ends at `finish(t, W)`, pausing over nights and weekends
@@ -132,10 +132,96 @@ class WeeklyCalendar:
         return (i >= 0) & (r < np.asarray(self.ends)[np.clip(i, 0, None)])
 
 
-def calendar_for(schedule: str | Shift) -> AlwaysOpen | WeeklyCalendar:
-    """The calendar of a role's `schedule`."""
+class HolidayCalendar:
+    """A weekly calendar closed on given whole days (public holidays).
+
+    Worked time is the weekly calendar's minus the scheduled hours lost to the holidays
+    before t, found by bisection over the holidays, so a role without holidays pays nothing
+    and one with them a bisection per conversion.
+    """
+
+    always = False
+
+    def __init__(self, weekly: WeeklyCalendar, days: list[int]):
+        self.weekly = weekly
+        self.hours_per_week = weekly.hours_per_week
+        """Scheduled hours in a week without holidays."""
+        self.starts = [d * DAY for d in sorted(set(days))]
+        self.ends = [s + DAY for s in self.starts]
+        self.lost = [0.0]  # scheduled hours lost to the holidays before each one
+        for a, b in zip(self.starts, self.ends, strict=True):
+            self.lost.append(self.lost[-1] + weekly.worked(b) - weekly.worked(a))
+        self.worked_at = [
+            weekly.worked(a) - c for a, c in zip(self.starts, self.lost, strict=False)
+        ]
+        """Worked hours (holidays taken off) at the start of each holiday."""
+        self._starts, self._ends = np.array(self.starts), np.array(self.ends)
+        self._lost = np.array(self.lost)
+        self._worked_at = np.array(self.worked_at)
+
+    def _holiday(self, t: float) -> int:
+        """Index of the holiday containing t, or -1."""
+        i = bisect_right(self.starts, t) - 1
+        return i if i >= 0 and t < self.ends[i] else -1
+
+    def is_open(self, t: float) -> bool:
+        return self.weekly.is_open(t) and self._holiday(t) < 0
+
+    def next_open(self, t: float) -> float:
+        while True:
+            t = self.weekly.next_open(t)
+            i = self._holiday(t)
+            if i < 0:
+                return t
+            t = self.ends[i]
+
+    def worked(self, t: float) -> float:
+        """Scheduled hours in [0, t), holidays off."""
+        i = bisect_right(self.starts, t) - 1
+        if i < 0:
+            return self.weekly.worked(t)
+        if t < self.ends[i]:
+            return self.worked_at[i]  # no work on a holiday
+        return self.weekly.worked(t) - self.lost[i + 1]
+
+    def at_worked(self, s: float) -> float:
+        """The earliest calendar time by which `s` scheduled hours have elapsed."""
+        k = bisect_left(self.worked_at, s)  # holidays that start before s is reached
+        return self.weekly.at_worked(s + self.lost[k])
+
+    def finish(self, start: float, work: float) -> float:
+        return self.at_worked(self.worked(start) + work)
+
+    def worked_array(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        i = np.searchsorted(self._starts, t, side="right") - 1
+        j = np.clip(i, 0, None)
+        inside = (i >= 0) & (t < self._ends[j])
+        after = self.weekly.worked_array(t) - np.where(i >= 0, self._lost[j + 1], 0.0)
+        return np.where(inside, self._worked_at[j], after)
+
+    def open_array(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        i = np.searchsorted(self._starts, t, side="right") - 1
+        holiday = (i >= 0) & (t < self._ends[np.clip(i, 0, None)])
+        return self.weekly.open_array(t) & ~holiday
+
+    def closed_gaps(self) -> list[float]:
+        return self.weekly.closed_gaps()
+
+
+def calendar_for(
+    schedule: str | Shift, holidays: list[int] = ()
+) -> AlwaysOpen | WeeklyCalendar | HolidayCalendar:
+    """The calendar of a role's `schedule`, closed on the `holidays` (days from t = 0) unless
+    it is `always`."""
     if schedule == "always":
         return AlwaysOpen()
+    weekly = _weekly(schedule)
+    return HolidayCalendar(weekly, list(holidays)) if holidays else weekly
+
+
+def _weekly(schedule: str | Shift) -> WeeklyCalendar:
     if schedule == "business_hours":
         return WeeklyCalendar(list(BUSINESS_HOURS))
     intervals: list[tuple[float, float]] = []

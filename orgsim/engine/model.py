@@ -10,6 +10,7 @@ from, to other processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import get_args
 
 import numpy as np
@@ -18,7 +19,8 @@ from orgsim.config import kpis
 from orgsim.config.distributions import Distribution, probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay, Routing
-from orgsim.engine.calendar import AlwaysOpen, WeeklyCalendar, calendar_for
+from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, calendar_for
+from orgsim.engine.dates import holiday_days, year_offset
 
 ROUTINGS = get_args(Routing)
 """The routing names, in the schema's order: a stage's routing is its index here."""
@@ -122,7 +124,7 @@ class CrewPlan:
 class RolePlan:
     index: int
     name: str
-    calendar: AlwaysOpen | WeeklyCalendar
+    calendar: AlwaysOpen | WeeklyCalendar | HolidayCalendar
     productive_share: float
     skill: list[Distribution]
     """Per segment (one shared distribution unless the org writes by_segment)."""
@@ -164,6 +166,8 @@ class Model:
     horizon: float
     cost_per_lead: float
     kpi_names: list[str]
+    year_offset: float = 0.0
+    """Hours from 1 January to t = 0: where seasonality's months fall."""
 
     @property
     def end(self) -> float:
@@ -204,12 +208,27 @@ def compile_model(scenario: Scenario, variant: str | None = None) -> Model:
     """The runtime tables of one variant of a scenario."""
     chosen = scenario.variant(variant)
     return compile_variant(
-        chosen.market, chosen.org, chosen.name, scenario.warmup, scenario.horizon
+        chosen.market,
+        chosen.org,
+        chosen.name,
+        scenario.warmup,
+        scenario.horizon,
+        scenario.start,
+        scenario.holidays,
     )
 
 
-def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon: float) -> Model:
+def compile_variant(
+    market: Market,
+    org: Org,
+    name: str,
+    warmup: float,
+    horizon: float,
+    start: date = date(2024, 1, 1),
+    holidays: str | list[date] | None = None,
+) -> Model:
     """The runtime tables of a market and an org (a variant already composed)."""
+    closed = holiday_days(start, holidays, warmup + horizon)
     segments = list(market.segments)
     places = list(market.journey) + list(BUILT_IN_ENDS)
     stages = [
@@ -226,17 +245,22 @@ def compile_variant(market: Market, org: Org, name: str, warmup: float, horizon:
         deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
         places=places,
         stages=stages,
-        roles=[_role_plan(i, role_name, org, segments) for i, role_name in enumerate(org.roles)],
+        roles=[
+            _role_plan(i, role_name, org, segments, closed) for i, role_name in enumerate(org.roles)
+        ],
         sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
         pods=list(org.pods),
         warmup=warmup,
         horizon=horizon,
         cost_per_lead=org.marketing.cost_per_lead,
         kpi_names=kpis.kpi_names(market, org),
+        year_offset=year_offset(start),
     )
 
 
-def _role_plan(index: int, role_name: str, org: Org, segments: list[str]) -> RolePlan:
+def _role_plan(
+    index: int, role_name: str, org: Org, segments: list[str], holidays: list[int]
+) -> RolePlan:
     role, queue, pods = org.roles[role_name], org.queues.get(role_name), list(org.pods)
     if role_name in org.roles_in_pods():
         crews = [CrewPlan(p, org.pods[pod].members.get(role_name, 0)) for p, pod in enumerate(pods)]
@@ -248,7 +272,7 @@ def _role_plan(index: int, role_name: str, org: Org, segments: list[str]) -> Rol
     return RolePlan(
         index=index,
         name=role_name,
-        calendar=calendar_for(role.schedule),
+        calendar=calendar_for(role.schedule, holidays),
         productive_share=role.productive_share,
         skill=_per_segment(role.skill, segments),
         cost_per_year=role.cost_per_year,

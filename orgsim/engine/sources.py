@@ -33,11 +33,14 @@ class Arrivals:
         return len(self.time)
 
 
-def rate_pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Intervals (start, length, rate per hour) on which the arrival rate is constant."""
+def rate_pieces(
+    source: SourcePlan, until: float, offset: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intervals (start, length, rate per hour) on which the arrival rate is constant; t = 0
+    is `offset` hours into the year (the scenario's start date)."""
     edges = [0.0, until]
     if source.seasonality is not None:
-        edges += list(np.arange(MONTH, until, MONTH))
+        edges += list(np.arange(MONTH, until + offset, MONTH) - offset)
     if source.business_hours:
         weeks = np.arange(0.0, until, WEEK)
         for open_, close in BUSINESS_HOURS:
@@ -47,7 +50,7 @@ def rate_pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarra
     middle = starts + lengths / 2
     rate = np.full(len(starts), source.rate)
     if source.seasonality is not None:
-        rate = rate * np.asarray(source.seasonality)[month_of(middle)]
+        rate = rate * np.asarray(source.seasonality)[month_of(middle + offset)]
     if source.business_hours:
         in_week = middle % WEEK
         inside = np.zeros(len(starts), dtype=bool)
@@ -57,9 +60,11 @@ def rate_pieces(source: SourcePlan, until: float) -> tuple[np.ndarray, np.ndarra
     return starts, lengths, rate
 
 
-def arrival_times(source: SourcePlan, until: float, rng: np.random.Generator) -> np.ndarray:
+def arrival_times(
+    source: SourcePlan, until: float, rng: np.random.Generator, offset: float = 0.0
+) -> np.ndarray:
     """Sorted arrival times in [0, until) of a piecewise-constant Poisson process."""
-    starts, lengths, rate = rate_pieces(source, until)
+    starts, lengths, rate = rate_pieces(source, until, offset)
     counts = rng.poisson(rate * lengths)
     times = np.repeat(starts, counts) + rng.random(counts.sum()) * np.repeat(lengths, counts)
     return np.sort(times)
@@ -69,7 +74,8 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
     """All leads of a replication: when, from which source, which segment, what deal value."""
     times, sources, segments = [], [], []
     for code, source in enumerate(model.sources):
-        t = arrival_times(source, model.end, streams.generator(ARRIVALS, key(source.name)))
+        rng = streams.generator(ARRIVALS, key(source.name))
+        t = arrival_times(source, model.end, rng, model.year_offset)
         mix_rng = streams.generator(ATTRIBUTES, key(source.name))
         times.append(t)
         sources.append(np.full(len(t), code))
