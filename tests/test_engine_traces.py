@@ -61,7 +61,7 @@ def org(reps: int, schedule: str = "always", a: str = "1h", b: str = "1h", **opt
     return f"""
     kind: org
     name: trace
-    roles: {{rep: {{headcount: {reps}, schedule: {schedule}}}}}
+    roles: {{rep: {{headcount: {reps}, schedule: {schedule}{options.get("role", "")}}}}}
     work:
       a: {{role: rep, effort: {a}, routing: {routing_a}{sla}}}
       b: {{role: rep, effort: {b}, routing: {routing_b}}}

@@ -146,6 +146,7 @@ HANDED_ON = (
     "the weekly chain cannot place)"
 )
 HOLIDAYS = "no reliable estimate: simulate (public holidays break the weekly pattern)"
+RAMPING = "no reliable estimate: simulate (reps ramping change their speed over the horizon)"
 LOADS_ONLY = "not computed (loads only)"
 """Where a method is outside its measured budget (docs/capacity-accuracy.md), or cannot be
 computed, capacity prints no wait or SLA but one of these reasons."""
@@ -217,6 +218,8 @@ class _Chain:
         self.roles: list[RolePlan] = model.roles
         self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
         self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
+        self.ramped = [ramped_share(model, role) for role in self.roles]
+        self.slowness = [ramped_share(model, role, slowness=True) for role in self.roles]
         self.size = len(self.stages) * self.n_last
 
     def slot(self, last: int) -> int:
@@ -296,7 +299,10 @@ class _Chain:
         skill, the handoff penalty and response decay, rescaled if above 1."""
         factor = (1 - penalty) * decay
         if stage.work is not None:
-            factor *= self.roles[stage.work.role].skill[g].expected()
+            role = self.roles[stage.work.role]
+            factor *= role.skill[g].expected()
+            if role.ramp_skill:
+                factor *= self.ramped[role.index]
         base = stage.chances[g]
         chances = [
             p * factor if good else p for p, good in zip(base[:-1], stage.success, strict=False)
@@ -542,7 +548,10 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         owned = [s for s, owner in enumerate(chain.owner) if owner == role.index]
         crews = _crews(chain, role, entries, keep, timed)
         open_hours = _open_hours(chain.model, calendar)
+        ramping = chain.ramped[role.index] < 1
         available = role.headcount * open_hours
+        if role.ramp_speed:  # work takes longer while reps ramp
+            available /= chain.slowness[role.index]
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -559,6 +568,8 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
             if months is None and not is_steady
             else HOLIDAYS
             if isinstance(calendar, HolidayCalendar)
+            else RAMPING
+            if ramping
             else None
         )
         # the steady formulas at the rate per scheduled hour: the wait inside open hours
@@ -741,6 +752,18 @@ def offered_utilization(
         )
         result[role.name] = (total, busiest)
     return result
+
+
+def ramped_share(model: Model, role: RolePlan, slowness: bool = False) -> float:
+    """A rep's mean ramp share over the measured window (with `slowness`, the mean of 1 /
+    share: how much longer its work takes, which is what its utilization sees), over the
+    role's tenure distribution (4,000 draws from a fixed seed, so the answer does not move):
+    1 for a role without a ramp or whose reps are all past it."""
+    if role.ramp is None or role.tenure is None or model.horizon <= 0:
+        return 1.0
+    tenures = role.tenure.sample(np.random.default_rng(0), 4000)
+    hours = [role.ramped_hours(-float(t), model.warmup, model.end, slowness) for t in tenures]
+    return float(np.mean(hours)) / model.horizon
 
 
 def _open_hours(model: Model, calendar) -> float:

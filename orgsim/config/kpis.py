@@ -53,6 +53,11 @@ _PATTERNS = {
     "recycled": (FLOW, -1, "share of leads leaving the stage recycled before a first touch"),
     "attainment": (SPEED, +1, "share of first touches within the SLA"),
     "utilization": (CAPACITY, 0, "share of scheduled hours occupied by work"),
+    "ramped_mean": (
+        CAPACITY,
+        +1,
+        "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
+    ),
     "queue_mean": (CAPACITY, -1, "items waiting, time average"),
     "queue_end": (CAPACITY, -1, "items waiting at the end"),
     "backlog_growth": (
@@ -213,6 +218,8 @@ def kpi_names(market: Market, org: Org) -> list[str]:
             f"role.{role}.queue_end",
             f"role.{role}.backlog_growth",
         ]
+        if org.roles[role].ramp is not None:
+            names.append(f"role.{role}.ramped_mean")
     if has_won_milestone(market):
         names += ["arr_end", "nrr", "grr"]
     names += ["cost", "cost_per_won"]

@@ -189,6 +189,14 @@ Schedule = Annotated[
 ]
 
 
+class Ramp(Frozen):
+    """How a new rep comes up to speed: the share of full productivity in each month of
+    tenure (months of 1/12 year), 1.0 after the list."""
+
+    by_month: Annotated[list[Annotated[Number, Field(gt=0, le=1)]], Field(min_length=1)]
+    affects: Literal["speed", "skill", "both"] = "speed"
+
+
 class Role(Frozen):
     description: str | None = None
     team: str | None = None
@@ -199,6 +207,9 @@ class Role(Frozen):
     """Drawn once per rep; with by_segment, once per rep and segment (a rep may be
     better with enterprise buyers than with small ones)."""
     cost_per_year: NonNegative = 0.0
+    ramp: Ramp | None = None
+    tenure: DurationDist | None = None
+    """Today's reps' tenure at t = 0, drawn once per rep (default: past the ramp)."""
 
 
 class SLA(Frozen):

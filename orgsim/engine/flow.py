@@ -388,6 +388,8 @@ class LeadFlow:
                 self.effort_slot[plan.index], lead.id, visit.k * plan.touches + visit.touches
             )
         work = effort / crew.productive_share
+        if crew.ramp_speed:  # a rep still ramping takes longer
+            work /= crew.role.ramp_share(now - rep.hired)
         finish = now + work if crew.always else crew.calendar.finish(now, work)
         self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
         self.call_after(finish - now, self.touch_done, visit, now)
@@ -425,6 +427,8 @@ class LeadFlow:
         factor = visit.decay * (1.0 - visit.penalty)
         if visit.rep is not None:
             factor *= visit.rep.skills[lead.segment]
+            if visit.crew.ramp_skill:  # a rep still ramping converts less
+                factor *= visit.crew.role.ramp_share(now - visit.rep.hired)
             lead.last_rep = visit.rep
             lead.last_role = plan.work.role
         target = plan.certain[lead.segment] if factor == 1.0 else -1

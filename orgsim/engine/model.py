@@ -19,6 +19,7 @@ from orgsim.config import kpis
 from orgsim.config.distributions import Distribution, probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay, Routing
+from orgsim.config.units import MONTH
 from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, calendar_for
 from orgsim.engine.dates import holiday_days, year_offset
 
@@ -133,6 +134,39 @@ class RolePlan:
     crews: list[CrewPlan]
     crew_of_segment: list[int]
     """Which of `crews` serves a lead of each segment."""
+    ramp: list[float] | None = None
+    """Share of full productivity in each month of a rep's tenure (None: always full)."""
+    ramp_speed: bool = False
+    """The ramp stretches work (a task of effort E takes E / share)."""
+    ramp_skill: bool = False
+    """The ramp scales skill (the chance of the success outcomes)."""
+    tenure: Distribution | None = None
+    """Today's reps' tenure at t = 0 (None: past the ramp)."""
+
+    def ramp_share(self, tenure: float) -> float:
+        """Share of full productivity at a tenure (hours since hire)."""
+        ramp = self.ramp
+        if ramp is None or tenure >= len(ramp) * MONTH:
+            return 1.0
+        return ramp[max(0, int(tenure // MONTH))]
+
+    def ramped_hours(self, hired: float, start: float, end: float, slowness: bool = False) -> float:
+        """Ramp share integrated over [start, end] for a rep hired at `hired` (the hours of a
+        fully productive rep it is worth; 0 before it joins); with `slowness`, 1 / share
+        integrated instead (how much longer its work takes)."""
+        if hired == -np.inf:
+            return end - start
+        return self._ramp_area(end - hired, slowness) - self._ramp_area(start - hired, slowness)
+
+    def _ramp_area(self, tenure: float, slowness: bool) -> float:
+        """Integral of the ramp share (or its inverse) over tenures [0, tenure]."""
+        if tenure <= 0:
+            return 0.0
+        ramp = [1 / p for p in self.ramp or []] if slowness else self.ramp or []
+        k = int(tenure // MONTH)
+        if k >= len(ramp):
+            return sum(ramp) * MONTH + (tenure - len(ramp) * MONTH)
+        return sum(ramp[:k]) * MONTH + ramp[k] * (tenure - k * MONTH)
 
     @property
     def headcount(self) -> int:
@@ -279,6 +313,10 @@ def _role_plan(
         order=queue.order if queue else "fifo",
         crews=crews,
         crew_of_segment=crew_of_segment,
+        ramp=list(role.ramp.by_month) if role.ramp else None,
+        ramp_speed=role.ramp is not None and role.ramp.affects in ("speed", "both"),
+        ramp_skill=role.ramp is not None and role.ramp.affects in ("skill", "both"),
+        tenure=resolve(role.tenure, segments[0]) if role.tenure is not None else None,
     )
 
 

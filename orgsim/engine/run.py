@@ -9,7 +9,7 @@ import numpy as np
 
 from orgsim.engine import invariants
 from orgsim.engine.flow import LeadFlow
-from orgsim.engine.luck import BLOCK, ROUTING, SKILL, LeadLuck, Streams, key
+from orgsim.engine.luck import BLOCK, ROUTING, SKILL, TENURE, LeadLuck, Streams, key
 from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, Model
 from orgsim.engine.recorder import Recorder, Records, attribute_column
 from orgsim.engine.sources import Arrivals, draw_arrivals
@@ -43,6 +43,15 @@ def _skills(role, segments: list[str], streams: Streams) -> list[list[float]]:
     return [[float(column[i]) for column in by_segment] for i in range(n)]
 
 
+def _hired(role, streams: Streams) -> list[float]:
+    """When each of today's reps joined (minus their tenure at t = 0, drawn once per rep and
+    keyed to role and rep index); past any ramp when the role gives no tenure."""
+    if role.tenure is None:
+        return [-np.inf] * role.headcount
+    tenure = role.tenure.sample(streams.generator(TENURE, key(role.name)), role.headcount)
+    return (-tenure).tolist()
+
+
 def staff(model: Model, streams: Streams) -> list[list[Crew]]:
     """Every role's crews (one per pod, or one), each rep with its skill drawn once (keyed to
     role and rep index); reps are numbered across the org in role order."""
@@ -56,6 +65,7 @@ def staff(model: Model, streams: Streams) -> list[list[Crew]]:
     crews, number, crew_id = [], 0, 0
     for role in model.roles:
         skills = iter(_skills(role, model.segments, streams))
+        hired = iter(_hired(role, streams))
         mine = []
         for plan in role.crews:
             crew = Crew(crew_id, role, plan.pod, _routing_draws(streams, role.name, plan.pod))
@@ -63,7 +73,7 @@ def staff(model: Model, streams: Streams) -> list[list[Crew]]:
             crew.track_load = role.index in load_routed
             crew.uses_shared = role.index in pooled
             for _ in range(plan.headcount):
-                crew.add(Rep(number, len(crew.reps), crew, next(skills)))
+                crew.add(Rep(number, len(crew.reps), crew, next(skills), next(hired)))
                 number += 1
             mine.append(crew)
         crews.append(mine)
@@ -160,6 +170,7 @@ def _collect(flow: LeadFlow, recorder: Recorder, model: Model) -> Records:
             "skill": np.array([sum(rep.skills) / len(rep.skills) for rep in reps], dtype=float),
             "tasks_done": np.array([rep.tasks_done for rep in reps], dtype=np.int64),
             "deals_won": np.array([rep.deals_won for rep in reps], dtype=np.int64),
+            "hired": np.array([rep.hired for rep in reps], dtype=float),
         },
         waiting={
             "role": np.array(waiting_role, dtype=np.int64),

@@ -44,6 +44,7 @@ class Rep:
         "busy",
         "crew_id",
         "deals_won",
+        "hired",
         "id",
         "idle",
         "index",
@@ -53,8 +54,11 @@ class Rep:
         "tasks_done",
     )
 
-    def __init__(self, rep_id: int, index: int, crew: Crew, skills: list[float]):
+    def __init__(
+        self, rep_id: int, index: int, crew: Crew, skills: list[float], hired: float = -INF
+    ):
         self.id = rep_id
+        self.hired = hired  # when the rep joined (t < 0: before the run): its tenure's origin
         self.index = index  # within its crew
         self.crew_id = crew.id  # an id, not the crew: no reference cycle between them
         self.skills = skills  # by segment of the lead
@@ -86,6 +90,8 @@ class Crew:
         self.order = role.order
         self.always = role.calendar.always
         self.productive_share = role.productive_share
+        self.ramp_speed = role.ramp_speed
+        self.ramp_skill = role.ramp_skill
         self.seq = 0
 
     def add(self, rep: Rep) -> None:

@@ -189,6 +189,10 @@ def _roles(records: Records, model: Model, out: dict) -> None:
         out[f"role.{role.name}.queue_mean"] = float(waited) / (T - W)
         out[f"role.{role.name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
         out[f"role.{role.name}.backlog_growth"] = backlog_growth(records, role.index)
+        if role.ramp is not None:
+            hired = records.reps["hired"][records.reps["role"] == role.index]
+            ramped = sum(role.ramped_hours(float(h), W, T) for h in hired)
+            out[f"role.{role.name}.ramped_mean"] = ramped / (T - W)
 
 
 def backlog_growth(records: Records, role: int) -> float:
