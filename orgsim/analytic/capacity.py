@@ -343,16 +343,18 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
     """
     model = compile_model(scenario, variant)
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
-    result = _solve(model, external, office, None if loads_only else seasons(model))
+    chain = _Chain(model)
+    result = _solve(chain, external, office, None if loads_only else seasons(model))
     result.notes += slow_loops(model) + untouched_exits(model)
-    result.months = [] if loads_only else monthly_loads(model)
+    result.months = [] if loads_only else monthly_loads(chain)
     return result
 
 
-def monthly_loads(model: Model) -> list[MonthLoad]:
+def monthly_loads(chain: _Chain) -> list[MonthLoad]:
     """Each month's load when some source is seasonal: the flows in steady state at that
     month's arrival rates (a month is long next to most waits, so each month is judged as if
     it lasted; loops slower than a month smooth this out in reality). Empty otherwise."""
+    model = chain.model
     if all(source.seasonality is None for source in model.sources):
         return []
     months = []
@@ -361,7 +363,7 @@ def monthly_loads(model: Model) -> list[MonthLoad]:
         for source in model.sources:
             factor = source.seasonality[m] if source.seasonality is not None else 1.0
             external[:, source.enters] += source.rate * factor * np.asarray(source.mix)
-        flows = _solve(model, external, np.zeros_like(external), None)
+        flows = _solve(chain, external, np.zeros_like(external), None)
         loads = {role: load.utilization for role, load in flows.roles.items()}
         months.append(MonthLoad(name, flows.leads_per_week, loads))
     return months
@@ -426,7 +428,7 @@ def slow_loop_stages(model: Model) -> set[str]:
 
 
 def _solve(
-    model: Model,
+    chain: _Chain,
     external: np.ndarray,
     office: np.ndarray,
     months: list[tuple[float, float]] | None,
@@ -434,7 +436,7 @@ def _solve(
     """Capacity for given external arrival rates (per hour, segments x stages), of which
     `office` arrive only in business hours; waits under varying hours or arrivals only when
     `months` (see `seasons`) are given."""
-    chain = _Chain(model)
+    model = chain.model
     decay = np.ones(len(chain.stages))
     for _ in range(25):  # flows depend on decay, decay on waits, waits on flows
         entries, keep, timed = chain.flows(external, decay, office)
