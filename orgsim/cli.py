@@ -14,6 +14,7 @@ from rich.console import Console
 
 from orgsim.config import ConfigError, Problem, check_file
 from orgsim.config.jsonschema import schemas
+from orgsim.config.kpis import BUSY
 from orgsim.config.scenario import Scenario as LoadedScenario
 from orgsim.config.yamlio import parse
 from orgsim.experiment import storage
@@ -448,7 +449,7 @@ def plan_command(
             help="Every planned role stays at or below this utilization unless a target says "
             "otherwise (1 or more: no cap).",
         ),
-    ] = 0.85,
+    ] = BUSY,
     as_json: Json = False,
 ) -> None:
     """The least-cost headcount per role that meets every target.

@@ -21,7 +21,7 @@ from orgsim.config.compose import (
 )
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
-from orgsim.config.schema import Market, Org, Target, Variant
+from orgsim.config.schema import DEFAULT_START, Market, Org, Target, Variant
 from orgsim.config.units import WEEK
 from orgsim.config.validation import validate
 from orgsim.config.yamlio import Located, parse, read
@@ -41,7 +41,7 @@ class Scenario(Frozen):
     warmup: float
     replications: int
     seed: int
-    start: date = date(2024, 1, 1)
+    start: date = DEFAULT_START
     """The calendar date of t = 0 (a Monday): seasonality months and holidays follow it."""
     holidays: str | list[date] | None = None
     """A country code or a list of dates on which no role with a schedule works."""

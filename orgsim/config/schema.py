@@ -353,6 +353,10 @@ class VariantSpec(Frozen):
     set: dict[str, Any] = {}
 
 
+DEFAULT_START = date(2024, 1, 1)
+"""t = 0 when a scenario gives no `start`: a Monday, 1 January."""
+
+
 def _monday(value: date) -> date:
     if value.weekday() != 0:
         monday = date.fromordinal(value.toordinal() - value.weekday())
@@ -368,7 +372,12 @@ def _monday(value: date) -> date:
 def _country(value: str) -> str:
     import holidays  # only a scenario with holidays pays for its import
 
-    if value not in holidays.list_supported_countries():
+    known = holidays.list_supported_countries()
+    if value not in known and value.upper() in known:
+        raise PydanticCustomError(
+            "country", "country codes are in capitals: write '{upper}'", {"upper": value.upper()}
+        )
+    if value not in known:
         raise PydanticCustomError(
             "country",
             "no public holidays known for '{value}': write a country code such as US, GB, DE "
@@ -397,7 +406,7 @@ class ScenarioFile(Frozen):
     warmup: NonNegativeDuration = 0.0
     replications: Annotated[Whole, Field(ge=1)] = 10
     seed: Annotated[Whole, Field(ge=0)] = 0
-    start: Annotated[date, AfterValidator(_monday)] = date(2024, 1, 1)
+    start: Annotated[date, AfterValidator(_monday)] = DEFAULT_START
     holidays: Holidays | None = None
     set: dict[str, Any] = {}
     variants: dict[Name, VariantSpec | None] = {}

@@ -47,9 +47,6 @@ class AlwaysOpen:
     def open_array(self, t: np.ndarray) -> np.ndarray:
         return np.ones(np.shape(t), dtype=bool)
 
-    def closed_gaps(self) -> list[float]:
-        return []
-
 
 class WeeklyCalendar:
     """A weekly pattern of open intervals [start, end) in hours from Monday 00:00."""
@@ -120,11 +117,6 @@ class WeeklyCalendar:
         )
         return week * self.hours_per_week + inside
 
-    def closed_gaps(self) -> list[float]:
-        """Hours closed after each open interval, until the next one opens (wrapping the week)."""
-        starts = [*self.starts[1:], self.starts[0] + WEEK]
-        return [start - end for end, start in zip(self.ends, starts, strict=True)]
-
     def open_array(self, t: np.ndarray) -> np.ndarray:
         """`is_open` of each time."""
         r = np.asarray(t, dtype=float) % WEEK
@@ -146,23 +138,23 @@ class HolidayCalendar:
         self.weekly = weekly
         self.hours_per_week = weekly.hours_per_week
         """Scheduled hours in a week without holidays."""
-        self.starts = [d * DAY for d in sorted(set(days))]
-        self.ends = [s + DAY for s in self.starts]
+        self.holiday_starts = [d * DAY for d in sorted(set(days))]
+        self.holiday_ends = [s + DAY for s in self.holiday_starts]
         self.lost = [0.0]  # scheduled hours lost to the holidays before each one
-        for a, b in zip(self.starts, self.ends, strict=True):
+        for a, b in zip(self.holiday_starts, self.holiday_ends, strict=True):
             self.lost.append(self.lost[-1] + weekly.worked(b) - weekly.worked(a))
         self.worked_at = [
-            weekly.worked(a) - c for a, c in zip(self.starts, self.lost, strict=False)
+            weekly.worked(a) - c for a, c in zip(self.holiday_starts, self.lost, strict=False)
         ]
         """Worked hours (holidays taken off) at the start of each holiday."""
-        self._starts, self._ends = np.array(self.starts), np.array(self.ends)
+        self._starts, self._ends = np.array(self.holiday_starts), np.array(self.holiday_ends)
         self._lost = np.array(self.lost)
         self._worked_at = np.array(self.worked_at)
 
     def _holiday(self, t: float) -> int:
         """Index of the holiday containing t, or -1."""
-        i = bisect_right(self.starts, t) - 1
-        return i if i >= 0 and t < self.ends[i] else -1
+        i = bisect_right(self.holiday_starts, t) - 1
+        return i if i >= 0 and t < self.holiday_ends[i] else -1
 
     def is_open(self, t: float) -> bool:
         return self.weekly.is_open(t) and self._holiday(t) < 0
@@ -173,14 +165,14 @@ class HolidayCalendar:
             i = self._holiday(t)
             if i < 0:
                 return t
-            t = self.ends[i]
+            t = self.holiday_ends[i]
 
     def worked(self, t: float) -> float:
         """Scheduled hours in [0, t), holidays off."""
-        i = bisect_right(self.starts, t) - 1
+        i = bisect_right(self.holiday_starts, t) - 1
         if i < 0:
             return self.weekly.worked(t)
-        if t < self.ends[i]:
+        if t < self.holiday_ends[i]:
             return self.worked_at[i]  # no work on a holiday
         return self.weekly.worked(t) - self.lost[i + 1]
 
@@ -205,9 +197,6 @@ class HolidayCalendar:
         i = np.searchsorted(self._starts, t, side="right") - 1
         holiday = (i >= 0) & (t < self._ends[np.clip(i, 0, None)])
         return self.weekly.open_array(t) & ~holiday
-
-    def closed_gaps(self) -> list[float]:
-        return self.weekly.closed_gaps()
 
 
 def calendar_for(

@@ -194,12 +194,11 @@ class LeadFlow:
         self.patience_slot, self.expires = [], []
         for stage in model.stages:
             name = stage.name
-            sla = stage.work.sla if stage.work else None
-            recycles = sla is not None and sla.recycle_after is not None
-            gives_up = stage.work is not None and stage.patience is not None
-            self.expires.append(recycles or gives_up)
+            self.expires.append(stage.leaves_untouched)
             self.patience_slot.append(
-                luck.slot(PATIENCE, name, distribution_sampler(stage.patience)) if gives_up else -1
+                luck.slot(PATIENCE, name, distribution_sampler(stage.patience))
+                if stage.gives_up
+                else -1
             )
             self.outcome_slot.append(luck.slot(OUTCOME, name, uniform_sampler))
             self.buyer_slot.append(

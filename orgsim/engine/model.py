@@ -18,7 +18,15 @@ import numpy as np
 from orgsim.config import kpis
 from orgsim.config.distributions import Distribution, probability, resolve
 from orgsim.config.scenario import Scenario
-from orgsim.config.schema import BUILT_IN_ENDS, HalfLifeDecay, Market, Org, PointsDecay, Routing
+from orgsim.config.schema import (
+    BUILT_IN_ENDS,
+    DEFAULT_START,
+    HalfLifeDecay,
+    Market,
+    Org,
+    PointsDecay,
+    Routing,
+)
 from orgsim.config.units import MONTH
 from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, calendar_for
 from orgsim.engine.dates import holiday_days, year_offset
@@ -107,6 +115,22 @@ class StagePlan:
         self.certain = [_certain(c, self.targets) for c in self.chances]
         """Per segment, the one target a lead always takes (-1 when it is left to chance)."""
 
+    @property
+    def gives_up(self) -> bool:
+        """Buyers can run out of patience here (the stage has patience and a role works it)."""
+        return self.work is not None and self.patience is not None
+
+    @property
+    def recycles(self) -> bool:
+        """The stage's SLA takes leads out of the queue after `recycle_after`."""
+        sla = self.work.sla if self.work is not None else None
+        return sla is not None and sla.recycle_after is not None
+
+    @property
+    def leaves_untouched(self) -> bool:
+        """Leads can leave before a first touch (patience or recycling)."""
+        return self.gives_up or self.recycles
+
 
 def _certain(chances: list[float], targets: list[int]) -> int:
     sure = [t for p, t in zip(chances, targets, strict=True) if p >= 1.0]
@@ -191,7 +215,7 @@ class Model:
     segments: list[str]
     deal_values: list[Distribution]
     places: list[str]
-    """LeadFlow stages, then the built-in ends lost, leaked, churned."""
+    """Journey stages, then the built-in ends lost, leaked, churned."""
     stages: list[StagePlan]
     roles: list[RolePlan]
     sources: list[SourcePlan]
@@ -258,7 +282,7 @@ def compile_variant(
     name: str,
     warmup: float,
     horizon: float,
-    start: date = date(2024, 1, 1),
+    start: date = DEFAULT_START,
     holidays: str | list[date] | None = None,
 ) -> Model:
     """The runtime tables of a market and an org (a variant already composed)."""

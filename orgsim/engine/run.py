@@ -89,8 +89,8 @@ def _collector_paused():
     then, so the collector's repeated scans of the growing heap are pure cost:
     benchmark (a) runs in 0.87 of the hand-written model's time with the pause and
     1.56 without it (measured on the 2-core development machine). When the run is
-    over the replication is freed by reference counting, before the collector is
-    switched back on.
+    over most of the replication is freed by reference counting; the rest (see `_play`)
+    waits for the collector, switched back on here.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -124,8 +124,9 @@ def run_replication(
 def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
     """Run the events and collect the records. Nothing is scheduled past the end, so the event
     queue is empty when the run stops and the replication (leads, visits, crews) is freed by
-    reference counting the moment this returns; only the leads still queued in a rep's own
-    queue, and SimPy's environment itself, are left for the garbage collector."""
+    reference counting the moment this returns; only the leads still in a queue (a queue
+    entry and its visit point at each other through the crew), stale queue entries, and
+    SimPy's environment itself are left for the garbage collector."""
     recorder = Recorder()
     crews = staff(model, streams)
     flow = LeadFlow(model, arrivals, LeadLuck(streams, arrivals.segment), recorder, crews)
