@@ -1,6 +1,6 @@
 """Measure how far `orgsim capacity` is from simulation, figure by figure and method by method.
 
-    python docs/capacity_accuracy.py           # print the table (about two minutes)
+    python docs/capacity_accuracy.py           # print the table (about three minutes)
     python docs/capacity_accuracy.py --write   # and rewrite docs/capacity-accuracy.md
 
 The matrix is every shipped scenario and variant plus generated two-role
@@ -47,11 +47,12 @@ WAIT_FLOOR = 1.0  # hours: a wait this close is within budget whatever its relat
 def generated() -> list[tuple[str, orgsim.Scenario]]:
     """Two-role scenarios across routing, schedules, source hours, seasonality and load."""
     cases = []
-    for routing, schedule, hours, load in itertools.product(
+    for routing, schedule, hours, load, decay in itertools.product(
         ("pool", "round_robin", "least_loaded"),
         tuple(SCHEDULES),
         ("always", "business_hours", "seasonal"),
         (0.3, 0.6, 0.9),
+        ("", ", response_decay: {half_life: 6h, floor: 0.3}"),
     ):
         open_hours = SCHEDULES[schedule][1]
         rate = load * 3 * open_hours / 1.0  # leads a week: three SDRs, one hour a lead
@@ -75,7 +76,7 @@ def generated() -> list[tuple[str, orgsim.Scenario]]:
               sources:
                 web: {{rate: {rate:.2f}/week, enters: mql, hours: {source_hours}{seasonality}}}
               journey:
-                mql: {{outcomes: {{sql: 0.5}}}}
+                mql: {{outcomes: {{sql: 0.5}}{decay}}}
                 sql: {{buyer_delay: 1d, outcomes: {{won: 0.3}}}}
                 won: {{}}
             org:
@@ -89,7 +90,7 @@ def generated() -> list[tuple[str, orgsim.Scenario]]:
                       sla: {{first_touch: 8h}}}}
                 sql: {{role: ae, effort: {{dist: gamma, mean: 1.5h, cv: 0.5}}, routing: {routing}}}
             """)
-        name = f"{routing}/{schedule}/{hours}/{load:.1f}"
+        name = f"{routing}/{schedule}/{hours}/{load:.1f}" + ("/decay" if decay else "")
         cases.append((name, orgsim.load_text(text)))
     return cases
 
@@ -123,12 +124,13 @@ def errors(name: str, scenario: orgsim.Scenario, variant: str | None = None) -> 
             }
         )
 
+    flows = "traffic equations" + (" with response decay" if analytic.decaying else "")
     for role, load in analytic.roles.items():
         kpi = f"role.{role}.utilization"
         if kpi in kpis and load.utilization < 1:
             add(
                 "utilization",
-                "traffic equations",
+                flows,
                 load.utilization,
                 kpis[kpi],
                 abs(load.utilization - kpis[kpi]),
@@ -138,7 +140,7 @@ def errors(name: str, scenario: orgsim.Scenario, variant: str | None = None) -> 
         if simulated > 0 and stage not in long_run:
             add(
                 "entries",
-                "traffic equations",
+                flows,
                 flow.entries_per_week,
                 simulated,
                 abs(flow.entries_per_week - simulated) / simulated,

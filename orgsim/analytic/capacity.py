@@ -34,8 +34,15 @@ from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
-from orgsim.engine.model import POOL, HandoffPlan, Model, RolePlan, StagePlan, compile_model
-from orgsim.engine.sources import rate_pieces
+from orgsim.engine.model import (
+    POOL,
+    HandoffPlan,
+    Model,
+    RolePlan,
+    StagePlan,
+    compile_model,
+)
+from orgsim.engine.sources import BUSINESS_SHARE, rate_pieces
 from orgsim.measure.jsonable import json_number
 
 
@@ -108,6 +115,9 @@ class Capacity:
     notes: list[str] = field(default_factory=list)
     months: list[MonthLoad] = field(default_factory=list)
     """With seasonal sources: each calendar month's leads and role utilizations."""
+    decaying: list[str] = field(default_factory=list)
+    """Stages with response decay: the flows after them, and the loads those flows make,
+    rest on an approximate spread of waits and are outside the measured budget."""
 
     @property
     def peak_month(self) -> MonthLoad | None:
@@ -122,6 +132,7 @@ class Capacity:
     def to_json(self) -> dict:
         return {
             "months": [m.to_json() for m in self.months],
+            "decaying": self.decaying,
             "roles": {r: load.to_json() for r, load in self.roles.items()},
             "stages": {s: flow.to_json() for s, flow in self.stages.items()},
             "bottleneck": self.bottleneck,
@@ -218,8 +229,11 @@ class _Chain:
         self.roles: list[RolePlan] = model.roles
         self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
         self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
-        self.ramped = [ramped_share(model, role) for role in self.roles]
-        self.slowness = [ramped_share(model, role, slowness=True) for role in self.roles]
+        self.ramped = [ramped_share(model, r) if r.ramp_skill else 1.0 for r in self.roles]
+        self.slowness = [
+            ramped_share(model, r, slowness=True) if r.ramp_speed else 1.0 for r in self.roles
+        ]
+        self.opens = [_opens(model, role.calendar) for role in self.roles]
         self.size = len(self.stages) * self.n_last
 
     def slot(self, last: int) -> int:
@@ -324,9 +338,9 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
     Args:
         scenario: a loaded `Scenario`.
         variant: which design (default: the first).
-        loads_only: only flows and utilization, without waits and monthly loads (the
-            weekly chain behind waits under shifts takes most of the time; the overload
-            check needs only loads).
+        loads_only: only flows and utilization, without monthly loads and the waits of
+            the weekly chain (what takes most of the time; the overload check needs only
+            loads). Steady roles still get their Erlang C waits.
 
     Returns:
         `Capacity`: per role the utilization, offered and available hours and the
@@ -346,8 +360,20 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
     chain = _Chain(model)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
     result.notes += slow_loops(model) + untouched_exits(model)
+    result.decaying = decaying(model)
+    if result.decaying:
+        result.notes.append(
+            f"response decay at {', '.join(result.decaying)} ties the flows after it to the "
+            "spread of waits, which capacity approximates: those entries and the loads they "
+            "make are outside the measured budget (docs/capacity-accuracy.md); simulate"
+        )
     result.months = [] if loads_only else monthly_loads(chain)
     return result
+
+
+def decaying(model: Model) -> list[str]:
+    """Worked stages with response decay: their flows depend on waits."""
+    return [s.name for s in model.stages if s.decay is not None and s.work is not None]
 
 
 def monthly_loads(chain: _Chain) -> list[MonthLoad]:
@@ -369,24 +395,12 @@ def monthly_loads(chain: _Chain) -> list[MonthLoad]:
     return months
 
 
-def leaves_untouched(stage: StagePlan) -> bool:
-    """Whether leads can leave a worked stage before a first touch (patience or recycling),
-    which the traffic equations here do not model: they assume every lead that queues is
-    worked."""
-    work = stage.work
-    if work is None:
-        return False
-    return stage.patience is not None or (
-        work.sla is not None and work.sla.recycle_after is not None
-    )
-
-
 def untouched_exits(model: Model) -> list[str]:
     """A note for each role whose flows and loads are upper bounds for that reason."""
     notes = []
     for role in model.roles:
         owned = [s for s in model.stages if s.work is not None and s.work.role == role.index]
-        leaving = [s.name for s in owned if leaves_untouched(s)]
+        leaving = [s.name for s in owned if s.leaves_untouched]
         if leaving:
             notes.append(
                 f"at {', '.join(leaving)} buyers give up or leads are recycled before a first "
@@ -470,20 +484,41 @@ def _solve(
     )
 
 
+def _opens(model: Model, calendar) -> tuple[np.ndarray, np.ndarray]:
+    """Hours until the calendar next opens, for arrivals every half hour of a week (of the
+    whole measured window when public holidays make weeks differ), and for those of them in
+    business hours (when office-hours sources send leads, holidays included)."""
+    holidays = isinstance(calendar, HolidayCalendar) and model.horizon > 0
+    start, end = (model.warmup, model.end) if holidays else (0.0, WEEK)
+    times = np.arange(start, end, 0.5) + 0.25
+    opens = np.array([calendar.next_open(t) for t in times]) - times
+    in_week = times % WEEK
+    office = np.zeros(len(times), dtype=bool)
+    for a, b in BUSINESS_HOURS:
+        office |= (in_week >= a) & (in_week < b)
+    return opens, opens[office]
+
+
 def _expected_decay(stage: StagePlan, parts: tuple | None) -> float:
     """The mean response-decay factor over the spread of waits (not the factor at the mean
     wait: decay is convex, and most of it happens to the leads that wait overnight).
 
-    The wait is the handoff delay, plus the time until the role's shift opens for an
-    arrival at any time of the week, plus an exponential queue wait with the formula's mean.
+    The wait is the handoff delay, plus the time until the role's shift opens (see
+    `_opens`: for the share of leads that arrive in office hours, an arrival in those hours;
+    for the rest, at any time), plus an exponential queue wait with the formula's mean.
     """
     if stage.decay is None or parts is None:
         return 1.0
-    handoff, calendar, queue_wait = parts
+    handoff, (anytime, office), queue_wait, office_share = parts
     if not math.isfinite(queue_wait):
         return stage.decay.factor(1e12)
-    arrivals = np.arange(0.0, WEEK, 0.25) + 0.125
-    opens = np.array([calendar.next_open(t) for t in arrivals]) - arrivals
+    opens = np.concatenate([anytime, office])
+    weights = np.concatenate(
+        [
+            np.full(len(anytime), (1 - office_share) / len(anytime)),
+            np.full(len(office), office_share / len(office)),
+        ]
+    )
     quantiles = -queue_wait * np.log1p(-(np.arange(8) + 0.5) / 8)
     waits = handoff + opens[:, None] + quantiles[None, :]
     decay = stage.decay
@@ -491,7 +526,7 @@ def _expected_decay(stage: StagePlan, parts: tuple | None) -> float:
         factors = decay.floor + (1 - decay.floor) * np.exp2(-waits / decay.half_life)
     else:
         factors = np.interp(waits, decay.times, decay.factors)
-    return float(factors.mean())
+    return float(weights @ factors.mean(axis=1))
 
 
 # ------------------------------------------------------------------ waits
@@ -509,6 +544,8 @@ class _Crew:
     """First touches that arrive in business hours."""
     first_touches: dict[int, float] = field(default_factory=dict)
     """By stage: the leads that reach this crew's queue."""
+    office_first: dict[int, float] = field(default_factory=dict)
+    """By stage: those of them that arrive in business hours."""
 
     @property
     def service(self) -> float:
@@ -535,7 +572,9 @@ def _crews(chain: _Chain, role: RolePlan, entries, keep, timed) -> list[_Crew]:
             crew.tasks += rate
             crew.work += rate * mean
             crew.second_moment += rate * mean * mean * (1 + effort.variation() ** 2)
-            crew.office += float(timed[g, s] @ keep[g, s])
+            office = float(timed[g, s] @ keep[g, s])
+            crew.office += office
+            crew.office_first[s] = crew.office_first.get(s, 0.0) + office
             crew.first_touches[s] = crew.first_touches.get(s, 0.0) + queued
     return crews
 
@@ -550,10 +589,8 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         owned = [s for s, owner in enumerate(chain.owner) if owner == role.index]
         crews = _crews(chain, role, entries, keep, timed)
         open_hours = _open_hours(chain.model, calendar)
-        ramping = chain.ramped[role.index] < 1
-        available = role.headcount * open_hours
-        if role.ramp_speed:  # work takes longer while reps ramp
-            available /= chain.slowness[role.index]
+        ramping = chain.slowness[role.index] > 1
+        available = role.headcount * _available_hours(chain, role)
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -561,7 +598,7 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         exponential = all(e.dist == "exponential" for w in works for e in w.effort)
         withheld = (
             NO_ESTIMATE
-            if any(leaves_untouched(chain.stages[s]) for s in owned)
+            if any(chain.stages[s].leaves_untouched for s in owned)
             else PER_REP
             if not pooled
             else PRIORITY
@@ -574,17 +611,14 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
             if ramping
             else None
         )
-        # the steady formulas at the rate per scheduled hour: the wait inside open hours
+        # the steady formulas at the rate per scheduled hour (the wait inside open hours);
+        # for routings to one rep, each rep as a queue of its own (used only for decay)
         per_open_hour = WEEK / open_hours
         formula = [
-            _queue_wait(c.size, c.tasks * per_open_hour, c.service, c.cv2, pooled, exponential)
+            _queue_wait(c.size, c.tasks * per_open_hour, c.service, c.cv2, exponential, not pooled)
             for c in crews
         ]
-        method = (
-            (ERLANG_C if exponential else ALLEN_CUNNEEN)
-            if pooled
-            else "kingman_per_rep_approximation"
-        )
+        method = ERLANG_C if exponential else ALLEN_CUNNEEN
         delays = {s: _handoff_delay(chain, entries, keep, s) for s in owned}
         slas = {s: chain.stages[s].work.sla for s in owned}
         crew_waits: list[float] = [w for w, _ in formula]
@@ -619,10 +653,18 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         for s in owned:
             name = chain.stages[s].name
             queue_wait = _weighted(crews, [w for w, _ in formula], s)
-            parts[name] = (delays[s], calendar, queue_wait)  # for decay: as if all stay
+            office = sum(c.office_first.get(s, 0.0) for c in crews)
+            first = sum(c.first_touches.get(s, 0.0) for c in crews)
+            share = office / first if first else 0.0
+            parts[name] = (delays[s], chain.opens[role.index], queue_wait, share)  # for decay
             if withheld:
                 continue
             waits[name] = delays[s] + _weighted(crews, crew_waits, s)
+            if method == PERIODIC:  # the chain's wait, less the hours until opening it holds
+                anytime, office = chain.opens[role.index]
+                closed = (1 - share) * anytime.mean() + share * office.mean()
+                queued = max(0.0, _weighted(crews, crew_waits, s) - closed)
+                parts[name] = (delays[s], chain.opens[role.index], queued, share)
             sla = slas[s]
             if sla is not None:
                 clock = 1 if sla.business_clock else 0
@@ -655,22 +697,23 @@ def _handoff_delay(chain: _Chain, entries, keep, stage: int) -> float:
 
 
 def _queue_wait(
-    servers: int, rate: float, service: float, cv2: float, pooled: bool, exponential: bool
+    servers: int, rate: float, service: float, cv2: float, exponential: bool, alone: bool
 ) -> tuple[float, float]:
     """Mean queue wait of a crew with steady arrivals and hours (in scheduled hours), and
-    the probability of waiting: Erlang C, times (1 + cv²)/2 for other work times
-    (Allen-Cunneen); Kingman for each rep alone when not pooled (used only for decay)."""
+    the probability of waiting: Erlang C for a pool, times (1 + cv²)/2 for other work times
+    (Allen-Cunneen); with `alone`, Kingman for each rep as a queue of its own (used only
+    for decay)."""
     if servers <= 0 or rate <= 0:
         return (math.inf if rate > 0 else 0.0), 1.0
     load = rate * service
     if load >= servers:
         return math.inf, 1.0
-    if pooled:
-        waiting = erlang_c(servers, load)
-        wait = waiting * service / (servers - load)
-        return (wait if exponential else wait * (1 + cv2) / 2), waiting
-    rho = load / servers  # each rep an independent queue with its share of the arrivals
-    return rho / (1 - rho) * (1 + cv2) / 2 * service, rho
+    if alone:
+        rho = load / servers
+        return rho / (1 - rho) * (1 + cv2) / 2 * service, rho
+    waiting = erlang_c(servers, load)
+    wait = waiting * service / (servers - load)
+    return (wait if exponential else wait * (1 + cv2) / 2), waiting
 
 
 class _NoEstimate(Exception):
@@ -689,12 +732,11 @@ def _periodic(calendar, crew: _Crew, slas: dict, delays: dict, months) -> tuple:
     intervals = (
         [(0.0, WEEK)] if calendar.always else list(zip(calendar.starts, calendar.ends, strict=True))
     )
-    office_hours = sum(b - a for a, b in BUSINESS_HOURS)
     anytime = crew.tasks - crew.office
 
     def solve(factor: float, hours: float) -> dict:
         pieces = [(0.0, WEEK, anytime * factor)] + [
-            (a, b, crew.office * factor * WEEK / office_hours) for a, b in BUSINESS_HOURS
+            (a, b, crew.office * factor / BUSINESS_SHARE) for a, b in BUSINESS_HOURS
         ]
         if factor * crew.work * WEEK >= crew.size * calendar.hours_per_week:
             raise _NoEstimate(SEASONAL_PEAK)
@@ -747,7 +789,7 @@ def offered_utilization(
                 entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
         crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
-        hours = _open_hours(model, role.calendar)
+        hours = _available_hours(chain, role)
         total = _usage(sum(c.work for c in crews) * WEEK, role.headcount * hours)
         busiest = max(
             (_usage(c.work * WEEK, c.size * hours) for c in crews if c.tasks), default=total
@@ -766,6 +808,12 @@ def ramped_share(model: Model, role: RolePlan, slowness: bool = False) -> float:
     tenures = role.tenure.sample(np.random.default_rng(0), 4000)
     hours = [role.ramped_hours(-float(t), model.warmup, model.end, slowness) for t in tenures]
     return float(np.mean(hours)) / model.horizon
+
+
+def _available_hours(chain: _Chain, role: RolePlan) -> float:
+    """One rep's scheduled hours a week at full speed: the hours left after holidays, less
+    what ramping reps lose to slower work."""
+    return _open_hours(chain.model, role.calendar) / chain.slowness[role.index]
 
 
 def _open_hours(model: Model, calendar) -> float:
