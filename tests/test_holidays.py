@@ -156,6 +156,7 @@ def test_seasonality_months_follow_the_start_date():
     [
         ("start: 2024-01-02\n", "is a Tuesday; the Monday before is 2024-01-01"),
         ("holidays: XX\n", "no public holidays known for 'XX'"),
+        ("holidays: us\n", "country codes are in capitals: write 'US'"),
         ("holidays: []\n", "needs at least 1 entries, got 0"),
     ],
 )
@@ -165,3 +166,17 @@ def test_bad_start_or_holidays_are_placed_errors(extra, message):
     text = str(caught.value)
     assert message in text and "<scenario>:" in text, text
     assert date(2024, 1, 1).weekday() == 0
+
+
+def test_the_report_names_the_calendar_it_ran_on():
+    """The HTML report's run facts say when the run starts and whose holidays it keeps."""
+    sc = scenario(
+        _one_queue_market("20/week"),
+        _one_queue_org(2),
+        horizon="4w",
+        warmup="1w",
+        replications=2,
+        extra="start: 2025-01-06\nholidays: US\n",
+    )
+    page = orgsim.compare(sc, progress=False).report_html()
+    assert "<td>2025-01-06</td>" in page and "<td>those of US</td>" in page

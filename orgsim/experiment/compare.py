@@ -238,6 +238,8 @@ class Comparison:
             targets={kpi: target.describe() for kpi, target in self.targets.items()},
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
+            start=first.get("start", ""),
+            holidays=first.get("holidays"),
             seeds=first.get("seeds", []),
             version=first.get("orgsim_version", ""),
             date=first.get("date", ""),

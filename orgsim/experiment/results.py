@@ -125,6 +125,12 @@ class Results:
             "replications": len(done),
             "horizon_hours": scenario.horizon,
             "warmup_hours": scenario.warmup,
+            "start": scenario.start.isoformat(),
+            "holidays": (
+                scenario.holidays
+                if isinstance(scenario.holidays, str) or scenario.holidays is None
+                else [d.isoformat() for d in scenario.holidays]
+            ),
             "kpi_names": names,
             "stages": list(chosen.market.journey),
             "roles": catalogue.worked_roles(chosen.org),

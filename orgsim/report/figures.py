@@ -174,7 +174,10 @@ def cycle_time(data: FigureData, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("days from lead created to won")
     ax.set_ylabel("share of won deals per day")
     ax.set_title("Sales cycle of won deals")
-    ax.legend(fontsize="small")
+    if any(len(d) for d in days.values()):
+        ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no deals won in the horizon", ha="center", transform=ax.transAxes)
     return figure
 
 

@@ -60,6 +60,9 @@ class ReportFacts:
     """KPI -> its bound in words (`>= 0.8`), in the scenario's order."""
     horizon_hours: float = 0.0
     warmup_hours: float = 0.0
+    start: str = ""
+    """The calendar date of t = 0 (the start of warm-up)."""
+    holidays: str | list[str] | None = None
     seeds: list[int] = field(default_factory=list)
     version: str = ""
     date: str = ""
@@ -161,6 +164,14 @@ def render(
             replications=facts.replications,
             horizon=format_duration(facts.horizon_hours),
             warmup=format_duration(facts.warmup_hours) if facts.warmup_hours else "no",
+            start=facts.start,
+            holidays=(
+                "none"
+                if not facts.holidays
+                else f"those of {facts.holidays}"
+                if isinstance(facts.holidays, str)
+                else ", ".join(facts.holidays)
+            ),
             seed=facts.seed,
             seeds=", ".join(str(s) for s in facts.seeds),
             version=facts.version,
