@@ -285,6 +285,7 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     _check_queues(say, org, roles)
     _check_pods(say, org, roles)
     _check_staffing(say, org, in_pods)
+    _check_hires(say, org, roles, in_pods)
     return say.problems
 
 
@@ -408,6 +409,47 @@ def _check_staffing(say: _Reporter, org: Org, in_pods: set[str]) -> None:
             say.warn(
                 ("work", stage),
                 f"{work.role} has headcount 0: leads reaching {stage} will wait forever",
+                key=True,
+            )
+
+
+def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) -> None:
+    """Dated hires name a real role (and pod, for a role in pods) and never take a crew below
+    zero seats; a backfill needs attrition to refill anything."""
+    seats: dict[tuple, int] = {}
+    for i, hire in sorted(enumerate(org.hires), key=lambda item: item[1].at):
+        path = ("hires", i)
+        if hire.role not in org.roles:
+            say.error((*path, "role"), f"unknown role '{hire.role}' (roles: {_names(roles)})")
+            continue
+        if hire.role in in_pods:
+            pods = [p for p, pod in org.pods.items() if hire.role in pod.members]
+            if hire.pod is None:
+                say.error(path, f"'{hire.role}' is staffed by pods: say which pod ({_names(pods)})")
+                continue
+            if hire.pod not in pods:
+                say.error((*path, "pod"), f"no pod '{hire.pod}' has {hire.role} ({_names(pods)})")
+                continue
+            start = org.pods[hire.pod].members[hire.role]
+        elif hire.pod is not None:
+            say.error((*path, "pod"), f"'{hire.role}' is not staffed by pods: leave pod out")
+            continue
+        else:
+            start = org.roles[hire.role].headcount or 0
+        crew = (hire.role, hire.pod)
+        seats[crew] = seats.get(crew, start) + hire.count
+        if seats[crew] < 0:
+            say.error(
+                (*path, "count"),
+                f"{hire.role} would have {seats[crew]} seats after this: "
+                f"it has {seats[crew] - hire.count} then",
+            )
+    for role_name, role in org.roles.items():
+        if role.backfill is not None and role.attrition == 0:
+            say.warn(
+                ("roles", role_name, "backfill"),
+                f"{role_name} has no attrition: no rep leaves, so nothing is backfilled "
+                "(planned departures in hires are never backfilled)",
                 key=True,
             )
 

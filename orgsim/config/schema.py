@@ -197,6 +197,21 @@ class Ramp(Frozen):
     affects: Literal["speed", "skill", "both"] = "speed"
 
 
+class Backfill(Frozen):
+    """A leaver's seat is refilled by a new hire (tenure 0) after `delay` from the day the
+    rep leaves (its notice); without it the seat stays empty."""
+
+    delay: DurationDist
+
+
+class PTO(Frozen):
+    """Each rep takes `days_per_year` working days off a year, in blocks of `block_days`
+    consecutive working days placed at random per rep and year."""
+
+    days_per_year: Annotated[Whole, Field(ge=0, le=200)]
+    block_days: Annotated[Whole, Field(ge=1, le=60)] = 5
+
+
 class Role(Frozen):
     description: str | None = None
     team: str | None = None
@@ -210,6 +225,11 @@ class Role(Frozen):
     ramp: Ramp | None = None
     tenure: DurationDist | None = None
     """Today's reps' tenure at t = 0, drawn once per rep (default: past the ramp)."""
+    attrition: Annotated[Rate, Field(ge=0)] = 0.0
+    """Yearly rate at which reps leave (0.3/year: each rep leaves after an exponentially
+    distributed time, the usual "30% annual attrition")."""
+    backfill: Backfill | None = None
+    pto: PTO | None = None
 
 
 class SLA(Frozen):
@@ -261,6 +281,23 @@ class Pod(Frozen):
     members: dict[Ref, Annotated[Whole, Field(ge=0)]]
 
 
+class Hire(Frozen):
+    """`count` people join `role` (in `pod`, for a role staffed by pods) at `at` after the
+    end of warm-up, with tenure 0; a negative count gives up seats: open vacancies first
+    (their backfill is cancelled), then the most recent hires leave."""
+
+    role: Ref
+    at: NonNegativeDuration
+    count: Whole
+    pod: Ref | None = None
+
+    @model_validator(mode="after")
+    def _someone(self):
+        if self.count == 0:
+            raise PydanticCustomError("hire", "count is 0: nobody joins or leaves")
+        return self
+
+
 class Marketing(Frozen):
     cost_per_lead: NonNegative = 0.0
 
@@ -278,6 +315,7 @@ class Org(Frozen):
     handoffs: dict[HandoffKey, Handoff] = {}
     queues: dict[Ref, Queue] = {}
     pods: dict[Name, Pod] = {}
+    hires: list[Hire] = []
     marketing: Marketing = Marketing()
 
     def roles_in_pods(self) -> set[str]:

@@ -125,7 +125,7 @@ class WeeklyCalendar:
 
 
 class HolidayCalendar:
-    """A weekly calendar closed on given whole days (public holidays).
+    """A weekly calendar closed on given whole days (public holidays, a rep's PTO).
 
     Worked time is the weekly calendar's minus the scheduled hours lost to the holidays
     before t, found by bisection over the holidays, so a role without holidays pays nothing
@@ -134,11 +134,12 @@ class HolidayCalendar:
 
     always = False
 
-    def __init__(self, weekly: WeeklyCalendar, days: list[int]):
+    def __init__(self, weekly: AlwaysOpen | WeeklyCalendar, days: list[int]):
         self.weekly = weekly
+        self.days = sorted(set(days))
         self.hours_per_week = weekly.hours_per_week
         """Scheduled hours in a week without holidays."""
-        self.holiday_starts = [d * DAY for d in sorted(set(days))]
+        self.holiday_starts = [d * DAY for d in self.days]
         self.holiday_ends = [s + DAY for s in self.holiday_starts]
         self.lost = [0.0]  # scheduled hours lost to the holidays before each one
         for a, b in zip(self.holiday_starts, self.holiday_ends, strict=True):
@@ -208,6 +209,15 @@ def calendar_for(
         return AlwaysOpen()
     weekly = _weekly(schedule)
     return HolidayCalendar(weekly, list(holidays)) if holidays else weekly
+
+
+def with_days_off(
+    calendar: AlwaysOpen | WeeklyCalendar | HolidayCalendar, days: list[int]
+) -> HolidayCalendar:
+    """One rep's calendar: its role's, also closed on the rep's own days off (PTO)."""
+    if isinstance(calendar, HolidayCalendar):
+        return HolidayCalendar(calendar.weekly, calendar.days + list(days))
+    return HolidayCalendar(calendar, list(days))
 
 
 def _weekly(schedule: str | Shift) -> WeeklyCalendar:

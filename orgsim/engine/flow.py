@@ -226,14 +226,15 @@ class LeadFlow:
 
     # -- the clock
 
-    def call_at(self, when: float, handler, arg, now: float) -> None:
+    def call_at(self, when: float, handler, arg, now: float, priority: int = NORMAL) -> None:
         """Call `handler(step)` at time `when` (`now` is the time it is asked at); `step.arg`
         is `arg`. Nothing after the end of the run is scheduled: it could not change a result,
-        and an empty event queue at the end means nothing in SimPy still points back here."""
+        and an empty event queue at the end means nothing in SimPy still points back here.
+        SimPy's URGENT `priority` runs it before the ordinary steps of the same instant."""
         if when < self.end:
             step = Step()
             step.callbacks, step.arg = [handler], arg
-            self.schedule(step, NORMAL, when - now)
+            self.schedule(step, priority, when - now)
 
     def call_after(self, delay: float, handler, arg, now: float) -> None:
         """Call `handler(step)` after `delay` hours from `now`; `step.arg` is `arg`."""
@@ -315,6 +316,7 @@ class LeadFlow:
         crew = self.crew_of[visit.plan.index][lead.segment]
         role = crew.role
         visit.crew = crew
+        visit.queued_at = now
         sla = work.sla
         if sla is not None:
             visit.deadline = _on_clock(sla, role.calendar, visit.entered, sla.first_touch)
@@ -373,8 +375,8 @@ class LeadFlow:
         """A rep starts one work session (touch) on a lead; called by its crew."""
         plan = visit.plan
         lead = visit.lead
+        visit.rep = rep  # the rep of its latest touch: the first one's unless it left
         if visit.touches == 0:
-            visit.rep = rep
             visit.first_touch = now
             if lead.first_touch != lead.first_touch:  # NaN: its first touch ever
                 lead.first_touch = now
@@ -389,7 +391,7 @@ class LeadFlow:
         work = effort / crew.productive_share
         if crew.ramp_speed:  # a rep still ramping takes longer
             work /= crew.role.ramp_share(now - rep.hired)
-        finish = now + work if crew.always else crew.calendar.finish(now, work)
+        finish = now + work if crew.always else rep.calendar.finish(now, work)
         self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
         self.call_after(finish - now, self.touch_done, visit, now)
 
@@ -401,9 +403,13 @@ class LeadFlow:
         crew.done(rep)
         share = visit.buyer / visit.plan.touches  # buyer delay split evenly after each touch
         if share == 0 and visit.touches < visit.plan.touches:
+            visit.queued_at = now
             crew.push_own(rep, visit, now, self)  # ready again at once: back in the rep's queue
         if not rep.busy:
-            crew.next_for(rep, now, self)
+            if rep.present:
+                crew.next_for(rep, now, self)
+            elif rep.quitting:  # it has left: this was its last task
+                rep.left = now
         if share > 0:
             self.call_after(share, self.after_buyer, visit, now)
         elif visit.touches >= visit.plan.touches:
@@ -413,6 +419,7 @@ class LeadFlow:
         visit = step.arg
         now = self.env.now
         if visit.plan.work is not None and visit.touches < visit.plan.touches:
+            visit.queued_at = now
             visit.crew.push_own(visit.rep, visit, now, self)
         else:
             self.decide(visit, now)

@@ -17,8 +17,10 @@ realised through numpy's `SeedSequence(seed, spawn_key=...)`:
   creation index; a block of draws is made the first time any lead of the
   block needs it, from its own sub-stream, so which lead asks first cannot
   change any value. Long loops extend the same way (k = 1, 2, ...);
-- per-rep skill is keyed to (role, rep index); random routing has its own
-  stream (it depends on the org by nature).
+- per-rep skill and tenure are keyed to (role, rep index); the draws about people
+  who come and go (time to leave, backfill delay, PTO days, a new rep's skill) to
+  (role, seat, occupant), see people.py; random routing has its own stream (it
+  depends on the org by nature).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ _ROW = BLOCK - 1
 
 ARRIVALS, ATTRIBUTES, DEAL_VALUE, SKILL, ROUTING = 1, 2, 3, 4, 5
 OUTCOME, BUYER_DELAY, EFFORT, HANDOFF_DELAY, LEAK, VALUE_CHANGE, PATIENCE = range(6, 13)
-TENURE = 13
+TENURE, ATTRITION, BACKFILL, PTO = 13, 14, 15, 16
 
 
 def key(name: str) -> int:

@@ -166,6 +166,25 @@ class RolePlan:
     """The ramp scales skill (the chance of the success outcomes)."""
     tenure: Distribution | None = None
     """Today's reps' tenure at t = 0 (None: past the ramp)."""
+    attrition: float = 0.0
+    """Rate per hour at which each rep leaves (constant hazard)."""
+    backfill: Distribution | None = None
+    """Delay from a leaver's notice to its seat's new hire (None: the seat stays empty)."""
+    pto_days: int = 0
+    """Working days off per rep and year, in blocks of `pto_block` working days."""
+    pto_block: int = 5
+    hired_later: bool = False
+    """Dated hires or planned departures name this role."""
+
+    @property
+    def people_change(self) -> bool:
+        """Reps join or leave during a run (attrition, dated hires or departures)."""
+        return self.attrition > 0 or self.hired_later
+
+    @property
+    def away(self) -> bool:
+        """Reps take PTO: each has its own calendar."""
+        return self.pto_days > 0
 
     def ramp_share(self, tenure: float) -> float:
         """Share of full productivity at a tenure (hours since hire)."""
@@ -198,6 +217,16 @@ class RolePlan:
 
 
 @dataclass
+class HirePlan:
+    """`count` people join (or, negative, leave) one crew at time `at` (from t = 0)."""
+
+    role: int
+    crew: int
+    at: float
+    count: int
+
+
+@dataclass
 class SourcePlan:
     name: str
     rate: float
@@ -226,6 +255,8 @@ class Model:
     kpi_names: list[str]
     year_offset: float = 0.0
     """Hours from 1 January to t = 0: where seasonality's months fall."""
+    hires: list[HirePlan] = field(default_factory=list)
+    """Dated hires and planned departures, in time order."""
 
     @property
     def end(self) -> float:
@@ -297,15 +328,16 @@ def compile_variant(
         stage = stages[places.index(stage_name)]
         stage.work = _work_plan(stage_name, work, org, segments, places)
         stage.handoffs_in = _handoffs_into(work.role, org, segments)
+    roles = [
+        _role_plan(i, role_name, org, segments, closed) for i, role_name in enumerate(org.roles)
+    ]
     return Model(
         variant=name,
         segments=segments,
         deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
         places=places,
         stages=stages,
-        roles=[
-            _role_plan(i, role_name, org, segments, closed) for i, role_name in enumerate(org.roles)
-        ],
+        roles=roles,
         sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
         pods=list(org.pods),
         warmup=warmup,
@@ -313,7 +345,24 @@ def compile_variant(
         cost_per_lead=org.marketing.cost_per_lead,
         kpi_names=kpis.kpi_names(market, org),
         year_offset=year_offset(start),
+        hires=_hire_plans(org, warmup),
     )
+
+
+def _hire_plans(org: Org, warmup: float) -> list[HirePlan]:
+    """Dated hires as crews and clock times (`at` counts from the end of warm-up)."""
+    roles, pods = list(org.roles), list(org.pods)
+    in_pods = org.roles_in_pods()
+    plans = [
+        HirePlan(
+            role=roles.index(h.role),
+            crew=pods.index(h.pod) if h.role in in_pods else 0,
+            at=warmup + h.at,
+            count=h.count,
+        )
+        for h in org.hires
+    ]
+    return sorted(plans, key=lambda h: h.at)
 
 
 def _role_plan(
@@ -341,6 +390,11 @@ def _role_plan(
         ramp_speed=role.ramp is not None and role.ramp.affects in ("speed", "both"),
         ramp_skill=role.ramp is not None and role.ramp.affects in ("skill", "both"),
         tenure=resolve(role.tenure, segments[0]) if role.tenure is not None else None,
+        attrition=role.attrition,
+        backfill=resolve(role.backfill.delay, segments[0]) if role.backfill else None,
+        pto_days=role.pto.days_per_year if role.pto else 0,
+        pto_block=role.pto.block_days if role.pto else 5,
+        hired_later=any(h.role == role_name for h in org.hires),
     )
 
 

@@ -37,6 +37,8 @@ _INTEGER = {
     "tasks_done",
     "deals_won",
     "expired",
+    "seat",
+    "day",
 }
 
 
@@ -122,6 +124,11 @@ class Records:
     wins: dict[str, np.ndarray]
     churns: dict[str, np.ndarray]
     reps: dict[str, np.ndarray]
+    """Everyone who was on the payroll, by rep id: role, pod, seat, when they joined
+    (`hired`, minus their tenure for today's reps) and left (inf: still there), whether they
+    `joined` during the run, and what they did."""
+    days_off: dict[str, np.ndarray]
+    """Each rep's PTO days (rep id, day from t = 0): closed days of its own calendar."""
     waiting: dict[str, np.ndarray]
     """Items still queued at the end: role and when they joined the queue."""
     expired: dict[str, np.ndarray]

@@ -16,6 +16,10 @@ Reps work only inside their schedule. Instead of an event per shift change,
 a crew sleeps when work arrives out of hours and wakes once, at the next
 shift start, when its free reps pick up work.
 
+People come and go (see people.py): routing picks among the crew's reps
+*present* (on the payroll and not on PTO). A rep who steps out finishes the
+task in progress, and the items in its own queue are routed again.
+
 A crew knows nothing of the replication it works in: whoever hands it work
 passes a `Dispatcher`, which starts touches and sets the wake-up call.
 """
@@ -42,14 +46,20 @@ class Dispatcher(Protocol):
 class Rep:
     __slots__ = (
         "busy",
+        "calendar",
         "crew_id",
+        "days_off",
         "deals_won",
         "hired",
         "id",
         "idle",
         "index",
+        "left",
+        "present",
         "queue",
         "queued",
+        "quitting",
+        "seat",
         "skills",
         "tasks_done",
     )
@@ -62,10 +72,16 @@ class Rep:
         self.index = index  # within its crew
         self.crew_id = crew.id  # an id, not the crew: no reference cycle between them
         self.skills = skills  # by segment of the lead
+        self.calendar = crew.calendar  # its role's, or its own with its PTO days closed
+        self.days_off: list[int] = []  # its PTO days (days from t = 0)
         self.queue: list[tuple] = []  # own queue entries
         self.queued = 0  # live entries in `queue`
         self.busy = 0  # 1 while working a task
         self.idle = False  # free with nothing to do, listed in the crew's idle heap
+        self.present = False  # at work: on the payroll and not on PTO (routing picks it)
+        self.quitting = False  # has left, but finishes the task in progress first
+        self.left = INF  # when it left the payroll
+        self.seat = None  # the seat it fills (people.py), None for a fixed org
         self.tasks_done = 0
         self.deals_won = 0
 
@@ -78,7 +94,8 @@ class Crew:
         self.role = role
         self.pod = pod
         self.calendar = role.calendar
-        self.reps: list[Rep] = []
+        self.reps: list[Rep] = []  # everyone who ever worked in it, by index
+        self.present: list[Rep] = []  # those at work now, in the order they came
         self.shared: list[tuple] = []
         self.idle: list[int] = []
         self.loads: list[tuple[int, int]] = []
@@ -88,7 +105,7 @@ class Crew:
         self.wake_pending = False
         self.routing_draws = routing_draws
         self.order = role.order
-        self.always = role.calendar.always
+        self.always = role.calendar.always and not role.away  # PTO: each rep its own calendar
         self.productive_share = role.productive_share
         self.ramp_speed = role.ramp_speed
         self.ramp_skill = role.ramp_skill
@@ -97,9 +114,40 @@ class Crew:
     def add(self, rep: Rep) -> None:
         """A new rep starts free: listed as idle, so the first item in the pool finds it."""
         self.reps.append(rep)
-        heappush(self.loads, (0, rep.index))
-        rep.idle = True
-        heappush(self.idle, rep.index)
+        self.arrive(rep)
+
+    def arrive(self, rep: Rep) -> None:
+        """A rep is at work: routing can pick it, and a free one waits listed as idle."""
+        rep.present = True
+        self.present.append(rep)
+        heappush(self.loads, (rep.queued + rep.busy, rep.index))
+        if not rep.busy:
+            rep.idle = True
+            heappush(self.idle, rep.index)
+
+    def join(self, rep: Rep, now: float, dispatcher: Dispatcher) -> None:
+        """A rep joins (or comes back from PTO) during the run and picks up waiting work."""
+        if rep.index == len(self.reps):
+            self.reps.append(rep)
+        self.arrive(rep)
+        if not rep.busy:
+            self.next_for(rep, now, dispatcher)
+
+    def step_out(self, rep: Rep, now: float, dispatcher: Dispatcher) -> None:
+        """A rep leaves or goes on PTO: routing stops picking it, and the items in its own
+        queue are routed again by their stage's routing (no new luck is drawn for them). A
+        task in progress stays with it."""
+        if not rep.present:
+            return
+        rep.present = False
+        rep.idle = False
+        self.present.remove(rep)
+        waiting = sorted(e for e in rep.queue if e[VISIT].entry == e[SEQ])
+        rep.queue, rep.queued = [], 0
+        for entry in waiting:
+            visit = entry[VISIT]
+            visit.entry = None
+            self.assign(visit, visit.plan.work.routing, now, dispatcher)
 
     # -- queue entries
 
@@ -118,14 +166,13 @@ class Crew:
         self.seq += 1
         entry = (visit.plan.work.priority, key, self.seq, visit)
         visit.entry = self.seq
-        visit.queued_at = now
         return entry
 
     # -- routing
 
     def assign(self, visit, routing: int, now: float, dispatcher: Dispatcher) -> None:
         """Route a lead that reached this stage's queue, by the stage's routing."""
-        reps = self.reps
+        reps = self.present
         if routing == POOL or not reps:
             self.push_shared(visit, now, dispatcher)
             return
@@ -136,7 +183,10 @@ class Crew:
             rep = reps[int(self.routing_draws() * len(reps))]
         elif routing == SAME_REP:
             last = visit.lead.last_rep
-            rep = last if last is not None and last.crew_id == self.id else self.least_loaded()
+            if last is not None and last.crew_id == self.id and last.present:
+                rep = last
+            else:  # new to this crew, or its last rep has gone: least loaded (SCENARIO-SPEC 8.2)
+                rep = self.least_loaded()
         elif routing == LEAST_LOADED:
             rep = self.least_loaded()
         else:  # pragma: no cover - ROUTINGS is closed
@@ -144,19 +194,21 @@ class Crew:
         self.push_own(rep, visit, now, dispatcher)
 
     def least_loaded(self) -> Rep:
-        """Fewest items queued or in progress; ties to the lowest index.
+        """Fewest items queued or in progress among the reps present; ties to the lowest index.
 
         `loads` is a heap of (load, rep index) that may lag behind: an entry is only
-        pushed when a load falls, and one found too low is fixed when it reaches the top.
-        Every rep keeps an entry no higher than its load, so the top, once current, is
-        the least loaded rep.
+        pushed when a load falls (or a rep arrives), and one found too low is fixed when it
+        reaches the top. Every rep present keeps an entry no higher than its load, so the
+        top, once current and present, is the least loaded rep.
         """
         loads, reps = self.loads, self.reps
         while True:
             load, index = loads[0]
             rep = reps[index]
             current = rep.queued + rep.busy
-            if current == load:
+            if not rep.present:
+                heappop(loads)
+            elif current == load:
                 return rep
             if current > load:
                 heapreplace(loads, (current, index))
@@ -167,12 +219,14 @@ class Crew:
         loads = self.loads
         heappush(loads, (rep.queued + rep.busy, rep.index))
         if len(loads) > 4 * len(self.reps) + 64:  # drop stale entries now and then
-            self.loads = [(r.queued + r.busy, r.index) for r in self.reps]
+            self.loads = [(r.queued + r.busy, r.index) for r in self.present]
             heapify(self.loads)
 
     # -- queues
 
     def push_shared(self, visit, now: float, dispatcher: Dispatcher) -> None:
+        """Queue an item for whoever is free first (`visit.queued_at` says since when it
+        waits: the caller sets it when a new wait begins)."""
         visit.rep_queue = None
         if not self.always and not self.calendar.is_open(now):
             heappush(self.shared, self.entry(visit, now))
@@ -187,13 +241,16 @@ class Crew:
                     heappush(shared, self.entry(visit, now))
                     self.next_for(rep, now, dispatcher)
                 else:  # nothing waits before it: start without a trip through the heap
-                    visit.queued_at = now
                     rep.busy = 1
                     dispatcher.start_touch(rep, visit, now)
                 return
         heappush(shared, self.entry(visit, now))
 
     def push_own(self, rep: Rep, visit, now: float, dispatcher: Dispatcher) -> None:
+        """Queue an item for one rep; for a rep no longer at work, route it again."""
+        if not rep.present:
+            self.assign(visit, visit.plan.work.routing, now, dispatcher)
+            return
         heappush(rep.queue, self.entry(visit, now))
         visit.rep_queue = rep
         rep.queued += 1
@@ -241,7 +298,7 @@ class Crew:
                 rep.idle = True
                 heappush(self.idle, rep.index)
                 if len(self.idle) > 2 * len(self.reps) + 16:  # drop stale entries
-                    self.idle = [r.index for r in self.reps if r.idle]
+                    self.idle = [r.index for r in self.present if r.idle]
                     heapify(self.idle)
             return
         visit = entry[VISIT]
@@ -269,7 +326,7 @@ class Crew:
         """The shift opens: every free rep picks up work."""
         self.wake_pending = False
         dispatcher, now = step.arg
-        for rep in self.reps:
+        for rep in self.present:
             if not rep.busy:
                 self.next_for(rep, now, dispatcher)
 

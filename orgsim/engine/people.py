@@ -1,0 +1,281 @@
+"""Who is on the payroll, and when (SCENARIO-SPEC 8.2): today's reps, attrition, backfill,
+dated hires and departures, and PTO.
+
+Every rep sits in a *seat* of its role: today's reps in seats 0, 1, ... in crew order, dated
+hires in new seats after them. A seat's occupants follow one another: each leaves after an
+exponentially distributed time (constant hazard `attrition`, measured from t = 0 for
+today's reps: the hazard has no memory), and with `backfill` the seat's next occupant joins
+with tenure 0 a drawn delay after the leaver's notice. A planned departure closes seats:
+open vacancies first, then the most recent hires'.
+
+Every draw about a rep (skill, tenure, time to leave, backfill delay, PTO days) is keyed to
+(role, seat, occupant), never to the order of events, so designs that differ only in
+hiring see the same people in the same seats, and the same leads with the same luck.
+
+People events (joining, leaving, going on PTO and coming back) run before the lead events
+of the same instant: a rep whose PTO starts at midnight is away before anything else
+happens then.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from simpy.events import URGENT
+
+from orgsim.config.units import DAY, YEAR
+from orgsim.engine.calendar import with_days_off
+from orgsim.engine.luck import ATTRITION, BACKFILL, BLOCK, PTO, ROUTING, SKILL, TENURE, Streams, key
+from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, HirePlan, Model, RolePlan
+from orgsim.engine.staff import INF, Crew, Rep
+
+
+class Seat:
+    """A place in a role that reps fill one after another."""
+
+    __slots__ = ("closed", "crew", "index", "leaves", "occupants", "refills", "role", "vacant")
+
+    def __init__(self, role: RolePlan, crew: int, index: int, streams: Streams):
+        self.role = role
+        self.crew = crew
+        self.index = index  # within the role: what its draws are keyed to
+        self.occupants = 0  # reps it has had so far
+        self.vacant = False  # waiting for its backfill
+        self.closed = False  # given up by a planned departure: never refilled
+        name = key(role.name)
+        self.leaves = streams.generator(ATTRITION, name, index) if role.attrition else None
+        self.refills = streams.generator(BACKFILL, name, index) if role.backfill else None
+
+
+class People:
+    """The crews of one replication and everyone who joins or leaves them."""
+
+    def __init__(self, model: Model, streams: Streams):
+        self.model = model
+        self.streams = streams
+        self.flow = None  # the replication's LeadFlow, once it exists (see `start`)
+        self.seats: list[list[Seat]] = [[] for _ in model.roles]
+        self.reps: list[Rep] = []  # everyone, by id
+        self.joined: list[int] = []  # ids of the reps who joined during the run
+        self.crews = self._staff()
+        self._working_days: dict[int, list[np.ndarray]] = {}
+
+    # -- today's org
+
+    def _staff(self) -> list[list[Crew]]:
+        """Every role's crews (one per pod, or one) with today's reps; reps are numbered
+        across the org in role order."""
+        model, streams = self.model, self.streams
+        worked = [s.work for s in model.stages if s.work]
+        load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
+        pooled = {
+            w.role
+            for w in worked
+            if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
+        }
+        crews, crew_id = [], 0
+        for role in model.roles:
+            skills = iter(_skills(role, model.segments, streams))
+            hired = iter(_hired(role, streams))
+            mine = []
+            for c, plan in enumerate(role.crews):
+                crew = Crew(crew_id, role, plan.pod, _routing_draws(streams, role.name, plan.pod))
+                crew_id += 1
+                crew.track_load = role.index in load_routed
+                crew.uses_shared = role.index in pooled
+                for _ in range(plan.headcount):
+                    rep = Rep(len(self.reps), len(crew.reps), crew, next(skills), next(hired))
+                    rep.seat = self._new_seat(role, c)
+                    rep.seat.occupants = 1
+                    crew.add(rep)
+                    self.reps.append(rep)
+                mine.append(crew)
+            crews.append(mine)
+        return crews
+
+    def _new_seat(self, role: RolePlan, crew: int) -> Seat:
+        seats = self.seats[role.index]
+        seats.append(Seat(role, crew, len(seats), self.streams))
+        return seats[-1]
+
+    # -- the run
+
+    def start(self, flow) -> None:
+        """Set today's reps' departures and PTO, and the dated hires, on the flow's clock."""
+        self.flow = flow
+        for rep in self.reps:
+            self._settle(rep, 0.0)
+        for plan in self.model.hires:
+            self._at(plan.at, self._hire, plan)
+
+    def _at(self, when: float, handler, arg) -> None:
+        flow = self.flow
+        flow.call_at(when, handler, arg, flow.env.now, priority=URGENT)
+
+    def _settle(self, rep: Rep, now: float) -> None:
+        """Schedule a rep's departure (attrition) and PTO, drawn for its seat and occupant."""
+        seat = rep.seat
+        role = seat.role
+        if seat.leaves is not None:
+            self._at(now + seat.leaves.exponential(1 / role.attrition), self._leave, rep)
+        if role.away:
+            blocks = self._pto(role, seat, rep.hired)
+            rep.days_off = [day for block in blocks for day in block]
+            rep.calendar = with_days_off(role.calendar, rep.days_off)
+            for block in blocks:
+                self._at(block[0] * DAY, self._away, rep)
+                self._at((block[-1] + 1) * DAY, self._back, rep)
+
+    def _pto(self, role: RolePlan, seat: Seat, hired: float) -> list[list[int]]:
+        """A rep's PTO blocks: in each year from t = 0, `pto_days` working days in blocks of
+        `pto_block` consecutive working days, at random among the year's blocks; blocks that
+        begin before the rep joins are not taken."""
+        rng = self.streams.generator(PTO, key(role.name), seat.index, seat.occupants - 1)
+        size = role.pto_block
+        blocks = []
+        for days in self._years_of_working_days(role):
+            slots = len(days) // size
+            count = min(math.ceil(role.pto_days / size), slots)
+            if count == 0:
+                continue
+            lengths = [size] * count
+            lengths[-1] = min(size, role.pto_days - (count - 1) * size)
+            for slot, length in zip(rng.choice(slots, count, replace=False), lengths, strict=True):
+                block = days[slot * size : slot * size + length].tolist()
+                if block[0] * DAY >= hired:
+                    blocks.append(block)
+        return sorted(blocks)
+
+    def _years_of_working_days(self, role: RolePlan) -> list[np.ndarray]:
+        """For each year of the run (365 days from t = 0), the days the role works."""
+        if role.index not in self._working_days:
+            years = math.ceil(self.model.end / YEAR)
+            worked = role.calendar.worked_array(np.arange(years * 365 + 1) * DAY)
+            working = np.flatnonzero(np.diff(worked) > 0)
+            self._working_days[role.index] = [
+                working[(working >= y * 365) & (working < (y + 1) * 365)] for y in range(years)
+            ]
+        return self._working_days[role.index]
+
+    # -- people events
+
+    def _hire_into(self, seat: Seat, now: float) -> None:
+        """A new rep (tenure 0) joins a seat and picks up waiting work."""
+        role = seat.role
+        crew = self.crews[role.index][seat.crew]
+        rep = Rep(len(self.reps), len(crew.reps), crew, _new_skills(role, seat, self), now)
+        rep.seat = seat
+        seat.occupants += 1
+        self.reps.append(rep)
+        self.joined.append(rep.id)
+        self._settle(rep, now)
+        crew.join(rep, now, self.flow)
+
+    def _depart(self, rep: Rep, now: float) -> None:
+        """A rep leaves the payroll, after the task in progress if it has one."""
+        self.crews[rep.seat.role.index][rep.seat.crew].step_out(rep, now, self.flow)
+        if rep.busy:
+            rep.quitting = True
+        else:
+            rep.left = now
+
+    def _leave(self, step) -> None:
+        """Attrition: the rep leaves; with backfill its seat is refilled after a delay."""
+        rep = step.arg
+        if rep.left < INF or rep.quitting:
+            return
+        now = self.flow.env.now
+        self._depart(rep, now)
+        seat = rep.seat
+        if seat.refills is not None and not seat.closed:
+            seat.vacant = True
+            delay = float(seat.role.backfill.sample(seat.refills, 1)[0])
+            self._at(now + delay, self._refill, seat)
+
+    def _refill(self, step) -> None:
+        seat = step.arg
+        if not seat.closed:
+            seat.vacant = False
+            self._hire_into(seat, self.flow.env.now)
+
+    def _hire(self, step) -> None:
+        """A dated hire (new seats) or planned departure (seats given up)."""
+        plan: HirePlan = step.arg
+        now = self.flow.env.now
+        role = self.model.roles[plan.role]
+        if plan.count > 0:
+            for _ in range(plan.count):
+                self._hire_into(self._new_seat(role, plan.crew), now)
+            return
+        gone = -plan.count
+        for seat in reversed(self.seats[plan.role]):
+            if gone and seat.crew == plan.crew and seat.vacant and not seat.closed:
+                seat.closed, gone = True, gone - 1
+        staying = [
+            r for r in self.crews[plan.role][plan.crew].reps if r.left == INF and not r.quitting
+        ]
+        for rep in sorted(staying, key=lambda r: (r.hired, r.id), reverse=True)[:gone]:
+            rep.seat.closed = True
+            self._depart(rep, now)
+
+    def _away(self, step) -> None:
+        rep = step.arg
+        if rep.left == INF and not rep.quitting:
+            self.crews[rep.seat.role.index][rep.seat.crew].step_out(
+                rep, self.flow.env.now, self.flow
+            )
+
+    def _back(self, step) -> None:
+        rep = step.arg
+        if rep.left == INF and not rep.quitting:
+            self.crews[rep.seat.role.index][rep.seat.crew].join(rep, self.flow.env.now, self.flow)
+
+
+def _routing_draws(streams: Streams, role: str, pod: int | None):
+    """Uniforms for `random` routing, drawn a block at a time from the crew's own stream."""
+    rng = streams.generator(ROUTING, key(role), 0 if pod is None else pod + 1)
+    buffer: list[float] = []
+
+    def draw() -> float:
+        if not buffer:
+            buffer.extend(rng.random(BLOCK).tolist()[::-1])
+        return buffer.pop()
+
+    return draw
+
+
+def _skills(role: RolePlan, segments: list[str], streams: Streams) -> list[list[float]]:
+    """Today's reps' skill per segment, drawn once per rep (keyed to role, rep index and, when
+    skill is by_segment, segment)."""
+    n = role.headcount
+    if all(d is role.skill[0] for d in role.skill):
+        drawn = role.skill[0].sample(streams.generator(SKILL, key(role.name)), n).tolist()
+        return [[value] * len(segments) for value in drawn]
+    by_segment = [
+        dist.sample(streams.generator(SKILL, key(role.name), key(segment)), n)
+        for dist, segment in zip(role.skill, segments, strict=True)
+    ]
+    return [[float(column[i]) for column in by_segment] for i in range(n)]
+
+
+def _new_skills(role: RolePlan, seat: Seat, people: People) -> list[float]:
+    """A new rep's skill per segment, keyed to (role, seat, occupant)."""
+    streams, segments = people.streams, people.model.segments
+    about = (seat.index, seat.occupants)
+    if all(d is role.skill[0] for d in role.skill):
+        value = float(role.skill[0].sample(streams.generator(SKILL, key(role.name), *about), 1)[0])
+        return [value] * len(segments)
+    return [
+        float(dist.sample(streams.generator(SKILL, key(role.name), key(segment), *about), 1)[0])
+        for dist, segment in zip(role.skill, segments, strict=True)
+    ]
+
+
+def _hired(role: RolePlan, streams: Streams) -> list[float]:
+    """When each of today's reps joined (minus their tenure at t = 0, drawn once per rep and
+    keyed to role and rep index); past any ramp when the role gives no tenure."""
+    if role.tenure is None:
+        return [-np.inf] * role.headcount
+    tenure = role.tenure.sample(streams.generator(TENURE, key(role.name)), role.headcount)
+    return (-tenure).tolist()
