@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import orgsim
-from orgsim.engine import compile_model, run_replication
+from orgsim.engine import compile_model, invariants, run_replication
+from orgsim.engine.invariants import InvariantError
 from orgsim.engine.model import ROUTINGS
 
 from .conftest import ROOT
@@ -36,8 +38,17 @@ SCHEDULES = {
 OPEN_HOURS = {"always": 168.0, "business_hours": 40.0, "day_shift": 27.5, "overnight": 40.0}
 
 
-def _matrix_scenario(routing, schedule, hours, escalation, priority):
-    """Three reps working two stages at about 85% load, so queues form at every opening."""
+PEOPLE = (
+    ", attrition: 4/year, backfill: {delay: {dist: exponential, mean: 1w}}, "
+    "pto: {days_per_year: 60, block_days: 3}"
+)
+HIRES = "hires: [{role: rep, at: 2w, count: 2}, {role: rep, at: 4w, count: -2}]"
+
+
+def _matrix_scenario(routing, schedule, hours, escalation, priority, people=False):
+    """Three reps working two stages at about 85% load, so queues form at every opening;
+    with `people`, reps leave and are backfilled within weeks, take PTO, two join and two
+    seats are given up."""
     rate = 0.85 * 3 * OPEN_HOURS[schedule] / 1.5  # leads a week; 1.5 h of work per lead
     sla = "{first_touch: 4h, escalate_after: 1h}" if escalation else "{first_touch: 4h}"
     queue = "queues: {rep: {stage_priority: [b, a]}}" if priority else ""
@@ -55,12 +66,13 @@ def _matrix_scenario(routing, schedule, hours, escalation, priority):
         f"""
         kind: org
         name: matrix
-        roles: {{rep: {{headcount: 3, schedule: {SCHEDULES[schedule]}}}}}
+        roles: {{rep: {{headcount: 3, schedule: {SCHEDULES[schedule]}{PEOPLE if people else ""}}}}}
         work:
           a: {{role: rep, effort: {{dist: exponential, mean: 40min}}, routing: {routing},
               sla: {sla}}}
           b: {{role: rep, effort: {{dist: exponential, mean: 25min}}, routing: {routing}}}
         {queue}
+        {HIRES if people else ""}
         """,
         horizon="6w",
         warmup="0h",
@@ -84,6 +96,28 @@ def test_invariants_hold_across_routing_schedules_and_queue_rules(
     model = compile_model(_matrix_scenario(routing, schedule, hours, escalation, priority))
     records = run_replication(model, 7, check=True)
     assert len(records.tasks["rep"]) > 100  # enough work to exercise the rules
+
+
+@pytest.mark.parametrize("routing, schedule", list(itertools.product(ROUTINGS, SCHEDULES)))
+def test_invariants_hold_while_people_come_and_go(routing, schedule):
+    """The same rules with reps leaving, backfilled, on PTO, hired and let go mid-run."""
+    model = compile_model(
+        _matrix_scenario(routing, schedule, "always", routing != "pool", True, people=True)
+    )
+    records = run_replication(model, 7, check=True)
+    reps = records.reps
+    assert reps["joined"].sum() >= 2 and (reps["left"] < np.inf).sum() >= 2
+    assert len(records.days_off["day"]) > 0 and len(records.tasks["rep"]) > 100
+
+
+def test_a_task_after_its_rep_left_breaks_an_invariant():
+    model = compile_model(_matrix_scenario("round_robin", "always", "always", False, False, True))
+    records = run_replication(model, 7)
+    gone = int(np.flatnonzero(records.reps["left"] < np.inf)[0])
+    records.tasks["rep"][-1] = gone
+    records.tasks["start"][-1] = records.reps["left"][gone] + 1.0
+    with pytest.raises(InvariantError, match="outside their rep's time on the payroll"):
+        invariants.check(records, model)
 
 
 def test_same_scenario_and_seed_give_identical_bytes():

@@ -806,7 +806,7 @@ def ramped_share(model: Model, role: RolePlan, slowness: bool = False) -> float:
     if role.ramp is None or role.tenure is None or model.horizon <= 0:
         return 1.0
     tenures = role.tenure.sample(np.random.default_rng(0), 4000)
-    hours = [role.ramped_hours(-float(t), model.warmup, model.end, slowness) for t in tenures]
+    hours = role.ramped_hours(-tenures, model.warmup, model.end, slowness)
     return float(np.mean(hours)) / model.horizon
 
 

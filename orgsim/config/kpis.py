@@ -58,6 +58,9 @@ _PATTERNS = {
         +1,
         "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
     ),
+    "headcount_mean": (CAPACITY, +1, "people on the payroll, time average"),
+    "hires": (CAPACITY, 0, "reps who joined (dated hires and backfills)"),
+    "departures": (CAPACITY, -1, "reps who left (attrition and planned departures)"),
     "queue_mean": (CAPACITY, -1, "items waiting, time average"),
     "queue_end": (CAPACITY, -1, "items waiting at the end"),
     "backlog_growth": (
@@ -220,6 +223,8 @@ def kpi_names(market: Market, org: Org) -> list[str]:
         ]
         if org.roles[role].ramp is not None:
             names.append(f"role.{role}.ramped_mean")
+        if org.people_change(role):
+            names += [f"role.{role}.{k}" for k in ("headcount_mean", "hires", "departures")]
     if has_won_milestone(market):
         names += ["arr_end", "nrr", "grr"]
     names += ["cost", "cost_per_won"]

@@ -327,6 +327,10 @@ class Org(Frozen):
             return sum(pod.members.get(role, 0) for pod in self.pods.values())
         return self.roles[role].headcount or 0
 
+    def people_change(self, role: str) -> bool:
+        """Reps of the role join or leave during a run (attrition, dated hires, departures)."""
+        return self.roles[role].attrition > 0 or any(h.role == role for h in self.hires)
+
     def total_headcount(self) -> int:
         return sum(self.headcount(role) for role in self.roles)
 

@@ -1,8 +1,9 @@
 """Checks that a replication obeyed the rules every number depends on.
 
-A rep works one task at a time, only inside its scheduled hours, and for
-exactly the task's work; every lead created is at one end or in one stage;
-every rep of the org is on the payroll. The test suite runs these on every
+A rep works one task at a time, only inside its scheduled hours (its own,
+with PTO), for exactly the task's work, and only while on the payroll; every
+lead created is at one end or in one stage; today's reps are the org's
+headcount, and the reps of a seat follow one another. The test suite runs these on every
 replication it simulates (`ORGSIM_CHECK=1`, set by the repository's
 conftest); users do not pay for them unless they ask (`check=True`).
 """
@@ -13,6 +14,7 @@ import os
 
 import numpy as np
 
+from orgsim.engine.calendar import with_days_off
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import Records
 
@@ -49,26 +51,47 @@ def _tasks(records: Records, model: Model) -> list[str]:
             f"{int(overlap.sum())} tasks start while their rep is busy "
             f"(rep {int(rep[i])}: a task to {finish[i]:.4f} h, the next from {start[i + 1]:.4f} h)"
         )
-    role_of_task = reps["role"][rep] if len(rep) else rep
+    problems += _on_payroll(rep, start, finish, reps)
     for role in model.roles:
-        mine = role_of_task == role.index
-        if not mine.any():
-            continue
-        calendar = role.calendar
-        closed = ~calendar.open_array(start[mine])
-        if closed.any():
-            problems.append(
-                f"{int(closed.sum())} {role.name} tasks start outside the schedule "
-                f"(first at {start[mine][closed][0]:.4f} h)"
-            )
-        worked = calendar.worked_array(finish[mine]) - calendar.worked_array(start[mine])
-        off = np.abs(worked - work[mine]) > TOLERANCE * np.maximum(1.0, work[mine])
-        if off.any():
-            problems.append(
-                f"{int(off.sum())} {role.name} tasks are not worked for exactly their work "
-                "inside scheduled hours"
-            )
+        for calendar, mine in _calendars(records, role, rep):
+            if not mine.any():
+                continue
+            closed = ~calendar.open_array(start[mine])
+            if closed.any():
+                problems.append(
+                    f"{int(closed.sum())} {role.name} tasks start outside the schedule "
+                    f"(first at {start[mine][closed][0]:.4f} h)"
+                )
+            worked = calendar.worked_array(finish[mine]) - calendar.worked_array(start[mine])
+            off = np.abs(worked - work[mine]) > TOLERANCE * np.maximum(1.0, work[mine])
+            if off.any():
+                problems.append(
+                    f"{int(off.sum())} {role.name} tasks are not worked for exactly their work "
+                    "inside scheduled hours"
+                )
     return problems
+
+
+def _calendars(records: Records, role, rep: np.ndarray):
+    """The calendar each of the role's reps works on (the role's, or its own with its PTO
+    days closed), with which tasks (by their `rep`) are its."""
+    mine = np.flatnonzero(records.reps["role"] == role.index)
+    off = records.days_off
+    own = np.unique(off["rep"][np.isin(off["rep"], mine)])
+    yield role.calendar, np.isin(rep, np.setdiff1d(mine, own))
+    for r in own:
+        yield with_days_off(role.calendar, off["day"][off["rep"] == r].tolist()), rep == r
+
+
+def _on_payroll(rep: np.ndarray, start: np.ndarray, finish: np.ndarray, reps: dict) -> list[str]:
+    """Every task starts after its rep joined and ends before it left."""
+    early = start < np.maximum(reps["hired"][rep], 0.0) - TOLERANCE
+    late = finish > reps["left"][rep] + TOLERANCE
+    if early.any() or late.any():
+        return [
+            f"{int(early.sum() + late.sum())} tasks fall outside their rep's time on the payroll"
+        ]
+    return []
 
 
 def _leads(records: Records, model: Model) -> list[str]:
@@ -94,13 +117,28 @@ def _leads(records: Records, model: Model) -> list[str]:
 
 
 def _people(records: Records, model: Model) -> list[str]:
-    """The reps on the payroll are the org's headcount, crew by crew."""
+    """Today's reps are the org's headcount, crew by crew; each rep leaves after it joins;
+    the occupants of a seat follow one another; only a role whose people change has
+    anyone join or leave."""
     reps = records.reps
     problems = []
+    today = ~reps["joined"]
     for role in model.roles:
         for crew in role.crews:
             pod = -1 if crew.pod is None else crew.pod
-            have = int(((reps["role"] == role.index) & (reps["pod"] == pod)).sum())
+            have = int((today & (reps["role"] == role.index) & (reps["pod"] == pod)).sum())
             if have != crew.headcount:
                 problems.append(f"{role.name} crew {pod} has {have} reps, not {crew.headcount}")
+        mine = reps["role"] == role.index
+        moved = (reps["joined"] | (reps["left"] < np.inf)) & mine
+        if moved.any() and not role.people_change:
+            problems.append(f"{role.name} reps joined or left, but its people never change")
+    if (reps["left"] < np.maximum(reps["hired"], 0.0)).any():
+        problems.append("a rep left before it joined")
+    order = np.lexsort((reps["hired"], reps["seat"], reps["role"]))
+    role, seat = reps["role"][order], reps["seat"][order]
+    left = reps["left"][order]
+    same = (role[1:] == role[:-1]) & (seat[1:] == seat[:-1])
+    if (same & (left[:-1] == np.inf)).any():
+        problems.append("a seat has a new rep while its last one is still there")
     return problems

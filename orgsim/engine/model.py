@@ -173,13 +173,8 @@ class RolePlan:
     pto_days: int = 0
     """Working days off per rep and year, in blocks of `pto_block` working days."""
     pto_block: int = 5
-    hired_later: bool = False
-    """Dated hires or planned departures name this role."""
-
-    @property
-    def people_change(self) -> bool:
-        """Reps join or leave during a run (attrition, dated hires or departures)."""
-        return self.attrition > 0 or self.hired_later
+    people_change: bool = False
+    """Reps join or leave during a run (attrition, dated hires or departures)."""
 
     @property
     def away(self) -> bool:
@@ -193,23 +188,25 @@ class RolePlan:
             return 1.0
         return ramp[max(0, int(tenure // MONTH))]
 
-    def ramped_hours(self, hired: float, start: float, end: float, slowness: bool = False) -> float:
+    def ramped_hours(self, hired, start, end, slowness: bool = False):
         """Ramp share integrated over [start, end] for a rep hired at `hired` (the hours of a
         fully productive rep it is worth; 0 before it joins); with `slowness`, 1 / share
-        integrated instead (how much longer its work takes)."""
-        if hired == -np.inf:
+        integrated instead (how much longer its work takes). Any argument may be an array."""
+        if np.ndim(hired) == 0 and hired == -np.inf:
             return end - start
         return self._ramp_area(end - hired, slowness) - self._ramp_area(start - hired, slowness)
 
-    def _ramp_area(self, tenure: float, slowness: bool) -> float:
-        """Integral of the ramp share (or its inverse) over tenures [0, tenure]."""
-        if tenure <= 0:
-            return 0.0
-        ramp = [1 / p for p in self.ramp or []] if slowness else self.ramp or []
-        k = int(tenure // MONTH)
-        if k >= len(ramp):
-            return sum(ramp) * MONTH + (tenure - len(ramp) * MONTH)
-        return sum(ramp[:k]) * MONTH + ramp[k] * (tenure - k * MONTH)
+    def _ramp_area(self, tenure, slowness: bool):
+        """Integral of the ramp share (or its inverse) over tenures [0, tenure]: piecewise
+        linear, one piece per month of the ramp, slope 1 after it."""
+        ramp = np.array(self.ramp or [], dtype=float)
+        if slowness:
+            ramp = 1 / ramp
+        knots = np.arange(len(ramp) + 1) * MONTH
+        area = np.concatenate([[0.0], np.cumsum(ramp) * MONTH])
+        tenure = np.maximum(tenure, 0.0)
+        past = area[-1] + tenure - knots[-1]
+        return np.where(tenure >= knots[-1], past, np.interp(tenure, knots, area))
 
     @property
     def headcount(self) -> int:
@@ -394,7 +391,7 @@ def _role_plan(
         backfill=resolve(role.backfill.delay, segments[0]) if role.backfill else None,
         pto_days=role.pto.days_per_year if role.pto else 0,
         pto_block=role.pto.block_days if role.pto else 5,
-        hired_later=any(h.role == role_name for h in org.hires),
+        people_change=org.people_change(role_name),
     )
 
 

@@ -123,9 +123,9 @@ class People:
             blocks = self._pto(role, seat, rep.hired)
             rep.days_off = [day for block in blocks for day in block]
             rep.calendar = with_days_off(role.calendar, rep.days_off)
-            for block in blocks:
-                self._at(block[0] * DAY, self._away, rep)
-                self._at((block[-1] + 1) * DAY, self._back, rep)
+            for first, last in _runs(rep.days_off):
+                self._at(first * DAY, self._away, rep)
+                self._at((last + 1) * DAY, self._back, rep)
 
     def _pto(self, role: RolePlan, seat: Seat, hired: float) -> list[list[int]]:
         """A rep's PTO blocks: in each year from t = 0, `pto_days` working days in blocks of
@@ -230,6 +230,18 @@ class People:
         rep = step.arg
         if rep.left == INF and not rep.quitting:
             self.crews[rep.seat.role.index][rep.seat.crew].join(rep, self.flow.env.now, self.flow)
+
+
+def _runs(days: list[int]) -> list[tuple[int, int]]:
+    """Sorted days as runs of consecutive days (first, last): two blocks that touch are one
+    time away."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][1] + 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(a, b) for a, b in runs]
 
 
 def _routing_draws(streams: Streams, role: str, pod: int | None):

@@ -210,7 +210,7 @@ class Crew:
                 heappop(loads)
             elif current == load:
                 return rep
-            if current > load:
+            elif current > load:
                 heapreplace(loads, (current, index))
             else:  # a lower entry for this rep was pushed when its load fell
                 heappop(loads)
@@ -235,6 +235,8 @@ class Crew:
         idle, reps, shared = self.idle, self.reps, self.shared
         while idle:
             rep = reps[heappop(idle)]
+            if rep.calendar is not self.calendar and not rep.calendar.is_open(now):
+                continue  # its PTO begins this instant: its step out comes next
             if rep.idle:  # a free rep: the lead is served at once
                 rep.idle = False
                 if shared or rep.queued:
@@ -255,7 +257,7 @@ class Crew:
         visit.rep_queue = rep
         rep.queued += 1
         if not rep.busy:
-            if self.always or self.calendar.is_open(now):
+            if self.always or rep.calendar.is_open(now):
                 rep.idle = False
                 self.next_for(rep, now, dispatcher)
             else:
@@ -279,8 +281,10 @@ class Crew:
                 self._load_fell(rep)
 
     def next_for(self, rep: Rep, now: float, dispatcher: Dispatcher) -> None:
-        """Give a free rep its next task, or let it wait."""
-        if not self.always and not self.calendar.is_open(now):
+        """Give a free rep its next task, or let it wait. A rep present works on its own
+        calendar (its role's, unless it has PTO): closed for a rep present only in the
+        instant its PTO begins, before it steps out."""
+        if not self.always and not rep.calendar.is_open(now):
             self.sleep(now, dispatcher)
             return
         own, shared = rep.queue, self.shared

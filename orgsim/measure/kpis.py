@@ -15,6 +15,7 @@ from orgsim.config import kpis as catalogue
 from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
+from orgsim.measure.staffing import at_work, calendars, payroll, ramped
 
 NAN = float("nan")
 
@@ -53,18 +54,23 @@ def of_role(records: Records, role: int) -> np.ndarray:
 
 
 def worked_intervals(records: Records, model: Model, role: int):
-    """The role's tasks as [start, end) in worked time (scheduled hours since t = 0), where a
-    task spans exactly its work; and which tasks they are."""
+    """The role's tasks as [start, end) in worked time (scheduled hours since t = 0 on the
+    calendar their rep works on), where a task spans exactly its work: one group per
+    calendar the role's reps work on (see staffing.calendars), as (calendar, starts, ends,
+    which tasks)."""
     tasks = records.tasks
-    mask = of_role(records, role)
-    starts = model.roles[role].calendar.worked_array(tasks["start"][mask])
-    return starts, starts + tasks["work"][mask], mask
+    for calendar, reps in calendars(records, model, model.roles[role]):
+        mask = np.isin(tasks["rep"], reps)
+        starts = calendar.worked_array(tasks["start"][mask])
+        yield calendar, starts, starts + tasks["work"][mask], mask
 
 
 def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.ndarray:
     """Scheduled hours the role's reps spent working before each point in time."""
-    starts, ends, _ = worked_intervals(records, model, role)
-    return covered(starts, ends, model.roles[role].calendar.worked_array(points))
+    total = np.zeros(len(points))
+    for calendar, starts, ends, _ in worked_intervals(records, model, role):
+        total += covered(starts, ends, calendar.worked_array(points))
+    return total
 
 
 def queued(records: Records, role: int, points: np.ndarray) -> np.ndarray:
@@ -176,23 +182,34 @@ def _stages(records: Records, model: Model, out: dict) -> None:
 
 
 def _roles(records: Records, model: Model, out: dict) -> None:
-    """Utilization and queues of every role that works a stage."""
+    """Utilization, queues and people of every role that works a stage."""
     W, T = records.warmup, records.end
     window = np.array([W, T])
+    reps = records.reps
     for role in model.roles:
-        if f"role.{role.name}.utilization" not in model.kpi_names:
+        name = role.name
+        if f"role.{name}.utilization" not in model.kpi_names:
             continue
-        scheduled = role.headcount * (role.calendar.worked(T) - role.calendar.worked(W))
+        scheduled = np.diff(at_work(records, model, role, window).sum(axis=0))[0]
         worked = np.diff(busy(records, model, role.index, window))[0]
-        out[f"role.{role.name}.utilization"] = _ratio(float(worked), scheduled)
+        out[f"role.{name}.utilization"] = _ratio(float(worked), float(scheduled))
         waited = np.diff(queued(records, role.index, window))[0]
-        out[f"role.{role.name}.queue_mean"] = float(waited) / (T - W)
-        out[f"role.{role.name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
-        out[f"role.{role.name}.backlog_growth"] = backlog_growth(records, role.index)
+        out[f"role.{name}.queue_mean"] = float(waited) / (T - W)
+        out[f"role.{name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
+        out[f"role.{name}.backlog_growth"] = backlog_growth(records, role.index)
         if role.ramp is not None:
-            hired = records.reps["hired"][records.reps["role"] == role.index]
-            ramped = sum(role.ramped_hours(float(h), W, T) for h in hired)
-            out[f"role.{role.name}.ramped_mean"] = ramped / (T - W)
+            out[f"role.{name}.ramped_mean"] = float(np.diff(ramped(records, role, window))[0]) / (
+                T - W
+            )
+        if role.people_change:
+            mine = reps["role"] == role.index
+            out[f"role.{name}.headcount_mean"] = float(
+                np.diff(payroll(records, role, window))[0]
+            ) / (T - W)
+            out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["hired"] >= W)).sum())
+            out[f"role.{name}.departures"] = float(
+                (mine & (reps["left"] >= W) & (reps["left"] < np.inf)).sum()
+            )
 
 
 def backlog_growth(records: Records, role: int) -> float:
@@ -218,8 +235,9 @@ def _money(records: Records, model: Model, out: dict) -> None:
     end_arr = leads["arr"][base["lead"]] if len(base["lead"]) else np.zeros(0)
     out["nrr"] = _ratio(float(end_arr.sum()), float(start_arr))
     out["grr"] = _ratio(float(np.minimum(end_arr, base["arr"]).sum()), float(start_arr))
-    people = sum(role.cost_per_year * role.headcount for role in model.roles)
-    out["cost"] = (
-        people * (records.end - records.warmup) / YEAR + model.cost_per_lead * out["leads"]
+    window = np.array([records.warmup, records.end])
+    people = sum(
+        role.cost_per_year * np.diff(payroll(records, role, window))[0] for role in model.roles
     )
+    out["cost"] = float(people) / YEAR + model.cost_per_lead * out["leads"]
     out["cost_per_won"] = _ratio(out["cost"], out["won"])

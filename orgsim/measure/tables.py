@@ -16,6 +16,7 @@ from orgsim.measure.kpis import (
     speeds_to_lead,
     worked_intervals,
 )
+from orgsim.measure.staffing import at_work, payroll, ramped
 
 
 def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:
@@ -82,16 +83,17 @@ def visits(records: Records, model: Model) -> pd.DataFrame:
 def reps(records: Records, model: Model) -> pd.DataFrame:
     """One row per rep: role, pod, skill, tasks done, deals won, utilization."""
     r = records.reps
-    W, T = records.warmup, records.end
+    window = np.array([records.warmup, records.end])
     worked = np.zeros(len(r["role"]))
     available = np.full(len(r["role"]), np.nan)
     tasks = records.tasks
     for role in model.roles:
-        starts, ends, mask = worked_intervals(records, model, role.index)
-        window = role.calendar.worked_array(np.array([W, T]))
-        inside = np.clip(np.minimum(ends, window[1]) - np.maximum(starts, window[0]), 0, None)
-        worked += np.bincount(tasks["rep"][mask], weights=inside, minlength=len(worked))
-        available[r["role"] == role.index] = window[1] - window[0]
+        for calendar, starts, ends, mask in worked_intervals(records, model, role.index):
+            edges = calendar.worked_array(window)
+            inside = np.clip(np.minimum(ends, edges[1]) - np.maximum(starts, edges[0]), 0, None)
+            worked += np.bincount(tasks["rep"][mask], weights=inside, minlength=len(worked))
+        hours = at_work(records, model, role, window)
+        available[r["role"] == role.index] = hours[:, 1] - hours[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         utilization = worked / available
     return pd.DataFrame(
@@ -108,7 +110,9 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
 
 
 def weekly(records: Records, model: Model) -> pd.DataFrame:
-    """One row per week: leads, won, ARR won, queue and utilization per role."""
+    """One row per week: leads, won, ARR won, queue and utilization per role, and for a
+    role whose people change or ramp, its headcount and ramped-rep equivalents (averages
+    over the week)."""
     end = records.end
     edges = np.arange(0.0, end + WEEK - 1e-9, WEEK)
     edges[-1] = min(edges[-1], end)
@@ -129,11 +133,14 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             continue
         length = np.diff(edges)
         frame[f"queue.{role.name}"] = np.diff(queued(records, role.index, edges)) / length
-        scheduled = role.headcount * np.diff(role.calendar.worked_array(edges))
+        scheduled = np.diff(at_work(records, model, role, edges).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
             frame[f"utilization.{role.name}"] = (
                 np.diff(busy(records, model, role.index, edges)) / scheduled
             )
+        if role.people_change or role.ramp is not None:
+            frame[f"headcount.{role.name}"] = np.diff(payroll(records, role, edges)) / length
+            frame[f"ramped.{role.name}"] = np.diff(ramped(records, role, edges)) / length
     return frame
 
 

@@ -1,0 +1,72 @@
+"""Who was on the payroll and at work, hour by hour, from the rep records (SCENARIO-SPEC 8.2).
+
+Each rep counts from when it joined (t = 0 for today's reps) to when it left. Hours *at
+work* are its scheduled hours in that time, less public holidays and its own PTO days: a
+rep with PTO works on its own calendar, so work is measured in each rep's own worked time.
+Every function takes `points` (clock times) and returns cumulative totals before each, so a
+difference gives a window (the measured horizon, or a week).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from orgsim.engine.calendar import with_days_off
+from orgsim.engine.model import Model, RolePlan
+from orgsim.engine.recorder import Records
+
+
+def calendars(
+    records: Records, model: Model, role: RolePlan
+) -> Iterator[tuple[object, np.ndarray]]:
+    """The role's reps grouped by the calendar they work on: the role's (reps without PTO),
+    then one of its own for each rep with PTO days; as (calendar, rep ids)."""
+    reps = np.flatnonzero(records.reps["role"] == role.index)
+    off = records.days_off
+    own = np.unique(off["rep"][np.isin(off["rep"], reps)])
+    yield role.calendar, np.setdiff1d(reps, own)
+    for rep in own:
+        yield with_days_off(role.calendar, off["day"][off["rep"] == rep].tolist()), np.array([rep])
+
+
+def _stays(records: Records, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """When each rep was on the payroll during the run: [joined or 0, left or inf)."""
+    return np.maximum(records.reps["hired"][reps], 0.0), records.reps["left"][reps]
+
+
+def payroll(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
+    """Person-hours on the payroll before each point."""
+    reps = np.flatnonzero(records.reps["role"] == role.index)
+    joined, left = _stays(records, reps)
+    points = np.asarray(points, dtype=float)
+    inside = np.clip(points[None, :], joined[:, None], left[:, None]) - joined[:, None]
+    return inside.sum(axis=0)
+
+
+def at_work(records: Records, model: Model, role: RolePlan, points: np.ndarray) -> np.ndarray:
+    """Scheduled hours each of the role's reps was at work before each point: a row per rep
+    of the role, in rep id order."""
+    points = np.asarray(points, dtype=float)
+    ids = np.flatnonzero(records.reps["role"] == role.index)
+    rows = np.zeros((len(ids), len(points)))
+    for calendar, reps in calendars(records, model, role):
+        joined, left = _stays(records, reps)
+        clipped = np.clip(points[None, :], joined[:, None], left[:, None])
+        hours = calendar.worked_array(clipped) - calendar.worked_array(joined)[:, None]
+        rows[np.searchsorted(ids, reps)] = hours
+    return rows
+
+
+def ramped(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
+    """Ramped-rep hours before each point: each rep's ramp share integrated over its time on
+    the payroll (hours of a fully productive rep it was worth)."""
+    reps = np.flatnonzero(records.reps["role"] == role.index)
+    joined, left = _stays(records, reps)
+    hired = records.reps["hired"][reps]
+    total = np.zeros(len(points))
+    for h, a, b in zip(hired, joined, left, strict=True):
+        clipped = np.clip(np.asarray(points, dtype=float), a, b)
+        total += role.ramped_hours(float(h), a, clipped)
+    return total
