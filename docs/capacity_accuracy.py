@@ -44,16 +44,37 @@ SCHEDULES = {
 WAIT_FLOOR = 1.0  # hours: a wait this close is within budget whatever its relative error
 
 
+PEOPLE = {
+    "": ("", ""),
+    "attrition": (
+        ", attrition: 0.35/year, backfill: {delay: 7w}, ramp: {by_month: [0.4, 0.7]}, "
+        "tenure: {dist: exponential, mean: 3y}",
+        "",
+    ),
+    "pto": (", pto: {days_per_year: 25}", ""),
+    "hires": ("", "hires: [{role: sdr, at: 10w, count: 1}, {role: ae, at: 20w, count: -1}]"),
+}
+"""People over time: what each role adds, and the org's dated hires. These cases run 16
+replications: with two or three reps, who happens to leave when is most of the spread."""
+
+
 def generated() -> list[tuple[str, orgsim.Scenario]]:
-    """Two-role scenarios across routing, schedules, source hours, seasonality and load."""
-    cases = []
-    for routing, schedule, hours, load, decay in itertools.product(
+    """Two-role scenarios across routing, schedules, source hours, seasonality and load; and
+    pooled ones with people over time (attrition with backfill and ramp, PTO, dated hires)."""
+    plain = itertools.product(
         ("pool", "round_robin", "least_loaded"),
         tuple(SCHEDULES),
         ("always", "business_hours", "seasonal"),
         (0.3, 0.6, 0.9),
         ("", ", response_decay: {half_life: 6h, floor: 0.3}"),
-    ):
+        ("",),
+    )
+    people = itertools.product(
+        ("pool",), tuple(SCHEDULES), ("always",), (0.5, 0.8), ("",), tuple(PEOPLE)[1:]
+    )
+    cases = []
+    for routing, schedule, hours, load, decay, kind in [*plain, *people]:
+        role, hires = PEOPLE[kind]
         open_hours = SCHEDULES[schedule][1]
         rate = load * 3 * open_hours / 1.0  # leads a week: three SDRs, one hour a lead
         source_hours = "business_hours" if hours == "business_hours" else "always"
@@ -67,7 +88,7 @@ def generated() -> list[tuple[str, orgsim.Scenario]]:
             name: matrix
             horizon: 30w
             warmup: 4w
-            replications: 4
+            replications: {16 if kind else 4}
             seed: 5
             market:
               kind: market
@@ -83,14 +104,16 @@ def generated() -> list[tuple[str, orgsim.Scenario]]:
               kind: org
               name: o
               roles:
-                sdr: {{headcount: 3, schedule: {SCHEDULES[schedule][0]}}}
-                ae: {{headcount: 2, schedule: {SCHEDULES[schedule][0]}}}
+                sdr: {{headcount: 3, schedule: {SCHEDULES[schedule][0]}{role}}}
+                ae: {{headcount: 2, schedule: {SCHEDULES[schedule][0]}{role}}}
               work:
                 mql: {{role: sdr, effort: {{dist: exponential, mean: 1h}}, routing: {routing},
                       sla: {{first_touch: 8h}}}}
                 sql: {{role: ae, effort: {{dist: gamma, mean: 1.5h, cv: 0.5}}, routing: {routing}}}
+              {hires}
             """)
         name = f"{routing}/{schedule}/{hours}/{load:.1f}" + ("/decay" if decay else "")
+        name += f"/{kind}" if kind else ""
         cases.append((name, orgsim.load_text(text)))
     return cases
 
@@ -110,6 +133,7 @@ def errors(name: str, scenario: orgsim.Scenario, variant: str | None = None) -> 
     weeks = scenario.horizon / 168
     chosen = scenario.variant(variant)
     long_run = slow_loop_stages(compile_model(scenario, variant))  # given as long-run rates
+
     rows = []
 
     def add(figure, method, mine, simulated, error):
@@ -124,7 +148,11 @@ def errors(name: str, scenario: orgsim.Scenario, variant: str | None = None) -> 
             }
         )
 
-    flows = "traffic equations" + (" with response decay" if analytic.decaying else "")
+    model = compile_model(scenario, variant)
+    people = any(r.people_change or r.away for r in model.roles)
+    flows = "traffic equations" + (
+        " with response decay" if analytic.decaying else " with people over time" if people else ""
+    )
     for role, load in analytic.roles.items():
         kpi = f"role.{role}.utilization"
         if kpi in kpis and load.utilization < 1:

@@ -32,7 +32,7 @@ import numpy as np
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import WEEK
+from orgsim.config.units import DAY, MONTH, WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
 from orgsim.engine.model import (
     POOL,
@@ -158,6 +158,10 @@ HANDED_ON = (
 )
 HOLIDAYS = "no reliable estimate: simulate (public holidays break the weekly pattern)"
 RAMPING = "no reliable estimate: simulate (reps ramping change their speed over the horizon)"
+PEOPLE = (
+    "no reliable estimate: simulate (people join, leave or take PTO: the reps at work change "
+    "over the horizon)"
+)
 LOADS_ONLY = "not computed (loads only)"
 """Where a method is outside its measured budget (docs/capacity-accuracy.md), or cannot be
 computed, capacity prints no wait or SLA but one of these reasons."""
@@ -366,6 +370,14 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
             f"response decay at {', '.join(result.decaying)} ties the flows after it to the "
             "spread of waits, which capacity approximates: those entries and the loads they "
             "make are outside the measured budget (docs/capacity-accuracy.md); simulate"
+        )
+    changing = [r.name for r in model.roles if r.people_change or r.away]
+    if changing:
+        result.notes.append(
+            f"people join, leave or take PTO in {', '.join(changing)}: their utilization "
+            "counts the reps at work on average, which misses who happens to leave when and "
+            "the slow weeks before a backfill ramps; it is outside the measured budget "
+            "(docs/capacity-accuracy.md); simulate"
         )
     result.months = [] if loads_only else monthly_loads(chain)
     return result
@@ -590,7 +602,7 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         crews = _crews(chain, role, entries, keep, timed)
         open_hours = _open_hours(chain.model, calendar)
         ramping = chain.slowness[role.index] > 1
-        available = role.headcount * _available_hours(chain, role)
+        available = at_work(chain.model, role) * _available_hours(chain, role)
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -605,6 +617,8 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
             if len({w.priority for w in works}) > 1
             else LOADS_ONLY
             if months is None and not is_steady
+            else PEOPLE
+            if role.people_change or role.away
             else HOLIDAYS
             if isinstance(calendar, HolidayCalendar)
             else RAMPING
@@ -789,10 +803,13 @@ def offered_utilization(
                 entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
         crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
+        present = at_work(model, role)
         hours = _available_hours(chain, role)
-        total = _usage(sum(c.work for c in crews) * WEEK, role.headcount * hours)
+        total = _usage(sum(c.work for c in crews) * WEEK, present * hours)
+        at_work_share = present / role.headcount if role.headcount else 1.0
         busiest = max(
-            (_usage(c.work * WEEK, c.size * hours) for c in crews if c.tasks), default=total
+            (_usage(c.work * WEEK, c.size * at_work_share * hours) for c in crews if c.tasks),
+            default=total,
         )
         result[role.name] = (total, busiest)
     return result
@@ -802,12 +819,48 @@ def ramped_share(model: Model, role: RolePlan, slowness: bool = False) -> float:
     """A rep's mean ramp share over the measured window (with `slowness`, the mean of 1 /
     share: how much longer its work takes, which is what its utilization sees), over the
     role's tenure distribution (4,000 draws from a fixed seed, so the answer does not move):
-    1 for a role without a ramp or whose reps are all past it."""
-    if role.ramp is None or role.tenure is None or model.horizon <= 0:
+    1 for a role without a ramp or whose reps are all past it. Under attrition with backfill,
+    the long-run mean over a seat's reps: a rep at work has been there an exponentially
+    distributed time (rate h), so the share is h x the integral of p(s) exp(-h s) ds."""
+    if role.ramp is None:
+        return 1.0
+    h = role.attrition
+    if h > 0 and role.backfill is not None:
+        edges = np.arange(len(role.ramp) + 1) * MONTH
+        shares = 1 / np.array(role.ramp) if slowness else np.array(role.ramp)
+        inside = np.exp(-h * edges[:-1]) - np.exp(-h * edges[1:])
+        return float((shares * inside).sum() + np.exp(-h * edges[-1]))
+    if role.tenure is None or model.horizon <= 0:
         return 1.0
     tenures = role.tenure.sample(np.random.default_rng(0), 4000)
     hours = role.ramped_hours(-tenures, model.warmup, model.end, slowness)
     return float(np.mean(hours)) / model.horizon
+
+
+def at_work(model: Model, role: RolePlan) -> float:
+    """Reps at work on average over the measured window: seats (today's, plus dated hires
+    and less planned departures, time-averaged), times the share of seats filled (the
+    long-run (1/h) / (1/h + backfill delay) under attrition h; without backfill, the mean of
+    exp(-h t) over the window), times the share of working days not taken as PTO."""
+    W, T = model.warmup, model.end
+    seats = float(role.headcount)
+    for hire in model.hires:
+        if hire.role == role.index and hire.at < T and T > W:
+            seats += hire.count * (T - max(hire.at, W)) / (T - W)
+    h = role.attrition
+    if h > 0 and role.backfill is not None:
+        seats *= 1 / (1 + h * role.backfill.expected())
+    elif h > 0 and T > W:
+        seats *= (math.exp(-h * W) - math.exp(-h * T)) / (h * (T - W))
+    if role.away:
+        seats *= 1 - role.pto_days / _working_days_a_year(role.calendar)
+    return seats
+
+
+def _working_days_a_year(calendar) -> int:
+    """Days with scheduled hours in the first year from t = 0 (public holidays off)."""
+    worked = calendar.worked_array(np.arange(366) * DAY)
+    return max(1, int((np.diff(worked) > 0).sum()))
 
 
 def _available_hours(chain: _Chain, role: RolePlan) -> float:
