@@ -36,8 +36,8 @@ SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     """Given the entry rates a simulation saw, the analytic offered load gives each role's
-    utilization within 0.03 (roles whose busiest team is below 90%); where leads can leave
-    untouched (patience, recycling) it is an upper bound."""
+    utilization within 0.03 (0.05 where people come and go; roles whose busiest team is below
+    90%); where leads can leave untouched (patience, recycling) it is an upper bound."""
     sc = orgsim.load(path)
     checked = 0
     for name in sc.variants:
@@ -52,7 +52,11 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
             if any(s.leaves_untouched for s in stages):
                 assert utilization > kpis[f"role.{role}.utilization"] - 0.03, (name, role)
             elif busiest < 0.9:
-                assert abs(utilization - kpis[f"role.{role}.utilization"]) < 0.03, (name, role)
+                # people over time (attrition, PTO) add their own error: outside the 0.02
+                # budget, 90th percentile 0.035 in docs/capacity-accuracy.md
+                plan = next(r for r in model.roles if r.name == role)
+                slack = 0.05 if plan.people_change or plan.away else 0.03
+                assert abs(utilization - kpis[f"role.{role}.utilization"]) < slack, (name, role)
                 checked += 1
     assert checked >= 2
 

@@ -32,7 +32,7 @@ import numpy as np
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import DAY, MONTH, WEEK
+from orgsim.config.units import DAY, WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
 from orgsim.engine.model import (
     POOL,
@@ -233,12 +233,14 @@ class _Chain:
         self.roles: list[RolePlan] = model.roles
         self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
         self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
-        self.ramped = [ramped_share(model, r) if r.ramp_skill else 1.0 for r in self.roles]
-        self.slowness = [
-            ramped_share(model, r, slowness=True) if r.ramp_speed else 1.0 for r in self.roles
-        ]
+        self.staffing = [staffing(model, r) for r in self.roles]
+        self.ramped = [p.share if r.ramp_skill else 1.0 for p, r in self._people()]
+        self.slowness = [p.slowness if r.ramp_speed else 1.0 for p, r in self._people()]
         self.opens = [_opens(model, role.calendar) for role in self.roles]
         self.size = len(self.stages) * self.n_last
+
+    def _people(self):
+        return zip(self.staffing, self.roles, strict=True)
 
     def slot(self, last: int) -> int:
         """Index of a last owner role, or of none yet (-1)."""
@@ -602,7 +604,7 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         crews = _crews(chain, role, entries, keep, timed)
         open_hours = _open_hours(chain.model, calendar)
         ramping = chain.slowness[role.index] > 1
-        available = at_work(chain.model, role) * _available_hours(chain, role)
+        available = chain.staffing[role.index].at_work * _available_hours(chain, role)
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -803,7 +805,7 @@ def offered_utilization(
                 entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
         crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
-        present = at_work(model, role)
+        present = chain.staffing[role.index].at_work
         hours = _available_hours(chain, role)
         total = _usage(sum(c.work for c in crews) * WEEK, present * hours)
         at_work_share = present / role.headcount if role.headcount else 1.0
@@ -815,46 +817,78 @@ def offered_utilization(
     return result
 
 
-def ramped_share(model: Model, role: RolePlan, slowness: bool = False) -> float:
-    """A rep's mean ramp share over the measured window (with `slowness`, the mean of 1 /
-    share: how much longer its work takes, which is what its utilization sees), over the
-    role's tenure distribution (4,000 draws from a fixed seed, so the answer does not move):
-    1 for a role without a ramp or whose reps are all past it. Under attrition with backfill,
-    the long-run mean over a seat's reps: a rep at work has been there an exponentially
-    distributed time (rate h), so the share is h x the integral of p(s) exp(-h s) ds."""
-    if role.ramp is None:
-        return 1.0
-    h = role.attrition
-    if h > 0 and role.backfill is not None:
-        edges = np.arange(len(role.ramp) + 1) * MONTH
-        shares = 1 / np.array(role.ramp) if slowness else np.array(role.ramp)
-        inside = np.exp(-h * edges[:-1]) - np.exp(-h * edges[1:])
-        return float((shares * inside).sum() + np.exp(-h * edges[-1]))
-    if role.tenure is None or model.horizon <= 0:
-        return 1.0
-    tenures = role.tenure.sample(np.random.default_rng(0), 4000)
-    hours = role.ramped_hours(-tenures, model.warmup, model.end, slowness)
-    return float(np.mean(hours)) / model.horizon
+@dataclass
+class Staffing:
+    """A role's people over the measured window, as capacity counts them."""
+
+    at_work: float
+    """Reps at work on average: on the payroll, less PTO."""
+    share: float
+    """Mean ramp share of the reps on the payroll (what a skill ramp multiplies)."""
+    slowness: float
+    """Mean of 1 / ramp share (how much longer their work takes: what utilization sees)."""
 
 
-def at_work(model: Model, role: RolePlan) -> float:
-    """Reps at work on average over the measured window: seats (today's, plus dated hires
-    and less planned departures, time-averaged), times the share of seats filled (the
-    long-run (1/h) / (1/h + backfill delay) under attrition h; without backfill, the mean of
-    exp(-h t) over the window), times the share of working days not taken as PTO."""
+SEAT_SAMPLES = 2000
+"""Histories drawn per kind of seat (a fixed seed, so the answer does not move)."""
+
+
+def staffing(model: Model, role: RolePlan) -> Staffing:
+    """The role's expected people over the measured window, from the seat process itself:
+    today's seats (tenure from the role's distribution) and dated hires' seats (tenure 0),
+    each followed through its reps (an exponential time to leave at the attrition rate,
+    then the backfill delay, then a new rep with tenure 0), 2,000 histories per kind of
+    seat. A planned departure takes a today's seat's expected hours from its date on. PTO
+    takes its share of working days."""
     W, T = model.warmup, model.end
-    seats = float(role.headcount)
+    if T <= W:
+        return Staffing(float(role.headcount), 1.0, 1.0)
+    rng = np.random.default_rng(0)
+    tenure = (
+        role.tenure.sample(rng, SEAT_SAMPLES)
+        if role.tenure is not None
+        else np.full(SEAT_SAMPLES, 1e6)  # today's reps are past any ramp
+    )
+    total = role.headcount * _seat_hours(model, role, 0.0, tenure, rng, W)
     for hire in model.hires:
-        if hire.role == role.index and hire.at < T and T > W:
-            seats += hire.count * (T - max(hire.at, W)) / (T - W)
-    h = role.attrition
-    if h > 0 and role.backfill is not None:
-        seats *= 1 / (1 + h * role.backfill.expected())
-    elif h > 0 and T > W:
-        seats *= (math.exp(-h * W) - math.exp(-h * T)) / (h * (T - W))
+        if hire.role != role.index or hire.at >= T:
+            continue
+        if hire.count > 0:
+            new = np.zeros(SEAT_SAMPLES)
+            total = total + hire.count * _seat_hours(model, role, hire.at, new, rng, W)
+        else:
+            total = total + hire.count * _seat_hours(model, role, 0.0, tenure, rng, hire.at)
+    payroll, ramped, slow = total
+    if payroll <= 0:
+        return Staffing(0.0, 1.0, 1.0)
+    present = payroll / (T - W)
     if role.away:
-        seats *= 1 - role.pto_days / _working_days_a_year(role.calendar)
-    return seats
+        present *= 1 - role.pto_days / _working_days_a_year(role.calendar)
+    return Staffing(present, ramped / payroll, slow / payroll)
+
+
+def _seat_hours(model: Model, role: RolePlan, joined, tenure, rng, since) -> np.ndarray:
+    """Mean hours on the payroll in [max(since, warm-up end), end] of a seat filled at
+    `joined` by a rep of the given `tenure` (one per history), and the ramp share and its
+    inverse integrated over them."""
+    W, T = max(model.warmup, since), model.end
+    n = len(tenure)
+    totals = np.zeros(3)
+    start = np.full(n, float(joined))
+    hired = start - tenure
+    live = np.ones(n, dtype=bool)
+    h = role.attrition
+    while live.any():
+        leave = start + rng.exponential(1 / h, n) if h > 0 else np.full(n, np.inf)
+        a, b = np.clip(start, W, T), np.clip(leave, W, T)
+        hours = (b - a, role.ramped_hours(hired, a, b), role.ramped_hours(hired, a, b, True))
+        totals += [np.where(live, x, 0.0).sum() / n for x in hours]
+        if h == 0 or role.backfill is None:
+            break
+        start = leave + role.backfill.sample(rng, n)
+        hired = start
+        live &= start < T
+    return totals
 
 
 def _working_days_a_year(calendar) -> int:
