@@ -135,7 +135,8 @@ def memory_probe() -> dict:
 
 
 def reorg_models(people: bool) -> list:
-    """The shipped reorg scenario's variants, with or without attrition, backfill and PTO."""
+    """The shipped reorg scenario's variants, with attrition, backfill and PTO set to the
+    benchmark's figures in every role, or with none (ramps as shipped either way)."""
     from orgsim.config.schema import PTO, Backfill
     from orgsim.config.units import YEAR
     from orgsim.engine.model import compile_variant
@@ -145,18 +146,17 @@ def reorg_models(people: bool) -> list:
     for name in scenario.variants:
         chosen = scenario.variant(name)
         org = chosen.org
-        if people:
-            changed = {
-                r: role.model_copy(
-                    update={
-                        "attrition": 0.3 / YEAR,
-                        "backfill": Backfill.model_validate({"delay": "6w"}),
-                        "pto": PTO(days_per_year=20),
-                    }
-                )
-                for r, role in org.roles.items()
+        people_fields = (
+            {
+                "attrition": 0.3 / YEAR,
+                "backfill": Backfill.model_validate({"delay": "6w"}),
+                "pto": PTO(days_per_year=20),
             }
-            org = org.model_copy(update={"roles": changed})
+            if people
+            else {"attrition": 0.0, "backfill": None, "pto": None}
+        )
+        changed = {r: role.model_copy(update=people_fields) for r, role in org.roles.items()}
+        org = org.model_copy(update={"roles": changed, "hires": []})
         models.append(compile_variant(chosen.market, org, name, scenario.warmup, scenario.horizon))
     return models
 

@@ -415,7 +415,7 @@ def _check_staffing(say: _Reporter, org: Org, in_pods: set[str]) -> None:
 
 def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) -> None:
     """Dated hires name a real role (and pod, for a role in pods) and never take a crew below
-    zero seats; a backfill needs attrition to refill anything."""
+    zero seats."""
     seats: dict[tuple, int] = {}
     for i, hire in sorted(enumerate(org.hires), key=lambda item: item[1].at):
         path = ("hires", i)
@@ -443,14 +443,6 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
                 (*path, "count"),
                 f"{hire.role} would have {seats[crew]} seats after this: "
                 f"it has {seats[crew] - hire.count} then",
-            )
-    for role_name, role in org.roles.items():
-        if role.backfill is not None and role.attrition == 0:
-            say.warn(
-                ("roles", role_name, "backfill"),
-                f"{role_name} has no attrition: no rep leaves, so nothing is backfilled "
-                "(planned departures in hires are never backfilled)",
-                key=True,
             )
 
 
