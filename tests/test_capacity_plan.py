@@ -53,7 +53,7 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
                 assert utilization > kpis[f"role.{role}.utilization"] - 0.03, (name, role)
             elif busiest < 0.9:
                 # people over time (attrition, PTO) add their own error: outside the 0.02
-                # budget, 90th percentile 0.035 in docs/capacity-accuracy.md
+                # budget of docs/capacity-accuracy.md (its "with people over time" row)
                 plan = next(r for r in model.roles if r.name == role)
                 slack = 0.05 if plan.people_change or plan.away else 0.03
                 assert abs(utilization - kpis[f"role.{role}.utilization"]) < slack, (name, role)
