@@ -202,6 +202,20 @@ def test_a_leaver_finishes_its_task_and_its_queue_is_routed_again():
     assert records.reps["left"].tolist() == [np.inf, 12.0]
 
 
+def test_an_item_routed_again_keeps_its_place_in_a_fifo_queue():
+    """As above, with a lead queued for rep 0 at 4.5: lead 3, waiting for rep 1 since 4, is
+    routed to rep 0 at 5 and goes before it (fifo counts from when an item began waiting)."""
+    hires = "hires: [{role: rep, at: 5h, count: -1}]"
+    text = org(2, a="10h", routing_a="round_robin", queues=hires)
+    assert trace(text, leads_at(1, 2, 3, 4, 4.5)) == [
+        (1, 0, 0, 11),
+        (2, 1, 1, 12),
+        (11, 0, 2, 21),
+        (21, 0, 3, 31),
+        (31, 0, 4, 41),
+    ]
+
+
 def test_same_rep_falls_back_to_the_least_loaded_when_the_rep_has_left():
     """Rep 1 joins at 0 and works lead 1's stage a; it leaves (the most recent hire) at 2.2,
     after that task. Lead 1's stage b, routed to the same rep, goes to the least loaded rep

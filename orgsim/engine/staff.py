@@ -81,7 +81,7 @@ class Rep:
         self.present = False  # at work: on the payroll and not on PTO (routing picks it)
         self.quitting = False  # has left, but finishes the task in progress first
         self.left = INF  # when it left the payroll
-        self.seat = None  # the seat it fills (people.py), None for a fixed org
+        self.seat = None  # the seat it fills (people.py)
         self.tasks_done = 0
         self.deals_won = 0
 
@@ -151,13 +151,15 @@ class Crew:
 
     # -- queue entries
 
-    def entry(self, visit, now: float) -> tuple:
-        """A queue entry ordered by stage priority, then the role's queue order, then arrival."""
+    def entry(self, visit) -> tuple:
+        """A queue entry ordered by stage priority, then the role's queue order, then arrival.
+        Time in the queue counts from `visit.queued_at`, so an item escalated or routed again
+        when its rep leaves keeps its place in a fifo or newest-first queue."""
         order = self.order
         if order == "fifo":
-            key = now
+            key = visit.queued_at
         elif order == "newest_first":
-            key = -now
+            key = -visit.queued_at
         elif order == "value":
             key = -visit.lead.value
         else:  # deadline: earliest SLA deadline first, for items still waiting a first touch
@@ -229,7 +231,7 @@ class Crew:
         waits: the caller sets it when a new wait begins)."""
         visit.rep_queue = None
         if not self.always and not self.calendar.is_open(now):
-            heappush(self.shared, self.entry(visit, now))
+            heappush(self.shared, self.entry(visit))
             self.sleep(now, dispatcher)
             return
         idle, reps, shared = self.idle, self.reps, self.shared
@@ -240,20 +242,20 @@ class Crew:
             if rep.idle:  # a free rep: the lead is served at once
                 rep.idle = False
                 if shared or rep.queued:
-                    heappush(shared, self.entry(visit, now))
+                    heappush(shared, self.entry(visit))
                     self.next_for(rep, now, dispatcher)
                 else:  # nothing waits before it: start without a trip through the heap
                     rep.busy = 1
                     dispatcher.start_touch(rep, visit, now)
                 return
-        heappush(shared, self.entry(visit, now))
+        heappush(shared, self.entry(visit))
 
     def push_own(self, rep: Rep, visit, now: float, dispatcher: Dispatcher) -> None:
         """Queue an item for one rep; for a rep no longer at work, route it again."""
         if not rep.present:
             self.assign(visit, visit.plan.work.routing, now, dispatcher)
             return
-        heappush(rep.queue, self.entry(visit, now))
+        heappush(rep.queue, self.entry(visit))
         visit.rep_queue = rep
         rep.queued += 1
         if not rep.busy:
