@@ -14,8 +14,8 @@ import os
 
 import numpy as np
 
-from orgsim.engine.calendar import with_days_off
 from orgsim.engine.model import Model
+from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import Records
 
 TOLERANCE = 1e-6  # hours: floating-point slack when comparing clock times
@@ -53,7 +53,8 @@ def _tasks(records: Records, model: Model) -> list[str]:
         )
     problems += _on_payroll(rep, start, finish, reps)
     for role in model.roles:
-        for calendar, mine in _calendars(records, role, rep):
+        for calendar, theirs in calendars_of(records, role):
+            mine = np.isin(rep, theirs)
             if not mine.any():
                 continue
             closed = ~calendar.open_array(start[mine])
@@ -70,17 +71,6 @@ def _tasks(records: Records, model: Model) -> list[str]:
                     "inside scheduled hours"
                 )
     return problems
-
-
-def _calendars(records: Records, role, rep: np.ndarray):
-    """The calendar each of the role's reps works on (the role's, or its own with its PTO
-    days closed), with which tasks (by their `rep`) are its."""
-    mine = np.flatnonzero(records.reps["role"] == role.index)
-    off = records.days_off
-    own = np.unique(off["rep"][np.isin(off["rep"], mine)])
-    yield role.calendar, np.isin(rep, np.setdiff1d(mine, own))
-    for r in own:
-        yield with_days_off(role.calendar, off["day"][off["rep"] == r].tolist()), rep == r
 
 
 def _on_payroll(rep: np.ndarray, start: np.ndarray, finish: np.ndarray, reps: dict) -> list[str]:

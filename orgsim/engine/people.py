@@ -76,7 +76,7 @@ class People:
         }
         crews, crew_id = [], 0
         for role in model.roles:
-            skills = iter(_skills(role, model.segments, streams))
+            skills = iter(_skills(role, model.segments, streams, role.headcount))
             hired = iter(_hired(role, streams))
             mine = []
             for c, plan in enumerate(role.crews):
@@ -164,7 +164,8 @@ class People:
         """A new rep (tenure 0) joins a seat and picks up waiting work."""
         role = seat.role
         crew = self.crews[role.index][seat.crew]
-        rep = Rep(len(self.reps), len(crew.reps), crew, _new_skills(role, seat, self), now)
+        skills = _skills(role, self.model.segments, self.streams, 1, seat.index, seat.occupants)
+        rep = Rep(len(self.reps), len(crew.reps), crew, skills[0], now)
         rep.seat = seat
         seat.occupants += 1
         self.reps.append(rep)
@@ -174,7 +175,7 @@ class People:
 
     def _depart(self, rep: Rep, now: float) -> None:
         """A rep leaves the payroll, after the task in progress if it has one."""
-        self.crews[rep.seat.role.index][rep.seat.crew].step_out(rep, now, self.flow)
+        self._crew(rep).step_out(rep, now, self.flow)
         if rep.busy:
             rep.quitting = True
         else:
@@ -222,14 +223,27 @@ class People:
     def _away(self, step) -> None:
         rep = step.arg
         if rep.left == INF and not rep.quitting:
-            self.crews[rep.seat.role.index][rep.seat.crew].step_out(
-                rep, self.flow.env.now, self.flow
-            )
+            self._crew(rep).step_out(rep, self.flow.env.now, self.flow)
 
     def _back(self, step) -> None:
         rep = step.arg
         if rep.left == INF and not rep.quitting:
-            self.crews[rep.seat.role.index][rep.seat.crew].join(rep, self.flow.env.now, self.flow)
+            self._crew(rep).join(rep, self.flow.env.now, self.flow)
+
+    def _crew(self, rep: Rep) -> Crew:
+        return self.crews[rep.seat.role.index][rep.seat.crew]
+
+
+def calendars_of(records, role: RolePlan):
+    """The calendars a role's reps worked on, rebuilt from a replication's records: the
+    role's (for reps without PTO), then each rep's own with its days off closed; as
+    (calendar, rep ids)."""
+    reps = np.flatnonzero(records.reps["role"] == role.index)
+    off = records.days_off
+    own = np.unique(off["rep"][np.isin(off["rep"], reps)])
+    yield role.calendar, np.setdiff1d(reps, own)
+    for rep in own:
+        yield with_days_off(role.calendar, off["day"][off["rep"] == rep].tolist()), np.array([rep])
 
 
 def _runs(days: list[int]) -> list[tuple[int, int]]:
@@ -257,31 +271,21 @@ def _routing_draws(streams: Streams, role: str, pod: int | None):
     return draw
 
 
-def _skills(role: RolePlan, segments: list[str], streams: Streams) -> list[list[float]]:
-    """Today's reps' skill per segment, drawn once per rep (keyed to role, rep index and, when
-    skill is by_segment, segment)."""
-    n = role.headcount
+def _skills(
+    role: RolePlan, segments: list[str], streams: Streams, n: int, *about: int
+) -> list[list[float]]:
+    """Skill per segment of `n` reps, drawn once per rep: keyed to the role (and the segment,
+    when skill is by_segment) and `about` (nothing for today's reps, who are keyed by their
+    index in the draw; seat and occupant for a new rep)."""
+    name = key(role.name)
     if all(d is role.skill[0] for d in role.skill):
-        drawn = role.skill[0].sample(streams.generator(SKILL, key(role.name)), n).tolist()
+        drawn = role.skill[0].sample(streams.generator(SKILL, name, *about), n).tolist()
         return [[value] * len(segments) for value in drawn]
     by_segment = [
-        dist.sample(streams.generator(SKILL, key(role.name), key(segment)), n)
+        dist.sample(streams.generator(SKILL, name, key(segment), *about), n)
         for dist, segment in zip(role.skill, segments, strict=True)
     ]
     return [[float(column[i]) for column in by_segment] for i in range(n)]
-
-
-def _new_skills(role: RolePlan, seat: Seat, people: People) -> list[float]:
-    """A new rep's skill per segment, keyed to (role, seat, occupant)."""
-    streams, segments = people.streams, people.model.segments
-    about = (seat.index, seat.occupants)
-    if all(d is role.skill[0] for d in role.skill):
-        value = float(role.skill[0].sample(streams.generator(SKILL, key(role.name), *about), 1)[0])
-        return [value] * len(segments)
-    return [
-        float(dist.sample(streams.generator(SKILL, key(role.name), key(segment), *about), 1)[0])
-        for dist, segment in zip(role.skill, segments, strict=True)
-    ]
 
 
 def _hired(role: RolePlan, streams: Streams) -> list[float]:

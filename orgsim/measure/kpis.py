@@ -14,8 +14,9 @@ import numpy as np
 from orgsim.config import kpis as catalogue
 from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
+from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
-from orgsim.measure.staffing import at_work, calendars, payroll, ramped
+from orgsim.measure.staffing import at_work, payroll, ramped
 
 NAN = float("nan")
 
@@ -56,10 +57,10 @@ def of_role(records: Records, role: int) -> np.ndarray:
 def worked_intervals(records: Records, model: Model, role: int):
     """The role's tasks as [start, end) in worked time (scheduled hours since t = 0 on the
     calendar their rep works on), where a task spans exactly its work: one group per
-    calendar the role's reps work on (see staffing.calendars), as (calendar, starts, ends,
+    calendar the role's reps work on (see people.calendars_of), as (calendar, starts, ends,
     which tasks)."""
     tasks = records.tasks
-    for calendar, reps in calendars(records, model, model.roles[role]):
+    for calendar, reps in calendars_of(records, model.roles[role]):
         mask = np.isin(tasks["rep"], reps)
         starts = calendar.worked_array(tasks["start"][mask])
         yield calendar, starts, starts + tasks["work"][mask], mask

@@ -9,26 +9,11 @@ difference gives a window (the measured horizon, or a week).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
-from orgsim.engine.calendar import with_days_off
 from orgsim.engine.model import Model, RolePlan
+from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import Records
-
-
-def calendars(
-    records: Records, model: Model, role: RolePlan
-) -> Iterator[tuple[object, np.ndarray]]:
-    """The role's reps grouped by the calendar they work on: the role's (reps without PTO),
-    then one of its own for each rep with PTO days; as (calendar, rep ids)."""
-    reps = np.flatnonzero(records.reps["role"] == role.index)
-    off = records.days_off
-    own = np.unique(off["rep"][np.isin(off["rep"], reps)])
-    yield role.calendar, np.setdiff1d(reps, own)
-    for rep in own:
-        yield with_days_off(role.calendar, off["day"][off["rep"] == rep].tolist()), np.array([rep])
 
 
 def _stays(records: Records, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +36,7 @@ def at_work(records: Records, model: Model, role: RolePlan, points: np.ndarray) 
     points = np.asarray(points, dtype=float)
     ids = np.flatnonzero(records.reps["role"] == role.index)
     rows = np.zeros((len(ids), len(points)))
-    for calendar, reps in calendars(records, model, role):
+    for calendar, reps in calendars_of(records, role):
         joined, left = _stays(records, reps)
         clipped = np.clip(points[None, :], joined[:, None], left[:, None])
         hours = calendar.worked_array(clipped) - calendar.worked_array(joined)[:, None]
