@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim.analytic.capacity import PEOPLE, staffing
+from orgsim.analytic.capacity import PEOPLE, workforce
 from orgsim.config.errors import ConfigError
 from orgsim.config.units import MONTH, WEEK, YEAR
 from orgsim.engine import compile_model, run_replication
@@ -324,17 +324,17 @@ def test_capacity_counts_the_reps_at_work_and_gives_no_wait():
     hires = "hires: [{role: rep, at: 10w, count: 3}, {role: rep, at: 30w, count: -2}]"
     dated = compile_model(scenario(QUIET, team(4, "", "business_hours", hires), horizon="52w"))
     person_weeks = 4 * 52 + 3 * 42 - 2 * 22
-    assert staffing(dated, dated.roles[0]).at_work == pytest.approx(person_weeks / 52)
+    assert workforce(dated, dated.roles[0]).at_work == pytest.approx(person_weeks / 52)
     people = "attrition: 1/year, backfill: {delay: 13w}"
     backfilled = compile_model(scenario(QUIET, team(50, people), horizon="1y", warmup="13w"))
     filled = seat_filled(1 / YEAR, 13 * WEEK, backfilled.end)[int(backfilled.warmup) :]
-    assert staffing(backfilled, backfilled.roles[0]).at_work == pytest.approx(
+    assert workforce(backfilled, backfilled.roles[0]).at_work == pytest.approx(
         50 * filled.mean(), rel=0.02
     )
     pto = scenario(QUIET, team(4, "pto: {days_per_year: 26}", "business_hours"))
     weekdays = sum(1 for day in range(365) if day % 7 < 5)  # in a year from Monday t = 0
     model = compile_model(pto)
-    assert staffing(model, model.roles[0]).at_work == pytest.approx(4 * (1 - 26 / weekdays))
+    assert workforce(model, model.roles[0]).at_work == pytest.approx(4 * (1 - 26 / weekdays))
     result = orgsim.capacity(pto)
     assert result.roles["rep"].method == PEOPLE and result.stages["call"].wait_mean is None
     assert any("take PTO in rep" in note for note in result.notes)

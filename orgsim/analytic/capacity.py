@@ -32,8 +32,8 @@ import numpy as np
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import DAY, WEEK
-from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
+from orgsim.config.units import WEEK
+from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of, working_days
 from orgsim.engine.model import (
     POOL,
     HandoffPlan,
@@ -233,14 +233,14 @@ class _Chain:
         self.roles: list[RolePlan] = model.roles
         self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
         self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
-        self.staffing = [staffing(model, r) for r in self.roles]
+        self.workforce = [workforce(model, r) for r in self.roles]
         self.ramped = [p.share if r.ramp_skill else 1.0 for p, r in self._people()]
         self.slowness = [p.slowness if r.ramp_speed else 1.0 for p, r in self._people()]
         self.opens = [_opens(model, role.calendar) for role in self.roles]
         self.size = len(self.stages) * self.n_last
 
     def _people(self):
-        return zip(self.staffing, self.roles, strict=True)
+        return zip(self.workforce, self.roles, strict=True)
 
     def slot(self, last: int) -> int:
         """Index of a last owner role, or of none yet (-1)."""
@@ -604,7 +604,7 @@ def _loads(chain: _Chain, entries, keep, timed, external, months):
         crews = _crews(chain, role, entries, keep, timed)
         open_hours = _open_hours(chain.model, calendar)
         ramping = chain.slowness[role.index] > 1
-        available = chain.staffing[role.index].at_work * _available_hours(chain, role)
+        available = chain.workforce[role.index].at_work * _available_hours(chain, role)
         offered = sum(c.work for c in crews) * WEEK
         utilization = _usage(offered, available)
         works = [chain.stages[s].work for s in owned]
@@ -805,7 +805,7 @@ def offered_utilization(
                 entries_per_week.get(chain.stages[s].name, 0.0) / WEEK / total if total else 0.0
             )
         crews = _crews(chain, role, entries * scale[:, :, None], keep, timed)
-        present = chain.staffing[role.index].at_work
+        present = chain.workforce[role.index].at_work
         hours = _available_hours(chain, role)
         total = _usage(sum(c.work for c in crews) * WEEK, present * hours)
         at_work_share = present / role.headcount if role.headcount else 1.0
@@ -818,7 +818,7 @@ def offered_utilization(
 
 
 @dataclass
-class Staffing:
+class Workforce:
     """A role's people over the measured window, as capacity counts them."""
 
     at_work: float
@@ -833,7 +833,7 @@ SEAT_SAMPLES = 2000
 """Histories drawn per kind of seat (a fixed seed, so the answer does not move)."""
 
 
-def staffing(model: Model, role: RolePlan) -> Staffing:
+def workforce(model: Model, role: RolePlan) -> Workforce:
     """The role's expected people over the measured window, from the seat process itself:
     today's seats (tenure from the role's distribution) and dated hires' seats (tenure 0),
     each followed through its reps (an exponential time to leave at the attrition rate,
@@ -842,7 +842,7 @@ def staffing(model: Model, role: RolePlan) -> Staffing:
     takes its share of working days."""
     W, T = model.warmup, model.end
     if T <= W:
-        return Staffing(float(role.headcount), 1.0, 1.0)
+        return Workforce(float(role.headcount), 1.0, 1.0)
     rng = np.random.default_rng(0)
     tenure = (
         role.tenure.sample(rng, SEAT_SAMPLES)
@@ -860,11 +860,11 @@ def staffing(model: Model, role: RolePlan) -> Staffing:
             total = total + hire.count * _seat_hours(model, role, 0.0, tenure, rng, hire.at)
     payroll, ramped, slow = total
     if payroll <= 0:
-        return Staffing(0.0, 1.0, 1.0)
+        return Workforce(0.0, 1.0, 1.0)
     present = payroll / (T - W)
     if role.away:
         present *= 1 - role.pto_days / _working_days_a_year(role.calendar)
-    return Staffing(present, ramped / payroll, slow / payroll)
+    return Workforce(present, ramped / payroll, slow / payroll)
 
 
 def _seat_hours(model: Model, role: RolePlan, joined, tenure, rng, since) -> np.ndarray:
@@ -893,8 +893,7 @@ def _seat_hours(model: Model, role: RolePlan, joined, tenure, rng, since) -> np.
 
 def _working_days_a_year(calendar) -> int:
     """Days with scheduled hours in the first year from t = 0 (public holidays off)."""
-    worked = calendar.worked_array(np.arange(366) * DAY)
-    return max(1, int((np.diff(worked) > 0).sum()))
+    return max(1, len(working_days(calendar, 365)))
 
 
 def _available_hours(chain: _Chain, role: RolePlan) -> float:

@@ -236,6 +236,13 @@ def _weekly(schedule: str | Shift) -> WeeklyCalendar:
     return WeeklyCalendar(intervals)
 
 
+def working_days(calendar, days: int) -> np.ndarray:
+    """The days in [0, days) (day 0 is the start date) with scheduled hours: public holidays
+    and days off are not working days."""
+    worked = calendar.worked_array(np.arange(days + 1) * DAY)
+    return np.flatnonzero(np.diff(worked) > 0)
+
+
 def month_of(t: np.ndarray) -> np.ndarray:
     """Calendar month 0-11 of each time (months are twelfths of a 365-day year)."""
     return np.minimum(((np.asarray(t) % YEAR) // MONTH).astype(int), 11)

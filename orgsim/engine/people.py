@@ -25,7 +25,7 @@ import numpy as np
 from simpy.events import URGENT
 
 from orgsim.config.units import DAY, YEAR
-from orgsim.engine.calendar import with_days_off
+from orgsim.engine.calendar import with_days_off, working_days
 from orgsim.engine.luck import ATTRITION, BACKFILL, BLOCK, PTO, ROUTING, SKILL, TENURE, Streams, key
 from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, HirePlan, Model, RolePlan
 from orgsim.engine.staff import INF, Crew, Rep
@@ -151,8 +151,7 @@ class People:
         """For each year of the run (365 days from t = 0), the days the role works."""
         if role.index not in self._working_days:
             years = math.ceil(self.model.end / YEAR)
-            worked = role.calendar.worked_array(np.arange(years * 365 + 1) * DAY)
-            working = np.flatnonzero(np.diff(worked) > 0)
+            working = working_days(role.calendar, years * 365)
             self._working_days[role.index] = [
                 working[(working >= y * 365) & (working < (y + 1) * 365)] for y in range(years)
             ]
