@@ -32,10 +32,12 @@ import numpy as np
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import WEEK
+from orgsim.config.units import DAY, MONTH, WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of, working_days
 from orgsim.engine.model import (
     POOL,
+    RANDOM,
+    ROUND_ROBIN,
     HandoffPlan,
     Model,
     RolePlan,
@@ -826,7 +828,7 @@ class Workforce:
     share: float
     """Mean ramp share of the reps on the payroll (what a skill ramp multiplies)."""
     slowness: float
-    """Mean of 1 / ramp share (how much longer their work takes: what utilization sees)."""
+    """How much longer the role's work takes while reps ramp (what utilization sees)."""
 
 
 SEAT_SAMPLES = 2000
@@ -838,8 +840,13 @@ def workforce(model: Model, role: RolePlan) -> Workforce:
     today's seats (tenure from the role's distribution) and dated hires' seats (tenure 0),
     each followed through its reps (an exponential time to leave at the attrition rate,
     then the backfill delay, then a new rep with tenure 0), 2,000 histories per kind of
-    seat. A planned departure takes a today's seat's expected hours from its date on. PTO
-    takes its share of working days."""
+    seat, day by day (see `_edges`). A planned departure takes a today's seat's expected
+    hours from its date on. PTO takes its share of working days.
+
+    Slowness: work arrives evenly over time, so each day counts alike. Work that goes to
+    whoever is free or least loaded is shared in proportion to speed, so a day's team works
+    at its mean share (1 / mean share); work dealt out in turn (round robin, random) gives
+    every rep the same count, so each takes its own 1 / share (the mean of 1 / share)."""
     W, T = model.warmup, model.end
     if T <= W:
         return Workforce(float(role.headcount), 1.0, 1.0)
@@ -849,45 +856,74 @@ def workforce(model: Model, role: RolePlan) -> Workforce:
         if role.tenure is not None
         else np.full(SEAT_SAMPLES, 1e6)  # today's reps are past any ramp
     )
-    total = role.headcount * _seat_hours(model, role, 0.0, tenure, rng, W)
+    edges = _edges(model, role, tenure)
+    total = role.headcount * _seat_hours(role, 0.0, tenure, rng, edges)
     for hire in model.hires:
         if hire.role != role.index or hire.at >= T:
             continue
         if hire.count > 0:
             new = np.zeros(SEAT_SAMPLES)
-            total = total + hire.count * _seat_hours(model, role, hire.at, new, rng, W)
+            total = total + hire.count * _seat_hours(role, hire.at, new, rng, edges)
         else:
-            total = total + hire.count * _seat_hours(model, role, 0.0, tenure, rng, hire.at)
+            total = total + hire.count * _seat_hours(role, 0.0, tenure, rng, edges, hire.at)
     payroll, ramped, slow = total
-    if payroll <= 0:
+    if payroll.sum() <= 0:
         return Workforce(0.0, 1.0, 1.0)
-    present = payroll / (T - W)
+    present = payroll.sum() / (T - W)
     if role.away:
         present *= 1 - role.pto_days / _working_days_a_year(role.calendar)
-    return Workforce(present, ramped / payroll, slow / payroll)
+    staffed = payroll > 0
+    dealt = any(
+        s.work.routing in (ROUND_ROBIN, RANDOM)
+        for s in model.stages
+        if s.work is not None and s.work.role == role.index
+    )
+    daily = slow[staffed] / payroll[staffed] if dealt else payroll[staffed] / ramped[staffed]
+    length = np.diff(edges)[staffed]
+    slowness = float((daily * length).sum() / length.sum())
+    return Workforce(present, ramped.sum() / payroll.sum(), slowness)
 
 
-def _seat_hours(model: Model, role: RolePlan, joined, tenure, rng, since) -> np.ndarray:
-    """Mean hours on the payroll in [max(since, warm-up end), end] of a seat filled at
-    `joined` by a rep of the given `tenure` (one per history), and the ramp share and its
-    inverse integrated over them."""
-    W, T = max(model.warmup, since), model.end
+def _edges(model: Model, role: RolePlan, tenure: np.ndarray) -> np.ndarray:
+    """Days of the measured window, also broken at every ramp step of reps hired together
+    (today's reps when their tenure is one value, each dated hire), so that a team's speed
+    is constant within each interval where it steps at once."""
+    W, T = model.warmup, model.end
+    edges = [np.linspace(W, T, min(366, max(1, round((T - W) / DAY))) + 1)]
+    if role.ramp is not None:
+        cohorts = [h.at for h in model.hires if h.role == role.index and h.count > 0]
+        if np.ptp(tenure) == 0:
+            cohorts.append(-float(tenure[0]))
+        steps = np.arange(len(role.ramp) + 1) * MONTH
+        edges += [start + steps for start in cohorts]
+    edges = np.unique(np.concatenate(edges))
+    return edges[(edges >= W) & (edges <= T)]
+
+
+def _seat_hours(role: RolePlan, joined, tenure, rng, edges, since=-np.inf) -> np.ndarray:
+    """Mean hours on the payroll in each interval between `edges` (from `since` on) of a seat
+    filled at `joined` by a rep of the given `tenure` (one per history), and the ramp share
+    and its inverse integrated over them: an array (3, intervals)."""
+    low, high = np.maximum(edges[:-1], since), edges[1:]
     n = len(tenure)
-    totals = np.zeros(3)
+    totals = np.zeros((3, len(high)))
     start = np.full(n, float(joined))
     hired = start - tenure
     live = np.ones(n, dtype=bool)
     h = role.attrition
     while live.any():
         leave = start + rng.exponential(1 / h, n) if h > 0 else np.full(n, np.inf)
-        a, b = np.clip(start, W, T), np.clip(leave, W, T)
-        hours = (b - a, role.ramped_hours(hired, a, b), role.ramped_hours(hired, a, b, True))
-        totals += [np.where(live, x, 0.0).sum() / n for x in hours]
+        a = np.clip(start[:, None], low, high)
+        b = np.clip(leave[:, None], low, high)
+        b = np.maximum(a, b)
+        past = hired[:, None]
+        hours = (b - a, role.ramped_hours(past, a, b), role.ramped_hours(past, a, b, True))
+        totals += [np.where(live[:, None], x, 0.0).sum(axis=0) / n for x in hours]
         if h == 0 or role.backfill is None:
             break
         start = leave + role.backfill.sample(rng, n)
         hired = start
-        live &= start < T
+        live &= start < edges[-1]
     return totals
 
 
