@@ -58,7 +58,7 @@ _PATTERNS = {
         +1,
         "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
     ),
-    "headcount_mean": (CAPACITY, +1, "people on the payroll, time average"),
+    "headcount_mean": (CAPACITY, 0, "people on the payroll, time average"),
     "hires": (CAPACITY, 0, "reps who joined (dated hires and backfills)"),
     "departures": (CAPACITY, -1, "reps who left (attrition and planned departures)"),
     "queue_mean": (CAPACITY, -1, "items waiting, time average"),
