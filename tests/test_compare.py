@@ -144,7 +144,9 @@ def test_compare_cli_json_markdown_out_and_report(tmp_path):
     again = rebuilt.read_text()
     headline = original.split('id="headline">')[1].split("</div>")[0]
     assert headline and headline in again
-    assert again.count("<img ") == original.count("<img ") == 7
+    # every figure, the people figure too: smb_velocity's reps ramp, leave and are backfilled
+    assert again.count("<img ") == original.count("<img ") == 8
+    assert "Headcount and ramped capacity over time" in again
 
 
 def test_report_of_a_single_run(tmp_path):

@@ -65,7 +65,7 @@ def test_report_escapes_names_and_is_self_contained(comparison, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
     assert "<script" not in text.lower()
     assert "http://" not in text and "https://" not in text.replace("https://json-schema.org", "")
-    assert text.count('src="data:image/png;base64,') == 7
+    assert text.count('src="data:image/png;base64,') == len(figures.FIGURES)  # people too
     for section in (
         'id="headline"',
         'id="targets"',
@@ -123,7 +123,7 @@ def test_report_renders_in_headless_chromium(comparison, tmp_path):
         images = driver.execute_script(
             "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);"
         )
-        assert len(images) == 7
+        assert len(images) == len(figures.FIGURES)
         assert all(done and width > 0 for done, width in images), images
         rows = driver.execute_script(
             "return document.querySelectorAll('#kpi-table tbody tr').length;"

@@ -104,7 +104,7 @@ class Results:
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
         chosen = scenario.variant(variant)
-        names = catalogue.kpi_names(chosen.market, chosen.org)
+        names = catalogue.kpi_names(chosen.market, chosen.org, scenario.horizon)
         kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
@@ -236,9 +236,9 @@ class Results:
     def figure_data(self) -> figures.FigureData:
         """These results' frames and facts, as the figures draw them."""
         sla = self.meta.get("entry_sla")
-        tables = {
+        frames = {
             name: self.details.get(name, pd.DataFrame()).assign(variant=self.variant)
-            for name in ("timeseries", "reps", "cycle_times", "speed_to_lead")
+            for name in tables.DETAILS
         }
         return figures.FigureData(
             variants=[self.variant],
@@ -248,7 +248,7 @@ class Results:
             horizon_hours=self.meta.get("horizon_hours", math.nan),
             warmup_hours=self.meta.get("warmup_hours", 0.0),
             entry_slas=[figures.EntrySLA(**sla)] if sla else [],
-            **tables,
+            **frames,
         )
 
     def plot(self, kind: str = "weekly_won", ax=None):

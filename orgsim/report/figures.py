@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from orgsim.config.units import WEEK, YEAR
@@ -320,6 +321,75 @@ def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     return figure
 
 
+def people_roles(data: FigureData) -> list[str]:
+    """Roles whose headcount or ramp changes over time (they have weekly headcount columns)."""
+    return [r for r in data.roles if f"headcount.{r}" in data.timeseries]
+
+
+def people(data: FigureData, ax: Axes | None = None) -> Figure:
+    """Headcount against ramped capacity, week by week, for each role whose people change or
+    ramp (one panel each), above new customers per week with each plan quarter's average
+    (means over replications): the gap between a role's two lines is capacity paid for but
+    not yet there (new reps ramping, seats empty between a leaver and the backfill). Given
+    `ax`, every role is drawn on it, without the won panel."""
+    roles = people_roles(data)
+    if ax is not None:
+        figure, axes = ax.figure, [ax] * len(roles)
+    else:
+        figure = Figure(figsize=(8.0, 2.3 * (len(roles) + 1)), layout="constrained")
+        axes = list(figure.subplots(len(roles) + 1, 1, sharex=True, squeeze=False)[:, 0])
+    colors = dict(zip(data.variants, _palette(len(data.variants)), strict=True))
+    for name, part in data.each("timeseries"):
+        weekly = part.groupby("week").mean(numeric_only=True)
+        weeks = weekly.index + 0.5
+        for i, (role, panel) in enumerate(zip(roles, axes, strict=False)):
+            style = LINESTYLES[i % len(LINESTYLES)] if ax is not None else "-"
+            panel.plot(weeks, weekly[f"headcount.{role}"], color=colors[name], linestyle=style)
+            panel.plot(
+                weeks, weekly[f"ramped.{role}"], color=colors[name], linestyle=style, alpha=0.45
+            )
+        if ax is None:
+            won = axes[-1]
+            won.plot(weeks, weekly["won"], color=colors[name], alpha=0.3, linewidth=0.8)
+            measured = weekly[~weekly["warmup"].astype(bool)]
+            quarter = (measured.index - measured.index[0]) // 13
+            means = measured["won"].groupby(quarter).mean()
+            starts = measured.index[0] + 13 * means.index.to_numpy()
+            won.hlines(means, starts, starts + 13, color=colors[name], linewidth=2.2, label=name)
+    for panel in dict.fromkeys(axes):
+        _shade_warmup(panel, data)
+        panel.set_ylim(bottom=0)
+    for role, panel in zip(roles, axes, strict=False):
+        panel.set_ylabel("people" if ax is not None else f"{role}: people")
+    key = [
+        Line2D([], [], color="0.2", label="on the payroll"),
+        Line2D([], [], color="0.2", alpha=0.45, label="ramped-rep equivalents"),
+    ]
+    if ax is not None:
+        key += [
+            Line2D([], [], color="0.5", linestyle=LINESTYLES[i % len(LINESTYLES)], label=role)
+            for i, role in enumerate(roles)
+        ]
+        if len(data.variants) > 1:
+            key += [Line2D([], [], color=c, label=v) for v, c in colors.items()]
+    axes[0].legend(handles=key, fontsize="x-small", loc="lower left")
+    if ax is None:
+        won = axes[-1]
+        _shade_warmup(won, data)
+        won.set_ylabel("deals won per week")
+        won.set_ylim(bottom=0)
+        won.legend(
+            title="thick: plan quarter average",
+            title_fontsize="x-small",
+            fontsize="x-small",
+            loc="lower left",
+            ncol=min(3, len(data.variants)),
+        )
+    axes[-1].set_xlabel("week")
+    axes[0].set_title("Headcount and ramped capacity over time (mean over replications)")
+    return figure
+
+
 def sweep_lines(
     summary: pd.DataFrame, kpi: str, x: str, grid: dict[str, list], ax: Axes | None = None
 ) -> Figure:
@@ -359,6 +429,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "queues": queues,
     "rep_spread": rep_spread,
     "weekly_won": weekly_won,
+    "people": people,
 }
 
 
@@ -366,4 +437,9 @@ def draw(kind: str, data: FigureData, ax: Axes | None = None) -> Figure:
     """Draw the figure called `kind` (one of FIGURES)."""
     if kind not in FIGURES:
         raise ValueError(f"unknown figure '{kind}'; choose one of {', '.join(FIGURES)}")
+    if kind == "people" and not people_roles(data):
+        raise ValueError(
+            "no role's people change or ramp in these results: the 'people' figure needs "
+            "attrition, hires or a ramp on a role that works a stage"
+        )
     return FIGURES[kind](data, ax=ax)
