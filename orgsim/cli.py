@@ -224,7 +224,10 @@ def run(
         f"replications of {fmt.number(scenario.horizon_weeks, 'count')} weeks, "
         f"seed {results.seed}"
     )
-    out.print(terminal.kpi_table(title, results.summary(), show_all))
+    out.print(terminal.kpi_table(title, results.summary(), show_all, shown=scenario.targets))
+    if any(c.startswith("headcount.") for c in results.timeseries):
+        for table in terminal.people_tables(results.timeseries, results.summary()):
+            out.print(table)
     found = [(s.role, s.growth, s.long_run_utilization) for s in results.shortfalls()]
     if found:
         warning = fmt.shortfalls({results.variant: found})
@@ -279,7 +282,9 @@ def compare(
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
     out.print(
-        terminal.comparison_table(title, comparison.variants, comparison.to_frame(), show_all)
+        terminal.comparison_table(
+            title, comparison.variants, comparison.to_frame(), show_all, shown=scenario.targets
+        )
     )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
 
@@ -450,6 +455,16 @@ def plan_command(
             "otherwise (1 or more: no cap).",
         ),
     ] = BUSY,
+    hires: Annotated[
+        bool,
+        typer.Option(
+            "--hires",
+            help="Plan when to hire how many instead of a headcount: today's team stays, "
+            "hires join at the start of a plan quarter. Pairs with dated targets such as "
+            "'quarter.4.won_per_week>=5.5'.",
+        ),
+    ] = False,
+    workers: Workers = None,
     as_json: Json = False,
 ) -> None:
     """The least-cost headcount per role that meets every target.
@@ -461,6 +476,11 @@ def plan_command(
     make a target worse. Costs come from each role's cost_per_year. Exit status
     1 when no plan meets every target, with or without --json.
 
+    With --hires it answers "how many do we hire, and when?": today's team stays
+    (attrition and backfills included), new reps join at the start of a plan
+    quarter and ramp, and the plan shows the hires per quarter and their cost
+    over the horizon.
+
     Example: [bold]orgsim plan scenarios/headcount_plan.yaml --role sdr --role ae
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
@@ -468,7 +488,7 @@ def plan_command(
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
-    with reported_errors():
+    with reported_errors(), local_executor(workers) as executor:
         targets = parse_targets(target) if target else None
         result = run_plan(
             scenario,
@@ -476,9 +496,11 @@ def plan_command(
             variant,
             reps,
             seed,
+            executor=executor,
             max_plans=max_plans,
             roles=role or None,
             utilization_cap=utilization_cap if utilization_cap < 1 else None,
+            hires=hires,
         )
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
@@ -492,9 +514,12 @@ def plan_command(
             shown.people,
             len(result.evaluated),
             shown.summary,
-            [(o.headcount, o.cost_per_year, o.people) for o in result.alternatives],
+            [(o.in_words(), o.key()[0], o.people) for o in result.alternatives],
             missed=None if result.chosen else shown.missed,
             largest=_largest_tried(result),
+            hires=result.hires_by_quarter(shown),
+            hires_cost=shown.hires_cost,
+            targets=result.targets,
         ):
             out.print(part)
         if result.stopped:
@@ -516,8 +541,7 @@ def _largest_tried(result) -> str | None:
             parts.append(f"{kpi} {interval} against {result.targets[kpi].describe()}")
         else:
             parts.append(kpi)
-    people = ", ".join(f"{k} {v}" for k, v in largest.headcount.items())
-    return f"even with {people}: {'; '.join(parts)}"
+    return f"even with {largest.in_words()}: {'; '.join(parts)}"
 
 
 @app.command("sweep")

@@ -323,7 +323,7 @@ def _in_variant(problem: Problem, name: str) -> Problem:
 
 
 def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):
-    known = kpis.names_across(variants.values())
+    known = kpis.names_across(variants.values(), spec.horizon)
     problems = []
     for name in spec.targets:
         if name not in known:

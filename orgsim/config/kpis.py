@@ -9,11 +9,12 @@ the same catalogue, so a name is spelled in one place.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from orgsim.config.distributions import probability
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
+from orgsim.config.units import WEEK
 
 FLOW = "flow"
 SPEED = "speed"
@@ -22,6 +23,10 @@ MONEY = "money"
 GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
 BUSY = 0.85
 """Utilization above which a role is shown as nearly saturated: queues grow fast beyond it."""
+QUARTER = 13 * WEEK
+"""A plan quarter: 13 weeks of the measured horizon, counted from the end of warm-up."""
+QUARTERLY = ("won_per_week", "won_value")
+"""KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated."""
 
 _PLAIN = {
     "leads": (FLOW, 0, "leads created"),
@@ -91,6 +96,8 @@ class KPI:
     role: str | None = None
     to: str | None = None
     """Where a conversion goes (`stage.<s>.conversion.<to>`)."""
+    quarter: int | None = None
+    """The plan quarter a `quarter.<q>.<kpi>` is measured over (1 = the first 13 weeks)."""
     headline: bool = True
     """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
 
@@ -99,6 +106,10 @@ class KPI:
 def info(name: str) -> KPI:
     """The record of a KPI name (any name a catalogue can produce)."""
     parts = name.split(".")
+    if parts[0] == "quarter" and len(parts) == 3:
+        whole = info(parts[2])
+        meaning = f"{whole.meaning}, in plan quarter {parts[1]} ({_weeks(int(parts[1]))})"
+        return replace(whole, name=name, meaning=meaning, quarter=int(parts[1]), headline=False)
     stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
     role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
     facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
@@ -110,9 +121,17 @@ def info(name: str) -> KPI:
     else:
         headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
     to = parts[-1] if facet == "conversion" else None
-    return KPI(
-        name, group, direction, _unit(name, facet), meaning, facet, stage, role, to, headline
-    )
+    unit = _unit(name, facet)
+    return KPI(name, group, direction, unit, meaning, facet, stage, role, to, headline=headline)
+
+
+def _weeks(quarter: int) -> str:
+    return f"from {13 * (quarter - 1)}w to {13 * quarter}w after warm-up"
+
+
+def quarters(horizon: float) -> int:
+    """Whole plan quarters in a measured horizon; quarterly KPIs need at least two."""
+    return int(horizon / QUARTER + 1e-9)
 
 
 _SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization", "nrr", "grr")
@@ -194,9 +213,14 @@ def _can_leak_into(org: Org, stage: str) -> bool:
     return any((h.leak or 0) > 0 for h in _manual_handoffs_into(org, stage))
 
 
-def kpi_names(market: Market, org: Org) -> list[str]:
-    """Every KPI this market and org report, in the order reports show them."""
+def kpi_names(market: Market, org: Org, horizon: float) -> list[str]:
+    """Every KPI this market and org report over a measured `horizon` (hours), in the order
+    reports show them."""
     names = ["leads", "won", "won_per_week", "won_value", *BUILT_IN_ENDS, "wip_end"]
+    if quarters(horizon) >= 2:
+        names += [
+            f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in range(1, quarters(horizon) + 1)
+        ]
     if has_won_milestone(market):
         names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
     if org.work:
@@ -231,12 +255,12 @@ def kpi_names(market: Market, org: Org) -> list[str]:
     return names
 
 
-def names_across(variants: Iterable) -> list[str]:
-    """Every KPI any of the variants (market and org pairs) reports, each once, in the order
-    of first appearance."""
+def names_across(variants: Iterable, horizon: float) -> list[str]:
+    """Every KPI any of the variants (market and org pairs) reports over `horizon`, each
+    once, in the order of first appearance."""
     names: dict[str, None] = {}
     for variant in variants:
-        names.update(dict.fromkeys(kpi_names(variant.market, variant.org)))
+        names.update(dict.fromkeys(kpi_names(variant.market, variant.org, horizon)))
     return list(names)
 
 

@@ -67,7 +67,7 @@ class Scenario(Frozen):
 
     def kpi_names(self) -> list[str]:
         """Every KPI any variant reports (what `targets` may name), in catalogue order."""
-        return kpis.names_across(self.variants.values())
+        return kpis.names_across(self.variants.values(), self.horizon)
 
     def with_set(self, overrides: Mapping[str, Any], source: str = "<set>") -> Scenario:
         """The same study with dotted-path overrides applied to every variant (after its own

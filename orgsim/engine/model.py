@@ -340,7 +340,7 @@ def compile_variant(
         warmup=warmup,
         horizon=horizon,
         cost_per_lead=org.marketing.cost_per_lead,
-        kpi_names=kpis.kpi_names(market, org),
+        kpi_names=kpis.kpi_names(market, org, horizon),
         year_offset=year_offset(start),
         hires=_hire_plans(org, warmup),
     )

@@ -31,6 +31,21 @@ cost per won), and buyers who give up or leads that are recycled (more people
 upstream let more leads through to a downstream queue). A plan that needs far
 more of one role than the box grown from today's headcount holds is not
 tried. The search stops at `max_plans` simulated plans and says so.
+
+Planning hires (`hires=True`) answers "how many do we hire, and when?" for dated
+targets (`quarter.<q>.<kpi>`): today's team stays as written, attrition and
+backfills included, and the plan adds hires who join at the start of a plan
+quarter (13 weeks of the measured horizon) with tenure 0, ramping like any new
+rep. It costs each hire from the day it joins to the end of the horizon and
+searches in two steps:
+
+1. How many: the search above, over hires per line who all join in week 0.
+2. How late: quarter by quarter, the most of each line's hires that can join a
+   quarter later while every target is still met (bisection: on common random
+   numbers, hiring earlier never makes a target worse).
+
+The answer is the cheapest schedule these steps reach, not the cheapest of every
+schedule: it does not trade more people later against fewer earlier.
 """
 
 from __future__ import annotations
@@ -48,6 +63,7 @@ from orgsim.config import kpis as catalogue
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
+from orgsim.config.units import WEEK, YEAR
 from orgsim.experiment.results import as_scenario, kpi_json, simulate
 
 GROWTH = 1.5  # how fast the feasible box grows while no plan in it is feasible
@@ -84,18 +100,36 @@ class Candidate:
     missed: list[str]
     """Targets missed, and `keeps up: <role>` or `utilization cap: <role>` constraints."""
     summary: pd.DataFrame = field(repr=False)
+    hires: list[dict] | None = None
+    """Planning hires: who joins when, as `org.hires` entries (`at` in hours after warm-up)."""
+    hires_cost: float | None = None
+    """Planning hires: the hires' people cost over the measured horizon (what is minimised)."""
+
+    def in_words(self) -> str:
+        """`sdr 6, ae 10`; planning hires, `ae 2 in week 0, sdr 1 in week 13`."""
+        if self.hires is None:
+            return ", ".join(f"{k} {v}" for k, v in self.headcount.items())
+        said = [
+            f"{Staffing(h['role'], h.get('pod')).name} {h['count']} in week {h['at'] / WEEK:g}"
+            for h in self.hires
+        ]
+        return ", ".join(said) or "no hires"
 
     def key(self) -> tuple:
-        return (self.cost_per_year, self.people)
+        return (self.cost_per_year if self.hires_cost is None else self.hires_cost, self.people)
 
     def to_json(self) -> dict:
-        return {
+        found = {
             "plan": self.headcount,
             "cost_per_year": self.cost_per_year,
             "people": self.people,
             "meets_targets": self.meets,
             "missed": self.missed,
         }
+        if self.hires is not None:
+            found["hires"] = [{**h, "at": f"{h['at'] / WEEK:g}w"} for h in self.hires]
+            found["hires_cost"] = self.hires_cost
+        return found
 
 
 @dataclass
@@ -114,6 +148,8 @@ class Plan:
     utilization_cap: float | None = catalogue.BUSY
     largest: Candidate | None = None
     """When no plan is feasible: the largest plan tried, which still misses (see `limits`)."""
+    dates: list[float] | None = None
+    """Planning hires: the dates a hire may join (hours after warm-up, plan quarter starts)."""
 
     @property
     def limits(self) -> list[str]:
@@ -136,10 +172,13 @@ class Plan:
         return min(self.evaluated, key=lambda o: (len(o.missed), o.key()))
 
     def table(self) -> pd.DataFrame:
-        """Every plan simulated: headcounts, yearly cost, whether it met the targets."""
+        """Every plan simulated: headcounts (planning hires, also the hires and their cost),
+        yearly cost, whether it met the targets."""
+        hiring = self.dates is not None
         rows = [
             {
                 **o.headcount,
+                **({"hires": o.in_words(), "hires_cost": o.hires_cost} if hiring else {}),
                 "cost_per_year": o.cost_per_year,
                 "people": o.people,
                 "meets_targets": o.meets,
@@ -148,13 +187,37 @@ class Plan:
             for o in self.evaluated
         ]
         return pd.DataFrame(rows).sort_values(
-            ["meets_targets", "cost_per_year"], ascending=[False, True], ignore_index=True
+            ["meets_targets", "hires_cost" if hiring else "cost_per_year"],
+            ascending=[False, True],
+            ignore_index=True,
         )
+
+    def hires_by_quarter(self, candidate: Candidate | None = None) -> pd.DataFrame | None:
+        """Planning hires: a plan's hires (default: the chosen one's), a row per line and a
+        column per plan quarter (Q1 joins in week 0 after warm-up, Q2 in week 13, ...);
+        None when not planning hires or no plan is given or chosen."""
+        candidate = candidate or self.chosen
+        if self.dates is None or candidate is None:
+            return None
+        columns = [f"Q{j + 1}" for j in range(len(self.dates))]
+        table = pd.DataFrame(0, index=list(self.today), columns=columns)
+        for hire in candidate.hires:
+            line = Staffing(hire["role"], hire.get("pod")).name
+            table.loc[line, columns[self.dates.index(hire["at"])]] += hire["count"]
+        return table
 
     def to_json(self) -> dict:
         chosen = self.chosen
+        hiring = {}
+        if self.dates is not None:
+            hiring = {
+                "hires": chosen.to_json()["hires"] if chosen else None,
+                "hires_cost": chosen.hires_cost if chosen else None,
+                "hire_dates": [f"{at / WEEK:g}w" for at in self.dates],
+            }
         return {
             "plan": chosen.headcount if chosen else None,
+            **hiring,
             "cost_per_year": chosen.cost_per_year if chosen else None,
             "kpis": kpi_json(chosen.summary) if chosen else {},
             "alternatives": [o.to_json() for o in self.alternatives],
@@ -202,7 +265,12 @@ class _Budget(Exception):
 
 
 class _Judge:
-    """Simulates each candidate once, on the same seeds, and says whether it is feasible."""
+    """Simulates each candidate once, on the same seeds, and says whether it is feasible.
+
+    A candidate is a tuple of counts. Planning headcount (`dates` None), it is one
+    headcount per line. Planning hires, it is the hires of each line at each of `dates`
+    (hours after warm-up), line by line: today's team stays as it is, and the hires join it.
+    """
 
     def __init__(
         self,
@@ -213,38 +281,90 @@ class _Judge:
         simulate_plan: Callable[[Scenario], object],
         max_plans: int,
         bar,
+        dates: list[float] | None = None,
     ):
         self.scenario, self.lines, self.targets, self.cap = scenario, lines, targets, cap
         self.simulate_plan, self.max_plans, self.bar = simulate_plan, max_plans, bar
+        self.dates = dates
         self.seen: dict[tuple, Candidate] = {}
         self.roles = {line.role for line in lines}
         org = scenario.variant().org
+        self.today = [_current(org, line) for line in lines]
         self.prices = [org.roles[line.role].cost_per_year for line in lines]
         self.fixed_cost = org.cost_per_year() - sum(
-            p * _current(org, line) for p, line in zip(self.prices, lines, strict=True)
+            p * n for p, n in zip(self.prices, self.today, strict=True)
         )
-        self.fixed_people = org.total_headcount() - sum(_current(org, line) for line in lines)
+        self.fixed_people = org.total_headcount() - sum(self.today)
+        self.planned_hires = [h.model_dump(exclude_none=True) for h in org.hires]
+
+    def hires(self, counts: tuple[int, ...]) -> list[dict]:
+        """A hiring candidate as `org.hires` entries (`at` in hours), in date order."""
+        dates = self.dates or []
+        found = [
+            {"role": line.role, "at": at, "count": counts[i * len(dates) + j]}
+            | ({"pod": line.pod} if line.pod else {})
+            for j, at in enumerate(dates)
+            for i, line in enumerate(self.lines)
+        ]
+        return [hire for hire in found if hire["count"]]
+
+    def headcount(self, counts: tuple[int, ...]) -> tuple[int, ...]:
+        """Each line's headcount once the candidate's hires have joined."""
+        if self.dates is None:
+            return counts
+        step = len(self.dates)
+        return tuple(n + sum(counts[i * step : (i + 1) * step]) for i, n in enumerate(self.today))
 
     def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
-        """Yearly people cost and people of a plan (roles it does not change included)."""
-        cost = self.fixed_cost + sum(p * n for p, n in zip(self.prices, counts, strict=True))
-        return cost, self.fixed_people + sum(counts)
+        """What the search minimises, and people: planning headcount, the yearly people cost
+        (roles it does not change included); planning hires, the hires' people cost over the
+        measured horizon (a hire in week 26 of 52 costs half a year)."""
+        people = self.fixed_people + sum(self.headcount(counts))
+        if self.dates is None:
+            return self.yearly_cost(counts), people
+        prices = {(line.role, line.pod): p for line, p in zip(self.lines, self.prices, strict=True)}
+        cost = sum(
+            prices[h["role"], h.get("pod")] * h["count"] * (self.scenario.horizon - h["at"]) / YEAR
+            for h in self.hires(counts)
+        )
+        return cost, people
+
+    def yearly_cost(self, counts: tuple[int, ...]) -> float:
+        """People cost per year once every planned hire has joined."""
+        headcount = self.headcount(counts)
+        return self.fixed_cost + sum(p * n for p, n in zip(self.prices, headcount, strict=True))
+
+    def trial(self, counts: tuple[int, ...]) -> Scenario:
+        if self.dates is None:
+            return self.scenario.with_set(
+                {line.path: n for line, n in zip(self.lines, counts, strict=True)}
+            )
+        hires = self.planned_hires + self.hires(counts)
+        return self.scenario.with_set({"org.hires": [{**h, "at": f"{h['at']}h"} for h in hires]})
 
     def __call__(self, counts: tuple[int, ...]) -> Candidate:
         if counts not in self.seen:
             if len(self.seen) >= self.max_plans:
                 raise _Budget
-            headcount = {line.name: n for line, n in zip(self.lines, counts, strict=True)}
-            trial = self.scenario.with_set({line.path: headcount[line.name] for line in self.lines})
-            results = self.simulate_plan(trial)
+            results = self.simulate_plan(self.trial(counts))
             missed = self._missed(results)
             cost, people = self.cost(counts)
+            headcount = self.headcount(counts)
             self.seen[counts] = Candidate(
-                headcount, cost, people, not missed, missed, results.summary()
+                {line.name: n for line, n in zip(self.lines, headcount, strict=True)},
+                self.yearly_cost(counts),
+                people,
+                not missed,
+                missed,
+                results.summary(),
+                None if self.dates is None else self.hires(counts),
+                None if self.dates is None else cost,
             )
             best = self.best
             self.bar.set_postfix_str(
-                f"best {self.cost(best)[0]:,.0f}/year" if best else "none feasible yet"
+                f"best {self.cost(best)[0]:,.0f}" + ("/year" if self.dates is None else "")
+                if best
+                else "none feasible yet"
             )
             self.bar.update(1)
         return self.seen[counts]
@@ -281,41 +401,44 @@ def _current(org, line: Staffing) -> int:
     return org.pods[line.pod].members.get(line.role, 0)
 
 
-def _smallest(judge: _Judge, counts: tuple[int, ...], i: int, low: int, high: int) -> int | None:
-    """The smallest value of line i in [low, high] that makes `counts` feasible (the other
-    lines as given), by bisection; None when even `high` is not."""
-
-    def at(n: int) -> tuple[int, ...]:
-        return (*counts[:i], n, *counts[i + 1 :])
-
-    if not judge.feasible(at(high)):
+def _smallest(ok: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The smallest n in [low, high] with ok(n), by bisection (ok must be monotone: once
+    true, true for every larger n); None when even ok(high) is false."""
+    if not ok(high):
         return None
     while low < high:
         middle = (low + high) // 2
-        if judge.feasible(at(middle)):
+        if ok(middle):
             high = middle
         else:
             low = middle + 1
     return high
 
 
-def _cheapest(judge: _Judge, prefix: tuple[int, ...], top: tuple[int, ...]) -> tuple | None:
-    """The cheapest feasible plan that starts with `prefix`, every later line at most its value
-    in `top` (a feasible completion), or None."""
+def _cheapest(judge, prefix: tuple[int, ...], top: tuple[int, ...], least: int = 1) -> tuple | None:
+    """The cheapest feasible plan that starts with `prefix`, every later line at least
+    `least` and at most its value in `top` (a feasible completion), or None."""
     i = len(prefix)
     n = len(top)
+
+    def smallest(counts: tuple[int, ...]) -> int | None:
+        def ok(value: int) -> bool:
+            return judge.feasible((*counts[:i], value, *counts[i + 1 :]))
+
+        return _smallest(ok, least, counts[i])
+
     if i == n - 1:
-        last = _smallest(judge, (*prefix, *top[i:]), i, 1, top[i])
+        last = smallest((*prefix, *top[i:]))
         return None if last is None else (*prefix, last)
-    first = _smallest(judge, (*prefix, *top[i:]), i, 1, top[i])
+    first = smallest((*prefix, *top[i:]))
     if first is None:
         return None
     best, bound = None, top
     for value in range(first, top[i] + 1):
-        floor = judge.cost((*prefix, value, *[1] * (n - i - 1)))
+        floor = judge.cost((*prefix, value, *[least] * (n - i - 1)))
         if judge.best is not None and floor >= judge.cost(judge.best):
-            break  # even one person in each later line costs more than the best plan found
-        found = _cheapest(judge, (*prefix, value), bound)
+            break  # even the fewest people in each later line cost more than the best found
+        found = _cheapest(judge, (*prefix, value), bound, least)
         if found is not None:
             if best is None or judge.cost(found) < judge.cost(best):
                 best = found
@@ -335,6 +458,7 @@ def plan(
     max_plans: int = 400,
     roles: list[str] | None = None,
     utilization_cap: float | None = catalogue.BUSY,
+    hires: bool = False,
 ) -> Plan:
     """The least-cost headcount per line that meets every target (see the module's notes).
 
@@ -351,9 +475,14 @@ def plan(
             role's `cost_per_year`, planned or not.
         utilization_cap: every planned role stays at or below this utilization unless a
             target says otherwise; None switches the cap off.
+        hires: plan when to hire how many instead of a headcount: today's team stays
+            (with its attrition and backfills) and hires join at the start of a plan
+            quarter (see the module's notes); pairs with dated targets such as
+            `quarter.4.won_per_week`.
 
     Returns:
-        `Plan`: `.chosen` (headcount, yearly cost, KPI summary) or None when no
+        `Plan`: `.chosen` (headcount, yearly cost, KPI summary; planning hires, also
+        `.hires` and `.hires_cost`, and the plan's `.hires_by_quarter()`) or None when no
         candidate met every target (`.closest` is then the nearest miss), `.today`,
         `.alternatives`, `.stopped` (why the search ended early, if it did), and
         `.table()` of every candidate simulated.
@@ -373,6 +502,9 @@ def plan(
     lines = staffing_of(scenario, variant, roles)
     org = scenario.variant().org
     today = tuple(max(1, _current(org, line)) for line in lines)
+    dates = None
+    if hires:
+        dates = [q * catalogue.QUARTER for q in range(max(1, catalogue.quarters(scenario.horizon)))]
     with tqdm(
         desc="plans simulated",
         unit="plan",
@@ -387,14 +519,24 @@ def plan(
             lambda trial: simulate(trial, replications, seed, executor=executor, progress=False),
             max_plans,
             bar,
+            dates,
         )
         stopped, largest = None, None
         try:
-            top, feasible = _feasible_box(judge, today)
-            if feasible:
-                _cheapest(judge, (), top)
+            if dates is None:
+                top, feasible = _feasible_box(judge, today, _largest(today))
+                if feasible:
+                    _cheapest(judge, (), top)
+                else:
+                    largest = judge(top)
             else:
-                largest = judge(top)
+                start = _AtStart(judge)
+                none = (0,) * len(lines)
+                top, feasible = _feasible_box(start, none, _largest(today))
+                if feasible:
+                    _defer(judge, start.full(_cheapest(start, (), top, least=0)))
+                else:
+                    largest = judge(start.full(top))
         except _Budget:
             found = judge.best is not None
             stopped = f"the search stopped after {max_plans} plans (max_plans) " + (
@@ -414,13 +556,20 @@ def plan(
         stopped,
         utilization_cap,
         largest,
+        dates,
     )
 
 
-def _feasible_box(judge: _Judge, today: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
-    """A feasible plan grown from today's headcount, or the largest tried and False."""
-    counts = today
-    largest = tuple(LARGEST * n + 20 for n in today)
+def _largest(today: tuple[int, ...]) -> tuple[int, ...]:
+    """The most people (or hires) per line the search tries."""
+    return tuple(LARGEST * n + 20 for n in today)
+
+
+def _feasible_box(
+    judge, counts: tuple[int, ...], largest: tuple[int, ...]
+) -> tuple[tuple[int, ...], bool]:
+    """A feasible plan grown from `counts` (today's headcount, or no hires), or the largest
+    tried and False."""
     while True:
         if judge.feasible(counts):
             return counts, True
@@ -430,6 +579,55 @@ def _feasible_box(judge: _Judge, today: tuple[int, ...]) -> tuple[tuple[int, ...
             min(top, max(n + 1, math.ceil(n * GROWTH)))
             for n, top in zip(counts, largest, strict=True)
         )
+
+
+class _AtStart:
+    """Hiring plans with every hire at the first date, seen as one count per line, so the
+    headcount search (`_feasible_box`, `_cheapest`) can find how many to hire."""
+
+    def __init__(self, judge: _Judge):
+        self.judge, self.step = judge, len(judge.dates)
+
+    def full(self, counts: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(x for n in counts for x in (n, *[0] * (self.step - 1)))
+
+    def __call__(self, counts: tuple[int, ...]) -> Candidate:
+        return self.judge(self.full(counts))
+
+    def feasible(self, counts: tuple[int, ...]) -> bool:
+        return self.judge.feasible(self.full(counts))
+
+    def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
+        return self.judge.cost(self.full(counts))
+
+    @property
+    def best(self) -> tuple[int, ...] | None:
+        best = self.judge.best  # while the count is searched, every plan seen hires at start
+        if best is None:
+            return None
+        return tuple(sum(best[i : i + self.step]) for i in range(0, len(best), self.step))
+
+
+def _defer(judge: _Judge, counts: tuple[int, ...]) -> tuple[int, ...]:
+    """Each hire as late as the targets allow: date by date, and line by line, the most of
+    the line's hires at the date before that can join at this date instead (by bisection on
+    how many stay: on common random numbers, hiring earlier never makes a target worse)."""
+    step = len(judge.dates)
+    counts = list(counts)
+    for j in range(1, step):
+        for i in range(len(judge.lines)):
+            early = i * step + j - 1
+            hires = counts[early]
+
+            def ok(kept: int, early=early, hires=hires) -> bool:
+                trial = counts.copy()
+                trial[early], trial[early + 1] = kept, trial[early + 1] + hires - kept
+                return judge.feasible(tuple(trial))
+
+            if hires:
+                kept = _smallest(ok, 0, hires)  # ok(hires) is the plan so far: feasible
+                counts[early], counts[early + 1] = kept, counts[early + 1] + hires - kept
+    return tuple(counts)
 
 
 def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:

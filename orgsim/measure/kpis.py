@@ -136,6 +136,11 @@ def _flow(records: Records, model: Model, out: dict) -> None:
         code = model.place(end)
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
+    for q in range(1, catalogue.quarters(T - W) + 1):
+        start = W + (q - 1) * catalogue.QUARTER
+        inside = (wins["time"] >= start) & (wins["time"] < start + catalogue.QUARTER)
+        out[f"quarter.{q}.won_per_week"] = float(inside.sum()) / (catalogue.QUARTER / WEEK)
+        out[f"quarter.{q}.won_value"] = float(wins["value"][inside].sum())
 
 
 def _speed(records: Records, out: dict) -> None:

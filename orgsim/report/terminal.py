@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import numpy as np
 import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
 from orgsim.config import kpis as catalogue
+from orgsim.config.units import WEEK
 from orgsim.report import format as fmt
 
 
-def kpi_table(title: str, summary, show_all: bool = False) -> Table:
-    """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money."""
+def kpi_table(title: str, summary, show_all: bool = False, shown: Iterable[str] = ()) -> Table:
+    """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money. Headline
+    KPIs only unless `show_all`, and the KPIs in `shown` (the targets) in any case."""
+    shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("KPI", no_wrap=True)
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
     for group in catalogue.GROUPS:
         rows = summary[summary["group"] == group]
-        rows = rows.loc[[n for n in rows.index if show_all or catalogue.info(n).headline]]
+        rows = rows.loc[
+            [n for n in rows.index if show_all or n in shown or catalogue.info(n).headline]
+        ]
         if rows.empty:
             continue
         table.add_section()
@@ -33,10 +41,16 @@ def kpi_table(title: str, summary, show_all: bool = False) -> Table:
 
 
 def comparison_table(
-    title: str, variants: list[str], frame: pd.DataFrame, show_all: bool = False
+    title: str,
+    variants: list[str],
+    frame: pd.DataFrame,
+    show_all: bool = False,
+    shown: Iterable[str] = (),
 ) -> Table:
     """KPIs of every variant with intervals, and paired differences against the first variant
-    coloured by direction, from a comparison's tidy frame (one row per KPI and variant)."""
+    coloured by direction, from a comparison's tidy frame (one row per KPI and variant):
+    headline KPIs unless `show_all`, and the KPIs in `shown` (the targets) in any case."""
+    shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("KPI", no_wrap=True)
     baseline = variants[0]
@@ -49,7 +63,8 @@ def comparison_table(
         names = [
             k
             for k in dict.fromkeys(frame.kpi)
-            if catalogue.info(k).group == group and (show_all or catalogue.info(k).headline)
+            if catalogue.info(k).group == group
+            and (show_all or k in shown or catalogue.info(k).headline)
         ]
         if not names:
             continue
@@ -67,6 +82,73 @@ def comparison_table(
                     cells.append(_difference_cell(kpi, row))
             table.add_row(*cells)
     return table
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 52
+"""At most this many characters: a longer run's weeks are averaged in equal groups."""
+
+
+def sparkline(values, top: float) -> str:
+    """Values as a line of block characters, ▁ for 0 and █ for `top` (at most SPARK_WIDTH:
+    neighbouring values are averaged)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) > SPARK_WIDTH:
+        values = np.array([part.mean() for part in np.array_split(values, SPARK_WIDTH)])
+    steps = len(SPARKS) - 1
+    levels = np.clip(np.round(values / max(top, 1e-9) * steps), 0, steps).astype(int)
+    return "".join(SPARKS[i] for i in levels)
+
+
+def people_tables(timeseries: pd.DataFrame, summary: pd.DataFrame) -> list[Table]:
+    """For each role whose people change or ramp: people on the payroll and ramped-rep
+    equivalents by plan quarter beside new customers per week, then week by week as
+    sparklines (means over replications; a role's two lines share one scale, so the gap
+    between them shows)."""
+    quarter_weeks = round(catalogue.QUARTER / WEEK)
+    measured = timeseries[~timeseries["warmup"].astype(bool)]
+    weekly = measured.groupby("week").mean(numeric_only=True)
+    quarter = (weekly.index - weekly.index[0]) // quarter_weeks
+    roles = [c.removeprefix("headcount.") for c in weekly if c.startswith("headcount.")]
+    columns = [(f"{role} {what}", f"{key}.{role}") for role in roles for what, key in PEOPLE]
+    by_quarter = Table(
+        title=f"People by plan quarter ({quarter_weeks} weeks each, counted after warm-up; "
+        "means over replications)",
+        title_justify="left",
+        header_style="bold",
+    )
+    by_quarter.add_column("quarter")
+    for label, _ in columns:
+        by_quarter.add_column(label, justify="right")
+    by_quarter.add_column("won per week", justify="right")
+    for q in range(1, catalogue.quarters(len(weekly) * WEEK) + 1):
+        rows = weekly[quarter == q - 1]
+        won = f"quarter.{q}.won_per_week"
+        by_quarter.add_row(
+            f"Q{q}",
+            *[f"{rows[column].mean():,.1f}" for _, column in columns],
+            fmt.kpi_plus_minus(won, *summary.loc[won, ["mean", "ci_low", "ci_high"]])
+            if won in summary.index
+            else f"{rows['won'].mean():,.2f}",
+        )
+    by_week = Table(
+        title="Week by week (▁ is none, █ the most in the measured weeks)",
+        title_justify="left",
+        show_header=False,
+    )
+    by_week.add_column("", no_wrap=True)
+    by_week.add_column("", no_wrap=True)
+    for role in roles:
+        top = weekly[f"headcount.{role}"].max()
+        for label, key in PEOPLE:
+            by_week.add_row(f"{role} {label}", sparkline(weekly[f"{key}.{role}"], top))
+    by_week.add_row("won per week", sparkline(weekly["won"], weekly["won"].max()))
+    tables = [by_quarter] if by_quarter.row_count else []
+    return [*tables, by_week]
+
+
+PEOPLE = (("on the payroll", "headcount"), ("ramped", "ramped"))
+"""The weekly people columns of a role: a label and the column's prefix."""
 
 
 STYLES = {"faint": "dim", "neutral": "bold", "better": "bold green", "worse": "bold red"}
@@ -172,13 +254,18 @@ def plan_report(
     people: int,
     evaluated: int,
     summary: pd.DataFrame,
-    runners_up: list[tuple[dict[str, int], float, int]],
+    runners_up: list[tuple[str, float, int]],
     missed: list[str] | None = None,
     largest: str | None = None,
+    hires: pd.DataFrame | None = None,
+    hires_cost: float | None = None,
+    targets: Iterable[str] = (),
 ) -> list:
-    """A headcount plan against today's, its cost and KPIs, and the runners-up as (headcount,
-    cost per year, people). With `missed`, no plan met every target: this is the closest,
-    and `largest` says what still missed at the largest plan tried."""
+    """A headcount plan against today's, its cost and KPIs, and the runners-up as (plan in
+    words, cost, people). With `missed`, no plan met every target: this is the closest, and
+    `largest` says what still missed at the largest plan tried. Planning hires, `hires` is
+    the plan's hires by plan quarter (a row per line) and `hires_cost` their cost over the
+    horizon; the runners-up's cost is then theirs too."""
     parts = []
     if missed is None:
         parts.append(
@@ -196,29 +283,44 @@ def plan_report(
             )
         parts.append(Text(f"The closest plan, shown below, misses {', '.join(missed)}."))
     table = Table(header_style="bold")
-    for column in ("role", "today", "plan", "change"):
+    quarters = [] if hires is None else list(hires.columns)
+    for column in ("role", "today", *[f"hire in {q}" for q in quarters], "plan", "change"):
         table.add_column(column, justify="left" if column == "role" else "right")
     for name, count in plan.items():
+        joining = [str(hires.loc[name, q]) if hires.loc[name, q] else "" for q in quarters]
         change = count - today[name]
-        table.add_row(name, str(today[name]), f"[bold]{count}[/bold]", f"{change:+d}")
+        table.add_row(name, str(today[name]), *joining, f"[bold]{count}[/bold]", f"{change:+d}")
     parts.append(table)
-    parts.append(
-        Text.from_markup(
-            f"people cost per year: [bold]{fmt.number(cost_per_year, 'money')}"
-            f"[/bold] ({people} people); {evaluated} plans simulated"
+    if hires is not None:
+        parts.append(
+            Text(
+                "Hires join at the start of a quarter (week 0, 13, 26, ... after warm-up, as "
+                "`at` counts) and ramp; today's team keeps its attrition and backfills."
+            )
         )
-    )
-    parts.append(kpi_table("KPIs of the plan", summary))
+        parts.append(
+            Text.from_markup(
+                f"cost of the hires over the horizon: [bold]{fmt.number(hires_cost, 'money')}"
+                f"[/bold]; people cost per year once all have joined: "
+                f"{fmt.number(cost_per_year, 'money')} ({people} people); "
+                f"{evaluated} plans simulated"
+            )
+        )
+    else:
+        parts.append(
+            Text.from_markup(
+                f"people cost per year: [bold]{fmt.number(cost_per_year, 'money')}"
+                f"[/bold] ({people} people); {evaluated} plans simulated"
+            )
+        )
+    parts.append(kpi_table("KPIs of the plan", summary, shown=targets))
     if runners_up:
         runners = Table(title="runners-up (also meet every target)", title_justify="left")
-        for column in ("plan", "cost per year", "people"):
+        cost = "cost of the hires" if hires is not None else "cost per year"
+        for column in ("plan", cost, "people"):
             runners.add_column(column)
-        for headcount, cost, count in runners_up:
-            runners.add_row(
-                ", ".join(f"{k} {v}" for k, v in headcount.items()),
-                fmt.number(cost, "money"),
-                str(count),
-            )
+        for words, money, count in runners_up:
+            runners.add_row(words, fmt.number(money, "money"), str(count))
         parts.append(runners)
     return parts
 
