@@ -45,7 +45,11 @@ searches in two steps:
    numbers, hiring earlier never makes a target worse).
 
 The answer is the cheapest schedule these steps reach, not the cheapest of every
-schedule: it does not trade more people later against fewer earlier.
+schedule: it does not trade more people later against fewer earlier. A ramp that
+affects skill bends the monotonicity: a new rep takes its share of the leads and
+converts less until ramped, so won deals can dip in the quarter a hire joins. A
+target on a later quarter, once the hire has ramped, is not affected; a target on
+the quarter a hire joins in can make an earlier hire look worse than a later one.
 """
 
 from __future__ import annotations
