@@ -88,6 +88,19 @@ COMPARE = ("compare", "scenarios/reorg_sdr_split.yaml")
 CAPACITY = ("capacity", "scenarios/reorg_sdr_split.yaml", "--variant", "process_stage")
 PLAN = ("plan", "scenarios/headcount_plan.yaml", "--role", "sdr", "--role", "ae")
 PLAN_TARGETS = ("sla.mql.attainment", "stage.sql.wait_mean", "role.ae.utilization")
+STEADY = (*PLAN, "--variant", "steady_state")
+HIRES = (
+    "plan",
+    "scenarios/hiring_plan.yaml",
+    "--variant",
+    "no_hires",
+    "--hires",
+    "--role",
+    "sdr",
+    "--role",
+    "ae",
+)
+HIRES_TARGETS = ("quarter.4.won_per_week", "sla.mql.attainment")
 
 FIGURES = {
     "compare-headline": Figure(COMPARE, lambda out: quoted(after_last_table(out))),
@@ -95,6 +108,14 @@ FIGURES = {
     "plan": Figure(
         PLAN,
         lambda out: text_block("orgsim " + " ".join(PLAN), excerpt(out, PLAN_TARGETS)),
+    ),
+    "plan-steady-state": Figure(
+        STEADY,
+        lambda out: text_block("orgsim " + " ".join(STEADY), excerpt(out, PLAN_TARGETS)),
+    ),
+    "plan-hires": Figure(
+        HIRES,
+        lambda out: text_block("orgsim " + " ".join(HIRES), excerpt(out, HIRES_TARGETS)),
     ),
 }
 
