@@ -226,7 +226,10 @@ def run(
     )
     out.print(terminal.kpi_table(title, results.summary(), show_all, shown=scenario.targets))
     if any(c.startswith("headcount.") for c in results.timeseries):
-        for table in terminal.people_tables(results.timeseries, results.summary()):
+        tables = terminal.people_tables(
+            results.timeseries, results.summary(), scenario.horizon, scenario.warmup
+        )
+        for table in tables:
             out.print(table)
     found = [(s.role, s.growth, s.long_run_utilization) for s in results.shortfalls()]
     if found:

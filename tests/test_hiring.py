@@ -15,8 +15,10 @@ import orgsim
 from orgsim.cli import app
 from orgsim.config.kpis import QUARTER
 from orgsim.config.schema import Target
+from orgsim.config.units import WEEK
 from orgsim.experiment.plan import _defer, _Judge, plan, staffing_of
 from orgsim.experiment.results import simulate
+from orgsim.report import terminal
 
 from .conftest import ROOT
 from .models import scenario
@@ -221,3 +223,50 @@ def test_the_people_figure_needs_people_who_change():
     figure = simulate(small(), progress=False).plot("people")
     assert len(figure.axes) == 2  # one role, and won deals
     assert figure.axes[0].get_ylabel() == "sdr: people"
+
+
+TWO_ROLES = """
+kind: org
+name: SDRs and AEs
+roles:
+  sdr: {headcount: 3, schedule: always, cost_per_year: 80000, attrition: 0.3/year}
+  ae: {headcount: 2, schedule: always, cost_per_year: 150000, ramp: {by_month: [0.5]}}
+work:
+  mql: {role: sdr, effort: {dist: exponential, mean: 30min}}
+  sql: {role: ae, effort: {dist: exponential, mean: 1h}}
+"""
+TWO_STAGES = """
+kind: market
+name: two stages
+segments: {all: {deal_value: 10000}}
+sources: {web: {rate: 100/week, enters: mql}}
+journey:
+  mql: {outcomes: {sql: 0.5}}
+  sql: {outcomes: {won: 0.5}}
+  won: {milestone: won}
+"""
+
+
+def test_targets_met_without_hiring_give_a_plan_of_no_hires():
+    sc = scenario(TWO_STAGES, TWO_ROLES, horizon="26w", warmup="1w", replications=2, seed=3)
+    result = plan(sc, {"won_per_week": {"min": 1}}, progress=False, hires=True)
+    assert result.chosen.hires == [] and result.chosen.in_words() == "no hires"
+    assert result.chosen.headcount == {"sdr": 3, "ae": 2} and result.chosen.hires_cost == 0
+    assert result.hires_by_quarter().to_numpy().sum() == 0
+
+
+def test_the_orgs_own_hires_count_in_the_plans_headcount_and_cost():
+    sc = small("[{role: sdr, at: 0w, count: 2}]", replications=2)
+    result = plan(sc, {"quarter.2.won_per_week": {"min": 1}}, progress=False, hires=True)
+    assert result.chosen.hires == []
+    assert result.chosen.headcount == {"sdr": 4} and result.chosen.people == 4
+    assert result.chosen.cost_per_year == 400000
+
+
+def test_the_people_tables_show_whole_quarters_only():
+    results = simulate(small(horizon="25.5w", replications=2), progress=False)
+    tables = terminal.people_tables(results.timeseries, results.summary(), 25.5 * WEEK, 2 * WEEK)
+    assert [row for row in tables[0].columns[0].cells] == ["Q1"]
+    shifted = simulate(small(warmup="2.5w", replications=2), progress=False)
+    tables = terminal.people_tables(shifted.timeseries, shifted.summary(), 26 * WEEK, 2.5 * WEEK)
+    assert len(tables) == 1 and "Week by week" in tables[0].title

@@ -300,6 +300,11 @@ class _Judge:
         )
         self.fixed_people = org.total_headcount() - sum(self.today)
         self.planned_hires = [h.model_dump(exclude_none=True) for h in org.hires]
+        self.joining = [
+            sum(h.count for h in org.hires if (h.role, h.pod) == (line.role, line.pod))
+            for line in lines
+        ]
+        """Each line's people from the org's own dated hires (and departures)."""
 
     def hires(self, counts: tuple[int, ...]) -> list[dict]:
         """A hiring candidate as `org.hires` entries (`at` in hours), in date order."""
@@ -313,11 +318,14 @@ class _Judge:
         return [hire for hire in found if hire["count"]]
 
     def headcount(self, counts: tuple[int, ...]) -> tuple[int, ...]:
-        """Each line's headcount once the candidate's hires have joined."""
+        """Each line's headcount once the candidate's hires (and the org's own) have joined."""
         if self.dates is None:
             return counts
         step = len(self.dates)
-        return tuple(n + sum(counts[i * step : (i + 1) * step]) for i, n in enumerate(self.today))
+        return tuple(
+            n + joining + sum(counts[i * step : (i + 1) * step])
+            for i, (n, joining) in enumerate(zip(self.today, self.joining, strict=True))
+        )
 
     def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
         """What the search minimises, and people: planning headcount, the yearly people cost
@@ -537,8 +545,9 @@ def plan(
                 start = _AtStart(judge)
                 none = (0,) * len(lines)
                 top, feasible = _feasible_box(start, none, _largest(today))
-                if feasible:
-                    _defer(judge, start.full(_cheapest(start, (), top, least=0)))
+                if feasible:  # None: the box's corner (no hires at all) is the cheapest
+                    counts = _cheapest(start, (), top, least=0) or start.best
+                    _defer(judge, start.full(counts))
                 else:
                     largest = judge(start.full(top))
         except _Budget:

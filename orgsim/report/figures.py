@@ -353,7 +353,8 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
             won.plot(weeks, weekly["won"], color=colors[name], alpha=0.3, linewidth=0.8)
             measured = weekly[~weekly["warmup"].astype(bool)]
             quarter = (measured.index - measured.index[0]) // 13
-            means = measured["won"].groupby(quarter).mean()
+            grouped = measured["won"].groupby(quarter)
+            means = grouped.mean()[grouped.size() == 13]  # whole quarters only
             starts = measured.index[0] + 13 * means.index.to_numpy()
             won.hlines(means, starts, starts + 13, color=colors[name], linewidth=2.2, label=name)
     for panel in dict.fromkeys(axes):

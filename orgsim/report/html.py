@@ -32,7 +32,7 @@ CAPTIONS = {
     "queues": "Work waiting for each role, week by week: a line that keeps rising is a bottleneck.",
     "rep_spread": "Deals won per closing rep per year, every rep of every replication: "
     "the gap between quartiles is luck and skill, not design.",
-    "people": "People on the payroll (solid) against ramped-rep equivalents (dashed), week by "
+    "people": "People on the payroll (solid) against ramped-rep equivalents (faint), week by "
     "week, for roles whose people come and go or ramp; below them, new customers per week. "
     "The gap is capacity paid for but not yet there: new reps ramping, seats empty until "
     "the backfill starts.",

@@ -100,14 +100,18 @@ def sparkline(values, top: float) -> str:
     return "".join(SPARKS[i] for i in levels)
 
 
-def people_tables(timeseries: pd.DataFrame, summary: pd.DataFrame) -> list[Table]:
+def people_tables(
+    timeseries: pd.DataFrame, summary: pd.DataFrame, horizon: float, warmup: float
+) -> list[Table]:
     """For each role whose people change or ramp: people on the payroll and ramped-rep
     equivalents by plan quarter beside new customers per week, then week by week as
     sparklines (means over replications; a role's two lines share one scale, so the gap
-    between them shows)."""
+    between them shows). Quarters are whole plan quarters of the measured `horizon`; they
+    are left out when the warm-up is not whole weeks (the weeks would straddle them)."""
     quarter_weeks = round(catalogue.QUARTER / WEEK)
     measured = timeseries[~timeseries["warmup"].astype(bool)]
     weekly = measured.groupby("week").mean(numeric_only=True)
+    whole_weeks = abs(warmup / WEEK - round(warmup / WEEK)) < 1e-9
     quarter = (weekly.index - weekly.index[0]) // quarter_weeks
     roles = [c.removeprefix("headcount.") for c in weekly if c.startswith("headcount.")]
     columns = [(f"{role} {what}", f"{key}.{role}") for role in roles for what, key in PEOPLE]
@@ -121,7 +125,7 @@ def people_tables(timeseries: pd.DataFrame, summary: pd.DataFrame) -> list[Table
     for label, _ in columns:
         by_quarter.add_column(label, justify="right")
     by_quarter.add_column("won per week", justify="right")
-    for q in range(1, catalogue.quarters(len(weekly) * WEEK) + 1):
+    for q in range(1, catalogue.quarters(horizon) + 1 if whole_weeks else 1):
         rows = weekly[quarter == q - 1]
         won = f"quarter.{q}.won_per_week"
         by_quarter.add_row(
