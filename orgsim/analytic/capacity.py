@@ -383,6 +383,13 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
             "the slow weeks before a backfill ramps; it is outside the measured budget "
             "(docs/capacity-accuracy.md); simulate"
         )
+    if model.book:
+        placed = sum(entry.count for entry in model.book)
+        result.notes.append(
+            f"the book's {placed} leads at the start (existing customers and open pipeline) "
+            "add work capacity does not count: it follows the sources' leads alone, and an "
+            "existing customer's renewals recur until it churns; simulate"
+        )
     result.months = [] if loads_only else monthly_loads(chain)
     return result
 

@@ -53,6 +53,7 @@ def check_market(
     places = stages | set(BUILT_IN_ENDS)
 
     _check_sources(say, market, stages, segments)
+    _check_book(say, market, segments)
     _check_stages(say, market, places, segments)
     for path, value in _by_segment_fields_market(market):
         _check_covers(say, path, value, segments)
@@ -77,16 +78,60 @@ def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[s
                     key=True,
                 )
         else:
-            for segment in source.mix:
-                if segment not in market.segments:
-                    say.error(
-                        (*here, "mix", segment),
-                        f"unknown segment '{segment}' (segments: {_names(segments)})",
-                        key=True,
-                    )
-            total = sum(source.mix.values())
-            if not math.isclose(total, 1.0, abs_tol=1e-6):
-                say.error((*here, "mix"), f"segment shares must sum to 1, they sum to {total:g}")
+            _check_mix(say, here, source.mix, segments)
+
+
+def _check_mix(say: _Reporter, here: tuple, mix: dict, segments: list[str]) -> None:
+    """A segment mix names real segments and sums to 1."""
+    for segment in mix:
+        if segment not in segments:
+            say.error(
+                (*here, "mix", segment),
+                f"unknown segment '{segment}' (segments: {_names(segments)})",
+                key=True,
+            )
+    total = sum(mix.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        say.error((*here, "mix"), f"segment shares must sum to 1, they sum to {total:g}")
+
+
+def _check_book(say: _Reporter, market: Market, segments: list[str]) -> None:
+    """Each book entry places leads in a real stage where something can happen to them."""
+    for i, entry in enumerate(market.book):
+        here = ("book", i)
+        stage = market.journey.get(entry.stage)
+        if stage is None:
+            say.error(
+                (*here, "stage"),
+                f"'{entry.stage}' is not a journey stage (stages: {_names(market.journey)})",
+            )
+        elif stage.is_end:
+            say.error((*here, "stage"), f"'{entry.stage}' is an end: nothing happens there")
+        elif stage.milestone == "won":
+            say.error(
+                (*here, "stage"),
+                f"'{entry.stage}' is the won milestone: a book lead placed there would be "
+                "counted as won again; place customers in the stage after it",
+            )
+        if entry.mix is not None:
+            _check_mix(say, here, entry.mix, segments)
+
+
+def after_won(market: Market) -> set[str]:
+    """Stages a lead reaches only after a `won` milestone: no source reaches them without
+    passing one. A book lead placed there is an existing customer."""
+    graph = journey_graph(market)
+    won = {n for n, s in market.journey.items() if s.milestone == "won"}
+    before = set()
+    frontier = [s.enters for s in market.sources.values() if s.enters in graph]
+    while frontier:
+        stage = frontier.pop()
+        if stage in before:
+            continue
+        before.add(stage)
+        if stage not in won:
+            frontier += list(graph.successors(stage))
+    return set(market.journey) - before
 
 
 def _check_stages(say: _Reporter, market: Market, places: set, segments: list[str]) -> None:
@@ -255,9 +300,9 @@ def _check_journey_graph(say: _Reporter, market: Market, org: Org | None) -> Non
             key=True,
         )
     sources_reach = set()
-    for source in market.sources.values():
-        if source.enters in graph:
-            sources_reach |= {source.enters} | nx.descendants(graph, source.enters)
+    for entry in [s.enters for s in market.sources.values()] + [b.stage for b in market.book]:
+        if entry in graph:
+            sources_reach |= {entry} | nx.descendants(graph, entry)
     for stage in market.journey:
         if stage not in sources_reach:
             say.warn(("journey", stage), "no source can reach this stage", key=True)

@@ -151,6 +151,18 @@ class Stage(Frozen):
         return list(self.outcomes) if self.success is None else list(self.success)
 
 
+class BookEntry(Frozen):
+    """Leads already in the journey at t = 0: existing customers (in a stage reached only
+    after a `won` milestone) or open pipeline, `count` of them entering `stage` at times
+    spread evenly at random over [0, `over`)."""
+
+    stage: Ref
+    count: Annotated[Whole, Field(ge=1)]
+    over: NonNegativeDuration = 0.0
+    mix: dict[Ref, Share] | None = None
+    """Their segments (default: the first source's mix)."""
+
+
 class Market(Frozen):
     kind: Literal["market"]
     name: str
@@ -158,6 +170,12 @@ class Market(Frozen):
     segments: Annotated[dict[Name, Segment], Field(min_length=1)]
     sources: Annotated[dict[Name, Source], Field(min_length=1)]
     journey: Annotated[dict[Name, Stage], Field(min_length=1)]
+    book: list[BookEntry] = []
+
+    def book_mix(self, entry: BookEntry) -> dict[str, float]:
+        """A book entry's segment shares: its own, else the first source's."""
+        first = next(iter(self.sources.values()))
+        return entry.mix or first.mix or {next(iter(self.segments)): 1.0}
 
 
 # ------------------------------------------------------------------------ org

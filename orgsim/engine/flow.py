@@ -57,6 +57,7 @@ class Lead:
     __slots__ = (
         "arr",
         "customer",
+        "due",
         "end",
         "ended_at",
         "first_touch",
@@ -77,6 +78,7 @@ class Lead:
         self.last_rep: Rep | None = None  # who worked its previous owned stage
         self.last_role = -1
         self.customer = False
+        self.due = False  # a book customer about to be placed: its first buyer delay is over
         self.arr = 0.0
         self.end = -1
         self.ended_at = NAN
@@ -246,8 +248,29 @@ class LeadFlow:
     # -- arrivals
 
     def start(self) -> None:
-        if self._times:
-            self.call_at(self._times[0], self.arrive, 0, 0.0)
+        """The book's leads exist from t = 0 (existing customers hold their ARR from then) and
+        enter their stage when placed; the sources' leads follow, one arrival at a time."""
+        arrivals, first = self.arrivals, self.arrivals.book
+        for i in range(first):
+            lead = Lead(i, self._segments[i], self._values[i], self.n_stages)
+            self.leads.append(lead)
+            entry = self.model.book[arrivals.book_entry[i]]
+            if entry.customers:
+                lead.customer = True
+                lead.due = True
+                lead.arr = lead.value
+                self.customers.append(lead)
+            self.call_at(float(arrivals.placed[i]), self.place, (lead, entry.stage), 0.0)
+        if first < self._count:
+            self.call_at(self._times[first], self.arrive, first, 0.0)
+
+    def place(self, step: Step) -> None:
+        """A book lead enters its stage. An existing customer's visit falls due at once (its
+        buyer delay has elapsed before: the renewal placed at τ is decided at τ, after the
+        touches); open pipeline takes the stage from its start."""
+        lead, stage = step.arg
+        self.enter(lead, stage, self.env.now)
+        lead.due = False
 
     def arrive(self, step: Step) -> None:
         i = step.arg
@@ -279,7 +302,10 @@ class LeadFlow:
         visit = Visit(lead, plan, k, now)
         self.record.visits.append(visit)
         buyer = plan.fixed_buyer_delay
-        visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
+        if lead.due:
+            visit.buyer = 0.0
+        else:
+            visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
         work = plan.work
         if work is None:  # no role works it: the buyer delay elapses in full
             self.call_after(visit.buyer, self.after_buyer, visit, now)

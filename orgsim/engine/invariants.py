@@ -96,7 +96,9 @@ def _leads(records: Records, model: Model) -> list[str]:
     at_user_end = (leads["end"] >= 0) & ~built_in
     in_journey = leads["end"] < 0
     open_visits = np.bincount(visits["lead"][np.isnan(visits["left"])], minlength=n)
-    if not (open_visits[in_journey | at_user_end] == 1).all():
+    visited = np.bincount(visits["lead"], minlength=n) > 0
+    waiting = in_journey & (leads["source"] < 0) & ~visited  # a book lead placed after the end
+    if not (open_visits[(in_journey & ~waiting) | at_user_end] == 1).all():
         problems.append("a lead in the journey or at an end stage is not in exactly one stage")
     if not (open_visits[built_in] == 0).all():
         problems.append("a lead at a built-in end still has an open visit")

@@ -16,6 +16,7 @@ from typing import get_args
 import numpy as np
 
 from orgsim.config import kpis
+from orgsim.config.checks import after_won
 from orgsim.config.distributions import Distribution, probability, resolve
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import (
@@ -234,6 +235,19 @@ class SourcePlan:
 
 
 @dataclass
+class BookPlan:
+    """Leads already in the journey at t = 0 (SCENARIO-SPEC 8.4): `count` leads entering stage
+    `stage` at times uniform over [0, `over`); `customers` when the stage is reached only
+    after a won milestone (their deal value is ARR from t = 0)."""
+
+    stage: int
+    count: int
+    over: float
+    mix: list[float]
+    customers: bool
+
+
+@dataclass
 class Model:
     """Everything one replication needs, as codes and lists."""
 
@@ -254,6 +268,8 @@ class Model:
     """Hours from 1 January to t = 0: where seasonality's months fall."""
     hires: list[HirePlan] = field(default_factory=list)
     """Dated hires and planned departures, in time order."""
+    book: list[BookPlan] = field(default_factory=list)
+    """Existing customers and open pipeline at t = 0, entry by entry."""
 
     @property
     def end(self) -> float:
@@ -343,7 +359,22 @@ def compile_variant(
         kpi_names=kpis.kpi_names(market, org, horizon),
         year_offset=year_offset(start),
         hires=_hire_plans(org, warmup),
+        book=_book_plans(market, segments, places),
     )
+
+
+def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[BookPlan]:
+    customers = after_won(market)
+    return [
+        BookPlan(
+            stage=places.index(entry.stage),
+            count=entry.count,
+            over=entry.over,
+            mix=[market.book_mix(entry).get(s, 0.0) for s in segments],
+            customers=entry.stage in customers,
+        )
+        for entry in market.book
+    ]
 
 
 def _hire_plans(org: Org, warmup: float) -> list[HirePlan]:

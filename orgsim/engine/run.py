@@ -70,6 +70,8 @@ def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
     flow.start()
     if model.warmup > 0:
         flow.call_at(model.warmup, flow.snapshot_arr, None, 0.0)
+    else:  # the customers at t = 0 (the book's) are the base of NRR and GRR
+        flow.snapshot_arr(None)
     flow.env.run(until=model.end)
     return _collect(flow, people, recorder, model)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from orgsim.config.units import MONTH, WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, month_of
-from orgsim.engine.luck import ARRIVALS, ATTRIBUTES, DEAL_VALUE, Streams, key
+from orgsim.engine.luck import ARRIVALS, ATTRIBUTES, BOOK, DEAL_VALUE, Streams, key
 from orgsim.engine.model import Model, SourcePlan
 
 BUSINESS_SHARE = sum(b - a for a, b in BUSINESS_HOURS) / WEEK
@@ -22,15 +22,25 @@ BUSINESS_SHARE = sum(b - a for a, b in BUSINESS_HOURS) / WEEK
 
 @dataclass
 class Arrivals:
-    """Every lead of a replication, in creation order."""
+    """Every lead of a replication, in creation order: first the book (existing customers and
+    open pipeline, created at t = 0 with source -1), then the sources' leads."""
 
     time: np.ndarray
     source: np.ndarray
     segment: np.ndarray
     value: np.ndarray
+    placed: np.ndarray | None = None
+    """Per book lead (the first `len(placed)` leads): when it enters its stage."""
+    book_entry: np.ndarray | None = None
+    """Per book lead: which entry of the market's `book` it comes from."""
 
     def __len__(self) -> int:
         return len(self.time)
+
+    @property
+    def book(self) -> int:
+        """How many of the leads are the book's."""
+        return 0 if self.placed is None else len(self.placed)
 
 
 def rate_pieces(
@@ -92,4 +102,41 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
         mask = segment == code
         rng = streams.generator(DEAL_VALUE, key(name))
         value[mask] = model.deal_values[code].sample(rng, int(mask.sum()))
-    return Arrivals(time, source, segment, value)
+    if not model.book:
+        return Arrivals(time, source, segment, value)
+    book = draw_book(model, streams)
+    return Arrivals(
+        np.concatenate([book.time, time]),
+        np.concatenate([book.source, source]),
+        np.concatenate([book.segment, segment]),
+        np.concatenate([book.value, value]),
+        book.placed,
+        book.book_entry,
+    )
+
+
+def draw_book(model: Model, streams: Streams) -> Arrivals:
+    """The book's leads, entry by entry, each entry from its own stream (so the sources' leads
+    keep their values whatever the book holds): segment from the entry's mix, deal value from
+    the segment's, and when it enters its stage."""
+    segments, values, placed, entries = [], [], [], []
+    for i, entry in enumerate(model.book):
+        rng = streams.generator(BOOK, i)
+        segment = rng.choice(len(model.segments), size=entry.count, p=entry.mix)
+        value = np.zeros(entry.count)
+        for code in range(len(model.segments)):
+            mask = segment == code
+            value[mask] = model.deal_values[code].sample(rng, int(mask.sum()))
+        segments.append(segment)
+        values.append(value)
+        placed.append(rng.random(entry.count) * entry.over)
+        entries.append(np.full(entry.count, i))
+    n = sum(entry.count for entry in model.book)
+    return Arrivals(
+        np.zeros(n),
+        np.full(n, -1),
+        np.concatenate(segments),
+        np.concatenate(values),
+        np.concatenate(placed),
+        np.concatenate(entries),
+    )

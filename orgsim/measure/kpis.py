@@ -100,16 +100,18 @@ def sla_misses(visits: dict[str, np.ndarray], end: float) -> tuple[np.ndarray, n
 
 
 def cycle_times(records: Records) -> np.ndarray:
-    """Hours from creation to won, for each deal won after warm-up."""
+    """Hours from creation to won, for each deal won after warm-up from a source's lead (a
+    book lead's creation is not when its buyer first came)."""
     wins = records.wins
-    won = wins["time"] >= records.warmup
+    won = (wins["time"] >= records.warmup) & (records.leads["source"][wins["lead"]] >= 0)
     return wins["time"][won] - records.leads["created"][wins["lead"][won]]
 
 
 def speeds_to_lead(records: Records) -> np.ndarray:
-    """Hours from creation to first touch, for each lead first touched after warm-up."""
+    """Hours from creation to first touch, for each source's lead first touched after
+    warm-up (the book's leads were touched before t = 0)."""
     first, created = records.leads["first_touch"], records.leads["created"]
-    touched = first >= records.warmup
+    touched = (first >= records.warmup) & (records.leads["source"] >= 0)
     return first[touched] - created[touched]
 
 
@@ -127,7 +129,7 @@ def compute(records: Records, model: Model) -> dict[str, float]:
 def _flow(records: Records, model: Model, out: dict) -> None:
     W, T = records.warmup, records.end
     leads, wins = records.leads, records.wins
-    out["leads"] = float((leads["created"] >= W).sum())
+    out["leads"] = float(((leads["created"] >= W) & (leads["source"] >= 0)).sum())
     won = wins["time"] >= W
     out["won"] = float(won.sum())
     out["won_per_week"] = out["won"] / ((T - W) / WEEK)

@@ -19,10 +19,11 @@ from orgsim.measure.kpis import (
 from orgsim.measure.staffing import at_work, payroll, ramped
 
 
-def _names(codes: np.ndarray, names: list[str]) -> pd.Categorical:
-    """Integer codes -> names ('' for -1, as in a lead still in the journey)."""
-    labels = np.array(["", *names], dtype=object)
-    return pd.Categorical(labels[np.asarray(codes) + 1], categories=["", *names])
+def _names(codes: np.ndarray, names: list[str], none: str = "") -> pd.Categorical:
+    """Integer codes -> names (`none` for -1: '' for a lead still in the journey, `book` for
+    a lead from the book of business)."""
+    labels = np.array([none, *names], dtype=object)
+    return pd.Categorical(labels[np.asarray(codes) + 1], categories=[none, *names])
 
 
 def cases(records: Records, model: Model) -> pd.DataFrame:
@@ -31,7 +32,7 @@ def cases(records: Records, model: Model) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "lead": np.arange(len(leads["created"])),
-            "source": _names(leads["source"], [s.name for s in model.sources]),
+            "source": _names(leads["source"], [s.name for s in model.sources], none="book"),
             "segment": _names(leads["segment"], model.segments),
             "deal_value": leads["value"],
             "created": leads["created"],
@@ -121,7 +122,7 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             "week": np.arange(len(edges) - 1),
             "start": edges[:-1],
             "warmup": edges[:-1] < records.warmup,
-            "leads": np.histogram(records.leads["created"], edges)[0],
+            "leads": np.histogram(records.leads["created"][records.leads["source"] >= 0], edges)[0],
             "won": np.histogram(records.wins["time"], edges)[0],
             "won_value": np.histogram(records.wins["time"], edges, weights=records.wins["value"])[
                 0
