@@ -71,7 +71,7 @@ def test_a_book_of_renewals_gives_the_entries_churn_and_arr_theory_implies():
 
 
 def test_open_opportunities_close_as_a_binomial_count_and_are_not_leads():
-    """60 open opportunities at t = 0 close with chance 0.3 after three weeks: won is
+    """60 open opportunities, due at t = 0, close with chance 0.3: won is
     binomial(60, 0.3) in each replication, their value ARR; no lead was created, none was
     touched for the first time, and no cycle time is reported (their buyers came before
     t = 0)."""
@@ -140,8 +140,8 @@ def test_trace_a_customer_falls_due_when_placed_and_pipeline_takes_its_whole_sta
     """Constant efforts and delays, one replication, every instant exact: the customer placed
     at t = 0 in `renewal` is touched at once and decides after the 2 h touch (its first
     buyer delay has elapsed); renewed, its next visit takes the touch and the full 10-week
-    delay. The open opportunity, placed at t = 0 in an unowned stage, leaves after its full
-    three weeks."""
+    delay. The open opportunity placed at t = 0 in an unowned stage is due too: it
+    decides at once."""
     text = RENEWALS.replace("REPS", "1").replace(
         "BOOK",
         "    - {stage: renewal, count: 1, mix: {small: 1}}\n    - {stage: opportunity, count: 1}",
@@ -166,4 +166,22 @@ def test_trace_a_customer_falls_due_when_placed_and_pipeline_takes_its_whole_sta
         ["renewal", 2.0, 2.0, 2.0 + 2.0 + 10 * 168.0],
     ]
     opportunity = visits[visits.lead == 1][["stage", "entered", "left"]]
-    assert opportunity.to_numpy().tolist()[0] == ["opportunity", 0.0, 3 * 168.0]
+    assert opportunity.to_numpy().tolist()[0] == ["opportunity", 0.0, 0.0]
+
+
+def test_a_book_customers_value_changes_once_a_renewal_not_when_placed():
+    """Renewing multiplies ARR by 1.1 on entering `renewal` again; the value change of the
+    entry before t = 0 is already in the customer's ARR. With renewal chance 0.9 and the
+    decisions of the first test (at τ, τ + 20w, and τ + 40w for 60%), each customer's
+    expected end-to-start ARR is 0.99 x 0.99 x (0.6 x 0.99 + 0.4): NRR 0.9742 (a second
+    value change on placing would give about 1.07)."""
+    sc = orgsim.load_text(
+        RENEWALS.replace("REPS", "40")
+        .replace("BOOK", "    - {stage: renewal, count: 200, over: 20w, mix: {small: 1}}")
+        .replace(
+            "outcomes: {renewal: 0.9}, otherwise",
+            "value_change: 1.1, outcomes: {renewal: 0.9}, otherwise",
+        )
+    )
+    kpis = orgsim.simulate(sc, progress=False).kpis
+    assert_in_interval(kpis["nrr"], 0.99 * 0.99 * (0.6 * 0.99 + 0.4), "NRR")

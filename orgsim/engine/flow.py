@@ -78,7 +78,7 @@ class Lead:
         self.last_rep: Rep | None = None  # who worked its previous owned stage
         self.last_role = -1
         self.customer = False
-        self.due = False  # a book customer about to be placed: its first buyer delay is over
+        self.due = False  # a book lead being placed: its visit is under way, its delay over
         self.arr = 0.0
         self.end = -1
         self.ended_at = NAN
@@ -255,9 +255,9 @@ class LeadFlow:
             lead = Lead(i, self._segments[i], self._values[i], self.n_stages)
             self.leads.append(lead)
             entry = self.model.book[arrivals.book_entry[i]]
+            lead.due = True
             if entry.customers:
                 lead.customer = True
-                lead.due = True
                 lead.arr = lead.value
                 self.customers.append(lead)
             self.call_at(float(arrivals.placed[i]), self.place, (lead, entry.stage), 0.0)
@@ -265,9 +265,9 @@ class LeadFlow:
             self.call_at(self._times[first], self.arrive, first, 0.0)
 
     def place(self, step: Step) -> None:
-        """A book lead enters its stage. An existing customer's visit falls due at once (its
-        buyer delay has elapsed before: the renewal placed at τ is decided at τ, after the
-        touches); open pipeline takes the stage from its start."""
+        """A book lead enters its stage with its visit already under way: it falls due at
+        once (the buyer delay has elapsed, and a customer's value change on entering was
+        applied before t = 0), so a renewal placed at τ is decided at τ, after its touches."""
         lead, stage = step.arg
         self.enter(lead, stage, self.env.now)
         lead.due = False
@@ -292,7 +292,7 @@ class LeadFlow:
         lead.visits[s] = k + 1
         if plan.won:
             self.win(lead, now)
-        if plan.value_change is not None and lead.customer:
+        if plan.value_change is not None and lead.customer and not lead.due:
             lead.arr *= self.luck.draw(self.value_slot[s], lead.id, k)
         if plan.is_end:
             self.record.arrivals_at_ends.append((lead.id, s, k, now))
