@@ -270,3 +270,31 @@ def test_the_people_tables_show_whole_quarters_only():
     shifted = simulate(small(warmup="2.5w", replications=2), progress=False)
     tables = terminal.people_tables(shifted.timeseries, shifted.summary(), 26 * WEEK, 2.5 * WEEK)
     assert len(tables) == 1 and "Week by week" in tables[0].title
+
+
+def test_the_long_run_load_counts_every_hire_ramped():
+    """Long run (what "keeps up" judges renewal loops by): dated hires have all joined and
+    ramped, so two AEs hired in week 0 load the team exactly as two more fully productive
+    AEs would; on average over the horizon they count less (they ramp, and a window
+    average is not the long run)."""
+    hired = scenario(
+        TWO_STAGES,
+        TWO_ROLES + "hires: [{role: ae, at: 0w, count: 2}]\n",
+        horizon="26w",
+        warmup="1w",
+    )
+    more = scenario(
+        TWO_STAGES,
+        TWO_ROLES.replace("ae: {headcount: 2,", "ae: {headcount: 4,").replace(
+            ", ramp: {by_month: [0.5]}", ""
+        ),
+        horizon="26w",
+        warmup="1w",
+    )
+    for role in ("sdr", "ae"):
+        settled = orgsim.capacity(hired, long_run=True).roles[role].utilization
+        assert settled == pytest.approx(
+            orgsim.capacity(more, long_run=True).roles[role].utilization
+        )
+    window = orgsim.capacity(hired).roles["ae"].utilization
+    assert window > orgsim.capacity(hired, long_run=True).roles["ae"].utilization

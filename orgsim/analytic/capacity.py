@@ -24,7 +24,7 @@ see fewer renewals than this.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -32,7 +32,7 @@ import numpy as np
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import DAY, MONTH, WEEK
+from orgsim.config.units import DAY, MONTH, WEEK, YEAR
 from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of, working_days
 from orgsim.engine.model import (
     POOL,
@@ -229,13 +229,15 @@ def seasons(model: Model) -> list[tuple[float, float]]:
 class _Chain:
     """The journey as a Markov chain on (stage, last owner role), for one compiled model."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, long_run: bool = False):
         self.model = model
         self.stages: list[StagePlan] = model.stages
         self.roles: list[RolePlan] = model.roles
         self.owner = [s.work.role if s.work is not None else -1 for s in self.stages]
         self.n_last = len(self.roles) + 1  # last owner role, or none yet (the last index)
-        self.workforce = [workforce(model, r) for r in self.roles]
+        # the long run: a year well after the horizon, every dated hire in, seats settled
+        people = replace(model, warmup=model.end + LONG_RUN, horizon=YEAR) if long_run else model
+        self.workforce = [workforce(people, r) for r in self.roles]
         self.ramped = [p.share if r.ramp_skill else 1.0 for p, r in self._people()]
         self.slowness = [p.slowness if r.ramp_speed else 1.0 for p, r in self._people()]
         self.opens = [_opens(model, role.calendar) for role in self.roles]
@@ -340,7 +342,17 @@ class _Chain:
 # ------------------------------------------------------------------ the answer
 
 
-def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = False) -> Capacity:
+LONG_RUN = 5 * YEAR
+"""How far after the horizon people count as settled for `long_run` (attrition and
+backfill at their steady state, every hire past its ramp)."""
+
+
+def capacity(
+    scenario: Scenario,
+    variant: str | None = None,
+    loads_only: bool = False,
+    long_run: bool = False,
+) -> Capacity:
     """The analytic capacity of one variant of a scenario (no simulation).
 
     Args:
@@ -349,6 +361,9 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
         loads_only: only flows and utilization, without monthly loads and the waits of
             the weekly chain (what takes most of the time; the overload check needs only
             loads). Steady roles still get their Erlang C waits.
+        long_run: count people as they settle after the horizon (every dated hire in,
+            ramps done, seats at the attrition steady state) instead of on average over
+            it: the loads a design keeps once its renewal loops have filled.
 
     Returns:
         `Capacity`: per role the utilization, offered and available hours and the
@@ -365,7 +380,7 @@ def capacity(scenario: Scenario, variant: str | None = None, loads_only: bool = 
     """
     model = compile_model(scenario, variant)
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
-    chain = _Chain(model)
+    chain = _Chain(model, long_run)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
     result.notes += slow_loops(model) + untouched_exits(model)
     result.decaying = decaying(model)

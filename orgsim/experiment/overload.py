@@ -53,7 +53,7 @@ def shortfalls(
     per KPI) and, when the scenario is at hand, its analytic long-run load."""
     long_run = {}
     if scenario is not None:
-        analytic = capacity(scenario, variant, loads_only=True)
+        analytic = capacity(scenario, variant, loads_only=True, long_run=True)
         reliable = all(load.method != NO_ESTIMATE for load in analytic.roles.values())
         for role, load in analytic.roles.items():
             if reliable and load.utilization >= 1:
