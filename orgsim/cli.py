@@ -527,8 +527,21 @@ def plan_command(
             out.print(part)
         if result.stopped:
             out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
+        replications = reps or scenario.replications
+        if replications < FEW:
+            out.print(
+                f"[bold yellow]Note:[/bold yellow] with {replications} replications the "
+                "intervals are wide, and a plan may add people only to narrow them (more "
+                "reps average out luck and skill); confirm it with --reps "
+                f"{FEW} or more.",
+                highlight=False,
+            )
     if result.chosen is None:
         raise typer.Exit(1)
+
+
+FEW = 10
+"""Fewer replications than this make a plan's intervals, and so its answer, unreliable."""
 
 
 def _largest_tried(result) -> str | None:

@@ -326,6 +326,23 @@ def people_roles(data: FigureData) -> list[str]:
     return [r for r in data.roles if f"headcount.{r}" in data.timeseries]
 
 
+def _mark_quarters(ax: Axes, data: FigureData) -> None:
+    """Plan quarters (13 weeks each from the end of warm-up, as hires' `at` counts them),
+    labelled along the top of the panel."""
+    start, end = data.warmup_hours / WEEK, (data.warmup_hours + data.horizon_hours) / WEEK
+    for q, at in enumerate(np.arange(start, end - 12.99, 13), 1):
+        ax.axvline(at, color="0.75", linewidth=0.8, zorder=0)
+        ax.annotate(
+            f"Q{q}",
+            (at + 6.5, 0.97),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="top",
+            fontsize="small",
+            color="0.4",
+        )
+
+
 def people(data: FigureData, ax: Axes | None = None) -> Figure:
     """Headcount against ramped capacity, week by week, for each role whose people change or
     ramp (one panel each), above new customers per week with each plan quarter's average
@@ -359,7 +376,9 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
             won.hlines(means, starts, starts + 13, color=colors[name], linewidth=2.2, label=name)
     for panel in dict.fromkeys(axes):
         _shade_warmup(panel, data)
-        panel.set_ylim(bottom=0)
+        panel.set_ylim(0, panel.get_ylim()[1] * 1.1)  # lines at the top stay off the frame
+    if ax is None:
+        _mark_quarters(axes[-1], data)
     for role, panel in zip(roles, axes, strict=False):
         panel.set_ylabel("people" if ax is not None else f"{role}: people")
     key = [
