@@ -335,6 +335,7 @@ class LeadFlow:
         ):
             self.leave(visit, self.model.leaked, self.env.now)
             return
+        visit.queued_at = self.env.now  # its wait begins now, not when it entered the stage
         self.to_queue(visit, self.env.now)
 
     def to_queue(self, visit: Visit, now: float) -> None:
@@ -342,7 +343,6 @@ class LeadFlow:
         crew = self.crew_of[visit.plan.index][lead.segment]
         role = crew.role
         visit.crew = crew
-        visit.queued_at = now
         sla = work.sla
         if sla is not None:
             visit.deadline = _on_clock(sla, role.calendar, visit.entered, sla.first_touch)

@@ -105,7 +105,8 @@ class Crew:
         self.wake_pending = False
         self.routing_draws = routing_draws
         self.order = role.order
-        self.always = role.calendar.always and not role.away  # PTO: each rep its own calendar
+        self.away = role.away  # PTO: each rep on its own calendar
+        self.always = role.calendar.always and not self.away
         self.productive_share = role.productive_share
         self.ramp_speed = role.ramp_speed
         self.ramp_skill = role.ramp_skill
@@ -237,7 +238,7 @@ class Crew:
         idle, reps, shared = self.idle, self.reps, self.shared
         while idle:
             rep = reps[heappop(idle)]
-            if rep.calendar is not self.calendar and not rep.calendar.is_open(now):
+            if self.away and not rep.calendar.is_open(now):
                 continue  # its PTO begins this instant: its step out comes next
             if rep.idle:  # a free rep: the lead is served at once
                 rep.idle = False
