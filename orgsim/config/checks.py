@@ -121,16 +121,12 @@ def after_won(market: Market) -> set[str]:
     """Stages a lead reaches only after a `won` milestone: no source reaches them without
     passing one. A book lead placed there is an existing customer."""
     graph = journey_graph(market)
-    won = {n for n, s in market.journey.items() if s.milestone == "won"}
+    won = [n for n, s in market.journey.items() if s.milestone == "won"]
+    graph.remove_edges_from(list(graph.out_edges(won)))
     before = set()
-    frontier = [s.enters for s in market.sources.values() if s.enters in graph]
-    while frontier:
-        stage = frontier.pop()
-        if stage in before:
-            continue
-        before.add(stage)
-        if stage not in won:
-            frontier += list(graph.successors(stage))
+    for source in market.sources.values():
+        if source.enters in graph:
+            before |= {source.enters} | nx.descendants(graph, source.enters)
     return set(market.journey) - before
 
 

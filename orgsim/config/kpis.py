@@ -23,7 +23,8 @@ MONEY = "money"
 GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
 BUSY = 0.85
 """Utilization above which a role is shown as nearly saturated: queues grow fast beyond it."""
-QUARTER = 13 * WEEK
+QUARTER_WEEKS = 13
+QUARTER = QUARTER_WEEKS * WEEK
 """A plan quarter: 13 weeks of the measured horizon, counted from the end of warm-up."""
 QUARTERLY = ("won_per_week", "won_value")
 """KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated."""
@@ -96,8 +97,6 @@ class KPI:
     role: str | None = None
     to: str | None = None
     """Where a conversion goes (`stage.<s>.conversion.<to>`)."""
-    quarter: int | None = None
-    """The plan quarter a `quarter.<q>.<kpi>` is measured over (1 = the first 13 weeks)."""
     headline: bool = True
     """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
 
@@ -109,7 +108,7 @@ def info(name: str) -> KPI:
     if parts[0] == "quarter" and len(parts) == 3:
         whole = info(parts[2])
         meaning = f"{whole.meaning}, in plan quarter {parts[1]} ({_weeks(int(parts[1]))})"
-        return replace(whole, name=name, meaning=meaning, quarter=int(parts[1]), headline=False)
+        return replace(whole, name=name, meaning=meaning, headline=False)
     stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
     role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
     facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
@@ -126,12 +125,19 @@ def info(name: str) -> KPI:
 
 
 def _weeks(quarter: int) -> str:
-    return f"from {13 * (quarter - 1)}w to {13 * quarter}w after warm-up"
+    return f"from {QUARTER_WEEKS * (quarter - 1)}w to {QUARTER_WEEKS * quarter}w after warm-up"
 
 
 def quarters(horizon: float) -> int:
-    """Whole plan quarters in a measured horizon; quarterly KPIs need at least two."""
+    """Whole plan quarters in a measured horizon (see `quarterly`)."""
     return int(horizon / QUARTER + 1e-9)
+
+
+def quarterly(horizon: float) -> range:
+    """The plan quarters quarterly KPIs are reported for: every whole one, when the horizon
+    holds at least two (with one, it is the horizon)."""
+    whole = quarters(horizon)
+    return range(1, whole + 1 if whole >= 2 else 1)
 
 
 _SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization", "nrr", "grr")
@@ -217,10 +223,7 @@ def kpi_names(market: Market, org: Org, horizon: float) -> list[str]:
     """Every KPI this market and org report over a measured `horizon` (hours), in the order
     reports show them."""
     names = ["leads", "won", "won_per_week", "won_value", *BUILT_IN_ENDS, "wip_end"]
-    if quarters(horizon) >= 2:
-        names += [
-            f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in range(1, quarters(horizon) + 1)
-        ]
+    names += [f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in quarterly(horizon)]
     if has_won_milestone(market):
         names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
     if org.work:

@@ -172,11 +172,6 @@ class Market(Frozen):
     journey: Annotated[dict[Name, Stage], Field(min_length=1)]
     book: list[BookEntry] = []
 
-    def book_mix(self, entry: BookEntry) -> dict[str, float]:
-        """A book entry's segment shares: its own, else the first source's."""
-        first = next(iter(self.sources.values()))
-        return entry.mix or first.mix or {next(iter(self.segments)): 1.0}
-
 
 # ------------------------------------------------------------------------ org
 

@@ -370,7 +370,7 @@ def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[
             stage=places.index(entry.stage),
             count=entry.count,
             over=entry.over,
-            mix=[market.book_mix(entry).get(s, 0.0) for s in segments],
+            mix=_shares(entry.mix or next(iter(market.sources.values())).mix, segments),
             customers=entry.stage in customers,
         )
         for entry in market.book
@@ -490,13 +490,18 @@ def _handoffs_into(taker: str, org: Org, segments: list[str]) -> dict[int, Hando
     return handoffs
 
 
+def _shares(mix: dict[str, float] | None, segments: list[str]) -> list[float]:
+    """A segment mix as shares in segment order (no mix: the one segment of the market)."""
+    mix = mix or {segments[0]: 1.0}
+    return [mix.get(s, 0.0) for s in segments]
+
+
 def _source_plan(name: str, source, segments: list[str], places: list[str]) -> SourcePlan:
-    mix = source.mix or {segments[0]: 1.0}
     return SourcePlan(
         name=name,
         rate=source.rate,
         enters=places.index(source.enters),
-        mix=[mix.get(s, 0.0) for s in segments],
+        mix=_shares(source.mix, segments),
         seasonality=source.seasonality,
         business_hours=source.hours == "business_hours",
     )

@@ -7,6 +7,7 @@ every org design sees exactly the same leads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,11 +98,9 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
         np.concatenate(sources)[order],
         np.concatenate(segments)[order],
     )
-    value = np.zeros(len(time))
-    for code, name in enumerate(model.segments):
-        mask = segment == code
-        rng = streams.generator(DEAL_VALUE, key(name))
-        value[mask] = model.deal_values[code].sample(rng, int(mask.sum()))
+    value = deal_values(
+        model, segment, lambda code: streams.generator(DEAL_VALUE, key(model.segments[code]))
+    )
     if not model.book:
         return Arrivals(time, source, segment, value)
     book = draw_book(model, streams)
@@ -115,6 +114,17 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
     )
 
 
+def deal_values(
+    model: Model, segment: np.ndarray, stream: Callable[[int], np.random.Generator]
+) -> np.ndarray:
+    """Each lead's deal value, drawn segment by segment from `stream(segment code)`."""
+    value = np.zeros(len(segment))
+    for code, distribution in enumerate(model.deal_values):
+        mask = segment == code
+        value[mask] = distribution.sample(stream(code), int(mask.sum()))
+    return value
+
+
 def draw_book(model: Model, streams: Streams) -> Arrivals:
     """The book's leads, entry by entry, each entry from its own stream (so the sources' leads
     keep their values whatever the book holds): segment from the entry's mix, deal value from
@@ -123,12 +133,8 @@ def draw_book(model: Model, streams: Streams) -> Arrivals:
     for i, entry in enumerate(model.book):
         rng = streams.generator(BOOK, i)
         segment = rng.choice(len(model.segments), size=entry.count, p=entry.mix)
-        value = np.zeros(entry.count)
-        for code in range(len(model.segments)):
-            mask = segment == code
-            value[mask] = model.deal_values[code].sample(rng, int(mask.sum()))
         segments.append(segment)
-        values.append(value)
+        values.append(deal_values(model, segment, lambda _, rng=rng: rng))
         placed.append(rng.random(entry.count) * entry.over)
         entries.append(np.full(entry.count, i))
     n = sum(entry.count for entry in model.book)
