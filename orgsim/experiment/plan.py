@@ -74,6 +74,11 @@ GROWTH = 1.5  # how fast the feasible box grows while no plan in it is feasible
 LARGEST = 12  # the box stops growing at this many times today's headcount (plus 20)
 
 
+def _weeks(hours: float) -> str:
+    """A hire date as a planner reads it: `13` (weeks after warm-up)."""
+    return f"{hours / WEEK:g}"
+
+
 @dataclass(frozen=True)
 class Staffing:
     """A headcount the planner may change, one line of a plan: a role, or a role within a pod
@@ -114,7 +119,7 @@ class Candidate:
         if self.hires is None:
             return ", ".join(f"{k} {v}" for k, v in self.headcount.items())
         said = [
-            f"{Staffing(h['role'], h.get('pod')).name} {h['count']} in week {h['at'] / WEEK:g}"
+            f"{Staffing(h['role'], h.get('pod')).name} {h['count']} in week {_weeks(h['at'])}"
             for h in self.hires
         ]
         return ", ".join(said) or "no hires"
@@ -131,7 +136,7 @@ class Candidate:
             "missed": self.missed,
         }
         if self.hires is not None:
-            found["hires"] = [{**h, "at": f"{h['at'] / WEEK:g}w"} for h in self.hires]
+            found["hires"] = [{**h, "at": f"{_weeks(h['at'])}w"} for h in self.hires]
             found["hires_cost"] = self.hires_cost
         return found
 
@@ -217,7 +222,7 @@ class Plan:
             hiring = {
                 "hires": chosen.to_json()["hires"] if chosen else None,
                 "hires_cost": chosen.hires_cost if chosen else None,
-                "hire_dates": [f"{at / WEEK:g}w" for at in self.dates],
+                "hire_dates": [f"{_weeks(at)}w" for at in self.dates],
             }
         return {
             "plan": chosen.headcount if chosen else None,
@@ -299,6 +304,9 @@ class _Judge:
             p * n for p, n in zip(self.prices, self.today, strict=True)
         )
         self.fixed_people = org.total_headcount() - sum(self.today)
+        self.price_of = {
+            (line.role, line.pod): p for line, p in zip(lines, self.prices, strict=True)
+        }
         self.planned_hires = [h.model_dump(exclude_none=True) for h in org.hires]
         self.joining = [
             sum(h.count for h in org.hires if (h.role, h.pod) == (line.role, line.pod))
@@ -334,9 +342,9 @@ class _Judge:
         people = self.fixed_people + sum(self.headcount(counts))
         if self.dates is None:
             return self.yearly_cost(counts), people
-        prices = {(line.role, line.pod): p for line, p in zip(self.lines, self.prices, strict=True)}
+        horizon = self.scenario.horizon
         cost = sum(
-            prices[h["role"], h.get("pod")] * h["count"] * (self.scenario.horizon - h["at"]) / YEAR
+            self.price_of[h["role"], h.get("pod")] * h["count"] * (horizon - h["at"]) / YEAR
             for h in self.hires(counts)
         )
         return cost, people
@@ -603,9 +611,6 @@ class _AtStart:
 
     def full(self, counts: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(x for n in counts for x in (n, *[0] * (self.step - 1)))
-
-    def __call__(self, counts: tuple[int, ...]) -> Candidate:
-        return self.judge(self.full(counts))
 
     def feasible(self, counts: tuple[int, ...]) -> bool:
         return self.judge.feasible(self.full(counts))

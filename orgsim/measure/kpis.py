@@ -99,11 +99,16 @@ def sla_misses(visits: dict[str, np.ndarray], end: float) -> tuple[np.ndarray, n
     return late, untouched
 
 
+def from_sources(records: Records) -> np.ndarray:
+    """Which leads came from a source (the book's leads, source -1, were there at t = 0)."""
+    return records.leads["source"] >= 0
+
+
 def cycle_times(records: Records) -> np.ndarray:
     """Hours from creation to won, for each deal won after warm-up from a source's lead (a
     book lead's creation is not when its buyer first came)."""
     wins = records.wins
-    won = (wins["time"] >= records.warmup) & (records.leads["source"][wins["lead"]] >= 0)
+    won = (wins["time"] >= records.warmup) & from_sources(records)[wins["lead"]]
     return wins["time"][won] - records.leads["created"][wins["lead"][won]]
 
 
@@ -111,7 +116,7 @@ def speeds_to_lead(records: Records) -> np.ndarray:
     """Hours from creation to first touch, for each source's lead first touched after
     warm-up (the book's leads were touched before t = 0)."""
     first, created = records.leads["first_touch"], records.leads["created"]
-    touched = (first >= records.warmup) & (records.leads["source"] >= 0)
+    touched = (first >= records.warmup) & from_sources(records)
     return first[touched] - created[touched]
 
 
@@ -129,7 +134,7 @@ def compute(records: Records, model: Model) -> dict[str, float]:
 def _flow(records: Records, model: Model, out: dict) -> None:
     W, T = records.warmup, records.end
     leads, wins = records.leads, records.wins
-    out["leads"] = float(((leads["created"] >= W) & (leads["source"] >= 0)).sum())
+    out["leads"] = float(((leads["created"] >= W) & from_sources(records)).sum())
     won = wins["time"] >= W
     out["won"] = float(won.sum())
     out["won_per_week"] = out["won"] / ((T - W) / WEEK)
@@ -138,7 +143,7 @@ def _flow(records: Records, model: Model, out: dict) -> None:
         code = model.place(end)
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
-    for q in range(1, catalogue.quarters(T - W) + 1):
+    for q in catalogue.quarterly(T - W):
         start = W + (q - 1) * catalogue.QUARTER
         inside = (wins["time"] >= start) & (wins["time"] < start + catalogue.QUARTER)
         out[f"quarter.{q}.won_per_week"] = float(inside.sum()) / (catalogue.QUARTER / WEEK)

@@ -11,6 +11,7 @@ from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 from orgsim.measure.kpis import (
     busy,
     cycle_times,
+    from_sources,
     queued,
     sla_misses,
     speeds_to_lead,
@@ -122,7 +123,7 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             "week": np.arange(len(edges) - 1),
             "start": edges[:-1],
             "warmup": edges[:-1] < records.warmup,
-            "leads": np.histogram(records.leads["created"][records.leads["source"] >= 0], edges)[0],
+            "leads": np.histogram(records.leads["created"][from_sources(records)], edges)[0],
             "won": np.histogram(records.wins["time"], edges)[0],
             "won_value": np.histogram(records.wins["time"], edges, weights=records.wins["value"])[
                 0

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from orgsim.config.kpis import QUARTER_WEEKS
 from orgsim.config.units import WEEK, YEAR
 from orgsim.measure.stats import interval
 
@@ -327,14 +328,14 @@ def people_roles(data: FigureData) -> list[str]:
 
 
 def _mark_quarters(ax: Axes, data: FigureData) -> None:
-    """Plan quarters (13 weeks each from the end of warm-up, as hires' `at` counts them),
+    """Plan quarters (from the end of warm-up, as hires' `at` counts them),
     labelled along the top of the panel."""
     start, end = data.warmup_hours / WEEK, (data.warmup_hours + data.horizon_hours) / WEEK
-    for q, at in enumerate(np.arange(start, end - 12.99, 13), 1):
+    for q, at in enumerate(np.arange(start, end - QUARTER_WEEKS + 0.01, QUARTER_WEEKS), 1):
         ax.axvline(at, color="0.75", linewidth=0.8, zorder=0)
         ax.annotate(
             f"Q{q}",
-            (at + 6.5, 0.97),
+            (at + QUARTER_WEEKS / 2, 0.97),
             xycoords=("data", "axes fraction"),
             ha="center",
             va="top",
@@ -369,11 +370,12 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
             won = axes[-1]
             won.plot(weeks, weekly["won"], color=colors[name], alpha=0.3, linewidth=0.8)
             measured = weekly[~weekly["warmup"].astype(bool)]
-            quarter = (measured.index - measured.index[0]) // 13
+            quarter = (measured.index - measured.index[0]) // QUARTER_WEEKS
             grouped = measured["won"].groupby(quarter)
-            means = grouped.mean()[grouped.size() == 13]  # whole quarters only
-            starts = measured.index[0] + 13 * means.index.to_numpy()
-            won.hlines(means, starts, starts + 13, color=colors[name], linewidth=2.2, label=name)
+            means = grouped.mean()[grouped.size() == QUARTER_WEEKS]  # whole quarters only
+            starts = measured.index[0] + QUARTER_WEEKS * means.index.to_numpy()
+            ends = starts + QUARTER_WEEKS
+            won.hlines(means, starts, ends, color=colors[name], linewidth=2.2, label=name)
     for panel in dict.fromkeys(axes):
         _shade_warmup(panel, data)
         panel.set_ylim(0, panel.get_ylim()[1] * 1.1)  # lines at the top stay off the frame

@@ -108,7 +108,7 @@ def people_tables(
     sparklines (means over replications; a role's two lines share one scale, so the gap
     between them shows). Quarters are whole plan quarters of the measured `horizon`; they
     are left out when the warm-up is not whole weeks (the weeks would straddle them)."""
-    quarter_weeks = round(catalogue.QUARTER / WEEK)
+    quarter_weeks = catalogue.QUARTER_WEEKS
     measured = timeseries[~timeseries["warmup"].astype(bool)]
     weekly = measured.groupby("week").mean(numeric_only=True)
     whole_weeks = abs(warmup / WEEK - round(warmup / WEEK)) < 1e-9
@@ -130,10 +130,10 @@ def people_tables(
         won = f"quarter.{q}.won_per_week"
         by_quarter.add_row(
             f"Q{q}",
-            *[f"{rows[column].mean():,.1f}" for _, column in columns],
+            *[fmt.number(rows[column].mean(), "count") for _, column in columns],
             fmt.kpi_plus_minus(won, *summary.loc[won, ["mean", "ci_low", "ci_high"]])
             if won in summary.index
-            else f"{rows['won'].mean():,.2f}",
+            else fmt.number(rows["won"].mean(), "per_week"),
         )
     by_week = Table(
         title="Week by week (▁ is none, █ the most in the measured weeks)",
