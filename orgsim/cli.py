@@ -290,6 +290,11 @@ def compare(
         )
     )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
+    effects = comparison.transitions()
+    if effects:
+        out.print("\n[bold]Transitions[/bold] (cumulative, paired, 95% intervals):")
+        for effect in effects.values():
+            out.print(f"  {fmt.payback(effect)}", highlight=False, markup=False)
 
 
 @app.command("report")

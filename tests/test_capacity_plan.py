@@ -41,8 +41,10 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     sc = orgsim.load(path)
     checked = 0
     for name in sc.variants:
-        kpis = orgsim.simulate(sc, replications=3, variant=name, progress=False).kpis.mean()
         chosen = sc.variant(name)
+        if chosen.transition is not None:
+            continue  # two orgs in one run: capacity describes the one after the switch
+        kpis = orgsim.simulate(sc, replications=3, variant=name, progress=False).kpis.mean()
         weeks = sc.horizon / 168
         entries = {s: kpis[f"stage.{s}.entered"] / weeks for s in chosen.market.journey}
         model = compile_model(sc, name)

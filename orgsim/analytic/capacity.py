@@ -378,11 +378,16 @@ def capacity(
         >>> result = orgsim.capacity(orgsim.load("scenarios/reorg_sdr_split.yaml"), "pods")
         >>> result.bottleneck, round(result.headroom, 2)
     """
-    model = compile_model(scenario, variant)
+    model = compile_model(scenario, variant, after_switch=True)
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
     chain = _Chain(model, long_run)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
     result.notes += slow_loops(model) + untouched_exits(model)
+    if scenario.variant(variant).transition is not None:
+        result.notes.append(
+            "this design switches org during the run: capacity describes the org it switches "
+            "to, as if in place from the start, not the switch itself; simulate for that"
+        )
     result.decaying = decaying(model)
     if result.decaying:
         result.notes.append(

@@ -15,7 +15,7 @@ import networkx as nx
 
 from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
-from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
+from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition
 from orgsim.config.yamlio import Located
 
 _TOLERANCE = 1e-9
@@ -490,9 +490,9 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
 # ---------------------------------------------------------------- composition
 
 
-def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
-    """References from the org into the market: stages, segments, pods."""
-    say = _Reporter(tree, ("org",))
+def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)) -> list[Problem]:
+    """References from the org (at `at` in the tree) into the market: stages, segments, pods."""
+    say = _Reporter(tree, at)
     stages, segments = list(market.journey), list(market.segments)
 
     for stage in org.work:
@@ -568,3 +568,81 @@ def check_together(market: Market, org: Org, tree: Located) -> list[Problem]:
                 "no role works this stage, so no buyer waits for a touch and none gives up",
             )
     return say.problems + market_say.problems
+
+
+# ----------------------------------------------------------------- transition
+
+
+def check_transition(org: Org, transition: Transition, tree: Located) -> list[Problem]:
+    """A switch from `org` to the transition org (SCENARIO-SPEC 8.3) must add up: moves
+    between roles that exist, no more people than there are or than the new org wants, the
+    same stages worked, and a role both orgs have defined the same way in both."""
+    say = _Reporter(tree, ("transition",))
+    new = transition.org
+    for old_role, to in transition.moves.items():
+        if old_role not in org.roles:
+            say.error(
+                ("moves", old_role),
+                f"today's org has no role '{old_role}' (roles: {_names(org.roles)})",
+                key=True,
+            )
+            continue
+        for role in to:
+            if role not in new.roles:
+                say.error(
+                    ("moves", old_role, role),
+                    f"the new org has no role '{role}' to move people into "
+                    f"(roles: {_names(new.roles)})",
+                    key=True,
+                )
+            elif role == old_role:
+                say.error(("moves", old_role, role), "a move must change role", key=True)
+        out = sum(to.values())
+        if out > org.headcount(old_role):
+            say.error(
+                ("moves", old_role),
+                f"moves {out} people out of '{old_role}', which has {org.headcount(old_role)}",
+                key=True,
+            )
+    for role in new.roles:
+        into = transition.moved(role)[1]
+        if into > new.headcount(role):
+            say.error(
+                ("moves",),
+                f"moves {into} people into '{role}', but the new org has {new.headcount(role)}",
+                key=True,
+            )
+    for role in set(org.roles) & set(new.roles):
+        mine = org.roles[role].model_dump(exclude={"headcount", "description"})
+        theirs = new.roles[role].model_dump(exclude={"headcount", "description"})
+        changed = [field for field in mine if mine[field] != theirs[field]]
+        if changed:
+            say.error(
+                ("org", "roles", role),
+                f"role '{role}' is in both orgs with a different {', '.join(changed)}: a role "
+                "keeps its definition across a transition (give the new one another name, "
+                "and move people into it)",
+                key=True,
+            )
+    if set(org.work) != set(new.work):
+        differ = sorted(set(org.work) ^ set(new.work))
+        say.error(
+            ("org", "work"),
+            f"both orgs must work the same stages (only one works {_names(differ)})",
+            key=True,
+        )
+    for i, hire in enumerate(org.hires):
+        if hire.at >= transition.at:
+            _Reporter(tree, ("org",)).error(
+                ("hires", i, "at"),
+                "a dated hire at or after the transition: the new org's headcount says who "
+                "is hired at the switch",
+            )
+    if new.hires:
+        say.error(
+            ("org", "hires"),
+            "dated hires in the transition org are not supported: its headcount is hired at "
+            "the switch",
+            key=True,
+        )
+    return say.problems

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from orgsim.config import checks, kpis
 from orgsim.config.errors import ConfigError, Problem, dotted
-from orgsim.config.schema import Market, Org, ScenarioFile, Variant
+from orgsim.config.schema import Market, Org, ScenarioFile, Transition, Variant
 from orgsim.config.validation import validate
 from orgsim.config.yamlio import Located, Mark, read
 
@@ -144,11 +144,25 @@ class Composition:
         tree = Located({}, {(): self.scenario.values[()]}, {})
         for kind, part in parts.items():
             tree = tree.graft((kind,), part, part.values[()])
+        if isinstance(spec.get("transition"), dict):
+            tree = self._transition(tree, (*spec_at, "transition"))
+            if tree is None:
+                return None, []
         problems: list[Problem] = []
         sets = self.overrides(("set",)) + (self.overrides((*spec_at, "set")) if spec_at else [])
         for override in [*sets, *extra]:
             tree = apply(tree, override, problems)
         return tree, problems
+
+    def _transition(self, tree: Located, at: tuple) -> Located | None:
+        """`tree` with the variant's transition at `transition`, its org read in (so that
+        `set` paths may start with transition.org)."""
+        written = self.scenario.sub(at)
+        tree = tree.graft(("transition",), written, self.scenario.keys[at])
+        if "org" not in written.data:
+            return tree  # validation says the org is missing
+        org = self.include((*at, "org"), "org")
+        return None if org is None else tree.graft(("transition", "org"), org, org.values[()])
 
 
 def apply(tree: Located, override: Override, problems: list[Problem]) -> Located:
@@ -162,8 +176,9 @@ def apply(tree: Located, override: Override, problems: list[Problem]) -> Located
 
 
 def _path_problem(tree: Located, path: tuple) -> str | None:
-    if not path or path[0] not in ("market", "org"):
-        return "a set path starts with market. or org. (for example org.roles.ae.headcount)"
+    if not path or path[0] not in tree.data:
+        also = " or transition." if "transition" in tree.data else ""
+        return f"a set path starts with market. or org.{also} (for example org.roles.ae.headcount)"
     node, model = tree.data, None
     for depth, part in enumerate(path):
         here = dotted(path[:depth]) or "the scenario"
@@ -188,7 +203,7 @@ def _path_problem(tree: Located, path: tuple) -> str | None:
 def _field_model(model: Any, part: Any, depth: int) -> Any:
     """The model class one step down the path, where it is a plain model or a dict of them."""
     if depth == 0:
-        return {"market": Market, "org": Org}.get(part)
+        return {"market": Market, "org": Org, "transition": Transition}.get(part)
     if isinstance(model, tuple):  # inside a dict[str, Model]: `part` is a key
         return model[1]
     if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
@@ -230,12 +245,22 @@ def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem]]:
         problems += checks.check_market(market, tree, ("market",), org)
     if org is not None:
         problems += checks.check_org(org, tree, ("org",))
+    transition = None
+    if "transition" in tree.data:
+        transition, more = validate(Transition, tree, ("transition",))
+        problems += more
+        if transition is not None:
+            problems += checks.check_org(transition.org, tree, ("transition", "org"))
     if market is None or org is None or any(not p.warning for p in problems):
         return None, problems
     problems += checks.check_together(market, org, tree)
+    if transition is not None:
+        problems += checks.check_together(market, transition.org, tree, ("transition", "org"))
+        if not any(not p.warning for p in problems):
+            problems += checks.check_transition(org, transition, tree)
     if any(not p.warning for p in problems):
         return None, problems
-    return Variant(name="", market=market, org=org), problems
+    return Variant(name="", market=market, org=org, transition=transition), problems
 
 
 @dataclass(frozen=True)

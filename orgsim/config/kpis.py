@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from orgsim.config.distributions import probability
-from orgsim.config.schema import BUILT_IN_ENDS, Market, Org
+from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition
 from orgsim.config.units import WEEK
 
 FLOW = "flow"
@@ -219,9 +219,23 @@ def _can_leak_into(org: Org, stage: str) -> bool:
     return any((h.leak or 0) > 0 for h in _manual_handoffs_into(org, stage))
 
 
-def kpi_names(market: Market, org: Org, horizon: float) -> list[str]:
-    """Every KPI this market and org report over a measured `horizon` (hours), in the order
-    reports show them."""
+def kpi_names(
+    market: Market, org: Org, horizon: float, transition: Transition | None = None
+) -> list[str]:
+    """Every KPI this market and org (and the org a transition switches to) report over a
+    measured `horizon` (hours), in the order reports show them."""
+    if transition is None:
+        return _kpi_names(market, org, horizon, org.people_change)
+    changes = partial(transition.people_change, org)
+    merged = _kpi_names(market, org, horizon, changes)
+    after = _kpi_names(market, transition.org, horizon, changes)
+    for i, name in enumerate(after):
+        if name not in merged:  # after the name it follows in the new org's list
+            merged.insert(merged.index(after[i - 1]) + 1 if i else len(merged), name)
+    return merged
+
+
+def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[str]:
     names = ["leads", "won", "won_per_week", "won_value", *BUILT_IN_ENDS, "wip_end"]
     names += [f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in quarterly(horizon)]
     if has_won_milestone(market):
@@ -250,7 +264,7 @@ def kpi_names(market: Market, org: Org, horizon: float) -> list[str]:
         ]
         if org.roles[role].ramp is not None:
             names.append(f"role.{role}.ramped_mean")
-        if org.people_change(role):
+        if people_change(role):
             names += [f"role.{role}.{k}" for k in ("headcount_mean", "hires", "departures")]
     if has_won_milestone(market):
         names += ["arr_end", "nrr", "grr"]
@@ -263,7 +277,9 @@ def names_across(variants: Iterable, horizon: float) -> list[str]:
     once, in the order of first appearance."""
     names: dict[str, None] = {}
     for variant in variants:
-        names.update(dict.fromkeys(kpi_names(variant.market, variant.org, horizon)))
+        names.update(
+            dict.fromkeys(kpi_names(variant.market, variant.org, horizon, variant.transition))
+        )
     return list(names)
 
 

@@ -401,10 +401,52 @@ def _file_or_inline(value: Any) -> Any:
 FileOrInline = Annotated[str | dict[str, Any], BeforeValidator(_file_or_inline)]
 
 
+Moves = dict[Name, dict[Name, Annotated[Whole, Field(ge=1)]]]
+"""`{from_role: {to_role: count}}`: people who change role at a transition."""
+
+
+class TransitionSpec(Frozen):
+    """A switch to another org at `at` after the end of warm-up (SCENARIO-SPEC 8.3), as
+    written: `org` is still a file path or an inline mapping."""
+
+    at: NonNegativeDuration
+    org: FileOrInline
+    moves: Moves = {}
+    ramp_after_move: Ramp | None = None
+
+
+class Transition(Frozen):
+    """A switch to `org` at `at` (hours after the end of warm-up): `moves` change role,
+    keeping their tenure, and work at `ramp_after_move` in the new role (default: fully
+    productive); everyone else keeps a role the new org has, or leaves."""
+
+    at: NonNegativeDuration
+    org: Org
+    moves: Moves = {}
+    ramp_after_move: Ramp | None = None
+
+    def moved(self, role: str) -> tuple[int, int]:
+        """People moved out of and into `role`."""
+        out = sum(self.moves.get(role, {}).values())
+        into = sum(to.get(role, 0) for to in self.moves.values())
+        return out, into
+
+    def people_change(self, before: Org, role: str) -> bool:
+        """People join or leave `role` at the switch (or after it, by the new org's rules)."""
+        orgs = [o for o in (before, self.org) if role in o.roles]
+        return (
+            len(orgs) == 1
+            or any(o.people_change(role) for o in orgs)
+            or before.headcount(role) != self.org.headcount(role)
+            or self.moved(role) != (0, 0)
+        )
+
+
 class VariantSpec(Frozen):
     description: str | None = None
     market: FileOrInline | None = None
     org: FileOrInline | None = None
+    transition: TransitionSpec | None = None
     set: dict[str, Any] = {}
 
 
@@ -476,3 +518,10 @@ class Variant(Frozen):
     description: str | None = None
     market: Market
     org: Org
+    transition: Transition | None = None
+
+    def people_change(self, role: str) -> bool:
+        """People join or leave `role` during a run."""
+        if self.transition is not None:
+            return self.transition.people_change(self.org, role)
+        return self.org.people_change(role)

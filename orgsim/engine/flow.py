@@ -126,7 +126,7 @@ class Visit:
         self.deadline = NAN
         self.escalated = False
         self.expired = 0  # GAVE_UP or RECYCLED when it left before its first touch
-        self.handoff = False
+        self.handoff = None  # the manual handoff it came through, if any
         self.rep: Rep | None = None
         self.rep_queue: Rep | None = None
         self.crew: Crew | None = None
@@ -166,17 +166,6 @@ class LeadFlow:
         self.record = recorder
         self.leads: list[Lead] = []
         self.customers: list[Lead] = []
-        self.crews = crews
-        self.crew_of = [
-            [
-                crews[s.work.role][model.roles[s.work.role].crew_of_segment[g]]
-                for g in range(len(model.segments))
-            ]
-            if s.work
-            else None
-            for s in model.stages
-        ]
-        """Per stage and segment, the crew that works it (None for a stage no role works)."""
         self.arr_warmup: list[tuple[int, float]] = []
         self._times = arrivals.time.tolist()
         self._count = len(self._times)
@@ -185,18 +174,16 @@ class LeadFlow:
         self._segments = arrivals.segment.tolist()
         self._values = arrivals.value.tolist()
         self._entries = [source.enters for source in model.sources]
-        self.stages = model.stages
         self.n_stages = len(model.stages)
-        self._slots(model, luck)
+        self._market_slots(model, luck)
+        self.work_as(model.stages, crews, [role.crew_of_segment for role in model.roles])
 
-    def _slots(self, model: Model, luck: LeadLuck) -> None:
-        """Register every kind of keyed draw the stages need (see luck.py)."""
-        self.outcome_slot, self.buyer_slot, self.effort_slot = [], [], []
-        self.leak_slot, self.value_slot, self.handoff_slot = [], [], []
-        self.patience_slot, self.expires = [], []
+    def _market_slots(self, model: Model, luck: LeadLuck) -> None:
+        """Register the keyed draws the market decides (see luck.py)."""
+        self.outcome_slot, self.buyer_slot, self.leak_slot = [], [], []
+        self.value_slot, self.patience_slot = [], []
         for stage in model.stages:
             name = stage.name
-            self.expires.append(stage.leaves_untouched)
             self.patience_slot.append(
                 luck.slot(PATIENCE, name, distribution_sampler(stage.patience))
                 if stage.gives_up
@@ -212,19 +199,41 @@ class LeadFlow:
                 if stage.value_change
                 else -1
             )
-            self.effort_slot.append(
-                luck.slot(EFFORT, name, distribution_sampler(stage.work.effort))
-                if stage.work
-                else -1
-            )
-            self.handoff_slot.append(
-                {
-                    giver: luck.slot(
-                        HANDOFF_DELAY, f"{name}/{handoff.name}", distribution_sampler(handoff.delay)
-                    )
-                    for giver, handoff in stage.handoffs_in.items()
-                }
-            )
+
+    def work_as(
+        self, stages: list[StagePlan], crews: list[list[Crew]], crew_of_segment: list[list[int]]
+    ) -> None:
+        """The journey as an org works it: its stages, the crew that works each stage for
+        each segment (`crew_of_segment`: per role), and the keyed draws its work needs. Called
+        at the start, and again when a transition switches org (the draws are keyed to the
+        stage, not to the org, so the leads keep their luck)."""
+        luck = self.luck
+        self.stages = stages
+        self.crews = crews
+        self.crew_of = [
+            [
+                crews[s.work.role][crew_of_segment[s.work.role][g]]
+                for g in range(len(self.model.segments))
+            ]
+            if s.work
+            else None
+            for s in stages
+        ]
+        """Per stage and segment, the crew that works it (None for a stage no role works)."""
+        self.expires = [stage.leaves_untouched for stage in stages]
+        self.effort_slot = [
+            luck.slot(EFFORT, s.name, distribution_sampler(s.work.effort)) if s.work else -1
+            for s in stages
+        ]
+        self.handoff_slot = [
+            {
+                giver: luck.slot(
+                    HANDOFF_DELAY, f"{s.name}/{handoff.name}", distribution_sampler(handoff.delay)
+                )
+                for giver, handoff in s.handoffs_in.items()
+            }
+            for s in stages
+        ]
 
     # -- the clock
 
@@ -317,7 +326,7 @@ class LeadFlow:
         if handoff is None:
             self.to_queue(visit, now)
             return
-        visit.handoff = True
+        visit.handoff = handoff
         visit.penalty = handoff.penalty
         delay = self.luck.draw(self.handoff_slot[s][giver], lead.id, k)
         self.call_after(delay, self.after_handoff, visit, now)
@@ -328,7 +337,7 @@ class LeadFlow:
         if visit.left == visit.left:  # gave up or was recycled during the delay
             return
         plan = visit.plan
-        handoff = plan.handoffs_in[visit.lead.last_role]
+        handoff = visit.handoff
         if (
             handoff.leak > 0
             and self.luck.draw(self.leak_slot[plan.index], visit.lead.id, visit.k) < handoff.leak
@@ -379,6 +388,8 @@ class LeadFlow:
             return  # touched in time, or already gone (a handoff leak)
         now = self.env.now
         plan = visit.plan
+        if why == RECYCLED and not plan.recycles:
+            return  # the org it switched to does not recycle (transition.py)
         sla = plan.work.sla
         if sla is not None and visit.deadline != visit.deadline:  # left during the handoff
             visit.deadline = _on_clock(
@@ -392,7 +403,13 @@ class LeadFlow:
 
     def escalate(self, step: Step) -> None:
         visit = step.arg
-        if visit.touches == 0 and visit.crew.withdraw(visit, self.env.now, self):
+        now = self.env.now
+        sla = visit.plan.work.sla
+        if sla is None or sla.escalate_after is None:
+            return  # the org it switched to does not escalate (transition.py)
+        if _on_clock(sla, visit.crew.role.calendar, visit.entered, sla.escalate_after) > now:
+            return  # set by the org before a switch, for a later time under the new one
+        if visit.touches == 0 and visit.crew.withdraw(visit, now, self):
             visit.escalated = True
 
     # -- work
@@ -415,8 +432,9 @@ class LeadFlow:
                 self.effort_slot[plan.index], lead.id, visit.k * plan.touches + visit.touches
             )
         work = effort / crew.productive_share
-        if crew.ramp_speed:  # a rep still ramping takes longer
-            work /= crew.role.ramp_share(now - rep.hired)
+        ramp = rep.ramps_as
+        if ramp.ramp_speed:  # a rep still ramping takes longer
+            work /= ramp.ramp_share(now - rep.hired)
         finish = now + work if crew.always else rep.calendar.finish(now, work)
         self.record.tasks.append((rep.id, plan.index, lead.id, visit.queued_at, now, finish, work))
         self.call_after(finish - now, self.touch_done, visit, now)
@@ -436,6 +454,8 @@ class LeadFlow:
                 crew.next_for(rep, now, self)
             elif rep.quitting:  # it has left: this was its last task
                 rep.left = now
+                if rep.successor is not None:  # the same person, in its new crew
+                    self.hand_over(rep, visit, now)
         if share > 0:
             self.call_after(share, self.after_buyer, visit, now)
         elif visit.touches >= visit.plan.touches:
@@ -450,6 +470,21 @@ class LeadFlow:
         else:
             self.decide(visit, now)
 
+    def hand_over(self, rep: Rep, visit: Visit, now: float) -> None:
+        """A rep whose crew changed at a switch (transition.py) has done its last task there:
+        the same person starts in its new crew, and takes the lead's next touch if the lead
+        is in that crew too."""
+        successor = rep.successor
+        successor.since = now
+        successor.busy = 0
+        crew = self.crews[successor.seat.role.index][successor.seat.crew]
+        if visit.rep is rep and visit.crew is crew:
+            visit.rep = successor
+        if successor.present:
+            crew.next_for(successor, now, self)
+        elif successor.quitting:
+            successor.left = now
+
     # -- outcomes
 
     def decide(self, visit: Visit, now: float) -> None:
@@ -457,11 +492,13 @@ class LeadFlow:
         plan = visit.plan
         lead = visit.lead
         factor = visit.decay * (1.0 - visit.penalty)
-        if visit.rep is not None:
-            factor *= visit.rep.skills[lead.segment]
-            if visit.crew.ramp_skill:  # a rep still ramping converts less
-                factor *= visit.crew.role.ramp_share(now - visit.rep.hired)
-            lead.last_rep = visit.rep
+        rep = visit.rep
+        if rep is not None:
+            factor *= rep.skills[lead.segment]
+            ramp = rep.ramps_as
+            if ramp.ramp_skill:  # a rep still ramping converts less
+                factor *= ramp.ramp_share(now - rep.hired)
+            lead.last_rep = rep
             lead.last_role = plan.work.role
         target = plan.certain[lead.segment] if factor == 1.0 else -1
         if target < 0:

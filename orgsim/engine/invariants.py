@@ -75,7 +75,7 @@ def _tasks(records: Records, model: Model) -> list[str]:
 
 def _on_payroll(rep: np.ndarray, start: np.ndarray, finish: np.ndarray, reps: dict) -> list[str]:
     """Every task starts after its rep joined and ends before it left."""
-    early = start < np.maximum(reps["hired"][rep], 0.0) - TOLERANCE
+    early = start < reps["since"][rep] - TOLERANCE
     late = finish > reps["left"][rep] + TOLERANCE
     if early.any() or late.any():
         return [
@@ -111,10 +111,12 @@ def _leads(records: Records, model: Model) -> list[str]:
 def _people(records: Records, model: Model) -> list[str]:
     """Today's reps are the org's headcount, crew by crew; each rep leaves after it joins;
     the occupants of a seat follow one another; only a role whose people change has
-    anyone join or leave."""
+    anyone join or leave; a transition conserves people."""
     reps = records.reps
     problems = []
-    today = ~reps["joined"]
+    today = ~reps["joined"] & (reps["before"] < 0)
+    carried_on = np.zeros(len(today), dtype=bool)  # the same person in another crew
+    carried_on[reps["before"][reps["before"] >= 0]] = True
     for role in model.roles:
         for crew in role.crews:
             pod = -1 if crew.pod is None else crew.pod
@@ -122,15 +124,32 @@ def _people(records: Records, model: Model) -> list[str]:
             if have != crew.headcount:
                 problems.append(f"{role.name} crew {pod} has {have} reps, not {crew.headcount}")
         mine = reps["role"] == role.index
-        moved = (reps["joined"] | (reps["left"] < np.inf)) & mine
+        moved = (reps["joined"] | ((reps["left"] < np.inf) & ~carried_on)) & mine
         if moved.any() and not role.people_change:
             problems.append(f"{role.name} reps joined or left, but its people never change")
-    if (reps["left"] < np.maximum(reps["hired"], 0.0)).any():
+    if (reps["left"] < reps["since"]).any():
         problems.append("a rep left before it joined")
+    problems += _transition(records, model, carried_on)
     order = np.lexsort((reps["hired"], reps["seat"], reps["role"]))
     role, seat = reps["role"][order], reps["seat"][order]
     left = reps["left"][order]
     same = (role[1:] == role[:-1]) & (seat[1:] == seat[:-1])
     if (same & (left[:-1] == np.inf)).any():
         problems.append("a seat has a new rep while its last one is still there")
+    return problems
+
+
+def _transition(records: Records, model: Model, carried_on: np.ndarray) -> list[str]:
+    """A person who goes on in another crew at a switch is one person: its next row starts
+    when its last row ends (its task in progress done), at or after the switch."""
+    if model.transition is None:
+        return ["a rep goes on in another crew, with no transition"] if carried_on.any() else []
+    reps = records.reps
+    later = np.flatnonzero(reps["before"] >= 0)
+    earlier = reps["before"][later]
+    problems = []
+    if (np.abs(reps["left"][earlier] - reps["since"][later]) > TOLERANCE).any():
+        problems.append("a person's row ends when its next row does not start")
+    if (reps["left"][earlier] < model.transition.at - TOLERANCE).any():
+        problems.append("a person went on in another crew before the switch")
     return problems

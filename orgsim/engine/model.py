@@ -9,7 +9,7 @@ from, to other processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import get_args
 
@@ -27,6 +27,7 @@ from orgsim.config.schema import (
     Org,
     PointsDecay,
     Routing,
+    Transition,
 )
 from orgsim.config.units import MONTH
 from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, calendar_for
@@ -248,6 +249,24 @@ class BookPlan:
 
 
 @dataclass
+class TransitionPlan:
+    """The switch to another org at clock time `at` (SCENARIO-SPEC 8.3): the journey as the
+    new org works it, and each role's crews in it (roles are those of both orgs, by name)."""
+
+    at: float
+    stages: list[StagePlan]
+    crews: list[list[CrewPlan]]
+    """Per role, its crews in the new org (none for a role the new org does not have)."""
+    crew_of_segment: list[list[int]]
+    orders: list[str]
+    """Per role, its queue order in the new org."""
+    moves: list[tuple[int, int, int]]
+    """(from role, to role, count): people who change role, in the order written."""
+    after_move: list[RolePlan]
+    """Per role, the role as someone moved into it works it: its ramp is `ramp_after_move`."""
+
+
+@dataclass
 class Model:
     """Everything one replication needs, as codes and lists."""
 
@@ -270,6 +289,8 @@ class Model:
     """Dated hires and planned departures, in time order."""
     book: list[BookPlan] = field(default_factory=list)
     """Existing customers and open pipeline at t = 0, entry by entry."""
+    transition: TransitionPlan | None = None
+    """A switch to another org during the run (roles and pods are then both orgs')."""
 
     @property
     def end(self) -> float:
@@ -306,17 +327,22 @@ def _decay(spec) -> Decay | None:
     return None
 
 
-def compile_model(scenario: Scenario, variant: str | None = None) -> Model:
-    """The runtime tables of one variant of a scenario."""
+def compile_model(
+    scenario: Scenario, variant: str | None = None, after_switch: bool = False
+) -> Model:
+    """The runtime tables of one variant of a scenario; with `after_switch`, of the org a
+    variant's transition switches to, as if it had always been in place."""
     chosen = scenario.variant(variant)
+    switched = after_switch and chosen.transition is not None
     return compile_variant(
         chosen.market,
-        chosen.org,
+        chosen.transition.org if switched else chosen.org,
         chosen.name,
         scenario.warmup,
         scenario.horizon,
         scenario.start,
         scenario.holidays,
+        None if switched else chosen.transition,
     )
 
 
@@ -328,38 +354,107 @@ def compile_variant(
     horizon: float,
     start: date = DEFAULT_START,
     holidays: str | list[date] | None = None,
+    transition: Transition | None = None,
 ) -> Model:
-    """The runtime tables of a market and an org (a variant already composed)."""
+    """The runtime tables of a market and an org (a variant already composed), and of the
+    org a transition switches to. With a transition, roles and pods are both orgs', by
+    name: today's first, then the new org's others, which have no crews before the switch."""
     closed = holiday_days(start, holidays, warmup + horizon)
     segments = list(market.segments)
     places = list(market.journey) + list(BUILT_IN_ENDS)
+    new = transition.org if transition else None
+    names = list(dict.fromkeys([*org.roles, *(new.roles if new else [])]))
+    pods = list(dict.fromkeys([*org.pods, *(new.pods if new else [])]))
+    changes = (lambda r: transition.people_change(org, r)) if transition else org.people_change
+    roles = []
+    for i, role_name in enumerate(names):
+        today = role_name in org.roles
+        role = _role_plan(i, role_name, org if today else new, segments, closed, pods)
+        role.people_change = changes(role_name)
+        if not today:
+            role.crews, role.crew_of_segment = [], []
+        roles.append(role)
+    return Model(
+        variant=name,
+        segments=segments,
+        deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
+        places=places,
+        stages=_journey(market, org, segments, places, names),
+        roles=roles,
+        sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
+        pods=pods,
+        warmup=warmup,
+        horizon=horizon,
+        cost_per_lead=org.marketing.cost_per_lead,
+        kpi_names=kpis.kpi_names(market, org, horizon, transition),
+        year_offset=year_offset(start),
+        hires=_hire_plans(org, warmup),
+        book=_book_plans(market, segments, places),
+        transition=None
+        if transition is None
+        else _transition_plan(transition, market, roles, segments, places, warmup, closed, pods),
+    )
+
+
+def _journey(
+    market: Market, org: Org, segments: list[str], places: list[str], roles: list[str]
+) -> list[StagePlan]:
+    """The stages as `org` works them (`roles`: role names in the model's order)."""
     stages = [
         _stage_plan(i, n, spec, segments, places)
         for i, (n, spec) in enumerate(market.journey.items())
     ]
     for stage_name, work in org.work.items():
         stage = stages[places.index(stage_name)]
-        stage.work = _work_plan(stage_name, work, org, segments, places)
-        stage.handoffs_in = _handoffs_into(work.role, org, segments)
-    roles = [
-        _role_plan(i, role_name, org, segments, closed) for i, role_name in enumerate(org.roles)
-    ]
-    return Model(
-        variant=name,
-        segments=segments,
-        deal_values=[resolve(market.segments[s].deal_value, s) for s in segments],
-        places=places,
-        stages=stages,
-        roles=roles,
-        sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
-        pods=list(org.pods),
-        warmup=warmup,
-        horizon=horizon,
-        cost_per_lead=org.marketing.cost_per_lead,
-        kpi_names=kpis.kpi_names(market, org, horizon),
-        year_offset=year_offset(start),
-        hires=_hire_plans(org, warmup),
-        book=_book_plans(market, segments, places),
+        stage.work = _work_plan(stage_name, work, org, segments, places, roles)
+        stage.handoffs_in = _handoffs_into(work.role, org, segments, roles)
+    return stages
+
+
+def _transition_plan(
+    transition: Transition,
+    market: Market,
+    roles: list[RolePlan],
+    segments: list[str],
+    places: list[str],
+    warmup: float,
+    closed: list[int],
+    pods: list[str],
+) -> TransitionPlan:
+    new = transition.org
+    names = [role.name for role in roles]
+    crews, crew_of_segment, orders = [], [], []
+    for role in roles:
+        if role.name in new.roles:
+            plan = _role_plan(role.index, role.name, new, segments, closed, pods)
+            crews.append(plan.crews)
+            crew_of_segment.append(plan.crew_of_segment)
+            orders.append(plan.order)
+        else:
+            crews.append([])
+            crew_of_segment.append([])
+            orders.append("fifo")
+    ramp = transition.ramp_after_move
+    return TransitionPlan(
+        at=warmup + transition.at,
+        stages=_journey(market, new, segments, places, names),
+        crews=crews,
+        crew_of_segment=crew_of_segment,
+        orders=orders,
+        moves=[
+            (names.index(a), names.index(b), count)
+            for a, to in transition.moves.items()
+            for b, count in to.items()
+        ],
+        after_move=[
+            replace(
+                role,
+                ramp=list(ramp.by_month) if ramp else None,
+                ramp_speed=ramp is not None and ramp.affects in ("speed", "both"),
+                ramp_skill=ramp is not None and ramp.affects in ("skill", "both"),
+            )
+            for role in roles
+        ],
     )
 
 
@@ -394,12 +489,21 @@ def _hire_plans(org: Org, warmup: float) -> list[HirePlan]:
 
 
 def _role_plan(
-    index: int, role_name: str, org: Org, segments: list[str], holidays: list[int]
+    index: int,
+    role_name: str,
+    org: Org,
+    segments: list[str],
+    holidays: list[int],
+    pods: list[str],
 ) -> RolePlan:
-    role, queue, pods = org.roles[role_name], org.queues.get(role_name), list(org.pods)
+    """A role of `org`; its crews' pods are indices into `pods` (the model's pods)."""
+    role, queue = org.roles[role_name], org.queues.get(role_name)
     if role_name in org.roles_in_pods():
-        crews = [CrewPlan(p, org.pods[pod].members.get(role_name, 0)) for p, pod in enumerate(pods)]
-        pod_of_segment = {s: pods.index(p) for p, pod in org.pods.items() for s in pod.segments}
+        crews = [
+            CrewPlan(pods.index(name), pod.members.get(role_name, 0))
+            for name, pod in org.pods.items()
+        ]
+        pod_of_segment = {s: i for i, pod in enumerate(org.pods.values()) for s in pod.segments}
         crew_of_segment = [pod_of_segment[s] for s in segments]
     else:
         crews = [CrewPlan(None, role.headcount or 0)]
@@ -453,12 +557,14 @@ def _stage_plan(index: int, name: str, spec, segments: list[str], places: list[s
     )
 
 
-def _work_plan(stage: str, work, org: Org, segments: list[str], places: list[str]) -> WorkPlan:
+def _work_plan(
+    stage: str, work, org: Org, segments: list[str], places: list[str], roles: list[str]
+) -> WorkPlan:
     queue = org.queues.get(work.role)
     ranked = queue.stage_priority if queue else []
     sla = work.sla
     return WorkPlan(
-        role=list(org.roles).index(work.role),
+        role=roles.index(work.role),
         routing=ROUTINGS.index(work.routing),
         effort=_per_segment(work.effort, segments),
         sla=None
@@ -474,9 +580,10 @@ def _work_plan(stage: str, work, org: Org, segments: list[str], places: list[str
     )
 
 
-def _handoffs_into(taker: str, org: Org, segments: list[str]) -> dict[int, HandoffPlan]:
+def _handoffs_into(
+    taker: str, org: Org, segments: list[str], roles: list[str]
+) -> dict[int, HandoffPlan]:
     """Manual handoffs into the role `taker`, by the role the lead comes from."""
-    roles = list(org.roles)
     handoffs = {}
     for key, handoff in org.handoffs.items():
         giver, to = key.split("->")

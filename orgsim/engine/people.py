@@ -29,6 +29,7 @@ from orgsim.engine.calendar import with_days_off, working_days
 from orgsim.engine.luck import ATTRITION, BACKFILL, BLOCK, PTO, ROUTING, SKILL, TENURE, Streams, key
 from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, HirePlan, Model, RolePlan
 from orgsim.engine.staff import INF, Crew, Rep
+from orgsim.engine.transition import switch
 
 
 class Seat:
@@ -58,6 +59,9 @@ class People:
         self.seats: list[list[Seat]] = [[] for _ in model.roles]
         self.reps: list[Rep] = []  # everyone, by id
         self.joined: list[int] = []  # ids of the reps who joined during the run
+        self.before: dict[int, int] = {}  # a successor's id -> its predecessor's (transition)
+        self.leaving: dict[int, float] = {}  # rep id -> when attrition takes it
+        self.all_crews: list[Crew] = []  # every crew there ever was, by id
         self.crews = self._staff()
         self._working_days: dict[int, list[np.ndarray]] = {}
 
@@ -67,23 +71,13 @@ class People:
         """Every role's crews (one per pod, or one) with today's reps; reps are numbered
         across the org in role order."""
         model, streams = self.model, self.streams
-        worked = [s.work for s in model.stages if s.work]
-        load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
-        pooled = {
-            w.role
-            for w in worked
-            if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
-        }
-        crews, crew_id = [], 0
+        crews = []
         for role in model.roles:
             skills = iter(_skills(role, model.segments, streams, role.headcount))
             hired = iter(_hired(role, streams))
             mine = []
             for c, plan in enumerate(role.crews):
-                crew = Crew(crew_id, role, plan.pod, _routing_draws(streams, role.name, plan.pod))
-                crew_id += 1
-                crew.track_load = role.index in load_routed
-                crew.uses_shared = role.index in pooled
+                crew = self.new_crew(role, plan.pod, role.order)
                 for _ in range(plan.headcount):
                     rep = Rep(len(self.reps), len(crew.reps), crew, next(skills), next(hired))
                     rep.seat = self._new_seat(role, c)
@@ -92,7 +86,15 @@ class People:
                     self.reps.append(rep)
                 mine.append(crew)
             crews.append(mine)
+        set_routing(crews, model.stages)
         return crews
+
+    def new_crew(self, role: RolePlan, pod: int | None, order: str) -> Crew:
+        crew = Crew(
+            len(self.all_crews), role, pod, _routing_draws(self.streams, role.name, pod), order
+        )
+        self.all_crews.append(crew)
+        return crew
 
     def _new_seat(self, role: RolePlan, crew: int) -> Seat:
         seats = self.seats[role.index]
@@ -108,6 +110,11 @@ class People:
             self._settle(rep, 0.0)
         for plan in self.model.hires:
             self._at(plan.at, self._hire, plan)
+        if self.model.transition is not None:
+            self._at(self.model.transition.at, self._switch, self.model.transition)
+
+    def _switch(self, step) -> None:
+        switch(self, self.flow, step.arg, self.flow.env.now)
 
     def _at(self, when: float, handler, arg) -> None:
         flow = self.flow
@@ -118,7 +125,8 @@ class People:
         seat = rep.seat
         role = seat.role
         if seat.leaves is not None:
-            self._at(now + seat.leaves.exponential(1 / role.attrition), self._leave, rep)
+            self.leaving[rep.id] = now + seat.leaves.exponential(1 / role.attrition)
+            self._at(self.leaving[rep.id], self._leave, rep)
         if role.away:
             blocks = self._pto(role, seat, rep.hired)
             rep.days_off = [day for block in blocks for day in block]
@@ -126,6 +134,25 @@ class People:
             for first, last in _runs(rep.days_off):
                 self._at(first * DAY, self._away, rep)
                 self._at((last + 1) * DAY, self._back, rep)
+
+    def carry_over(self, rep: Rep, successor: Rep, now: float) -> bool:
+        """A successor (the same person in another crew of its role, see transition.py) keeps
+        its predecessor's PTO days and its time to leave; whether it is away now."""
+        successor.days_off, successor.calendar = rep.days_off, rep.calendar
+        away = False
+        for first, last in _runs(rep.days_off):
+            if (last + 1) * DAY <= now:
+                continue
+            if first * DAY <= now:
+                away = True
+            else:
+                self._at(first * DAY, self._away, successor)
+            self._at((last + 1) * DAY, self._back, successor)
+        leaves = self.leaving.get(rep.id, INF)
+        if leaves < INF:
+            self.leaving[successor.id] = leaves
+            self._at(leaves, self._leave, successor)
+        return away
 
     def _pto(self, role: RolePlan, seat: Seat, hired: float) -> list[list[int]]:
         """A rep's PTO blocks: in each year from t = 0, `pto_days` working days in blocks of
@@ -230,7 +257,23 @@ class People:
             self._crew(rep).join(rep, self.flow.env.now, self.flow)
 
     def _crew(self, rep: Rep) -> Crew:
-        return self.crews[rep.seat.role.index][rep.seat.crew]
+        return self.all_crews[rep.crew_id]
+
+
+def set_routing(crews: list[list[Crew]], stages) -> None:
+    """What the stages' routing asks of each role's crews: load tracking (least_loaded,
+    same_rep) and a shared queue (pool, or escalation to it)."""
+    worked = [s.work for s in stages if s.work]
+    load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
+    pooled = {
+        w.role
+        for w in worked
+        if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
+    }
+    for role, mine in enumerate(crews):
+        for crew in mine:
+            crew.track_load = role in load_routed
+            crew.uses_shared = role in pooled
 
 
 def calendars_of(records, role: RolePlan):

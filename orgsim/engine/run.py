@@ -87,9 +87,11 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
                 waiting_role.append(crew.role.index)
                 waiting_since.append(visit.queued_at)
     reps = people.reps
-    crew_of = {crew.id: crew for crews in flow.crews for crew in crews}
+    crew_of = people.all_crews
     joined = np.zeros(len(reps), dtype=bool)
     joined[people.joined] = True
+    before = np.full(len(reps), -1, dtype=np.int64)
+    before[list(people.before)] = list(people.before.values())
     return Records.collect(
         recorder,
         warmup=model.warmup,
@@ -115,8 +117,10 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
             "tasks_done": np.array([rep.tasks_done for rep in reps], dtype=np.int64),
             "deals_won": np.array([rep.deals_won for rep in reps], dtype=np.int64),
             "hired": np.array([rep.hired for rep in reps], dtype=float),
+            "since": np.array([rep.since for rep in reps], dtype=float),
             "left": np.array([rep.left for rep in reps], dtype=float),
             "joined": joined,
+            "before": before,
         },
         days_off={
             "rep": np.array([r.id for r in reps for _ in r.days_off], dtype=np.int64),

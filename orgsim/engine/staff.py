@@ -59,8 +59,11 @@ class Rep:
         "queue",
         "queued",
         "quitting",
+        "ramps_as",
         "seat",
+        "since",
         "skills",
+        "successor",
         "tasks_done",
     )
 
@@ -82,6 +85,9 @@ class Rep:
         self.quitting = False  # has left, but finishes the task in progress first
         self.left = INF  # when it left the payroll
         self.seat = None  # the seat it fills (people.py)
+        self.since = max(hired, 0.0)  # on the payroll since (t = 0 for today's reps)
+        self.ramps_as = crew.role  # the role whose ramp it follows (another after a move)
+        self.successor: Rep | None = None  # the same person in its next crew (transition.py)
         self.tasks_done = 0
         self.deals_won = 0
 
@@ -89,7 +95,9 @@ class Rep:
 class Crew:
     """The reps of one role serving one pod, with their queues."""
 
-    def __init__(self, crew_id: int, role: RolePlan, pod: int | None, routing_draws):
+    def __init__(
+        self, crew_id: int, role: RolePlan, pod: int | None, routing_draws, order: str = "fifo"
+    ):
         self.id = crew_id
         self.role = role
         self.pod = pod
@@ -104,12 +112,10 @@ class Crew:
         self.turn = 0
         self.wake_pending = False
         self.routing_draws = routing_draws
-        self.order = role.order
+        self.order = order
         self.away = role.away  # PTO: each rep on its own calendar
         self.always = role.calendar.always and not self.away
         self.productive_share = role.productive_share
-        self.ramp_speed = role.ramp_speed
-        self.ramp_skill = role.ramp_skill
         self.seq = 0
 
     def add(self, rep: Rep) -> None:
@@ -317,7 +323,7 @@ class Crew:
     def done(self, rep: Rep) -> None:
         rep.busy = 0
         rep.tasks_done += 1
-        if self.track_load:
+        if self.track_load and rep.present:  # one that is away is listed again when back
             self._load_fell(rep)
 
     # -- shifts

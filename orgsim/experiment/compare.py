@@ -21,6 +21,7 @@ from orgsim.config.schema import Target
 from orgsim.experiment import storage
 from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
+from orgsim.measure import payback
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
@@ -214,7 +215,55 @@ class Comparison:
                 for name, results in self.results.items()
             },
             "differences": differences,
+            "transitions": {
+                variant: _payback_json(effect) for variant, effect in self.transitions().items()
+            },
         }
+
+    # -- transitions
+
+    def transitions(self) -> dict[str, payback.Payback]:
+        """For each variant that switches org during the run, what the switch costs and when
+        it pays back against the first variant (see `orgsim.measure.payback`)."""
+        data = self.figure_data()
+        return {
+            variant: payback.payback(data.timeseries, variant, self.baseline, at)
+            for variant, at in data.switches.items()
+            if variant != self.baseline
+        }
+
+    def transition_weekly(self) -> pd.DataFrame:
+        """Tidy rows, one per (variant, measured week, measure): the weekly mean over
+        replications of deals won, new ARR, speed to lead (hours) and each role's queue, with
+        `switch` true in the week a variant switches org."""
+        data = self.figure_data()
+        rows = data.timeseries[~data.timeseries["warmup"]]
+        columns = ["won", "won_value", "speed_to_lead"] + [
+            c for c in rows.columns if c.startswith("queue.")
+        ]
+        weekly = rows.groupby(["variant", "week"], sort=False)[columns].mean().reset_index()
+        weekly["week"] = weekly.groupby("variant").cumcount() + 1
+        switch = {v: payback.switch_week(at) for v, at in data.switches.items()}
+        weekly["switch"] = [
+            switch.get(v) == w for v, w in zip(weekly.variant, weekly.week, strict=True)
+        ]
+        return weekly.melt(
+            id_vars=["variant", "week", "switch"], var_name="measure", value_name="mean"
+        ).dropna(subset=["mean"])
+
+    def payback_frame(self) -> pd.DataFrame:
+        """Tidy rows, one per (switching variant, measure, measured week): the cumulative
+        paired difference against the first variant, its mean and 95% interval."""
+        data = self.figure_data()
+        frames = [
+            payback.cumulative(data.timeseries, variant, self.baseline, column).assign(
+                variant=variant, measure=column
+            )
+            for variant in self.transitions()
+            for column in payback.MEASURES
+        ]
+        columns = ["variant", "measure", "week", "mean", "low", "high"]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame()
 
     def figure_data(self) -> figures.FigureData:
         """Every variant's frames and facts, as the figures draw them."""
@@ -235,6 +284,7 @@ class Comparison:
             replications=self.replications,
             seed=self.seed,
             headline=self.headline(),
+            transitions=[fmt.payback(effect) for effect in self.transitions().values()],
             targets={kpi: target.describe() for kpi, target in self.targets.items()},
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
@@ -299,6 +349,24 @@ class Comparison:
             f"<Comparison {self.scenario_name!r} variants={self.variants} "
             f"replications={self.replications}>"
         )
+
+
+def _payback_json(effect: payback.Payback) -> dict:
+    def ci(value) -> dict:
+        return {
+            "mean": json_number(value.mean),
+            "ci95": [json_number(value.low), json_number(value.high)],
+        }
+
+    return {
+        "against": effect.against,
+        "switch_week": effect.switch_week,
+        "dip_week": effect.dip_week,
+        "dip": {column: ci(effect.dip[column]) for column in payback.MEASURES},
+        "payback_week": effect.payback_week,
+        "sure_payback_week": effect.sure_payback_week,
+        "over_horizon": {column: ci(effect.at_end[column]) for column in payback.MEASURES},
+    }
 
 
 def _better(direction: int, diff) -> bool | None:

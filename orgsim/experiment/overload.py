@@ -58,10 +58,13 @@ def shortfalls(
         for role, load in analytic.roles.items():
             if reliable and load.utilization >= 1:
                 long_run[role] = load.utilization
-    people = scenario.variant(variant).org if scenario is not None else None
+    people = None
+    if scenario is not None:  # the org at the end of the run
+        chosen = scenario.variant(variant)
+        people = chosen.transition.org if chosen.transition else chosen.org
     found = []
     for role in roles:
-        reps = people.headcount(role) if people is not None else None
+        reps = people.headcount(role) if people is not None and role in people.roles else None
         growth = _growing(summary, role, reps)
         if growth is not None or role in long_run:
             found.append(Shortfall(role, growth, long_run.get(role)))

@@ -104,7 +104,7 @@ class Results:
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
         chosen = scenario.variant(variant)
-        names = catalogue.kpi_names(chosen.market, chosen.org, scenario.horizon)
+        names = catalogue.kpi_names(chosen.market, chosen.org, scenario.horizon, chosen.transition)
         kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
@@ -133,7 +133,17 @@ class Results:
             ),
             "kpi_names": names,
             "stages": list(chosen.market.journey),
-            "roles": catalogue.worked_roles(chosen.org),
+            "roles": list(
+                dict.fromkeys(
+                    role
+                    for org in (chosen.org, chosen.transition.org if chosen.transition else None)
+                    if org is not None
+                    for role in catalogue.worked_roles(org)
+                )
+            ),
+            "transition": None
+            if chosen.transition is None
+            else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},
             "entry_sla": entry_sla(scenario, variant),
             "composed_yaml": scenario.composed_yaml(variant),
             "orgsim_version": __version__,
@@ -248,6 +258,9 @@ class Results:
             horizon_hours=self.meta.get("horizon_hours", math.nan),
             warmup_hours=self.meta.get("warmup_hours", 0.0),
             entry_slas=[figures.EntrySLA(**sla)] if sla else [],
+            switches={self.variant: switch["at_hours"]}
+            if (switch := self.meta.get("transition"))
+            else {},
             **frames,
         )
 

@@ -16,7 +16,7 @@ from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
 from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
-from orgsim.measure.staffing import at_work, payroll, ramped
+from orgsim.measure.staffing import at_work, moved_on, payroll, ramped
 
 NAN = float("nan")
 
@@ -211,18 +211,17 @@ def _roles(records: Records, model: Model, out: dict) -> None:
         out[f"role.{name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
         out[f"role.{name}.backlog_growth"] = backlog_growth(records, role.index)
         if role.ramp is not None:
-            out[f"role.{name}.ramped_mean"] = float(np.diff(ramped(records, role, window))[0]) / (
-                T - W
-            )
+            out[f"role.{name}.ramped_mean"] = float(
+                np.diff(ramped(records, model, role, window))[0]
+            ) / (T - W)
         if role.people_change:
             mine = reps["role"] == role.index
             out[f"role.{name}.headcount_mean"] = float(
                 np.diff(payroll(records, role, window))[0]
             ) / (T - W)
-            out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["hired"] >= W)).sum())
-            out[f"role.{name}.departures"] = float(
-                (mine & (reps["left"] >= W) & (reps["left"] < np.inf)).sum()
-            )
+            out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["since"] >= W)).sum())
+            gone = (reps["left"] >= W) & (reps["left"] < np.inf) & ~moved_on(records)
+            out[f"role.{name}.departures"] = float((mine & gone).sum())
 
 
 def backlog_growth(records: Records, role: int) -> float:

@@ -1,6 +1,6 @@
 """Who was on the payroll and at work, hour by hour, from the rep records (SCENARIO-SPEC 8.2).
 
-Each rep counts from when it joined (t = 0 for today's reps) to when it left. Hours *at
+Each rep counts from when it joined the payroll (t = 0 for today's reps) to when it left. Hours *at
 work* are its scheduled hours in that time, less public holidays and its own PTO days: a
 rep with PTO works on its own calendar, so work is measured in each rep's own worked time.
 Every function takes `points` (clock times) and returns cumulative totals before each, so a
@@ -18,7 +18,7 @@ from orgsim.engine.recorder import Records
 
 def _stays(records: Records, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """When each rep was on the payroll during the run: [joined or 0, left or inf)."""
-    return np.maximum(records.reps["hired"][reps], 0.0), records.reps["left"][reps]
+    return records.reps["since"][reps], records.reps["left"][reps]
 
 
 def payroll(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
@@ -44,14 +44,27 @@ def at_work(records: Records, model: Model, role: RolePlan, points: np.ndarray) 
     return rows
 
 
-def ramped(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
+def ramped(records: Records, model: Model, role: RolePlan, points: np.ndarray) -> np.ndarray:
     """Ramped-rep hours before each point: each rep's ramp share integrated over its time on
-    the payroll (hours of a fully productive rep it was worth)."""
+    the payroll (hours of a fully productive rep it was worth). Someone moved into the role
+    at a transition ramps by the transition's `ramp_after_move`."""
     reps = np.flatnonzero(records.reps["role"] == role.index)
     joined, left = _stays(records, reps)
     hired = records.reps["hired"][reps]
+    before = records.reps["before"][reps]
+    moved = (before >= 0) & (records.reps["role"][np.maximum(before, 0)] != role.index)
     total = np.zeros(len(points))
-    for h, a, b in zip(hired, joined, left, strict=True):
+    for h, a, b, m in zip(hired, joined, left, moved, strict=True):
         clipped = np.clip(np.asarray(points, dtype=float), a, b)
-        total += role.ramped_hours(float(h), a, clipped)
+        ramp = model.transition.after_move[role.index] if m else role
+        total += ramp.ramped_hours(float(h), a, clipped)
     return total
+
+
+def moved_on(records: Records) -> np.ndarray:
+    """Per rep, whether the same person went on in another crew at a transition (its row
+    ends there, but nobody left the payroll)."""
+    before = records.reps["before"]
+    out = np.zeros(len(before), dtype=bool)
+    out[before[before >= 0]] = True
+    return out

@@ -112,9 +112,9 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
 
 
 def weekly(records: Records, model: Model) -> pd.DataFrame:
-    """One row per week: leads, won, ARR won, queue and utilization per role, and for a
-    role whose people change or ramp, its headcount and ramped-rep equivalents (averages
-    over the week)."""
+    """One row per week: leads, won, ARR won, mean speed to lead, queue and utilization per
+    role, and for a role whose people change or ramp, its headcount and ramped-rep
+    equivalents (averages over the week)."""
     end = records.end
     edges = np.arange(0.0, end + WEEK - 1e-9, WEEK)
     edges[-1] = min(edges[-1], end)
@@ -128,6 +128,7 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             "won_value": np.histogram(records.wins["time"], edges, weights=records.wins["value"])[
                 0
             ],
+            "speed_to_lead": _weekly_speed_to_lead(records, edges),
         }
     )
     for role in model.roles:
@@ -142,8 +143,19 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             )
         if role.people_change or role.ramp is not None:
             frame[f"headcount.{role.name}"] = np.diff(payroll(records, role, edges)) / length
-            frame[f"ramped.{role.name}"] = np.diff(ramped(records, role, edges)) / length
+            frame[f"ramped.{role.name}"] = np.diff(ramped(records, model, role, edges)) / length
     return frame
+
+
+def _weekly_speed_to_lead(records: Records, edges: np.ndarray) -> np.ndarray:
+    """Mean hours from creation to first touch of the sources' leads first touched in each
+    week (NaN for a week with none)."""
+    first, created = records.leads["first_touch"], records.leads["created"]
+    touched = ~np.isnan(first) & from_sources(records)
+    count = np.histogram(first[touched], edges)[0]
+    hours = np.histogram(first[touched], edges, weights=first[touched] - created[touched])[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return hours / count
 
 
 DETAILS = ("timeseries", "reps", "cycle_times", "speed_to_lead")

@@ -22,6 +22,7 @@ from matplotlib.ticker import PercentFormatter
 
 from orgsim.config.kpis import QUARTER_WEEKS
 from orgsim.config.units import WEEK, YEAR
+from orgsim.measure.payback import cumulative
 from orgsim.measure.stats import interval
 
 LINESTYLES = ("-", "--", ":", "-.")
@@ -77,6 +78,8 @@ class FigureData:
     horizon_hours: float
     warmup_hours: float
     entry_slas: list[EntrySLA] = field(default_factory=list)
+    switches: dict[str, float] = field(default_factory=dict)
+    """Variants that switch org during the run: hours after warm-up of the switch."""
 
     def each(self, table: str) -> Iterator[tuple[str, pd.DataFrame]]:
         """(variant, its rows of `table`) in the variants' order."""
@@ -99,6 +102,7 @@ class FigureData:
             horizon_hours=first.horizon_hours,
             warmup_hours=first.warmup_hours,
             entry_slas=list(dict.fromkeys(sla for p in parts for sla in p.entry_slas)),
+            switches={v: at for p in parts for v, at in p.switches.items()},
             **frames,
         )
 
@@ -136,9 +140,8 @@ def funnel(data: FigureData, ax: Axes | None = None) -> Figure:
     figure, ax = _canvas(ax)
     stages = [s for s in data.stages if f"stage.{s}.entered" in data.kpis]
     weeks = data.horizon_hours / WEEK
-    weekly = data.kpis.assign(
-        **{f"{s}/week": data.kpis[f"stage.{s}.entered"] / weeks for s in stages}
-    )
+    per_week = {f"{s}/week": data.kpis[f"stage.{s}.entered"] / weeks for s in stages}
+    weekly = pd.concat([data.kpis, pd.DataFrame(per_week)], axis=1)
     _grouped_bars(
         ax,
         FigureData(**{**data.__dict__, "kpis": weekly}),
@@ -248,6 +251,23 @@ def _shade_warmup(ax: Axes, data: FigureData) -> None:
         )
 
 
+def _mark_switches(ax: Axes, data: FigureData, colors: dict[str, str]) -> None:
+    """A dotted line where each variant that switches org does so (weeks from t = 0)."""
+    for variant, at in data.switches.items():
+        week = (data.warmup_hours + at) / WEEK
+        ax.axvline(week, color=colors.get(variant, "0.4"), linestyle=":", linewidth=1.2)
+        ax.annotate(
+            f"{variant} switches",
+            (week, 0.02),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            ha="right",
+            va="bottom",
+            fontsize="x-small",
+            color="0.3",
+        )
+
+
 def queues(data: FigureData, ax: Axes | None = None) -> Figure:
     """Items waiting in each role's queues, week by week (mean over replications)."""
     figure, ax = _canvas(ax)
@@ -267,6 +287,7 @@ def queues(data: FigureData, ax: Axes | None = None) -> Figure:
                     label=f"{role} ({name})" if several else role,
                 )
     _shade_warmup(ax, data)
+    _mark_switches(ax, data, {})
     ax.set_xlabel("week")
     ax.set_ylabel("items waiting (weekly average)")
     ax.set_title("Queues over time")
@@ -304,6 +325,7 @@ def rep_spread(data: FigureData, ax: Axes | None = None) -> Figure:
 def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     """New customers per week, mean over replications with a 95% band."""
     figure, ax = _canvas(ax)
+    colors = {}
     for name, part in data.each("timeseries"):
         table = part.pivot_table(index="week", columns="replication", values="won")
         rows = [interval(table.loc[w]) for w in table.index]
@@ -311,10 +333,12 @@ def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
         low = np.array([c.low for c in rows])
         high = np.array([c.high for c in rows])
         (line,) = ax.plot(table.index + 0.5, mean, label=name)
+        colors[name] = line.get_color()
         ax.fill_between(
             table.index + 0.5, np.clip(low, 0, None), high, alpha=0.2, color=line.get_color()
         )
     _shade_warmup(ax, data)
+    _mark_switches(ax, data, colors)
     ax.set_xlabel("week")
     ax.set_ylabel("deals won")
     ax.set_title("Deals won per week (mean, 95% band)")
@@ -412,6 +436,33 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
     return figure
 
 
+def payback(data: FigureData, ax: Axes | None = None) -> Figure:
+    """For each variant that switches org, the cumulative difference of new ARR against the
+    first variant (today's org) week by week from the end of warm-up, with its pointwise 95%
+    band (paired, on common random numbers): the dip below zero is what the switch costs,
+    the week it climbs back to zero for good is its payback."""
+    if not data.switches:
+        raise ValueError("the payback figure needs a variant with a `transition`")
+    figure, ax = _canvas(ax)
+    baseline = data.variants[0]
+    colors = dict(zip(data.variants, _palette(len(data.variants)), strict=True))
+    for variant, at in data.switches.items():
+        if variant == baseline:
+            continue
+        running = cumulative(data.timeseries, variant, baseline, "won_value")
+        color = colors[variant]
+        ax.plot(running["week"], running["mean"], color=color, label=variant)
+        ax.fill_between(running["week"], running["low"], running["high"], color=color, alpha=0.2)
+        ax.axvline(at / WEEK, color=color, linestyle=":", linewidth=1.2)
+    ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value / 1000:,.0f}k")
+    ax.set_xlabel("weeks after warm-up (dotted: the switch)")
+    ax.set_ylabel(f"new ARR won, minus {baseline}'s, so far")
+    ax.set_title("Cost of the switch and its payback (mean, 95% band)")
+    ax.legend(fontsize="small")
+    return figure
+
+
 def sweep_lines(
     summary: pd.DataFrame, kpi: str, x: str, grid: dict[str, list], ax: Axes | None = None
 ) -> Figure:
@@ -452,6 +503,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "rep_spread": rep_spread,
     "weekly_won": weekly_won,
     "people": people,
+    "payback": payback,
 }
 
 

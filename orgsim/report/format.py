@@ -89,3 +89,40 @@ def shortfalls(found: dict[str, list[tuple]]) -> str:
     parts = [f"{role} does not keep up in {', '.join(where)}" for role, where in by_role.items()]
     note = " (loops such as renewals take longer than the horizon to fill)" if loops else ""
     return "; ".join(parts) + note
+
+
+def _signed(value: float, kind: str) -> str:
+    return ("+" if value >= 0 else "−") + number(abs(value), kind)
+
+
+def payback(effect) -> str:
+    """A switch's cost and payback in one sentence (`orgsim.measure.payback.Payback`)."""
+
+    def change(column: str, kind: str, at) -> str:
+        ci = at[column]
+        if not (math.isfinite(ci.low) and math.isfinite(ci.high)):
+            return _signed(ci.mean, kind)
+        return f"{_signed(ci.mean, kind)} ({_signed(ci.low, kind)} to {_signed(ci.high, kind)})"
+
+    text = f"{effect.variant} switches in week {effect.switch_week}: "
+    if effect.dip_week is None:
+        text += f"no dip against {effect.against}"
+    else:
+        text += (
+            f"by week {effect.dip_week}, its deepest, new ARR "
+            f"{change('won_value', 'money', effect.dip)} and deals won "
+            f"{change('won', 'count', effect.dip)} against {effect.against}"
+        )
+    if effect.payback_week is None:
+        text += f"; it does not pay back within the {effect.weeks} weeks"
+    elif effect.dip_week is not None:
+        sure = (
+            f"95% sure by week {effect.sure_payback_week}"
+            if effect.sure_payback_week is not None
+            else "not 95% sure within the horizon"
+        )
+        text += f"; it pays back in week {effect.payback_week} ({sure})"
+    return (
+        text
+        + f". Over all {effect.weeks} weeks: new ARR {change('won_value', 'money', effect.at_end)}."
+    )

@@ -36,6 +36,10 @@ CAPTIONS = {
     "week, for roles whose people come and go or ramp; below them, new customers per week. "
     "The gap is capacity paid for but not yet there: new reps ramping, seats empty until "
     "the backfill starts.",
+    "payback": "New ARR won so far by each design that switches org, minus today's org's, on "
+    "the same leads with the same luck; the band is the 95% interval. Below zero is what "
+    "the switch has cost so far; where the line climbs back above zero for good, it has "
+    "paid back.",
 }
 
 
@@ -71,6 +75,8 @@ class ReportFacts:
     version: str = ""
     date: str = ""
     assumptions: list[dict] = field(default_factory=list)
+    transitions: list[str] = field(default_factory=list)
+    """A sentence per design that switches org: its cost and payback."""
     """Per variant: name, org and the composed YAML it ran."""
 
 
@@ -147,7 +153,9 @@ def render(
     and variant, with paired differences), its verdicts and the data of its figures."""
     pictures = []
     for kind in CAPTIONS:
-        if kind == "people" and not drawing.people_roles(data):
+        if (kind == "people" and not drawing.people_roles(data)) or (
+            kind == "payback" and not set(data.switches) - {facts.variants[0]}
+        ):
             continue
         figure = drawing.draw(kind, data)
         png, width, height = _png(figure)
@@ -187,6 +195,7 @@ def render(
             kpi_groups=_kpi_groups(facts, table),
             figures=pictures,
             assumptions=facts.assumptions,
+            transitions=facts.transitions,
         )
     )
 

@@ -1,0 +1,319 @@
+"""A variant that switches org during the run (SCENARIO-SPEC 8.3): nothing changes when the
+new org is today's; people and leads are conserved across the switch; exact traces for a
+queued lead routed to its new owner and for tasks in progress that finish with their rep;
+moves that do not add up are errors at their line; the cost and payback figures."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import orgsim
+from orgsim.config.errors import ConfigError
+from orgsim.engine import Arrivals, compile_model, run_replication
+from orgsim.measure.kpis import compute
+from orgsim.measure.payback import payback
+
+from .models import scenario
+
+SCENARIOS = "scenarios"
+MARKET = "../configs/markets/saas_midmarket.yaml"
+
+
+def _same_org_scenario(org: str, sets: str) -> orgsim.Scenario:
+    text = f"""
+kind: scenario
+name: same org
+market: {MARKET}
+org: ../configs/orgs/{org}.yaml
+horizon: 26w
+warmup: 6w
+set: {{{sets}}}
+variants:
+  stay: {{}}
+  same:
+    transition: {{at: 9w, org: ../configs/orgs/{org}.yaml}}
+    set: {{{sets.replace("org.", "transition.org.")}}}
+"""
+    return orgsim.load_text(text, SCENARIOS)
+
+
+@pytest.mark.parametrize(
+    ("org", "sets"),
+    [
+        ("functional", "org.roles.rep.attrition: 0/year"),  # same_rep, round robin, PTO
+        ("process_stage", "org.roles.sdr.attrition: 0/year, org.roles.ae.attrition: 0/year"),
+        ("pods", "org.roles.sdr.attrition: 0/year, org.roles.ae.attrition: 0/year"),
+    ],
+)
+def test_a_switch_to_the_same_org_with_no_moves_changes_no_kpi(org, sets):
+    # Queues, people, PTO, ramps and handoffs in flight at the switch all carry on as before:
+    # every KPI is the same float, seed by seed. (Attrition is off: the switch hires at once
+    # into seats still waiting for a backfill, as SCENARIO-SPEC 8.3 says, which moves
+    # numbers on purpose.)
+    sc = _same_org_scenario(org, sets)
+    stay, same = compile_model(sc, "stay"), compile_model(sc, "same")
+    assert same.transition is not None
+    for seed in range(3):
+        a = compute(run_replication(stay, seed, check=True), stay)
+        b = compute(run_replication(same, seed, check=True), same)
+        assert list(a) == list(b)
+        assert np.array_equal(
+            np.array(list(a.values())), np.array(list(b.values())), equal_nan=True
+        )
+
+
+def test_people_are_conserved_across_a_switch_and_moved_people_keep_who_they_are():
+    sc = orgsim.load(f"{SCENARIOS}/reorg_transition.yaml").with_run(replications=2)
+    model = compile_model(sc, "switch_q2")
+    at = model.transition.at
+    names = [r.name for r in model.roles]
+    for seed in range(2):
+        records = run_replication(model, seed, check=True)  # leads conserved: invariants
+        reps = records.reps
+        later = np.flatnonzero(reps["before"] >= 0)
+        earlier = reps["before"][later]
+        on_payroll = (reps["since"] < at) & (reps["left"] >= at)  # there before the switch
+        before = {
+            n: int((on_payroll & (reps["role"] == i) & (reps["before"] < 0)).sum())
+            for i, n in enumerate(names)
+        }
+        # everyone moved: every rep and account manager there at the switch goes on as
+        # the same person (same skill), in the role the moves say
+        assert set(earlier) == set(
+            np.flatnonzero(
+                on_payroll
+                & (reps["before"] < 0)
+                & np.isin(reps["role"], [names.index("rep"), names.index("am")])
+            )
+        )
+        assert np.array_equal(reps["skill"][later], reps["skill"][earlier])
+        assert (reps["hired"][later] == at).all()  # their tenure in the new role starts now
+        moved_to = {n: int((reps["role"][later] == names.index(n)).sum()) for n in names}
+        hired_at_switch = {
+            n: int(
+                (reps["joined"] & (reps["since"] == at) & (reps["role"] == names.index(n))).sum()
+            )
+            for n in names
+        }
+        for role, headcount in {"sdr": 5, "ae": 9, "csm": 4}.items():
+            assert moved_to[role] + hired_at_switch[role] == headcount
+        assert moved_to["sdr"] <= 5 and moved_to["ae"] <= 9
+        assert before["rep"] == moved_to["sdr"] + moved_to["ae"]
+        # nobody stays in a role the new org does not have
+        assert (reps["left"][reps["role"] == names.index("rep")] <= at + 24 * 7).all()
+
+
+MARKET_AB = """
+kind: market
+name: traces
+segments: {small: {deal_value: 1000}}
+sources:
+  inbound: {rate: 1/week, enters: a}
+  direct: {rate: 1/week, enters: b}
+journey:
+  a: {outcomes: {done: 1.0}}
+  b: {outcomes: {done: 1.0}}
+  done: {}
+"""
+
+
+def _trace(today: str, switch: str, leads: list[tuple[float, str]]):
+    sc = scenario(MARKET_AB, today, horizon="2w", warmup="0h", replications=1, extra=switch)
+    model = compile_model(sc, "switch")
+    sources = [s.name for s in model.sources]
+    time, source = zip(*leads, strict=True)
+    arrivals = Arrivals(
+        time=np.array(time, dtype=float),
+        source=np.array([sources.index(s) for s in source]),
+        segment=np.zeros(len(leads), dtype=np.int64),
+        value=np.full(len(leads), 1000.0),
+    )
+    records = run_replication(model, 1, check=True, arrivals=arrivals)
+    t = records.tasks
+    rows = zip(t["start"], t["rep"], t["lead"], t["finish"], strict=True)
+    return records, sorted((s, int(r), int(lead), f) for s, r, lead, f in rows)
+
+
+ONE_REP = """
+kind: org
+name: one rep
+roles: {rep: {headcount: 1, schedule: always}}
+work:
+  a: {role: rep, effort: 2h, routing: pool}
+  b: {role: rep, effort: 2h, routing: pool}
+"""
+
+
+def test_trace_a_queued_lead_goes_to_its_new_owner_and_the_task_in_progress_finishes():
+    # One rep works a and b; at 1h a closer takes over b. Lead 0 (b) is in progress at the
+    # switch: it finishes with the rep at 2h. Lead 1 (b), queued, goes to the new closer at
+    # once (1h-3h). Lead 2 (a), queued, stays in the rep's queue: the rep takes it when its
+    # task is done, as a new row (id 1) for the same person, since the lead it was
+    # working moved to another crew.
+    switch = """
+variants:
+  switch:
+    transition:
+      at: 1h
+      org:
+        kind: org
+        name: with a closer
+        roles: {rep: {headcount: 1, schedule: always}, closer: {headcount: 1, schedule: always}}
+        work:
+          a: {role: rep, effort: 2h, routing: pool}
+          b: {role: closer, effort: 2h, routing: pool}
+"""
+    records, tasks = _trace(ONE_REP, switch, [(0, "direct"), (0.5, "direct"), (0.6, "inbound")])
+    assert tasks == [(0, 0, 0, 2), (1, 2, 1, 3), (2, 1, 2, 4)]
+    reps = records.reps
+    assert reps["before"].tolist() == [-1, 0, -1]
+    assert reps["left"][0] == 2 and reps["since"][1] == 2  # one person, on the payroll once
+    assert reps["joined"].tolist() == [False, False, True]  # the closer is a hire
+
+
+def test_trace_moved_reps_finish_their_tasks_then_start_in_their_new_roles():
+    # Two full-cycle reps; at 1h one becomes the SDR (a), the other the AE (b), both busy.
+    # Lead 2 (b) arrives at 1.5h: the AE is still finishing lead 1 as a full-cycle rep, so
+    # lead 2 waits, and the AE takes it at 2h.
+    today = ONE_REP.replace("headcount: 1", "headcount: 2")
+    switch = """
+variants:
+  switch:
+    transition:
+      at: 1h
+      moves: {rep: {sdr: 1, ae: 1}}
+      org:
+        kind: org
+        name: split
+        roles: {sdr: {headcount: 1, schedule: always}, ae: {headcount: 1, schedule: always}}
+        work:
+          a: {role: sdr, effort: 2h, routing: pool}
+          b: {role: ae, effort: 2h, routing: pool}
+"""
+    records, tasks = _trace(today, switch, [(0, "inbound"), (0, "direct"), (1.5, "direct")])
+    assert tasks == [(0, 0, 0, 2), (0, 1, 1, 2), (2, 3, 2, 4)]
+    reps = records.reps
+    assert reps["before"].tolist() == [-1, -1, 0, 1]
+    assert reps["since"].tolist() == [0, 0, 2, 2]
+    assert reps["hired"].tolist()[2:] == [1, 1]  # tenure in the new role from the switch
+
+
+@pytest.mark.parametrize(
+    ("transition", "message"),
+    [
+        (
+            "{at: 9w, org: ../configs/orgs/process_stage.yaml, moves: {rep: {sdr: 20}}}",
+            "moves 20 people out of 'rep', which has 14",
+        ),
+        (
+            "{at: 9w, org: ../configs/orgs/process_stage.yaml, moves: {rep: {closer: 2}}}",
+            "the new org has no role 'closer'",
+        ),
+        (
+            "{at: 9w, org: ../configs/orgs/process_stage.yaml, moves: {rep: {ae: 12}}}",
+            "moves 12 people into 'ae', but the new org has 9",
+        ),
+        (
+            "{at: 9w, org: ../configs/orgs/process_stage.yaml, moves: {sdr: {ae: 1}}}",
+            "today's org has no role 'sdr'",
+        ),
+        ("{at: 9w, org: ../configs/orgs/nope.yaml}", "no such org file"),
+        ("{org: ../configs/orgs/process_stage.yaml}", "missing required field 'at'"),
+    ],
+)
+def test_moves_that_do_not_add_up_are_errors_at_their_line(transition, message):
+    text = f"""kind: scenario
+name: bad moves
+market: {MARKET}
+org: ../configs/orgs/functional.yaml
+horizon: 26w
+variants:
+  stay: {{}}
+  switch:
+    transition: {transition}
+"""
+    with pytest.raises(ConfigError) as err:
+        orgsim.load_text(text, SCENARIOS, name="bad.yaml")
+    shown = str(err.value)
+    assert message in shown
+    assert "bad.yaml:9:" in shown  # the transition's line
+
+
+def test_a_role_in_both_orgs_must_keep_its_definition():
+    text = f"""kind: scenario
+name: changed role
+market: {MARKET}
+org: ../configs/orgs/functional.yaml
+horizon: 26w
+variants:
+  switch:
+    transition: {{at: 9w, org: ../configs/orgs/process_stage.yaml}}
+    set: {{transition.org.roles.sales_manager.cost_per_year: 250000}}
+"""
+    with pytest.raises(ConfigError, match="role 'sales_manager' is in both orgs"):
+        orgsim.load_text(text, SCENARIOS)
+
+
+def test_the_payback_week_is_where_the_cumulative_difference_stays_above_zero():
+    # Two replications of made-up weekly new ARR: the switch loses 100 a week for weeks 2-3
+    # and gains 60 a week from week 4: cumulative -100, -200, -140, -80, -20, +40, +100.
+    weeks = np.arange(7)
+    base = np.full(7, 1000.0)
+    switch = base + np.array([0, -100, -100, 60, 60, 60, 60])
+    rows = []
+    for replication, noise in enumerate((0.0, 10.0)):
+        for variant, values in (("stay", base), ("switch", switch + noise * (weeks >= 1))):
+            for week, value in zip(weeks, values, strict=True):
+                rows.append(
+                    dict(
+                        variant=variant,
+                        replication=replication,
+                        week=week,
+                        warmup=False,
+                        won_value=value,
+                        won=value / 1000,
+                    )
+                )
+    import pandas as pd
+
+    effect = payback(pd.DataFrame(rows), "switch", "stay", at_hours=168.0)
+    assert effect.switch_week == 2
+    assert effect.dip_week == 3
+    assert effect.dip["won_value"].mean == pytest.approx(-200 + 10)
+    assert effect.payback_week == 6
+    assert effect.weeks == 7
+
+
+def test_compare_reports_the_dip_and_payback_in_the_terminal_json_report_and_api(tmp_path):
+    from typer.testing import CliRunner
+
+    from orgsim.cli import app
+
+    path = f"{SCENARIOS}/reorg_transition.yaml"
+    comparison = orgsim.compare(path, replications=3)
+    effects = comparison.transitions()
+    assert set(effects) == {"switch_q2", "switch_q3", "switch_q2_auto_handoff"}
+    assert effects["switch_q2"].switch_week == 14 and effects["switch_q3"].switch_week == 27
+    frame = comparison.payback_frame()
+    assert set(frame.measure) == {"won_value", "won"}
+    before = frame[(frame.variant == "switch_q3") & (frame.week < 27)]
+    assert (before["mean"] == 0).all()  # same org, same luck: nothing differs before it
+    weekly = comparison.transition_weekly()
+    assert {"won", "won_value", "speed_to_lead", "queue.sdr"} <= set(weekly.measure)
+    assert weekly[weekly.switch].groupby("variant").week.first().to_dict() == {
+        "switch_q2": 14,
+        "switch_q3": 27,
+        "switch_q2_auto_handoff": 14,
+    }
+    html = comparison.report_html()
+    assert "The switch as it happens" in html and "Cost of the switch and its payback" in html
+    result = CliRunner().invoke(app, ["compare", path, "--reps", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)["transitions"]["switch_q2"]
+    assert data["switch_week"] == 14 and data["against"] == "stay"
+    assert len(data["dip"]["won_value"]["ci95"]) == 2
+    result = CliRunner().invoke(app, ["compare", path, "--reps", "3"])
+    assert "switch_q2 switches in week 14" in result.output
