@@ -75,6 +75,14 @@ def excerpt(output: str, keep: tuple[str, ...]) -> str:
     return "\n".join([*shown, "..."])
 
 
+def transitions(output: str) -> str:
+    """The lines from `Transitions` on: each switch's dip and payback."""
+    lines = output.splitlines()
+    return "\n".join(
+        lines[next(i for i, line in enumerate(lines) if line.startswith("Transitions")) :]
+    )
+
+
 @dataclass(frozen=True)
 class Figure:
     command: tuple[str, ...]
@@ -101,6 +109,7 @@ HIRES = (
     "ae",
 )
 HIRES_TARGETS = ("quarter.4.won_per_week", "sla.mql.attainment")
+TRANSITION = ("compare", "scenarios/reorg_transition.yaml")
 
 FIGURES = {
     "compare-headline": Figure(COMPARE, lambda out: quoted(after_last_table(out))),
@@ -112,6 +121,10 @@ FIGURES = {
     "plan-steady-state": Figure(
         STEADY,
         lambda out: text_block("orgsim " + " ".join(STEADY), excerpt(out, PLAN_TARGETS)),
+    ),
+    "transition": Figure(
+        TRANSITION,
+        lambda out: text_block("orgsim " + " ".join(TRANSITION), "...\n" + transitions(out)),
     ),
     "plan-hires": Figure(
         HIRES,

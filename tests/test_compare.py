@@ -128,7 +128,15 @@ def test_compare_cli_json_markdown_out_and_report(tmp_path):
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["scenario", "replications", "seed", "variants", "differences"]
+    assert list(data) == [
+        "scenario",
+        "replications",
+        "seed",
+        "variants",
+        "differences",
+        "transitions",
+    ]
+    assert data["transitions"] == {}  # no design switches org
     assert list(data["variants"]) == ["today", "two_more_sdrs", "recycle_stale"]
     assert list(data["differences"]) == ["two_more_sdrs", "recycle_stale"]
     assert data["variants"]["recycle_stale"]["kpis"]["stage.mql.recycled"]["mean"] > 0

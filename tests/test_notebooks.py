@@ -14,12 +14,13 @@ from .conftest import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_four_planning_notebooks_exist():
+def test_the_five_planning_notebooks_exist():
     assert [n.name for n in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_reorg_functional_vs_process_stage.ipynb",
         "03_headcount_planning.ipynb",
         "04_hiring_plan.ipynb",
+        "05_reorg_transition.ipynb",
     ]
 
 

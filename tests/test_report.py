@@ -29,6 +29,11 @@ def comparison(tmp_path_factory):
         "name: Speed to lead in a velocity SMB team", f"name: '{NASTY} & co'"
     )
     text = text.replace("kind: scenario", f"kind: scenario\ndescription: '{NASTY}'")
+    text = text.replace(  # a design that switches org, for the payback figure and section
+        "targets:",
+        "  switch:\n    transition: {at: 4w, org: ../configs/orgs/smb_velocity_team.yaml}\n"
+        "    set: {transition.org.roles.sdr.headcount: 6}\ntargets:",
+    )
     path.write_text(text)
     org = folder / "configs/orgs/smb_velocity_team.yaml"
     org.write_text(
@@ -68,6 +73,7 @@ def test_report_escapes_names_and_is_self_contained(comparison, tmp_path):
     assert text.count('src="data:image/png;base64,') == len(figures.FIGURES)  # people too
     for section in (
         'id="headline"',
+        'id="transitions"',
         'id="targets"',
         'id="kpi-table"',
         'id="run-facts"',

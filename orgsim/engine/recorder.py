@@ -63,7 +63,9 @@ class Recorder:
         self.tasks: list[tuple] = []
         self.wins: list[tuple] = []
         self.churns: list[tuple] = []
-        self.expired: list[tuple] = []  # (role, queued, left): items that left a queue untouched
+        # (role, queued, left): items that left a role's queue untouched (they gave up, were
+        # recycled, or went to another role's queue at a switch, see transition.py)
+        self.expired: list[tuple] = []
 
     def visit_columns(self) -> dict[str, np.ndarray]:
         visits = self.visits
@@ -134,8 +136,8 @@ class Records:
     waiting: dict[str, np.ndarray]
     """Items still queued at the end: role and when they joined the queue."""
     expired: dict[str, np.ndarray]
-    """Items that left a queue before their first touch (gave up or recycled): role, when
-    they joined the queue and when they left it."""
+    """Items that left a role's queue before their first touch there (gave up, recycled, or
+    routed to another role at a switch): role, when they joined the queue and left it."""
     arr_warmup: dict[str, np.ndarray]
     """Customers active at the end of warm-up: lead id and ARR then."""
 

@@ -11,7 +11,8 @@ At the switch instant, before the lead events of that instant:
 3. the new org's journey (work map, handoffs, SLAs, queue rules) replaces today's;
 4. the queued leads go back, without new luck: to the same rep's queue or the same shared
    queue where that is still theirs under the new org, otherwise to the stage's new owner
-   by its routing.
+   by its routing (a lead that changes role starts a new wait there, in queue order: the
+   wait so far is recorded as the old role's).
 
 A person stays the same `Rep` when its crew (role and pod) is in both orgs and no lead it
 works keeps going in another crew. Otherwise a *successor* `Rep`, the same person, starts in
@@ -204,6 +205,9 @@ def _queue_again(flow, visit, rep: Rep | None, crew: Crew, sla, now: float) -> N
     the new org (same rep, or same shared queue), or to its stage's new owner."""
     work = visit.plan.work
     owner = visit.crew
+    if owner.role is not crew.role:  # its wait so far was in another role's queue
+        flow.record.expired.append((crew.role.index, visit.queued_at, now))
+        visit.queued_at = now
     if visit.touches == 0:
         new = work.sla
         visit.deadline = (
