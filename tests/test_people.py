@@ -172,7 +172,7 @@ def test_utilization_counts_only_the_hours_people_are_at_work():
     calendar = model.roles[0].calendar
     hours = 3 * (calendar.worked(model.end) - 20 * 8)
     records = run_replication(model, 3, check=True)
-    assert at_work(records, model, model.roles[0], np.array([0.0, model.end]))[:, 1].sum() == (
+    assert at_work(records, model.roles[0], np.array([0.0, model.end]))[:, 1].sum() == (
         pytest.approx(hours)
     )
     assert len(records.days_off["day"]) == 3 * 20

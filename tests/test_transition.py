@@ -6,6 +6,7 @@ moves that do not add up are errors at their line; the cost and payback figures.
 from __future__ import annotations
 
 import json
+import textwrap
 
 import numpy as np
 import pytest
@@ -120,8 +121,10 @@ journey:
 """
 
 
-def _trace(today: str, switch: str, leads: list[tuple[float, str]]):
-    sc = scenario(MARKET_AB, today, horizon="2w", warmup="0h", replications=1, extra=switch)
+def _trace(today: str, switch: str, leads: list[tuple[float, str]], market: str = MARKET_AB):
+    """Play `leads` [(time, source)] through a variant `switch` of org `today`: the records
+    and every task as (start, rep, lead, finish)."""
+    sc = scenario(market, today, horizon="2w", warmup="0h", replications=1, extra=switch)
     model = compile_model(sc, "switch")
     sources = [s.name for s in model.sources]
     time, source = zip(*leads, strict=True)
@@ -137,14 +140,29 @@ def _trace(today: str, switch: str, leads: list[tuple[float, str]]):
     return records, sorted((s, int(r), int(lead), f) for s, r, lead, f in rows)
 
 
-ONE_REP = """
-kind: org
-name: one rep
-roles: {rep: {headcount: 1, schedule: always}}
-work:
-  a: {role: rep, effort: 2h, routing: pool}
-  b: {role: rep, effort: 2h, routing: pool}
-"""
+def _org(roles: str, a: str, b: str, sla: str = "") -> str:
+    """An inline org: `roles` as YAML, stages a and b as `{role} {effort} {routing}`."""
+    work = {
+        stage: dict(zip(("role", "effort", "routing"), spec.split(), strict=True))
+        for stage, spec in (("a", a), ("b", b))
+    }
+    lines = "\n".join(
+        f"  {stage}: {{role: {w['role']}, effort: {w['effort']}, routing: {w['routing']}"
+        + (sla if stage == "a" else "")
+        + "}"
+        for stage, w in work.items()
+    )
+    return f"kind: org\nname: org\nroles: {roles}\nwork:\n{lines}\n"
+
+
+def _switch(org: str, at: str = "1h", moves: str = "") -> str:
+    """A scenario's `variants` with one variant, `switch`, switching to `org` at `at`."""
+    moves = f"      moves: {moves}\n" if moves else ""
+    body = textwrap.indent(org, " " * 8)
+    return f"variants:\n  switch:\n    transition:\n      at: {at}\n{moves}      org:\n{body}"
+
+
+ONE_REP = _org("{rep: {headcount: 1, schedule: always}}", "rep 2h pool", "rep 2h pool")
 
 
 def test_trace_a_queued_lead_goes_to_its_new_owner_and_the_task_in_progress_finishes():
@@ -153,19 +171,8 @@ def test_trace_a_queued_lead_goes_to_its_new_owner_and_the_task_in_progress_fini
     # once (1h-3h). Lead 2 (a), queued, stays in the rep's queue: the rep takes it when its
     # task is done, as a new row (id 1) for the same person, since the lead it was
     # working moved to another crew.
-    switch = """
-variants:
-  switch:
-    transition:
-      at: 1h
-      org:
-        kind: org
-        name: with a closer
-        roles: {rep: {headcount: 1, schedule: always}, closer: {headcount: 1, schedule: always}}
-        work:
-          a: {role: rep, effort: 2h, routing: pool}
-          b: {role: closer, effort: 2h, routing: pool}
-"""
+    roles = "{rep: {headcount: 1, schedule: always}, closer: {headcount: 1, schedule: always}}"
+    switch = _switch(_org(roles, "rep 2h pool", "closer 2h pool"))
     records, tasks = _trace(ONE_REP, switch, [(0, "direct"), (0.5, "direct"), (0.6, "inbound")])
     assert tasks == [(0, 0, 0, 2), (1, 2, 1, 3), (2, 1, 2, 4)]
     reps = records.reps
@@ -174,31 +181,106 @@ variants:
     assert reps["joined"].tolist() == [False, False, True]  # the closer is a hire
 
 
+SPLIT = "{sdr: {headcount: 1, schedule: always}, ae: {headcount: AES, schedule: always}}"
+
+
 def test_trace_moved_reps_finish_their_tasks_then_start_in_their_new_roles():
     # Two full-cycle reps; at 1h one becomes the SDR (a), the other the AE (b), both busy.
     # Lead 2 (b) arrives at 1.5h: the AE is still finishing lead 1 as a full-cycle rep, so
     # lead 2 waits, and the AE takes it at 2h.
     today = ONE_REP.replace("headcount: 1", "headcount: 2")
-    switch = """
-variants:
-  switch:
-    transition:
-      at: 1h
-      moves: {rep: {sdr: 1, ae: 1}}
-      org:
-        kind: org
-        name: split
-        roles: {sdr: {headcount: 1, schedule: always}, ae: {headcount: 1, schedule: always}}
-        work:
-          a: {role: sdr, effort: 2h, routing: pool}
-          b: {role: ae, effort: 2h, routing: pool}
-"""
+    split = _org(SPLIT.replace("AES", "1"), "sdr 2h pool", "ae 2h pool")
+    switch = _switch(split, moves="{rep: {sdr: 1, ae: 1}}")
     records, tasks = _trace(today, switch, [(0, "inbound"), (0, "direct"), (1.5, "direct")])
     assert tasks == [(0, 0, 0, 2), (0, 1, 1, 2), (2, 3, 2, 4)]
     reps = records.reps
     assert reps["before"].tolist() == [-1, -1, 0, 1]
     assert reps["since"].tolist() == [0, 0, 2, 2]
     assert reps["hired"].tolist()[2:] == [1, 1]  # tenure in the new role from the switch
+
+
+def test_trace_free_reps_pick_up_a_shared_queue_the_switch_introduces():
+    # Round robin before the switch, a pool after it: the free rep is listed for the pool
+    # and serves leads arriving after the switch at once.
+    today = _org(
+        "{rep: {headcount: 1, schedule: always}}", "rep 1h round_robin", "rep 1h round_robin"
+    )
+    switch = _switch(
+        _org("{rep: {headcount: 1, schedule: always}}", "rep 1h pool", "rep 1h pool"), at="2h"
+    )
+    _, tasks = _trace(today, switch, [(0, "inbound"), (3, "inbound"), (4, "direct")])
+    assert tasks == [(0, 0, 0, 1), (3, 0, 1, 4), (4, 0, 2, 5)]
+
+
+def test_trace_a_moved_rep_comes_back_into_least_loaded_routing_when_its_task_is_done():
+    # The moved AE finishes its full-cycle task at 2h; from then on least-loaded routing
+    # picks it as readily as the newly hired AE (ties to the lowest index).
+    split = _org(SPLIT.replace("AES", "2"), "sdr 2h pool", "ae 10h least_loaded")
+    switch = _switch(split, moves="{rep: {ae: 1}}")
+    leads = [(0, "inbound"), (3, "direct"), (3.1, "direct"), (3.2, "direct")]
+    _, tasks = _trace(ONE_REP, switch, leads)
+    assert tasks == [(0, 0, 0, 2), (3, 2, 1, 13), (3.1, 3, 2, 13.1), (13, 2, 3, 23)]
+
+
+PATIENT = MARKET_AB.replace(
+    "a: {outcomes: {done: 1.0}}", "a: {outcomes: {done: 1.0}, patience: 10h}"
+)
+
+
+@pytest.mark.parametrize(
+    ("today", "after", "market", "left"),
+    [
+        # recycling at 3h came first before the switch; without it the buyer's patience
+        # (10h from entering at 0.5h) still runs out
+        ("RECYCLE", "", PATIENT, 10.5),
+        # the new org recycles after 3h: a lead queued at the switch is recycled at 3.5h
+        ("", "RECYCLE", MARKET_AB, 3.5),
+    ],
+)
+def test_patience_and_recycling_follow_the_org_in_place_across_the_switch(
+    today, after, market, left
+):
+    recycle = ", sla: {first_touch: 1h, recycle_after: 3h, recycle_to: lost}"
+    one = "{rep: {headcount: 1, schedule: always}}"
+    before = _org(one, "rep 100h pool", "rep 1h pool", recycle if today else "")
+    switch = _switch(_org(one, "rep 100h pool", "rep 1h pool", recycle if after else ""))
+    records, _ = _trace(before, switch, [(0, "inbound"), (0.5, "inbound")], market=market)
+    visits = records.visits
+    waited = (visits["lead"] == 1) & (visits["stage"] == 0)
+    assert visits["left"][waited].tolist() == [left]
+
+
+def test_a_person_still_on_a_task_in_the_old_crew_at_the_end_costs_no_double_payroll():
+    today = _org(
+        "{rep: {headcount: 2, schedule: always, cost_per_year: 100000}}",
+        "rep 2h pool",
+        "rep 500h pool",
+    )
+    roles = SPLIT.replace("AES", "1").replace(
+        "schedule: always", "schedule: always, cost_per_year: 100000"
+    )
+    switch = _switch(_org(roles, "sdr 2h pool", "ae 500h pool"), moves="{rep: {sdr: 1, ae: 1}}")
+    records, _ = _trace(today, switch, [(0, "direct")])
+    sc = scenario(MARKET_AB, today, horizon="2w", warmup="0h", replications=1, extra=switch)
+    kpis = compute(records, compile_model(sc, "switch"))
+    # two people all along: one on its 500 h task, one moved (an SDR from 1h)
+    assert kpis["cost"] == pytest.approx(2 * 100000 * 336 / (365 * 24))
+
+
+def test_a_dated_hire_after_the_switch_is_an_error_at_its_line():
+    text = f"""kind: scenario
+name: late hire
+market: {MARKET}
+org: ../configs/orgs/functional.yaml
+horizon: 26w
+variants:
+  switch:
+    set: {{org.hires: [{{role: rep, at: 10w, count: 1}}]}}
+    transition: {{at: 5w, org: ../configs/orgs/process_stage.yaml, moves: {{rep: {{ae: 9}}}}}}
+"""
+    with pytest.raises(ConfigError, match="a dated hire at or after the transition") as err:
+        orgsim.load_text(text, SCENARIOS, name="late.yaml")
+    assert "late.yaml:8:" in str(err.value)
 
 
 @pytest.mark.parametrize(

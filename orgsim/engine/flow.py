@@ -36,6 +36,7 @@ from orgsim.engine.staff import Crew, Rep
 NAN = float("nan")
 INF = float("inf")
 NORMAL = 1  # SimPy's priority for ordinary events
+LATE = 1e-9  # hours: a call at `when` fires at `now + (when - now)`, a rounding apart
 
 
 class Step(simpy.Event):
@@ -362,34 +363,41 @@ class LeadFlow:
             and visit.touches == 0
             and visit.rep_queue is not None
         ):
-            when = _on_clock(sla, role.calendar, visit.entered, sla.escalate_after)
-            self.call_at(max(when, now), self.escalate, visit, now)
+            self.call_at(max(self.escalation(visit), now), self.escalate, visit, now)
 
     def set_expiry(self, visit: Visit, now: float) -> None:
-        """When the buyer's patience or the SLA's `recycle_after` runs out, whichever is first
-        (SCENARIO-SPEC 8.1); patience wins a tie."""
+        """Schedule the moment the lead leaves untouched (see `expiry`)."""
+        self.call_at(max(self.expiry(visit)[0], now), self.expire, visit, now)
+
+    def expiry(self, visit: Visit) -> tuple[float, int]:
+        """When the buyer's patience or the SLA's `recycle_after` runs out, counted from
+        entering the stage, whichever is first, and which (SCENARIO-SPEC 8.1); patience wins
+        a tie. (inf, 0): neither applies."""
         plan = visit.plan
         when, why = INF, 0
         if self.patience_slot[plan.index] >= 0:
-            when = now + self.luck.draw(self.patience_slot[plan.index], visit.lead.id, visit.k)
-            why = GAVE_UP
+            patience = self.luck.draw(self.patience_slot[plan.index], visit.lead.id, visit.k)
+            when, why = visit.entered + patience, GAVE_UP
         sla = plan.work.sla
         if sla is not None and sla.recycle_after is not None:
             role = self.model.roles[plan.work.role]
-            recycle = _on_clock(sla, role.calendar, now, sla.recycle_after)
+            recycle = _on_clock(sla, role.calendar, visit.entered, sla.recycle_after)
             if recycle < when:
                 when, why = recycle, RECYCLED
-        self.call_at(when, self.expire, (visit, why), now)
+        return when, why
 
     def expire(self, step: Step) -> None:
-        """A lead still waiting for its first touch leaves the queue (or its handoff delay)."""
-        visit, why = step.arg
+        """A lead still waiting for its first touch leaves the queue (or its handoff delay).
+        The rule is read again: after a switch of org (transition.py) an earlier call may
+        be out of date, and the current rule's own call is scheduled."""
+        visit = step.arg
         if visit.first_touch == visit.first_touch or visit.left == visit.left:
             return  # touched in time, or already gone (a handoff leak)
         now = self.env.now
+        when, why = self.expiry(visit)
+        if when > now + LATE:
+            return
         plan = visit.plan
-        if why == RECYCLED and not plan.recycles:
-            return  # the org it switched to does not recycle (transition.py)
         sla = plan.work.sla
         if sla is not None and visit.deadline != visit.deadline:  # left during the handoff
             visit.deadline = _on_clock(
@@ -401,14 +409,21 @@ class LeadFlow:
         visit.expired = why
         self.leave(visit, plan.gives_up_to if why == GAVE_UP else sla.recycle_to, now)
 
-    def escalate(self, step: Step) -> None:
-        visit = step.arg
-        now = self.env.now
+    def escalation(self, visit: Visit) -> float:
+        """When a lead still untouched in a rep's own queue goes to the shared queue (inf:
+        never), on its SLA's clock from entering the stage."""
         sla = visit.plan.work.sla
         if sla is None or sla.escalate_after is None:
-            return  # the org it switched to does not escalate (transition.py)
-        if _on_clock(sla, visit.crew.role.calendar, visit.entered, sla.escalate_after) > now:
-            return  # set by the org before a switch, for a later time under the new one
+            return INF
+        return _on_clock(sla, visit.crew.role.calendar, visit.entered, sla.escalate_after)
+
+    def escalate(self, step: Step) -> None:
+        """The rule is read again: after a switch of org (transition.py) an earlier call may
+        be out of date, and the current rule's own call is scheduled."""
+        visit = step.arg
+        now = self.env.now
+        if self.escalation(visit) > now + LATE:
+            return
         if visit.touches == 0 and visit.crew.withdraw(visit, now, self):
             visit.escalated = True
 
@@ -476,8 +491,8 @@ class LeadFlow:
         is in that crew too."""
         successor = rep.successor
         successor.since = now
-        successor.busy = 0
         crew = self.crews[successor.seat.role.index][successor.seat.crew]
+        crew.release(successor)
         if visit.rep is rep and visit.crew is crew:
             visit.rep = successor
         if successor.present:

@@ -115,8 +115,7 @@ def _people(records: Records, model: Model) -> list[str]:
     reps = records.reps
     problems = []
     today = ~reps["joined"] & (reps["before"] < 0)
-    carried_on = np.zeros(len(today), dtype=bool)  # the same person in another crew
-    carried_on[reps["before"][reps["before"] >= 0]] = True
+    carried_on = records.carried_on()
     for role in model.roles:
         for crew in role.crews:
             pod = -1 if crew.pod is None else crew.pod
@@ -132,9 +131,9 @@ def _people(records: Records, model: Model) -> list[str]:
     problems += _transition(records, model, carried_on)
     order = np.lexsort((reps["hired"], reps["seat"], reps["role"]))
     role, seat = reps["role"][order], reps["seat"][order]
-    left = reps["left"][order]
+    left, since = reps["left"][order], reps["since"][order]
     same = (role[1:] == role[:-1]) & (seat[1:] == seat[:-1])
-    if (same & (left[:-1] == np.inf)).any():
+    if (same & (left[:-1] == np.inf) & (since[1:] < np.inf)).any():
         problems.append("a seat has a new rep while its last one is still there")
     return problems
 
@@ -148,7 +147,7 @@ def _transition(records: Records, model: Model, carried_on: np.ndarray) -> list[
     later = np.flatnonzero(reps["before"] >= 0)
     earlier = reps["before"][later]
     problems = []
-    if (np.abs(reps["left"][earlier] - reps["since"][later]) > TOLERANCE).any():
+    if (reps["left"][earlier] != reps["since"][later]).any():  # set from one clock reading
         problems.append("a person's row ends when its next row does not start")
     if (reps["left"][earlier] < model.transition.at - TOLERANCE).any():
         problems.append("a person went on in another crew before the switch")

@@ -28,6 +28,7 @@ from orgsim.config.schema import (
     PointsDecay,
     Routing,
     Transition,
+    people_change,
 )
 from orgsim.config.units import MONTH
 from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, calendar_for
@@ -336,7 +337,7 @@ def compile_model(
     switched = after_switch and chosen.transition is not None
     return compile_variant(
         chosen.market,
-        chosen.transition.org if switched else chosen.org,
+        chosen.orgs[-1] if after_switch else chosen.org,
         chosen.name,
         scenario.warmup,
         scenario.horizon,
@@ -365,7 +366,7 @@ def compile_variant(
     new = transition.org if transition else None
     names = list(dict.fromkeys([*org.roles, *(new.roles if new else [])]))
     pods = list(dict.fromkeys([*org.pods, *(new.pods if new else [])]))
-    changes = (lambda r: transition.people_change(org, r)) if transition else org.people_change
+    changes = people_change(org, transition)
     roles = []
     for i, role_name in enumerate(names):
         today = role_name in org.roles
@@ -526,7 +527,6 @@ def _role_plan(
         backfill=resolve(role.backfill.delay, segments[0]) if role.backfill else None,
         pto_days=role.pto.days_per_year if role.pto else 0,
         pto_block=role.pto.block_days if role.pto else 5,
-        people_change=org.people_change(role_name),
     )
 
 

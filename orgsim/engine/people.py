@@ -27,8 +27,8 @@ from simpy.events import URGENT
 from orgsim.config.units import DAY, YEAR
 from orgsim.engine.calendar import with_days_off, working_days
 from orgsim.engine.luck import ATTRITION, BACKFILL, BLOCK, PTO, ROUTING, SKILL, TENURE, Streams, key
-from orgsim.engine.model import LEAST_LOADED, POOL, SAME_REP, HirePlan, Model, RolePlan
-from orgsim.engine.staff import INF, Crew, Rep
+from orgsim.engine.model import HirePlan, Model, RolePlan
+from orgsim.engine.staff import Crew, Rep, set_routing
 from orgsim.engine.transition import switch
 
 
@@ -59,7 +59,6 @@ class People:
         self.seats: list[list[Seat]] = [[] for _ in model.roles]
         self.reps: list[Rep] = []  # everyone, by id
         self.joined: list[int] = []  # ids of the reps who joined during the run
-        self.before: dict[int, int] = {}  # a successor's id -> its predecessor's (transition)
         self.leaving: dict[int, float] = {}  # rep id -> when attrition takes it
         self.all_crews: list[Crew] = []  # every crew there ever was, by id
         self.crews = self._staff()
@@ -80,7 +79,7 @@ class People:
                 crew = self.new_crew(role, plan.pod, role.order)
                 for _ in range(plan.headcount):
                     rep = Rep(len(self.reps), len(crew.reps), crew, next(skills), next(hired))
-                    rep.seat = self._new_seat(role, c)
+                    rep.seat = self.new_seat(role, c)
                     rep.seat.occupants = 1
                     crew.add(rep)
                     self.reps.append(rep)
@@ -96,7 +95,7 @@ class People:
         self.all_crews.append(crew)
         return crew
 
-    def _new_seat(self, role: RolePlan, crew: int) -> Seat:
+    def new_seat(self, role: RolePlan, crew: int) -> Seat:
         seats = self.seats[role.index]
         seats.append(Seat(role, crew, len(seats), self.streams))
         return seats[-1]
@@ -107,7 +106,7 @@ class People:
         """Set today's reps' departures and PTO, and the dated hires, on the flow's clock."""
         self.flow = flow
         for rep in self.reps:
-            self._settle(rep, 0.0)
+            self.settle(rep, 0.0)
         for plan in self.model.hires:
             self._at(plan.at, self._hire, plan)
         if self.model.transition is not None:
@@ -120,39 +119,54 @@ class People:
         flow = self.flow
         flow.call_at(when, handler, arg, flow.env.now, priority=URGENT)
 
-    def _settle(self, rep: Rep, now: float) -> None:
+    def settle(self, rep: Rep, now: float) -> None:
         """Schedule a rep's departure (attrition) and PTO, drawn for its seat and occupant."""
-        seat = rep.seat
-        role = seat.role
-        if seat.leaves is not None:
-            self.leaving[rep.id] = now + seat.leaves.exponential(1 / role.attrition)
-            self._at(self.leaving[rep.id], self._leave, rep)
+        self._attrition(rep, now)
+        role = rep.seat.role
         if role.away:
-            blocks = self._pto(role, seat, rep.hired)
-            rep.days_off = [day for block in blocks for day in block]
-            rep.calendar = with_days_off(role.calendar, rep.days_off)
-            for first, last in _runs(rep.days_off):
-                self._at(first * DAY, self._away, rep)
-                self._at((last + 1) * DAY, self._back, rep)
+            blocks = self._pto(role, rep.seat, rep.hired)
+            self._days_off(rep, [day for block in blocks for day in block], now)
 
-    def carry_over(self, rep: Rep, successor: Rep, now: float) -> bool:
-        """A successor (the same person in another crew of its role, see transition.py) keeps
-        its predecessor's PTO days and its time to leave; whether it is away now."""
-        successor.days_off, successor.calendar = rep.days_off, rep.calendar
+    def _attrition(self, rep: Rep, now: float) -> None:
+        seat = rep.seat
+        if seat.leaves is not None:
+            self.leaving[rep.id] = now + seat.leaves.exponential(1 / seat.role.attrition)
+            self._at(self.leaving[rep.id], self._leave, rep)
+
+    def _days_off(self, rep: Rep, days: list[int], now: float, carried: bool = False) -> bool:
+        """Close `days` in the rep's own calendar and schedule its times away; whether it is
+        away now (only for days `carried` over from its predecessor at a switch, whose PTO
+        may have begun before it: a new rep's first day off is at or after `now`)."""
+        rep.days_off = days
+        rep.calendar = with_days_off(rep.seat.role.calendar, days)
         away = False
-        for first, last in _runs(rep.days_off):
+        for first, last in _runs(days):
             if (last + 1) * DAY <= now:
                 continue
-            if first * DAY <= now:
+            if carried and first * DAY <= now:
                 away = True
             else:
-                self._at(first * DAY, self._away, successor)
-            self._at((last + 1) * DAY, self._back, successor)
-        leaves = self.leaving.get(rep.id, INF)
-        if leaves < INF:
-            self.leaving[successor.id] = leaves
-            self._at(leaves, self._leave, successor)
+                self._at(first * DAY, self._away, rep)
+            self._at((last + 1) * DAY, self._back, rep)
         return away
+
+    def carry_over(self, rep: Rep, successor: Rep, now: float) -> bool:
+        """A successor (the same person in a new crew at a switch, see transition.py) keeps
+        its predecessor's time to leave in the same role, or leaves at its new role's rate
+        from now (the hazard has no memory); and keeps its PTO days where both roles have
+        PTO (its new role's own draw where only that one has). Whether it is away now."""
+        role = successor.seat.role
+        if role is rep.seat.role and rep.id in self.leaving:
+            self.leaving[successor.id] = self.leaving[rep.id]
+            self._at(self.leaving[rep.id], self._leave, successor)
+        elif role is not rep.seat.role:
+            self._attrition(successor, now)
+        if not role.away:
+            return False
+        if not rep.seat.role.away:
+            blocks = self._pto(role, successor.seat, now)
+            return self._days_off(successor, [day for block in blocks for day in block], now)
+        return self._days_off(successor, rep.days_off, now, carried=True)
 
     def _pto(self, role: RolePlan, seat: Seat, hired: float) -> list[list[int]]:
         """A rep's PTO blocks: in each year from t = 0, `pto_days` working days in blocks of
@@ -186,7 +200,7 @@ class People:
 
     # -- people events
 
-    def _hire_into(self, seat: Seat, now: float) -> None:
+    def hire_into(self, seat: Seat, now: float) -> None:
         """A new rep (tenure 0) joins a seat and picks up waiting work."""
         role = seat.role
         crew = self.crews[role.index][seat.crew]
@@ -196,10 +210,10 @@ class People:
         seat.occupants += 1
         self.reps.append(rep)
         self.joined.append(rep.id)
-        self._settle(rep, now)
+        self.settle(rep, now)
         crew.join(rep, now, self.flow)
 
-    def _depart(self, rep: Rep, now: float) -> None:
+    def depart(self, rep: Rep, now: float) -> None:
         """A rep leaves the payroll, after the task in progress if it has one."""
         self._crew(rep).step_out(rep, now, self.flow)
         if rep.busy:
@@ -210,10 +224,10 @@ class People:
     def _leave(self, step) -> None:
         """Attrition: the rep leaves; with backfill its seat is refilled after a delay."""
         rep = step.arg
-        if rep.left < INF or rep.quitting:
+        if not rep.on_payroll:
             return
         now = self.flow.env.now
-        self._depart(rep, now)
+        self.depart(rep, now)
         seat = rep.seat
         if seat.refills is not None and not seat.closed:
             seat.vacant = True
@@ -224,7 +238,7 @@ class People:
         seat = step.arg
         if not seat.closed:
             seat.vacant = False
-            self._hire_into(seat, self.flow.env.now)
+            self.hire_into(seat, self.flow.env.now)
 
     def _hire(self, step) -> None:
         """A dated hire (new seats) or planned departure (seats given up)."""
@@ -233,47 +247,29 @@ class People:
         role = self.model.roles[plan.role]
         if plan.count > 0:
             for _ in range(plan.count):
-                self._hire_into(self._new_seat(role, plan.crew), now)
+                self.hire_into(self.new_seat(role, plan.crew), now)
             return
         gone = -plan.count
         for seat in reversed(self.seats[plan.role]):
             if gone and seat.crew == plan.crew and seat.vacant and not seat.closed:
                 seat.closed, gone = True, gone - 1
-        staying = [
-            r for r in self.crews[plan.role][plan.crew].reps if r.left == INF and not r.quitting
-        ]
+        staying = [r for r in self.crews[plan.role][plan.crew].reps if r.on_payroll]
         for rep in sorted(staying, key=lambda r: (r.hired, r.id), reverse=True)[:gone]:
             rep.seat.closed = True
-            self._depart(rep, now)
+            self.depart(rep, now)
 
     def _away(self, step) -> None:
         rep = step.arg
-        if rep.left == INF and not rep.quitting:
+        if rep.on_payroll:
             self._crew(rep).step_out(rep, self.flow.env.now, self.flow)
 
     def _back(self, step) -> None:
         rep = step.arg
-        if rep.left == INF and not rep.quitting:
+        if rep.on_payroll:
             self._crew(rep).join(rep, self.flow.env.now, self.flow)
 
     def _crew(self, rep: Rep) -> Crew:
         return self.all_crews[rep.crew_id]
-
-
-def set_routing(crews: list[list[Crew]], stages) -> None:
-    """What the stages' routing asks of each role's crews: load tracking (least_loaded,
-    same_rep) and a shared queue (pool, or escalation to it)."""
-    worked = [s.work for s in stages if s.work]
-    load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
-    pooled = {
-        w.role
-        for w in worked
-        if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
-    }
-    for role, mine in enumerate(crews):
-        for crew in mine:
-            crew.track_load = role in load_routed
-            crew.uses_shared = role in pooled
 
 
 def calendars_of(records, role: RolePlan):

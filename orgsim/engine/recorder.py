@@ -141,6 +141,14 @@ class Records:
     arr_warmup: dict[str, np.ndarray]
     """Customers active at the end of warm-up: lead id and ARR then."""
 
+    def carried_on(self) -> np.ndarray:
+        """Per rep row, whether the same person went on in another row (a new crew at a
+        transition): the row ends there, but nobody left the payroll."""
+        before = self.reps["before"]
+        out = np.zeros(len(before), dtype=bool)
+        out[before[before >= 0]] = True
+        return out
+
     @staticmethod
     def collect(recorder: Recorder, **tables) -> Records:
         return Records(

@@ -90,8 +90,10 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
     crew_of = people.all_crews
     joined = np.zeros(len(reps), dtype=bool)
     joined[people.joined] = True
-    before = np.full(len(reps), -1, dtype=np.int64)
-    before[list(people.before)] = list(people.before.values())
+    before = np.full(len(reps), -1, dtype=np.int64)  # the same person's previous row
+    for rep in reps:
+        if rep.successor is not None:
+            before[rep.successor.id] = rep.id
     return Records.collect(
         recorder,
         warmup=model.warmup,

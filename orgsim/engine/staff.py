@@ -91,13 +91,16 @@ class Rep:
         self.tasks_done = 0
         self.deals_won = 0
 
+    @property
+    def on_payroll(self) -> bool:
+        """Not gone, and not leaving after the task in progress."""
+        return self.left == INF and not self.quitting
+
 
 class Crew:
     """The reps of one role serving one pod, with their queues."""
 
-    def __init__(
-        self, crew_id: int, role: RolePlan, pod: int | None, routing_draws, order: str = "fifo"
-    ):
+    def __init__(self, crew_id: int, role: RolePlan, pod: int | None, routing_draws, order: str):
         self.id = crew_id
         self.role = role
         self.pod = pod
@@ -228,8 +231,7 @@ class Crew:
         loads = self.loads
         heappush(loads, (rep.queued + rep.busy, rep.index))
         if len(loads) > 4 * len(self.reps) + 64:  # drop stale entries now and then
-            self.loads = [(r.queued + r.busy, r.index) for r in self.present]
-            heapify(self.loads)
+            self._fresh_loads()
 
     # -- queues
 
@@ -311,14 +313,51 @@ class Crew:
                 rep.idle = True
                 heappush(self.idle, rep.index)
                 if len(self.idle) > 2 * len(self.reps) + 16:  # drop stale entries
-                    self.idle = [r.index for r in self.present if r.idle]
-                    heapify(self.idle)
+                    self._fresh_idle()
             return
         visit = entry[VISIT]
         visit.entry = None
         rep.busy = 1
         rep.idle = False  # a rep listed as idle that takes work (at opening time) is no longer
         dispatcher.start_touch(rep, visit, now)
+
+    def release(self, rep: Rep) -> None:
+        """A rep that was busy elsewhere (finishing its task in its crew before a switch of
+        org, transition.py) is free to work here."""
+        rep.busy = 0
+        if self.track_load and rep.present:
+            self._load_fell(rep)
+
+    def take_all(self) -> list[tuple]:
+        """Every item waiting in the crew's queues, taken out, in queue order: (visit, the
+        rep whose own queue it was in, or None for the shared queue)."""
+        entries = [(e, None) for e in self.shared]
+        entries += [(e, rep) for rep in self.reps for e in rep.queue]
+        live = sorted((e[SEQ], e[VISIT], rep) for e, rep in entries if e[VISIT].entry == e[SEQ])
+        self.shared = []
+        for rep in self.reps:
+            rep.queue, rep.queued = [], 0
+        for _, visit, _ in live:
+            visit.entry = None
+        return [(visit, rep) for _, visit, rep in live]
+
+    def restart(self, now: float, dispatcher: Dispatcher) -> None:
+        """After its work changed under it (a switch of org, transition.py): the load and
+        idle lists rebuilt, and each free rep picks up waiting work or is listed as idle
+        (where the crew now uses a shared queue it may not have used before)."""
+        self._fresh_loads()
+        self._fresh_idle()
+        for rep in list(self.present):
+            if not rep.busy and (rep.queued or self.shared or (self.uses_shared and not rep.idle)):
+                self.next_for(rep, now, dispatcher)
+
+    def _fresh_loads(self) -> None:
+        self.loads = [(r.queued + r.busy, r.index) for r in self.present]
+        heapify(self.loads)
+
+    def _fresh_idle(self) -> None:
+        self.idle = [r.index for r in self.present if r.idle]
+        heapify(self.idle)
 
     def done(self, rep: Rep) -> None:
         rep.busy = 0
@@ -352,3 +391,19 @@ class Crew:
             for entry in rep.queue:
                 if entry[VISIT].entry == entry[SEQ]:
                     yield entry[VISIT]
+
+
+def set_routing(crews: list[list[Crew]], stages) -> None:
+    """What the stages' routing asks of each role's crews: load tracking (least_loaded,
+    same_rep) and a shared queue (pool, or escalation to it)."""
+    worked = [s.work for s in stages if s.work]
+    load_routed = {w.role for w in worked if w.routing in (LEAST_LOADED, SAME_REP)}
+    pooled = {
+        w.role
+        for w in worked
+        if w.routing == POOL or (w.sla is not None and w.sla.escalate_after is not None)
+    }
+    for role, mine in enumerate(crews):
+        for crew in mine:
+            crew.track_load = role in load_routed
+            crew.uses_shared = role in pooled

@@ -3,16 +3,21 @@
 At the switch instant, before the lead events of that instant:
 
 1. every queued lead is taken out of its queue;
-2. people: in each role, `moves` take the first people in seat order to another role (they
-   keep who they are, their skill and tenure, and work at `ramp_after_move` there); of the
-   others, the earliest hires keep their role up to the new org's headcount and the most
-   recent hires leave; vacancies waiting for a backfill close; whatever the new org's
-   headcount still lacks is hired (tenure 0, the role's ramp);
+2. people: in each role, `moves` take the first people in seat order to another role: they
+   keep who they are (their skill, and their PTO days where both roles have PTO), leave at
+   their new role's attrition rate from the switch, and work at `ramp_after_move` there,
+   counted from the switch. Of the others, the earliest hires keep their role up to the
+   new org's headcount (with their time to leave and PTO days) and the most recent hires
+   leave; vacancies waiting for a backfill close; whatever the new org's headcount still
+   lacks is hired (tenure 0, the role's ramp);
 3. the new org's journey (work map, handoffs, SLAs, queue rules) replaces today's;
 4. the queued leads go back, without new luck: to the same rep's queue or the same shared
    queue where that is still theirs under the new org, otherwise to the stage's new owner
    by its routing (a lead that changes role starts a new wait there, in queue order: the
    wait so far is recorded as the old role's).
+
+5. a lead not yet touched whose patience, recycling or escalation now falls at another time
+   gets a new call for it (the old call, which reads the rule again, then does nothing).
 
 A person stays the same `Rep` when its crew (role and pod) is in both orgs and no lead it
 works keeps going in another crew. Otherwise a *successor* `Rep`, the same person, starts in
@@ -23,20 +28,29 @@ nothing.
 
 from __future__ import annotations
 
-from heapq import heapify, heappush
+from heapq import heappush
+from typing import TYPE_CHECKING
 
 from orgsim.engine.flow import NAN, _on_clock
 from orgsim.engine.model import TransitionPlan
-from orgsim.engine.staff import INF, SEQ, VISIT, Crew, Rep
+from orgsim.engine.staff import INF, Crew, Rep, set_routing
+
+if TYPE_CHECKING:
+    from orgsim.engine.flow import LeadFlow, Visit
+    from orgsim.engine.people import People
 
 
-def switch(people, flow, plan: TransitionPlan, now: float) -> None:
+def switch(people: People, flow: LeadFlow, plan: TransitionPlan, now: float) -> None:
     """Switch the replication's people and flow to the transition's org at `now`."""
     crews = _crews(people, plan)
-    queued = _take_out(people.crews)
+    queued = [
+        (v, rep, crew) for mine in people.crews for crew in mine for v, rep in crew.take_all()
+    ]
     live = [visit for visit in flow.record.visits if visit.left != visit.left]
+    untouched = [v for v in live if v.touches == 0 and v.plan.work is not None]
+    before = {id(v): (flow.expiry(v), _escalation(flow, v)) for v in untouched}
 
-    def owner(visit) -> Crew:
+    def owner(visit: Visit) -> Crew:
         role = plan.stages[visit.plan.index].work.role
         return crews[role][plan.crew_of_segment[role][visit.lead.segment]]
 
@@ -48,7 +62,7 @@ def switch(people, flow, plan: TransitionPlan, now: float) -> None:
     working = _in_progress(flow, people)
     for visit in live:
         visit.plan = plan.stages[visit.plan.index]
-        if visit.plan.work is not None:
+        if visit.plan.work is not None:  # both orgs work the same stages
             visit.crew = owner(visit)
         rep = visit.rep
         if (
@@ -61,18 +75,28 @@ def switch(people, flow, plan: TransitionPlan, now: float) -> None:
         lead = visit.lead
         if lead.last_rep is not None and lead.last_rep.successor is not None:
             lead.last_rep = lead.last_rep.successor
-    for visit, rep, crew, sla in queued:
-        _queue_again(flow, visit, rep, crew, sla, now)
+    for visit, rep, crew in queued:
+        _queue_again(flow, visit, rep, crew, now)
+    for visit in untouched:  # a rule that now falls at another time gets its own call
+        expiry, escalation = before[id(visit)]
+        if flow.expiry(visit) != expiry:
+            flow.set_expiry(visit, now)
+        when = _escalation(flow, visit)
+        if when != escalation:
+            flow.call_at(max(when, now), flow.escalate, visit, now)
     for mine in crews:
         for crew in mine:
-            _restart(crew, flow, now)
+            crew.restart(now, flow)
 
 
-def _crews(people, plan: TransitionPlan) -> list[list[Crew]]:
+def _escalation(flow: LeadFlow, visit: Visit) -> float:
+    """When a lead waiting in a rep's own queue is escalated (inf: it is not in one)."""
+    return flow.escalation(visit) if visit.rep_queue is not None else INF
+
+
+def _crews(people: People, plan: TransitionPlan) -> list[list[Crew]]:
     """Each role's crews in the new org: today's crew of the same role and pod where there
     is one (with the new org's queue order), a new crew otherwise."""
-    from orgsim.engine.people import set_routing
-
     crews = []
     for role in people.model.roles:
         today = {crew.pod: crew for crew in people.crews[role.index]}
@@ -88,27 +112,11 @@ def _crews(people, plan: TransitionPlan) -> list[list[Crew]]:
     return crews
 
 
-def _take_out(crews: list[list[Crew]]) -> list[tuple]:
-    """Every queued lead, out of its queue: (visit, the rep whose queue it was in or None,
-    its crew, its SLA before the switch), in each crew's queue order."""
-    queued = []
-    for mine in crews:
-        for crew in mine:
-            entries = [(e, None) for e in crew.shared]
-            entries += [(e, rep) for rep in crew.reps for e in rep.queue]
-            live = sorted((e[SEQ], e[VISIT], rep) for e, rep in entries if e[VISIT].entry == e[SEQ])
-            for _, visit, rep in live:
-                visit.entry = None
-                queued.append((visit, rep, crew, visit.plan.work.sla))
-            crew.shared = []
-            for rep in crew.reps:
-                rep.queue, rep.queued = [], 0
-    return queued
-
-
-def _people(people, plan: TransitionPlan, crews, unsettled: set[int], now: float) -> None:
+def _people(
+    people: People, plan: TransitionPlan, crews: list[list[Crew]], unsettled: set[int], now: float
+) -> None:
     """Who moves, stays, leaves or is hired at the switch (see the module's docstring)."""
-    on_payroll = [r for r in people.reps if r.left == INF and not r.quitting]
+    on_payroll = [r for r in people.reps if r.on_payroll]
     by_role: dict[int, list[Rep]] = {}
     for rep in sorted(on_payroll, key=lambda r: (r.seat.index, r.id)):
         by_role.setdefault(rep.seat.role.index, []).append(rep)
@@ -131,7 +139,7 @@ def _people(people, plan: TransitionPlan, crews, unsettled: set[int], now: float
         kept = max(0, sum(room) - len(arriving))
         for rep in staying[kept:]:  # the most recent hires leave
             rep.seat.closed = True
-            people._depart(rep, now)
+            people.depart(rep, now)
         elsewhere = []
         for rep in staying[:kept]:
             here = next((c for c, crew in enumerate(mine) if crew.id == rep.crew_id), None)
@@ -146,43 +154,39 @@ def _people(people, plan: TransitionPlan, crews, unsettled: set[int], now: float
             _successor(people, plan, rep, mine[here], here, rep in arriving, now)
         for here, free in enumerate(room):
             for _ in range(free):
-                people._hire_into(people._new_seat(role, here), now)
+                people.hire_into(people.new_seat(role, here), now)
 
 
-def _successor(people, plan, rep: Rep, crew: Crew, here: int, moved: bool, now: float) -> None:
+def _successor(
+    people: People, plan: TransitionPlan, rep: Rep, crew: Crew, here: int, moved: bool, now: float
+) -> None:
     """The same person, as a new `Rep` in `crew` (the `here`-th of its role): with a new seat
-    and `ramp_after_move` after a move, in its own seat with its tenure otherwise. It starts
-    when the task in progress, if any, is done."""
+    and `ramp_after_move` from now after a move, in its own seat with its tenure otherwise.
+    It starts when the task in progress, if any, is done (`LeadFlow.hand_over`)."""
     role = crew.role
     if moved:
-        seat, hired = people._new_seat(role, here), now
+        seat = people.new_seat(role, here)
         seat.occupants = 1
     else:
-        seat, hired = rep.seat, rep.hired
+        seat = rep.seat
         seat.crew = here
-    new = Rep(len(people.reps), len(crew.reps), crew, rep.skills, hired)
+    new = Rep(len(people.reps), len(crew.reps), crew, rep.skills, now if moved else rep.hired)
     new.seat = seat
-    new.since = INF if rep.busy else now  # on the payroll once the task is done (hand_over)
+    new.since = INF if rep.busy else now  # on the payroll once the task is done
+    new.busy = rep.busy
     if moved:
         new.ramps_as = plan.after_move[role.index]
     crew.reps.append(new)
     people.reps.append(new)
-    people.before[new.id] = rep.id
-    busy = rep.busy
-    people._depart(rep, now)
+    people.depart(rep, now)
     rep.successor = new
-    new.busy = busy  # it starts when its predecessor's task is done (LeadFlow.hand_over)
-    if moved:
-        people._settle(new, now)
-        away = False
-    else:
-        away = people.carry_over(rep, new, now)
-    if not away:
+    if not people.carry_over(rep, new, now):
         crew.arrive(new)
 
 
-def _in_progress(flow, people) -> dict[int, object]:
-    """The visit each busy rep is working on, by rep id (from the latest tasks)."""
+def _in_progress(flow: LeadFlow, people: People) -> dict[int, Visit]:
+    """The visit each busy rep that went on in another crew is working on, by rep id (from
+    the latest tasks)."""
     busy = {rep.id for rep in people.reps if rep.busy and rep.successor is not None}
     found: dict[int, int] = {}
     for rep, _, lead, *_ in reversed(flow.record.tasks):
@@ -200,7 +204,7 @@ def _in_progress(flow, people) -> dict[int, object]:
     return visits
 
 
-def _queue_again(flow, visit, rep: Rep | None, crew: Crew, sla, now: float) -> None:
+def _queue_again(flow: LeadFlow, visit: Visit, rep: Rep | None, crew: Crew, now: float) -> None:
     """A lead queued at the switch goes back where it was if that is still its place under
     the new org (same rep, or same shared queue), or to its stage's new owner."""
     work = visit.plan.work
@@ -209,11 +213,11 @@ def _queue_again(flow, visit, rep: Rep | None, crew: Crew, sla, now: float) -> N
         flow.record.expired.append((crew.role.index, visit.queued_at, now))
         visit.queued_at = now
     if visit.touches == 0:
-        new = work.sla
+        sla = work.sla
         visit.deadline = (
             NAN
-            if new is None
-            else _on_clock(new, owner.role.calendar, visit.entered, new.first_touch)
+            if sla is None
+            else _on_clock(sla, owner.role.calendar, visit.entered, sla.first_touch)
         )
     if rep is not None and rep.successor is not None and rep.successor.crew_id == owner.id:
         rep = rep.successor
@@ -226,25 +230,3 @@ def _queue_again(flow, visit, rep: Rep | None, crew: Crew, sla, now: float) -> N
         visit.rep_queue = None
     else:
         owner.assign(visit, work.routing, now, flow)
-    new = work.sla
-    if (
-        new is not None
-        and new.escalate_after is not None
-        and new != sla
-        and visit.touches == 0
-        and visit.rep_queue is not None
-    ):
-        when = _on_clock(new, owner.role.calendar, visit.entered, new.escalate_after)
-        flow.call_at(max(when, now), flow.escalate, visit, now)
-
-
-def _restart(crew: Crew, flow, now: float) -> None:
-    """After the switch: the crew's load and idle lists rebuilt, and free reps with work
-    waiting pick it up."""
-    crew.loads = [(r.queued + r.busy, r.index) for r in crew.present]
-    heapify(crew.loads)
-    crew.idle = [r.index for r in crew.present if r.idle]
-    heapify(crew.idle)
-    for rep in list(crew.present):
-        if not rep.busy and (rep.queued or crew.shared):
-            crew.next_for(rep, now, flow)

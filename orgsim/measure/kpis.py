@@ -16,7 +16,7 @@ from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
 from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
-from orgsim.measure.staffing import at_work, moved_on, payroll, ramped
+from orgsim.measure.staffing import at_work, payroll, ramped
 
 NAN = float("nan")
 
@@ -203,7 +203,7 @@ def _roles(records: Records, model: Model, out: dict) -> None:
         name = role.name
         if f"role.{name}.utilization" not in model.kpi_names:
             continue
-        scheduled = np.diff(at_work(records, model, role, window).sum(axis=0))[0]
+        scheduled = np.diff(at_work(records, role, window).sum(axis=0))[0]
         worked = np.diff(busy(records, model, role.index, window))[0]
         out[f"role.{name}.utilization"] = _ratio(float(worked), float(scheduled))
         waited = np.diff(queued(records, role.index, window))[0]
@@ -220,7 +220,7 @@ def _roles(records: Records, model: Model, out: dict) -> None:
                 np.diff(payroll(records, role, window))[0]
             ) / (T - W)
             out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["since"] >= W)).sum())
-            gone = (reps["left"] >= W) & (reps["left"] < np.inf) & ~moved_on(records)
+            gone = (reps["left"] >= W) & (reps["left"] < np.inf) & ~records.carried_on()
             out[f"role.{name}.departures"] = float((mine & gone).sum())
 
 

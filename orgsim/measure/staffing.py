@@ -17,8 +17,11 @@ from orgsim.engine.recorder import Records
 
 
 def _stays(records: Records, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """When each rep was on the payroll during the run: [joined or 0, left or inf)."""
-    return records.reps["since"][reps], records.reps["left"][reps]
+    """When each rep was on the payroll during the run: [joined or 0, left or inf); a row
+    that never began (a person still finishing a task in its old crew at the end, see
+    engine/transition.py) from the end, so for no time."""
+    since = np.minimum(records.reps["since"][reps], records.end)
+    return since, records.reps["left"][reps]
 
 
 def payroll(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
@@ -30,7 +33,7 @@ def payroll(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
     return inside.sum(axis=0)
 
 
-def at_work(records: Records, model: Model, role: RolePlan, points: np.ndarray) -> np.ndarray:
+def at_work(records: Records, role: RolePlan, points: np.ndarray) -> np.ndarray:
     """Scheduled hours each of the role's reps was at work before each point: a row per rep
     of the role, in rep id order."""
     points = np.asarray(points, dtype=float)
@@ -59,12 +62,3 @@ def ramped(records: Records, model: Model, role: RolePlan, points: np.ndarray) -
         ramp = model.transition.after_move[role.index] if m else role
         total += ramp.ramped_hours(float(h), a, clipped)
     return total
-
-
-def moved_on(records: Records) -> np.ndarray:
-    """Per rep, whether the same person went on in another crew at a transition (its row
-    ends there, but nobody left the payroll)."""
-    before = records.reps["before"]
-    out = np.zeros(len(before), dtype=bool)
-    out[before[before >= 0]] = True
-    return out

@@ -94,7 +94,7 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
             edges = calendar.worked_array(window)
             inside = np.clip(np.minimum(ends, edges[1]) - np.maximum(starts, edges[0]), 0, None)
             worked += np.bincount(tasks["rep"][mask], weights=inside, minlength=len(worked))
-        hours = at_work(records, model, role, window)
+        hours = at_work(records, role, window)
         available[r["role"] == role.index] = hours[:, 1] - hours[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         utilization = worked / available
@@ -136,7 +136,7 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
             continue
         length = np.diff(edges)
         frame[f"queue.{role.name}"] = np.diff(queued(records, role.index, edges)) / length
-        scheduled = np.diff(at_work(records, model, role, edges).sum(axis=0))
+        scheduled = np.diff(at_work(records, role, edges).sum(axis=0))
         with np.errstate(invalid="ignore", divide="ignore"):
             frame[f"utilization.{role.name}"] = (
                 np.diff(busy(records, model, role.index, edges)) / scheduled
