@@ -19,6 +19,13 @@ GOLDEN = ROOT / "tests" / "golden" / "kpis.json"
 REPLICATIONS = 2
 HORIZON = 13 * 168.0  # hours: long enough for every stage to see work, short enough to be quick
 WARMUP = 2 * 168.0
+AFTER_SWITCH = 4 * 168.0  # hours: a variant that switches org is run this far past its switch
+
+
+def horizon(scenario: orgsim.Scenario) -> float:
+    """HORIZON, or longer where a variant switches org later (so the switch is covered)."""
+    switches = [v.transition.at + AFTER_SWITCH for v in scenario.variants.values() if v.transition]
+    return min(scenario.horizon, max([HORIZON, *switches]))
 
 
 def golden_kpis() -> dict:
@@ -28,7 +35,7 @@ def golden_kpis() -> dict:
         scenario = orgsim.load(path)
         short = scenario.model_copy(
             update={
-                "horizon": min(scenario.horizon, HORIZON),
+                "horizon": horizon(scenario),
                 "warmup": min(scenario.warmup, WARMUP),
                 "replications": REPLICATIONS,
             }

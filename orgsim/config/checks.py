@@ -631,9 +631,10 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
             f"both orgs must work the same stages (only one works {_names(differ)})",
             key=True,
         )
+    today = _Reporter(tree, ("org",))
     for i, hire in enumerate(org.hires):
         if hire.at >= transition.at:
-            _Reporter(tree, ("org",)).error(
+            today.error(
                 ("hires", i, "at"),
                 "a dated hire at or after the transition: the new org's headcount says who "
                 "is hired at the switch",
@@ -645,4 +646,4 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
             "the switch",
             key=True,
         )
-    return say.problems
+    return say.problems + today.problems

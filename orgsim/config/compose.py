@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from orgsim.config import checks, kpis
 from orgsim.config.errors import ConfigError, Problem, dotted
 from orgsim.config.schema import Market, Org, ScenarioFile, Transition, Variant
+from orgsim.config.units import WEEK
 from orgsim.config.validation import validate
 from orgsim.config.yamlio import Located, Mark, read
 
@@ -176,6 +177,8 @@ def apply(tree: Located, override: Override, problems: list[Problem]) -> Located
 
 
 def _path_problem(tree: Located, path: tuple) -> str | None:
+    if path and path[0] == "transition" and "transition" not in tree.data:
+        return "this variant has no transition: write one before setting transition.*"
     if not path or path[0] not in tree.data:
         also = " or transition." if "transition" in tree.data else ""
         return f"a set path starts with market. or org.{also} (for example org.roles.ae.headcount)"
@@ -293,7 +296,7 @@ def compose(
     problems += base_problems
     variants: dict[str, Variant] = {}
     trees: dict[str, Located] = {}
-    seen = {str(p) for p in base_problems}
+    seen = {str(p) for p in problems}  # the file's own (a variant's transition) and the base's
     for name in names:
         tree, found = composition.compose(name, extra)
         variant = None
@@ -316,6 +319,7 @@ def compose(
             trees = {"base": base_tree}
         if only is None:  # with one variant alone, targets may name the others' KPIs
             problems += _check_targets(spec, composition.scenario, variants)
+        problems += _check_switches(spec, composition.scenario, variants)
         problems += _check_sweep(spec, composition, variants, extra)
     if _errors(problems):
         raise ConfigError(problems)
@@ -360,6 +364,21 @@ def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Var
                 )
             )
     return problems
+
+
+def _check_switches(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):
+    """A switch at or after the end of the horizon never happens: a warning."""
+    return [
+        tree.values[("variants", name, "transition", "at")].problem(
+            f"the switch at {variant.transition.at / WEEK:g}w comes at or after the end of the "
+            f"{spec.horizon / WEEK:g}w horizon: nothing switches",
+            warning=True,
+        )
+        for name, variant in variants.items()
+        if variant.transition is not None
+        and variant.transition.at >= spec.horizon
+        and tree.has(("variants", name, "transition", "at"))
+    ]
 
 
 def _check_sweep(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from orgsim.config.distributions import probability
-from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition
+from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition, people_change
 from orgsim.config.units import WEEK
 
 FLOW = "flow"
@@ -224,9 +224,9 @@ def kpi_names(
 ) -> list[str]:
     """Every KPI this market and org (and the org a transition switches to) report over a
     measured `horizon` (hours), in the order reports show them."""
+    changes = people_change(org, transition)
     if transition is None:
-        return _kpi_names(market, org, horizon, org.people_change)
-    changes = partial(transition.people_change, org)
+        return _kpi_names(market, org, horizon, changes)
     merged = _kpi_names(market, org, horizon, changes)
     after = _kpi_names(market, transition.org, horizon, changes)
     for i, name in enumerate(after):

@@ -9,7 +9,9 @@ in `checks.py`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, model_validator
@@ -442,6 +444,13 @@ class Transition(Frozen):
         )
 
 
+def people_change(org: Org, transition: Transition | None) -> Callable[[str], bool]:
+    """Whether people join or leave a role during a run of `org` (and its transition)."""
+    if transition is None:
+        return org.people_change
+    return partial(transition.people_change, org)
+
+
 class VariantSpec(Frozen):
     description: str | None = None
     market: FileOrInline | None = None
@@ -520,8 +529,7 @@ class Variant(Frozen):
     org: Org
     transition: Transition | None = None
 
-    def people_change(self, role: str) -> bool:
-        """People join or leave `role` during a run."""
-        if self.transition is not None:
-            return self.transition.people_change(self.org, role)
-        return self.org.people_change(role)
+    @property
+    def orgs(self) -> list[Org]:
+        """The orgs the run goes through: today's, then the one a transition switches to."""
+        return [self.org] if self.transition is None else [self.org, self.transition.org]

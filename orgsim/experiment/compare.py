@@ -45,6 +45,7 @@ class Comparison:
         self.targets = targets
         self.description = description
         self._shortfalls: dict[str, list[Shortfall]] | None = None
+        self._transitions: dict[str, payback.Payback] | None = None
 
     @property
     def variants(self) -> list[str]:
@@ -222,15 +223,21 @@ class Comparison:
 
     # -- transitions
 
+    def _switching(self) -> tuple[figures.FigureData, dict[str, float]]:
+        """The figures' data, and the variants after the first that switch org (and when)."""
+        data = self.figure_data()
+        return data, {v: at for v, at in data.switches.items() if v != self.baseline}
+
     def transitions(self) -> dict[str, payback.Payback]:
         """For each variant that switches org during the run, what the switch costs and when
         it pays back against the first variant (see `orgsim.measure.payback`)."""
-        data = self.figure_data()
-        return {
-            variant: payback.payback(data.timeseries, variant, self.baseline, at)
-            for variant, at in data.switches.items()
-            if variant != self.baseline
-        }
+        if self._transitions is None:
+            data, switching = self._switching()
+            self._transitions = {
+                variant: payback.payback(data.timeseries, variant, self.baseline, at)
+                for variant, at in switching.items()
+            }
+        return self._transitions
 
     def transition_weekly(self) -> pd.DataFrame:
         """Tidy rows, one per (variant, measured week, measure): the weekly mean over
@@ -254,12 +261,12 @@ class Comparison:
     def payback_frame(self) -> pd.DataFrame:
         """Tidy rows, one per (switching variant, measure, measured week): the cumulative
         paired difference against the first variant, its mean and 95% interval."""
-        data = self.figure_data()
+        data, switching = self._switching()
         frames = [
             payback.cumulative(data.timeseries, variant, self.baseline, column).assign(
                 variant=variant, measure=column
             )
-            for variant in self.transitions()
+            for variant in switching
             for column in payback.MEASURES
         ]
         columns = ["variant", "measure", "week", "mean", "low", "high"]
@@ -296,7 +303,7 @@ class Comparison:
             assumptions=[
                 {
                     "name": name,
-                    "org": r.meta.get("org", ""),
+                    "org": _orgs(r.meta),
                     "yaml": r.meta.get("composed_yaml", ""),
                 }
                 for name, r in self.results.items()
@@ -349,6 +356,15 @@ class Comparison:
             f"<Comparison {self.scenario_name!r} variants={self.variants} "
             f"replications={self.replications}>"
         )
+
+
+def _orgs(meta: dict) -> str:
+    """The org a design runs, and the one it switches to, in words."""
+    switch = meta.get("transition")
+    if not switch:
+        return meta.get("org", "")
+    week = payback.switch_week(switch["at_hours"])
+    return f"{meta.get('org', '')}, then {switch['org']} from week {week}"
 
 
 def _payback_json(effect: payback.Payback) -> dict:

@@ -58,10 +58,7 @@ def shortfalls(
         for role, load in analytic.roles.items():
             if reliable and load.utilization >= 1:
                 long_run[role] = load.utilization
-    people = None
-    if scenario is not None:  # the org at the end of the run
-        chosen = scenario.variant(variant)
-        people = chosen.transition.org if chosen.transition else chosen.org
+    people = scenario.variant(variant).orgs[-1] if scenario is not None else None  # at the end
     found = []
     for role in roles:
         reps = people.headcount(role) if people is not None and role in people.roles else None

@@ -134,12 +134,7 @@ class Results:
             "kpi_names": names,
             "stages": list(chosen.market.journey),
             "roles": list(
-                dict.fromkeys(
-                    role
-                    for org in (chosen.org, chosen.transition.org if chosen.transition else None)
-                    if org is not None
-                    for role in catalogue.worked_roles(org)
-                )
+                dict.fromkeys(r for org in chosen.orgs for r in catalogue.worked_roles(org))
             ),
             "transition": None
             if chosen.transition is None

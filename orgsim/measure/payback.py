@@ -45,13 +45,13 @@ def _weeks(timeseries: pd.DataFrame, variant: str, column: str) -> pd.DataFrame:
     return table
 
 
-def cumulative(
-    timeseries: pd.DataFrame, variant: str, against: str, column: str = "won_value"
-) -> pd.DataFrame:
-    """Per measured week, the cumulative paired difference (variant minus `against`) of a
-    weekly column: its mean and pointwise 95% interval."""
+def _running(timeseries: pd.DataFrame, variant: str, against: str, column: str) -> pd.DataFrame:
+    """Replications x measured weeks: the cumulative paired difference of one weekly column."""
     difference = _weeks(timeseries, variant, column) - _weeks(timeseries, against, column)
-    running = difference.cumsum(axis=1)
+    return difference.cumsum(axis=1)
+
+
+def _by_week(running: pd.DataFrame) -> pd.DataFrame:
     cis = [interval(running[week]) for week in running.columns]
     return pd.DataFrame(
         {
@@ -63,12 +63,22 @@ def cumulative(
     )
 
 
+def cumulative(
+    timeseries: pd.DataFrame, variant: str, against: str, column: str = "won_value"
+) -> pd.DataFrame:
+    """Per measured week, the cumulative paired difference (variant minus `against`) of a
+    weekly column: its mean and pointwise 95% interval."""
+    return _by_week(_running(timeseries, variant, against, column))
+
+
 @dataclass(frozen=True)
 class Payback:
     """A switch's cost and payback against today's org (see the module's docstring)."""
 
     variant: str
     against: str
+    at: float
+    """Hours after warm-up of the switch."""
     switch_week: int
     weeks: int
     """Measured weeks in the horizon."""
@@ -85,27 +95,25 @@ class Payback:
 def payback(timeseries: pd.DataFrame, variant: str, against: str, at_hours: float) -> Payback:
     """The dip and payback of `variant`, which switches org `at_hours` after warm-up."""
     first = switch_week(at_hours)
-    arr = cumulative(timeseries, variant, against, "won_value")
+    running = {column: _running(timeseries, variant, against, column) for column in MEASURES}
+    arr = _by_week(running["won_value"])
     after = arr[arr["week"] >= first]
     deepest = after.loc[after["mean"].idxmin()] if len(after) else None
     dip_week = int(deepest["week"]) if deepest is not None and deepest["mean"] < 0 else None
-    dip, at_end = {}, {}
-    for column in MEASURES:
-        running = (
-            _weeks(timeseries, variant, column) - _weeks(timeseries, against, column)
-        ).cumsum(axis=1)
-        dip[column] = interval(running[dip_week] if dip_week else np.zeros(len(running)))
-        at_end[column] = interval(running[running.columns[-1]])
     return Payback(
         variant=variant,
         against=against,
+        at=at_hours,
         switch_week=first,
         weeks=len(arr),
         dip_week=dip_week,
-        dip=dip,
+        dip={
+            column: interval(table[dip_week] if dip_week else np.zeros(len(table)))
+            for column, table in running.items()
+        },
         payback_week=_stays_up(arr["week"], arr["mean"]),
         sure_payback_week=_stays_up(arr["week"], arr["low"]),
-        at_end=at_end,
+        at_end={column: interval(table[table.columns[-1]]) for column, table in running.items()},
     )
 
 

@@ -252,12 +252,16 @@ def _shade_warmup(ax: Axes, data: FigureData) -> None:
 
 
 def _mark_switches(ax: Axes, data: FigureData, colors: dict[str, str]) -> None:
-    """A dotted line where each variant that switches org does so (weeks from t = 0)."""
+    """A dotted line where variants switch org (weeks from t = 0), one label per date."""
+    by_date: dict[float, list[str]] = {}
     for variant, at in data.switches.items():
+        by_date.setdefault(at, []).append(variant)
+    for at, variants in by_date.items():
         week = (data.warmup_hours + at) / WEEK
-        ax.axvline(week, color=colors.get(variant, "0.4"), linestyle=":", linewidth=1.2)
+        color = colors.get(variants[0], "0.4") if len(variants) == 1 else "0.4"
+        ax.axvline(week, color=color, linestyle=":", linewidth=1.2)
         ax.annotate(
-            f"{variant} switches",
+            f"{', '.join(variants)} {'switches' if len(variants) == 1 else 'switch'}",
             (week, 0.02),
             xycoords=("data", "axes fraction"),
             rotation=90,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from orgsim.config.kpis import info
+from orgsim.config.units import WEEK
 
 
 def number(value: float | None, kind: str) -> str:
@@ -31,6 +32,11 @@ def kpi_interval(name: str, low: float | None, high: float | None) -> str:
     return f"{kpi_value(name, low)} – {kpi_value(name, high)}"
 
 
+def signed(value: float, kind: str) -> str:
+    """A number with its sign always shown, and a true minus: +1,250 or −3.5."""
+    return ("+" if value >= 0 else "−") + number(abs(value), kind)
+
+
 def kpi_difference(name: str, value: float | None) -> str:
     """A difference keeps its sign; shares are shown in percentage points."""
     if value is None or not math.isfinite(value):
@@ -38,8 +44,7 @@ def kpi_difference(name: str, value: float | None) -> str:
     kind = info(name).unit
     if kind == "share":
         return f"{value * 100:+.1f} pp"
-    text = number(abs(value), kind)
-    return ("+" if value >= 0 else "−") + text
+    return signed(value, kind)
 
 
 def kpi_plus_minus(
@@ -91,20 +96,16 @@ def shortfalls(found: dict[str, list[tuple]]) -> str:
     return "; ".join(parts) + note
 
 
-def _signed(value: float, kind: str) -> str:
-    return ("+" if value >= 0 else "−") + number(abs(value), kind)
-
-
 def payback(effect) -> str:
     """A switch's cost and payback in one sentence (`orgsim.measure.payback.Payback`)."""
 
     def change(column: str, kind: str, at) -> str:
         ci = at[column]
         if not (math.isfinite(ci.low) and math.isfinite(ci.high)):
-            return _signed(ci.mean, kind)
-        return f"{_signed(ci.mean, kind)} ({_signed(ci.low, kind)} to {_signed(ci.high, kind)})"
+            return signed(ci.mean, kind)
+        return f"{signed(ci.mean, kind)} ({signed(ci.low, kind)} to {signed(ci.high, kind)})"
 
-    text = f"{effect.variant} switches in week {effect.switch_week}: "
+    text = f"{effect.variant} switches in week {effect.switch_week} (at {effect.at / WEEK:g}w): "
     if effect.dip_week is None:
         text += f"no dip against {effect.against}"
     else:

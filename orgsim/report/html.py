@@ -203,6 +203,8 @@ def render(
 def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) -> str:
     """A short summary for a pull request or a chat message."""
     lines = [f"### {facts.scenario}", "", facts.headline, ""]
+    if facts.transitions:
+        lines += [f"- {sentence}" for sentence in facts.transitions] + [""]
     if facts.targets:
         lines += [
             "| target | " + " | ".join(facts.variants) + " |",
