@@ -166,6 +166,7 @@ def render(
                 "height": height,
                 "title": figure.axes[0].get_title(),
                 "caption": CAPTIONS[kind],
+                "kind": kind,
             }
         )
     return (
@@ -193,7 +194,8 @@ def render(
             headline=facts.headline,
             verdicts=_verdict_rows(facts, verdicts),
             kpi_groups=_kpi_groups(facts, table),
-            figures=pictures,
+            figures=[p for p in pictures if p["kind"] != "payback"],
+            payback=next((p for p in pictures if p["kind"] == "payback"), None),
             assumptions=facts.assumptions,
             transitions=facts.transitions,
         )
