@@ -267,17 +267,19 @@ def test_a_person_still_on_a_task_in_the_old_crew_at_the_end_costs_no_double_pay
     assert kpis["cost"] == pytest.approx(2 * 100000 * 336 / (365 * 24))
 
 
+def _functional(variants: str) -> str:
+    """A scenario of the shipped market and functional org with these `variants` (YAML
+    starting on the scenario's line 7)."""
+    head = f"kind: scenario\nname: t\nmarket: {MARKET}\norg: ../configs/orgs/functional.yaml\n"
+    return head + "horizon: 26w\nvariants:" + variants
+
+
 def test_a_dated_hire_after_the_switch_is_an_error_at_its_line():
-    text = f"""kind: scenario
-name: late hire
-market: {MARKET}
-org: ../configs/orgs/functional.yaml
-horizon: 26w
-variants:
+    text = _functional("""
   switch:
-    set: {{org.hires: [{{role: rep, at: 10w, count: 1}}]}}
-    transition: {{at: 5w, org: ../configs/orgs/process_stage.yaml, moves: {{rep: {{ae: 9}}}}}}
-"""
+    set: {org.hires: [{role: rep, at: 10w, count: 1}]}
+    transition: {at: 5w, org: ../configs/orgs/process_stage.yaml, moves: {rep: {ae: 9}}}
+""")
     with pytest.raises(ConfigError, match="a dated hire at or after the transition") as err:
         orgsim.load_text(text, SCENARIOS, name="late.yaml")
     assert "late.yaml:8:" in str(err.value)
@@ -307,16 +309,11 @@ variants:
     ],
 )
 def test_moves_that_do_not_add_up_are_errors_at_their_line(transition, message):
-    text = f"""kind: scenario
-name: bad moves
-market: {MARKET}
-org: ../configs/orgs/functional.yaml
-horizon: 26w
-variants:
+    text = _functional(f"""
   stay: {{}}
   switch:
     transition: {transition}
-"""
+""")
     with pytest.raises(ConfigError) as err:
         orgsim.load_text(text, SCENARIOS, name="bad.yaml")
     shown = str(err.value)
@@ -325,16 +322,11 @@ variants:
 
 
 def test_a_role_in_both_orgs_must_keep_its_definition():
-    text = f"""kind: scenario
-name: changed role
-market: {MARKET}
-org: ../configs/orgs/functional.yaml
-horizon: 26w
-variants:
+    text = _functional("""
   switch:
-    transition: {{at: 9w, org: ../configs/orgs/process_stage.yaml}}
-    set: {{transition.org.roles.sales_manager.cost_per_year: 250000}}
-"""
+    transition: {at: 9w, org: ../configs/orgs/process_stage.yaml}
+    set: {transition.org.roles.sales_manager.cost_per_year: 250000}
+""")
     with pytest.raises(ConfigError, match="role 'sales_manager' is in both orgs"):
         orgsim.load_text(text, SCENARIOS)
 
