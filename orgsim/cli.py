@@ -224,7 +224,11 @@ def run(
         f"replications of {fmt.number(scenario.horizon_weeks, 'count')} weeks, "
         f"seed {results.seed}"
     )
-    out.print(terminal.kpi_table(title, results.summary(), show_all, shown=scenario.targets))
+    out.print(
+        terminal.kpi_table(
+            title, results.summary(), show_all, shown=scenario.targets, currency=scenario.currency
+        )
+    )
     if any(c.startswith("headcount.") for c in results.timeseries):
         tables = terminal.people_tables(
             results.timeseries, results.summary(), scenario.horizon, scenario.warmup
@@ -286,7 +290,12 @@ def compare(
     )
     out.print(
         terminal.comparison_table(
-            title, comparison.variants, comparison.to_frame(), show_all, shown=scenario.targets
+            title,
+            comparison.variants,
+            comparison.to_frame(),
+            show_all,
+            shown=scenario.targets,
+            currency=scenario.currency,
         )
     )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)

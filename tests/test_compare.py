@@ -132,6 +132,7 @@ def test_compare_cli_json_markdown_out_and_report(tmp_path):
         "scenario",
         "replications",
         "seed",
+        "currency",
         "variants",
         "differences",
         "transitions",

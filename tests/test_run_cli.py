@@ -18,7 +18,16 @@ def test_json_output_is_the_spec_object():
     result = CliRunner().invoke(app, ["run", SCENARIO, "--reps", "3", "--seed", "5", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert list(data) == ["scenario", "variant", "replications", "seed", "kpis", "does_not_keep_up"]
+    assert list(data) == [
+        "scenario",
+        "variant",
+        "replications",
+        "seed",
+        "currency",
+        "kpis",
+        "does_not_keep_up",
+    ]
+    assert data["currency"] == "USD"
     assert data["scenario"] == "Speed to lead in a velocity SMB team"
     assert (data["variant"], data["replications"], data["seed"]) == ("today", 3, 5)
     assert "NaN" not in result.stdout and "Infinity" not in result.stdout

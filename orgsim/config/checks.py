@@ -54,6 +54,7 @@ def check_market(
 
     _check_sources(say, market, stages, segments)
     _check_book(say, market, segments)
+    _check_milestones(say, market)
     _check_stages(say, market, places, segments)
     for path, value in _by_segment_fields_market(market):
         _check_covers(say, path, value, segments)
@@ -115,6 +116,22 @@ def _check_book(say: _Reporter, market: Market, segments: list[str]) -> None:
             )
         if entry.mix is not None:
             _check_mix(say, here, entry.mix, segments)
+
+
+def _check_milestones(say: _Reporter, market: Market) -> None:
+    """At most one opportunity milestone (`win_rate` counts from it), and not after the sale."""
+    marked = [n for n, s in market.journey.items() if s.milestone == "opportunity"]
+    for name in marked[1:]:
+        say.error(
+            ("journey", name, "milestone"),
+            f"a second opportunity milestone (the first is '{marked[0]}'): win_rate counts "
+            "opportunities from one stage",
+        )
+    for name in set(marked[:1]) & after_won(market):
+        say.error(
+            ("journey", name, "milestone"),
+            f"'{name}' is reached only after a won milestone: an opportunity comes before the sale",
+        )
 
 
 def after_won(market: Market) -> set[str]:
@@ -327,6 +344,7 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     _check_pods(say, org, roles)
     _check_staffing(say, org, in_pods)
     _check_hires(say, org, roles, in_pods)
+    _check_costs(say, org, roles)
     return say.problems
 
 
@@ -394,6 +412,27 @@ def _check_handoffs(say: _Reporter, org: Org, roles: list[str]) -> None:
             say.error(
                 ("handoffs", key), "a handoff is a change of role; this names one role", key=True
             )
+        cost = org.handoffs[key].cost
+        if cost is not None and cost not in {c.name for c in org.costs}:
+            say.error(
+                ("handoffs", key, "cost"),
+                f"no cost named '{cost}' in the org's costs "
+                f"({_names([c.name for c in org.costs])})",
+            )
+
+
+def _check_costs(say: _Reporter, org: Org, roles: list[str]) -> None:
+    """Cost names are unique and their roles exist."""
+    seen = set()
+    for i, cost in enumerate(org.costs):
+        if cost.name in seen:
+            say.error(("costs", i, "name"), f"a second cost named '{cost.name}'")
+        seen.add(cost.name)
+        for j, role in enumerate(cost.roles or []):
+            if role not in org.roles:
+                say.error(
+                    ("costs", i, "roles", j), f"unknown role '{role}' (roles: {_names(roles)})"
+                )
 
 
 def _check_queues(say: _Reporter, org: Org, roles: list[str]) -> None:

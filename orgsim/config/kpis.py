@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from orgsim.config.checks import after_won
 from orgsim.config.distributions import probability
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition, people_change
 from orgsim.config.units import WEEK
@@ -34,6 +35,9 @@ _PLAIN = {
     "won": (FLOW, +1, "new customers"),
     "won_per_week": (FLOW, +1, "new customers per week"),
     "won_value": (MONEY, +1, "new ARR booked"),
+    "lead_to_customer": (FLOW, +1, "new customers per lead created (won / leads)"),
+    "win_rate": (FLOW, +1, "share of the opportunities decided that were won"),
+    "avg_deal_size": (MONEY, +1, "average deal size: new ARR per new customer"),
     "lost": (FLOW, -1, "leads lost"),
     "churned": (FLOW, -1, "customers churned"),
     "leaked": (FLOW, -1, "leads leaked in handoffs"),
@@ -45,10 +49,26 @@ _PLAIN = {
     "speed_to_lead_p50": (SPEED, -1, "hours from creation to first touch, median"),
     "speed_to_lead_p90": (SPEED, -1, "hours from creation to first touch, 90th percentile"),
     "arr_end": (MONEY, +1, "ARR of all customers at the end"),
+    "mrr_end": (MONEY, +1, "MRR of all customers at the end (ARR / 12)"),
     "nrr": (MONEY, +1, "net revenue retention of customers at warm-up end"),
     "grr": (MONEY, +1, "gross revenue retention of customers at warm-up end"),
-    "cost": (MONEY, -1, "people and marketing cost over the horizon"),
+    "logo_retention": (MONEY, +1, "share of customers at warm-up end still customers at the end"),
+    "ltv": (
+        MONEY,
+        +1,
+        "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
+    ),
+    "cost": (MONEY, -1, "people, marketing and other costs over the horizon"),
+    "cost.people": (MONEY, -1, "people cost over the horizon (every role's payroll)"),
+    "cost.marketing": (MONEY, -1, "marketing cost over the horizon (cost per lead x leads)"),
+    "cost.other": (MONEY, -1, "other costs over the horizon (the org's costs: software, tools)"),
     "cost_per_won": (MONEY, -1, "cost per new customer"),
+    "cac": (MONEY, -1, "acquisition cost per new customer (CAC)"),
+    "cac_payback_months": (
+        MONEY,
+        -1,
+        "months of a new customer's gross margin to earn back its CAC",
+    ),
 }
 _PATTERNS = {
     "entered": (FLOW, 0, "entries to the stage"),
@@ -112,13 +132,18 @@ def info(name: str) -> KPI:
     stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
     role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
     facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
-    group, direction, meaning = _PLAIN.get(name) or _PATTERNS.get(facet, (FLOW, 0, name))
+    group, direction, meaning = (
+        _PLAIN.get(name) or _PATTERNS.get(facet) or _PLAIN.get(facet, (FLOW, 0, name))
+    )
     if facet == "conversion":
         meaning = f"{meaning} {parts[-1]}"
+    if parts[0] == "source" and len(parts) == 3:
+        meaning = f"{meaning}, of leads from source {parts[1]}"
     if parts[0] == "stage":
         headline = facet in ("wait_mean", "gave_up", "recycled")  # leads lost untouched show
     else:
         headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
+        headline = headline and parts[0] != "source"
     to = parts[-1] if facet == "conversion" else None
     unit = _unit(name, facet)
     return KPI(name, group, direction, unit, meaning, facet, stage, role, to, headline=headline)
@@ -140,8 +165,31 @@ def quarterly(horizon: float) -> range:
     return range(1, whole + 1 if whole >= 2 else 1)
 
 
-_SHARES = ("conversion", "gave_up", "recycled", "attainment", "utilization", "nrr", "grr")
-_MONEY = ("won_value", "arr_end", "cost", "cost_per_won")
+_SHARES = (
+    "conversion",
+    "gave_up",
+    "recycled",
+    "attainment",
+    "utilization",
+    "nrr",
+    "grr",
+    "lead_to_customer",
+    "win_rate",
+    "logo_retention",
+)
+_MONEY = (
+    "won_value",
+    "arr_end",
+    "mrr_end",
+    "cost",
+    "cost.people",
+    "cost.marketing",
+    "cost.other",
+    "cost_per_won",
+    "avg_deal_size",
+    "cac",
+    "ltv",
+)
 
 
 def _unit(name: str, facet: str) -> str:
@@ -151,6 +199,8 @@ def _unit(name: str, facet: str) -> str:
         return "hours"
     if name in _MONEY:
         return "money"
+    if name == "cac_payback_months":
+        return "months"
     if name == "won_per_week":
         return "per_week"
     if facet in ("queue_mean", "queue_end"):
@@ -162,6 +212,24 @@ def _unit(name: str, facet: str) -> str:
 
 def has_won_milestone(market: Market) -> bool:
     return any(stage.milestone == "won" for stage in market.journey.values())
+
+
+def opportunity_stage(market: Market) -> str | None:
+    """The stage marked `milestone: opportunity`, where `win_rate` counts from."""
+    return next((n for n, s in market.journey.items() if s.milestone == "opportunity"), None)
+
+
+def acquisition_roles(market: Market, org: Org) -> set[str]:
+    """Roles whose people and per-seat costs count in CAC: every role except those that work
+    only stages after the sale (onboarding, renewals) and those that work no stage in the
+    `customer_success` team."""
+    serving = after_won(market)
+    acquiring = set()
+    for role, spec in org.roles.items():
+        worked = {stage for stage, work in org.work.items() if work.role == role}
+        if (worked and not worked <= serving) or (not worked and spec.team != "customer_success"):
+            acquiring.add(role)
+    return acquiring
 
 
 def next_places(market: Market, org: Org, stage: str) -> list[str]:
@@ -236,9 +304,16 @@ def kpi_names(
 
 
 def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[str]:
-    names = ["leads", "won", "won_per_week", "won_value", *BUILT_IN_ENDS, "wip_end"]
+    won = has_won_milestone(market)
+    names = ["leads", "won", "won_per_week", "won_value"]
+    if won:
+        names += ["lead_to_customer", *(f"source.{s}.lead_to_customer" for s in market.sources)]
+        if opportunity_stage(market) is not None:
+            names.append("win_rate")
+        names.append("avg_deal_size")
+    names += [*BUILT_IN_ENDS, "wip_end"]
     names += [f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in quarterly(horizon)]
-    if has_won_milestone(market):
+    if won:
         names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
     if org.work:
         names += ["speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90"]
@@ -266,9 +341,13 @@ def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[
             names.append(f"role.{role}.ramped_mean")
         if people_change(role):
             names += [f"role.{role}.{k}" for k in ("headcount_mean", "hires", "departures")]
-    if has_won_milestone(market):
-        names += ["arr_end", "nrr", "grr"]
-    names += ["cost", "cost_per_won"]
+    margin = market.gross_margin is not None
+    if won:
+        names += ["arr_end", "mrr_end", "nrr", "grr", "logo_retention", *["ltv"] * margin]
+    names += ["cost", "cost.people", "cost.marketing", *["cost.other"] * bool(org.costs)]
+    names.append("cost_per_won")
+    if won:
+        names += ["cac", *["cac_payback_months"] * margin]
     return names
 
 

@@ -45,6 +45,8 @@ class Scenario(Frozen):
     """The calendar date of t = 0 (a Monday): seasonality months and holidays follow it."""
     holidays: str | list[date] | None = None
     """A country code or a list of dates on which no role with a schedule works."""
+    currency: str | None = None
+    """A label for money in reports (`USD`, `EUR`, `KRW`); amounts are never converted."""
     market: Market
     org: Org
     variants: dict[str, Variant]
@@ -133,6 +135,7 @@ def _build(composition: Composition, extra: list[Override], only: str | None = N
         seed=spec.seed,
         start=spec.start,
         holidays=spec.holidays,
+        currency=spec.currency,
         market=done.base.market,
         org=done.base.org,
         variants=done.variants,

@@ -126,7 +126,9 @@ class Stage(Frozen):
     touches: Annotated[Whole, Field(ge=1)] = 1
     buyer_delay: DurationDist = 0.0
     response_decay: ResponseDecay | None = None
-    milestone: Literal["won"] | None = None
+    milestone: Literal["won", "opportunity"] | None = None
+    """`won`: entering it makes a new customer; `opportunity`: where a lead becomes an
+    opportunity (at most one such stage), the base of `win_rate`."""
     value_change: NumberDist | None = None
     patience: DurationDist | None = None
     """How long the buyer waits for the first touch (calendar clock, from entering the stage)
@@ -173,6 +175,9 @@ class Market(Frozen):
     sources: Annotated[dict[Name, Source], Field(min_length=1)]
     journey: Annotated[dict[Name, Stage], Field(min_length=1)]
     book: list[BookEntry] = []
+    gross_margin: Share | None = None
+    """Share of revenue left after the cost of serving customers: `cac_payback_months` and
+    `ltv` need it and are not reported without it."""
 
 
 # ------------------------------------------------------------------------ org
@@ -276,6 +281,9 @@ class Handoff(Frozen):
     delay: DurationDist | None = None
     leak: Share | None = None
     penalty: Share | None = None
+    cost: Ref | None = None
+    """The entry of the org's `costs` that pays for automating it (documentation: the
+    cost counts through `costs`, whatever the mode)."""
 
     @property
     def is_manual(self) -> bool:
@@ -317,6 +325,24 @@ class Marketing(Frozen):
     cost_per_lead: NonNegative = 0.0
 
 
+class Cost(Frozen):
+    """A cost other than people and marketing (software, tools, routing products): `per_year`
+    for the org, or `per_seat_per_year` for each person on the payroll of `roles`."""
+
+    name: Name
+    per_year: NonNegative | None = None
+    per_seat_per_year: NonNegative | None = None
+    roles: list[Ref] | None = None
+    """Who it serves. A per-seat cost is paid for their seats (default: every role's); a
+    yearly cost naming only roles that work after the sale is not acquisition cost (CAC)."""
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if (self.per_year is None) == (self.per_seat_per_year is None):
+            raise PydanticCustomError("cost", "give either per_year or per_seat_per_year")
+        return self
+
+
 Structure = Literal["functional", "process_stage", "pods", "custom"]
 
 
@@ -332,6 +358,7 @@ class Org(Frozen):
     pods: dict[Name, Pod] = {}
     hires: list[Hire] = []
     marketing: Marketing = Marketing()
+    costs: list[Cost] = []
 
     def roles_in_pods(self) -> set[str]:
         return {role for pod in self.pods.values() for role in pod.members}
@@ -514,6 +541,8 @@ class ScenarioFile(Frozen):
     seed: Annotated[Whole, Field(ge=0)] = 0
     start: Annotated[date, AfterValidator(_monday)] = DEFAULT_START
     holidays: Holidays | None = None
+    currency: Annotated[str, Field(min_length=1, max_length=8)] | None = None
+    """A label for money in reports (`USD`, `EUR`, `KRW`); amounts are never converted."""
     set: dict[str, Any] = {}
     variants: dict[Name, VariantSpec | None] = {}
     targets: dict[str, Target] = {}

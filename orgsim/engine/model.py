@@ -178,6 +178,8 @@ class RolePlan:
     pto_block: int = 5
     people_change: bool = False
     """Reps join or leave during a run (attrition, dated hires or departures)."""
+    acquires: bool = True
+    """Its people and per-seat costs count in CAC (see kpis.acquisition_roles)."""
 
     @property
     def away(self) -> bool:
@@ -224,6 +226,20 @@ class HirePlan:
     crew: int
     at: float
     count: int
+
+
+@dataclass
+class CostPlan:
+    """One of an org's other costs while that org is in place, from clock time `since` to
+    `until`: `per_year`, or `per_seat` a year for each person on the payroll of `roles`."""
+
+    per_year: float
+    per_seat: float
+    roles: list[int]
+    acquires: bool
+    """A yearly cost counts in CAC (per-seat costs follow their roles)."""
+    since: float = 0.0
+    until: float = float("inf")
 
 
 @dataclass
@@ -292,6 +308,11 @@ class Model:
     """Existing customers and open pipeline at t = 0, entry by entry."""
     transition: TransitionPlan | None = None
     """A switch to another org during the run (roles and pods are then both orgs')."""
+    costs: list[CostPlan] = field(default_factory=list)
+    """Other costs (software, tools), of today's org and then of the one switched to."""
+    opportunity: int | None = None
+    """The stage marked `milestone: opportunity` (win_rate counts from it)."""
+    gross_margin: float | None = None
 
     @property
     def end(self) -> float:
@@ -367,14 +388,17 @@ def compile_variant(
     names = list(dict.fromkeys([*org.roles, *(new.roles if new else [])]))
     pods = list(dict.fromkeys([*org.pods, *(new.pods if new else [])]))
     changes = people_change(org, transition)
+    acquiring = set().union(*(kpis.acquisition_roles(market, o) for o in [org, new] if o))
     roles = []
     for i, role_name in enumerate(names):
         today = role_name in org.roles
         role = _role_plan(i, role_name, org if today else new, segments, closed, pods)
         role.people_change = changes(role_name)
+        role.acquires = role_name in acquiring
         if not today:
             role.crews, role.crew_of_segment = [], []
         roles.append(role)
+    opportunity = kpis.opportunity_stage(market)
     return Model(
         variant=name,
         segments=segments,
@@ -394,7 +418,31 @@ def compile_variant(
         transition=None
         if transition is None
         else _transition_plan(transition, market, roles, segments, places, warmup, closed, pods),
+        costs=_cost_plans(org, roles)
+        if transition is None
+        else _cost_plans(org, roles, until=warmup + transition.at)
+        + _cost_plans(new, roles, since=warmup + transition.at),
+        opportunity=None if opportunity is None else places.index(opportunity),
+        gross_margin=market.gross_margin,
     )
+
+
+def _cost_plans(org: Org, roles: list[RolePlan], **dates) -> list[CostPlan]:
+    """An org's other costs; a cost without `roles` serves every role."""
+    index = {role.name: role for role in roles}
+    plans = []
+    for cost in org.costs:
+        serves = [index[name] for name in (cost.roles or org.roles)]
+        plans.append(
+            CostPlan(
+                per_year=cost.per_year or 0.0,
+                per_seat=cost.per_seat_per_year or 0.0,
+                roles=[role.index for role in serves],
+                acquires=any(role.acquires for role in serves),
+                **dates,
+            )
+        )
+    return plans
 
 
 def _journey(

@@ -211,6 +211,7 @@ class Comparison:
             "scenario": self.scenario_name,
             "replications": self.replications,
             "seed": self.seed,
+            "currency": next(iter(self.results.values())).meta.get("currency"),
             "variants": {
                 name: {"kpis": kpi_json(results.summary())}
                 for name, results in self.results.items()
@@ -297,6 +298,7 @@ class Comparison:
             warmup_hours=first.get("warmup_hours", 0.0),
             start=first.get("start", ""),
             holidays=first.get("holidays"),
+            currency=first.get("currency"),
             seeds=first.get("seeds", []),
             version=first.get("orgsim_version", ""),
             date=first.get("date", ""),

@@ -126,6 +126,7 @@ class Results:
             "horizon_hours": scenario.horizon,
             "warmup_hours": scenario.warmup,
             "start": scenario.start.isoformat(),
+            "currency": scenario.currency,
             "holidays": (
                 scenario.holidays
                 if isinstance(scenario.holidays, str) or scenario.holidays is None
@@ -182,6 +183,7 @@ class Results:
             "variant": self.variant,
             "replications": self.replications,
             "seed": self.seed,
+            "currency": self.meta.get("currency"),
             "kpis": kpi_json(self.summary()),
             "does_not_keep_up": [s.to_json() for s in self.shortfalls()],
         }

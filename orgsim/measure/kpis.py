@@ -143,11 +143,41 @@ def _flow(records: Records, model: Model, out: dict) -> None:
         code = model.place(end)
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
+    out["avg_deal_size"] = _ratio(out["won_value"], out["won"])
+    _conversion(records, model, out)
     for q in catalogue.quarterly(T - W):
         start = W + (q - 1) * catalogue.QUARTER
         inside = (wins["time"] >= start) & (wins["time"] < start + catalogue.QUARTER)
         out[f"quarter.{q}.won_per_week"] = float(inside.sum()) / (catalogue.QUARTER / WEEK)
         out[f"quarter.{q}.won_value"] = float(wins["value"][inside].sum())
+
+
+def _conversion(records: Records, model: Model, out: dict) -> None:
+    """Lead to customer, overall and per source, and the win rate of decided opportunities."""
+    W, leads, wins = records.warmup, records.leads, records.wins
+    created = (leads["created"] >= W) & from_sources(records)
+    won = wins["lead"][(wins["time"] >= W)]
+    won_source = leads["source"][won]
+    out["lead_to_customer"] = _ratio(float((won_source >= 0).sum()), out["leads"])
+    for i, source in enumerate(model.sources):
+        mine = float((created & (leads["source"] == i)).sum())
+        out[f"source.{source.name}.lead_to_customer"] = _ratio(float((won_source == i).sum()), mine)
+    if model.opportunity is not None:
+        out["win_rate"] = win_rate(records, model.opportunity)
+
+
+def win_rate(records: Records, opportunity: int) -> float:
+    """Won / opportunities decided after warm-up: a lead's opportunity is decided when it is
+    won or reaches an end after first entering the `opportunity` stage."""
+    leads, visits = records.leads, records.visits
+    entered = np.full(len(leads["created"]), np.inf)
+    at = visits["stage"] == opportunity
+    np.minimum.at(entered, visits["lead"][at], visits["entered"][at])
+    won_at = np.nan_to_num(leads["won_at"], nan=np.inf)
+    ended_at = np.where(leads["end"] >= 0, leads["ended_at"], np.inf)
+    decided_at = np.minimum(won_at, ended_at)
+    decided = (entered <= decided_at) & (decided_at >= records.warmup) & (decided_at < np.inf)
+    return _ratio(float((decided & (won_at == decided_at)).sum()), float(decided.sum()))
 
 
 def _speed(records: Records, out: dict) -> None:
@@ -240,16 +270,63 @@ def backlog_growth(records: Records, role: int) -> float:
 
 
 def _money(records: Records, model: Model, out: dict) -> None:
-    """ARR, retention and cost (cost needs the lead count from `_flow`)."""
+    """ARR, retention, lifetime value, cost and CAC (cost needs the lead count from `_flow`)."""
     leads, base = records.leads, records.arr_warmup
     out["arr_end"] = float(leads["arr"].sum())
+    out["mrr_end"] = out["arr_end"] / 12
     start_arr = base["arr"].sum()
     end_arr = leads["arr"][base["lead"]] if len(base["lead"]) else np.zeros(0)
     out["nrr"] = _ratio(float(end_arr.sum()), float(start_arr))
     out["grr"] = _ratio(float(np.minimum(end_arr, base["arr"]).sum()), float(start_arr))
-    window = np.array([records.warmup, records.end])
-    people = sum(
-        role.cost_per_year * np.diff(payroll(records, role, window))[0] for role in model.roles
-    )
-    out["cost"] = float(people) / YEAR + model.cost_per_lead * out["leads"]
+    out["logo_retention"] = _ratio(float((end_arr > 0).sum()), float(len(end_arr)))
+    if model.gross_margin is not None:
+        out["ltv"] = lifetime_value(records, model, out["arr_end"], out["churned"])
+    people, other, acquiring = costs(records, model)
+    marketing = model.cost_per_lead * out["leads"]
+    out["cost"] = people + marketing + other
+    out["cost.people"], out["cost.marketing"], out["cost.other"] = people, marketing, other
     out["cost_per_won"] = _ratio(out["cost"], out["won"])
+    out["cac"] = _ratio(acquiring + marketing, out["won"])
+    if model.gross_margin is not None:
+        monthly_margin = out["avg_deal_size"] / 12 * model.gross_margin
+        out["cac_payback_months"] = _ratio(out["cac"], monthly_margin)
+
+
+def lifetime_value(records: Records, model: Model, arr_end: float, churned: float) -> float:
+    """ARR per customer at the end x gross margin / yearly logo churn, the churn measured as
+    customers churned after warm-up per customer-year (customers counted from their win, or
+    from t = 0 for the book's). NaN when nobody churned: the lifetime has no estimate."""
+    leads = records.leads
+    won_at = leads["won_at"]
+    gone = leads["end"] == model.churned
+    book = (leads["source"] < 0) & np.isnan(won_at) & ((leads["arr"] > 0) | gone)
+    customer = np.isfinite(won_at) | book
+    starts = np.where(book, 0.0, won_at)[customer]
+    stops = np.where(gone, leads["ended_at"], np.inf)[customer]
+    years = np.diff(covered(starts, stops, [records.warmup, records.end]))[0] / YEAR
+    per_customer = _ratio(arr_end, float((leads["arr"] > 0).sum()))
+    return _ratio(per_customer * model.gross_margin, _ratio(churned, years))
+
+
+def costs(records: Records, model: Model) -> tuple[float, float, float]:
+    """People costs and other costs over the measured horizon, and the part of both that
+    acquires customers (CAC's, see kpis.acquisition_roles): (people, other, acquiring)."""
+    W, T = records.warmup, records.end
+    people = other = acquiring = 0.0
+    for role in model.roles:
+        amount = role.cost_per_year * np.diff(payroll(records, role, np.array([W, T])))[0] / YEAR
+        people += amount
+        acquiring += amount if role.acquires else 0.0
+    for cost in model.costs:
+        since, until = max(W, cost.since), min(T, cost.until)
+        if until <= since:
+            continue
+        amount = cost.per_year * (until - since) / YEAR
+        other += amount
+        acquiring += amount if cost.acquires else 0.0
+        for i in cost.roles:
+            role = model.roles[i]
+            seats = np.diff(payroll(records, role, np.array([since, until])))[0] / YEAR
+            other += cost.per_seat * seats
+            acquiring += cost.per_seat * seats if role.acquires else 0.0
+    return people, other, acquiring

@@ -17,9 +17,16 @@ def number(value: float | None, kind: str) -> str:
         return f"{value:,.1f} h"
     if kind == "money":
         return f"{value:,.0f}"
+    if kind == "months":
+        return f"{value:,.1f} mo"
     if kind in ("per_week", "items"):
         return f"{value:,.2f}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def group_label(group: str, currency: str | None) -> str:
+    """A KPI group's heading; the money group names the scenario's currency."""
+    return f"{group} ({currency})" if currency and group == "money" else group
 
 
 def kpi_value(name: str, value: float | None) -> str:

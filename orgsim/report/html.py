@@ -71,6 +71,7 @@ class ReportFacts:
     start: str = ""
     """The calendar date of t = 0 (the start of warm-up)."""
     holidays: str | list[str] | None = None
+    currency: str | None = None
     seeds: list[int] = field(default_factory=list)
     version: str = ""
     date: str = ""
@@ -108,7 +109,7 @@ def _kpi_groups(facts: ReportFacts, table: pd.DataFrame) -> list[dict]:
             cells = [_kpi_cell(kpi, table, variant) for variant in facts.variants]
             rows.append({"kpi": kpi, "meaning": catalogue.info(kpi).meaning, "cells": cells})
         if rows:
-            groups.append({"name": group, "rows": rows})
+            groups.append({"name": fmt.group_label(group, facts.currency), "rows": rows})
     return groups
 
 
@@ -187,6 +188,7 @@ def render(
                 if isinstance(facts.holidays, str)
                 else ", ".join(facts.holidays)
             ),
+            currency=facts.currency or "not given",
             seed=facts.seed,
             seeds=", ".join(str(s) for s in facts.seeds),
             version=facts.version,

@@ -14,7 +14,13 @@ from orgsim.config.units import WEEK
 from orgsim.report import format as fmt
 
 
-def kpi_table(title: str, summary, show_all: bool = False, shown: Iterable[str] = ()) -> Table:
+def kpi_table(
+    title: str,
+    summary,
+    show_all: bool = False,
+    shown: Iterable[str] = (),
+    currency: str | None = None,
+) -> Table:
     """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money. Headline
     KPIs only unless `show_all`, and the KPIs in `shown` (the targets) in any case."""
     shown = set(shown)
@@ -30,7 +36,7 @@ def kpi_table(title: str, summary, show_all: bool = False, shown: Iterable[str] 
         if rows.empty:
             continue
         table.add_section()
-        table.add_row(f"[bold]{group}[/bold]", "", "")
+        table.add_row(f"[bold]{fmt.group_label(group, currency)}[/bold]", "", "")
         for name, row in rows.iterrows():
             table.add_row(
                 f"  {name}",
@@ -46,6 +52,7 @@ def comparison_table(
     frame: pd.DataFrame,
     show_all: bool = False,
     shown: Iterable[str] = (),
+    currency: str | None = None,
 ) -> Table:
     """KPIs of every variant with intervals, and paired differences against the first variant
     coloured by direction, from a comparison's tidy frame (one row per KPI and variant):
@@ -69,7 +76,7 @@ def comparison_table(
         if not names:
             continue
         table.add_section()
-        table.add_row(f"[bold]{group}[/bold]")
+        table.add_row(f"[bold]{fmt.group_label(group, currency)}[/bold]")
         for kpi in names:
             cells = [f"  {kpi}"]
             for variant in variants:
