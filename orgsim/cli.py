@@ -160,7 +160,7 @@ Seed = Annotated[
 Json = Annotated[
     bool,
     typer.Option(
-        "--json", help="Print one JSON object (SCENARIO-SPEC section 6) instead of a table."
+        "--json", help="Print one JSON object (docs/scenario-language.md) instead of a table."
     ),
 ]
 Variant = Annotated[str | None, typer.Option(help="Variant (default: the first).")]

@@ -613,7 +613,7 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
 
 
 def check_transition(org: Org, transition: Transition, tree: Located) -> list[Problem]:
-    """A switch from `org` to the transition org (SCENARIO-SPEC 8.3) must add up: moves
+    """A switch from `org` to the transition org must add up: moves
     between roles that exist, no more people than there are or than the new org wants, the
     same stages worked, and a role both orgs have defined the same way in both."""
     say = _Reporter(tree, ("transition",))

@@ -1,6 +1,6 @@
 """Compose a scenario: read the market and org it names, apply `set`, build each variant.
 
-Order, as SCENARIO-SPEC section 1 fixes it: the base scenario; the variant's
+Order, as docs/scenario-language.md fixes it: the base scenario; the variant's
 `market`/`org` replace the base ones; the scenario's top-level `set`; the
 variant's own `set`; then any extra overrides (a sweep point, `--param`, or
 `Scenario.with_set`). Every value keeps the mark of the file and line where

@@ -28,7 +28,9 @@ from orgsim.config.units import Duration, Number
 class Frozen(BaseModel):
     """Base of every config model: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    """A field's docstring is its description: in `orgsim schema` (editors show it on hover)
+    and in docs/reference.md, generated from these models."""
 
 
 Q = TypeVar("Q")
@@ -59,7 +61,9 @@ class Distribution(Frozen, ABC):
 
 class Constant(Distribution, Generic[Q]):
     dist: Literal["constant"]
+    """`constant`."""
     value: Annotated[Q, NonNegative]
+    """The value every draw takes."""
 
     def expected(self) -> float:
         return self.value
@@ -73,7 +77,9 @@ class Constant(Distribution, Generic[Q]):
 
 class Exponential(Distribution, Generic[Q]):
     dist: Literal["exponential"]
+    """`exponential`."""
     mean: Annotated[Q, NonNegative]
+    """The mean (memoryless: cv 1)."""
 
     def variation(self) -> float:
         return 1.0
@@ -84,8 +90,11 @@ class Exponential(Distribution, Generic[Q]):
 
 class LogNormal(Distribution, Generic[Q]):
     dist: Literal["lognormal"]
+    """`lognormal`."""
     mean: Annotated[Q, Positive]
+    """The mean."""
     cv: Annotated[Number, Positive]
+    """Coefficient of variation: standard deviation / mean."""
 
     def sample(self, rng, size):
         sigma2 = math.log1p(self.cv**2)
@@ -94,8 +103,11 @@ class LogNormal(Distribution, Generic[Q]):
 
 class Gamma(Distribution, Generic[Q]):
     dist: Literal["gamma"]
+    """`gamma`."""
     mean: Annotated[Q, Positive]
+    """The mean."""
     cv: Annotated[Number, Positive]
+    """Coefficient of variation: standard deviation / mean."""
 
     def sample(self, rng, size):
         shape = 1 / self.cv**2
@@ -104,8 +116,11 @@ class Gamma(Distribution, Generic[Q]):
 
 class Uniform(Distribution, Generic[Q]):
     dist: Literal["uniform"]
+    """`uniform`."""
     low: Annotated[Q, NonNegative]
+    """Smallest value."""
     high: Annotated[Q, NonNegative]
+    """Largest value."""
 
     @_model_validator(mode="after")
     def _ordered(self):
@@ -126,9 +141,13 @@ class Uniform(Distribution, Generic[Q]):
 
 class Triangular(Distribution, Generic[Q]):
     dist: Literal["triangular"]
+    """`triangular`."""
     low: Annotated[Q, NonNegative]
+    """Smallest value."""
     mode: Annotated[Q, NonNegative]
+    """Most likely value."""
     high: Annotated[Q, NonNegative]
+    """Largest value."""
 
     @_model_validator(mode="after")
     def _ordered(self):
@@ -153,7 +172,9 @@ class Triangular(Distribution, Generic[Q]):
 
 class Empirical(Distribution, Generic[Q]):
     dist: Literal["empirical"]
+    """`empirical`."""
     values: Annotated[list[Annotated[Q, NonNegative]], Field(min_length=1)]
+    """Observed values; each draw picks one at random."""
 
     def expected(self) -> float:
         return float(np.mean(self.values))
@@ -181,6 +202,7 @@ class BySegment(Frozen):
     """One value per segment; the semantic checks make it cover every segment."""
 
     by_segment: dict[str, Any]
+    """One value per segment name (`{smb: 21d, ent: 100d}`)."""
 
     def for_segment(self, segment: str) -> Any:
         return self.by_segment[segment]

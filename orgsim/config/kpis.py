@@ -1,4 +1,4 @@
-"""The KPI names a scenario reports (SCENARIO-SPEC section 6), and how to read them.
+"""The KPI names a scenario reports (listed in docs/reference.md), and how to read them.
 
 The catalogue lives with the config because a scenario's `targets` must name
 real KPIs, and which KPIs exist depends on the market and the org (a stage
@@ -96,6 +96,23 @@ _PATTERNS = {
         "the role does not keep up)",
     ),
 }
+
+
+_STAGE_FACETS = ("entered", "wait_mean", "wait_p90", "conversion", "gave_up", "recycled")
+
+
+def forms() -> list[str]:
+    """Every KPI as a planner writes it, with placeholders for stages (`<s>`), where leads
+    go (`<t>`) and roles (`<r>`): the catalogue the field reference lists."""
+    out = list(_PLAIN)
+    for facet in _PATTERNS:
+        if facet == "attainment":
+            out.append("sla.<s>.attainment")
+        elif facet in _STAGE_FACETS:
+            out.append(f"stage.<s>.{facet}" + (".<t>" if facet == "conversion" else ""))
+        else:
+            out.append(f"role.<r>.{facet}")
+    return out
 
 
 @dataclass(frozen=True)

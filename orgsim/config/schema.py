@@ -1,6 +1,7 @@
 """The three kinds of file a planner writes, as frozen pydantic models.
 
-Field names, defaults and ranges follow SCENARIO-SPEC sections 1-5 exactly.
+Field names, defaults and ranges are the language's (docs/reference.md is generated from
+these models: each field's docstring is its description).
 These models check each value on its own; what needs the whole picture
 (references between stages, roles, segments and pods, the journey graph) is
 in `checks.py`.
@@ -73,24 +74,40 @@ NonNegative = Annotated[Number, Field(ge=0)]
 
 class Segment(Frozen):
     deal_value: NumberDist
-    """ARR of a deal from this segment."""
+    """ARR of a deal won from this segment: a number or a distribution (`{dist: lognormal, mean:
+    30000, cv: 0.6}`). Also the value a book customer of this segment renews at."""
 
 
 class Source(Frozen):
     rate: Annotated[Rate, Field(ge=0)]
+    """Leads per unit of time, averaged over the week: `120/week`, `20/day`, `500/month` (units /h,
+    /day, /week, /month, /year)."""
     enters: Ref
+    """The journey stage its leads enter (`mql`)."""
     mix: dict[Ref, Share] | None = None
+    """Share of its leads in each segment, summing to 1 (`{smb: 0.65, mid: 0.28, ent: 0.07}`);
+    required when the market has more than one segment."""
     seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] | None = None
+    """Twelve monthly factors on `rate`, January first, following the scenario's `start` (`[1.0,
+    1.0, 1.1, ...]`); their average need not be 1."""
     hours: Literal["always", "business_hours"] = "always"
+    """When leads arrive: `always` (around the clock, web forms) or `business_hours` (Monday to
+    Friday 09:00-17:00, at the rate that keeps the weekly volume)."""
 
 
 class HalfLifeDecay(Frozen):
     half_life: PositiveDuration
+    """Wait to the first touch after which the success chances have fallen halfway to `floor`
+    (`6h`)."""
     floor: Share = 0.0
+    """Share of the success chances left however long the lead waits (`0.3`)."""
 
 
 class PointsDecay(Frozen):
     points: Annotated[list[tuple[NonNegativeDuration, Share]], Field(min_length=1)]
+    """`[[wait, factor], ...]` in increasing order of wait: the success chances are multiplied by
+    the factor, interpolated linearly between points and flat after the last (`[[0h, 1.0], [1h,
+    0.8], [24h, 0.4]]`)."""
 
     @model_validator(mode="after")
     def _increasing(self):
@@ -120,20 +137,38 @@ ResponseDecay = Annotated[
 
 class Stage(Frozen):
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     outcomes: dict[Ref, Probability] = {}
+    """Where a lead goes when it leaves the stage, with its chance: a stage name or an end (`lost`,
+    `leaked`, `churned`) to a probability or `{by_segment: ...}` (`{sql: 0.45, nurture: 0.2}`).
+    Chances sum to at most 1; the rest goes to `otherwise`."""
     otherwise: Ref | None = None
+    """Where the chance left by `outcomes` goes (default `lost`). A stage with neither outcomes nor
+    otherwise is an end."""
     success: list[Ref] | None = None
+    """The outcomes that count as success (default: all of them): only these are scaled by skill,
+    ramp, response decay and handoff penalty, and the chance they lose goes to `otherwise`."""
     touches: Annotated[Whole, Field(ge=1)] = 1
+    """Pieces of work the owning role does in this stage, one after another, each of the work's
+    `effort` (an opportunity may take `3` meetings)."""
     buyer_delay: DurationDist = 0.0
+    """Time the buyer takes in this stage besides the work, spread evenly between the touches (`5d`,
+    `{dist: gamma, mean: 21d, cv: 0.6}`, or by_segment)."""
     response_decay: ResponseDecay | None = None
+    """Leads go cold while they wait for the first touch: `{half_life: 6h, floor: 0.3}` or `{points:
+    [[0h, 1.0], [24h, 0.5]]}` scales the success chances by the wait."""
     milestone: Literal["won", "opportunity"] | None = None
-    """`won`: entering it makes a new customer; `opportunity`: where a lead becomes an
-    opportunity (at most one such stage), the base of `win_rate`."""
+    """`won`: entering the stage makes a new customer (its deal value is booked as new ARR);
+    `opportunity`: where a lead becomes an opportunity, the base of `win_rate` (at most one such
+    stage)."""
     value_change: NumberDist | None = None
+    """Factor on the customer's ARR each time it enters the stage (`{dist: lognormal, mean: 1.05,
+    cv: 0.1}` at renewal: 5% expansion on average)."""
     patience: DurationDist | None = None
-    """How long the buyer waits for the first touch (calendar clock, from entering the stage)
-    before giving up and leaving to `gives_up_to`."""
+    """How long the buyer waits for the first touch, on the calendar clock from entering the stage,
+    before giving up and leaving to `gives_up_to` (`3d`, or a distribution)."""
     gives_up_to: Ref | None = None
+    """Where a buyer who runs out of patience goes (default `lost`)."""
 
     @property
     def gives_up_place(self) -> str:
@@ -161,22 +196,35 @@ class BookEntry(Frozen):
     spread evenly at random over [0, `over`)."""
 
     stage: Ref
+    """The stage these leads are in at t = 0: a post-won stage (`renewal`, `onboarding`) for
+    existing customers, an earlier one (`opportunity`) for open pipeline."""
     count: Annotated[Whole, Field(ge=1)]
+    """How many leads (`270`)."""
     over: NonNegativeDuration = 0.0
+    """They fall due at times spread evenly at random over this span from t = 0 (`52w` for renewals
+    through the year; default `0h`: all at once)."""
     mix: dict[Ref, Share] | None = None
-    """Their segments (default: the first source's mix)."""
+    """Their segments, summing to 1 (default: the first source's mix)."""
 
 
 class Market(Frozen):
     kind: Literal["market"]
+    """Always `market`."""
     name: str
+    """A title for reports."""
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     segments: Annotated[dict[Name, Segment], Field(min_length=1)]
+    """Kinds of buyer, by name, each with its deal value (`{smb: {deal_value: 9000}}`)."""
     sources: Annotated[dict[Name, Source], Field(min_length=1)]
+    """Where leads come from, by name: rate, entry stage, segment mix."""
     journey: Annotated[dict[Name, Stage], Field(min_length=1)]
+    """The buyer journey, stage by stage: outcomes and chances, buyer delays, milestones."""
     book: list[BookEntry] = []
+    """Today's customers and open pipeline, already in the journey at t = 0 (`[{stage: renewal,
+    count: 270, over: 52w}]`); they are not `leads` and cost no marketing."""
     gross_margin: Share | None = None
-    """Share of revenue left after the cost of serving customers: `cac_payback_months` and
+    """Share of revenue left after the cost of serving customers (`0.75`): `cac_payback_months` and
     `ltv` need it and are not reported without it."""
 
 
@@ -191,8 +239,11 @@ class Shift(Frozen):
     midnight)."""
 
     days: Annotated[list[Day], Field(min_length=1)]
+    """Days the shift works (`[mon, tue, wed, thu, fri]`)."""
     start: TimeOfDay
+    """Start time, `HH:MM` in quotes (`"09:00"`)."""
     end: TimeOfDay
+    """End time, `HH:MM` in quotes (`"17:00"`); an end before the start runs past midnight."""
 
     @model_validator(mode="after")
     def _not_empty(self):
@@ -214,7 +265,11 @@ class Ramp(Frozen):
     tenure (months of 1/12 year), 1.0 after the list."""
 
     by_month: Annotated[list[Annotated[Number, Field(gt=0, le=1)]], Field(min_length=1)]
+    """Share of full productivity in each month of tenure, each above 0 and at most 1, 1.0 after the
+    list (`[0.25, 0.5, 0.75]`)."""
     affects: Literal["speed", "skill", "both"] = "speed"
+    """What the ramp scales: `speed` (a task takes effort / share), `skill` (the chance of success)
+    or `both`."""
 
 
 class Backfill(Frozen):
@@ -222,6 +277,8 @@ class Backfill(Frozen):
     rep leaves (its notice); without it the seat stays empty."""
 
     delay: DurationDist
+    """Time from a leaver's notice to its replacement's first day (`{dist: uniform, low: 47d, high:
+    58d}`)."""
 
 
 class PTO(Frozen):
@@ -229,37 +286,60 @@ class PTO(Frozen):
     consecutive working days placed at random per rep and year."""
 
     days_per_year: Annotated[Whole, Field(ge=0, le=200)]
+    """Working days off per rep and year (`15`)."""
     block_days: Annotated[Whole, Field(ge=1, le=60)] = 5
+    """Consecutive working days per block of time off."""
 
 
 class Role(Frozen):
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     team: str | None = None
+    """A label for reports and KPIs (`sales`, `marketing`, `customer_success`); a role that works no
+    stage in `customer_success` is not acquisition cost (see `cac`)."""
     headcount: Annotated[Whole, Field(ge=0)] | None = None
+    """People in the role (omit it for a role staffed by pods: the pods' `members` give it)."""
     schedule: Schedule = "business_hours"
+    """When the role works: `business_hours` (Monday to Friday 09:00-17:00), `always`, or a shift
+    `{days: [mon, tue], start: "08:00", end: "16:00"}`."""
     productive_share: Annotated[Number, Field(gt=0, le=1)] = 1.0
+    """Share of scheduled hours available for the modelled work; the rest goes to meetings, admin
+    and prospecting not modelled (`0.65`)."""
     skill: NumberDist = 1.0
-    """Drawn once per rep; with by_segment, once per rep and segment (a rep may be
-    better with enterprise buyers than with small ones)."""
+    """Multiplies the chance of the success outcomes of the stages the rep works, drawn once per rep
+    (`{dist: lognormal, mean: 1.0, cv: 0.2}`); with by_segment, once per rep and segment."""
     cost_per_year: NonNegative = 0.0
+    """Fully loaded cost of one person a year, in the scenario's currency (`160000`)."""
     ramp: Ramp | None = None
+    """How a new rep comes up to speed (`{by_month: [0.25, 0.5, 0.75], affects: skill}`); default:
+    fully productive at once."""
     tenure: DurationDist | None = None
-    """Today's reps' tenure at t = 0, drawn once per rep (default: past the ramp)."""
+    """Today's reps' tenure at t = 0, drawn once per rep (`{dist: exponential, mean: 18mo}`);
+    default: past the ramp."""
     attrition: Annotated[Rate, Field(ge=0)] = 0.0
-    """Yearly rate at which reps leave (0.3/year: each rep leaves after an exponentially
+    """Yearly rate at which reps leave (`0.3/year`: each rep leaves after an exponentially
     distributed time, the usual "30% annual attrition")."""
     backfill: Backfill | None = None
+    """A leaver's seat is refilled after `delay` (tenure 0, ramping); default: the seat stays empty.
+    """
     pto: PTO | None = None
+    """Paid time off (`{days_per_year: 15}`): working days the rep is away, in blocks."""
 
 
 class SLA(Frozen):
     first_touch: NonNegativeDuration
+    """Longest time from entering the stage to the start of the first touch (`4h`)."""
     clock: Literal["calendar", "business"] = "calendar"
+    """`calendar` counts every hour; `business` only the role's scheduled hours (with the default
+    schedule `24h` is three working days)."""
     escalate_after: NonNegativeDuration | None = None
+    """An item assigned to one rep and not started this long after entering goes to the role's
+    shared queue, where any free rep may take it (not with routing `pool`)."""
     recycle_after: NonNegativeDuration | None = None
-    """Company policy: a lead not touched this long after entering (on `clock`) is taken out
-    of the queue and sent to `recycle_to`."""
+    """Company policy: a lead not touched this long after entering (on `clock`) is taken out of the
+    queue and sent to `recycle_to`."""
     recycle_to: Ref | None = None
+    """Where recycled leads go: a stage (`nurture`) or an end (`lost`)."""
 
 
 Routing = Literal["pool", "round_robin", "least_loaded", "random", "same_rep"]
@@ -267,23 +347,36 @@ Routing = Literal["pool", "round_robin", "least_loaded", "random", "same_rep"]
 
 class Work(Frozen):
     role: Ref
+    """The role that works the stage."""
     effort: DurationDist
+    """Work time of one touch (`30min`, `{dist: lognormal, mean: 1h, cv: 0.3}`, or by_segment)."""
     routing: Routing = "pool"
+    """Who gets a lead entering the stage: `pool` (one queue, the next free rep), `round_robin`,
+    `least_loaded`, `random`, or `same_rep` (the rep who worked the lead before)."""
     sla: SLA | None = None
+    """A first-touch target for the stage (`{first_touch: 4h, clock: business}`), reported as
+    `sla.<stage>.attainment`."""
 
 
 class Handoff(Frozen):
-    """A change of role between consecutive owned stages. `automated` costs nothing: its
-    delay, leak and penalty are ignored, so `set: {org.handoffs.sdr->ae.mode: automated}`
-    switches a manual handoff off without deleting its figures."""
+    """A change of role between consecutive owned stages. `automated` ignores its delay, leak
+    and penalty, so `set: {org.handoffs.sdr->ae.mode: automated}` switches a manual handoff
+    off without deleting its figures; the automating tool's price goes in the org's `costs`."""
 
     mode: Literal["automated", "manual"] | None = None
+    """`manual` (a booked call, an email: delay, leak and penalty apply) or `automated` (routing
+    software: none of them apply). Default: manual when delay, leak or penalty is written."""
     delay: DurationDist | None = None
+    """Time a handed-over lead spends in transit before it reaches the next role's queue (`{dist:
+    exponential, mean: 8h}`)."""
     leak: Share | None = None
+    """Share of handed-over leads lost in transit, to the end `leaked` (`0.03`)."""
     penalty: Share | None = None
+    """Share by which the receiving stage's success chances shrink: context lost in the handoff
+    (`0.05`)."""
     cost: Ref | None = None
-    """The entry of the org's `costs` that pays for automating it (documentation: the
-    cost counts through `costs`, whatever the mode)."""
+    """The entry of the org's `costs` that pays for automating it (documentation: the amount counts
+    through `costs`, whatever the mode)."""
 
     @property
     def is_manual(self) -> bool:
@@ -295,13 +388,20 @@ class Handoff(Frozen):
 
 class Queue(Frozen):
     order: Literal["fifo", "newest_first", "value", "deadline"] = "fifo"
+    """Which waiting item a free rep takes: `fifo`, `newest_first`, `value` (highest deal value
+    first) or `deadline` (earliest SLA deadline first)."""
     stage_priority: list[Ref] = []
+    """Stages served first, in this order, before the `order` applies (`[opportunity, sql]`: open
+    deals before new SQLs)."""
 
 
 class Pod(Frozen):
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     segments: Annotated[list[Ref], Field(min_length=1)]
+    """The segments the pod serves; every segment is served by exactly one pod."""
     members: dict[Ref, Annotated[Whole, Field(ge=0)]]
+    """Headcount of each role in the pod (`{sdr: 3, ae: 5, csm: 2}`)."""
 
 
 class Hire(Frozen):
@@ -310,9 +410,14 @@ class Hire(Frozen):
     (their backfill is cancelled), then the most recent hires leave."""
 
     role: Ref
+    """The role people join (or leave, with a negative count)."""
     at: NonNegativeDuration
+    """When, counted from the end of warm-up (`13w`: the start of the second plan quarter)."""
     count: Whole
+    """People who join, with tenure 0 and ramping (negative: seats given up, vacancies first, then
+    the most recent hires)."""
     pod: Ref | None = None
+    """The pod they join, for a role staffed by pods."""
 
     @model_validator(mode="after")
     def _someone(self):
@@ -323,6 +428,8 @@ class Hire(Frozen):
 
 class Marketing(Frozen):
     cost_per_lead: NonNegative = 0.0
+    """Marketing cost of one lead from a source, in the scenario's currency (`150`); book leads cost
+    none."""
 
 
 class Cost(Frozen):
@@ -330,11 +437,15 @@ class Cost(Frozen):
     for the org, or `per_seat_per_year` for each person on the payroll of `roles`."""
 
     name: Name
+    """A name for the cost (`routing_software`), unique in the org."""
     per_year: NonNegative | None = None
+    """Amount a year for the org (`12000`), counted pro rata over the measured horizon."""
     per_seat_per_year: NonNegative | None = None
+    """Amount a year for each person on the payroll of `roles` (`600`), pro rata for their time on
+    the payroll: an empty seat pays none."""
     roles: list[Ref] | None = None
-    """Who it serves. A per-seat cost is paid for their seats (default: every role's); a
-    yearly cost naming only roles that work after the sale is not acquisition cost (CAC)."""
+    """Who the cost serves. A per-seat cost is paid for their seats (default: every role's); a
+    yearly cost naming only roles that work after the sale is not acquisition cost (see `cac`)."""
 
     @model_validator(mode="after")
     def _one_amount(self):
@@ -348,17 +459,33 @@ Structure = Literal["functional", "process_stage", "pods", "custom"]
 
 class Org(Frozen):
     kind: Literal["org"]
+    """Always `org`."""
     name: str
+    """A title for reports."""
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     structure: Structure = "custom"
+    """A label for reports: `functional`, `process_stage`, `pods` or `custom`."""
     roles: Annotated[dict[Name, Role], Field(min_length=1)]
+    """The roles, by name: headcount, schedule, cost, skill, ramp, attrition, PTO."""
     work: dict[Ref, Work] = {}
+    """Which role works which journey stage, with its effort, routing and SLA (`{mql: {role: sdr,
+    effort: 30min}}`); stages not listed take only the buyer's time."""
     handoffs: dict[HandoffKey, Handoff] = {}
+    """Handoffs between roles, keyed `from_role->to_role` (`sdr->ae: {mode: manual, delay: 8h, leak:
+    0.03}`); an undeclared handoff is automated."""
     queues: dict[Ref, Queue] = {}
+    """Queue discipline per role: order and stage priority."""
     pods: dict[Name, Pod] = {}
+    """Pods, by name: the segments each serves and its members; a role in pods has no headcount of
+    its own."""
     hires: list[Hire] = []
+    """Dated hires and planned departures (`[{role: ae, at: 13w, count: 3}]`)."""
     marketing: Marketing = Marketing()
+    """Marketing cost (`{cost_per_lead: 150}`)."""
     costs: list[Cost] = []
+    """Costs other than people and marketing: software, tools (`[{name: crm, per_seat_per_year:
+    1200}]`)."""
 
     def roles_in_pods(self) -> set[str]:
         return {role for pod in self.pods.values() for role in pod.members}
@@ -386,7 +513,9 @@ class Org(Frozen):
 
 class Target(Frozen):
     min: Number | None = None
+    """The KPI's 95% interval must lie at or above this (`0.8` for a share: 80%)."""
     max: Number | None = None
+    """The KPI's 95% interval must lie at or below this."""
 
     @model_validator(mode="after")
     def _a_bound(self):
@@ -407,7 +536,7 @@ class Target(Frozen):
 
     def met_by(self, low: float, high: float, n: int) -> bool:
         """Met when the whole 95% interval of a mean over `n` replications lies within the
-        bounds (SCENARIO-SPEC section 1); with fewer than two there is no interval."""
+        bounds (docs/scenario-language.md); with fewer than two there is no interval."""
         return bool(n > 1 and self.allows(low) and self.allows(high))
 
     def describe(self) -> str:
@@ -435,13 +564,20 @@ Moves = dict[Name, dict[Name, Annotated[Whole, Field(ge=1)]]]
 
 
 class TransitionSpec(Frozen):
-    """A switch to another org at `at` after the end of warm-up (SCENARIO-SPEC 8.3), as
-    written: `org` is still a file path or an inline mapping."""
+    """A switch to another org at `at` after the end of warm-up (docs/scenario-language.md: A
+    reorganisation as it happens), as written: `org` is still a file path or an inline
+    mapping."""
 
     at: NonNegativeDuration
+    """When the switch happens, counted from the end of warm-up (`13w`)."""
     org: FileOrInline
+    """The org switched to: a file path (relative to this file) or an inline org."""
     moves: Moves = {}
+    """People who change role, `{from_role: {to_role: count}}` (`{rep: {sdr: 5, ae: 9}}`); they keep
+    their skill and PTO and ramp by `ramp_after_move`."""
     ramp_after_move: Ramp | None = None
+    """How a moved person comes up to speed in the new role, counted from the switch (`{by_month:
+    [0.7, 0.9], affects: skill}`); default: fully productive."""
 
 
 class Transition(Frozen):
@@ -480,10 +616,16 @@ def people_change(org: Org, transition: Transition | None) -> Callable[[str], bo
 
 class VariantSpec(Frozen):
     description: str | None = None
+    """What the design is, in a sentence; reports show it."""
     market: FileOrInline | None = None
+    """Another market for this design: a file path or an inline market (default: the scenario's)."""
     org: FileOrInline | None = None
+    """Another org for this design: a file path or an inline org (default: the scenario's)."""
     transition: TransitionSpec | None = None
+    """A switch to another org during the run (`{at: 13w, org: ../configs/orgs/process_stage.yaml,
+    moves: {...}}`)."""
     set: dict[str, Any] = {}
+    """Dotted-path overrides on top of the scenario's (`{org.handoffs.sdr->ae.mode: automated}`)."""
 
 
 DEFAULT_START = date(2024, 1, 1)
@@ -531,22 +673,45 @@ class ScenarioFile(Frozen):
     """A scenario as written, before its market and org are read and composed."""
 
     kind: Literal["scenario"]
+    """Always `scenario`."""
     name: str
+    """A title for reports."""
     description: str | None = None
+    """Free text for readers of the file and the reports."""
     market: FileOrInline
+    """The market: a file path relative to this file (`../configs/markets/saas_midmarket.yaml`) or
+    an inline market."""
     org: FileOrInline
+    """The org: a file path relative to this file or an inline org."""
     horizon: PositiveDuration
+    """Measured simulated time after warm-up (`52w`)."""
     warmup: NonNegativeDuration = 0.0
+    """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
+    market's book holds today's customers and pipeline."""
     replications: Annotated[Whole, Field(ge=1)] = 10
+    """Independent runs per design; the 95% intervals come from their spread (`20`)."""
     seed: Annotated[Whole, Field(ge=0)] = 0
+    """Root seed: the same scenario and seed give the same numbers, on any number of cores."""
     start: Annotated[date, AfterValidator(_monday)] = DEFAULT_START
+    """Calendar date of t = 0, a Monday (`2025-01-06`): seasonality's months and holidays follow it.
+    """
     holidays: Holidays | None = None
+    """Public holidays on which no role with a schedule works: a country code (`US`, `GB`, `DE`,
+    `KR`) or a list of dates (`[2025-12-24]`)."""
     currency: Annotated[str, Field(min_length=1, max_length=8)] | None = None
     """A label for money in reports (`USD`, `EUR`, `KRW`); amounts are never converted."""
     set: dict[str, Any] = {}
+    """Dotted-path overrides applied to the market and org (`{market.sources.inbound.rate:
+    150/week}`)."""
     variants: dict[Name, VariantSpec | None] = {}
+    """Designs to compare, by name, each with its own org, market, `set` or `transition`; the first
+    is the baseline (default: one variant, `base`)."""
     targets: dict[str, Target] = {}
+    """What good means: KPI name to bounds (`{won_per_week: {min: 5}, cost_per_won: {max: 14500}}`).
+    """
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = {}
+    """A grid of dotted paths to lists of values (`{org.roles.ae.headcount: [8, 10, 12]}`), run by
+    `orgsim sweep`."""
 
 
 class Variant(Frozen):

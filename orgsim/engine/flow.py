@@ -8,7 +8,7 @@ triggered, whose callback is the next handler below (`arrive`,
 `env.now`) while paying for one heap push and one call per step, which is
 what makes orgsim as fast as a hand-written SimPy model of the same queue.
 
-Semantics follow SCENARIO-SPEC sections 4 and 5; the comments cite them
+Semantics follow docs/scenario-language.md and docs/engine.md; the comments cite them
 where a choice was needed.
 """
 
@@ -371,7 +371,7 @@ class LeadFlow:
 
     def expiry(self, visit: Visit) -> tuple[float, int]:
         """When the buyer's patience or the SLA's `recycle_after` runs out, counted from
-        entering the stage, whichever is first, and which (SCENARIO-SPEC 8.1); patience wins
+        entering the stage, whichever is first, and which; patience wins
         a tie. (inf, 0): neither applies."""
         plan = visit.plan
         when, why = INF, 0
@@ -503,7 +503,7 @@ class LeadFlow:
     # -- outcomes
 
     def decide(self, visit: Visit, now: float) -> None:
-        """The lead takes exactly one outcome (SCENARIO-SPEC 4, Outcomes)."""
+        """The lead takes exactly one outcome (docs/scenario-language.md)."""
         plan = visit.plan
         lead = visit.lead
         factor = visit.decay * (1.0 - visit.penalty)

@@ -254,7 +254,7 @@ class SourcePlan:
 
 @dataclass
 class BookPlan:
-    """Leads already in the journey at t = 0 (SCENARIO-SPEC 8.4): `count` leads entering stage
+    """Leads already in the journey at t = 0 (the market's `book`): `count` leads entering stage
     `stage` at times uniform over [0, `over`); `customers` when the stage is reached only
     after a won milestone (their deal value is ARR from t = 0)."""
 
@@ -267,7 +267,7 @@ class BookPlan:
 
 @dataclass
 class TransitionPlan:
-    """The switch to another org at clock time `at` (SCENARIO-SPEC 8.3): the journey as the
+    """The switch to another org at clock time `at` (a variant's `transition`): the journey as the
     new org works it, and each role's crews in it (roles are those of both orgs, by name)."""
 
     at: float

@@ -1,4 +1,4 @@
-"""Who is on the payroll, and when (SCENARIO-SPEC 8.2): today's reps, attrition, backfill,
+"""Who is on the payroll, and when (docs/scenario-language.md): today's reps, attrition, backfill,
 dated hires and departures, and PTO.
 
 Every rep sits in a *seat* of its role: today's reps in seats 0, 1, ... in crew order, dated

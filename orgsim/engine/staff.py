@@ -197,7 +197,7 @@ class Crew:
             last = visit.lead.last_rep
             if last is not None and last.crew_id == self.id and last.present:
                 rep = last
-            else:  # new to this crew, or its last rep has gone: least loaded (SCENARIO-SPEC 8.2)
+            else:  # new to this crew, or its last rep has gone: least loaded
                 rep = self.least_loaded()
         elif routing == LEAST_LOADED:
             rep = self.least_loaded()

@@ -1,4 +1,4 @@
-"""The switch from today's org to another during a run (SCENARIO-SPEC 8.3).
+"""The switch from today's org to another during a run (docs/scenario-language.md).
 
 At the switch instant, before the lead events of that instant:
 

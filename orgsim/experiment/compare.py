@@ -4,7 +4,7 @@ Replication i of every variant uses the same seed, so each variant sees the
 same leads with the same luck. "B minus A" is then computed replication by
 replication, and its 95% t interval says how sure we are that B differs
 from A. A target is met when the 95% interval of the KPI's mean lies on
-the right side of the bound (SCENARIO-SPEC section 1).
+the right side of the bound (docs/scenario-language.md).
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Comparison:
         return text + (" " + "; ".join(missed) + "." if missed else "") + falling
 
     def to_json(self) -> dict:
-        """The `orgsim compare --json` object of SCENARIO-SPEC section 6."""
+        """The `orgsim compare --json` object (docs/scenario-language.md: What --json prints)."""
         differences = {}
         for variant in self.variants[1:]:
             entries = {}

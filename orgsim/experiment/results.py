@@ -176,8 +176,8 @@ class Results:
         return self._shortfalls
 
     def to_json(self) -> dict:
-        """The `orgsim run --json` object of SCENARIO-SPEC section 6, with the roles that do
-        not keep up."""
+        """The `orgsim run --json` object (docs/scenario-language.md: What --json prints),
+        with the roles that do not keep up."""
         return {
             "scenario": self.scenario_name,
             "variant": self.variant,

@@ -1,4 +1,4 @@
-"""KPIs of one replication, computed from its records (SCENARIO-SPEC section 6).
+"""KPIs of one replication, computed from its records (docs/scenario-language.md).
 
 An event counts when it happens at or after the end of warm-up: a lead
 created during warm-up and won after it counts as won; waits and SLA results

@@ -1,4 +1,4 @@
-"""What a reorganisation costs while it happens, and when it pays back (SCENARIO-SPEC 8.3).
+"""What a reorganisation costs while it happens, and when it pays back (docs/scenario-language.md).
 
 A variant that switches org during the run is compared week by week with the first variant
 (today's org, no switch). Replication i of both saw the same leads with the same luck

@@ -1,4 +1,4 @@
-"""Who was on the payroll and at work, hour by hour, from the rep records (SCENARIO-SPEC 8.2).
+"""Who was on the payroll and at work, hour by hour, from the rep records.
 
 Each rep counts from when it joined the payroll (t = 0 for today's reps) to when it left. Hours *at
 work* are its scheduled hours in that time, less public holidays and its own PTO days: a
