@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from contextlib import contextmanager
@@ -22,6 +23,26 @@ from orgsim.experiment.runner import local_executor
 from orgsim.report import format as fmt
 from orgsim.report import terminal
 
+
+class _Command(typer.core.TyperCommand):
+    """Help in the planner's words: an option shows a placeholder (N, X, PATH, TEXT), or
+    nothing for a flag, never a Python type such as `<list[str]>`."""
+
+    PLACEHOLDERS = {"bool": "", "int": "N", "float": "X", "path": "PATH", "str": "TEXT"}
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, typer.core.TyperArgument):
+                # an argument's name (SCENARIO, FILES) already says what it takes
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                label = param.display_type(ctx).strip("<>").lower()
+                kind = next((v for k, v in self.PLACEHOLDERS.items() if k in label), None)
+                param.metavar = f"{kind}..." if kind and label.startswith("list") else kind
+        return params
+
+
 app = typer.Typer(
     name="orgsim",
     help=(
@@ -34,8 +55,19 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+PIPED_WIDTH = 240
+"""Columns when output goes to a file or a CI log (no terminal, no COLUMNS): wide enough
+that no table cuts a number; a terminal wraps to its window instead."""
+
+
+def _console(stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 @contextmanager
@@ -74,9 +106,11 @@ def _summary(kind: str, model) -> str:
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Market, org or scenario YAML files.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Market, org or scenario YAML files.")
+    ],
 ) -> None:
     """Check YAML files and report every problem at once.
 
@@ -103,10 +137,11 @@ def validate(
             raise ConfigError(failed)
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema(
     kind: Annotated[
-        str | None, typer.Argument(help="market, org or scenario; all when left out.")
+        str | None,
+        typer.Argument(metavar="KIND", help="market, org or scenario; all when left out."),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write KIND.schema.json files into this folder.")
@@ -184,7 +219,7 @@ Out = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=_Command)
 def run(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     reps: Reps = None,
@@ -219,9 +254,18 @@ def run(
     if as_json:
         print(json.dumps(results.to_json(), allow_nan=False))
         return
+    others = [name for name in scenario.variants if name != results.variant]
+    if others and variant is None:
+        err.print(
+            f"ran variant '{results.variant}', the first of {len(scenario.variants)}; the others "
+            f"are {', '.join(others)}: pick one with --variant NAME, or compare them all with "
+            f"orgsim compare {scenario_file}",
+            markup=False,
+            highlight=False,
+        )
     title = (
         f"{scenario.name} — variant {results.variant}: {results.replications} "
-        f"replications of {fmt.number(scenario.horizon_weeks, 'count')} weeks, "
+        f"replications of {scenario.horizon_weeks:g} weeks, "
         f"seed {results.seed}"
     )
     out.print(
@@ -241,7 +285,7 @@ def run(
         out.print(f"[bold red]Warning:[/bold red] {warning}.", highlight=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def compare(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     reps: Reps = None,
@@ -306,7 +350,7 @@ def compare(
             out.print(f"  {fmt.payback(effect)}", highlight=False, markup=False)
 
 
-@app.command("report")
+@app.command("report", cls=_Command)
 def report_command(
     directory: Annotated[
         Path,
@@ -341,7 +385,7 @@ def report_command(
     err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
 
 
-@app.command("capacity")
+@app.command("capacity", cls=_Command)
 def capacity_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     variant: Variant = None,
@@ -445,7 +489,7 @@ def parse_targets(texts: list[str]) -> dict:
     return targets
 
 
-@app.command("plan")
+@app.command("plan", cls=_Command)
 def plan_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     target: Annotated[
@@ -574,7 +618,7 @@ def _largest_tried(result) -> str | None:
     return f"even with {largest.in_words()}: {'; '.join(parts)}"
 
 
-@app.command("sweep")
+@app.command("sweep", cls=_Command)
 def sweep_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
     param: Annotated[

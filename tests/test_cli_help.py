@@ -1,5 +1,7 @@
 """`--help` teaches: every command explains itself with an example."""
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -21,6 +23,8 @@ def test_every_command_has_help_with_an_example(command):
     assert result.exit_code == 0, result.output
     assert "Example" in result.output
     assert f"orgsim {command}" in result.output
+    # placeholders in words (N, PATH, TEXT), never Python types such as <list[str]>
+    assert not re.search(r"<(bool|int|float|str|path|list)", result.output, re.IGNORECASE)
 
 
 def test_a_missing_file_is_a_clean_error(tmp_path):

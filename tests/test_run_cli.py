@@ -100,3 +100,26 @@ def test_workers_do_not_change_the_numbers():
     two = CliRunner().invoke(app, ["run", SCENARIO, "-n", "3", "--json", "--workers", "2"])
     assert one.exit_code == two.exit_code == 0
     assert one.stdout == two.stdout
+
+
+def test_piped_tables_never_cut_a_number(tmp_path):
+    """Output to a file or a CI log (no terminal, no COLUMNS) is as wide as its tables: no
+    cell ends in an ellipsis. `run` names the variants it did not run."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    for command, mark in ((["compare"], "±"), (["run"], "–")):
+        done = subprocess.run(
+            [sys.executable, "-m", "orgsim", *command, "scenarios/reorg_sdr_split.yaml"]
+            + ["--reps", "2", "--workers", "1"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=pathlib.Path(__file__).resolve().parents[1],
+            check=True,
+        )
+        assert mark in done.stdout and "…" not in done.stdout, done.stdout
+    assert "the others are process_stage, process_stage_auto_handoff, pods" in done.stderr
