@@ -123,3 +123,20 @@ def test_piped_tables_never_cut_a_number(tmp_path):
         )
         assert mark in done.stdout and "…" not in done.stdout, done.stdout
     assert "the others are process_stage, process_stage_auto_handoff, pods" in done.stderr
+
+
+def test_json_stays_valid_when_nobody_is_in_a_worked_role(tmp_path):
+    """A worked role with headcount 0 is a warning, not an error; its long-run load is
+    infinite, which JSON cannot hold: `--json` says `nobody_in_role` instead of crashing,
+    and the terminal says it in words."""
+    text = (ROOT / "scenarios/smb_velocity.yaml").read_text(encoding="utf-8")
+    assert "\nset:" not in text
+    sc = tmp_path / "nobody.yaml"
+    text = text.replace("../configs/", f"{ROOT}/configs/") + "\nset: {org.roles.csm.headcount: 0}\n"
+    sc.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(sc), "--reps", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    found = {s["role"]: s for s in json.loads(result.stdout)["does_not_keep_up"]}
+    assert found["csm"]["nobody_in_role"] and found["csm"]["long_run_utilization"] is None
+    shown = CliRunner().invoke(app, ["run", str(sc), "--reps", "2"])
+    assert "csm does not keep up" in shown.output and "nobody in the role" in shown.output

@@ -14,6 +14,7 @@ give up or leads are recycled, since the analytic flows are not reliable there.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -37,13 +38,19 @@ class Shortfall:
         return {
             "role": self.role,
             "backlog_growth": list(self.growth) if self.growth else None,
-            "long_run_utilization": self.long_run_utilization,
+            # infinite when nobody is in the role: JSON has no Infinity, so null (the reason
+            # is in `nobody_in_role`)
+            "long_run_utilization": self.long_run_utilization
+            if self.long_run_utilization is None or math.isfinite(self.long_run_utilization)
+            else None,
+            "nobody_in_role": self.long_run_utilization == math.inf,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Shortfall:
         growth = data["backlog_growth"]
-        return cls(data["role"], tuple(growth) if growth else None, data["long_run_utilization"])
+        long_run = math.inf if data.get("nobody_in_role") else data["long_run_utilization"]
+        return cls(data["role"], tuple(growth) if growth else None, long_run)
 
 
 def shortfalls(

@@ -92,7 +92,9 @@ def shortfalls(found: dict[str, list[tuple]]) -> str:
                     f"backlog +{growth[0]:,.1f} items a week, 95% interval "
                     f"{growth[1]:,.1f} to {growth[2]:,.1f}"
                 )
-            if long_run is not None:
+            if long_run == math.inf:
+                evidence.append("nobody in the role to do its work")
+            elif long_run is not None:
                 evidence.append(f"long-run load {long_run:.0%} of its hours")
                 loops = True
             by_role.setdefault(role, []).append(f"{design} ({'; '.join(evidence)})")
