@@ -43,7 +43,7 @@ class Shortfall:
             "long_run_utilization": self.long_run_utilization
             if self.long_run_utilization is None or math.isfinite(self.long_run_utilization)
             else None,
-            "nobody_in_role": self.long_run_utilization == math.inf,
+            "nobody_in_role": bool(self.long_run_utilization == math.inf),
         }
 
     @classmethod
