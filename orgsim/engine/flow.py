@@ -58,7 +58,6 @@ class Lead:
     __slots__ = (
         "arr",
         "customer",
-        "due",
         "end",
         "ended_at",
         "first_touch",
@@ -79,7 +78,6 @@ class Lead:
         self.last_rep: Rep | None = None  # who worked its previous owned stage
         self.last_role = -1
         self.customer = False
-        self.due = False  # a book lead being placed: its visit is under way, its delay over
         self.arr = 0.0
         self.end = -1
         self.ended_at = NAN
@@ -265,7 +263,6 @@ class LeadFlow:
             lead = Lead(i, self._segments[i], self._values[i], self.n_stages)
             self.leads.append(lead)
             entry = self.model.book[arrivals.book_entry[i]]
-            lead.due = True
             if entry.customers:
                 lead.customer = True
                 lead.arr = lead.value
@@ -279,8 +276,7 @@ class LeadFlow:
         once (the buyer delay has elapsed, and a customer's value change on entering was
         applied before t = 0), so a renewal placed at τ is decided at τ, after its touches."""
         lead, stage = step.arg
-        self.enter(lead, stage, self.env.now)
-        lead.due = False
+        self.enter(lead, stage, self.env.now, due=True)
 
     def arrive(self, step: Step) -> None:
         i = step.arg
@@ -295,14 +291,15 @@ class LeadFlow:
 
     # -- stages
 
-    def enter(self, lead: Lead, s: int, now: float) -> None:
-        """A lead enters stage s at the instant it takes the outcome that leads there."""
+    def enter(self, lead: Lead, s: int, now: float, due: bool = False) -> None:
+        """A lead enters stage s at the instant it takes the outcome that leads there; `due`:
+        a book lead placed with its visit under way (no buyer delay, no value change)."""
         plan = self.stages[s]
         k = lead.visits[s]
         lead.visits[s] = k + 1
         if plan.won:
             self.win(lead, now)
-        if plan.value_change is not None and lead.customer and not lead.due:
+        if plan.value_change is not None and lead.customer and not due:
             lead.arr *= self.luck.draw(self.value_slot[s], lead.id, k)
         if plan.is_end:
             self.record.arrivals_at_ends.append((lead.id, s, k, now))
@@ -312,7 +309,7 @@ class LeadFlow:
         visit = Visit(lead, plan, k, now)
         self.record.visits.append(visit)
         buyer = plan.fixed_buyer_delay
-        if lead.due:
+        if due:
             visit.buyer = 0.0
         else:
             visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
@@ -399,15 +396,21 @@ class LeadFlow:
             return
         plan = visit.plan
         sla = plan.work.sla
-        if sla is not None and visit.deadline != visit.deadline:  # left during the handoff
-            visit.deadline = _on_clock(
-                sla, self.model.roles[plan.work.role].calendar, visit.entered, sla.first_touch
-            )
+        if visit.deadline != visit.deadline:  # left during the handoff
+            visit.deadline = self.deadline(visit)
         if visit.entry is not None:
             visit.crew.take_out(visit)
             self.record.expired.append((visit.crew.role.index, visit.queued_at, now))
         visit.expired = why
         self.leave(visit, plan.gives_up_to if why == GAVE_UP else sla.recycle_to, now)
+
+    def deadline(self, visit: Visit) -> float:
+        """When the visit's SLA wants its first touch, on the SLA's clock (NaN: no SLA)."""
+        work = visit.plan.work
+        if work.sla is None:
+            return NAN
+        calendar = self.model.roles[work.role].calendar
+        return _on_clock(work.sla, calendar, visit.entered, work.sla.first_touch)
 
     def escalation(self, visit: Visit) -> float:
         """When a lead still untouched in a rep's own queue goes to the shared queue (inf:
@@ -421,10 +424,12 @@ class LeadFlow:
         """The rule is read again: after a switch of org (transition.py) an earlier call may
         be out of date, and the current rule's own call is scheduled."""
         visit = step.arg
+        if visit.touches:  # touched in time: most calls end here
+            return
         now = self.env.now
         if self.escalation(visit) > now + LATE:
             return
-        if visit.touches == 0 and visit.crew.withdraw(visit, now, self):
+        if visit.crew.withdraw(visit, now, self):
             visit.escalated = True
 
     # -- work

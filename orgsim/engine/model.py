@@ -355,7 +355,6 @@ def compile_model(
     """The runtime tables of one variant of a scenario; with `after_switch`, of the org a
     variant's transition switches to, as if it had always been in place."""
     chosen = scenario.variant(variant)
-    switched = after_switch and chosen.transition is not None
     return compile_variant(
         chosen.market,
         chosen.orgs[-1] if after_switch else chosen.org,
@@ -364,7 +363,7 @@ def compile_model(
         scenario.horizon,
         scenario.start,
         scenario.holidays,
-        None if switched else chosen.transition,
+        None if after_switch else chosen.transition,
     )
 
 

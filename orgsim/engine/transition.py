@@ -31,7 +31,6 @@ from __future__ import annotations
 from heapq import heappush
 from typing import TYPE_CHECKING
 
-from orgsim.engine.flow import NAN, _on_clock
 from orgsim.engine.model import TransitionPlan
 from orgsim.engine.staff import INF, Crew, Rep, set_routing
 
@@ -105,7 +104,8 @@ def _crews(people: People, plan: TransitionPlan) -> list[list[Crew]]:
             crew = today.get(crew_plan.pod)
             if crew is None:
                 crew = people.new_crew(role, crew_plan.pod, plan.orders[role.index])
-            crew.order = plan.orders[role.index]
+            else:
+                crew.order = plan.orders[role.index]
             mine.append(crew)
         crews.append(mine)
     set_routing(crews, plan.stages)
@@ -195,7 +195,7 @@ def _in_progress(flow: LeadFlow, people: People) -> dict[int, Visit]:
         if rep in busy and rep not in found:
             found[rep] = lead
     visits = {}
-    for visit in flow.record.visits[::-1]:
+    for visit in reversed(flow.record.visits):
         if len(visits) == len(found):
             break
         rep = visit.rep
@@ -213,12 +213,7 @@ def _queue_again(flow: LeadFlow, visit: Visit, rep: Rep | None, crew: Crew, now:
         flow.record.expired.append((crew.role.index, visit.queued_at, now))
         visit.queued_at = now
     if visit.touches == 0:
-        sla = work.sla
-        visit.deadline = (
-            NAN
-            if sla is None
-            else _on_clock(sla, owner.role.calendar, visit.entered, sla.first_touch)
-        )
+        visit.deadline = flow.deadline(visit)
     if rep is not None and rep.successor is not None and rep.successor.crew_id == owner.id:
         rep = rep.successor
     if rep is not None and rep.present and rep.crew_id == owner.id:
