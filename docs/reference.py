@@ -89,10 +89,7 @@ def _constraints(annotation, info: FieldInfo) -> list[str]:
     """Bounds written on the field or inside its annotation (first level of a union)."""
     found = list(info.metadata)
     for arg in typing.get_args(annotation):
-        if typing.get_origin(arg) is typing.Annotated:
-            found += list(arg.__metadata__)
-        for inner in getattr(arg, "__metadata__", ()):
-            found.append(inner)
+        found += list(getattr(arg, "__metadata__", ()))
     words = []
     for item in found:
         items = [item] if not isinstance(item, FieldInfo) else item.metadata

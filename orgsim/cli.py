@@ -59,15 +59,8 @@ PIPED_WIDTH = 240
 """Columns when output goes to a file or a CI log (no terminal, no COLUMNS): wide enough
 that no table cuts a number; a terminal wraps to its window instead."""
 
-
-def _console(stderr: bool = False) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    piped = not stream.isatty() and "COLUMNS" not in os.environ
-    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
-
-
-out = _console()
-err = _console(stderr=True)
+out = Console()
+err = Console(stderr=True)
 
 
 @contextmanager
@@ -268,14 +261,15 @@ def run(
         f"replications of {scenario.horizon_weeks:g} weeks, "
         f"seed {results.seed}"
     )
+    summary = results.summary()
     out.print(
         terminal.kpi_table(
-            title, results.summary(), show_all, shown=scenario.targets, currency=scenario.currency
+            title, summary, show_all, shown=scenario.targets, currency=scenario.currency
         )
     )
     if any(c.startswith("headcount.") for c in results.timeseries):
         tables = terminal.people_tables(
-            results.timeseries, results.summary(), scenario.horizon, scenario.warmup
+            results.timeseries, summary, scenario.horizon, scenario.warmup
         )
         for table in tables:
             out.print(table)
@@ -701,4 +695,9 @@ def sweep_command(
 
 
 def main() -> None:
+    """The `orgsim` command. Decided here, when the command starts, not at import (a test
+    runner importing this module has no say): piped output is PIPED_WIDTH wide."""
+    for console, stream in ((out, sys.stdout), (err, sys.stderr)):
+        if not stream.isatty() and "COLUMNS" not in os.environ:
+            console.width = PIPED_WIDTH
     app()

@@ -46,6 +46,7 @@ class Comparison:
         self.description = description
         self._shortfalls: dict[str, list[Shortfall]] | None = None
         self._transitions: dict[str, payback.Payback] | None = None
+        self._figure_data: figures.FigureData | None = None
 
     @property
     def variants(self) -> list[str]:
@@ -274,8 +275,13 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame()
 
     def figure_data(self) -> figures.FigureData:
-        """Every variant's frames and facts, as the figures draw them."""
-        return figures.FigureData.combine([r.figure_data() for r in self.results.values()])
+        """Every variant's frames and facts, as the figures draw them (joined once: the
+        transitions, the weekly frames, the report and each plot read them)."""
+        if self._figure_data is None:
+            self._figure_data = figures.FigureData.combine(
+                [r.figure_data() for r in self.results.values()]
+            )
+        return self._figure_data
 
     def plot(self, kind: str = "weekly_won", ax=None):
         """A figure comparing the variants: see `orgsim.report.figures.FIGURES`."""

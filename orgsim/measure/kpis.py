@@ -126,8 +126,10 @@ def compute(records: Records, model: Model) -> dict[str, float]:
     _flow(records, model, out)
     _speed(records, out)
     _stages(records, model, out)
-    _roles(records, model, out)
-    _money(records, model, out)
+    window = np.array([records.warmup, records.end])
+    hours = [np.diff(payroll(records, role, window))[0] for role in model.roles]
+    _roles(records, model, out, hours)
+    _money(records, model, out, hours)
     return {name: out[name] for name in model.kpi_names}
 
 
@@ -224,7 +226,7 @@ def _stages(records: Records, model: Model, out: dict) -> None:
         out[f"stage.{name}.recycled"] = _ratio(float((expired == RECYCLED).sum()), total)
 
 
-def _roles(records: Records, model: Model, out: dict) -> None:
+def _roles(records: Records, model: Model, out: dict, hours: list[float]) -> None:
     """Utilization, queues and people of every role that works a stage."""
     W, T = records.warmup, records.end
     window = np.array([W, T])
@@ -246,9 +248,7 @@ def _roles(records: Records, model: Model, out: dict) -> None:
             ) / (T - W)
         if role.people_change:
             mine = reps["role"] == role.index
-            out[f"role.{name}.headcount_mean"] = float(
-                np.diff(payroll(records, role, window))[0]
-            ) / (T - W)
+            out[f"role.{name}.headcount_mean"] = float(hours[role.index]) / (T - W)
             out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["since"] >= W)).sum())
             gone = (reps["left"] >= W) & (reps["left"] < np.inf) & ~records.carried_on()
             out[f"role.{name}.departures"] = float((mine & gone).sum())
@@ -269,7 +269,7 @@ def backlog_growth(records: Records, role: int) -> float:
     return float(np.polyfit(np.arange(weeks), queue, 1)[0])
 
 
-def _money(records: Records, model: Model, out: dict) -> None:
+def _money(records: Records, model: Model, out: dict, hours: list[float]) -> None:
     """ARR, retention, lifetime value, cost and CAC (cost needs the lead count from `_flow`)."""
     leads, base = records.leads, records.arr_warmup
     out["arr_end"] = float(leads["arr"].sum())
@@ -281,7 +281,7 @@ def _money(records: Records, model: Model, out: dict) -> None:
     out["logo_retention"] = _ratio(float((end_arr > 0).sum()), float(len(end_arr)))
     if model.gross_margin is not None:
         out["ltv"] = lifetime_value(records, model, out["arr_end"], out["churned"])
-    people, other, acquiring = costs(records, model)
+    people, other, acquiring = costs(records, model, hours)
     marketing = model.cost_per_lead * out["leads"]
     out["cost"] = people + marketing + other
     out["cost.people"], out["cost.marketing"], out["cost.other"] = people, marketing, other
@@ -308,13 +308,14 @@ def lifetime_value(records: Records, model: Model, arr_end: float, churned: floa
     return _ratio(per_customer * model.gross_margin, _ratio(churned, years))
 
 
-def costs(records: Records, model: Model) -> tuple[float, float, float]:
+def costs(records: Records, model: Model, hours: list[float]) -> tuple[float, float, float]:
     """People costs and other costs over the measured horizon, and the part of both that
-    acquires customers (CAC's, see kpis.acquisition_roles): (people, other, acquiring)."""
+    acquires customers (CAC's, see kpis.acquisition_roles): (people, other, acquiring).
+    `hours`: each role's person-hours on the payroll in the measured horizon."""
     W, T = records.warmup, records.end
     people = other = acquiring = 0.0
     for role in model.roles:
-        amount = role.cost_per_year * np.diff(payroll(records, role, np.array([W, T])))[0] / YEAR
+        amount = role.cost_per_year * hours[role.index] / YEAR
         people += amount
         acquiring += amount if role.acquires else 0.0
     for cost in model.costs:

@@ -6,6 +6,7 @@ import math
 
 from orgsim.config.kpis import info
 from orgsim.config.units import WEEK
+from orgsim.measure.payback import MEASURES
 
 
 def number(value: float | None, kind: str) -> str:
@@ -109,18 +110,20 @@ def payback(effect) -> str:
     """A switch's cost and payback in one sentence (`orgsim.measure.payback.Payback`)."""
 
     def change(column: str, kind: str, at) -> str:
+        """The measure's name, its paired change and the interval: `new ARR −3 (−5 to −1)`."""
         ci = at[column]
+        text = f"{MEASURES[column]} {signed(ci.mean, kind)}"
         if not (math.isfinite(ci.low) and math.isfinite(ci.high)):
-            return signed(ci.mean, kind)
-        return f"{signed(ci.mean, kind)} ({signed(ci.low, kind)} to {signed(ci.high, kind)})"
+            return text
+        return f"{text} ({signed(ci.low, kind)} to {signed(ci.high, kind)})"
 
     text = f"{effect.variant} switches in week {effect.switch_week} (at {effect.at / WEEK:g}w): "
     if effect.dip_week is None:
         text += f"no dip against {effect.against}"
     else:
         text += (
-            f"by week {effect.dip_week}, its deepest, new ARR "
-            f"{change('won_value', 'money', effect.dip)} and deals won "
+            f"by week {effect.dip_week}, its deepest, "
+            f"{change('won_value', 'money', effect.dip)} and "
             f"{change('won', 'count', effect.dip)} against {effect.against}"
         )
     if effect.payback_week is None:
@@ -132,7 +135,4 @@ def payback(effect) -> str:
             else "not 95% sure within the horizon"
         )
         text += f"; it pays back in week {effect.payback_week} ({sure})"
-    return (
-        text
-        + f". Over all {effect.weeks} weeks: new ARR {change('won_value', 'money', effect.at_end)}."
-    )
+    return text + f". Over all {effect.weeks} weeks: {change('won_value', 'money', effect.at_end)}."
