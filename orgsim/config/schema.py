@@ -616,7 +616,7 @@ def people_change(org: Org, transition: Transition | None) -> Callable[[str], bo
 
 class VariantSpec(Frozen):
     description: str | None = None
-    """What the design is, in a sentence; reports show it."""
+    """What the design is, in a sentence; the HTML report lists it under its title."""
     market: FileOrInline | None = None
     """Another market for this design: a file path or an inline market (default: the scenario's)."""
     org: FileOrInline | None = None

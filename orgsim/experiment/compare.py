@@ -311,6 +311,7 @@ class Comparison:
             assumptions=[
                 {
                     "name": name,
+                    "description": r.meta.get("description", ""),
                     "org": _orgs(r.meta),
                     "yaml": r.meta.get("composed_yaml", ""),
                 }

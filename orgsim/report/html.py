@@ -76,7 +76,7 @@ class ReportFacts:
     version: str = ""
     date: str = ""
     assumptions: list[dict] = field(default_factory=list)
-    """Per variant: name, org and the composed YAML it ran."""
+    """Per variant: name, description (or its org's name), org and the composed YAML it ran."""
     transitions: list[str] = field(default_factory=list)
     """A sentence per design that switches org: its cost and payback."""
 
