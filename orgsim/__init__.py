@@ -1,27 +1,28 @@
-"""orgsim: simulate a revenue organisation before you reorganise it."""
+"""orgsim: simulate a revenue organisation before you reorganise it.
 
-from orgsim.analytic.capacity import Capacity, capacity
-from orgsim.config import ConfigError, Scenario, load, load_text
-from orgsim.experiment.compare import Comparison, compare
-from orgsim.experiment.plan import Plan, plan
-from orgsim.experiment.results import Results, simulate
-from orgsim.experiment.sweep import SweepResult, sweep
-from orgsim.version import __version__
+The names below are imported on first use (`orgsim.lazy`): `orgsim --help`, `validate`
+and `capacity` do not pay for pandas, scipy and matplotlib.
+"""
 
-__all__ = [
-    "Capacity",
-    "Comparison",
-    "ConfigError",
-    "Plan",
-    "Results",
-    "Scenario",
-    "SweepResult",
-    "__version__",
-    "capacity",
-    "compare",
-    "load",
-    "load_text",
-    "plan",
-    "simulate",
-    "sweep",
-]
+from orgsim.lazy import lazy_names
+
+_HOMES = {
+    "Capacity": "orgsim.analytic.capacity",
+    "capacity": "orgsim.analytic.capacity",
+    "ConfigError": "orgsim.config",
+    "Scenario": "orgsim.config",
+    "load": "orgsim.config",
+    "load_text": "orgsim.config",
+    "Comparison": "orgsim.experiment.compare",
+    "compare": "orgsim.experiment.compare",
+    "Plan": "orgsim.experiment.plan",
+    "plan": "orgsim.experiment.plan",
+    "Results": "orgsim.experiment.results",
+    "simulate": "orgsim.experiment.results",
+    "SweepResult": "orgsim.experiment.sweep",
+    "sweep": "orgsim.experiment.sweep",
+    "__version__": "orgsim.version",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

@@ -13,15 +13,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orgsim.config import ConfigError, Problem, check_file
-from orgsim.config.jsonschema import schemas
-from orgsim.config.kpis import BUSY
-from orgsim.config.scenario import Scenario as LoadedScenario
-from orgsim.config.yamlio import parse
-from orgsim.experiment import storage
-from orgsim.experiment.runner import local_executor
-from orgsim.report import format as fmt
-from orgsim.report import terminal
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.saturation import BUSY
+
+# Every command imports what it needs itself: `orgsim --help` starts without the scenario
+# language, pandas, scipy or matplotlib (benchmarks/startup.py measures it).
 
 
 class _Command(typer.core.TyperCommand):
@@ -74,6 +70,14 @@ def reported_errors():
         raise typer.Exit(2) from None
 
 
+def _workers(workers: int | None):
+    """The process pool for replications, imported only by the commands that simulate:
+    `--help`, `validate` and `capacity` start in well under a second without it."""
+    from orgsim.experiment.runner import local_executor
+
+    return local_executor(workers)
+
+
 def _count(items, word: str) -> str:
     n = len(items)
     return f"{n} {word}" + ("" if n == 1 else "s")
@@ -113,6 +117,8 @@ def validate(
 
     Example: [bold]orgsim validate configs/**/*.yaml scenarios/*.yaml[/bold]
     """
+    from orgsim.config import check_file
+
     failed = []
     for file in files:
         try:
@@ -148,6 +154,8 @@ def schema(
 
     Example: [bold]orgsim schema --out schemas/[/bold]
     """
+    from orgsim.config.jsonschema import schemas
+
     all_schemas = schemas()
     if kind is not None and kind not in all_schemas:
         err.print(f"unknown kind '{kind}': expected market, org or scenario")
@@ -164,7 +172,7 @@ def schema(
         out.print(f"wrote {target}")
 
 
-def load_scenario(path: Path) -> LoadedScenario:
+def load_scenario(path: Path):
     """Load a scenario for a command, printing warnings to stderr."""
     from orgsim.config import load
 
@@ -234,10 +242,12 @@ def run(
     process_stage[/bold]
     """
     from orgsim.experiment.results import simulate
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
-    with local_executor(workers) as executor:
+    with _workers(workers) as executor:
         results = simulate(
             scenario, reps, seed, variant, records=out_dir is not None, executor=executor
         )
@@ -305,10 +315,13 @@ def compare(
 
     Example: [bold]orgsim compare scenarios/reorg_sdr_split.yaml --report report.html[/bold]
     """
+    from orgsim.experiment import storage
     from orgsim.experiment.compare import compare as run_comparison
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
-    with local_executor(workers) as executor:
+    with _workers(workers) as executor:
         comparison = run_comparison(scenario, reps, seed, executor=executor)
     written = []
     if out_dir is not None:
@@ -399,6 +412,7 @@ def capacity_command(
     process_stage[/bold]
     """
     from orgsim.analytic.capacity import capacity
+    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
@@ -423,6 +437,8 @@ def _check_variant(scenario, variant: str | None, path: Path) -> None:
 
 def parse_params(texts: list[str]) -> dict[str, list]:
     """`--param org.roles.ae.headcount=3,4,5` (repeatable) -> a grid; values read as YAML."""
+    from orgsim.config.yamlio import parse
+
     grid: dict[str, list] = {}
     problems = []
     for i, text in enumerate(texts, 1):
@@ -540,10 +556,11 @@ def plan_command(
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
     from orgsim.experiment.plan import plan as run_plan
+    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
-    with reported_errors(), local_executor(workers) as executor:
+    with reported_errors(), _workers(workers) as executor:
         targets = parse_targets(target) if target else None
         result = run_plan(
             scenario,
@@ -598,6 +615,8 @@ FEW = 10
 
 def _largest_tried(result) -> str | None:
     """Why no headcount helps: the targets still missed by the largest plan tried."""
+    from orgsim.report import format as fmt
+
     largest = result.largest
     if largest is None:
         return None
@@ -660,6 +679,7 @@ def sweep_command(
     org.roles.ae.headcount=8,10,12 --out results/ae[/bold]
     """
     from orgsim.experiment import sweep as sweeping
+    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     if backend not in ("local", "dask"):

@@ -8,6 +8,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import engine
 import plan
+import startup
 import sweep
 
 
@@ -27,3 +28,13 @@ def test_sweep_benchmark_counts_workers():
 def test_plan_benchmark_runs():
     timing, ratio = plan.main(1, replications=2)
     assert timing[1].endswith(" s") and float(ratio[1]) > 1
+
+
+def test_quick_commands_load_no_heavy_library():
+    """`--help` and `validate` start without pandas, scipy, matplotlib, networkx or numpy
+    (what keeps them under half a second, benchmarks/startup.py); `capacity` needs scipy,
+    networkx and numpy for its queueing maths, never pandas or matplotlib."""
+    assert startup.loaded(["--help"]) == []
+    assert startup.loaded(["validate", startup.SCENARIO]) == []
+    assert startup.loaded(["capacity", "--help"]) == []
+    assert not {"pandas", "matplotlib"} & set(startup.loaded(["capacity", startup.SCENARIO]))

@@ -113,8 +113,17 @@ def test_piped_tables_never_cut_a_number(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     for command, mark in ((["compare"], "±"), (["run"], "–")):
         done = subprocess.run(
-            [sys.executable, "-m", "orgsim", *command, "scenarios/reorg_sdr_split.yaml"]
-            + ["--reps", "2", "--workers", "1"],
+            [
+                sys.executable,
+                "-m",
+                "orgsim",
+                *command,
+                "scenarios/reorg_sdr_split.yaml",
+                "--reps",
+                "2",
+                "--workers",
+                "1",
+            ],
             capture_output=True,
             text=True,
             env=env,

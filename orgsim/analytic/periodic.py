@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import linalg, special, stats
+from scipy import linalg, special
 
 WEEK = 168.0
 BUSINESS_HOURS = [(d * 24.0 + 9.0, d * 24.0 + 17.0) for d in range(5)]
@@ -120,8 +120,9 @@ def _birth_death(n_levels: int, c: int, mu: float, rate: float) -> np.ndarray:
 def _poisson_shift(n_levels: int, mean: float) -> np.ndarray:
     """Closed team: level n -> min(n + Poisson(mean), top) (arrivals blocked at the top)."""
     j = np.arange(n_levels)
-    pmf = stats.poisson.pmf(j, mean)
-    tail = stats.poisson.sf(j - 1, mean)  # P(J >= j)
+    # scipy.stats.poisson's own formulas, without importing scipy.stats (0.7 s of start)
+    pmf = np.exp(special.xlogy(j, mean) - mean - special.gammaln(j + 1))
+    tail = np.where(j > 0, special.pdtrc(np.maximum(j - 1, 0), mean), 1.0)  # P(J >= j)
     diff = np.subtract.outer(j, j) * -1  # diff[n, m] = m - n
     m = np.where(diff >= 0, pmf[np.clip(diff, 0, None)], 0.0)
     m[:, -1] = tail[n_levels - 1 - j]

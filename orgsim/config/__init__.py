@@ -1,17 +1,22 @@
-"""The scenario language: read YAML exactly, check it, and say precisely what is wrong."""
+"""The scenario language: read YAML exactly, check it, and say precisely what is wrong.
 
-from orgsim.config.errors import ConfigError, Problem
-from orgsim.config.scenario import Scenario, check_file, load, load_text
-from orgsim.config.schema import Market, Org, Variant
+The names below are imported on first use (`orgsim.lazy`): a light module of this package
+(`errors`, `saturation`) can be imported without building every model.
+"""
 
-__all__ = [
-    "ConfigError",
-    "Market",
-    "Org",
-    "Problem",
-    "Scenario",
-    "Variant",
-    "check_file",
-    "load",
-    "load_text",
-]
+from orgsim.lazy import lazy_names
+
+_HOMES = {
+    "ConfigError": "orgsim.config.errors",
+    "Problem": "orgsim.config.errors",
+    "Scenario": "orgsim.config.scenario",
+    "check_file": "orgsim.config.scenario",
+    "load": "orgsim.config.scenario",
+    "load_text": "orgsim.config.scenario",
+    "Market": "orgsim.config.schema",
+    "Org": "orgsim.config.schema",
+    "Variant": "orgsim.config.schema",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

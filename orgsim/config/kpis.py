@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from orgsim.config.checks import after_won
 from orgsim.config.distributions import probability
+from orgsim.config.saturation import BUSY  # noqa: F401 - part of the catalogue
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition, people_change
 from orgsim.config.units import WEEK
 
@@ -22,8 +23,6 @@ SPEED = "speed"
 CAPACITY = "capacity"
 MONEY = "money"
 GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
-BUSY = 0.85
-"""Utilization above which a role is shown as nearly saturated: queues grow fast beyond it."""
 QUARTER_WEEKS = 13
 QUARTER = QUARTER_WEEKS * WEEK
 """A plan quarter: 13 weeks of the measured horizon, counted from the end of warm-up."""

@@ -6,7 +6,6 @@ import math
 
 from orgsim.config.kpis import info
 from orgsim.config.units import WEEK
-from orgsim.measure.payback import MEASURES
 
 
 def number(value: float | None, kind: str) -> str:
@@ -108,6 +107,7 @@ def shortfalls(found: dict[str, list[tuple]]) -> str:
 
 def payback(effect) -> str:
     """A switch's cost and payback in one sentence (`orgsim.measure.payback.Payback`)."""
+    from orgsim.measure.payback import MEASURES  # loaded already: `effect` comes from it
 
     def change(column: str, kind: str, at) -> str:
         """The measure's name, its paired change and the interval: `new ARR −3 (−5 to −1)`."""

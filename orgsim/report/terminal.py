@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
 from orgsim.config import kpis as catalogue
 from orgsim.config.units import WEEK
 from orgsim.report import format as fmt
+
+if TYPE_CHECKING:  # pandas costs `orgsim capacity` a third of its start
+    import pandas as pd
 
 
 def kpi_table(

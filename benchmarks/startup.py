@@ -1,0 +1,70 @@
+"""Start-up benchmark: how long the quick commands take from the shell prompt.
+
+`orgsim --help`, `orgsim validate` and `orgsim capacity` should feel instant: each
+command imports only what it needs (`orgsim.lazy`, imports inside the commands). Each
+figure is the median wall time of `runs` fresh processes, next to a bare `python -c pass`
+measured in the same run (the interpreter's own start on this machine). The list of heavy
+libraries each command loaded shows why a figure moved.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = "scenarios/reorg_sdr_split.yaml"
+COMMANDS = {
+    "orgsim --help": ["--help"],
+    f"orgsim validate {SCENARIO}": ["validate", SCENARIO],
+    "orgsim capacity --help": ["capacity", "--help"],
+    f"orgsim capacity {SCENARIO}": ["capacity", SCENARIO],
+}
+HEAVY = ("pandas", "scipy", "matplotlib", "networkx", "numpy", "simpy")
+TARGET = 0.5
+"""Seconds: the issue's bar for `--help`, `validate` and the start of `capacity`."""
+
+PROBE = """
+import sys
+from orgsim.cli import main
+sys.argv = ["orgsim", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print("LOADED", *[m for m in {heavy} if m in sys.modules], file=sys.stderr)
+"""
+
+
+def loaded(args: list[str]) -> list[str]:
+    """The heavy libraries a command imports (a deterministic check the tests share)."""
+    probe = PROBE.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT
+    )
+    line = next(x for x in done.stderr.splitlines() if x.startswith("LOADED"))
+    return line.split()[1:]
+
+
+def _median_seconds(argv: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, capture_output=True, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(runs: int = 9) -> list[tuple[str, str, str]]:
+    script = Path(sys.executable).with_name("orgsim")  # what a user types
+    orgsim = [str(script)] if script.exists() else [sys.executable, "-m", "orgsim"]
+    bare = _median_seconds([sys.executable, "-c", "pass"], runs)
+    rows = [("python -c pass (interpreter start)", f"{bare:.2f} s", "baseline")]
+    for name, args in COMMANDS.items():
+        seconds = _median_seconds([*orgsim, *args], runs)
+        heavy = ", ".join(loaded(args)) or "none"
+        rows.append((name, f"{seconds:.2f} s", f"{seconds / bare:.0f}x baseline; loads {heavy}"))
+    return rows
