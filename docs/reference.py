@@ -251,16 +251,27 @@ def _kpi_table() -> str:
         "[scenario-language.md](scenario-language.md#kpis). Better: whether a higher or a",
         "lower value is better (reports colour differences by it). `quarter.<q>.won_per_week`",
         "and `quarter.<q>.won_value` give the first two per plan quarter of 13 weeks, and",
-        "`source.<s>.lead_to_customer` gives `lead_to_customer` per source.",
+        "`source.<s>.lead_to_customer` gives `lead_to_customer` per source. Reports show",
+        "each KPI by its label first and its name second; `--json` and saved tables use the",
+        "name alone. Durations (unit hours) are hours in `--json` and saved tables; reports",
+        "show them in minutes under an hour, hours under two days and days beyond.",
+        "`run --by team` and `compare --by team` group a scenario's KPIs into a scorecard",
+        "for marketing, sales and customer success (from the roles' `team`).",
         "",
-        "| KPI | group | unit | better | meaning |",
-        "|---|---|---|---|---|",
+        "| KPI | label in reports | group | unit | better | meaning |",
+        "|---|---|---|---|---|---|",
     ]
     for name in catalogue.forms():
         about = catalogue.info(name.replace("<s>", "s").replace("<r>", "r"))
         better = {1: "higher", -1: "lower", 0: ""}[about.direction]
         meaning = about.meaning
-        lines.append(f"| `{name}` | {about.group} | {about.unit} | {better} | {meaning} |")
+        label = about.label
+        if about.stage or about.role:  # the label starts with the placeholder's stand-in
+            label = f"`{name.split('.')[1]}`{label[1:]}"
+        label, meaning = (text.replace(" <t>", " `<t>`") for text in (label, meaning))
+        lines.append(
+            f"| `{name}` | {label} | {about.group} | {about.unit} | {better} | {meaning} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -214,6 +215,22 @@ ShowAll = Annotated[
         "--all", help="Show every KPI (each stage's entries and conversions, 90th percentiles)."
     ),
 ]
+
+
+class Grouping(StrEnum):
+    measure = "measure"
+    team = "team"
+
+
+By = Annotated[
+    Grouping,
+    typer.Option(
+        "--by",
+        help="Group the KPIs by what they measure (flow, speed, capacity, money), or by team: "
+        "a scorecard of what marketing, sales and customer success each answer for, from "
+        "the roles' `team`.",
+    ),
+]
 Out = Annotated[
     Path | None,
     typer.Option("--out", help="Write results (CSV, or Parquet with pyarrow) into this folder."),
@@ -229,6 +246,7 @@ def run(
     as_json: Json = False,
     out_dir: Out = None,
     show_all: ShowAll = False,
+    by: By = Grouping.measure,
     workers: Workers = None,
 ) -> None:
     """Simulate one org design and print its KPIs with 95% intervals.
@@ -272,9 +290,19 @@ def run(
         f"seed {results.seed}"
     )
     summary = results.summary()
+    sections = None
+    if by is Grouping.team:
+        sections = terminal.sections_by_team(
+            summary.index, results.meta, scenario.targets, scenario.currency
+        )
     out.print(
         terminal.kpi_table(
-            title, summary, show_all, shown=scenario.targets, currency=scenario.currency
+            title,
+            summary,
+            show_all,
+            shown=scenario.targets,
+            currency=scenario.currency,
+            sections=sections,
         )
     )
     if any(c.startswith("headcount.") for c in results.timeseries):
@@ -305,6 +333,7 @@ def compare(
     ] = None,
     out_dir: Out = None,
     show_all: ShowAll = False,
+    by: By = Grouping.measure,
     workers: Workers = None,
 ) -> None:
     """Compare every variant of a scenario on the same leads and the same luck.
@@ -339,14 +368,21 @@ def compare(
         f"{comparison.scenario_name}: {comparison.replications} replications per design, "
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
+    frame = comparison.to_frame()
+    sections = None
+    if by is Grouping.team:
+        sections = terminal.sections_by_team(
+            dict.fromkeys(frame.kpi), comparison.owners(), scenario.targets, scenario.currency
+        )
     out.print(
         terminal.comparison_table(
             title,
             comparison.variants,
-            comparison.to_frame(),
+            frame,
             show_all,
             shown=scenario.targets,
             currency=scenario.currency,
+            sections=sections,
         )
     )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)

@@ -65,7 +65,7 @@ def test_verdicts_judge_the_interval_and_count_replications():
     assert verdicts.loc["a", "share_of_replications"] == pytest.approx(0.6)
     assert verdicts.loc["b", "met"]  # interval [11.3, 14.3] lies above 11
     assert verdicts.loc["b", "share_of_replications"] == pytest.approx(1.0)
-    assert comparison.headline().startswith("b is the only design that meets all 1 targets")
+    assert comparison.headline() == "b is the only design that meets the target and keeps up."
 
 
 def test_a_scenario_compared_with_itself_shows_no_difference():
@@ -153,8 +153,10 @@ def test_compare_cli_json_markdown_out_and_report(tmp_path):
     again = rebuilt.read_text()
     headline = original.split('id="headline">')[1].split("</div>")[0]
     assert headline and headline in again
-    # every figure, the people figure too: smb_velocity's reps ramp, leave and are backfilled
-    assert again.count("<img ") == original.count("<img ") == 8
+    # every figure, the trade-off and the people figure too: smb_velocity's reps ramp, leave
+    # and are backfilled
+    assert again.count("<img ") == original.count("<img ") == 9
+    assert 'id="scorecard"' in again and 'id="trade-off"' in again
     assert "Headcount and ramped capacity over time" in again
 
 

@@ -45,3 +45,15 @@ def test_the_published_capacity_error_table_matches_a_fresh_matrix():
     assert published == accuracy.markdown(accuracy.table(accuracy.matrix())), (
         "docs/capacity-accuracy.md is stale: run `python docs/capacity_accuracy.py --write`"
     )
+
+
+def test_the_readme_screenshot_of_the_report_is_current():
+    """The README shows the report's first screen (docs/screenshot.py takes it); this fails
+    when a file that shapes that screen changed after the screenshot was taken."""
+    spec = importlib.util.spec_from_file_location("screenshot", ROOT / "docs/screenshot.py")
+    screenshot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshot)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"({screenshot.IMAGE.relative_to(ROOT).as_posix()})" in readme
+    assert not screenshot.stale(), "the report screenshot is stale: run docs/screenshot.py"
+    assert screenshot.IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -139,8 +139,13 @@ def test_report_renders_in_headless_chromium(comparison, tmp_path):
         assert alerts == 0
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert not errors, errors
-        assert driver.save_screenshot(str(tmp_path / "report.png"))
-        assert (tmp_path / "report.png").stat().st_size > 10_000
+        # the whole page, as a reader scrolls it: look at it (ORGSIM_SCREENSHOTS=DIR keeps it)
+        height = driver.execute_script("return document.documentElement.scrollHeight;")
+        driver.set_window_size(1280, height)
+        shot = Path(os.environ.get("ORGSIM_SCREENSHOTS", tmp_path)) / "report-full-page.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
     finally:
         driver.quit()
 

@@ -8,6 +8,7 @@ the same catalogue, so a name is spelled in one place.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -30,67 +31,151 @@ QUARTERLY = ("won_per_week", "won_value")
 """KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated."""
 
 _PLAIN = {
-    "leads": (FLOW, 0, "leads created"),
-    "won": (FLOW, +1, "new customers"),
-    "won_per_week": (FLOW, +1, "new customers per week"),
-    "won_value": (MONEY, +1, "new ARR booked"),
-    "lead_to_customer": (FLOW, +1, "new customers per lead created (won / leads)"),
-    "win_rate": (FLOW, +1, "share of the opportunities decided that were won"),
-    "avg_deal_size": (MONEY, +1, "average deal size: new ARR per new customer"),
-    "lost": (FLOW, -1, "leads lost"),
-    "churned": (FLOW, -1, "customers churned"),
-    "leaked": (FLOW, -1, "leads leaked in handoffs"),
-    "wip_end": (FLOW, 0, "leads still in the journey at the end"),
-    "cycle_time_mean": (SPEED, -1, "hours from creation to won, mean"),
-    "cycle_time_p50": (SPEED, -1, "hours from creation to won, median"),
-    "cycle_time_p90": (SPEED, -1, "hours from creation to won, 90th percentile"),
-    "speed_to_lead_mean": (SPEED, -1, "hours from creation to first touch, mean"),
-    "speed_to_lead_p50": (SPEED, -1, "hours from creation to first touch, median"),
-    "speed_to_lead_p90": (SPEED, -1, "hours from creation to first touch, 90th percentile"),
-    "arr_end": (MONEY, +1, "ARR of all customers at the end"),
-    "mrr_end": (MONEY, +1, "MRR of all customers at the end (ARR / 12)"),
-    "nrr": (MONEY, +1, "net revenue retention of customers at warm-up end"),
-    "grr": (MONEY, +1, "gross revenue retention of customers at warm-up end"),
-    "logo_retention": (MONEY, +1, "share of customers at warm-up end still customers at the end"),
+    "leads": (FLOW, 0, "Leads created", "leads created"),
+    "won": (FLOW, +1, "New customers", "new customers"),
+    "won_per_week": (FLOW, +1, "New customers per week", "new customers per week"),
+    "won_value": (MONEY, +1, "New ARR booked", "new ARR booked"),
+    "lead_to_customer": (
+        FLOW,
+        +1,
+        "Lead-to-customer rate",
+        "new customers per lead created (won / leads)",
+    ),
+    "win_rate": (FLOW, +1, "Win rate", "share of the opportunities decided that were won"),
+    "avg_deal_size": (
+        MONEY,
+        +1,
+        "Average deal size",
+        "average deal size: new ARR per new customer",
+    ),
+    "lost": (FLOW, -1, "Leads lost", "leads lost"),
+    "churned": (FLOW, -1, "Customers churned", "customers churned"),
+    "leaked": (FLOW, -1, "Leads leaked in handoffs", "leads leaked in handoffs"),
+    "wip_end": (FLOW, 0, "Leads still open at the end", "leads still in the journey at the end"),
+    "cycle_time_mean": (SPEED, -1, "Sales cycle, mean", "time from creation to won, mean"),
+    "cycle_time_p50": (SPEED, -1, "Sales cycle, median", "time from creation to won, median"),
+    "cycle_time_p90": (
+        SPEED,
+        -1,
+        "Sales cycle, 90th percentile",
+        "time from creation to won, 90th percentile",
+    ),
+    "speed_to_lead_mean": (
+        SPEED,
+        -1,
+        "Speed to lead, mean",
+        "time from creation to first touch, mean",
+    ),
+    "speed_to_lead_p50": (
+        SPEED,
+        -1,
+        "Speed to lead, median",
+        "time from creation to first touch, median",
+    ),
+    "speed_to_lead_p90": (
+        SPEED,
+        -1,
+        "Speed to lead, 90th percentile",
+        "time from creation to first touch, 90th percentile",
+    ),
+    "arr_end": (MONEY, +1, "ARR at the end", "ARR of all customers at the end"),
+    "mrr_end": (MONEY, +1, "MRR at the end", "MRR of all customers at the end (ARR / 12)"),
+    "nrr": (
+        MONEY,
+        +1,
+        "Net revenue retention",
+        "net revenue retention of customers at warm-up end",
+    ),
+    "grr": (
+        MONEY,
+        +1,
+        "Gross revenue retention",
+        "gross revenue retention of customers at warm-up end",
+    ),
+    "logo_retention": (
+        MONEY,
+        +1,
+        "Logo retention",
+        "share of customers at warm-up end still customers at the end",
+    ),
     "ltv": (
         MONEY,
         +1,
+        "Customer lifetime value",
         "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
     ),
-    "cost": (MONEY, -1, "people, marketing and other costs over the horizon"),
-    "cost.people": (MONEY, -1, "people cost over the horizon (every role's payroll)"),
-    "cost.marketing": (MONEY, -1, "marketing cost over the horizon (cost per lead x leads)"),
-    "cost.other": (MONEY, -1, "other costs over the horizon (the org's costs: software, tools)"),
-    "cost_per_won": (MONEY, -1, "cost per new customer"),
-    "cac": (MONEY, -1, "acquisition cost per new customer (CAC)"),
+    "cost": (MONEY, -1, "Total cost", "people, marketing and other costs over the horizon"),
+    "cost.people": (
+        MONEY,
+        -1,
+        "People cost",
+        "people cost over the horizon (every role's payroll)",
+    ),
+    "cost.marketing": (
+        MONEY,
+        -1,
+        "Marketing cost",
+        "marketing cost over the horizon (cost per lead x leads)",
+    ),
+    "cost.other": (
+        MONEY,
+        -1,
+        "Other costs",
+        "other costs over the horizon (the org's costs: software, tools)",
+    ),
+    "cost_per_won": (MONEY, -1, "Cost per new customer", "cost per new customer"),
+    "cac": (MONEY, -1, "CAC", "acquisition cost per new customer (CAC)"),
     "cac_payback_months": (
         MONEY,
         -1,
+        "CAC payback",
         "months of a new customer's gross margin to earn back its CAC",
     ),
 }
 _PATTERNS = {
-    "entered": (FLOW, 0, "entries to the stage"),
-    "wait_mean": (SPEED, -1, "hours from entering to first touch, mean"),
-    "wait_p90": (SPEED, -1, "hours from entering to first touch, 90th percentile"),
-    "conversion": (FLOW, 0, "share of leads leaving the stage that went to"),
-    "gave_up": (FLOW, -1, "share of leads leaving the stage that gave up waiting for a touch"),
-    "recycled": (FLOW, -1, "share of leads leaving the stage recycled before a first touch"),
-    "attainment": (SPEED, +1, "share of first touches within the SLA"),
-    "utilization": (CAPACITY, 0, "share of scheduled hours occupied by work"),
+    "entered": (FLOW, 0, "entries", "entries to the stage"),
+    "wait_mean": (
+        SPEED,
+        -1,
+        "wait for a first touch, mean",
+        "time from entering to first touch, mean",
+    ),
+    "wait_p90": (
+        SPEED,
+        -1,
+        "wait for a first touch, 90th percentile",
+        "time from entering to first touch, 90th percentile",
+    ),
+    "conversion": (FLOW, 0, "→", "share of leads leaving the stage that went to"),
+    "gave_up": (
+        FLOW,
+        -1,
+        "gave up waiting",
+        "share of leads leaving the stage that gave up waiting for a touch",
+    ),
+    "recycled": (
+        FLOW,
+        -1,
+        "recycled untouched",
+        "share of leads leaving the stage recycled before a first touch",
+    ),
+    "attainment": (SPEED, +1, "SLA met", "share of first touches within the SLA"),
+    "utilization": (CAPACITY, 0, "utilization", "share of scheduled hours occupied by work"),
     "ramped_mean": (
         CAPACITY,
         +1,
+        "ramped-rep equivalents",
         "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
     ),
-    "headcount_mean": (CAPACITY, 0, "people on the payroll, time average"),
-    "hires": (CAPACITY, 0, "reps who joined (dated hires and backfills)"),
-    "departures": (CAPACITY, -1, "reps who left (attrition and planned departures)"),
-    "queue_mean": (CAPACITY, -1, "items waiting, time average"),
-    "queue_end": (CAPACITY, -1, "items waiting at the end"),
+    "headcount_mean": (CAPACITY, 0, "people on the payroll", "people on the payroll, time average"),
+    "hires": (CAPACITY, 0, "hires", "reps who joined (dated hires and backfills)"),
+    "departures": (CAPACITY, -1, "departures", "reps who left (attrition and planned departures)"),
+    "queue_mean": (CAPACITY, -1, "work waiting, mean", "items waiting, time average"),
+    "queue_end": (CAPACITY, -1, "work waiting at the end", "items waiting at the end"),
     "backlog_growth": (
         CAPACITY,
         -1,
+        "backlog growth per week",
         "items added to the queue per week over the second half of the horizon (above 0: "
         "the role does not keep up)",
     ),
@@ -124,7 +209,10 @@ class KPI:
     direction: int
     """+1: higher is better; -1: lower is better; 0: neither"""
     unit: str
-    """share, hours, money, per_week, items or count"""
+    """share, hours, money, months, per_week, items or count"""
+    label: str
+    """What a leader calls it (`Speed to lead, median`, `mql: SLA met`): reports show it
+    first and the name second; `--json` uses the name only."""
     meaning: str
     facet: str
     """What is measured: the name itself for plain KPIs, else the part after the stage or
@@ -144,17 +232,22 @@ def info(name: str) -> KPI:
     if parts[0] == "quarter" and len(parts) == 3:
         whole = info(parts[2])
         meaning = f"{whole.meaning}, in plan quarter {parts[1]} ({_weeks(int(parts[1]))})"
-        return replace(whole, name=name, meaning=meaning, headline=False)
+        label = f"{whole.label}, quarter {parts[1]}"
+        return replace(whole, name=name, label=label, meaning=meaning, headline=False)
     stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
     role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
     facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
-    group, direction, meaning = (
-        _PLAIN.get(name) or _PATTERNS.get(facet) or _PLAIN.get(facet, (FLOW, 0, name))
+    group, direction, label, meaning = (
+        _PLAIN.get(name) or _PATTERNS.get(facet) or _PLAIN.get(facet, (FLOW, 0, name, name))
     )
     if facet == "conversion":
         meaning = f"{meaning} {parts[-1]}"
+        label = f"{parts[1]} {label} {parts[-1]}"
+    elif parts[0] in ("stage", "sla", "role") and len(parts) >= 3:
+        label = f"{parts[1]}: {label}"
     if parts[0] == "source" and len(parts) == 3:
         meaning = f"{meaning}, of leads from source {parts[1]}"
+        label = f"{label}, {parts[1]} leads"
     if parts[0] == "stage":
         headline = facet in ("wait_mean", "gave_up", "recycled")  # leads lost untouched show
     else:
@@ -162,7 +255,20 @@ def info(name: str) -> KPI:
         headline = headline and parts[0] != "source"
     to = parts[-1] if facet == "conversion" else None
     unit = _unit(name, facet)
-    return KPI(name, group, direction, unit, meaning, facet, stage, role, to, headline=headline)
+    return KPI(
+        name, group, direction, unit, label, meaning, facet, stage, role, to, headline=headline
+    )
+
+
+def possible(name: str) -> tuple[float, float]:
+    """The values a KPI can take. No replication leaves them, so an interval shown to a
+    reader is cut to them (a t interval on few replications can reach 104% or −3 leads)."""
+    kpi = info(name)
+    if kpi.facet == "backlog_growth":
+        return -math.inf, math.inf
+    if kpi.unit == "share" and kpi.facet != "nrr":
+        return 0.0, 1.0
+    return 0.0, math.inf
 
 
 def _weeks(quarter: int) -> str:
@@ -376,6 +482,90 @@ def names_across(variants: Iterable, horizon: float) -> list[str]:
             dict.fromkeys(kpi_names(variant.market, variant.org, horizon, variant.transition))
         )
     return list(names)
+
+
+def by_measure(names: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """`names` grouped by what they measure (flow, speed, capacity, money), in that order."""
+    names = list(names)
+    sections = [(group, [n for n in names if info(n).group == group]) for group in GROUPS]
+    return [(group, members) for group, members in sections if members]
+
+
+TEAM_KPIS = {
+    "marketing": ("leads", "lead_to_customer", "cost.marketing"),
+    "sales": (
+        "won",
+        "won_per_week",
+        "won_value",
+        "win_rate",
+        "avg_deal_size",
+        "cycle_time_mean",
+        "cycle_time_p50",
+        "cycle_time_p90",
+        "speed_to_lead_mean",
+        "speed_to_lead_p50",
+        "speed_to_lead_p90",
+        "lost",
+        "leaked",
+        "cac",
+        "cac_payback_months",
+    ),
+    "customer_success": ("churned", "arr_end", "mrr_end", "nrr", "grr", "logo_retention", "ltv"),
+}
+"""The org-wide KPIs the sales playbooks give each team; a stage's and a role's KPIs go to
+the team of the role that works it (a role's `team`)."""
+WHOLE_ORG = "whole org"
+"""The scorecard's section for what no one team owns: total cost, cost per new customer."""
+_SCORED = ("attainment", "utilization", "cost", "cost_per_won")
+"""Besides TEAM_KPIS, what a scorecard shows: SLAs met, how busy each role is, and the
+whole org's cost; stage waits and queues stay in the full table."""
+
+
+def owners(orgs: Iterable[Org]) -> dict[str, dict[str, str | None]]:
+    """Who answers for what, as `by_team` reads it: each role's `team` and the role that
+    works each stage. Where orgs disagree (designs, a transition's two orgs) the first one
+    decides. Plain data, so saved results keep it."""
+    teams: dict[str, str | None] = {}
+    worked_by: dict[str, str | None] = {}
+    for org in orgs:
+        for role, spec in org.roles.items():
+            teams.setdefault(role, spec.team)
+        for stage, work in org.work.items():
+            worked_by.setdefault(stage, work.role)
+    return {"teams": teams, "worked_by": worked_by}
+
+
+def by_team(
+    names: Iterable[str], owned: dict[str, dict[str, str | None]], keep: Iterable[str] = ()
+) -> list[tuple[str, list[str]]]:
+    """A scorecard: the headline KPIs among `names` that a team answers for, by the team
+    (marketing, sales, customer success, then any other team the roles name, then `whole
+    org`), flow to money within each; the KPIs in `keep` (the targets) in any case. `owned`
+    comes from `owners`."""
+    plain = {kpi: team for team, kpis in TEAM_KPIS.items() for kpi in kpis}
+
+    def team(name: str) -> str:
+        kpi = info(name)
+        whole = info(name.split(".", 2)[2]) if name.startswith("quarter.") else kpi
+        role = whole.role or owned["worked_by"].get(whole.stage or "")
+        if role is not None:
+            return owned["teams"].get(role) or WHOLE_ORG
+        if name.startswith("source."):
+            return "marketing"
+        return plain.get(whole.name, WHOLE_ORG)
+
+    keep = set(keep)
+    scored = [
+        n
+        for n in names
+        if n in keep
+        or (info(n).headline and (info(n).facet in _SCORED or n in plain or n.startswith("source")))
+    ]
+    sections: dict[str, list[str]] = {t: [] for t in TEAM_KPIS}
+    for name in sorted(scored, key=lambda n: GROUPS.index(info(n).group)):
+        sections.setdefault(team(name), []).append(name)
+    sections[WHOLE_ORG] = sections.pop(WHOLE_ORG, [])
+    return [(t, members) for t, members in sections.items() if members]
 
 
 def worked_roles(org: Org) -> list[str]:

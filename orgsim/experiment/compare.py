@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Executor
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -142,57 +143,93 @@ class Comparison:
                 )
         return pd.DataFrame(rows)
 
+    def owners(self) -> dict[str, dict[str, str | None]]:
+        """Each role's team and each stage's role across the designs (`catalogue.owners`):
+        the first design that has a role or a stage decides."""
+        merged: dict[str, dict[str, str | None]] = {"teams": {}, "worked_by": {}}
+        for results in self.results.values():
+            for key, mapping in merged.items():
+                for name, owner in results.meta.get(key, {}).items():
+                    mapping.setdefault(name, owner)
+        return merged
+
     def shortfalls(self) -> dict[str, list[Shortfall]]:
         """Per variant, the roles that do not keep up (see `orgsim.experiment.overload`)."""
         if self._shortfalls is None:
             self._shortfalls = {v: r.shortfalls() for v, r in self.results.items()}
         return self._shortfalls
 
-    def headline(self) -> str:
-        """One or two sentences a leader can act on. A design that meets its targets but does
-        not keep up is never called a winner."""
+    def warning(self) -> str:
+        """The roles that do not keep up, in one sentence (empty when every role does)."""
         behind = self.shortfalls()
         falling = fmt.shortfalls(
             {v: [(s.role, s.growth, s.long_run_utilization) for s in f] for v, f in behind.items()}
         )
-        falling = f" Warning: {falling}." if falling else ""
+        return f"Warning: {falling}." if falling else ""
+
+    def headline(self) -> str:
+        """One or two sentences a leader can act on, then the warning. A design that meets
+        its targets but does not keep up is never called a winner."""
+        return " ".join(filter(None, [self.verdict(), self.warning()]))
+
+    def verdict(self) -> str:
+        """Which designs meet the targets, and which targets are out of reach."""
+        behind = self.shortfalls()
         designs = "1 design" if len(self.variants) == 1 else f"{len(self.variants)} designs"
         if not self.targets:
             return (
                 f"{designs} compared on {self.replications} replications; no targets were "
-                "set, so no design is declared best." + falling
+                "set, so no design is declared best."
             )
         verdicts = self.verdicts()
         met = verdicts.groupby("variant", sort=False)["met"].sum()
         total = len(self.targets)
         meets = [v for v in self.variants if met[v] == total]
         winners = [v for v in meets if not behind[v]]
+        all_of = "the target" if total == 1 else f"all {total} targets"
         if len(winners) == 1:
-            text = f"{winners[0]} is the only design that meets all {total} targets and keeps up."
+            text = f"{winners[0]} is the only design that meets {all_of} and keeps up."
         elif winners:
-            text = f"{', '.join(winners)} meet all {total} targets and keep up."
+            text = f"{fmt.listing(winners)} meet {all_of} and keep up."
         elif meets:
+            one = len(meets) == 1
             text = (
-                f"{', '.join(meets)} {'meets' if len(meets) == 1 else 'meet'} all {total} "
-                f"targets but {'does' if len(meets) == 1 else 'do'} not keep up."
+                f"{fmt.listing(meets)} {'meets' if one else 'meet'} {all_of} but "
+                f"{'does' if one else 'do'} not keep up."
             )
         elif len(self.variants) == 1:
             text = f"{self.variants[0]} meets {int(met.iloc[0])} of {total} targets."
+        elif met.max() == 0:  # the sentence on what nobody reaches says it all
+            return " ".join(self._misses(verdicts))
         elif met.nunique() == 1:
-            text = f"No design meets all {total} targets; each meets {int(met.iloc[0])}."
+            text = f"No design meets {all_of}; each meets {int(met.iloc[0])}."
         else:
             most = int(met.max())
             best = [v for v in self.variants if met[v] == most]
             text = (
-                f"No design meets all {total} targets; {', '.join(best)} "
-                f"{'meets' if len(best) == 1 else 'meet'} the most ({most} of {total})."
+                f"No design meets {all_of}; {fmt.listing(best)} "
+                f"{'comes' if len(best) == 1 else 'come'} closest ({most} of {total})."
             )
-        missed = [
-            f"{v} misses {', '.join(verdicts[(verdicts.variant == v) & ~verdicts.met].kpi)}"
-            for v in self.variants
-            if met[v] < total
-        ]
-        return text + (" " + "; ".join(missed) + "." if missed else "") + falling
+        return " ".join([text, *([] if meets else self._misses(verdicts))])
+
+    def _misses(self, verdicts: pd.DataFrame) -> list[str]:
+        """Which targets are out of reach: the ones no design meets in one sentence, then one
+        sentence for each target that only some designs meet."""
+        nobody, some = [], []
+        for kpi, target in self.targets.items():
+            rows = verdicts[verdicts.kpi == kpi]
+            meeting = list(rows[rows.met].variant)
+            words = fmt.target(kpi, target.min, target.max)
+            if not meeting:
+                nobody.append(words)
+            elif len(meeting) < len(self.variants):
+                verb = "reaches" if len(meeting) == 1 else "reach"
+                some.append(f"Only {fmt.listing(meeting)} {verb} {words}.")
+        if not nobody:
+            return some
+        who = "No design" if len(self.variants) > 1 else self.variants[0]
+        joined = nobody[0] if len(nobody) == 1 else f"{', '.join(nobody[:-1])} or {nobody[-1]}"
+        return [f"{who} reaches {joined}.", *some]
 
     def to_json(self) -> dict:
         """The `orgsim compare --json` object (docs/scenario-language.md: What --json prints)."""
@@ -278,9 +315,9 @@ class Comparison:
         """Every variant's frames and facts, as the figures draw them (joined once: the
         transitions, the weekly frames, the report and each plot read them)."""
         if self._figure_data is None:
-            self._figure_data = figures.FigureData.combine(
-                [r.figure_data() for r in self.results.values()]
-            )
+            combined = figures.FigureData.combine([r.figure_data() for r in self.results.values()])
+            bounds = {kpi: (t.min, t.max) for kpi, t in self.targets.items()}
+            self._figure_data = replace(combined, targets=bounds)
         return self._figure_data
 
     def plot(self, kind: str = "weekly_won", ax=None):
@@ -297,9 +334,11 @@ class Comparison:
             variants=self.variants,
             replications=self.replications,
             seed=self.seed,
-            headline=self.headline(),
+            headline=self.verdict(),
+            warning=self.warning(),
             transitions=[fmt.payback(effect) for effect in self.transitions().values()],
-            targets={kpi: target.describe() for kpi, target in self.targets.items()},
+            targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
+            teams=catalogue.by_team(self.kpi_names(), self.owners(), keep=self.targets),
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
             start=first.get("start", ""),

@@ -137,6 +137,7 @@ class Results:
             "roles": list(
                 dict.fromkeys(r for org in chosen.orgs for r in catalogue.worked_roles(org))
             ),
+            **catalogue.owners(chosen.orgs),
             "transition": None
             if chosen.transition is None
             else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},

@@ -18,12 +18,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from orgsim.config.kpis import QUARTER_WEEKS
+from orgsim.config.kpis import QUARTER_WEEKS, info
 from orgsim.config.units import WEEK, YEAR
 from orgsim.measure.payback import cumulative
 from orgsim.measure.stats import interval
+from orgsim.report.format import duration
 
 LINESTYLES = ("-", "--", ":", "-.")
 
@@ -33,6 +34,12 @@ def _canvas(ax: Axes | None, size=(8.0, 4.5)) -> tuple[Figure, Axes]:
         return ax.figure, ax
     figure = Figure(figsize=size, layout="constrained")
     return figure, figure.subplots()
+
+
+def _styles(n: int) -> list[str]:
+    """A line style per variant as well as a colour, so that no line hides another where
+    designs coincide (and the figure survives a grey-scale printer)."""
+    return [LINESTYLES[i % len(LINESTYLES)] for i in range(n)]
 
 
 def _palette(n: int) -> list[str]:
@@ -80,6 +87,14 @@ class FigureData:
     entry_slas: list[EntrySLA] = field(default_factory=list)
     switches: dict[str, float] = field(default_factory=dict)
     """Variants that switch org during the run: hours after warm-up of the switch."""
+    targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    """The scenario's targets, KPI -> (min, max), marked where a figure shows the KPI."""
+
+    def years(self) -> dict[str, float]:
+        """Measured years per variant, over all its replications: what turns a count pooled
+        over replications into a count a year."""
+        runs = self.kpis["variant"].value_counts()
+        return {v: max(int(runs.get(v, 0)), 1) * self.horizon_hours / YEAR for v in self.variants}
 
     def each(self, table: str) -> Iterator[tuple[str, pd.DataFrame]]:
         """(variant, its rows of `table`) in the variants' order."""
@@ -162,7 +177,10 @@ def cycle_time(data: FigureData, ax: Axes | None = None) -> Figure:
     days = {name: part["hours"].to_numpy() / 24 for name, part in data.each("cycle_times")}
     everything = np.concatenate([d for d in days.values() if len(d)] or [np.zeros(1)])
     bins = np.linspace(0, max(1.0, np.quantile(everything, 0.99)), 40)
-    for (name, d), color in zip(days.items(), _palette(len(days)), strict=True):
+    years = data.years()
+    for (name, d), color, style in zip(
+        days.items(), _palette(len(days)), _styles(len(days)), strict=True
+    ):
         if not len(d):
             continue
         median = float(np.median(d))
@@ -171,11 +189,12 @@ def cycle_time(data: FigureData, ax: Axes | None = None) -> Figure:
             bins=bins,
             histtype="step",
             linewidth=1.8,
+            linestyle=style,
             density=True,
             color=color,
-            label=f"{name} (median {median:.0f} d, {len(d):,} deals)",
+            label=f"{name} (median {median:.0f} d, about {len(d) / years[name]:,.0f} deals a year)",
         )
-        ax.axvline(median, color=color, linestyle="--", linewidth=1)
+        ax.axvline(median, color=color, linestyle=style, linewidth=1)
     ax.set_xlabel("days from lead created to won")
     ax.set_ylabel("share of won deals per day")
     ax.set_title("Sales cycle of won deals")
@@ -190,8 +209,9 @@ def speed_to_lead(data: FigureData, ax: Axes | None = None) -> Figure:
     """Share of new leads touched within t hours, by variant, with the SLA marked."""
     figure, ax = _canvas(ax)
     top = 1.0
-    for (name, part), color in zip(
-        data.each("speed_to_lead"), _palette(len(data.variants)), strict=True
+    n = len(data.variants)
+    for (name, part), color, style in zip(
+        data.each("speed_to_lead"), _palette(n), _styles(n), strict=True
     ):
         hours = np.sort(part["hours"].to_numpy())
         if not len(hours):
@@ -202,7 +222,9 @@ def speed_to_lead(data: FigureData, ax: Axes | None = None) -> Figure:
             np.arange(1, len(hours) + 1) / len(hours),
             where="post",
             color=color,
-            label=f"{name} (median {np.median(hours):.1f} h)",
+            linestyle=style,
+            linewidth=1.6,
+            label=f"{name} (median {duration(float(np.median(hours)))})",
         )
     for sla in data.entry_slas:
         ax.axvline(sla.hours, color="black", linestyle=":", linewidth=1.2)
@@ -330,13 +352,15 @@ def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     """New customers per week, mean over replications with a 95% band."""
     figure, ax = _canvas(ax)
     colors = {}
-    for name, part in data.each("timeseries"):
+    for (name, part), style in zip(
+        data.each("timeseries"), _styles(len(data.variants)), strict=True
+    ):
         table = part.pivot_table(index="week", columns="replication", values="won")
         rows = [interval(table.loc[w]) for w in table.index]
         mean = np.array([c.mean for c in rows])
         low = np.array([c.low for c in rows])
         high = np.array([c.high for c in rows])
-        (line,) = ax.plot(table.index + 0.5, mean, label=name)
+        (line,) = ax.plot(table.index + 0.5, mean, linestyle=style, linewidth=1.6, label=name)
         colors[name] = line.get_color()
         ax.fill_between(
             table.index + 0.5, np.clip(low, 0, None), high, alpha=0.2, color=line.get_color()
@@ -347,6 +371,59 @@ def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     ax.set_ylabel("deals won")
     ax.set_title("Deals won per week (mean, 95% band)")
     ax.legend(fontsize="small")
+    return figure
+
+
+TRADE_OFF = ("won_per_week", "cost_per_won")
+"""The trade-off every reorganisation faces: what a design delivers against what each new
+customer costs."""
+
+
+def trade_off(data: FigureData, ax: Axes | None = None) -> Figure:
+    """Each design as a point, new customers per week against cost per new customer, with
+    95% intervals both ways; the targets on either as dashed lines, the corner that meets
+    both shaded."""
+    figure, ax = _canvas(ax, size=(6.0, 4.6))
+    x_kpi, y_kpi = TRADE_OFF
+    n = len(data.variants)
+    markers = ["o", "s", "D", "^", "v", "P", "X", "*"]
+    for (name, kpis), color, marker in zip(
+        data.each("kpis"), _palette(n), (markers * n)[:n], strict=True
+    ):
+        if x_kpi not in kpis or y_kpi not in kpis:
+            continue
+        (x, dx), (y, dy) = _mean_and_error(kpis[x_kpi]), _mean_and_error(kpis[y_kpi])
+        ax.errorbar(
+            x, y, xerr=dx, yerr=dy, fmt=marker, color=color, capsize=4, markersize=8, label=name
+        )
+    ax.margins(0.25)
+    (x_min, x_max), (y_min, y_max) = (
+        data.targets.get(x_kpi, (None, None)),
+        data.targets.get(y_kpi, (None, None)),
+    )
+    left, right = ax.get_xlim()
+    bottom, top = ax.get_ylim()
+    for bound in (x_min, x_max):
+        if bound is not None:
+            ax.axvline(bound, color="0.35", linestyle="--", linewidth=1)
+    for bound in (y_min, y_max):
+        if bound is not None:
+            ax.axhline(bound, color="0.35", linestyle="--", linewidth=1)
+    if any(b is not None for b in (x_min, x_max, y_min, y_max)):
+        ax.fill_between(
+            [x_min if x_min is not None else left, x_max if x_max is not None else right],
+            y_min if y_min is not None else bottom,
+            y_max if y_max is not None else top,
+            color="#1a7f37",
+            alpha=0.08,
+            label="meets the targets shown",
+        )
+    ax.legend(loc="best", fontsize="small")
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    ax.set_xlabel("new customers per week (higher is better)")
+    ax.set_ylabel("cost per new customer (lower is better)")
+    ax.set_title("What each design delivers, and at what cost")
     return figure
 
 
@@ -467,6 +544,18 @@ def payback(data: FigureData, ax: Axes | None = None) -> Figure:
     return figure
 
 
+UNIT_WORDS = {"hours": "hours", "money": "money", "months": "months", "per_week": "a week"}
+"""What a sweep plot's axis says a KPI is counted in (shares show as percentages)."""
+
+
+def _parameter_words(path: str) -> str:
+    """`org.roles.ae.headcount` -> `ae headcount (people)`; any other path as written."""
+    parts = path.split(".")
+    if parts[-1] == "headcount" and len(parts) >= 2:
+        return f"{parts[-2]} headcount (people)"
+    return path
+
+
 def sweep_lines(
     summary: pd.DataFrame, kpi: str, x: str, grid: dict[str, list], ax: Axes | None = None
 ) -> Figure:
@@ -476,29 +565,40 @@ def sweep_lines(
     others = [p for p in grid if p != x]
     positions = {value: i for i, value in enumerate(grid[x])}
     numeric = all(isinstance(v, int | float) for v in grid[x])
-    for key, group in summary.groupby([*others, "variant"], sort=False):
+    markers = "osD^v"
+    for i, (key, group) in enumerate(summary.groupby([*others, "variant"], sort=False)):
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(
             [
-                f"{p.split('.')[-2] if p.endswith('headcount') else p}={v}"
+                f"{_parameter_words(p).removesuffix(' (people)')} {v}"
                 for p, v in zip(others, key[:-1], strict=True)
             ]
             + ([key[-1]] if summary.variant.nunique() > 1 else [])
         )
         xs = group[x].to_numpy() if numeric else group[x].map(positions).to_numpy()
-        (line,) = ax.plot(xs, group["mean"], marker="o", label=label or key[-1])
+        style = LINESTYLES[i % len(LINESTYLES)]  # equal lines stay visible, one over another
+        (line,) = ax.plot(
+            xs, group["mean"], marker=markers[i % 5], linestyle=style, label=label or key[-1]
+        )
         ax.fill_between(xs, group["ci_low"], group["ci_high"], alpha=0.2, color=line.get_color())
     if not numeric:
         ax.set_xticks(range(len(grid[x])), [str(v) for v in grid[x]])
-    ax.set_xlabel(x)
-    ax.set_ylabel(kpi)
-    ax.set_title(f"{kpi} across {x} (mean, 95% band)")
+    elif all(isinstance(v, int) for v in grid[x]):  # headcounts: whole people only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    about = info(kpi)
+    unit = UNIT_WORDS.get(about.unit, "")
+    if about.unit == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel(_parameter_words(x))
+    ax.set_ylabel(f"{about.label}{f' ({unit})' if unit else ''}")
+    ax.set_title(f"{about.label} across {_parameter_words(x)} (mean, 95% band)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
     return figure
 
 
 FIGURES: dict[str, Callable[..., Figure]] = {
+    "trade_off": trade_off,
     "funnel": funnel,
     "cycle_time": cycle_time,
     "speed_to_lead": speed_to_lead,

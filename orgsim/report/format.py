@@ -1,27 +1,50 @@
-"""Numbers as a planner reads them: 93.5%, 12.4 h, 1,250,000, 412."""
+"""Numbers as a planner reads them: 93.5%, 45 min, 12.4 h, 43.6 d, 1,250,000, 412, −3.
+
+Durations are kept in hours everywhere else (`--json` included) and shown here in the unit
+people use for their size; a negative number always carries a true minus sign."""
 
 from __future__ import annotations
 
 import math
 
-from orgsim.config.kpis import info
+from orgsim.config.kpis import info, possible
 from orgsim.config.units import WEEK
+
+DurationUnit = tuple[float, str]
+"""Hours per unit, and the unit's symbol."""
+
+
+def duration_unit(hours: float) -> DurationUnit:
+    """Minutes under an hour, hours under two days, days beyond: speed to lead reads in
+    minutes or hours, a sales cycle in days."""
+    size = abs(hours)
+    return (1 / 60, "min") if size < 1 else (1.0, "h") if size < 48 else (24.0, "d")
+
+
+def duration(hours: float, unit: DurationUnit | None = None) -> str:
+    per, symbol = unit or duration_unit(hours)
+    value = hours / per
+    return _minus(f"{value:,.0f} min" if symbol == "min" else f"{value:,.1f} {symbol}")
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", "−", 1) if text.startswith("-") else text
 
 
 def number(value: float | None, kind: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if kind == "share":
-        return f"{value * 100:.1f}%"
+        return _minus(f"{value * 100:.1f}%")
     if kind == "hours":
-        return f"{value:,.1f} h"
+        return duration(value)
     if kind == "money":
-        return f"{value:,.0f}"
+        return _minus(f"{value:,.0f}")
     if kind == "months":
-        return f"{value:,.1f} mo"
+        return _minus(f"{value:,.1f} mo")
     if kind in ("per_week", "items"):
-        return f"{value:,.2f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+        return _minus(f"{value:,.2f}")
+    return _minus(f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}")
 
 
 def group_label(group: str, currency: str | None) -> str:
@@ -33,25 +56,107 @@ def kpi_value(name: str, value: float | None) -> str:
     return number(value, info(name).unit)
 
 
+def _finite(*values) -> bool:
+    return all(v is not None and math.isfinite(v) for v in values)
+
+
+def bound(name: str, low: float | None, high: float | None) -> str:
+    """A target's bound in words: `at least 80.0%`, `at most 14,500`."""
+    if low is not None and high is not None:
+        return f"between {kpi_value(name, low)} and {kpi_value(name, high)}"
+    if low is not None:
+        return f"at least {kpi_value(name, low)}"
+    return f"at most {kpi_value(name, high)}"
+
+
+def target(name: str, low: float | None, high: float | None) -> str:
+    """A target in words, for a sentence: `mql: SLA met at least 80.0%`, `cost per new
+    customer at most 14,500`."""
+    label = info(name).label
+    if not label[:2].isupper():  # `CAC` stays; `New customers` reads `new customers`
+        label = label[0].lower() + label[1:]
+    return f"{label} {bound(name, low, high)}"
+
+
+def margin(
+    name: str, mean: float | None, low: float | None, high: float | None, met: bool = True
+) -> str:
+    """How far a mean is from a target's nearer bound, in the KPI's own unit: `1.0 pp
+    above`, `1,715 over`; `0.6 pp above, not surely` where the mean is on the right side
+    but its interval crosses the bound (the target is not `met`)."""
+    if not _finite(mean):
+        return ""
+    gaps = []
+    if low is not None:
+        gaps.append((mean - low, "above", "below"))
+    if high is not None:
+        gaps.append((high - mean, "under", "over"))
+    gap, inside, outside = min(gaps)
+    text = f"{kpi_difference(name, abs(gap)).lstrip('+')} {inside if gap >= 0 else outside}"
+    return text if met or gap < 0 else f"{text}, not surely"
+
+
+def listing(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def kpi_interval(name: str, low: float | None, high: float | None) -> str:
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+    """`12.1 h – 14.0 h`; a duration's two ends in one unit, the larger end's."""
+    if not _finite(low, high):
         return "–"
+    floor, ceiling = possible(name)
+    low, high = min(max(low, floor), ceiling), min(max(high, floor), ceiling)
+    if info(name).unit == "hours":
+        unit = duration_unit(max(abs(low), abs(high)))
+        return f"{duration(low, unit)} – {duration(high, unit)}"
     return f"{kpi_value(name, low)} – {kpi_value(name, high)}"
 
 
+def _with_sign(value: float, magnitude: str) -> str:
+    """`magnitude` (the formatted size of `value`) with a + or a true minus; none where it
+    shows as zero, so a change too small to show never reads as a gain or a loss."""
+    if not any(c in "123456789" for c in magnitude.split()[0]):
+        return magnitude
+    return ("+" if value >= 0 else "−") + magnitude
+
+
 def signed(value: float, kind: str) -> str:
-    """A number with its sign always shown, and a true minus: +1,250 or −3.5."""
-    return ("+" if value >= 0 else "−") + number(abs(value), kind)
+    """A number with its sign always shown, and a true minus: +1,250 or −3.5 (0 for none)."""
+    return _with_sign(value, number(abs(value), kind))
 
 
 def kpi_difference(name: str, value: float | None) -> str:
     """A difference keeps its sign; shares are shown in percentage points."""
-    if value is None or not math.isfinite(value):
+    if not _finite(value):
         return "–"
     kind = info(name).unit
     if kind == "share":
-        return f"{value * 100:+.1f} pp"
+        return f"{_points(value)} pp"
     return signed(value, kind)
+
+
+def _points(share: float) -> str:
+    """A share's change in percentage points, signed: +2.5 or −0.8."""
+    return _with_sign(share, f"{abs(share) * 100:.1f}")
+
+
+def kpi_difference_interval(name: str, low: float | None, high: float | None) -> str:
+    """The 95% interval of a paired difference in the difference's own unit: `−1.2 to +3.4
+    pp` for a share, `−2.0 d to −0.5 d` for a duration."""
+    if not _finite(low, high):
+        return "–"
+    kind = info(name).unit
+    if kind == "share":
+        return f"{_points(low)} to {_points(high)} pp"
+    if kind == "hours":
+        unit = duration_unit(max(abs(low), abs(high)))
+        return f"{_signed_duration(low, unit)} to {_signed_duration(high, unit)}"
+    return f"{signed(low, kind)} to {signed(high, kind)}"
+
+
+def _signed_duration(hours: float, unit: DurationUnit) -> str:
+    return _with_sign(hours, duration(abs(hours), unit))
 
 
 def kpi_plus_minus(
@@ -59,11 +164,18 @@ def kpi_plus_minus(
 ) -> str:
     """`5.85 ±1.29`: a mean and the half-width of its 95% interval, compact for tables."""
     text = kpi_difference(name, mean) if signed else kpi_value(name, mean)
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+    if not _finite(mean, low, high):
         return text
     half = (high - low) / 2
     kind = info(name).unit
-    spread = f"{half * 100:.1f}" if kind == "share" else number(half, kind).removesuffix(" h")
+    if kind == "share":
+        spread = f"{half * 100:.1f}"
+    elif kind == "hours":  # in the unit the mean shows, or the spread's own if larger
+        unit = duration_unit(max(abs(mean), half))
+        text = _signed_duration(mean, unit) if signed else duration(mean, unit)
+        spread = duration(half, unit).rsplit(" ", 1)[0]
+    else:
+        spread = number(half, kind).removesuffix(" mo")
     return f"{text} ±{spread}"
 
 

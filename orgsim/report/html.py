@@ -21,6 +21,9 @@ from orgsim.report import figures as drawing
 from orgsim.report import format as fmt
 
 CAPTIONS = {
+    "trade_off": "New customers per week against cost per new customer: each design's mean "
+    "and 95% interval; dashed lines are the targets, the shaded corner meets both. Designs "
+    "saw the same leads, so their paired differences (below) are surer than these crosses.",
     "funnel": "Leads entering each stage per week. Where the bars shrink is where leads "
     "are lost; where designs differ is where the org changes the funnel.",
     "weekly_won": "New customers per week; the band is the 95% interval over replications. "
@@ -64,8 +67,13 @@ class ReportFacts:
     replications: int
     seed: int
     headline: str
-    targets: dict[str, str]
-    """KPI -> its bound in words (`>= 0.8`), in the scenario's order."""
+    """Which designs meet the targets (`Comparison.verdict`)."""
+    targets: dict[str, tuple[float | None, float | None]]
+    """KPI -> its (min, max), in the scenario's order."""
+    warning: str = ""
+    """The roles that do not keep up, or nothing."""
+    teams: list[tuple[str, list[str]]] = field(default_factory=list)
+    """The scorecard: each team and the KPIs it answers for (`kpis.by_team`)."""
     horizon_hours: float = 0.0
     warmup_hours: float = 0.0
     start: str = ""
@@ -97,20 +105,36 @@ def _png(figure) -> tuple[str, int, int]:
     return base64.b64encode(buffer.getvalue()).decode("ascii"), int(width), int(height)
 
 
-def _kpi_groups(facts: ReportFacts, table: pd.DataFrame) -> list[dict]:
-    """The headline KPIs by group: each variant's mean and interval, and its paired
+def _kpi_groups(
+    facts: ReportFacts, table: pd.DataFrame, sections: list[tuple[str, list[str]]]
+) -> list[dict]:
+    """A table's sections (heading, KPIs): each variant's mean and interval, and its paired
     difference against the first variant, coloured by the table's `better` column."""
     groups = []
-    for group in catalogue.GROUPS:
-        rows = []
-        for kpi in dict.fromkeys(table.kpi):
-            if catalogue.info(kpi).group != group or not catalogue.info(kpi).headline:
-                continue
-            cells = [_kpi_cell(kpi, table, variant) for variant in facts.variants]
-            rows.append({"kpi": kpi, "meaning": catalogue.info(kpi).meaning, "cells": cells})
+    for heading, names in sections:
+        rows = [
+            {
+                "kpi": kpi,
+                "label": catalogue.info(kpi).label,
+                "meaning": catalogue.info(kpi).meaning,
+                "cells": [_kpi_cell(kpi, table, variant) for variant in facts.variants],
+            }
+            for kpi in names
+            if catalogue.info(kpi).headline or kpi in facts.targets
+        ]
         if rows:
-            groups.append({"name": fmt.group_label(group, facts.currency), "rows": rows})
+            groups.append({"name": heading, "rows": rows})
     return groups
+
+
+def _scorecard(facts: ReportFacts) -> list[tuple[str, list[str]]]:
+    unit = f" (money in {facts.currency})" if facts.currency else ""
+    return [(f"{team.replace('_', ' ')}{unit}", names) for team, names in facts.teams]
+
+
+def _by_measure(facts: ReportFacts, table: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    names = catalogue.by_measure(dict.fromkeys(table.kpi))
+    return [(fmt.group_label(group, facts.currency), members) for group, members in names]
 
 
 def _kpi_cell(kpi: str, table: pd.DataFrame, variant: str) -> dict:
@@ -123,14 +147,14 @@ def _kpi_cell(kpi: str, table: pd.DataFrame, variant: str) -> dict:
     cell["interval"] = fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"])
     if "diff" in row and row.get("diff") == row.get("diff"):
         cell["diff"] = fmt.kpi_difference(kpi, row["diff"])
-        cell["diff_interval"] = fmt.kpi_interval(kpi, row["diff_low"], row["diff_high"])
+        cell["diff_interval"] = fmt.kpi_difference_interval(kpi, row["diff_low"], row["diff_high"])
         cell["diff_class"] = fmt.judgement(row)
     return cell
 
 
 def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
     rows = []
-    for kpi, target in facts.targets.items():
+    for kpi, (low, high) in facts.targets.items():
         cells = []
         for variant in facts.variants:
             row = verdicts[(verdicts.variant == variant) & (verdicts.kpi == kpi)].iloc[0]
@@ -139,11 +163,19 @@ def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
                 {
                     "met": row["met"],
                     "mean": fmt.kpi_value(kpi, row["mean"]),
+                    "margin": fmt.margin(kpi, row["mean"], low, high, bool(row["met"])),
                     "interval": fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"]),
                     "share": "–" if share != share else f"{share:.0%}",
                 }
             )
-        rows.append({"kpi": kpi, "target": target, "cells": cells})
+        rows.append(
+            {
+                "kpi": kpi,
+                "label": catalogue.info(kpi).label,
+                "target": fmt.bound(kpi, low, high),
+                "cells": cells,
+            }
+        )
     return rows
 
 
@@ -154,8 +186,10 @@ def render(
     and variant, with paired differences), its verdicts and the data of its figures."""
     pictures = []
     for kind in CAPTIONS:
-        if (kind == "people" and not drawing.people_roles(data)) or (
-            kind == "payback" and not set(data.switches) - {facts.variants[0]}
+        if (
+            (kind == "people" and not drawing.people_roles(data))
+            or (kind == "payback" and not set(data.switches) - {facts.variants[0]})
+            or (kind == "trade_off" and not set(drawing.TRADE_OFF) <= set(data.kpis))
         ):
             continue
         figure = drawing.draw(kind, data)
@@ -194,10 +228,13 @@ def render(
             version=facts.version,
             date=facts.date,
             headline=facts.headline,
+            warning=facts.warning,
             verdicts=_verdict_rows(facts, verdicts),
-            kpi_groups=_kpi_groups(facts, table),
-            figures=[p for p in pictures if p["kind"] != "payback"],
+            scorecard=_kpi_groups(facts, table, _scorecard(facts)),
+            kpi_groups=_kpi_groups(facts, table, _by_measure(facts, table)),
+            figures=[p for p in pictures if p["kind"] not in ("payback", "trade_off")],
             payback=next((p for p in pictures if p["kind"] == "payback"), None),
+            trade_off=next((p for p in pictures if p["kind"] == "trade_off"), None),
             assumptions=facts.assumptions,
             transitions=facts.transitions,
         )
@@ -207,6 +244,8 @@ def render(
 def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) -> str:
     """A short summary for a pull request or a chat message."""
     lines = [f"### {facts.scenario}", "", facts.headline, ""]
+    if facts.warning:
+        lines += [f"**{facts.warning}**", ""]
     if facts.transitions:
         lines += [f"- {sentence}" for sentence in facts.transitions] + [""]
     if facts.targets:
@@ -215,8 +254,11 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
             "|---|" + "---|" * len(facts.variants),
         ]
         for row in _verdict_rows(facts, verdicts):
-            cells = [f"{'✅' if c['met'] else '❌'} {c['mean']}" for c in row["cells"]]
-            lines.append(f"| `{row['kpi']}` {row['target']} | " + " | ".join(cells) + " |")
+            cells = [
+                f"{'✅' if c['met'] else '❌'} {c['mean']} ({c['margin']})" for c in row["cells"]
+            ]
+            target = f"{row['label']} {row['target']} (`{row['kpi']}`)"
+            lines.append(f"| {target} | " + " | ".join(cells) + " |")
         lines.append("")
     key = list(dict.fromkeys([*facts.targets, *KEY_KPIS]))
     baseline = facts.variants[0]
@@ -231,7 +273,8 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
             if judgement == "faint":
                 continue
             word = f" {judgement}" if judgement in ("better", "worse") else ""
-            changes.append(f"`{kpi}` {fmt.kpi_difference(kpi, row['diff'])}{word}")
+            label = catalogue.info(kpi).label
+            changes.append(f"{label} {fmt.kpi_difference(kpi, row['diff'])}{word}")
         summary = "; ".join(changes) if changes else "no significant change in the key KPIs"
         lines.append(f"- **{variant}** vs {baseline}: {summary}")
     if len(facts.variants) > 1:

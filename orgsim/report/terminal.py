@@ -17,32 +17,58 @@ if TYPE_CHECKING:  # pandas costs `orgsim capacity` a third of its start
     import pandas as pd
 
 
+def kpi_label(name: str) -> Text:
+    """A KPI as a leader reads it, its name dim after it: `Speed to lead, median ·
+    speed_to_lead_p50` (the name is what targets and `--json` use)."""
+    return Text.assemble(f"  {catalogue.info(name).label} ", (f"· {name}", "dim"))
+
+
+def sections_by_measure(names: Iterable[str], currency: str | None) -> list[tuple[str, list]]:
+    """Flow, speed, capacity and money, the money heading naming the currency."""
+    return [(fmt.group_label(g, currency), m) for g, m in catalogue.by_measure(names)]
+
+
+def sections_by_team(
+    names: Iterable[str], owned: dict, targets: Iterable[str], currency: str | None
+) -> list[tuple[str, list]]:
+    """A scorecard: each team's own KPIs (`catalogue.by_team`); money in `currency`."""
+    unit = f" (money in {currency})" if currency else ""
+    return [
+        (f"{team.replace('_', ' ')}{unit}", members)
+        for team, members in catalogue.by_team(names, owned, keep=targets)
+    ]
+
+
+def _shown(names: Iterable[str], show_all: bool, shown: set) -> list[str]:
+    return [n for n in names if show_all or n in shown or catalogue.info(n).headline]
+
+
 def kpi_table(
     title: str,
     summary,
     show_all: bool = False,
     shown: Iterable[str] = (),
     currency: str | None = None,
+    sections: list[tuple[str, list]] | None = None,
 ) -> Table:
-    """A rich table of KPIs with 95% intervals, grouped: flow, speed, capacity, money. Headline
-    KPIs only unless `show_all`, and the KPIs in `shown` (the targets) in any case."""
+    """A rich table of KPIs with 95% intervals, in `sections` (heading, KPI names), by
+    default grouped by measure. Headline KPIs only unless `show_all`, and the KPIs in
+    `shown` (the targets) in any case."""
     shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("KPI", no_wrap=True)
+    table.add_column("KPI", min_width=24)  # a long label wraps; a number never does
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
-    for group in catalogue.GROUPS:
-        rows = summary[summary["group"] == group]
-        rows = rows.loc[
-            [n for n in rows.index if show_all or n in shown or catalogue.info(n).headline]
-        ]
-        if rows.empty:
+    for heading, names in sections or sections_by_measure(summary.index, currency):
+        rows = _shown([n for n in names if n in summary.index], show_all, shown)
+        if not rows:
             continue
         table.add_section()
-        table.add_row(f"[bold]{fmt.group_label(group, currency)}[/bold]", "", "")
-        for name, row in rows.iterrows():
+        table.add_row(Text(heading, "bold"), "", "")
+        for name in rows:
+            row = summary.loc[name]
             table.add_row(
-                f"  {name}",
+                kpi_label(name),
                 fmt.kpi_value(name, row["mean"]),
                 fmt.kpi_interval(name, row["ci_low"], row["ci_high"]),
             )
@@ -56,32 +82,30 @@ def comparison_table(
     show_all: bool = False,
     shown: Iterable[str] = (),
     currency: str | None = None,
+    sections: list[tuple[str, list]] | None = None,
 ) -> Table:
     """KPIs of every variant with intervals, and paired differences against the first variant
-    coloured by direction, from a comparison's tidy frame (one row per KPI and variant):
-    headline KPIs unless `show_all`, and the KPIs in `shown` (the targets) in any case."""
+    coloured by direction, from a comparison's tidy frame (one row per KPI and variant), in
+    `sections` (by default by measure): headline KPIs unless `show_all`, and the KPIs in
+    `shown` (the targets) in any case."""
     shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("KPI", no_wrap=True)
+    table.add_column("KPI", min_width=24)  # a long label wraps; a number never does
     baseline = variants[0]
     for variant in variants:
         table.add_column(variant, justify="right", no_wrap=True)
         if variant != baseline:
             table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
     tidy = frame.set_index(["kpi", "variant"])
-    for group in catalogue.GROUPS:
-        names = [
-            k
-            for k in dict.fromkeys(frame.kpi)
-            if catalogue.info(k).group == group
-            and (show_all or k in shown or catalogue.info(k).headline)
-        ]
-        if not names:
+    present = list(dict.fromkeys(frame.kpi))
+    for heading, names in sections or sections_by_measure(present, currency):
+        rows = _shown([n for n in names if n in set(present)], show_all, shown)
+        if not rows:
             continue
         table.add_section()
-        table.add_row(f"[bold]{fmt.group_label(group, currency)}[/bold]")
-        for kpi in names:
-            cells = [f"  {kpi}"]
+        table.add_row(Text(heading, "bold"))
+        for kpi in rows:
+            cells = [kpi_label(kpi)]
             for variant in variants:
                 if (kpi, variant) not in tidy.index:
                     cells += ["–"] if variant == baseline else ["–", ""]

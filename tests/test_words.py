@@ -1,0 +1,121 @@
+"""Reports speak the planner's language: labels before names, durations in the unit people
+use, true minus signs, differences in their own unit, intervals a reader can believe, and a
+scorecard per team."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+import orgsim
+from orgsim.cli import app
+from orgsim.config import kpis as catalogue
+from orgsim.config.units import YEAR
+from orgsim.report import format as fmt
+
+from .conftest import ROOT
+
+SCENARIO = str(ROOT / "scenarios/reorg_sdr_split.yaml")
+
+
+def test_every_kpi_a_scenario_reports_has_a_label_of_its_own():
+    names = set()
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        scenario = orgsim.load(path)
+        names |= set(catalogue.names_across(scenario.variants.values(), scenario.horizon))
+    assert names
+    for name in names:
+        label = catalogue.info(name).label
+        parts = name.split(".")
+        words = label.replace(parts[1], "") if len(parts) > 2 else label  # stage, role, source
+        assert label != name and "_" not in words, (name, label)
+    assert catalogue.info("stage.mql.conversion.sql").label == "mql → sql"
+    assert catalogue.info("quarter.4.won_per_week").label == "New customers per week, quarter 4"
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(0.4, "24 min"), (3.44, "3.4 h"), (47.9, "47.9 h"), (1046.5, "43.6 d"), (-72, "−3.0 d")],
+)
+def test_durations_read_in_minutes_hours_or_days(hours, text):
+    assert fmt.number(hours, "hours") == text
+
+
+def test_negative_numbers_carry_a_true_minus_and_a_zero_no_sign():
+    assert fmt.number(-5.5, "count") == "−5.5"
+    assert fmt.number(-1250, "money") == "−1,250"
+    assert fmt.kpi_difference("won", -3) == "−3.0"
+    assert fmt.kpi_difference("sla.mql.attainment", -0.012) == "−1.2 pp"
+    assert "-" not in fmt.kpi_plus_minus("cycle_time_mean", -100, -150, -50, signed=True)
+    # a change too small to show is neither a gain nor a loss
+    assert fmt.kpi_difference("won", -0.0001) == "0.0"
+    assert fmt.kpi_difference("sla.mql.attainment", -0.0001) == "0.0 pp"
+    assert fmt.kpi_difference_interval("cost.marketing", 0.0, 0.0) == "0 to 0"
+
+
+def test_a_difference_and_its_interval_share_its_unit():
+    assert fmt.kpi_difference_interval("sla.mql.attainment", -0.03, 0.01) == "−3.0 to +1.0 pp"
+    assert fmt.kpi_difference_interval("cycle_time_mean", -72, -10) == "−3.0 d to −0.4 d"
+    # a mean and its spread in one unit, the larger one's
+    assert fmt.kpi_plus_minus("stage.mql.wait_mean", 21.3, -437.7, 480.3, signed=True) == (
+        "+0.9 d ±19.1"
+    )
+
+
+def test_intervals_shown_stay_inside_what_a_kpi_can_be():
+    assert fmt.kpi_interval("role.am.utilization", 0.485, 1.035) == "48.5% – 100.0%"
+    assert fmt.kpi_interval("won", -3, 10) == "0.0 – 10.0"
+    assert fmt.kpi_interval("nrr", 0.9, 1.1) == "90.0% – 110.0%"  # NRR may exceed 100%
+    low, high = catalogue.possible("role.sdr.backlog_growth")
+    assert low == -math.inf and high == math.inf
+
+
+def test_targets_and_margins_in_words():
+    assert fmt.target("sla.mql.attainment", 0.8, None) == "mql: SLA met at least 80.0%"
+    assert fmt.target("cost_per_won", None, 14500) == "cost per new customer at most 14,500"
+    assert fmt.target("cac", None, 9000) == "CAC at most 9,000"
+    assert fmt.margin("sla.mql.attainment", 0.81, 0.8, None) == "1.0 pp above"
+    assert fmt.margin("sla.mql.attainment", 0.81, 0.8, None, met=False) == (
+        "1.0 pp above, not surely"
+    )
+    assert fmt.margin("cost_per_won", 16215, None, 14500, met=False) == "1,715 over"
+
+
+def test_the_scorecard_gives_each_team_what_it_answers_for():
+    scenario = orgsim.load(SCENARIO)
+    variants = list(scenario.variants.values())
+    names = catalogue.names_across(variants, scenario.horizon)
+    owned = catalogue.owners([v.org for v in variants])
+    cards = dict(catalogue.by_team(names, owned, keep=["stage.mql.wait_mean"]))
+    assert list(cards) == ["marketing", "sales", "customer_success", catalogue.WHOLE_ORG]
+    assert {"leads", "lead_to_customer", "cost.marketing"} <= set(cards["marketing"])
+    # a role's KPI goes to the role's team; a stage's to the team of the role that works it
+    assert {"role.sdr.utilization", "role.ae.utilization", "sla.mql.attainment"} <= set(
+        cards["sales"]
+    )
+    assert {"role.csm.utilization", "logo_retention", "nrr"} <= set(cards["customer_success"])
+    assert cards[catalogue.WHOLE_ORG] == ["cost", "cost_per_won"]
+    # a target is shown even where the scorecard would leave it out
+    assert "stage.mql.wait_mean" in cards["sales"]
+    assert "stage.sql.wait_mean" not in {n for card in cards.values() for n in card}
+
+
+def test_run_by_team_prints_a_scorecard_with_labels():
+    result = CliRunner().invoke(
+        app, ["run", SCENARIO, "-n", "2", "--by", "team", "--variant", "process_stage"]
+    )
+    assert result.exit_code == 0, result.output
+    for heading in ("marketing (money in USD)", "sales", "customer success", "whole org"):
+        assert heading in result.output
+    assert "SLA met · sla.mql.attainment" in result.output
+    assert " d " in result.output  # the sales cycle in days
+
+
+def test_the_cycle_time_legend_counts_deals_a_year():
+    scenario = orgsim.load(SCENARIO).with_run(replications=2)
+    results = orgsim.simulate(scenario, variant="functional", progress=False)
+    legend = results.plot("cycle_time").axes[0].get_legend().get_texts()[0].get_text()
+    per_year = len(results.details["cycle_times"]) / 2 / (scenario.horizon / YEAR)
+    assert f"about {per_year:,.0f} deals a year" in legend
