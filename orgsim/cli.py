@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -69,6 +70,31 @@ def reported_errors():
         for line in str(problem).splitlines():
             err.print(line, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+def check_outputs(folders=(), files=()) -> None:
+    """Say what is wrong with an output path before any work starts, so that nothing
+    simulated is thrown away by a path that cannot be written: PATH: what: how to fix."""
+    problems = []
+    for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
+        folder = path if is_folder else path.parent
+        if is_folder and path.exists() and not path.is_dir():
+            problems.append(f"{path}: is a file, not a folder: name a folder for the results")
+            continue
+        if not is_folder and path.is_dir():
+            problems.append(f"{path}: is a folder: name the file to write, such as {path}/out")
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as error:
+            reason = error.strerror or str(error)
+            problems.append(f"{path}: cannot write there ({reason}): choose another place")
+    for problem in problems:
+        err.print(problem, markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
 
 
 def _workers(workers: int | None):
@@ -166,7 +192,7 @@ def schema(
         json.dump(chosen[kind] if kind else chosen, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_outputs(folders=[out_dir])
     for name, schema_ in chosen.items():
         target = out_dir / f"{name}.schema.json"
         target.write_text(json.dumps(schema_, indent=2) + "\n", encoding="utf-8")
@@ -265,6 +291,7 @@ def run(
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
+    check_outputs(folders=[out_dir])
     with _workers(workers) as executor:
         results = simulate(
             scenario, reps, seed, variant, records=out_dir is not None, executor=executor
@@ -350,6 +377,7 @@ def compare(
     from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
+    check_outputs(folders=[out_dir], files=[report, markdown])
     with _workers(workers) as executor:
         comparison = run_comparison(scenario, reps, seed, executor=executor)
     written = []
@@ -368,6 +396,8 @@ def compare(
         f"{comparison.scenario_name}: {comparison.replications} replications per design, "
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
+    for name, results in comparison.results.items():  # what each design is, in words
+        out.print(f"{name}: {results.meta.get('description', '')}", markup=False, highlight=False)
     frame = comparison.to_frame()
     sections = None
     if by is Grouping.team:
@@ -413,6 +443,7 @@ def report_command(
     from orgsim.experiment.compare import Comparison
     from orgsim.experiment.results import Results
 
+    check_outputs(files=[output])
     if (directory / "comparison.json").exists():
         comparison = Comparison.load(directory)
     elif (directory / "results.json").exists():
@@ -661,7 +692,8 @@ def _largest_tried(result) -> str | None:
         if kpi in largest.summary.index:
             row = largest.summary.loc[kpi]
             interval = fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"])
-            parts.append(f"{kpi} {interval} against {result.targets[kpi].describe()}")
+            target = result.targets[kpi]
+            parts.append(f"{fmt.target(kpi, target.min, target.max)} wanted, {interval} reached")
         else:
             parts.append(kpi)
     return f"even with {largest.in_words()}: {'; '.join(parts)}"
@@ -725,6 +757,7 @@ def sweep_command(
         err.print("--resume needs --out DIR (the folder of the sweep to finish)", markup=False)
         raise typer.Exit(2)
     _check_variant(scenario, variant, scenario_file)
+    check_outputs(folders=[out_dir])
     with reported_errors():
         if variant is not None:
             scenario = scenario.only(variant)

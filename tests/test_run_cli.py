@@ -149,3 +149,28 @@ def test_json_stays_valid_when_nobody_is_in_a_worked_role(tmp_path):
     assert found["csm"]["nobody_in_role"] and found["csm"]["long_run_utilization"] is None
     shown = CliRunner().invoke(app, ["run", str(sc), "--reps", "2"])
     assert "csm does not keep up" in shown.output and "nobody in the role" in shown.output
+
+
+def test_output_paths_are_checked_before_any_replication(tmp_path, monkeypatch):
+    """A path that cannot be written is reported before simulating (nothing is lost)."""
+    import orgsim.experiment.results as results
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking the output paths")
+
+    monkeypatch.setattr(results, "simulate", no_simulation)
+    a_file, a_folder = tmp_path / "a_file", tmp_path / "a_folder"
+    a_file.write_text("x")
+    a_folder.mkdir()
+    cases = [
+        (["run", SCENARIO, "--out", str(a_file)], "is a file, not a folder"),
+        (["compare", SCENARIO, "--report", str(a_folder)], "is a folder: name the file"),
+        (["compare", SCENARIO, "--markdown", str(a_file / "x.md")], "cannot write there"),
+        (["report", str(tmp_path), "-o", str(a_folder)], "is a folder"),
+        (["sweep", SCENARIO, "--out", str(a_file)], "is a file, not a folder"),
+        (["schema", "--out", str(a_file)], "is a file, not a folder"),
+    ]
+    for args, says in cases:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert says in result.output and "Traceback" not in result.output, result.output

@@ -82,3 +82,59 @@ def test_merge_keys_and_anchors_work():
 def test_unreadable_documents(text, says):
     with pytest.raises(ConfigError, match=says):
         parse(text, "f.yaml")
+
+
+def _bomb(levels: int = 8) -> str:
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    for i in range(1, levels + 1):
+        name, previous = chr(97 + i), chr(96 + i)
+        text += f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+    return text
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        (_bomb(), 1, "expands to more than 200,000 values"),  # 9^9 values, 400 bytes
+        ("name: &x [*x]\n", 1, "nested deeper than 64 levels"),  # an alias inside itself
+        ("name: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nested too deeply"),
+        ("a: !!float abc\n", 1, "'abc' is not a number"),
+        ("a: !!int zz\n", 1, "'zz' is not a whole number"),
+        ("a: !!bool maybe\n", 1, "'maybe' is not true or false"),
+        ("a: " + "9" * 400 + "\n", 1, "400-digit integer is too large"),
+        ('a: "\\e[31mred"\n', 1, "control character '\\x1b'"),
+        ('"\\e]0;title\\a": 1\n', 1, "a key holds a control character"),
+        ("a: " + "x" * 2_000_001 + "\n", 1, "orgsim reads files of up to 2,000,000"),
+    ],
+)
+def test_hostile_yaml_gets_a_placed_error_quickly(text, line, says):
+    """Bombs, recursion, deep nesting, tags that do not fit their text, huge integers and
+    terminal escape sequences: a FILE:LINE error each, never a traceback or a hang."""
+    with pytest.raises(ConfigError) as caught:
+        parse(text, "f.yaml")
+    problem = caught.value.problems[0]
+    assert problem.file == "f.yaml" and problem.line == line and says in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "huge", "field"),
+    [
+        ("rate: 120/week", "rate: 99999999999999999999/week", "sources.inbound.rate"),
+        ("mean: 9000,", "mean: 1000000000000000,", "segments.smb.deal_value.mean"),
+        ("buyer_delay: 60d", "buyer_delay: 9999999999999999d", "journey.nurture.buyer_delay"),
+    ],
+)
+def test_values_beyond_any_plan_are_refused_at_their_line(written, huge, field, tmp_path):
+    from orgsim.config import check_file
+
+    from .conftest import ROOT
+
+    text = (ROOT / "configs/markets/saas_midmarket.yaml").read_text(encoding="utf-8")
+    assert text.count(written) == 1
+    line = text[: text.index(written)].count("\n") + 1
+    path = tmp_path / "m.yaml"
+    path.write_text(text.replace(written, huge), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        check_file(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.path) == (line, field) and "too large" in problem.message

@@ -44,6 +44,17 @@ DURATION_PATTERN = rf"^{_NUMBER}(min|h|d|w|mo|y)$"
 RATE_PATTERN = rf"^{_NUMBER}/({'|'.join(RATE_UNITS)})$"
 
 
+LARGEST = 1e12
+"""No planning quantity (hours, leads, money, people) comes near it: a value beyond is a typo
+or an attack, refused before it can overflow to infinity or ask numpy for terabytes."""
+
+
+def _bounded(value: float, kind: str, written: Any) -> float:
+    if not math.isfinite(value) or abs(value) > LARGEST:
+        raise _fail(kind, f"{written} is too large: orgsim accepts values up to {LARGEST:g}")
+    return value
+
+
 def _fail(kind: str, message: str) -> PydanticCustomError:
     # Braces would be read as format fields by pydantic; the message is final.
     return PydanticCustomError(kind, message.replace("{", "(").replace("}", ")"))
@@ -78,7 +89,7 @@ def parse_duration(value: Any) -> float:
             "duration",
             f"unknown duration unit '{unit}' in '{value}': use min, h, d, w, mo or y",
         )
-    return float(number) * DURATION_UNITS[unit]
+    return _bounded(float(number) * DURATION_UNITS[unit], "duration", f"'{value}'")
 
 
 def parse_rate(value: Any) -> float:
@@ -103,7 +114,7 @@ def parse_rate(value: Any) -> float:
             "rate",
             f"unknown rate unit '/{unit}' in '{value}': use /h, /day, /week, /month or /year",
         )
-    return float(number) / RATE_UNITS[unit]
+    return _bounded(float(number) / RATE_UNITS[unit], "rate", f"'{value}'")
 
 
 def parse_time_of_day(value: Any) -> float:
@@ -126,8 +137,10 @@ def parse_number(value: Any) -> float:
         raise _fail("number", f"expected a number, got the string '{value}'")
     if not _is_number(value):
         raise _fail("number", f"expected a number, got {describe_value(value)}")
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise _fail("number", f"expected a finite number, got {value}")
+    if abs(value) > LARGEST:  # before float(): a 400-digit integer would overflow
+        return _bounded(math.inf, "number", "the number written")
     return float(value)
 
 
@@ -137,6 +150,8 @@ def parse_whole(value: Any) -> int:
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail("whole_number", f"expected a whole number, got {describe_value(value)}")
+    if abs(value) > LARGEST:
+        return int(_bounded(math.inf, "whole_number", "the number written"))
     return value
 
 

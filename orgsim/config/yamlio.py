@@ -67,21 +67,46 @@ _DATA_TAGS = {
 _MERGE = "tag:yaml.org,2002:merge"
 
 
+MAX_BYTES = 2_000_000
+"""A scenario, market or org file is a few kilobytes; beyond this it is not one."""
+MAX_DEPTH = 64
+"""Nesting deeper than any field needs (an alias that contains itself never ends)."""
+MAX_VALUES = 200_000
+"""Values a file may expand to, aliases included: a few hundred bytes of nested aliases
+(a "billion laughs") would otherwise expand until memory runs out."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Characters that would drive a terminal (escape sequences) rather than be read."""
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a scalar; ValueError with a reason where the text does not fit its tag
+    (`!!float abc`) or holds a control character."""
     text, tag = node.value, node.tag
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag == "tag:yaml.org,2002:bool":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"'{text}' is not true or false")
         return text.lower() == "true"
     if tag == "tag:yaml.org,2002:int":
-        if text.startswith(("0o", "0x")):
-            return int(text, 0)
-        return int(text)
+        digits = text.lstrip("+-")
+        if len(digits) > 30:  # far beyond any planning figure; int() of a huge text is slow
+            raise ValueError(f"a {len(digits)}-digit integer is too large")
+        try:
+            return int(text, 0) if text.startswith(("0o", "0x")) else int(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a whole number") from None
     if tag == "tag:yaml.org,2002:float":
         lowered = text.lower().lstrip("+")
         if lowered in (".inf", "-.inf", ".nan"):
             return float(lowered.replace(".", ""))
-        return float(text)
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a number") from None
+    control = _CONTROL.search(text)
+    if control:
+        raise ValueError(f"the text holds the control character {control.group()!r}: remove it")
     return text
 
 
@@ -158,8 +183,19 @@ class Located:
 
 def parse(text: str, file: str) -> Located:
     """Parse one YAML document; raise ConfigError with every problem found."""
+    if len(text) > MAX_BYTES:
+        raise ConfigError.unplaced(
+            file,
+            "<document>",
+            f"the file is {len(text):,} characters; orgsim reads files of "
+            f"up to {MAX_BYTES:,} (a scenario, market or org is a few thousand)",
+        )
     try:
         root = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        raise ConfigError.unplaced(
+            file, "<document>", f"nested too deeply: orgsim reads up to {MAX_DEPTH} levels"
+        ) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -179,7 +215,17 @@ def parse(text: str, file: str) -> Located:
     if root is None:
         raise ConfigError.unplaced(file, "<document>", "the file is empty")
     builder = _Builder(file)
-    data = builder.build(root, ())
+    try:
+        data = builder.build(root, ())
+    except _TooLarge as err:
+        why = (
+            f"nested deeper than {MAX_DEPTH} levels (an alias inside itself?)"
+            if len(err.mark.path) > MAX_DEPTH
+            else f"the file expands to more than {MAX_VALUES:,} values (aliases that repeat "
+            "aliases?)"
+        )
+        mark = err.mark._replace(path=err.mark.path[:4])  # where it starts; the rest repeats
+        raise ConfigError([mark.problem(why)]) from None
     if builder.problems:
         raise ConfigError(builder.problems)
     return Located(data, builder.values, builder.keys)
@@ -197,6 +243,11 @@ def read(path: str | Path, shown_as: str | None = None) -> Located:
     return parse(text, name)
 
 
+class _TooLarge(Exception):
+    def __init__(self, mark: Mark):
+        self.mark = mark
+
+
 class _Builder:
     def __init__(self, file: str):
         self.file = file
@@ -208,6 +259,8 @@ class _Builder:
         return Mark(self.file, node.start_mark.line + 1, node.start_mark.column + 1, path)
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
+        if len(path) > MAX_DEPTH or len(self.values) >= MAX_VALUES:
+            raise _TooLarge(self.mark(node, path))
         self.values[path] = self.mark(node, path)
         if node.tag not in _DATA_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -218,7 +271,11 @@ class _Builder:
             )
             return None
         if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
+            try:
+                return _scalar(node)
+            except ValueError as err:
+                self.problems.append(self.mark(node, path).problem(str(err)))
+                return None
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self.mapping(node, path)
@@ -236,6 +293,11 @@ class _Builder:
                 continue
             key = key_node.value
             here = (*path, key)
+            if _CONTROL.search(key):
+                self.problems.append(
+                    self.mark(key_node, path).problem("a key holds a control character")
+                )
+                continue
             if key in first_seen:
                 self.problems.append(
                     self.mark(key_node, here).problem(

@@ -462,11 +462,13 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
         figure = Figure(figsize=(8.0, 2.3 * (len(roles) + 1)), layout="constrained")
         axes = list(figure.subplots(len(roles) + 1, 1, sharex=True, squeeze=False)[:, 0])
     colors = dict(zip(data.variants, _palette(len(data.variants)), strict=True))
-    for name, part in data.each("timeseries"):
+    for v, (name, part) in enumerate(data.each("timeseries")):
         weekly = part.groupby("week").mean(numeric_only=True)
         weeks = weekly.index + 0.5
         for i, (role, panel) in enumerate(zip(roles, axes, strict=False)):
-            style = LINESTYLES[i % len(LINESTYLES)] if ax is not None else "-"
+            # one axis: a style per role; a panel per role: a style per design, so that
+            # designs with the same people do not hide one another
+            style = LINESTYLES[(i if ax is not None else v) % len(LINESTYLES)]
             panel.plot(weeks, weekly[f"headcount.{role}"], color=colors[name], linestyle=style)
             panel.plot(
                 weeks, weekly[f"ramped.{role}"], color=colors[name], linestyle=style, alpha=0.45
@@ -480,7 +482,10 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
             means = grouped.mean()[grouped.size() == QUARTER_WEEKS]  # whole quarters only
             starts = measured.index[0] + QUARTER_WEEKS * means.index.to_numpy()
             ends = starts + QUARTER_WEEKS
-            won.hlines(means, starts, ends, color=colors[name], linewidth=2.2, label=name)
+            dash = LINESTYLES[v % len(LINESTYLES)]
+            won.hlines(
+                means, starts, ends, color=colors[name], linewidth=2.2, linestyles=dash, label=name
+            )
     for panel in dict.fromkeys(axes):
         _shade_warmup(panel, data)
         panel.set_ylim(0, panel.get_ylim()[1] * 1.1)  # lines at the top stay off the frame
@@ -499,6 +504,11 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
         ]
         if len(data.variants) > 1:
             key += [Line2D([], [], color=c, label=v) for v, c in colors.items()]
+    elif len(data.variants) > 1:
+        key += [
+            Line2D([], [], color=colors[v], linestyle=LINESTYLES[i % len(LINESTYLES)], label=v)
+            for i, v in enumerate(data.variants)
+        ]
     axes[0].legend(handles=key, fontsize="x-small", loc="lower left")
     if ax is None:
         won = axes[-1]

@@ -319,7 +319,8 @@ def plan_report(
                     "replications)."
                 )
             )
-        parts.append(Text(f"The closest plan, shown below, misses {', '.join(missed)}."))
+        words = [catalogue.info(m).label if m in summary.index else m for m in missed]
+        parts.append(Text(f"The closest plan, shown below, misses {fmt.listing(words)}."))
     table = Table(header_style="bold")
     quarters = [] if hires is None else list(hires.columns)
     for column in ("role", "today", *[f"hire in {q}" for q in quarters], "plan", "change"):
@@ -373,7 +374,8 @@ def sweep_table(
         table.add_column(path.removeprefix("org.").removeprefix("market."), justify="right")
     table.add_column("variant")
     for kpi in summaries:
-        table.add_column(kpi, justify="right")
+        header = Text.assemble(catalogue.info(kpi).label, "\n", (kpi, "dim"))
+        table.add_column(header, justify="right")
     if targets:
         table.add_column("meets targets")
     first = next(iter(summaries.values()))
