@@ -231,7 +231,7 @@ Workers = Annotated[
     int | None,
     typer.Option(
         min=1,
-        help="Processes to run replications on (default: every core). "
+        help="Processes to run replications on (default and most: the cores available). "
         "The numbers do not depend on it.",
     ),
 ]
@@ -789,4 +789,12 @@ def main() -> None:
     for console, stream in ((out, sys.stdout), (err, sys.stderr)):
         if not stream.isatty() and "COLUMNS" not in os.environ:
             console.width = PIPED_WIDTH
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if done.code == 130:  # typer's exit on Ctrl-C; the pool's workers are already stopped
+            hint = ""
+            if "sweep" in sys.argv[1:3] and "--out" in sys.argv and "--resume" not in sys.argv:
+                hint = f"; finish it with: orgsim {' '.join(sys.argv[1:])} --resume"
+            err.print(f"interrupted{hint}", markup=False, highlight=False, soft_wrap=True)
+        raise

@@ -156,3 +156,10 @@ def test_chromium_is_present_where_ci_installs_it():
         _missing("Debian's chromium")
     version = subprocess.run(["chromium", "--version"], capture_output=True, text=True)
     assert "Chromium" in version.stdout
+
+
+def test_markdown_prints_free_text_as_plain_words(comparison):
+    """A scenario's name reaches a chat message or a pull request as text: no HTML, link,
+    heading or emphasis of its own."""
+    title = comparison.markdown().splitlines()[0]
+    assert title == "### \\<script\\>alert(1)\\</script\\> & co"

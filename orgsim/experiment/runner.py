@@ -14,7 +14,11 @@ numbers).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -142,12 +146,46 @@ def run_jobs(
             yield from results
 
 
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:  # the main process is gone (SIGKILL, SIGTERM, crash)
+            os._exit(1)
+
+
+def _worker_start(parent: int) -> None:
+    """In each pool worker: leave Ctrl-C to the main process, which stops the whole pool at
+    once, and die within a second when the main process dies without stopping it (a
+    worker holds up to a few hundred MB and would otherwise run on, orphaned)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than
+    the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @contextmanager
 def local_executor(workers: int | None) -> Iterator[Executor | None]:
-    """A process pool of `workers` (all cores by default); none at all for one worker."""
-    workers = workers or os.cpu_count() or 1
+    """A process pool of `workers`, at most the cores available (all by default); none at
+    all for one worker. Interrupted (Ctrl-C, an error), it stops its workers at once
+    instead of waiting for their replications to finish."""
+    workers = min(workers or cores(), cores())
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_start, initargs=(os.getpid(),)
+    )
+    try:
         yield pool
+    except BaseException:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -38,6 +37,7 @@ from orgsim.experiment import storage
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     ReplicationResult,
+    cores,
     jobs,
     local_executor,
     replication_seeds,
@@ -265,7 +265,7 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
         return
     with (
         LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
+            n_workers=min(workers or cores(), cores()),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
@@ -340,7 +340,7 @@ def sweep(
         for index in done:
             frames[index] = storage.read_table(_point_stem(out_dir, index))
     with _executor(executor, workers) as chosen_executor:
-        slots = 1 if chosen_executor is None else workers or os.cpu_count() or 1
+        slots = 1 if chosen_executor is None else min(workers or cores(), cores())
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
         work = [
             job

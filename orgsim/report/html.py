@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 
 import jinja2
@@ -241,9 +242,19 @@ def render(
     )
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
+
+
+def _plain_markdown(text: str) -> str:
+    """Free text (a scenario's name) as plain words in Markdown: no HTML, links, headings or
+    emphasis of its own, on one line. Names of stages, roles and designs are
+    `[a-z0-9_]` by the scenario language, so only free text needs it."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
 def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) -> str:
     """A short summary for a pull request or a chat message."""
-    lines = [f"### {facts.scenario}", "", facts.headline, ""]
+    lines = [f"### {_plain_markdown(facts.scenario)}", "", facts.headline, ""]
     if facts.warning:
         lines += [f"**{facts.warning}**", ""]
     if facts.transitions:
