@@ -320,7 +320,7 @@ def run(
     sections = None
     if by is Grouping.team:
         sections = terminal.sections_by_team(
-            summary.index, results.meta, scenario.targets, scenario.currency
+            summary.index, results.meta, scenario.targets, scenario.currency, every=show_all
         )
     out.print(
         terminal.kpi_table(
@@ -402,7 +402,11 @@ def compare(
     sections = None
     if by is Grouping.team:
         sections = terminal.sections_by_team(
-            dict.fromkeys(frame.kpi), comparison.owners(), scenario.targets, scenario.currency
+            dict.fromkeys(frame.kpi),
+            comparison.owners(),
+            scenario.targets,
+            scenario.currency,
+            every=show_all,
         )
     out.print(
         terminal.comparison_table(
@@ -447,8 +451,16 @@ def report_command(
     if (directory / "comparison.json").exists():
         comparison = Comparison.load(directory)
     elif (directory / "results.json").exists():
+        from orgsim.config.schema import Target
+
         results = Results.load(directory)
-        comparison = Comparison(results.scenario_name, results.seed, {results.variant: results}, {})
+        targets = {k: Target(**v) for k, v in results.meta.get("targets", {}).items()}
+        comparison = Comparison(
+            results.scenario_name, results.seed, {results.variant: results}, targets
+        )
+    elif not directory.is_dir():
+        err.print(f"{directory}: no such folder", markup=False)
+        raise typer.Exit(2)
     else:
         err.print(
             f"{directory}: no comparison.json or results.json here; write one with "
@@ -545,22 +557,32 @@ def value_columns(text: str) -> list[int]:
 
 def parse_targets(texts: list[str]) -> dict:
     """`--target 'won_per_week>=9'` -> {"won_per_week": {"min": 9}}; errors as FILE:LINE:COL."""
+    from orgsim.config.kpis import info
+
     targets: dict[str, dict] = {}
     problems = []
+    number = r"-?[0-9.]+(?:e-?[0-9]+)?"
     for i, text in enumerate(texts, 1):
-        match = re.fullmatch(r"\s*([a-z0-9_.>-]+?)\s*(>=|<=)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*", text)
+        match = re.fullmatch(
+            rf"\s*([a-z0-9_.>-]+?)\s*(>=|<=)\s*({number})(min|h|d|w|mo|y)?\s*", text
+        )
         if not match:
             problems.append(
                 Problem.unplaced(
                     f"--target[{i}]",
                     "targets",
-                    f"'{text}' is not a target: write KPI>=number or "
-                    "KPI<=number, e.g. 'sla.mql.attainment>=0.95'",
+                    f"'{text}' is not a target: write KPI>=number or KPI<=number (a duration "
+                    "such as 24h for a wait), e.g. 'sla.mql.attainment>=0.95'",
                 )
             )
             continue
-        kpi, sign, value = match.groups()
-        targets.setdefault(kpi, {})["min" if sign == ">=" else "max"] = float(value)
+        kpi, sign, value, unit = match.groups()
+        if unit and info(kpi).unit != "hours":
+            message = f"'{value}{unit}' is a duration, but {kpi} is not counted in hours"
+            problems.append(Problem.unplaced(f"--target[{i}]", "targets", message))
+            continue
+        bound = f"{value}{unit}" if unit else float(value)
+        targets.setdefault(kpi, {})["min" if sign == ">=" else "max"] = bound
     if problems:
         raise ConfigError(problems)
     return targets
@@ -659,6 +681,7 @@ def plan_command(
             hires=result.hires_by_quarter(shown),
             hires_cost=shown.hires_cost,
             targets=result.targets,
+            currency=scenario.currency,
         ):
             out.print(part)
         if result.stopped:

@@ -88,7 +88,8 @@ def test_the_scorecard_gives_each_team_what_it_answers_for():
     variants = list(scenario.variants.values())
     names = catalogue.names_across(variants, scenario.horizon)
     owned = catalogue.owners([v.org for v in variants])
-    cards = dict(catalogue.by_team(names, owned, keep=["stage.mql.wait_mean"]))
+    owned["first_touch"] = catalogue.first_touch(variants[0].market)
+    cards = dict(catalogue.by_team(names, owned, keep=["stage.mql.entered"]))
     assert list(cards) == ["marketing", "sales", "customer_success", catalogue.WHOLE_ORG]
     assert {"leads", "lead_to_customer", "cost.marketing"} <= set(cards["marketing"])
     # a role's KPI goes to the role's team; a stage's to the team of the role that works it
@@ -97,9 +98,23 @@ def test_the_scorecard_gives_each_team_what_it_answers_for():
     )
     assert {"role.csm.utilization", "logo_retention", "nrr"} <= set(cards["customer_success"])
     assert cards[catalogue.WHOLE_ORG] == ["cost", "cost_per_won"]
-    # a target is shown even where the scorecard would leave it out
-    assert "stage.mql.wait_mean" in cards["sales"]
-    assert "stage.sql.wait_mean" not in {n for card in cards.values() for n in card}
+    # a target is shown even where the scorecard would leave it out; queues are detail
+    assert "stage.mql.entered" in cards["sales"] and "stage.mql.wait_mean" in cards["sales"]
+    assert "role.sdr.queue_mean" not in {n for card in cards.values() for n in card}
+    every = dict(catalogue.by_team(names, owned, every=True))
+    assert sorted(n for card in every.values() for n in card) == sorted(names)
+
+
+def test_speed_to_lead_belongs_to_whoever_first_touches_new_leads():
+    owned = {
+        "teams": {"mops": "marketing", "ae": "sales"},
+        "worked_by": {"mql": "mops", "sql": "ae"},
+        "first_touch": {"speed_to_lead": "mql"},
+    }
+    names = ["speed_to_lead_p50", "sla.mql.attainment", "stage.sql.wait_mean", "won"]
+    cards = dict(catalogue.by_team(names, owned))
+    assert cards["marketing"] == ["speed_to_lead_p50", "sla.mql.attainment"]
+    assert cards["sales"] == ["won", "stage.sql.wait_mean"]
 
 
 def test_run_by_team_prints_a_scorecard_with_labels():
@@ -119,3 +134,54 @@ def test_the_cycle_time_legend_counts_deals_a_year():
     legend = results.plot("cycle_time").axes[0].get_legend().get_texts()[0].get_text()
     per_year = len(results.details["cycle_times"]) / 2 / (scenario.horizon / YEAR)
     assert f"about {per_year:,.0f} deals a year" in legend
+
+
+def test_the_scorecard_teams_are_the_ones_a_role_may_name():
+    from orgsim.config.schema import TEAMS
+
+    assert tuple(catalogue.TEAM_KPIS) == TEAMS
+
+
+def _scenario_with(tmp_path, old: str, new: str):
+    text = (ROOT / "scenarios/reorg_sdr_split.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path = tmp_path / "scenarios" / "s.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(old, new).replace("../configs", str(ROOT / "configs")))
+    return path, text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("{min: 0.8}", "{min: 80}", "never below 0 or above 1 (a share: write 0.8 for 80%)"),
+        ("{max: 14500}", "{max: 4h}", "'4h' is a duration, but cost_per_won is not counted"),
+    ],
+)
+def test_a_target_a_kpi_can_never_meet_is_an_error_at_its_line(old, new, says, tmp_path):
+    path, line = _scenario_with(tmp_path, old, new)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"s.yaml:{line}:" in result.output and says in result.output, result.output
+
+
+def test_a_wait_target_may_be_written_as_a_duration(tmp_path):
+    path, _ = _scenario_with(
+        tmp_path, "  cost_per_won: {max: 14500}", "  stage.sql.wait_mean: {max: 1d}"
+    )
+    scenario = orgsim.load(path)
+    assert scenario.targets["stage.sql.wait_mean"].max == 24.0
+    from orgsim.cli import parse_targets
+
+    assert parse_targets(["stage.sql.wait_mean<=90min"]) == {
+        "stage.sql.wait_mean": {"max": "90min"}
+    }
+
+
+def test_a_report_rebuilt_from_run_out_judges_the_targets(tmp_path):
+    out = tmp_path / "run"
+    assert CliRunner().invoke(app, ["run", SCENARIO, "-n", "2", "--out", str(out)]).exit_code == 0
+    result = CliRunner().invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert 'id="targets"' in page and "no targets were set" not in page

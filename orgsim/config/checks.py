@@ -8,12 +8,13 @@ when a scenario composes them.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Iterator
 
 from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
-from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition
+from orgsim.config.schema import BUILT_IN_ENDS, TEAMS, Market, Org, Transition
 from orgsim.config.yamlio import Located
 
 _TOLERANCE = 1e-9
@@ -368,7 +369,23 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     _check_staffing(say, org, in_pods)
     _check_hires(say, org, roles, in_pods)
     _check_costs(say, org, roles)
+    _check_teams(say, org)
     return say.problems
+
+
+def _check_teams(say: _Reporter, org: Org) -> None:
+    """A team name close to a known one is most likely a typo: it would get a scorecard
+    section of its own."""
+    for name, role in org.roles.items():
+        if role.team is None or role.team in TEAMS:
+            continue
+        close = difflib.get_close_matches(role.team, TEAMS, n=1)
+        if close:
+            say.warn(
+                ("roles", name, "team"),
+                f"team '{role.team}' is not one of {_names(TEAMS)}; did you mean '{close[0]}'? "
+                "(another name gets a scorecard section of its own)",
+            )
 
 
 def _check_work(say: _Reporter, org: Org, roles: list[str]) -> None:

@@ -363,6 +363,22 @@ def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Var
                     f"'{name}' is not a KPI this scenario reports{hint}"
                 )
             )
+            continue
+        floor, ceiling = kpis.possible(name)
+        for side in ("min", "max"):
+            path = ("targets", name, side)
+            bound, written = getattr(spec.targets[name], side), tree.values.get(path)
+            if bound is None or written is None:
+                continue
+            if isinstance(tree.get(path), str) and kpis.info(name).unit != "hours":
+                message = f"'{tree.get(path)}' is a duration, but {name} is not counted in hours"
+                problems.append(written.problem(message))
+            elif not floor <= bound <= ceiling:
+                share = kpis.info(name).unit == "share"
+                hint = f" (a share: write {bound / 100:g} for {bound:g}%)" if share else ""
+                problems.append(
+                    written.problem(f"{name} is never below {floor:g} or above {ceiling:g}{hint}")
+                )
     return problems
 
 

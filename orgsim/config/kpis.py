@@ -516,9 +516,12 @@ TEAM_KPIS = {
 the team of the role that works it (a role's `team`)."""
 WHOLE_ORG = "whole org"
 """The scorecard's section for what no one team owns: total cost, cost per new customer."""
-_SCORED = ("attainment", "utilization", "cost", "cost_per_won")
-"""Besides TEAM_KPIS, what a scorecard shows: SLAs met, how busy each role is, and the
-whole org's cost; stage waits and queues stay in the full table."""
+_SCORED = ("attainment", "wait_mean", "utilization", "cost", "cost_per_won")
+"""Besides TEAM_KPIS, what a scorecard shows: SLAs met, waits, how busy each role is, and
+the whole org's cost; queues and conversions stay in the full table."""
+_FIRST_TOUCH = ("speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90")
+"""Answered for by whoever first touches new leads (the role working the stages sources
+enter), marketing ops as often as sales."""
 
 
 def owners(orgs: Iterable[Org]) -> dict[str, dict[str, str | None]]:
@@ -535,19 +538,32 @@ def owners(orgs: Iterable[Org]) -> dict[str, dict[str, str | None]]:
     return {"teams": teams, "worked_by": worked_by}
 
 
+def first_touch(market: Market) -> dict[str, str | None]:
+    """Where new leads get their first touch (`by_team` gives speed to lead to its team):
+    the stage the first source's leads enter."""
+    entries = [source.enters for source in market.sources.values()]
+    return {"speed_to_lead": entries[0] if entries else None}
+
+
 def by_team(
-    names: Iterable[str], owned: dict[str, dict[str, str | None]], keep: Iterable[str] = ()
+    names: Iterable[str],
+    owned: dict[str, dict[str, str | None]],
+    keep: Iterable[str] = (),
+    every: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """A scorecard: the headline KPIs among `names` that a team answers for, by the team
     (marketing, sales, customer success, then any other team the roles name, then `whole
-    org`), flow to money within each; the KPIs in `keep` (the targets) in any case. `owned`
-    comes from `owners`."""
+    org`), flow to money within each; the KPIs in `keep` (the targets) in any case, and
+    every KPI with `every`. `owned` comes from `owners` (and `first_touch`)."""
     plain = {kpi: team for team, kpis in TEAM_KPIS.items() for kpi in kpis}
 
     def team(name: str) -> str:
         kpi = info(name)
         whole = info(name.split(".", 2)[2]) if name.startswith("quarter.") else kpi
-        role = whole.role or owned["worked_by"].get(whole.stage or "")
+        stage = whole.stage
+        if whole.name in _FIRST_TOUCH:
+            stage = owned.get("first_touch", {}).get("speed_to_lead")
+        role = whole.role or owned["worked_by"].get(stage or "")
         if role is not None:
             return owned["teams"].get(role) or WHOLE_ORG
         if name.startswith("source."):
@@ -558,8 +574,10 @@ def by_team(
     scored = [
         n
         for n in names
-        if n in keep
-        or (info(n).headline and (info(n).facet in _SCORED or n in plain or n.startswith("source")))
+        if every
+        or n in keep
+        or n.startswith("source.")
+        or (info(n).headline and (info(n).facet in _SCORED or n in plain))
     ]
     sections: dict[str, list[str]] = {t: [] for t in TEAM_KPIS}
     for name in sorted(scored, key=lambda n: GROUPS.index(info(n).group)):

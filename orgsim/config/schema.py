@@ -24,7 +24,7 @@ from orgsim.config.distributions import (
     NumberDist,
     Probability,
 )
-from orgsim.config.units import Duration, Number, Rate, TimeOfDay, Whole
+from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -291,6 +291,10 @@ class PTO(Frozen):
     """Consecutive working days per block of time off."""
 
 
+TEAMS = ("marketing", "sales", "customer_success")
+"""The teams the sales playbooks score separately; a role may name another team too."""
+
+
 class Role(Frozen):
     description: str | None = None
     """Free text for readers of the file and the reports."""
@@ -512,9 +516,10 @@ class Org(Frozen):
 
 
 class Target(Frozen):
-    min: Number | None = None
-    """The KPI's 95% interval must lie at or above this (`0.8` for a share: 80%)."""
-    max: Number | None = None
+    min: Bound | None = None
+    """The KPI's 95% interval must lie at or above this (`0.8` for a share: 80%; a duration
+    such as `24h` for a wait, a speed to lead or a cycle time, which count in hours)."""
+    max: Bound | None = None
     """The KPI's 95% interval must lie at or below this."""
 
     @model_validator(mode="after")

@@ -198,3 +198,20 @@ TimeOfDay = Annotated[
 ]
 Number = Annotated[float, BeforeValidator(parse_number), WithJsonSchema({"type": "number"})]
 Whole = Annotated[int, BeforeValidator(parse_whole), WithJsonSchema({"type": "integer"})]
+
+
+def parse_bound(value: Any) -> float:
+    """A target's bound: a number, or a duration (`24h`, `3d`) for a KPI counted in hours
+    (the scenario's checks refuse a duration on any other KPI)."""
+    if isinstance(value, str) and _DURATION.match(value.strip()):
+        return parse_duration(value)
+    return parse_number(value)
+
+
+Bound = Annotated[
+    float,
+    BeforeValidator(parse_bound),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": DURATION_PATTERN}]}
+    ),
+]

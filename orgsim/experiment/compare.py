@@ -146,7 +146,7 @@ class Comparison:
     def owners(self) -> dict[str, dict[str, str | None]]:
         """Each role's team and each stage's role across the designs (`catalogue.owners`):
         the first design that has a role or a stage decides."""
-        merged: dict[str, dict[str, str | None]] = {"teams": {}, "worked_by": {}}
+        merged: dict[str, dict[str, str | None]] = {"teams": {}, "worked_by": {}, "first_touch": {}}
         for results in self.results.values():
             for key, mapping in merged.items():
                 for name, owner in results.meta.get(key, {}).items():
@@ -227,9 +227,10 @@ class Comparison:
                 some.append(f"Only {fmt.listing(meeting)} {verb} {words}.")
         if not nobody:
             return some
-        who = "No design" if len(self.variants) > 1 else self.variants[0]
+        if len(self.variants) == 1:
+            return [f"{self.variants[0]} does not reach {fmt.listing(nobody)}.", *some]
         joined = nobody[0] if len(nobody) == 1 else f"{', '.join(nobody[:-1])} or {nobody[-1]}"
-        return [f"{who} reaches {joined}.", *some]
+        return [f"No design reaches {joined}.", *some]
 
     def to_json(self) -> dict:
         """The `orgsim compare --json` object (docs/scenario-language.md: What --json prints)."""

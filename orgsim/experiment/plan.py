@@ -162,8 +162,13 @@ class Plan:
 
     @property
     def limits(self) -> list[str]:
-        """What still misses at the largest plan tried: more people do not fix these."""
-        return self.largest.missed if self.largest is not None else []
+        """What still misses at the largest plan tried and at the closest plan: more people
+        do not fix these. (A cost target the largest plan misses only because it is large
+        is not one of them.)"""
+        if self.largest is None:
+            return []
+        closest = self.closest
+        return [m for m in self.largest.missed if closest is None or m in closest.missed]
 
     @property
     def alternatives(self) -> list[Candidate]:

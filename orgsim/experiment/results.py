@@ -133,11 +133,13 @@ class Results:
                 else [d.isoformat() for d in scenario.holidays]
             ),
             "kpi_names": names,
+            "targets": {kpi: t.model_dump() for kpi, t in scenario.targets.items()},
             "stages": list(chosen.market.journey),
             "roles": list(
                 dict.fromkeys(r for org in chosen.orgs for r in catalogue.worked_roles(org))
             ),
             **catalogue.owners(chosen.orgs),
+            "first_touch": catalogue.first_touch(chosen.market),
             "transition": None
             if chosen.transition is None
             else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},

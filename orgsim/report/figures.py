@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from orgsim.config.kpis import QUARTER_WEEKS, info
 from orgsim.config.units import WEEK, YEAR
@@ -379,6 +379,16 @@ TRADE_OFF = ("won_per_week", "cost_per_won")
 customer costs."""
 
 
+def _including(limits: tuple[float, float], *bounds: float | None) -> tuple[float, float]:
+    """Axis limits widened to show every bound, with a little room beyond it."""
+    low, high = limits
+    shown = [b for b in bounds if b is not None]
+    if shown:
+        room = 0.08 * (max(high, *shown) - min(low, *shown))
+        low, high = min(low, min(shown) - room), max(high, max(shown) + room)
+    return low, high
+
+
 def trade_off(data: FigureData, ax: Axes | None = None) -> Figure:
     """Each design as a point, new customers per week against cost per new customer, with
     95% intervals both ways; the targets on either as dashed lines, the corner that meets
@@ -401,8 +411,8 @@ def trade_off(data: FigureData, ax: Axes | None = None) -> Figure:
         data.targets.get(x_kpi, (None, None)),
         data.targets.get(y_kpi, (None, None)),
     )
-    left, right = ax.get_xlim()
-    bottom, top = ax.get_ylim()
+    left, right = _including(ax.get_xlim(), x_min, x_max)  # a target far off stays in view
+    bottom, top = _including(ax.get_ylim(), y_min, y_max)
     for bound in (x_min, x_max):
         if bound is not None:
             ax.axvline(bound, color="0.35", linestyle="--", linewidth=1)
@@ -421,6 +431,7 @@ def trade_off(data: FigureData, ax: Axes | None = None) -> Figure:
     ax.legend(loc="best", fontsize="small")
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.set_xlabel("new customers per week (higher is better)")
     ax.set_ylabel("cost per new customer (lower is better)")
     ax.set_title("What each design delivers, and at what cost")

@@ -15,10 +15,11 @@ DurationUnit = tuple[float, str]
 
 
 def duration_unit(hours: float) -> DurationUnit:
-    """Minutes under an hour, hours under two days, days beyond: speed to lead reads in
-    minutes or hours, a sales cycle in days."""
+    """Minutes under an hour, hours under two days, days beyond (as they round: 59.7 min is
+    `1.0 h`, never `60 min`): speed to lead reads in minutes or hours, a sales cycle in
+    days."""
     size = abs(hours)
-    return (1 / 60, "min") if size < 1 else (1.0, "h") if size < 48 else (24.0, "d")
+    return (1 / 60, "min") if size * 60 < 59.5 else (1.0, "h") if size < 47.95 else (24.0, "d")
 
 
 def duration(hours: float, unit: DurationUnit | None = None) -> str:
@@ -28,7 +29,10 @@ def duration(hours: float, unit: DurationUnit | None = None) -> str:
 
 
 def _minus(text: str) -> str:
-    return text.replace("-", "−", 1) if text.startswith("-") else text
+    """A true minus sign; none on a number that shows as zero (`-0.00` is `0.00`)."""
+    if not text.startswith("-"):
+        return text
+    return "−" + text[1:] if any(c in "123456789" for c in text) else text[1:]
 
 
 def number(value: float | None, kind: str) -> str:
@@ -101,16 +105,34 @@ def listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def kpi_interval(name: str, low: float | None, high: float | None) -> str:
-    """`12.1 h – 14.0 h`; a duration's two ends in one unit, the larger end's."""
-    if not _finite(low, high):
-        return "–"
+def _clipped(name: str, low: float, high: float) -> tuple[float, float]:
     floor, ceiling = possible(name)
-    low, high = min(max(low, floor), ceiling), min(max(high, floor), ceiling)
-    if info(name).unit == "hours":
-        unit = duration_unit(max(abs(low), abs(high)))
-        return f"{duration(low, unit)} – {duration(high, unit)}"
-    return f"{kpi_value(name, low)} – {kpi_value(name, high)}"
+    return min(max(low, floor), ceiling), min(max(high, floor), ceiling)
+
+
+def kpi_interval(name: str, low: float | None, high: float | None) -> str:
+    """`12.1 h – 14.0 h`, cut to what the KPI can be; a duration's two ends in one unit."""
+    return kpi_mean_interval(name, None, low, high)[1]
+
+
+def kpi_mean_interval(
+    name: str, mean: float | None, low: float | None, high: float | None
+) -> tuple[str, str]:
+    """A mean and its 95% interval (cut to what the KPI can be) as a table shows them side
+    by side: a duration's three numbers in one unit, the largest one's (`41 min` beside
+    `18 min – 1.1 h` would read as two scales)."""
+    interval = "–"
+    if _finite(low, high):
+        low, high = _clipped(name, low, high)
+    if info(name).unit != "hours":
+        if _finite(low, high):
+            interval = f"{kpi_value(name, low)} – {kpi_value(name, high)}"
+        return kpi_value(name, mean), interval
+    sizes = [abs(v) for v in (mean, low, high) if _finite(v)]
+    unit = duration_unit(max(sizes)) if sizes else None
+    if _finite(low, high):
+        interval = f"{duration(low, unit)} – {duration(high, unit)}"
+    return (duration(mean, unit) if _finite(mean) else "–"), interval
 
 
 def _with_sign(value: float, magnitude: str) -> str:
@@ -143,16 +165,28 @@ def _points(share: float) -> str:
 
 def kpi_difference_interval(name: str, low: float | None, high: float | None) -> str:
     """The 95% interval of a paired difference in the difference's own unit: `−1.2 to +3.4
-    pp` for a share, `−2.0 d to −0.5 d` for a duration."""
+    pp` for a share, `−2.0 d to −0.5 d` for a duration. An end that is not zero never
+    shows as zero (`−0.4 to −0.05 pp`): the colour of a significant change and its
+    interval must agree."""
     if not _finite(low, high):
         return "–"
     kind = info(name).unit
-    if kind == "share":
-        return f"{_points(low)} to {_points(high)} pp"
-    if kind == "hours":
-        unit = duration_unit(max(abs(low), abs(high)))
-        return f"{_signed_duration(low, unit)} to {_signed_duration(high, unit)}"
-    return f"{signed(low, kind)} to {signed(high, kind)}"
+    unit = duration_unit(max(abs(low), abs(high))) if kind == "hours" else None
+
+    def end(value: float) -> str:
+        if kind == "share":
+            text = f"{_points(value)}"
+        elif kind == "hours":
+            text = _signed_duration(value, unit)
+        else:
+            text = signed(value, kind)
+        if value == 0 or any(c in "123456789" for c in text):
+            return text
+        per, symbol = unit or (1.0, "")
+        size = abs(value) * (100 if kind == "share" else 1 / per)
+        return f"{'+' if value > 0 else '−'}{size:.1g}{f' {symbol}' if symbol else ''}"
+
+    return f"{end(low)} to {end(high)}{' pp' if kind == 'share' else ''}"
 
 
 def _signed_duration(hours: float, unit: DurationUnit) -> str:
@@ -166,6 +200,10 @@ def kpi_plus_minus(
     text = kpi_difference(name, mean) if signed else kpi_value(name, mean)
     if not _finite(mean, low, high):
         return text
+    if not signed and _clipped(name, low, high) != (low, high):
+        # ± would reach values the KPI cannot take (a share above 100%): the cut interval
+        shown, interval = kpi_mean_interval(name, mean, low, high)
+        return f"{shown} ({interval})"
     half = (high - low) / 2
     kind = info(name).unit
     if kind == "share":

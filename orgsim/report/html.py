@@ -23,7 +23,8 @@ from orgsim.report import format as fmt
 
 CAPTIONS = {
     "trade_off": "New customers per week against cost per new customer: each design's mean "
-    "and 95% interval; dashed lines are the targets, the shaded corner meets both. Designs "
+    "and 95% interval; dashed lines mark any targets on these two KPIs, the shaded area "
+    "meets them. Designs "
     "saw the same leads, so their paired differences (below) are surer than these crosses.",
     "funnel": "Leads entering each stage per week. Where the bars shrink is where leads "
     "are lost; where designs differ is where the org changes the funnel.",
@@ -107,10 +108,15 @@ def _png(figure) -> tuple[str, int, int]:
 
 
 def _kpi_groups(
-    facts: ReportFacts, table: pd.DataFrame, sections: list[tuple[str, list[str]]]
+    facts: ReportFacts,
+    table: pd.DataFrame,
+    sections: list[tuple[str, list[str]]],
+    chosen: bool = False,
 ) -> list[dict]:
     """A table's sections (heading, KPIs): each variant's mean and interval, and its paired
-    difference against the first variant, coloured by the table's `better` column."""
+    difference against the first variant, coloured by the table's `better` column. The
+    headline KPIs and the targets, or every KPI of sections `chosen` already (a
+    scorecard)."""
     groups = []
     for heading, names in sections:
         rows = [
@@ -121,7 +127,7 @@ def _kpi_groups(
                 "cells": [_kpi_cell(kpi, table, variant) for variant in facts.variants],
             }
             for kpi in names
-            if catalogue.info(kpi).headline or kpi in facts.targets
+            if chosen or catalogue.info(kpi).headline or kpi in facts.targets
         ]
         if rows:
             groups.append({"name": heading, "rows": rows})
@@ -144,8 +150,9 @@ def _kpi_cell(kpi: str, table: pd.DataFrame, variant: str) -> dict:
     if match.empty:
         return cell
     row = match.iloc[0]
-    cell["mean"] = fmt.kpi_value(kpi, row["mean"])
-    cell["interval"] = fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"])
+    cell["mean"], cell["interval"] = fmt.kpi_mean_interval(
+        kpi, row["mean"], row["ci_low"], row["ci_high"]
+    )
     if "diff" in row and row.get("diff") == row.get("diff"):
         cell["diff"] = fmt.kpi_difference(kpi, row["diff"])
         cell["diff_interval"] = fmt.kpi_difference_interval(kpi, row["diff_low"], row["diff_high"])
@@ -231,7 +238,7 @@ def render(
             headline=facts.headline,
             warning=facts.warning,
             verdicts=_verdict_rows(facts, verdicts),
-            scorecard=_kpi_groups(facts, table, _scorecard(facts)),
+            scorecard=_kpi_groups(facts, table, _scorecard(facts), chosen=True),
             kpi_groups=_kpi_groups(facts, table, _by_measure(facts, table)),
             figures=[p for p in pictures if p["kind"] not in ("payback", "trade_off")],
             payback=next((p for p in pictures if p["kind"] == "payback"), None),

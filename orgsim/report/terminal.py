@@ -29,13 +29,18 @@ def sections_by_measure(names: Iterable[str], currency: str | None) -> list[tupl
 
 
 def sections_by_team(
-    names: Iterable[str], owned: dict, targets: Iterable[str], currency: str | None
+    names: Iterable[str],
+    owned: dict,
+    targets: Iterable[str],
+    currency: str | None,
+    every: bool = False,
 ) -> list[tuple[str, list]]:
-    """A scorecard: each team's own KPIs (`catalogue.by_team`); money in `currency`."""
+    """A scorecard: each team's own KPIs (`catalogue.by_team`, every KPI with `every`);
+    money in `currency`."""
     unit = f" (money in {currency})" if currency else ""
     return [
         (f"{team.replace('_', ' ')}{unit}", members)
-        for team, members in catalogue.by_team(names, owned, keep=targets)
+        for team, members in catalogue.by_team(names, owned, keep=targets, every=every)
     ]
 
 
@@ -59,19 +64,18 @@ def kpi_table(
     table.add_column("KPI", min_width=24)  # a long label wraps; a number never does
     table.add_column("mean", justify="right", no_wrap=True)
     table.add_column("95% interval", justify="right", no_wrap=True)
+    chosen = sections is not None  # a scorecard has chosen its KPIs already
     for heading, names in sections or sections_by_measure(summary.index, currency):
-        rows = _shown([n for n in names if n in summary.index], show_all, shown)
+        rows = [n for n in names if n in summary.index]
+        rows = rows if chosen else _shown(rows, show_all, shown)
         if not rows:
             continue
         table.add_section()
         table.add_row(Text(heading, "bold"), "", "")
         for name in rows:
             row = summary.loc[name]
-            table.add_row(
-                kpi_label(name),
-                fmt.kpi_value(name, row["mean"]),
-                fmt.kpi_interval(name, row["ci_low"], row["ci_high"]),
-            )
+            mean, interval = fmt.kpi_mean_interval(name, row["mean"], row["ci_low"], row["ci_high"])
+            table.add_row(kpi_label(name), mean, interval)
     return table
 
 
@@ -98,8 +102,10 @@ def comparison_table(
             table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
     tidy = frame.set_index(["kpi", "variant"])
     present = list(dict.fromkeys(frame.kpi))
+    chosen = sections is not None  # a scorecard has chosen its KPIs already
     for heading, names in sections or sections_by_measure(present, currency):
-        rows = _shown([n for n in names if n in set(present)], show_all, shown)
+        rows = [n for n in names if n in set(present)]
+        rows = rows if chosen else _shown(rows, show_all, shown)
         if not rows:
             continue
         table.add_section()
@@ -298,6 +304,7 @@ def plan_report(
     hires: pd.DataFrame | None = None,
     hires_cost: float | None = None,
     targets: Iterable[str] = (),
+    currency: str | None = None,
 ) -> list:
     """A headcount plan against today's, its cost and KPIs, and the runners-up as (plan in
     words, cost, people). With `missed`, no plan met every target: this is the closest, and
@@ -328,7 +335,8 @@ def plan_report(
     for name, count in plan.items():
         joining = [str(hires.loc[name, q]) if hires.loc[name, q] else "" for q in quarters]
         change = count - today[name]
-        table.add_row(name, str(today[name]), *joining, f"[bold]{count}[/bold]", f"{change:+d}")
+        moved = f"{change:+d}".replace("-", "−") if change else "0"
+        table.add_row(name, str(today[name]), *joining, f"[bold]{count}[/bold]", moved)
     parts.append(table)
     if hires is not None:
         parts.append(
@@ -352,7 +360,7 @@ def plan_report(
                 f"[/bold] ({people} people); {evaluated} plans simulated"
             )
         )
-    parts.append(kpi_table("KPIs of the plan", summary, shown=targets))
+    parts.append(kpi_table("KPIs of the plan", summary, shown=targets, currency=currency))
     if runners_up:
         runners = Table(title="runners-up (also meet every target)", title_justify="left")
         cost = "cost of the hires" if hires is not None else "cost per year"
