@@ -22,7 +22,7 @@ from orgsim.config.saturation import BUSY
 # language, pandas, scipy or matplotlib (benchmarks/startup.py measures it).
 
 
-class _Command(typer.core.TyperCommand):
+class _PlainHelp:
     """Help in the planner's words: an option shows a placeholder (N, X, PATH, TEXT), or
     nothing for a flag, never a Python type such as `<list[str]>`."""
 
@@ -41,8 +41,17 @@ class _Command(typer.core.TyperCommand):
         return params
 
 
+class _Command(_PlainHelp, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_PlainHelp, typer.core.TyperGroup):
+    pass
+
+
 app = typer.Typer(
     name="orgsim",
+    cls=_Group,
     help=(
         "Simulate a revenue organisation before you reorganise it.\n\n"
         "Describe the market and the org in YAML, then run, compare, plan and sweep.\n\n"

@@ -15,6 +15,7 @@ def test_top_level_help_lists_commands():
     assert result.exit_code == 0
     for command in COMMANDS:
         assert command in result.output
+    assert not re.search(r"<(bool|int|float|str|path|list)", result.output, re.IGNORECASE)
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -163,9 +163,8 @@ def _scenario_from(tree: Located, directory: Path, shown_directory: str) -> Scen
         raise ConfigError(
             [
                 tree.values[("kind",)].problem(
-                    f"this is a {kind} file; orgsim.load reads a scenario, which names a "
-                    "market and "
-                    "an org (see scenarios/ for examples)"
+                    f"this is a {kind} file; this needs a scenario, which names a market "
+                    "and an org (see scenarios/ for examples)"
                 )
             ]
         )
