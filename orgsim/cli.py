@@ -453,31 +453,46 @@ def report_command(
     Example: [bold]orgsim compare s.yaml --out results/ && orgsim report results/ -o
     report.html[/bold]
     """
-    from orgsim.experiment.compare import Comparison
-    from orgsim.experiment.results import Results
-
     check_outputs(files=[output])
-    if (directory / "comparison.json").exists():
-        comparison = Comparison.load(directory)
-    elif (directory / "results.json").exists():
-        from orgsim.config.schema import Target
-
-        results = Results.load(directory)
-        targets = {k: Target(**v) for k, v in results.meta.get("targets", {}).items()}
-        comparison = Comparison(
-            results.scenario_name, results.seed, {results.variant: results}, targets
+    try:
+        comparison = _saved_comparison(directory)
+    except Exception as damage:  # any damage to saved files: say which folder, never a traceback
+        err.print(
+            f"{directory}: the saved results cannot be read ({type(damage).__name__}: {damage}); "
+            "write them again with orgsim compare --out or orgsim run --out",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
-    elif not directory.is_dir():
+        raise typer.Exit(2) from None
+    if comparison is not None:
+        err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
+        return
+    if not directory.is_dir():
         err.print(f"{directory}: no such folder", markup=False)
-        raise typer.Exit(2)
     else:
         err.print(
             f"{directory}: no comparison.json or results.json here; write one with "
             "`orgsim compare --out` or `orgsim run --out`",
             markup=False,
         )
-        raise typer.Exit(2)
-    err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _saved_comparison(directory: Path):
+    """The comparison saved in `directory` (or one run's results as a comparison of one
+    design), or None when the folder holds neither."""
+    from orgsim.config.schema import Target
+    from orgsim.experiment.compare import Comparison
+    from orgsim.experiment.results import Results
+
+    if (directory / "comparison.json").exists():
+        return Comparison.load(directory)
+    if (directory / "results.json").exists():
+        results = Results.load(directory)
+        targets = {k: Target(**v) for k, v in results.meta.get("targets", {}).items()}
+        return Comparison(results.scenario_name, results.seed, {results.variant: results}, targets)
+    return None
 
 
 @app.command("capacity", cls=_Command)
@@ -804,6 +819,8 @@ def sweep_command(
             result = sweeping.sweep(
                 scenario, grid, reps, seed, None, out_dir, resume, workers=workers
             )
+    for notice in result.notices:
+        err.print(notice, markup=False, highlight=False, soft_wrap=True)
     if as_json:
         print(result.to_json())
         return

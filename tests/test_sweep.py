@@ -119,13 +119,13 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_table(small, tmp_path):
     )
     deadline = time.time() + 120
     while time.time() < deadline and process.poll() is None:
-        if len(list((out / "points").glob("0*.*"))) >= 2:
+        if len(_tables(out)) >= 2:
             break
         time.sleep(0.05)
     assert process.poll() is None, "the sweep ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    done = list((out / "points").glob("0*.*"))
+    done = _tables(out)
     assert 2 <= len(done) < 6, "the kill must land halfway"
     stamps = {p.name: p.stat().st_mtime_ns for p in done}
     resumed = _cli("sweep", str(small), "--workers", "1", "--out", str(out), "--resume", "--json")
@@ -142,6 +142,75 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_table(small, tmp_path):
     assert len(rows) == len(keys) == 36  # no missing points, no duplicates
     again = _cli("sweep", str(small), "--workers", "1", "--out", str(out))
     assert again.returncode == 2 and "--resume" in again.stderr
+
+
+def _tables(out):
+    """The point tables written so far (not their checks)."""
+    return [p for p in (out / "points").glob("0*.*") if p.suffix in (".csv", ".parquet")]
+
+
+def _damage_swap(points):
+    """Point 1's files copied over point 0's (table and check alike)."""
+    for first in points.glob("00000.*"):
+        first.write_bytes((points / f"00001{first.suffix}").read_bytes())
+
+
+def _damage_truncate(points):
+    table = next(p for p in points.glob("00000.*") if p.suffix != ".json")
+    table.write_bytes(table.read_bytes()[: table.stat().st_size // 2])
+
+
+def _damage_empty(points):
+    next(p for p in points.glob("00000.*") if p.suffix != ".json").write_bytes(b"")
+
+
+def _damage_folder(points):
+    table = next(p for p in points.glob("00000.*") if p.suffix != ".json")
+    table.unlink()
+    table.mkdir()
+
+
+def _damage_check(points):
+    (points / "00000.json").write_text("{not json")
+
+
+@pytest.mark.parametrize(
+    "damage", [_damage_swap, _damage_truncate, _damage_empty, _damage_folder, _damage_check]
+)
+def test_resume_checks_every_point_and_redoes_a_damaged_one(small, tmp_path, damage):
+    """A point file replaced, torn, emptied or turned into a folder, or its check damaged:
+    the resume notices it, simulates that point again, and the table is the fresh one."""
+    out = tmp_path / "out"
+    fresh = sweep(small, out=out, workers=1, progress=False).to_frame()
+    damage(out / "points")
+    resumed = sweep(small, out=out, resume=True, workers=1, progress=False)
+    assert resumed.notices == [f"point 0 in {out} failed its check: simulated again"]
+    pd.testing.assert_frame_equal(resumed.to_frame(), fresh)
+    again = sweep(small, out=out, resume=True, workers=1, progress=False)
+    assert again.notices == []  # repaired for good
+
+
+def test_a_damaged_manifest_and_a_busy_folder_are_clear_errors(small, tmp_path):
+    from orgsim.config.errors import ConfigError
+    from orgsim.experiment import storage
+
+    out = tmp_path / "out"
+    sweep(small, out=out, workers=1, progress=False)
+    with storage.lock(out), pytest.raises(ConfigError, match="another orgsim run is writing"):
+        sweep(small, out=out, resume=True, workers=1, progress=False)
+    (out / "manifest.json").write_text('{"grid": ')
+    result = _cli("sweep", str(small), "--workers", "1", "--out", str(out), "--resume")
+    assert result.returncode == 2 and "the manifest is damaged" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_report_from_damaged_saved_results_is_a_clear_error(small, tmp_path):
+    out = tmp_path / "saved"
+    assert _cli("run", str(small), "--workers", "1", "-n", "2", "--out", str(out)).returncode == 0
+    (out / "results.json").write_text("{")
+    result = _cli("report", str(out), "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 2 and "the saved results cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_resume_refuses_a_different_sweep(small, tmp_path):
@@ -275,3 +344,26 @@ def test_a_path_only_some_variants_have_is_swept_per_variant(tmp_path):
     assert result.exit_code == 2 and "no variant 'nope'" in " ".join(result.output.split())
     result = CliRunner().invoke(app, [*command, "--variant", "split"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("parquet", [True, False])
+def test_mapping_values_sweep_summarise_plot_and_resume(small, tmp_path, parquet, monkeypatch):
+    """The docs allow a whole mapping as a swept value (an SLA): its cells are its compact
+    JSON, so it groups, plots and reads back the same from CSV or Parquet."""
+    from orgsim.experiment import storage
+
+    if parquet:
+        needs("pyarrow")
+    monkeypatch.setattr(storage, "has_parquet", lambda: parquet)
+    grid = {"org.work.mql.sla": [{"first_touch": "4h"}, {"first_touch": "1h", "clock": "calendar"}]}
+    out = tmp_path / "out"
+    first = sweep(small, grid, out=out, workers=1, progress=False)
+    summary = first.summary("sla.mql.attainment")
+    assert list(summary["org.work.mql.sla"].unique()) == [
+        '{"first_touch": "4h"}',
+        '{"clock": "calendar", "first_touch": "1h"}',
+    ]
+    assert first.plot("sla.mql.attainment", x="org.work.mql.sla") is not None
+    (out / "points" / f"00001.{'parquet' if parquet else 'csv'}").unlink()
+    resumed = sweep(small, grid, out=out, resume=True, workers=1, progress=False)
+    pd.testing.assert_frame_equal(resumed.to_frame(), first.to_frame())

@@ -297,7 +297,7 @@ class Results:
         details = {
             name: storage.read_table(directory / name)
             for name in tables.DETAILS
-            if storage.table_exists(directory / name)
+            if storage.table_path(directory / name) is not None
         }
         results = cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
         summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))

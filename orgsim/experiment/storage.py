@@ -9,10 +9,12 @@ CSV otherwise; readers accept both.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -35,11 +37,77 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     try:
         write(Path(temporary))
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; use the usual mode
-        os.replace(temporary, path)
+        _sync(Path(temporary))  # on disk before it takes the final name: a power cut
+        os.replace(temporary, path)  # leaves the old file or the whole new one
+        _sync(path.parent)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _sync(path: Path) -> None:
+    """fsync a file, or a folder (so that a rename in it survives a crash; POSIX only)."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:  # a folder cannot be opened on Windows: its renames are durable there
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some filesystems cannot fsync a folder
+    finally:
+        os.close(handle)
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a file's bytes: what a resume checks a written table against."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def table_path(stem: Path) -> Path | None:
+    """The table written for `stem` (Parquet or CSV), or None."""
+    for suffix in (".parquet", ".csv"):
+        if Path(stem).with_suffix(suffix).is_file():
+            return Path(stem).with_suffix(suffix)
+    return None
+
+
+@contextmanager
+def lock(folder: Path) -> Iterator[None]:
+    """Hold `folder/.lock` while writing into the folder; a second writer is refused at once
+    (two resumes would each compute the whole grid and could remove each other's files).
+    The lock goes with the process, even a killed one (POSIX advisory lock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one writer per folder is on the user
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(folder) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class FolderBusy(Exception):
+    """Another orgsim process is writing into this folder."""
+
+    def __init__(self, folder: Path):
+        super().__init__(
+            "another orgsim run is writing into this folder: wait for it to finish, or "
+            "choose another --out folder"
+        )
+        self.folder = folder
 
 
 def _umask() -> int:
@@ -72,8 +140,3 @@ def read_table(stem: Path) -> pd.DataFrame:
     if parquet.exists():
         return pd.read_parquet(parquet)
     return pd.read_csv(stem.with_suffix(".csv"))
-
-
-def table_exists(stem: Path) -> bool:
-    stem = Path(stem)
-    return stem.with_suffix(".parquet").exists() or stem.with_suffix(".csv").exists()

@@ -11,9 +11,13 @@ seeds travel to workers; replications are batched per task; small KPI rows
 come back.
 
 With `out`, each grid point is written atomically as soon as all its runs
-are in (`points/NNNN.csv` or `.parquet`), next to a manifest of the grid
-and seeds. `resume=True` reads what is there and runs only what is missing,
-so a sweep killed halfway loses at most the points it was working on.
+are in (`points/NNNN.csv` or `.parquet`), then its check (`points/NNNN.json`:
+rows and SHA-256), next to a manifest of the grid and seeds; the folder is
+locked while a sweep writes into it. `resume=True` reads every point that
+passes its check (the right rows, each (variant, replication) of this point
+once, the bytes it was written with) and runs the rest, so a sweep killed
+halfway loses at most the points it was working on, and a damaged or swapped
+file is simulated again (`SweepResult.notices` says which), never trusted.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +66,21 @@ def grid_points(grid: dict[str, list]) -> list[tuple[tuple[str, Any], ...]]:
 class SweepResult:
     """Every grid point x variant x replication of a sweep, as tidy KPI rows."""
 
-    def __init__(self, scenario_name: str, grid: dict[str, list], seed: int, frame: pd.DataFrame):
+    def __init__(
+        self,
+        scenario_name: str,
+        grid: dict[str, list],
+        seed: int,
+        frame: pd.DataFrame,
+        notices: list[str] | None = None,
+    ):
         self.scenario_name = scenario_name
         self.grid = grid
+        """Each swept path and its values, as the table's cells show them (`cell`)."""
         self.seed = seed
         self.frame = frame
+        self.notices = notices or []
+        """What a resume found wrong in the folder and did again (one line each)."""
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy rows: one column per grid parameter, variant, replication, KPI columns."""
@@ -198,43 +213,94 @@ def _manifest(scenario: Scenario, grid: dict, seed: int, replications: int) -> d
     }
 
 
-def _prepare(out: Path, manifest: dict, resume: bool) -> set[int]:
-    """Write or check the manifest; the grid points already done."""
+def _prepare(out: Path, manifest: dict, resume: bool) -> None:
+    """Write the manifest, or check that the folder holds this very sweep."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / MANIFEST
-    if path.exists():
-        found = json.loads(path.read_text(encoding="utf-8"))
-        if not resume:
-            raise ConfigError.unplaced(
-                str(path),
-                "<document>",
-                "a sweep was already "
-                "written here: pass --resume to finish it, or choose "
-                "another --out folder",
-            )
-        if found != json.loads(json.dumps(manifest)):
-            raise ConfigError.unplaced(
-                str(path),
-                "<document>",
-                "this folder holds a "
-                "different sweep (scenario, grid, seed or "
-                "replications differ); choose another --out folder",
-            )
-    else:
+    if not path.exists():
         storage.write_json(path, manifest)
-    for leftover in (out / "points").glob(".*.tmp"):  # half-written by a killed run
-        leftover.unlink(missing_ok=True)
-    done = set()
-    for index in range(len(grid_points(manifest["grid"]))):
-        if storage.table_exists(_point_stem(out, index)):
-            done.add(index)
-    return done
+        return
+    if not resume:
+        raise ConfigError.unplaced(
+            str(path),
+            "<document>",
+            "a sweep was already written here: pass --resume to finish it, or choose another "
+            "--out folder",
+        )
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError.unplaced(
+            str(path), "<document>", f"the manifest is damaged ({err}): choose another --out folder"
+        ) from None
+    if found != json.loads(json.dumps(manifest)):
+        raise ConfigError.unplaced(
+            str(path),
+            "<document>",
+            "this folder holds a different sweep (scenario, grid, seed or replications "
+            "differ); choose another --out folder",
+        )
+
+
+def _check_of(frame: pd.DataFrame, table: Path) -> dict:
+    return {"rows": len(frame), "sha256": storage.digest(table)}
+
+
+def _write_point(out: Path, index: int, frame: pd.DataFrame) -> None:
+    """The point's table, then its check (rows and checksum): a point counts as done only
+    once both are written."""
+    table = storage.write_table(frame, _point_stem(out, index))
+    storage.write_json(_point_stem(out, index).with_suffix(".json"), _check_of(frame, table))
+
+
+def _clear_point(out: Path, index: int) -> bool:
+    """Remove what a point that failed its check left (a folder in a file's place too);
+    whether there was anything."""
+    found = False
+    for suffix in (".parquet", ".csv", ".json"):
+        path = _point_stem(out, index).with_suffix(suffix)
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        found = True
+    return found
+
+
+def _read_point(out: Path, index: int, expected: set) -> pd.DataFrame | None:
+    """A point written by an earlier run, or None when it is missing or fails its check:
+    its file changed after it was written (checksum), lost rows, or holds another point's
+    rows (the (variant, replication) pairs of this point, each once)."""
+    stem = _point_stem(out, index)
+    table = storage.table_path(stem)
+    try:
+        check = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        if table is None or storage.digest(table) != check["sha256"]:
+            return None
+        frame = storage.read_table(stem)
+    except Exception:  # any damage (a torn CSV, a folder in its place, bad JSON): redo it
+        return None
+    pairs = set(zip(frame.get("variant", []), frame.get("replication", []), strict=True))
+    point = set(frame["point"]) if "point" in frame else set()
+    if len(frame) != check.get("rows") or pairs != expected or len(frame) != len(pairs):
+        return None
+    return frame if point == {index} else None
+
+
+def cell(value: Any) -> Any:
+    """A grid value as a table cell: a number or text as it is, a mapping or a list as its
+    compact JSON text (hashable, so it groups and plots, and the same after a CSV resume)."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(", ", ": "))
+    return value
 
 
 def _rows(
     results: list[ReplicationResult], grid: dict, index: int, variants: list[str], names: list[str]
 ) -> pd.DataFrame:
-    point = dict(grid_points(grid)[index])
+    point = {path: cell(value) for path, value in grid_points(grid)[index]}
     rows = [
         {"point": index, **point, "variant": o.variant, "replication": o.replication, **o.kpis}
         for o in results
@@ -327,18 +393,38 @@ def sweep(
         )
     check_grid(scenario, grid)
     scenario = scenario.with_run(replications=replications, seed=seed)
-    n, root = scenario.replications, scenario.seed
-    seeds = replication_seeds(root, n)
-    points = grid_points(grid)
-    variants = list(scenario.variants)
+    seeds = replication_seeds(scenario.seed, scenario.replications)
     names = scenario.kpi_names()
     out_dir = Path(out) if out is not None else None
-    done = _prepare(out_dir, _manifest(scenario, grid, root, n), resume) if out_dir else set()
-    todo = [i for i in range(len(points)) if i not in done]
+    try:
+        with storage.lock(out_dir) if out_dir else nullcontext():
+            return _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progress)
+    except storage.FolderBusy as busy:
+        raise ConfigError.unplaced(str(out_dir), "--out", str(busy.args[0])) from None
+
+
+def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progress):
+    """The sweep proper, with `out_dir` (if any) locked by this process."""
+    n, root, points, variants = (
+        len(seeds),
+        scenario.seed,
+        grid_points(grid),
+        list(scenario.variants),
+    )
     frames: dict[int, pd.DataFrame] = {}
+    notices: list[str] = []
     if out_dir:
-        for index in done:
-            frames[index] = storage.read_table(_point_stem(out_dir, index))
+        _prepare(out_dir, _manifest(scenario, grid, root, n), resume)
+        for leftover in (out_dir / "points").glob(".*.tmp"):  # half-written by a killed run
+            leftover.unlink(missing_ok=True)
+        expected = {(v, r) for v in variants for r in range(n)}
+        for index in range(len(points)) if resume else ():
+            frame = _read_point(out_dir, index, expected)
+            if frame is not None:
+                frames[index] = frame
+            elif _clear_point(out_dir, index):
+                notices.append(f"point {index} in {out_dir} failed its check: simulated again")
+    todo = [i for i in range(len(points)) if i not in frames]
     with _executor(executor, workers) as chosen_executor:
         slots = 1 if chosen_executor is None else min(workers or cores(), cores())
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
@@ -358,13 +444,14 @@ def sweep(
                 index = result.point_index
                 frame = _rows(got, grid, index, variants, names)
                 if out_dir:
-                    storage.write_table(frame, _point_stem(out_dir, index))
+                    _write_point(out_dir, index, frame)
                 frames[index] = frame
     table = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
     table = table.drop(columns="point")
     kpi_columns = [c for c in names if c in table]
     table[kpi_columns] = table[kpi_columns].astype(float)
-    return SweepResult(scenario.name, grid, root, table)
+    shown = {path: [cell(v) for v in values] for path, values in grid.items()}
+    return SweepResult(scenario.name, shown, root, table, notices)
 
 
 @contextmanager
