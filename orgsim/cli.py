@@ -17,6 +17,7 @@ from rich.console import Console
 
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.saturation import BUSY
+from orgsim.config.size import MAX_REPLICATIONS
 
 # Every command imports what it needs itself: `orgsim --help` starts without the scenario
 # language, pandas, scipy or matplotlib (benchmarks/startup.py measures it).
@@ -104,6 +105,19 @@ def check_outputs(folders=(), files=()) -> None:
         err.print(problem, markup=False, highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(2)
+
+
+def check_size(scenario, reps, variants, workers, allow_large) -> None:
+    """Refuse a run that would not fit in memory, before any work (`config.size`); say when
+    it will take minutes."""
+    from orgsim.config import size
+    from orgsim.experiment.runner import cores
+
+    sized = scenario.with_run(replications=reps)
+    with reported_errors():
+        note = size.check(sized, variants, min(workers or cores(), cores()), allow_large)
+    if note:
+        err.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 def _workers(workers: int | None):
@@ -221,7 +235,9 @@ def load_scenario(path: Path):
 
 Reps = Annotated[
     int | None,
-    typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's)."),
+    typer.Option(
+        "--reps", "-n", min=1, max=MAX_REPLICATIONS, help="Replications (default: the scenario's)."
+    ),
 ]
 Seed = Annotated[
     int | None,
@@ -242,6 +258,13 @@ Workers = Annotated[
         min=1,
         help="Processes to run replications on (default and most: the cores available). "
         "The numbers do not depend on it.",
+    ),
+]
+AllowLarge = Annotated[
+    bool,
+    typer.Option(
+        "--allow-large",
+        help="Run even when the size check finds the replications would not fit in memory.",
     ),
 ]
 ShowAll = Annotated[
@@ -283,6 +306,7 @@ def run(
     show_all: ShowAll = False,
     by: By = Grouping.measure,
     workers: Workers = None,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Simulate one org design and print its KPIs with 95% intervals.
 
@@ -301,6 +325,7 @@ def run(
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
     check_outputs(folders=[out_dir])
+    check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with _workers(workers) as executor:
         results = simulate(
             scenario, reps, seed, variant, records=out_dir is not None, executor=executor
@@ -371,6 +396,7 @@ def compare(
     show_all: ShowAll = False,
     by: By = Grouping.measure,
     workers: Workers = None,
+    allow_large: AllowLarge = False,
 ) -> None:
     """Compare every variant of a scenario on the same leads and the same luck.
 
@@ -387,6 +413,7 @@ def compare(
 
     scenario = load_scenario(scenario_file)
     check_outputs(folders=[out_dir], files=[report, markdown])
+    check_size(scenario, reps, list(scenario.variants), workers, allow_large)
     with _workers(workers) as executor:
         comparison = run_comparison(scenario, reps, seed, executor=executor)
     written = []
@@ -649,6 +676,7 @@ def plan_command(
         ),
     ] = False,
     workers: Workers = None,
+    allow_large: AllowLarge = False,
     as_json: Json = False,
 ) -> None:
     """The least-cost headcount per role that meets every target.
@@ -673,6 +701,7 @@ def plan_command(
 
     scenario = load_scenario(scenario_file)
     _check_variant(scenario, variant, scenario_file)
+    check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with reported_errors(), _workers(workers) as executor:
         targets = parse_targets(target) if target else None
         result = run_plan(
@@ -759,8 +788,10 @@ def sweep_command(
     reps: Reps = None,
     seed: Seed = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes (default: every core).")
+        int | None,
+        typer.Option(min=1, help="Processes (default and most: the cores available)."),
     ] = None,
+    allow_large: AllowLarge = False,
     backend: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
     scheduler: Annotated[
         str | None,
@@ -805,6 +836,8 @@ def sweep_command(
         raise typer.Exit(2)
     _check_variant(scenario, variant, scenario_file)
     check_outputs(folders=[out_dir])
+    swept = [variant] if variant else list(scenario.variants)
+    check_size(scenario, reps, swept, workers, allow_large)
     with reported_errors():
         if variant is not None:
             scenario = scenario.only(variant)

@@ -174,3 +174,23 @@ def test_output_paths_are_checked_before_any_replication(tmp_path, monkeypatch):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert says in result.output and "Traceback" not in result.output, result.output
+
+
+def test_a_run_too_big_for_the_machine_is_refused_before_it_starts(tmp_path):
+    """A valid but absurd rate: the size check names the memory it would need, and the
+    flag that runs it anyway, instead of asking numpy for terabytes."""
+    import orgsim
+    from orgsim.config import size
+
+    market = (ROOT / "configs/markets/saas_midmarket.yaml").read_text()
+    (tmp_path / "m.yaml").write_text(market.replace("rate: 120/week", "rate: 5000000/week"))
+    text = (ROOT / "scenarios/reorg_sdr_split.yaml").read_text()
+    text = text.replace("../configs/markets/saas_midmarket.yaml", str(tmp_path / "m.yaml"))
+    (tmp_path / "s.yaml").write_text(text.replace("../configs", str(ROOT / "configs")))
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2
+    assert "leads a replication need about" in result.output and "--allow-large" in result.output
+    shipped = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml")
+    assert size.check(shipped, ["functional"], 2) is None
+    note = size.check(shipped.with_run(replications=1000), ["functional"], 2)
+    assert note.startswith("note: about") and "this takes minutes" in note

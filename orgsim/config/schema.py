@@ -24,6 +24,7 @@ from orgsim.config.distributions import (
     NumberDist,
     Probability,
 )
+from orgsim.config.size import MAX_REPLICATIONS
 from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
@@ -693,7 +694,7 @@ class ScenarioFile(Frozen):
     warmup: NonNegativeDuration = 0.0
     """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
     market's book holds today's customers and pipeline."""
-    replications: Annotated[Whole, Field(ge=1)] = 10
+    replications: Annotated[Whole, Field(ge=1, le=MAX_REPLICATIONS)] = 10
     """Independent runs per design; the 95% intervals come from their spread (`20`)."""
     seed: Annotated[Whole, Field(ge=0)] = 0
     """Root seed: the same scenario and seed give the same numbers, on any number of cores."""

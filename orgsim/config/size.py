@@ -1,0 +1,63 @@
+"""How big a run is before it starts: leads and memory, from the scenario alone.
+
+A rate of a million leads a week or a horizon of a century is valid YAML, but a replication
+would need gigabytes and hours. The command line checks the size first: it refuses a run
+whose replications, side by side on the workers, would not fit in this machine's memory
+(naming `--allow-large` to run it anyway) and warns about one that will take long.
+"""
+
+from __future__ import annotations
+
+import os
+
+from orgsim.config.errors import ConfigError
+
+LEAD_BYTES = 2_400
+"""Memory per lead of a replication with its records, measured: `benchmarks/run.py engine`
+(c) keeps 16 MiB of Python heap per replication of the shipped reorg scenario, about 6,900
+leads with its book."""
+MAX_REPLICATIONS = 100_000
+"""Far more than any interval needs (20-50 give a few percent); beyond it even drawing the
+seeds takes minutes."""
+LONG = 2_000_000
+"""Leads, over all replications and variants, above which a run takes minutes: a warning."""
+
+
+def leads_per_replication(variant, hours: float) -> float:
+    """Leads a replication of `variant` creates over `hours`, plus its book."""
+    market = variant.market
+    created = sum(source.rate for source in market.sources.values()) * hours
+    return created + sum(entry.count for entry in market.book)
+
+
+def memory() -> int | None:
+    """This machine's memory in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check(scenario, variants: list[str], workers: int, allow_large: bool = False) -> str | None:
+    """Refuse (ConfigError) a run whose replications running side by side on `workers`
+    would not fit in memory, unless `allow_large`; a warning for a long one, or None."""
+    hours = scenario.warmup + scenario.horizon
+    each = max(leads_per_replication(scenario.variants[v], hours) for v in variants)
+    side_by_side = each * LEAD_BYTES * max(1, min(workers, scenario.replications))
+    total = sum(leads_per_replication(scenario.variants[v], hours) for v in variants)
+    total *= scenario.replications
+    available = memory()
+    if available and side_by_side > 0.8 * available and not allow_large:
+        raise ConfigError.unplaced(
+            scenario.file or "<scenario>",
+            "<size>",
+            f"about {each:,.0f} leads a replication need about {side_by_side / 2**30:,.1f} GiB "
+            f"on {workers} worker(s) at once, and this machine has {available / 2**30:,.1f} "
+            "GiB: lower the rates or the horizon, use fewer --workers, or pass --allow-large "
+            "to run it anyway",
+        )
+    if total > LONG:
+        return (
+            f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): this takes minutes"
+        )
+    return None
