@@ -138,3 +138,45 @@ def test_values_beyond_any_plan_are_refused_at_their_line(written, huge, field, 
         check_file(path)
     (problem,) = caught.value.problems
     assert (problem.line, problem.path) == (line, field) and "too large" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "changed", "says"),
+    [
+        ("cv: 0.5}}", "cv: 1e300}}", "too large"),  # lognormal: sigma would overflow
+        ("cv: 0.5}}", "cv: 1e-300}}", "must be at least 0.001"),
+        ("cv: 0.5}}", "cv: 500}}", "must be at most 100"),
+    ],
+)
+def test_distribution_parameters_that_cannot_be_sampled_are_refused(
+    written, changed, says, tmp_path
+):
+    from orgsim.config import check_file
+
+    from .conftest import ROOT
+
+    text = (ROOT / "configs/markets/saas_midmarket.yaml").read_text(encoding="utf-8")
+    assert text.count(written) == 1
+    path = tmp_path / "m.yaml"
+    path.write_text(text.replace(written, changed), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        check_file(path)
+    (problem,) = caught.value.problems
+    assert problem.path == "segments.smb.deal_value.cv" and says in problem.message
+
+
+def test_a_shift_from_midnight_to_midnight_is_empty(write):
+    from orgsim.config import check_file
+
+    path = write(
+        "o.yaml",
+        """
+        kind: org
+        name: o
+        roles:
+          sdr: {headcount: 1, schedule: {days: [mon], start: "24:00", end: "00:00"}}
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        check_file(path)
+    assert any("the shift is empty" in p.message for p in caught.value.problems)

@@ -47,7 +47,10 @@ Q = TypeVar("Q")
 NonNegative = Field(ge=0)
 Positive = Field(gt=0)
 _UNIT_NAMES = {id(Duration): "Duration", id(Number): "Number"}
-CV = "Coefficient of variation: standard deviation / mean."
+CV = (
+    "Coefficient of variation: standard deviation / mean, from 0.001 (a constant would say "
+    "it better) to 100 (beyond, the draws overflow)."
+)
 
 
 class Distribution(Frozen, ABC):
@@ -103,7 +106,7 @@ class Exponential(Distribution, Generic[Q]):
 class LogNormal(Distribution, Generic[Q]):
     dist: Annotated[Literal["lognormal"], Field(description="`lognormal`.")]
     mean: Annotated[Q, Positive, Field(description="The mean.")]
-    cv: Annotated[Number, Positive, Field(description=CV)]
+    cv: Annotated[Number, Field(ge=0.001, le=100, description=CV)]
 
     def sample(self, rng, size):
         sigma2 = math.log1p(self.cv**2)
@@ -113,7 +116,7 @@ class LogNormal(Distribution, Generic[Q]):
 class Gamma(Distribution, Generic[Q]):
     dist: Annotated[Literal["gamma"], Field(description="`gamma`.")]
     mean: Annotated[Q, Positive, Field(description="The mean.")]
-    cv: Annotated[Number, Positive, Field(description=CV)]
+    cv: Annotated[Number, Field(ge=0.001, le=100, description=CV)]
 
     def sample(self, rng, size):
         shape = 1 / self.cv**2

@@ -248,7 +248,7 @@ class Shift(Frozen):
 
     @model_validator(mode="after")
     def _not_empty(self):
-        if self.start == self.end:
+        if self.start % 24 == self.end % 24:  # "24:00" to "00:00" is no time at all either
             raise PydanticCustomError("shift", "start and end are the same: the shift is empty")
         if len(set(self.days)) != len(self.days):
             raise PydanticCustomError("shift", "a day is listed twice")
