@@ -67,8 +67,8 @@ PIPED_WIDTH = 240
 """Columns when output goes to a file or a CI log (no terminal, no COLUMNS): wide enough
 that no table cuts a number; a terminal wraps to its window instead."""
 
-out = Console()
-err = Console(stderr=True)
+out = Console(emoji=False)  # never read ":100:" in FILE:100:2 as an emoji
+err = Console(stderr=True, emoji=False)
 
 
 @contextmanager

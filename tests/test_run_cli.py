@@ -194,3 +194,12 @@ def test_a_run_too_big_for_the_machine_is_refused_before_it_starts(tmp_path):
     assert size.check(shipped, ["functional"], 2) is None
     note = size.check(shipped.with_run(replications=1000), ["functional"], 2)
     assert note.startswith("note: about") and "this takes minutes" in note
+
+
+def test_an_error_on_line_100_prints_as_written(tmp_path):
+    """Rich would read ':100:' in FILE:100:2 as an emoji code (found by the fuzzer)."""
+    path = tmp_path / "m.yaml"
+    path.write_text("#\n" * 99 + "kind: [market]\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:100:7: kind:" in result.output, result.output

@@ -98,7 +98,12 @@ class Composition:
         mark = self.scenario.values[at]
         target = self.directory / reference
         shown = os.path.normpath(os.path.join(self.shown_directory, reference))
-        if not target.is_file():
+        try:
+            found_file = target.is_file()
+        except OSError as err:  # a name too long for the filesystem, say
+            self.problems.append(mark.problem(f"cannot read {kind} file: {err.strerror}"))
+            return None
+        if not found_file:
             self.problems.append(
                 mark.problem(f"no such {kind} file '{reference}' (looked for {shown})")
             )
