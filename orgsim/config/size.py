@@ -13,9 +13,9 @@ import os
 from orgsim.config.errors import ConfigError
 
 LEAD_BYTES = 2_400
-"""Memory per lead of a replication with its records, measured: `benchmarks/run.py engine`
-(c) keeps 16 MiB of Python heap per replication of the shipped reorg scenario, about 6,900
-leads with its book."""
+"""Memory per lead of a replication with its records: `benchmarks/run.py engine` (c)
+measures 15.8 MiB of Python heap for a replication of the shipped reorg scenario, about
+8,000 leads (2.0 KB each), and this keeps a margin over it."""
 MAX_REPLICATIONS = 100_000
 """Far more than any interval needs (20-50 give a few percent); beyond it even drawing the
 seeds takes minutes."""
