@@ -69,7 +69,7 @@ def test_by_segment_picks_each_segments_distribution():
         ({"dist": "gama", "mean": "1h", "cv": 1}, "did you mean 'gamma'"),
         ({"mean": "1h"}, "needs 'dist'"),
         ({"dist": "gamma", "mean": "1h"}, "Field required"),
-        ({"dist": "lognormal", "mean": "1h", "cv": 0}, "greater than 0"),
+        ({"dist": "lognormal", "mean": "1h", "cv": 0}, "greater than or equal to 0.001"),
         ({"dist": "uniform", "low": "3h", "high": "1h"}, "low must not exceed high"),
         ({"dist": "exponential", "mean": 2}, "needs a unit"),
         ({"by_segment": {"smb": {"by_segment": {}}}}, "cannot be nested"),
