@@ -481,17 +481,8 @@ def report_command(
     report.html[/bold]
     """
     check_outputs(files=[output])
-    try:
+    with reported_errors():  # damaged saved files name their folder (storage.reading)
         comparison = _saved_comparison(directory)
-    except Exception as damage:  # any damage to saved files: say which folder, never a traceback
-        err.print(
-            f"{directory}: the saved results cannot be read ({type(damage).__name__}: {damage}); "
-            "write them again with orgsim compare --out or orgsim run --out",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from None
     if comparison is not None:
         err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
         return
@@ -510,6 +501,7 @@ def _saved_comparison(directory: Path):
     """The comparison saved in `directory` (or one run's results as a comparison of one
     design), or None when the folder holds neither."""
     from orgsim.config.schema import Target
+    from orgsim.experiment import storage
     from orgsim.experiment.compare import Comparison
     from orgsim.experiment.results import Results
 
@@ -517,7 +509,9 @@ def _saved_comparison(directory: Path):
         return Comparison.load(directory)
     if (directory / "results.json").exists():
         results = Results.load(directory)
-        targets = {k: Target(**v) for k, v in results.meta.get("targets", {}).items()}
+        saved = results.meta.get("targets", {})
+        with storage.reading(directory):
+            targets = {k: Target(**v) for k, v in saved.items()}
         return Comparison(results.scenario_name, results.seed, {results.variant: results}, targets)
     return None
 

@@ -209,7 +209,7 @@ def test_report_from_damaged_saved_results_is_a_clear_error(small, tmp_path):
     assert _cli("run", str(small), "--workers", "1", "-n", "2", "--out", str(out)).returncode == 0
     (out / "results.json").write_text("{")
     result = _cli("report", str(out), "-o", str(tmp_path / "r.html"))
-    assert result.returncode == 2 and "the saved results cannot be read" in result.stderr
+    assert result.returncode == 2 and "<saved results>: cannot be read" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -395,10 +395,12 @@ class Comparison:
     def load(cls, directory: Path) -> Comparison:
         """A comparison written by `save` (`orgsim compare --out`), without simulating again."""
         directory = Path(directory)
-        facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
-        results = {name: Results.load(directory / name) for name in facts["variants"]}
-        targets = {k: Target(**v) for k, v in facts["targets"].items()}
-        return cls(facts["scenario"], facts["seed"], results, targets, facts.get("description"))
+        with storage.reading(directory):
+            facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
+            results = {name: Results.load(directory / name) for name in facts["variants"]}
+            targets = {k: Target(**v) for k, v in facts["targets"].items()}
+            description = facts.get("description")
+            return cls(facts["scenario"], facts["seed"], results, targets, description)
 
     def __repr__(self) -> str:
         return (

@@ -291,6 +291,11 @@ class Results:
     def load(cls, directory: Path) -> Results:
         """Results written by `save` (or `orgsim run --out`), without simulating again."""
         directory = Path(directory)
+        with storage.reading(directory):
+            return cls._read(directory)
+
+    @classmethod
+    def _read(cls, directory: Path) -> Results:
         meta = json.loads((directory / "results.json").read_text(encoding="utf-8"))
         kpis = storage.read_table(directory / "kpis").drop(columns="variant")
         kpis = kpis.set_index("replication")[meta["kpi_names"]].astype(float)

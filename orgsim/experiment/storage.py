@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from orgsim.config.errors import ConfigError
+
 
 def has_parquet() -> bool:
     try:
@@ -75,6 +77,23 @@ def table_path(stem: Path) -> Path | None:
         if Path(stem).with_suffix(suffix).is_file():
             return Path(stem).with_suffix(suffix)
     return None
+
+
+@contextmanager
+def reading(folder: Path) -> Iterator[None]:
+    """Any damage met while reading saved results (a torn file, bad JSON, a missing column)
+    becomes one ConfigError naming the folder and what to do, never a traceback."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as damage:
+        raise ConfigError.unplaced(
+            str(folder),
+            "<saved results>",
+            f"cannot be read ({type(damage).__name__}: {damage}): write them again with "
+            "orgsim compare --out or orgsim run --out",
+        ) from None
 
 
 @contextmanager
