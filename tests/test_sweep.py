@@ -367,3 +367,11 @@ def test_mapping_values_sweep_summarise_plot_and_resume(small, tmp_path, parquet
     (out / "points" / f"00001.{'parquet' if parquet else 'csv'}").unlink()
     resumed = sweep(small, grid, out=out, resume=True, workers=1, progress=False)
     pd.testing.assert_frame_equal(resumed.to_frame(), first.to_frame())
+
+
+def test_a_scheduler_address_that_is_not_one_is_a_clear_error(small):
+    needs("distributed")
+    result = _cli("sweep", str(small), "--backend", "dask", "--scheduler", "not a url")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("--scheduler:1:1: dask: cannot reach a Dask scheduler")
+    assert "Traceback" not in result.stderr

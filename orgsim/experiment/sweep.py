@@ -326,7 +326,16 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
             "--backend", "dask", "Dask is not installed: pip install 'orgsim[dask]'"
         ) from None
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (ValueError, OSError, TimeoutError) as err:
+            raise ConfigError.unplaced(
+                "--scheduler",
+                "dask",
+                f"cannot reach a Dask scheduler at '{scheduler}' ({err}): give the address "
+                "its scheduler prints, such as tcp://10.0.0.5:8786",
+            ) from None
+        with client:
             yield client.get_executor()
         return
     with (
