@@ -180,3 +180,19 @@ def test_a_shift_from_midnight_to_midnight_is_empty(write):
     with pytest.raises(ConfigError) as caught:
         check_file(path)
     assert any("the shift is empty" in p.message for p in caught.value.problems)
+
+
+def test_a_headcount_no_org_has_is_refused(tmp_path):
+    """A billion reps would hang capacity's Erlang sum and the engine's per-rep state."""
+    from orgsim.config import check_file
+
+    from .conftest import ROOT
+
+    text = (ROOT / "configs/orgs/process_stage.yaml").read_text(encoding="utf-8")
+    assert "headcount: 5" in text
+    path = tmp_path / "o.yaml"
+    path.write_text(text.replace("headcount: 5", "headcount: 1000000000", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        check_file(path)
+    (problem,) = caught.value.problems
+    assert problem.path.endswith(".headcount") and "100000" in problem.message

@@ -24,7 +24,7 @@ from orgsim.config.distributions import (
     NumberDist,
     Probability,
 )
-from orgsim.config.size import MAX_REPLICATIONS
+from orgsim.config.size import MAX_PEOPLE, MAX_REPLICATIONS
 from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
@@ -149,7 +149,7 @@ class Stage(Frozen):
     success: list[Ref] | None = None
     """The outcomes that count as success (default: all of them): only these are scaled by skill,
     ramp, response decay and handoff penalty, and the chance they lose goes to `otherwise`."""
-    touches: Annotated[Whole, Field(ge=1)] = 1
+    touches: Annotated[Whole, Field(ge=1, le=1000)] = 1
     """Pieces of work the owning role does in this stage, one after another, each of the work's
     `effort` (an opportunity may take `3` meetings)."""
     buyer_delay: DurationDist = 0.0
@@ -199,7 +199,7 @@ class BookEntry(Frozen):
     stage: Ref
     """The stage these leads are in at t = 0: a post-won stage (`renewal`, `onboarding`) for
     existing customers, an earlier one (`opportunity`) for open pipeline."""
-    count: Annotated[Whole, Field(ge=1)]
+    count: Annotated[Whole, Field(ge=1, le=MAX_PEOPLE * 100)]
     """How many leads (`270`)."""
     over: NonNegativeDuration = 0.0
     """They fall due at times spread evenly at random over this span from t = 0 (`52w` for renewals
@@ -302,7 +302,7 @@ class Role(Frozen):
     team: str | None = None
     """A label for reports and KPIs (`sales`, `marketing`, `customer_success`); a role that works no
     stage in `customer_success` is not acquisition cost (see `cac`)."""
-    headcount: Annotated[Whole, Field(ge=0)] | None = None
+    headcount: Annotated[Whole, Field(ge=0, le=MAX_PEOPLE)] | None = None
     """People in the role (omit it for a role staffed by pods: the pods' `members` give it)."""
     schedule: Schedule = "business_hours"
     """When the role works: `business_hours` (Monday to Friday 09:00-17:00), `always`, or a shift
@@ -405,7 +405,7 @@ class Pod(Frozen):
     """Free text for readers of the file and the reports."""
     segments: Annotated[list[Ref], Field(min_length=1)]
     """The segments the pod serves; every segment is served by exactly one pod."""
-    members: dict[Ref, Annotated[Whole, Field(ge=0)]]
+    members: dict[Ref, Annotated[Whole, Field(ge=0, le=MAX_PEOPLE)]]
     """Headcount of each role in the pod (`{sdr: 3, ae: 5, csm: 2}`)."""
 
 
@@ -418,7 +418,7 @@ class Hire(Frozen):
     """The role people join (or leave, with a negative count)."""
     at: NonNegativeDuration
     """When, counted from the end of warm-up (`13w`: the start of the second plan quarter)."""
-    count: Whole
+    count: Annotated[Whole, Field(ge=-MAX_PEOPLE, le=MAX_PEOPLE)]
     """People who join, with tenure 0 and ramping (negative: seats given up, vacancies first, then
     the most recent hires)."""
     pod: Ref | None = None

@@ -19,6 +19,9 @@ measures 15.8 MiB of Python heap for a replication of the shipped reorg scenario
 MAX_REPLICATIONS = 100_000
 """Far more than any interval needs (20-50 give a few percent); beyond it even drawing the
 seeds takes minutes."""
+MAX_PEOPLE = 100_000
+"""People in one role, pod or hire: more than any revenue org has; beyond it the queueing
+formulas (a sum over every rep) and the engine's per-rep state stop being instant."""
 LONG = 2_000_000
 """Leads, over all replications and variants, above which a run takes minutes: a warning."""
 
