@@ -61,9 +61,11 @@ def kpi_table(
     `shown` (the targets) in any case."""
     shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("KPI", min_width=24)  # a long label wraps; a number never does
-    table.add_column("mean", justify="right", no_wrap=True)
-    table.add_column("95% interval", justify="right", no_wrap=True)
+    # every column wraps at spaces, and folds a word only when the terminal is too narrow
+    # for it: a label or `12.1 h – 14.0 h` takes two lines, and nothing is ever cut off
+    table.add_column("KPI", overflow="fold")
+    table.add_column("mean", justify="right", overflow="fold")
+    table.add_column("95% interval", justify="right", overflow="fold")
     chosen = sections is not None  # a scorecard has chosen its KPIs already
     for heading, names in sections or sections_by_measure(summary.index, currency):
         rows = [n for n in names if n in summary.index]
@@ -94,12 +96,12 @@ def comparison_table(
     `shown` (the targets) in any case."""
     shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("KPI", min_width=24)  # a long label wraps; a number never does
+    table.add_column("KPI", overflow="fold")  # wraps, never cut: see kpi_table
     baseline = variants[0]
     for variant in variants:
-        table.add_column(variant, justify="right", no_wrap=True)
+        table.add_column(variant, justify="right", overflow="fold")
         if variant != baseline:
-            table.add_column(f"vs {baseline}", justify="right", no_wrap=True)
+            table.add_column(f"vs {baseline}", justify="right", overflow="fold")
     tidy = frame.set_index(["kpi", "variant"])
     present = list(dict.fromkeys(frame.kpi))
     chosen = sections is not None  # a scorecard has chosen its KPIs already
