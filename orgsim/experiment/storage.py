@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pandas as pd
@@ -54,12 +54,9 @@ def _sync(path: Path) -> None:
         handle = os.open(path, os.O_RDONLY)
     except OSError:  # a folder cannot be opened on Windows: its renames are durable there
         return
-    try:
+    with suppress(OSError):  # some filesystems refuse to fsync a folder: nothing more to do
         os.fsync(handle)
-    except OSError:
-        pass  # some filesystems cannot fsync a folder
-    finally:
-        os.close(handle)
+    os.close(handle)
 
 
 def digest(path: Path) -> str:

@@ -51,6 +51,11 @@ def number(value: float | None, kind: str) -> str:
     return _minus(f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}")
 
 
+def team_label(team: str, currency: str | None) -> str:
+    """A scorecard section's heading: the team in words, and the currency its money is in."""
+    return team.replace("_", " ") + (f" (money in {currency})" if currency else "")
+
+
 def group_label(group: str, currency: str | None) -> str:
     """A KPI group's heading; the money group names the scenario's currency."""
     return f"{group} ({currency})" if currency and group == "money" else group

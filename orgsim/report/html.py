@@ -135,8 +135,7 @@ def _kpi_groups(
 
 
 def _scorecard(facts: ReportFacts) -> list[tuple[str, list[str]]]:
-    unit = f" (money in {facts.currency})" if facts.currency else ""
-    return [(f"{team.replace('_', ' ')}{unit}", names) for team, names in facts.teams]
+    return [(fmt.team_label(team, facts.currency), names) for team, names in facts.teams]
 
 
 def _by_measure(facts: ReportFacts, table: pd.DataFrame) -> list[tuple[str, list[str]]]:

@@ -37,9 +37,8 @@ def sections_by_team(
 ) -> list[tuple[str, list]]:
     """A scorecard: each team's own KPIs (`catalogue.by_team`, every KPI with `every`);
     money in `currency`."""
-    unit = f" (money in {currency})" if currency else ""
     return [
-        (f"{team.replace('_', ' ')}{unit}", members)
+        (fmt.team_label(team, currency), members)
         for team, members in catalogue.by_team(names, owned, keep=targets, every=every)
     ]
 
