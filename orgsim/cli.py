@@ -43,7 +43,36 @@ class _PlainHelp:
 
 
 class _Command(_PlainHelp, typer.core.TyperCommand):
-    pass
+    def parse_args(self, ctx, args):
+        """A value the command line cannot take is reported like any other problem,
+        `--reps:1:1: reps: 'abc' is not a whole number`, exit status 2."""
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as error:
+            if error.param is None or type(error) is not typer.BadParameter:
+                raise  # a missing argument: typer's usage message says it best
+            with reported_errors():
+                raise ConfigError([_value_problem(error)]) from None
+
+
+def _value_problem(error) -> Problem:
+    """A command-line value's problem in the planner's words (typer words it for Python)."""
+    param = error.param
+    name = max(param.opts, key=len)  # --reps rather than -n; an argument's own name
+    source = name if name.startswith("-") else (param.metavar or name.upper())
+    cause = error.__cause__.errors()[0] if hasattr(error.__cause__, "errors") else {}
+    kind, value, limits = cause.get("type"), cause.get("input"), cause.get("ctx", {})
+    if kind == "int_parsing":
+        message = f"'{value}' is not a whole number"
+    elif kind == "float_parsing":
+        message = f"'{value}' is not a number"
+    elif kind == "greater_than_equal":
+        message = f"{value} is too small: the least is {limits['ge']:,g}"
+    elif kind == "less_than_equal":
+        message = f"{value} is too large: the most is {limits['le']:,g}"
+    else:
+        message = error.message.removeprefix("Value error, ").replace("Input should", "It should")
+    return Problem.unplaced(source, name.lstrip("-"), message)
 
 
 class _Group(_PlainHelp, typer.core.TyperGroup):
@@ -208,8 +237,10 @@ def schema(
 
     all_schemas = schemas()
     if kind is not None and kind not in all_schemas:
-        err.print(f"unknown kind '{kind}': expected market, org or scenario")
-        raise typer.Exit(2)
+        with reported_errors():
+            raise ConfigError.unplaced(
+                "KIND", "kind", f"unknown kind '{kind}': expected market, org or scenario"
+            )
     chosen = {kind: all_schemas[kind]} if kind else all_schemas
     if out_dir is None:
         json.dump(chosen[kind] if kind else chosen, sys.stdout, indent=2)
@@ -273,6 +304,11 @@ ShowAll = Annotated[
         "--all", help="Show every KPI (each stage's entries and conversions, 90th percentiles)."
     ),
 ]
+
+
+class Backend(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 class Grouping(StrEnum):
@@ -550,13 +586,9 @@ def capacity_command(
 
 def _check_variant(scenario, variant: str | None, path: Path) -> None:
     if variant is not None and variant not in scenario.variants:
-        err.print(
-            f"{path}: no variant '{variant}' (variants: {', '.join(scenario.variants)})",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2)
+        message = f"no variant '{variant}' in {path} (variants: {', '.join(scenario.variants)})"
+        with reported_errors():
+            raise ConfigError.unplaced("--variant", "variant", message)
 
 
 def parse_params(texts: list[str]) -> dict[str, list]:
@@ -786,7 +818,7 @@ def sweep_command(
         typer.Option(min=1, help="Processes (default and most: the cores available)."),
     ] = None,
     allow_large: AllowLarge = False,
-    backend: Annotated[str, typer.Option(help="local (process pool) or dask.")] = "local",
+    backend: Annotated[Backend, typer.Option(help="local (process pool) or dask.")] = Backend.local,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -822,9 +854,6 @@ def sweep_command(
     from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
-    if backend not in ("local", "dask"):
-        err.print(f"unknown backend '{backend}': use local or dask", markup=False)
-        raise typer.Exit(2)
     if resume and out_dir is None:
         err.print("--resume needs --out DIR (the folder of the sweep to finish)", markup=False)
         raise typer.Exit(2)
@@ -839,7 +868,7 @@ def sweep_command(
         if param:
             grid = parse_params(param)
             sweeping.check_grid(scenario, grid, "--param", [value_columns(t) for t in param])
-        if backend == "dask":
+        if backend is Backend.dask:
             with sweeping.dask_executor(scheduler, workers) as executor:
                 result = sweeping.sweep(scenario, grid, reps, seed, executor, out_dir, resume)
         else:

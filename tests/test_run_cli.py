@@ -203,3 +203,27 @@ def test_an_error_on_line_100_prints_as_written(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     assert f"{path}:100:7: kind:" in result.output, result.output
+
+
+def test_every_command_line_value_error_is_a_problem_line():
+    """A value an option cannot take reads like a YAML problem (OPTION:1:1: name: message,
+    exit status 2) before any work, never typer's box or a Python type's words."""
+    cases = [
+        (["run", SCENARIO, "--reps", "abc"], "--reps:1:1: reps: 'abc' is not a whole number"),
+        (["run", SCENARIO, "-n", "2.5"], "--reps:1:1: reps: '2.5' is not a whole number"),
+        (["run", SCENARIO, "-n", "0"], "--reps:1:1: reps: 0 is too small: the least is 1"),
+        (["run", SCENARIO, "-n", "1000001"], "--reps:1:1: reps: 1000001 is too large: the most"),
+        (["compare", SCENARIO, "--seed", "-1"], "--seed:1:1: seed: -1 is too small"),
+        (["run", SCENARIO, "--by", "nope"], "--by:1:1: by: 'nope' is not one of 'measure'"),
+        (["run", SCENARIO, "--variant", "nope"], "--variant:1:1: variant: no variant 'nope'"),
+        (["sweep", SCENARIO, "--backend", "x"], "--backend:1:1: backend: 'x' is not one of"),
+        (["sweep", SCENARIO, "--workers", "x"], "--workers:1:1: workers: 'x' is not a whole"),
+        (["plan", SCENARIO, "--utilization-cap", "x"], "--utilization-cap:1:1: utilization-cap: "),
+        (["plan", SCENARIO, "--max-plans", "0"], "--max-plans:1:1: max-plans: 0 is too small"),
+        (["schema", "nope"], "KIND:1:1: kind: unknown kind 'nope'"),
+    ]
+    for args, says in cases:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith(says), (args, result.output)
+        assert len(result.output.splitlines()) == 1, result.output
