@@ -161,6 +161,20 @@ def _worker_start(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
+@contextmanager
+def interrupts_left_to_this_process() -> Iterator[None]:
+    """Processes started inside inherit Ctrl-C ignored: the terminal sends it to every
+    process of the command, and only the main one should act on it (it stops the rest)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers; its caller owns Ctrl-C
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cores() -> int:
     """The cores this process may run on (a container or `taskset` may allow fewer than
     the machine has)."""

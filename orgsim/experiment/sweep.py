@@ -22,9 +22,11 @@ file is simulated again (`SweepResult.notices` says which), never trusted.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -43,6 +45,7 @@ from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     ReplicationResult,
     cores,
+    interrupts_left_to_this_process,
     jobs,
     local_executor,
     replication_seeds,
@@ -338,16 +341,44 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
         with client:
             yield client.get_executor()
         return
-    with (
-        LocalCluster(
+    with interrupts_left_to_this_process():  # the workers it starts ignore Ctrl-C
+        cluster = LocalCluster(
             n_workers=min(workers or cores(), cores()),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client.get_executor()
+        )
+    with cluster, Client(cluster) as client:
+        client.run(_quiet_cancels)
+        try:
+            yield client.get_executor()
+        except BaseException:  # Ctrl-C or an error: nothing left worth finishing
+            _stop_now(client, cluster)
+            raise
+
+
+def _stop_now(client, cluster) -> None:
+    """Stop a LocalCluster's workers within a second: Dask's own close lets each running
+    replication go on for up to 4 s before it kills the worker, and warns of what it
+    stops (the main process says once that the sweep was interrupted)."""
+
+    async def close(nannies):
+        await asyncio.gather(*(nanny.close(timeout=1) for nanny in nannies))
+
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        client.close()
+        cluster.sync(close, list(cluster.workers.values()))
+    finally:
+        log.setLevel(level)
+
+
+def _quiet_cancels() -> None:
+    """In each local Dask worker: a replication cancelled by Ctrl-C is not worth a warning
+    (the main process says once that the sweep was interrupted)."""
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
 def sweep(
