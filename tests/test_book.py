@@ -14,7 +14,7 @@ import orgsim
 from orgsim.config.errors import ConfigError
 from orgsim.engine.model import compile_model
 
-from .test_engine_theory import assert_in_interval
+from .intervals import assert_in_interval
 
 RENEWALS = """
 kind: scenario

@@ -12,7 +12,7 @@ import numpy as np
 import orgsim
 from orgsim.config.units import WEEK, YEAR
 
-from .test_engine_theory import assert_in_interval
+from .intervals import assert_in_interval
 
 COSTS = """
 kind: scenario

@@ -190,14 +190,14 @@ def test_designs_that_differ_in_headcount_see_the_same_leads_and_luck():
     # takes the same path through the journey whatever the queues did.
     end_a, end_b = a.cases.end.astype(str), b.cases.end.astype(str)
     both = (end_a != "") & (end_b != "")
-    assert both.sum() > 0.8 * len(end_a)
+    assert both.sum() > 1000  # enough finished leads for the comparison to say something
     assert (end_a[both] == end_b[both]).all()
     done = _paths(a).merge(_paths(b), on=["replication", "lead", "stage", "visit"])
     finished = done[(done.next_x.astype(str) != "") & (done.next_y.astype(str) != "")]
     assert len(finished) > 1000
     assert (finished.next_x.astype(str) == finished.next_y.astype(str)).all()
     # ...while the queues themselves did change
-    assert a.kpis["stage.mql.wait_mean"].mean() > b.kpis["stage.mql.wait_mean"].mean()
+    assert (a.kpis["stage.mql.wait_mean"] > b.kpis["stage.mql.wait_mean"]).all()
 
 
 def test_efforts_are_the_leads_own_luck():

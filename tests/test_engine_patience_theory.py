@@ -16,8 +16,9 @@ import pytest
 
 import orgsim
 
+from .intervals import assert_in_interval
 from .models import single_queue
-from .test_engine_theory import assert_in_interval, fast_and_long
+from .test_engine_theory import fast_and_long
 from .theory import erlang_a, mmc_deterministic_patience
 
 

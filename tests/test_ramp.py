@@ -13,6 +13,7 @@ import orgsim
 from orgsim.config.errors import ConfigError
 from orgsim.config.units import MONTH
 
+from .intervals import assert_in_interval
 from .models import scenario
 from .test_engine_traces import leads_at, org, trace
 
@@ -103,8 +104,8 @@ def test_a_ramp_that_cannot_be_is_a_placed_error(ramp, message):
 def test_capacity_counts_ramped_capacity_and_gives_no_wait_while_reps_ramp():
     """Four reps hired at t = 0, ramp [0.5, 0.75] on speed, three months: a task takes 1 / share
     as long, so capacity's available hours are the scheduled ones over the mean of 1 / share
-    (2 + 4/3 + 1) / 3, its utilization matches the simulation's busy share within 0.01, and it
-    prints no wait (the reps' speed changes under the queue)."""
+    (2 + 4/3 + 1) / 3, its utilization lies in the 99% interval of the simulation's busy
+    share, and it prints no wait (the reps' speed changes under the queue)."""
     sc = scenario(
         ONE_STAGE,
         one_role("{by_month: [0.5, 0.75]}"),
@@ -116,5 +117,5 @@ def test_capacity_counts_ramped_capacity_and_gives_no_wait_while_reps_ramp():
     slowness = (2 + 4 / 3 + 1) / 3
     assert analytic.available_hours_per_week == pytest.approx(168 * 4 / slowness)
     assert analytic.method.startswith("no reliable estimate")
-    simulated = orgsim.simulate(sc, progress=False).kpis.mean()["role.rep.utilization"]
-    assert abs(analytic.utilization - simulated) < 0.01
+    simulated = orgsim.simulate(sc, progress=False).kpis["role.rep.utilization"]
+    assert_in_interval(simulated, analytic.utilization, "utilization while reps ramp")
