@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -221,10 +220,16 @@ def test_plan_cli_reports_target_errors():
     assert unknown.exit_code == 2 and "not a KPI" in unknown.output
 
 
-def test_capacity_is_plain_data():
+def test_capacity_is_plain_data_that_agrees_with_itself():
     result = capacity(orgsim.load(ROOT / "scenarios/pods_vs_pooled.yaml"), "pods")
-    assert np.isfinite(result.leads_per_week)
-    assert json.dumps(result.to_json(), allow_nan=False)
+    data = json.loads(json.dumps(result.to_json(), allow_nan=False))
+    assert data["leads_per_week"] == result.leads_per_week > 0
+    assert data["headroom"] == pytest.approx(data["max_leads_per_week"] / result.leads_per_week - 1)
+    roles = data["roles"]
+    for role in roles.values():
+        offered, available = role["offered_hours_per_week"], role["available_hours_per_week"]
+        assert role["utilization"] == pytest.approx(offered / available)
+    assert data["bottleneck"] == max(roles, key=lambda r: roles[r]["utilization"])
 
 
 def test_plan_cli_prints_the_plan_and_its_kpis():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -330,8 +329,7 @@ def test_every_routing_serves_every_lead_when_capacity_is_ample(routing):
     visits = orgsim.simulate(sc, records=True, progress=False).visits
     service = visits[visits.stage == "service"]
     late = service[service.entered < sc.horizon - 72]
-    assert late.first_touch.notna().all()
-    assert isinstance(service, pd.DataFrame)
+    assert len(late) > 50 and late.first_touch.notna().all()
 
 
 def test_skill_by_segment_scales_each_segments_success():

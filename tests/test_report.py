@@ -58,7 +58,13 @@ def test_every_figure_draws_alone_or_on_a_given_axis(comparison, kind):
 
 def test_a_single_results_plots_too():
     results = orgsim.simulate(ROOT / "scenarios/smb_velocity.yaml", replications=2, progress=False)
-    assert results.plot("utilization").axes[0].has_data()
+    axes = results.plot("utilization").axes[0]  # a bar per role, as tall as its utilization
+    roles = [label.get_text() for label in axes.get_xticklabels()]
+    means = results.summary()["mean"]
+    assert roles == ["sdr", "ae", "csm"]
+    assert [bar.get_height() for bar in axes.patches] == [
+        means[f"role.{r}.utilization"] for r in roles
+    ]
     with pytest.raises(ValueError, match="unknown figure"):
         results.plot("pie")
 

@@ -298,7 +298,8 @@ def test_param_grid_and_plot(small):
     table = swept.summary("stage.sql.wait_mean")
     manual = table[table.variant == "manual"].set_index("org.roles.ae.headcount")["mean"]
     assert manual[1] > manual[3]  # more AEs, shorter waits
-    assert isinstance(swept.to_frame(), pd.DataFrame)
+    frame = swept.to_frame()  # a row per point, variant and replication
+    assert len(frame) == 3 * 2 * 2 and frame["org.roles.ae.headcount"].tolist().count(2) == 4
 
 
 TWO_ORGS = """
@@ -363,7 +364,9 @@ def test_mapping_values_sweep_summarise_plot_and_resume(small, tmp_path, parquet
         '{"first_touch": "4h"}',
         '{"clock": "calendar", "first_touch": "1h"}',
     ]
-    assert first.plot("sla.mql.attainment", x="org.work.mql.sla") is not None
+    figure = first.plot("sla.mql.attainment", x="org.work.mql.sla")
+    ticks = [label.get_text() for label in figure.axes[0].get_xticklabels()]
+    assert ticks == list(summary["org.work.mql.sla"].unique())
     (out / "points" / f"00001.{'parquet' if parquet else 'csv'}").unlink()
     resumed = sweep(small, grid, out=out, resume=True, workers=1, progress=False)
     pd.testing.assert_frame_equal(resumed.to_frame(), first.to_frame())
