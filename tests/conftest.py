@@ -1,4 +1,4 @@
-"""Shared fixtures; `--runslow` runs the long statistical validations too."""
+"""Shared fixtures; `--runslow` runs the capacity-accuracy matrix too."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--runslow", action="store_true", help="also run the long statistical tests")
+    parser.addoption(
+        "--runslow", action="store_true", help="also run the capacity-accuracy matrix (4 min)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--runslow"):
         return
-    skip = pytest.mark.skip(reason="long statistical run: use --runslow (CI runs the fast ones)")
+    skip = pytest.mark.skip(reason="the capacity-accuracy matrix takes minutes: use --runslow")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

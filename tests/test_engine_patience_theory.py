@@ -18,7 +18,7 @@ import orgsim
 
 from .intervals import assert_in_interval
 from .models import single_queue
-from .test_engine_theory import fast_and_long
+from .test_engine_theory import long_run
 from .theory import erlang_a, mmc_deterministic_patience
 
 
@@ -26,7 +26,7 @@ def _kpis(sc) -> dict:
     return orgsim.simulate(sc, progress=False).kpis
 
 
-@fast_and_long("200w")
+@long_run("200w")
 def test_exponential_patience_is_erlang_a(horizon, reps):
     c, lam, mu, theta = 3, 3.3, 1.0, 1.0  # 110% offered load: only abandonment keeps it stable
     theory = erlang_a(c, lam, mu, theta)
@@ -50,7 +50,7 @@ def test_exponential_patience_is_erlang_a(horizon, reps):
 
 
 @pytest.mark.parametrize("how", ["patience", "recycle_after"])
-@fast_and_long("200w")
+@long_run("200w")
 def test_a_fixed_patience_or_recycle_time_is_mmc_plus_d(how, horizon, reps):
     c, lam, mu, tau = 2, 2.2, 1.0, 0.5
     theory = mmc_deterministic_patience(c, lam, mu, tau)

@@ -36,7 +36,7 @@ def test_a_published_figure_matches_what_the_code_gives(page, name, text):
 @pytest.mark.slow
 def test_the_published_capacity_error_table_matches_a_fresh_matrix():
     """docs/capacity-accuracy.md's table is what docs/capacity_accuracy.py gives today (the
-    whole matrix takes about a minute: run with --runslow)."""
+    whole matrix takes about four minutes on 2 cores: run with --runslow)."""
     spec = importlib.util.spec_from_file_location("accuracy", ROOT / "docs/capacity_accuracy.py")
     accuracy = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(accuracy)

@@ -352,7 +352,6 @@ def test_pool_on_a_night_shift_matches_a_simulation():
     pool_matches_simulation("business_hours", weeks=1000, seed=13, schedule=NIGHTS)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("schedule", [BUSINESS_HOURS, NIGHTS], ids=["business", "nights"])
 @pytest.mark.parametrize("mode", ["always", "business_hours"])
 def test_pool_matches_a_long_simulation(mode, schedule):
