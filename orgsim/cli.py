@@ -364,7 +364,13 @@ def run(
     check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with _workers(workers) as executor:
         results = simulate(
-            scenario, reps, seed, variant, records=out_dir is not None, executor=executor
+            scenario,
+            reps,
+            seed,
+            variant,
+            records=out_dir is not None,
+            executor=executor,
+            allow_large=allow_large,
         )
     if out_dir is not None:
         for path in results.save(out_dir):
@@ -451,7 +457,9 @@ def compare(
     check_outputs(folders=[out_dir], files=[report, markdown])
     check_size(scenario, reps, list(scenario.variants), workers, allow_large)
     with _workers(workers) as executor:
-        comparison = run_comparison(scenario, reps, seed, executor=executor)
+        comparison = run_comparison(
+            scenario, reps, seed, executor=executor, allow_large=allow_large
+        )
     written = []
     if out_dir is not None:
         written += comparison.save(out_dir)
@@ -741,6 +749,7 @@ def plan_command(
             roles=role or None,
             utilization_cap=utilization_cap if utilization_cap < 1 else None,
             hires=hires,
+            allow_large=allow_large,
         )
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
@@ -870,10 +879,20 @@ def sweep_command(
             sweeping.check_grid(scenario, grid, "--param", [value_columns(t) for t in param])
         if backend is Backend.dask:
             with sweeping.dask_executor(scheduler, workers) as executor:
-                result = sweeping.sweep(scenario, grid, reps, seed, executor, out_dir, resume)
+                result = sweeping.sweep(
+                    scenario, grid, reps, seed, executor, out_dir, resume, allow_large=allow_large
+                )
         else:
             result = sweeping.sweep(
-                scenario, grid, reps, seed, None, out_dir, resume, workers=workers
+                scenario,
+                grid,
+                reps,
+                seed,
+                None,
+                out_dir,
+                resume,
+                workers=workers,
+                allow_large=allow_large,
             )
     for notice in result.notices:
         err.print(notice, markup=False, highlight=False, soft_wrap=True)

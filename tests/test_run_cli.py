@@ -4,6 +4,7 @@ import json
 import math
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from orgsim.cli import app
@@ -227,3 +228,40 @@ def test_every_command_line_value_error_is_a_problem_line():
         assert result.exit_code == 2, (args, result.output)
         assert result.output.startswith(says), (args, result.output)
         assert len(result.output.splitlines()) == 1, result.output
+
+
+def test_python_runs_are_size_checked_too(tmp_path, monkeypatch):
+    """A notebook gets the same refusal as the command line (naming allow_large), and a
+    sweep checks every swept market value, not just the scenario's own."""
+    import orgsim
+    import orgsim.experiment.results as results
+    import orgsim.experiment.sweep as sweeping
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("simulated before checking the size")
+
+    monkeypatch.setattr(results, "run_jobs", no_work)
+    monkeypatch.setattr(sweeping, "run_jobs", no_work)
+    shipped = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml")
+    huge = shipped.with_set({"market.sources.inbound.rate": "5000000/week"})
+    calls = [
+        lambda: orgsim.simulate(huge, progress=False),
+        lambda: orgsim.compare(huge, progress=False),
+        lambda: orgsim.plan(huge, {"won_per_week": {"min": 1}}, progress=False),
+        lambda: orgsim.sweep(
+            shipped, {"market.sources.inbound.rate": ["120/week", "5000000/week"]}
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(orgsim.ConfigError, match=r"allow_large=True in Python"):
+            call()
+    result = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(ROOT / "scenarios/reorg_sdr_split.yaml"),
+            "--param",
+            "market.sources.inbound.rate=120/week,5000000/week",
+        ],
+    )
+    assert result.exit_code == 2 and "leads a replication need about" in result.output

@@ -1,9 +1,10 @@
 """How big a run is before it starts: leads and memory, from the scenario alone.
 
 A rate of a million leads a week or a horizon of a century is valid YAML, but a replication
-would need gigabytes and hours. The command line checks the size first: it refuses a run
-whose replications, side by side on the workers, would not fit in this machine's memory
-(naming `--allow-large` to run it anyway) and warns about one that will take long.
+would need gigabytes and hours. Every run checks the size first (`simulate`, `compare`,
+`plan`, `sweep` at each swept market value): it refuses one whose replications, side by
+side on the workers, would not fit in this machine's memory (naming `--allow-large` to run
+it anyway); the command line also warns about one that will take long.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
             "<size>",
             f"about {each:,.0f} leads a replication need about {side_by_side / 2**30:,.1f} GiB "
             f"on {workers} worker(s) at once, and this machine has {available / 2**30:,.1f} "
-            "GiB: lower the rates or the horizon, use fewer --workers, or pass --allow-large "
-            "to run it anyway",
+            "GiB: lower the rates or the horizon, use fewer workers, or pass --allow-large "
+            "(allow_large=True in Python) to run it anyway",
         )
     if total > LONG:
         return (

@@ -450,6 +450,7 @@ def compare(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,
+    allow_large: bool = False,
 ) -> Comparison:
     """Run every variant of a scenario on common random numbers and compare them.
 
@@ -462,6 +463,7 @@ def compare(
         replications, seed: override the scenario's.
         executor: where to run replications (default: this process).
         progress: show a progress bar (default: on a terminal only).
+        allow_large: run even when a replication would not fit in memory.
 
     Returns:
         `Comparison`: `.headline()`, `.verdicts()` on the targets, `.to_frame()`
@@ -478,7 +480,13 @@ def compare(
     """
     scenario = as_scenario(scenario).with_run(replications=replications, seed=seed)
     results = run_variants(
-        scenario, list(scenario.variants), None, None, executor=executor, progress=progress
+        scenario,
+        list(scenario.variants),
+        None,
+        None,
+        executor=executor,
+        progress=progress,
+        allow_large=allow_large,
     )
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description

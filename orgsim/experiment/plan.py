@@ -484,6 +484,7 @@ def plan(
     roles: list[str] | None = None,
     utilization_cap: float | None = catalogue.BUSY,
     hires: bool = False,
+    allow_large: bool = False,
 ) -> Plan:
     """The least-cost headcount per line that meets every target (see the module's notes).
 
@@ -504,6 +505,7 @@ def plan(
             (with its attrition and backfills) and hires join at the start of a plan
             quarter (see the module's notes); pairs with dated targets such as
             `quarter.4.won_per_week`.
+        allow_large: simulate even when a replication would not fit in memory.
 
     Returns:
         `Plan`: `.chosen` (headcount, yearly cost, KPI summary; planning hires, also
@@ -541,7 +543,14 @@ def plan(
             lines,
             targets,
             utilization_cap,
-            lambda trial: simulate(trial, replications, seed, executor=executor, progress=False),
+            lambda trial: simulate(
+                trial,
+                replications,
+                seed,
+                executor=executor,
+                progress=False,
+                allow_large=allow_large,
+            ),
             max_plans,
             bar,
             dates,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
+from orgsim.config import size
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
 from orgsim.experiment.overload import Shortfall, shortfalls
@@ -326,13 +327,15 @@ def run_variants(
     executor: Executor | None = None,
     progress: bool | None = None,
     description: str = "replications",
+    allow_large: bool = False,
 ) -> dict[str, Results]:
     """Every listed variant on common random numbers: replication i uses one seed in all."""
     scenario = scenario.with_run(replications=replications, seed=seed)
+    size.check(scenario, variants, 1, allow_large)  # one replication at least must fit
     n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
-    size = 1 if executor is None else max(1, n // 8)
-    work = jobs(scenario, variants, seeds, size, records=records, details=True)
+    batch = 1 if executor is None else max(1, n // 8)
+    work = jobs(scenario, variants, seeds, batch, records=records, details=True)
     done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
     for result in run_jobs(work, executor, progress, description):
         done[result.variant].append(result)
@@ -347,6 +350,7 @@ def simulate(
     records: bool = False,
     executor: Executor | None = None,
     progress: bool | None = None,
+    allow_large: bool = False,
 ) -> Results:
     """Run one variant of a scenario for many replications.
 
@@ -362,6 +366,8 @@ def simulate(
         executor: a `concurrent.futures.Executor` to run replications on (a process
             pool, a Dask client's executor); default: this process.
         progress: show a progress bar (default: on a terminal only).
+        allow_large: run even when a replication would not fit in this machine's memory
+            (otherwise a ConfigError says so before anything runs).
 
     Returns:
         `Results`: one row of KPIs per replication (`.kpis`), `.summary()` with 95%
@@ -376,7 +382,9 @@ def simulate(
     """
     scenario = as_scenario(scenario)
     name = scenario.variant(variant).name
-    return run_variants(scenario, [name], replications, seed, records, executor, progress)[name]
+    return run_variants(
+        scenario, [name], replications, seed, records, executor, progress, allow_large=allow_large
+    )[name]
 
 
 __all__ = ["Results", "simulate"]

@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from orgsim.config import size
 from orgsim.config.compose import Override
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
@@ -155,6 +156,15 @@ def check_grid(
         ]
     _only_in_some_variants(scenario, grid, source)
     scenario.check_overrides(overrides)
+
+
+def _check_size(scenario: Scenario, grid: dict[str, list], workers: int, allow_large) -> None:
+    """`config.size` at every point that can change how many leads there are: the market's
+    values (rates, book) are swept; an org's are not (headcount does not make leads)."""
+    market = {path: values for path, values in grid.items() if not path.startswith("org.")}
+    for point in grid_points(market) if market else [()]:
+        sized = scenario.with_set(dict(point)) if point else scenario
+        size.check(sized, list(sized.variants), workers, allow_large)
 
 
 def _only_in_some_variants(scenario: Scenario, grid: dict[str, list], source: str) -> None:
@@ -392,6 +402,7 @@ def sweep(
     progress: bool | None = None,
     workers: int | None = None,
     variant: str | None = None,
+    allow_large: bool = False,
 ) -> SweepResult:
     """Run every grid point x variant x replication; see the module's notes.
 
@@ -407,6 +418,7 @@ def sweep(
         progress: show a progress bar (default: on a terminal only).
         variant: sweep this variant only (its org alone takes the grid's values);
             default: every variant.
+        allow_large: run even when a replication at some point would not fit in memory.
 
     Returns:
         `SweepResult`: `.to_frame()` (one row per point, variant and replication),
@@ -433,6 +445,7 @@ def sweep(
         )
     check_grid(scenario, grid)
     scenario = scenario.with_run(replications=replications, seed=seed)
+    _check_size(scenario, grid, 1 if executor else min(workers or cores(), cores()), allow_large)
     seeds = replication_seeds(scenario.seed, scenario.replications)
     names = scenario.kpi_names()
     out_dir = Path(out) if out is not None else None
