@@ -159,8 +159,8 @@ def check_grid(
 
 
 def _check_size(scenario: Scenario, grid: dict[str, list], workers: int, allow_large) -> None:
-    """`config.size` at every point that can change how many leads there are: the market's
-    values (rates, book) are swept; an org's are not (headcount does not make leads)."""
+    """`config.size` at every point that can change how many leads there are: a swept path
+    outside the org (a rate, the book) can; an org's cannot (people do not make leads)."""
     market = {path: values for path, values in grid.items() if not path.startswith("org.")}
     for point in grid_points(market) if market else [()]:
         sized = scenario.with_set(dict(point)) if point else scenario
