@@ -140,11 +140,11 @@ def check_size(scenario, reps, variants, workers, allow_large) -> None:
     """Refuse a run that would not fit in memory, before any work (`config.size`); say when
     it will take minutes."""
     from orgsim.config import size
-    from orgsim.experiment.runner import cores
+    from orgsim.experiment.runner import worker_count
 
     sized = scenario.with_run(replications=reps)
     with reported_errors():
-        note = size.check(sized, variants, min(workers or cores(), cores()), allow_large)
+        note = size.check(sized, variants, worker_count(workers), allow_large)
     if note:
         err.print(note, markup=False, highlight=False, soft_wrap=True)
 

@@ -24,7 +24,7 @@ from orgsim.config.distributions import (
     NumberDist,
     Probability,
 )
-from orgsim.config.size import MAX_PEOPLE, MAX_REPLICATIONS
+from orgsim.config.size import MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
 from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
@@ -199,7 +199,7 @@ class BookEntry(Frozen):
     stage: Ref
     """The stage these leads are in at t = 0: a post-won stage (`renewal`, `onboarding`) for
     existing customers, an earlier one (`opportunity`) for open pipeline."""
-    count: Annotated[Whole, Field(ge=1, le=MAX_PEOPLE * 100)]
+    count: Annotated[Whole, Field(ge=1, le=MAX_BOOK)]
     """How many leads (`270`)."""
     over: NonNegativeDuration = 0.0
     """They fall due at times spread evenly at random over this span from t = 0 (`52w` for renewals

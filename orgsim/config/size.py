@@ -23,6 +23,9 @@ seeds takes minutes."""
 MAX_PEOPLE = 100_000
 """People in one role, pod or hire: more than any revenue org has; beyond it the queueing
 formulas (a sum over every rep) and the engine's per-rep state stop being instant."""
+MAX_BOOK = 10_000_000
+"""Leads in one entry of a market's book: ten times the customers of the largest SaaS
+companies; beyond it, a typo."""
 LONG = 2_000_000
 """Leads, over all replications and variants, above which a run takes minutes: a warning."""
 
@@ -46,10 +49,10 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
     """Refuse (ConfigError) a run whose replications running side by side on `workers`
     would not fit in memory, unless `allow_large`; a warning for a long one, or None."""
     hours = scenario.warmup + scenario.horizon
-    each = max(leads_per_replication(scenario.variants[v], hours) for v in variants)
+    leads = [leads_per_replication(scenario.variants[v], hours) for v in variants]
+    each = max(leads)
     side_by_side = each * LEAD_BYTES * max(1, min(workers, scenario.replications))
-    total = sum(leads_per_replication(scenario.variants[v], hours) for v in variants)
-    total *= scenario.replications
+    total = sum(leads) * scenario.replications
     available = memory()
     if available and side_by_side > 0.8 * available and not allow_large:
         raise ConfigError.unplaced(

@@ -51,8 +51,12 @@ or an attack, refused before it can overflow to infinity or ask numpy for teraby
 
 def _bounded(value: float, kind: str, written: Any) -> float:
     if not math.isfinite(value) or abs(value) > LARGEST:
-        raise _fail(kind, f"{written} is too large: orgsim accepts values up to {LARGEST:g}")
+        raise _too_large(kind, written)
     return value
+
+
+def _too_large(kind: str, written: Any) -> PydanticCustomError:
+    return _fail(kind, f"{written} is too large: orgsim accepts values up to {LARGEST:g}")
 
 
 def _fail(kind: str, message: str) -> PydanticCustomError:
@@ -140,7 +144,7 @@ def parse_number(value: Any) -> float:
     if isinstance(value, float) and not math.isfinite(value):
         raise _fail("number", f"expected a finite number, got {value}")
     if abs(value) > LARGEST:  # before float(): a 400-digit integer would overflow
-        return _bounded(math.inf, "number", "the number written")
+        raise _too_large("number", "the number written")
     return float(value)
 
 
@@ -151,7 +155,7 @@ def parse_whole(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail("whole_number", f"expected a whole number, got {describe_value(value)}")
     if abs(value) > LARGEST:
-        return int(_bounded(math.inf, "whole_number", "the number written"))
+        raise _too_large("whole_number", "the number written")
     return value
 
 

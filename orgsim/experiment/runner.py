@@ -183,12 +183,19 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def worker_count(workers: int | None) -> int:
+    """Processes to run replications on: `workers`, all the cores by default, never more
+    than the cores (more only fight over them, and `--workers 100000` would fork until
+    the machine hangs)."""
+    return min(workers or cores(), cores())
+
+
 @contextmanager
 def local_executor(workers: int | None) -> Iterator[Executor | None]:
     """A process pool of `workers`, at most the cores available (all by default); none at
     all for one worker. Interrupted (Ctrl-C, an error), it stops its workers at once
     instead of waiting for their replications to finish."""
-    workers = min(workers or cores(), cores())
+    workers = worker_count(workers)
     if workers <= 1:
         yield None
         return

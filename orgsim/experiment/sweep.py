@@ -45,12 +45,12 @@ from orgsim.experiment import storage
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     ReplicationResult,
-    cores,
     interrupts_left_to_this_process,
     jobs,
     local_executor,
     replication_seeds,
     run_jobs,
+    worker_count,
 )
 from orgsim.measure.stats import interval
 from orgsim.report import figures
@@ -353,7 +353,7 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
         return
     with interrupts_left_to_this_process():  # the workers it starts ignore Ctrl-C
         cluster = LocalCluster(
-            n_workers=min(workers or cores(), cores()),
+            n_workers=worker_count(workers),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
@@ -445,7 +445,7 @@ def sweep(
         )
     check_grid(scenario, grid)
     scenario = scenario.with_run(replications=replications, seed=seed)
-    _check_size(scenario, grid, 1 if executor else min(workers or cores(), cores()), allow_large)
+    _check_size(scenario, grid, 1 if executor else worker_count(workers), allow_large)
     seeds = replication_seeds(scenario.seed, scenario.replications)
     names = scenario.kpi_names()
     out_dir = Path(out) if out is not None else None
@@ -479,7 +479,7 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
                 notices.append(f"point {index} in {out_dir} failed its check: simulated again")
     todo = [i for i in range(len(points)) if i not in frames]
     with _executor(executor, workers) as chosen_executor:
-        slots = 1 if chosen_executor is None else min(workers or cores(), cores())
+        slots = 1 if chosen_executor is None else worker_count(workers)
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
         work = [
             job

@@ -32,7 +32,12 @@ def _minus(text: str) -> str:
     """A true minus sign; none on a number that shows as zero (`-0.00` is `0.00`)."""
     if not text.startswith("-"):
         return text
-    return "−" + text[1:] if any(c in "123456789" for c in text) else text[1:]
+    return text[1:] if _shows_zero(text) else "−" + text[1:]
+
+
+def _shows_zero(text: str) -> bool:
+    """Whether a formatted number reads as zero (`0.0`, `0 min`): no digit but zeros."""
+    return not any(c in "123456789" for c in text)
 
 
 def number(value: float | None, kind: str) -> str:
@@ -143,7 +148,7 @@ def kpi_mean_interval(
 def _with_sign(value: float, magnitude: str) -> str:
     """`magnitude` (the formatted size of `value`) with a + or a true minus; none where it
     shows as zero, so a change too small to show never reads as a gain or a loss."""
-    if not any(c in "123456789" for c in magnitude.split()[0]):
+    if _shows_zero(magnitude.split()[0]):
         return magnitude
     return ("+" if value >= 0 else "−") + magnitude
 
@@ -185,7 +190,7 @@ def kpi_difference_interval(name: str, low: float | None, high: float | None) ->
             text = _signed_duration(value, unit)
         else:
             text = signed(value, kind)
-        if value == 0 or any(c in "123456789" for c in text):
+        if value == 0 or not _shows_zero(text):
             return text
         per, symbol = unit or (1.0, "")
         size = abs(value) * (100 if kind == "share" else 1 / per)
