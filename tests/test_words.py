@@ -81,6 +81,17 @@ def test_targets_and_margins_in_words():
         "1.0 pp above, not surely"
     )
     assert fmt.margin("cost_per_won", 16215, None, 14500, met=False) == "1,715 over"
+    # a mean past the target whose interval crosses it is not a miss: it is not sure yet
+    assert fmt.verdict("won_per_week", 2.66, 2.5, None, met=True) == "met"
+    assert fmt.verdict("won_per_week", 2.66, 2.5, None, met=False) == "not sure"
+    assert fmt.verdict("won_per_week", 2.4, 2.5, None, met=False) == "missed"
+    assert fmt.verdict("cost_per_won", 16215, None, 14500, met=False) == "missed"
+
+
+def test_a_difference_of_rounding_shows_as_none():
+    """Two designs with the same NRR differ by 4e-14 in the sums: that is not a change."""
+    assert fmt.kpi_difference_interval("nrr", -4e-14, 3e-14) == "0.0 to 0.0 pp"
+    assert fmt.kpi_difference_interval("nrr", -0.0004, -0.00005) == "−0.04 to −0.005 pp"
 
 
 def test_the_scorecard_gives_each_team_what_it_answers_for():

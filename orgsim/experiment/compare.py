@@ -224,13 +224,13 @@ class Comparison:
                 nobody.append(words)
             elif len(meeting) < len(self.variants):
                 verb = "reaches" if len(meeting) == 1 else "reach"
-                some.append(f"Only {fmt.listing(meeting)} {verb} {words}.")
+                some.append(f"Only {fmt.listing(meeting)} surely {verb} {words}.")
         if not nobody:
             return some
         if len(self.variants) == 1:
-            return [f"{self.variants[0]} does not reach {fmt.listing(nobody)}.", *some]
+            return [f"{self.variants[0]} does not surely reach {fmt.listing(nobody)}.", *some]
         joined = nobody[0] if len(nobody) == 1 else f"{', '.join(nobody[:-1])} or {nobody[-1]}"
-        return [f"No design reaches {joined}.", *some]
+        return [f"No design surely reaches {joined}.", *some]
 
     def to_json(self) -> dict:
         """The `orgsim compare --json` object (docs/scenario-language.md: What --json prints)."""

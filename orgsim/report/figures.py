@@ -426,7 +426,7 @@ def trade_off(data: FigureData, ax: Axes | None = None) -> Figure:
             y_max if y_max is not None else top,
             color="#1a7f37",
             alpha=0.08,
-            label="meets the targets shown",
+            label="the targets' side (met when a whole cross is inside)",
         )
     ax.legend(loc="best", fontsize="small")
     ax.set_xlim(left, right)

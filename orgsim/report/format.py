@@ -110,6 +110,15 @@ def margin(
     return text if met or gap < 0 else f"{text}, not surely"
 
 
+def verdict(name: str, mean: float | None, low: float | None, high: float | None, met: bool) -> str:
+    """A design against a target: `met` (its whole 95% interval clears the target), `not
+    sure` (the mean does, its interval does not), or `missed` (the mean does not)."""
+    if met:
+        return "met"
+    inside = _finite(mean) and (low is None or mean >= low) and (high is None or mean <= high)
+    return "not sure" if inside else "missed"
+
+
 def listing(items: list[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
@@ -173,6 +182,11 @@ def _points(share: float) -> str:
     return _with_sign(share, f"{abs(share) * 100:.1f}")
 
 
+NOISE = 1e-9
+"""A difference this small is rounding in the sums (two designs with the same NRR differ by
+4e-14), not a difference: shown as 0."""
+
+
 def kpi_difference_interval(name: str, low: float | None, high: float | None) -> str:
     """The 95% interval of a paired difference in the difference's own unit: `−1.2 to +3.4
     pp` for a share, `−2.0 d to −0.5 d` for a duration. An end that is not zero never
@@ -180,6 +194,7 @@ def kpi_difference_interval(name: str, low: float | None, high: float | None) ->
     interval must agree."""
     if not _finite(low, high):
         return "–"
+    low, high = (0.0 if abs(v) < NOISE else v for v in (low, high))
     kind = info(name).unit
     unit = duration_unit(max(abs(low), abs(high))) if kind == "hours" else None
 

@@ -169,6 +169,7 @@ def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
             cells.append(
                 {
                     "met": row["met"],
+                    "verdict": fmt.verdict(kpi, row["mean"], low, high, bool(row["met"])),
                     "mean": fmt.kpi_value(kpi, row["mean"]),
                     "margin": fmt.margin(kpi, row["mean"], low, high, bool(row["met"])),
                     "interval": fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"]),
@@ -248,6 +249,8 @@ def render(
     )
 
 
+MARKS = {"met": "✅", "not sure": "⚠️", "missed": "❌"}
+"""A target's verdict in a Markdown cell (`format.verdict`)."""
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
 
 
@@ -271,9 +274,7 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
             "|---|" + "---|" * len(facts.variants),
         ]
         for row in _verdict_rows(facts, verdicts):
-            cells = [
-                f"{'✅' if c['met'] else '❌'} {c['mean']} ({c['margin']})" for c in row["cells"]
-            ]
+            cells = [f"{MARKS[c['verdict']]} {c['mean']} ({c['margin']})" for c in row["cells"]]
             target = f"{row['label']} {row['target']} (`{row['kpi']}`)"
             lines.append(f"| {target} | " + " | ".join(cells) + " |")
         lines.append("")
