@@ -696,8 +696,9 @@ def plan_command(
         float,
         typer.Option(
             min=0.0,
-            help="Every planned role stays at or below this utilization unless a target says "
-            "otherwise (1 or more: no cap).",
+            max=1.0,
+            help="Every planned role stays at or below this utilization, a share (0.85 for "
+            "85%), unless a target says otherwise; 1: no cap.",
         ),
     ] = BUSY,
     hires: Annotated[

@@ -218,6 +218,17 @@ def test_plan_cli_reports_target_errors():
         app, ["plan", str(ROOT / "scenarios/headcount_plan.yaml"), "--target", "won_per_wek>=3"]
     )
     assert unknown.exit_code == 2 and "not a KPI" in unknown.output
+    assert "did you mean 'won_per_week'?" in unknown.output
+    percent = runner.invoke(
+        app,
+        ["plan", str(ROOT / "scenarios/headcount_plan.yaml"), "--target", "sla.mql.attainment>=90"],
+    )
+    assert percent.exit_code == 2
+    assert (
+        "targets.sla.mql.attainment.min: sla.mql.attainment is never below 0 or above 1 "
+        in percent.output
+    )
+    assert "(a share: write 0.9 for 90%)" in percent.output
 
 
 def test_capacity_is_plain_data_that_agrees_with_itself():

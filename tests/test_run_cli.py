@@ -220,6 +220,10 @@ def test_every_command_line_value_error_is_a_problem_line():
         (["sweep", SCENARIO, "--backend", "x"], "--backend:1:1: backend: 'x' is not one of"),
         (["sweep", SCENARIO, "--workers", "x"], "--workers:1:1: workers: 'x' is not a whole"),
         (["plan", SCENARIO, "--utilization-cap", "x"], "--utilization-cap:1:1: utilization-cap: "),
+        (
+            ["plan", SCENARIO, "--utilization-cap", "85"],
+            "--utilization-cap:1:1: utilization-cap: 85",
+        ),
         (["plan", SCENARIO, "--max-plans", "0"], "--max-plans:1:1: max-plans: 0 is too small"),
         (["schema", "nope"], "KIND:1:1: kind: unknown kind 'nope'"),
     ]

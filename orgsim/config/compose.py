@@ -361,15 +361,8 @@ def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Var
     problems = []
     for name in spec.targets:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.append(
-                tree.keys[("targets", name)].problem(
-                    f"'{name}' is not a KPI this scenario reports{hint}"
-                )
-            )
+            problems.append(tree.keys[("targets", name)].problem(kpis.unknown(name, known)))
             continue
-        floor, ceiling = kpis.possible(name)
         for side in ("min", "max"):
             path = ("targets", name, side)
             bound, written = getattr(spec.targets[name], side), tree.values.get(path)
@@ -378,12 +371,8 @@ def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Var
             if isinstance(tree.get(path), str) and kpis.info(name).unit != "hours":
                 message = f"'{tree.get(path)}' is a duration, but {name} is not counted in hours"
                 problems.append(written.problem(message))
-            elif not floor <= bound <= ceiling:
-                share = kpis.info(name).unit == "share"
-                hint = f" (a share: write {bound / 100:g} for {bound:g}%)" if share else ""
-                problems.append(
-                    written.problem(f"{name} is never below {floor:g} or above {ceiling:g}{hint}")
-                )
+            elif kpis.out_of_range(name, bound):
+                problems.append(written.problem(kpis.out_of_range(name, bound)))
     return problems
 
 

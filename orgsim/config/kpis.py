@@ -8,6 +8,7 @@ the same catalogue, so a name is spelled in one place.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -269,6 +270,23 @@ def possible(name: str) -> tuple[float, float]:
     if kpi.unit == "share" and kpi.facet != "nrr":
         return 0.0, 1.0
     return 0.0, math.inf
+
+
+def unknown(name: str, known: Iterable[str]) -> str:
+    """Why `name` is no target: not a KPI the scenario reports, with the closest one."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"'{name}' is not a KPI this scenario reports" + (
+        f"; did you mean '{close[0]}'?" if close else ""
+    )
+
+
+def out_of_range(name: str, bound: float) -> str | None:
+    """Why a target's bound can never be the KPI's value (a share written as `90`), or None."""
+    floor, ceiling = possible(name)
+    if floor <= bound <= ceiling:
+        return None
+    hint = f" (a share: write {bound / 100:g} for {bound:g}%)" if info(name).unit == "share" else ""
+    return f"{name} is never below {floor:g} or above {ceiling:g}{hint}"
 
 
 def _weeks(quarter: int) -> str:

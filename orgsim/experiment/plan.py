@@ -674,15 +674,17 @@ def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:
             "or pass them (orgsim plan --target 'won_per_week>=9')",
         )
     known = scenario.kpi_names()
-    unknown = [k for k in parsed if k not in known]
-    if unknown:
-        variant = scenario.variant().name
-        raise ConfigError(
-            [
-                Problem.unplaced(
-                    "<targets>", f"targets.{k}", f"'{k}' is not a KPI variant '{variant}' reports"
-                )
-                for k in unknown
-            ]
-        )
+    problems = [
+        Problem.unplaced("<targets>", f"targets.{k}", catalogue.unknown(k, known))
+        for k in parsed
+        if k not in known
+    ]
+    for kpi, target in parsed.items():
+        for side in ("min", "max"):
+            bound = getattr(target, side)
+            why = None if bound is None or kpi not in known else catalogue.out_of_range(kpi, bound)
+            if why:
+                problems.append(Problem.unplaced("<targets>", f"targets.{kpi}.{side}", why))
+    if problems:
+        raise ConfigError(problems)
     return parsed
