@@ -531,12 +531,15 @@ def report_command(
         err.print(f"wrote {comparison.write_report(output)}", markup=False, highlight=False)
         return
     if not directory.is_dir():
-        err.print(f"{directory}: no such folder", markup=False)
+        what = "is a file, not a folder" if directory.exists() else "no such folder"
+        err.print(f"{directory}: {what}", markup=False, highlight=False, soft_wrap=True)
     else:
         err.print(
             f"{directory}: no comparison.json or results.json here; write one with "
             "`orgsim compare --out` or `orgsim run --out`",
             markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     raise typer.Exit(2)
 

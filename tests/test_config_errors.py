@@ -77,6 +77,15 @@ CASES = [
         "at most 1",
     ),
     Case(
+        "probability written as a percentage",
+        "market.yaml",
+        "{sql: 0.4}",
+        "{sql: 40}",
+        "sql: 40",
+        "journey.mql.outcomes.sql",
+        "must be at most 1, got 40 (a share: write 0.4 for 40%)",
+    ),
+    Case(
         "probabilities sum over 1",
         "market.yaml",
         "{sql: 0.4}",

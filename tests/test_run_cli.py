@@ -168,6 +168,7 @@ def test_output_paths_are_checked_before_any_replication(tmp_path, monkeypatch):
         (["compare", SCENARIO, "--report", str(a_folder)], "is a folder: name the file"),
         (["compare", SCENARIO, "--markdown", str(a_file / "x.md")], "cannot write there"),
         (["report", str(tmp_path), "-o", str(a_folder)], "is a folder"),
+        (["report", str(a_file)], "is a file, not a folder"),
         (["sweep", SCENARIO, "--out", str(a_file)], "is a file, not a folder"),
         (["schema", "--out", str(a_file)], "is a file, not a folder"),
     ]

@@ -242,9 +242,9 @@ class Shift(Frozen):
     days: Annotated[list[Day], Field(min_length=1)]
     """Days the shift works (`[mon, tue, wed, thu, fri]`)."""
     start: TimeOfDay
-    """Start time, `HH:MM` in quotes (`"09:00"`)."""
+    """Start time, `HH:MM` (`09:00`; orgsim reads it as a time, quoted or not)."""
     end: TimeOfDay
-    """End time, `HH:MM` in quotes (`"17:00"`); an end before the start runs past midnight."""
+    """End time, `HH:MM` (`17:00`); an end before the start runs past midnight."""
 
     @model_validator(mode="after")
     def _not_empty(self):

@@ -62,7 +62,9 @@ def _message(kind: str, error: dict, path: tuple) -> str:
     if kind == "greater_than":
         return f"must be greater than {ctx['gt']}, got {describe_value(given)}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}, got {describe_value(given)}"
+        share = ctx["le"] == 1 and isinstance(given, int | float) and 1 < given <= 100
+        hint = f" (a share: write {given / 100:g} for {given:g}%)" if share else ""
+        return f"must be at most {ctx['le']}, got {describe_value(given)}{hint}"
     if kind == "less_than":
         return f"must be less than {ctx['lt']}, got {describe_value(given)}"
     if kind == "literal_error":
