@@ -23,9 +23,9 @@ from orgsim.report import format as fmt
 
 CAPTIONS = {
     "trade_off": "New customers per week against cost per new customer: each design's mean "
-    "and 95% interval; dashed lines mark any targets on these two KPIs, the shaded area "
-    "meets them. Designs "
-    "saw the same leads, so their paired differences (below) are surer than these crosses.",
+    "and 95% interval; dashed lines mark any targets on these two KPIs, and a design meets "
+    "them when its whole cross lies in the shaded area. Designs saw the same leads, so "
+    "their paired differences (below) are surer than these crosses.",
     "funnel": "Leads entering each stage per week. Where the bars shrink is where leads "
     "are lost; where designs differ is where the org changes the funnel.",
     "weekly_won": "New customers per week; the band is the 95% interval over replications. "
