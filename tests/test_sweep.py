@@ -145,8 +145,13 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_table(small, tmp_path):
 
 
 def _tables(out):
-    """The point tables written so far (not their checks)."""
-    return [p for p in (out / "points").glob("0*.*") if p.suffix in (".csv", ".parquet")]
+    """The point tables of the points done so far: a point is done when its check
+    (`NNNN.json`, written after its table) is in place, as the resume counts it."""
+    return [
+        p
+        for p in (out / "points").glob("0*.*")
+        if p.suffix in (".csv", ".parquet") and p.with_suffix(".json").exists()
+    ]
 
 
 def _damage_swap(points):

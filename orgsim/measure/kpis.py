@@ -9,6 +9,8 @@ its mean and interval.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from orgsim.config import kpis as catalogue
@@ -265,8 +267,20 @@ def backlog_growth(records: Records, role: int) -> float:
     if weeks < 3:
         return NAN
     edges = T - WEEK * np.arange(weeks, -1, -1)
-    queue = np.diff(queued(records, role, edges)) / WEEK
-    return float(np.polyfit(np.arange(weeks), queue, 1)[0])
+    queue = (np.diff(queued(records, role, edges)) / WEEK).tolist()
+    return slope(queue)
+
+
+def slope(values: list[float]) -> float:
+    """The least-squares slope of `values` against 0, 1, 2, ...: a closed form with exactly
+    rounded sums (`math.fsum`), so that it does not depend on how a library sums (a flat
+    queue gives exactly 0, not a last-digit residue)."""
+    n = len(values)
+    mean = math.fsum(values) / n
+    centre = (n - 1) / 2
+    return math.fsum((i - centre) * (v - mean) for i, v in enumerate(values)) / math.fsum(
+        (i - centre) ** 2 for i in range(n)
+    )
 
 
 def _money(records: Records, model: Model, out: dict, hours: list[float]) -> None:
