@@ -185,3 +185,86 @@ def test_a_book_customers_value_changes_once_a_renewal_not_when_placed():
     )
     kpis = orgsim.simulate(sc, progress=False).kpis
     assert_in_interval(kpis["nrr"], 0.99 * 0.99 * (0.6 * 0.99 + 0.4), "NRR")
+
+
+def _renewals_worked(buyer_first: bool, horizon: str = "52w", reps: int = 30) -> orgsim.Scenario:
+    """A book of 600 customers due over the year, renewing every 11 months with chance
+    0.88; two CSMs (always at work) spend 2 h on each renewal."""
+    text = (
+        RENEWALS.replace("REPS", str(reps))
+        .replace("horizon: 52w", f"horizon: {horizon}")
+        .replace("BOOK", "    - {stage: renewal, count: 600, over: 52w, mix: {small: 1}}")
+        .replace(
+            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
+            "renewal: {buyer_delay: 11mo, buyer_delay_first: "
+            + ("true" if buyer_first else "false")
+            + ", outcomes: {renewal: 0.88}, otherwise: churned}",
+        )
+        .replace(
+            "work: {}",
+            "work: {renewal: {role: csm, effort: 2h, routing: pool}}\n"
+            "  roles: {csm: {headcount: 2, schedule: always}}",
+        )
+        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
+    )
+    return orgsim.load_text(text)
+
+
+def _touches(results, stage: int) -> np.ndarray:
+    return np.array([(r.tasks["stage"] == stage).sum() for r in results.records], dtype=float)
+
+
+def test_a_renewal_book_is_worked_once_per_customer_year():
+    """SCENARIO-SPEC 9.1: with `buyer_delay_first`, a customer placed at τ (uniform over the
+    year) is worked at τ and next at τ + 11 months, if it renewed: within 52 weeks, N + N r
+    P(τ + 11mo < 52w) touches, P = (364 - 334.58) / 364. The CSMs' utilization follows:
+    2 h a touch over 2 x 52 x 168 hours. Without it the work came first and every renewed
+    customer was worked again at once, eleven months early (N + N r + N r^2 P touches, the
+    1,170 the issue found). Three checks, Bonferroni."""
+    sc = _renewals_worked(True)
+    stage = compile_model(sc).place("renewal")
+    results = orgsim.simulate(sc, progress=False, records=True)
+    due_again = (364 - 11 * 365 / 12) / 364
+    expected = 600 + 600 * 0.88 * due_again
+    touches = _touches(results, stage)
+    assert_in_interval(touches, expected, "renewal touches in a year", 3)
+    assert_in_interval(
+        results.kpis["role.csm.utilization"], 2 * expected / (2 * 52 * 168), "CSM utilization", 3
+    )
+    worked_twice = _touches(
+        orgsim.simulate(_renewals_worked(False, reps=5), progress=False, records=True), stage
+    )
+    work_first = 600 + 600 * 0.88 + 600 * 0.88**2 * due_again
+    assert_in_interval(worked_twice, work_first, "work-first touches", 3)
+
+
+def test_trace_a_buyer_first_renewal_is_due_when_placed_and_again_a_full_delay_later():
+    """Constant delays, one CSM always at work: the book customer placed at t = 0 is due at
+    once, worked 0-2 h and decides at 2 h; its next visit enters at 2 h, falls due at
+    2 h + 10 w, and is worked then; its wait counts from falling due (0 here), and an SLA
+    deadline does too."""
+    text = RENEWALS.replace("REPS", "1").replace(
+        "BOOK", "    - {stage: renewal, count: 1, mix: {small: 1}}"
+    )
+    text = (
+        text.replace(
+            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
+            "renewal: {buyer_delay: 10w, buyer_delay_first: true, outcomes: {renewal: 0.999999},"
+            " otherwise: churned}",
+        )
+        .replace(
+            "work: {}",
+            "work: {renewal: {role: csm, effort: 2h, sla: {first_touch: 1h}}}\n"
+            "  roles: {csm: {headcount: 1, schedule: always}}",
+        )
+        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
+    )
+    results = orgsim.simulate(orgsim.load_text(text), progress=False, records=True)
+    visits = results.visits.sort_values(["lead", "entered"])
+    columns = ["stage", "entered", "due", "first_touch", "left", "wait", "sla_deadline"]
+    due = 2.0 + 10 * 168.0
+    assert visits[visits.lead == 0][columns].to_numpy().tolist()[:2] == [
+        ["renewal", 0.0, 0.0, 0.0, 2.0, 0.0, 1.0],
+        ["renewal", 2.0, due, due, due + 2.0, 0.0, due + 1.0],
+    ]
+    assert results.kpis["sla.renewal.attainment"].iloc[0] == 1.0

@@ -155,6 +155,11 @@ class Stage(Frozen):
     buyer_delay: DurationDist = 0.0
     """Time the buyer takes in this stage besides the work, spread evenly between the touches (`5d`,
     `{dist: gamma, mean: 21d, cv: 0.6}`, or by_segment)."""
+    buyer_delay_first: bool = False
+    """`true`: the buyer delay elapses before the work, which falls due when it ends (a customer's
+    year runs, then the renewal is worked and decided). The stage's first-touch clocks (wait, SLA,
+    patience, escalation, response decay) start when it falls due. A book lead placed in such a
+    stage is due at once."""
     response_decay: ResponseDecay | None = None
     """Leads go cold while they wait for the first touch: `{half_life: 6h, floor: 0.3}` or `{points:
     [[0h, 1.0], [24h, 0.5]]}` scales the success chances by the wait."""

@@ -93,6 +93,7 @@ class Visit:
         "crew",
         "deadline",
         "decay",
+        "due",
         "entered",
         "entry",
         "escalated",
@@ -116,6 +117,7 @@ class Visit:
         self.plan = plan
         self.k = k
         self.entered = now
+        self.due = now  # when its work falls due: later in a `buyer_delay_first` stage
         self.first_touch = NAN
         self.left = NAN
         self.next = -1
@@ -313,6 +315,21 @@ class LeadFlow:
             visit.buyer = 0.0
         else:
             visit.buyer = self.luck.draw(self.buyer_slot[s], lead.id, k) if buyer is None else buyer
+        if plan.buyer_first and visit.buyer > 0:  # the buyer's time runs first, then the work
+            visit.due = now + visit.buyer
+            visit.buyer = 0.0
+            self.call_after(visit.due - now, self.fall_due, visit, now)
+            return
+        self.to_work(visit, now)
+
+    def fall_due(self, step: Step) -> None:
+        """The buyer delay of a `buyer_delay_first` stage is over: the work falls due."""
+        self.to_work(step.arg, self.env.now)
+
+    def to_work(self, visit: Visit, now: float) -> None:
+        """A visit whose work is due: through its handoff, if any, to its owner's queue."""
+        plan = visit.plan
+        s, lead = plan.index, visit.lead
         work = plan.work
         if work is None:  # no role works it: the buyer delay elapses in full
             self.call_after(visit.buyer, self.after_buyer, visit, now)
@@ -326,7 +343,7 @@ class LeadFlow:
             return
         visit.handoff = handoff
         visit.penalty = handoff.penalty
-        delay = self.luck.draw(self.handoff_slot[s][giver], lead.id, k)
+        delay = self.luck.draw(self.handoff_slot[s][giver], lead.id, visit.k)
         self.call_after(delay, self.after_handoff, visit, now)
 
     def after_handoff(self, step: Step) -> None:
@@ -352,7 +369,7 @@ class LeadFlow:
         visit.crew = crew
         sla = work.sla
         if sla is not None:
-            visit.deadline = _on_clock(sla, role.calendar, visit.entered, sla.first_touch)
+            visit.deadline = _on_clock(sla, role.calendar, visit.due, sla.first_touch)
         crew.assign(visit, work.routing, now, self)
         if (
             sla is not None
@@ -368,17 +385,17 @@ class LeadFlow:
 
     def expiry(self, visit: Visit) -> tuple[float, int]:
         """When the buyer's patience or the SLA's `recycle_after` runs out, counted from
-        entering the stage, whichever is first, and which; patience wins
-        a tie. (inf, 0): neither applies."""
+        entering the stage (from falling due in a `buyer_delay_first` stage), whichever is
+        first, and which; patience wins a tie. (inf, 0): neither applies."""
         plan = visit.plan
         when, why = INF, 0
         if self.patience_slot[plan.index] >= 0:
             patience = self.luck.draw(self.patience_slot[plan.index], visit.lead.id, visit.k)
-            when, why = visit.entered + patience, GAVE_UP
+            when, why = visit.due + patience, GAVE_UP
         sla = plan.work.sla
         if sla is not None and sla.recycle_after is not None:
             role = self.model.roles[plan.work.role]
-            recycle = _on_clock(sla, role.calendar, visit.entered, sla.recycle_after)
+            recycle = _on_clock(sla, role.calendar, visit.due, sla.recycle_after)
             if recycle < when:
                 when, why = recycle, RECYCLED
         return when, why
@@ -410,7 +427,7 @@ class LeadFlow:
         if work.sla is None:
             return NAN
         calendar = self.model.roles[work.role].calendar
-        return _on_clock(work.sla, calendar, visit.entered, work.sla.first_touch)
+        return _on_clock(work.sla, calendar, visit.due, work.sla.first_touch)
 
     def escalation(self, visit: Visit) -> float:
         """When a lead still untouched in a rep's own queue goes to the shared queue (inf:
@@ -418,7 +435,7 @@ class LeadFlow:
         sla = visit.plan.work.sla
         if sla is None or sla.escalate_after is None:
             return INF
-        return _on_clock(sla, visit.crew.role.calendar, visit.entered, sla.escalate_after)
+        return _on_clock(sla, visit.crew.role.calendar, visit.due, sla.escalate_after)
 
     def escalate(self, step: Step) -> None:
         """The rule is read again: after a switch of org (transition.py) an earlier call may
@@ -444,7 +461,7 @@ class LeadFlow:
             if lead.first_touch != lead.first_touch:  # NaN: its first touch ever
                 lead.first_touch = now
             if plan.decay is not None:
-                visit.decay = plan.decay.factor(now - visit.entered)
+                visit.decay = plan.decay.factor(now - visit.due)
         crew = visit.crew
         effort = plan.work.fixed_effort
         if effort is None:

@@ -2,7 +2,7 @@
 
 A rep works one task at a time, only inside its scheduled hours (its own,
 with PTO), for exactly the task's work, and only while on the payroll; every
-lead created is at one end or in one stage; today's reps are the org's
+lead created is at one end or in one stage, and worked only once due; today's reps are the org's
 headcount, and the reps of a seat follow one another. The test suite runs these on every
 replication it simulates (`ORGSIM_CHECK=1`, set by the repository's
 conftest); users do not pay for them unless they ask (`check=True`).
@@ -85,7 +85,8 @@ def _on_payroll(rep: np.ndarray, start: np.ndarray, finish: np.ndarray, reps: di
 
 
 def _leads(records: Records, model: Model) -> list[str]:
-    """Every lead created is at exactly one end or in exactly one stage."""
+    """Every lead created is at exactly one end or in exactly one stage; no visit is
+    worked before it falls due."""
     leads, visits = records.leads, records.visits
     n = len(leads["created"])
     problems = []
@@ -105,6 +106,10 @@ def _leads(records: Records, model: Model) -> list[str]:
     done = visits["next"][~np.isnan(visits["left"])]
     if not ((done >= 0) & (done < len(model.places))).all():
         problems.append("a visit left for no place")
+    if (visits["first_touch"] < visits["due"] - TOLERANCE).any():
+        problems.append("a lead was touched before its work fell due (buyer_delay_first)")
+    if (visits["due"] < visits["entered"]).any():
+        problems.append("a visit fell due before it entered its stage")
     return problems
 
 

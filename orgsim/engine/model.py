@@ -104,6 +104,7 @@ class StagePlan:
     touches: int
     buyer_delay: list[Distribution]
     decay: Decay | None
+    buyer_first: bool
     won: bool
     value_change: list[Distribution] | None
     patience: list[Distribution] | None = None
@@ -597,6 +598,7 @@ def _stage_plan(index: int, name: str, spec, segments: list[str], places: list[s
         touches=spec.touches,
         buyer_delay=_per_segment(spec.buyer_delay, segments),
         decay=_decay(spec.response_decay),
+        buyer_first=spec.buyer_delay_first,
         won=spec.milestone == "won",
         value_change=optional(spec.value_change),
         patience=optional(spec.patience),

@@ -75,6 +75,7 @@ class Recorder:
         }
         table["rep"] = _column("rep", [-1 if v.rep is None else v.rep.id for v in visits])
         ends = columns(("lead", "stage", "k", "entered"), self.arrivals_at_ends)
+        ends["due"] = ends["entered"]
         n = len(self.arrivals_at_ends)
         resting = {
             "first_touch": np.nan,
@@ -96,6 +97,7 @@ VISIT_COLUMNS = {
     "stage": "plan.index",
     "k": "k",
     "entered": "entered",
+    "due": "due",
     "first_touch": "first_touch",
     "left": "left",
     "next": "next",

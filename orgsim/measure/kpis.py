@@ -195,7 +195,8 @@ def _speed(records: Records, out: dict) -> None:
 
 
 def _stages(records: Records, model: Model, out: dict) -> None:
-    """Entries, waits, SLA attainment and where leads went, stage by stage."""
+    """Entries, waits, SLA attainment and where leads went, stage by stage. A wait runs from
+    entering the stage, or from falling due in a `buyer_delay_first` stage."""
     W, T, visits = records.warmup, records.end, records.visits
     stage_of, entered, first_touch = visits["stage"], visits["entered"], visits["first_touch"]
     left, next_place = visits["left"], visits["next"]
@@ -207,7 +208,7 @@ def _stages(records: Records, model: Model, out: dict) -> None:
         out[f"stage.{name}.entered"] = float((at & (entered >= W)).sum())
         if plan.work is not None:
             touched = at & (first_touch >= W)
-            wait = first_touch[touched] - entered[touched]
+            wait = first_touch[touched] - visits["due"][touched]
             out[f"stage.{name}.wait_mean"] = _mean(wait)
             out[f"stage.{name}.wait_p90"] = _quantile(wait, 0.9)
             if plan.work.sla is not None:
