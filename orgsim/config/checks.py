@@ -676,19 +676,19 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
                 )
             elif role == old_role:
                 say.error(("moves", old_role, role), "a move must change role", key=True)
-        out = sum(to.values())
-        if out > org.headcount(old_role):
+        out, have = sum(to.values()), org.headcount_at(old_role, transition.at)
+        if out > have:
             say.error(
                 ("moves", old_role),
-                f"moves {out} people out of '{old_role}', which has {org.headcount(old_role)}",
+                f"moves {out} people out of '{old_role}', which has {have}",
                 key=True,
             )
     for role in new.roles:
-        into = transition.moved(role)[1]
-        if into > new.headcount(role):
+        into, room = transition.moved(role)[1], new.headcount_at(role, transition.at)
+        if into > room:
             say.error(
                 ("moves",),
-                f"moves {into} people into '{role}', but the new org has {new.headcount(role)}",
+                f"moves {into} people into '{role}', but the new org has {room}",
                 key=True,
             )
     for role in set(org.roles) & set(new.roles):
@@ -715,14 +715,7 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
         if hire.at >= transition.at:
             today.error(
                 ("hires", i, "at"),
-                "a dated hire at or after the transition: the new org's headcount says who "
-                "is hired at the switch",
+                "a dated hire at or after the transition: write it in the new org's hires "
+                "(the new org's headcount and hires say who is there from the switch on)",
             )
-    if new.hires:
-        say.error(
-            ("org", "hires"),
-            "dated hires in the transition org are not supported: its headcount is hired at "
-            "the switch",
-            key=True,
-        )
     return say.problems + today.problems

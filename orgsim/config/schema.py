@@ -506,6 +506,11 @@ class Org(Frozen):
             return sum(pod.members.get(role, 0) for pod in self.pods.values())
         return self.roles[role].headcount or 0
 
+    def headcount_at(self, role: str, at: float) -> int:
+        """A role's headcount once its dated hires and departures up to `at` are in."""
+        dated = sum(h.count for h in self.hires if h.role == role and h.at <= at)
+        return self.headcount(role) + dated
+
     def people_change(self, role: str) -> bool:
         """Reps of the role join or leave during a run (attrition, dated hires, departures)."""
         return self.roles[role].attrition > 0 or any(h.role == role for h in self.hires)
@@ -613,7 +618,7 @@ class Transition(Frozen):
         return (
             len(orgs) == 1
             or any(o.people_change(role) for o in orgs)
-            or before.headcount(role) != self.org.headcount(role)
+            or before.headcount_at(role, self.at) != self.org.headcount_at(role, self.at)
             or self.moved(role) != (0, 0)
         )
 

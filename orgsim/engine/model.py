@@ -413,7 +413,10 @@ def compile_variant(
         cost_per_lead=org.marketing.cost_per_lead,
         kpi_names=kpis.kpi_names(market, org, horizon, transition),
         year_offset=year_offset(start),
-        hires=_hire_plans(org, warmup),
+        hires=_hire_plans(org, warmup, names)
+        if transition is None
+        else _hire_plans(org, warmup, names)
+        + _hire_plans(transition.org, warmup, names, after=transition.at),
         book=_book_plans(market, segments, places),
         transition=None
         if transition is None
@@ -473,9 +476,13 @@ def _transition_plan(
     new = transition.org
     names = [role.name for role in roles]
     crews, crew_of_segment, orders = [], [], []
+    before = _hire_plans(new, warmup, names, until=transition.at)  # in its headcount then
     for role in roles:
         if role.name in new.roles:
             plan = _role_plan(role.index, role.name, new, segments, closed, pods)
+            for hire in before:
+                if hire.role == role.index:
+                    plan.crews[hire.crew].headcount += hire.count
             crews.append(plan.crews)
             crew_of_segment.append(plan.crew_of_segment)
             orders.append(plan.order)
@@ -521,9 +528,12 @@ def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[
     ]
 
 
-def _hire_plans(org: Org, warmup: float) -> list[HirePlan]:
-    """Dated hires as crews and clock times (`at` counts from the end of warm-up)."""
-    roles, pods = list(org.roles), list(org.pods)
+def _hire_plans(
+    org: Org, warmup: float, roles: list[str], after: float = -1.0, until: float = float("inf")
+) -> list[HirePlan]:
+    """An org's dated hires as crews and clock times (`at` counts from the end of warm-up),
+    those with `after` < at <= `until`; `roles`: the model's role names (a role's index)."""
+    pods = list(org.pods)
     in_pods = org.roles_in_pods()
     plans = [
         HirePlan(
@@ -533,6 +543,7 @@ def _hire_plans(org: Org, warmup: float) -> list[HirePlan]:
             count=h.count,
         )
         for h in org.hires
+        if after < h.at <= until
     ]
     return sorted(plans, key=lambda h: h.at)
 

@@ -8,8 +8,10 @@ At the switch instant, before the lead events of that instant:
    their new role's attrition rate from the switch, and work at `ramp_after_move` there,
    counted from the switch. Of the others, the earliest hires keep their role up to the
    new org's headcount (with their time to leave and PTO days) and the most recent hires
-   leave; vacancies waiting for a backfill close; whatever the new org's headcount still
-   lacks is hired (tenure 0, the role's ramp);
+   leave; seats waiting for a backfill keep it while the headcount has room for them (the
+   most recent vacancies close first); whatever the new org's headcount still lacks is
+   hired (tenure 0, the role's ramp). The new org's headcount at the switch counts its
+   own dated hires before the switch;
 3. the new org's journey (work map, handoffs, SLAs, queue rules) replaces today's;
 4. the queued leads go back, without new luck: to the same rep's queue or the same shared
    queue where that is still theirs under the new org, otherwise to the stage's new owner
@@ -23,7 +25,8 @@ A person stays the same `Rep` when its crew (role and pod) is in both orgs and n
 works keeps going in another crew. Otherwise a *successor* `Rep`, the same person, starts in
 its new crew, once the task in progress is done (the flow hands over then): a task in
 progress finishes with its rep. So a switch to an identical org with no moves changes
-nothing.
+nothing: the same people stay in the same seats with the same luck, and vacancies keep
+their backfill.
 """
 
 from __future__ import annotations
@@ -55,8 +58,8 @@ def switch(people: People, flow: LeadFlow, plan: TransitionPlan, now: float) -> 
 
     # a lead that keeps going in another crew takes its rep (as a successor) out of its crew
     unsettled = {v.rep.id for v in live if v.rep is not None and owner(v).id != v.rep.crew_id}
-    people.crews = crews
-    _people(people, plan, crews, unsettled, now)
+    before_crews, people.crews = people.crews, crews
+    _people(people, plan, before_crews, unsettled, now)
     flow.work_as(plan.stages, crews, plan.crew_of_segment)
     working = _in_progress(flow, people)
     for visit in live:
@@ -113,9 +116,15 @@ def _crews(people: People, plan: TransitionPlan) -> list[list[Crew]]:
 
 
 def _people(
-    people: People, plan: TransitionPlan, crews: list[list[Crew]], unsettled: set[int], now: float
+    people: People,
+    plan: TransitionPlan,
+    before: list[list[Crew]],
+    unsettled: set[int],
+    now: float,
 ) -> None:
-    """Who moves, stays, leaves or is hired at the switch (see the module's docstring)."""
+    """Who moves, stays, leaves or is hired at the switch (see the module's docstring);
+    `before`: each role's crews under today's org (`people.crews` is the new org's)."""
+    crews = people.crews
     on_payroll = [r for r in people.reps if r.on_payroll]
     by_role: dict[int, list[Rep]] = {}
     for rep in sorted(on_payroll, key=lambda r: (r.seat.index, r.id)):
@@ -124,10 +133,6 @@ def _people(
     for source, target, count in plan.moves:
         for rep in [r for r in by_role.get(source, []) if r.id not in moving][:count]:
             moving[rep.id] = target
-    for seats in people.seats:
-        for seat in seats:
-            if seat.vacant:
-                seat.closed = True  # the new org's headcount is hired at the switch instead
     for role in people.model.roles:
         mine = crews[role.index]
         room = [crew_plan.headcount for crew_plan in plan.crews[role.index]]
@@ -140,6 +145,9 @@ def _people(
         for rep in staying[kept:]:  # the most recent hires leave
             rep.seat.closed = True
             people.depart(rep, now)
+        vacant = [s for s in people.seats[role.index] if s.vacant and not s.closed]
+        for seat in vacant[max(0, kept - len(staying)) :]:  # no room: the latest close
+            seat.closed = True
         elsewhere = []
         for rep in staying[:kept]:
             here = next((c for c, crew in enumerate(mine) if crew.id == rep.crew_id), None)
@@ -152,6 +160,11 @@ def _people(
             here = next(c for c, free in enumerate(room) if free > 0)
             room[here] -= 1
             _successor(people, plan, rep, mine[here], here, rep in arriving, now)
+        for seat in (s for s in vacant if not s.closed):  # its backfill joins the same pod
+            pod = before[role.index][seat.crew].pod
+            same = [c for c, crew in enumerate(mine) if crew.pod == pod and room[c] > 0]
+            seat.crew = same[0] if same else next(c for c, free in enumerate(room) if free > 0)
+            room[seat.crew] -= 1
         for here, free in enumerate(room):
             for _ in range(free):
                 people.hire_into(people.new_seat(role, here), now)
