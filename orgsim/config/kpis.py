@@ -456,7 +456,8 @@ def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[
     if won:
         names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
     if org.work:
-        names += ["speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90"]
+        names += list(_FIRST_TOUCH)
+        names += [f"source.{s}.{kpi}" for s in market.sources for kpi in _FIRST_TOUCH]
     for stage, spec in market.journey.items():
         names.append(f"stage.{stage}.entered")
         if stage in org.work:
@@ -558,9 +559,16 @@ def owners(orgs: Iterable[Org]) -> dict[str, dict[str, str | None]]:
 
 def first_touch(market: Market) -> dict[str, str | None]:
     """Where new leads get their first touch (`by_team` gives speed to lead to its team):
-    the stage the first source's leads enter."""
-    entries = [source.enters for source in market.sources.values()]
-    return {"speed_to_lead": entries[0] if entries else None}
+    the stage the first source's leads enter (the headline's team), and each source's
+    (`source.<s>`: its own speed to lead's team)."""
+    entries = {f"source.{name}": source.enters for name, source in market.sources.items()}
+    return {"speed_to_lead": next(iter(entries.values()), None), **entries}
+
+
+def first_touch_sources(owned: dict[str, dict[str, str | None]]) -> list[str]:
+    """The sources whose leads the headline speed to lead covers (every source), from
+    `first_touch` as `owners` merged it."""
+    return [key.split(".", 1)[1] for key in owned.get("first_touch", {}) if "." in key]
 
 
 def by_team(
@@ -581,6 +589,8 @@ def by_team(
         stage = whole.stage
         if whole.name in _FIRST_TOUCH:
             stage = owned.get("first_touch", {}).get("speed_to_lead")
+        elif whole.facet in _FIRST_TOUCH:  # source.<s>.speed_to_lead_*: who answers s
+            stage = owned.get("first_touch", {}).get(name.rsplit(".", 1)[0])
         role = whole.role or owned["worked_by"].get(stage or "")
         if role is not None:
             return owned["teams"].get(role) or WHOLE_ORG
@@ -589,14 +599,18 @@ def by_team(
         return plain.get(whole.name, WHOLE_ORG)
 
     keep = set(keep)
-    scored = [
-        n
-        for n in names
-        if every
-        or n in keep
-        or n.startswith("source.")
-        or (info(n).headline and (info(n).facet in _SCORED or n in plain))
-    ]
+    names = list(names)
+    several = len({n.split(".")[1] for n in names if n.startswith("source.")}) > 1
+
+    def shown(name: str) -> bool:
+        kpi = info(name)
+        if every or name in keep:
+            return True
+        if name.startswith("source."):  # speed to lead by source: mean and median, if several
+            return kpi.facet not in _FIRST_TOUCH or (several and not name.endswith("_p90"))
+        return kpi.headline and (kpi.facet in _SCORED or name in plain)
+
+    scored = [n for n in names if shown(n)]
     sections: dict[str, list[str]] = {t: [] for t in TEAM_KPIS}
     for name in sorted(scored, key=lambda n: GROUPS.index(info(n).group)):
         sections.setdefault(team(name), []).append(name)

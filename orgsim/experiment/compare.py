@@ -340,6 +340,7 @@ class Comparison:
             transitions=[fmt.payback(effect) for effect in self.transitions().values()],
             targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
             teams=catalogue.by_team(self.kpi_names(), self.owners(), keep=self.targets),
+            sources=catalogue.first_touch_sources(self.owners()),
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
             start=first.get("start", ""),

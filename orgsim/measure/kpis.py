@@ -114,11 +114,14 @@ def cycle_times(records: Records) -> np.ndarray:
     return wins["time"][won] - records.leads["created"][wins["lead"][won]]
 
 
-def speeds_to_lead(records: Records) -> np.ndarray:
-    """Hours from creation to first touch, for each source's lead first touched after
-    warm-up (the book's leads were touched before t = 0)."""
-    first, created = records.leads["first_touch"], records.leads["created"]
+def speeds_to_lead(records: Records, source: int | None = None) -> np.ndarray:
+    """Hours from creation to first touch, for each source's lead (or `source`'s alone)
+    first touched after warm-up (the book's leads were touched before t = 0)."""
+    leads = records.leads
+    first, created = leads["first_touch"], leads["created"]
     touched = (first >= records.warmup) & from_sources(records)
+    if source is not None:
+        touched &= leads["source"] == source
     return first[touched] - created[touched]
 
 
@@ -126,7 +129,7 @@ def compute(records: Records, model: Model) -> dict[str, float]:
     """Every KPI of the model's catalogue for one replication (NaN where undefined)."""
     out: dict[str, float] = {}
     _flow(records, model, out)
-    _speed(records, out)
+    _speed(records, model, out)
     _stages(records, model, out)
     window = np.array([records.warmup, records.end])
     hours = [np.diff(payroll(records, role, window))[0] for role in model.roles]
@@ -184,11 +187,17 @@ def win_rate(records: Records, opportunity: int) -> float:
     return _ratio(float((decided & (won_at == decided_at)).sum()), float(decided.sum()))
 
 
-def _speed(records: Records, out: dict) -> None:
-    for name, hours in (
+def _speed(records: Records, model: Model, out: dict) -> None:
+    """Cycle time and speed to lead, overall and (speed to lead) per source."""
+    measured = [
         ("cycle_time", cycle_times(records)),
         ("speed_to_lead", speeds_to_lead(records)),
-    ):
+    ]
+    measured += [
+        (f"source.{source.name}.speed_to_lead", speeds_to_lead(records, i))
+        for i, source in enumerate(model.sources)
+    ]
+    for name, hours in measured:
         out[f"{name}_mean"] = _mean(hours)
         out[f"{name}_p50"] = _quantile(hours, 0.5)
         out[f"{name}_p90"] = _quantile(hours, 0.9)

@@ -89,6 +89,8 @@ class ReportFacts:
     """Per variant: name, description (or its org's name), org and the composed YAML it ran."""
     transitions: list[str] = field(default_factory=list)
     """A sentence per design that switches org: its cost and payback."""
+    sources: list[str] = field(default_factory=list)
+    """The lead sources, every one of which the headline speed to lead covers."""
 
 
 def _environment() -> jinja2.Environment:
@@ -187,6 +189,16 @@ def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _covers(kind: str, sources: list[str]) -> str:
+    """Which sources a speed-to-lead figure covers, where there are several."""
+    if kind != "speed_to_lead" or len(sources) < 2:
+        return ""
+    return (
+        f" It covers the new leads of every source ({', '.join(sources)}) together; the "
+        "scorecard gives each source's speed to lead under the team that answers it."
+    )
+
+
 def render(
     facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame, data: drawing.FigureData
 ) -> str:
@@ -208,7 +220,7 @@ def render(
                 "width": width,
                 "height": height,
                 "title": figure.axes[0].get_title(),
-                "caption": CAPTIONS[kind],
+                "caption": CAPTIONS[kind] + _covers(kind, facts.sources),
                 "kind": kind,
             }
         )
