@@ -392,7 +392,7 @@ def run(
         f"replications of {scenario.horizon_weeks:g} weeks, "
         f"seed {results.seed}"
     )
-    summary = results.summary()
+    summary = results.summary(raw=True)
     sections = None
     if by is Grouping.team:
         sections = terminal.sections_by_team(
@@ -414,10 +414,14 @@ def run(
         )
         for table in tables:
             out.print(table)
-    found = [(s.role, s.growth, s.long_run_utilization) for s in results.shortfalls()]
+    found = [s.evidence() for s in results.shortfalls()]
     if found:
         warning = fmt.shortfalls({results.variant: found})
         out.print(f"[bold red]Warning:[/bold red] {warning}.", highlight=False)
+    later = [(r.role, r.week) for r in results.runs_out()]
+    if later:
+        note = fmt.runs_out({results.variant: later}, scenario.horizon_weeks)
+        out.print(f"[bold]Note:[/bold] {note}.", highlight=False)
 
 
 @app.command(cls=_Command)
@@ -591,7 +595,7 @@ def capacity_command(
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
         return
-    for part in terminal.capacity_report(scenario.name, result):
+    for part in terminal.capacity_report(scenario.name, result, scenario.horizon_weeks):
         out.print(part)
 
 
@@ -735,6 +739,7 @@ def plan_command(
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
     from orgsim.experiment.plan import plan as run_plan
+    from orgsim.report import format as fmt
     from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
@@ -776,6 +781,13 @@ def plan_command(
             currency=scenario.currency,
         ):
             out.print(part)
+        if shown.unplanned_behind:  # the same words as compare's warning
+            behind = fmt.shortfalls({"this plan": shown.unplanned_behind})
+            out.print(
+                f"[bold red]Warning:[/bold red] {behind}; the plan does not change these roles "
+                "(plan them too with --role).",
+                highlight=False,
+            )
         if result.stopped:
             out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
         replications = reps or scenario.replications

@@ -265,10 +265,14 @@ def test_the_orgs_own_hires_count_in_the_plans_headcount_and_cost():
 
 def test_the_people_tables_show_whole_quarters_only():
     results = simulate(small(horizon="25.5w", replications=2), progress=False)
-    tables = terminal.people_tables(results.timeseries, results.summary(), 25.5 * WEEK, 2 * WEEK)
+    tables = terminal.people_tables(
+        results.timeseries, results.summary(raw=True), 25.5 * WEEK, 2 * WEEK
+    )
     assert [row for row in tables[0].columns[0].cells] == ["Q1"]
     shifted = simulate(small(warmup="2.5w", replications=2), progress=False)
-    tables = terminal.people_tables(shifted.timeseries, shifted.summary(), 26 * WEEK, 2.5 * WEEK)
+    tables = terminal.people_tables(
+        shifted.timeseries, shifted.summary(raw=True), 26 * WEEK, 2.5 * WEEK
+    )
     assert len(tables) == 1 and "Week by week" in tables[0].title
 
 

@@ -14,7 +14,8 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim.analytic.capacity import PEOPLE, SEAT_SAMPLES, workforce
+from orgsim.analytic.capacity import PEOPLE
+from orgsim.analytic.workforce import SEAT_SAMPLES, workforce
 from orgsim.config.errors import ConfigError
 from orgsim.config.units import MONTH, WEEK, YEAR
 from orgsim.engine import compile_model, run_replication

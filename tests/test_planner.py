@@ -122,6 +122,40 @@ CASES = {
         targets={"speed_to_lead_mean": {"max": 0.4}, "stage.sql.wait_mean": {"max": 2}},
     ),
 }
+RENEWALS = """
+kind: market
+name: renewing customers
+segments: {smb: {deal_value: 5000}, ent: {deal_value: 40000}}
+sources: {web: {rate: RATE, enters: sql, mix: {smb: 0.7, ent: 0.3}, hours: HOURS SEASONS}}
+journey:
+  sql: {buyer_delay: 1d, outcomes: {won: 0.4}}
+  won: {milestone: won, outcomes: {renewal: 1}}
+  renewal: {buyer_delay: 3w, buyer_delay_first: true, outcomes: {renewal: 0.9},
+            otherwise: churned}
+book:
+  - {stage: renewal, count: 60, over: 3w}
+"""
+SPLIT_WITH_CSMS = """
+kind: org
+name: split with customer success
+roles:
+  ae: {headcount: 2, schedule: always, cost_per_year: 150000}
+  csm: {headcount: 2, schedule: always, cost_per_year: 110000}
+work:
+  sql: {role: ae, effort: {dist: gamma, mean: 2h, cv: 0.5}}
+  renewal: {role: csm, effort: {dist: exponential, mean: 5h}}
+"""
+CASES["renewal_loop"] = dict(
+    market=RENEWALS,
+    rate="40/week",
+    hours="always",
+    schedule="always",
+    org=SPLIT_WITH_CSMS,
+    targets={"stage.sql.wait_mean": {"max": 2}},
+)
+"""A renewal base that grows through the horizon: CSMs are sized by the quarter their work
+peaks in (no target names them; they must keep up), a loop the planner's monotonicity
+must still hold on."""
 BOX = 7  # every line from 1 to BOX people: 49 plans for two lines, 343 for three
 
 
@@ -137,7 +171,8 @@ class Quiet:
 
 def _scenario(case: dict) -> orgsim.Scenario:
     market = (
-        MARKET.replace("RATE", case["rate"])
+        case.get("market", MARKET)
+        .replace("RATE", case["rate"])
         .replace("HOURS", case["hours"])
         .replace("SEASONS", case.get("seasons", ""))
     )
@@ -302,3 +337,13 @@ def test_planning_one_variant_of_a_scenario_whose_designs_differ_is_exact():
     best = min((c for c in box if judge.feasible(c)), key=judge.cost)
     assert max(best) < 7
     assert (result.chosen.cost_per_year, result.chosen.people) == judge.cost(best)
+
+
+def test_a_role_the_plan_does_not_change_that_falls_behind_is_flagged_in_compares_words():
+    """Planning only AEs while one CSM cannot carry the renewals: the plan meets its targets,
+    and its output says the CSMs do not keep up, as compare would."""
+    sc = _scenario(CASES["renewal_loop"]).with_set({"org.roles.csm.headcount": 1})
+    result = plan(sc, CASES["renewal_loop"]["targets"], roles=["ae"], progress=False)
+    assert result.chosen is not None
+    assert [role for role, *_ in result.chosen.unplanned_behind] == ["csm"]
+    assert result.chosen.to_json()["unplanned_roles_behind"] == ["csm"]

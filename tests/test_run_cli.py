@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import orgsim
 from orgsim.cli import app
 from orgsim.experiment import storage
 
@@ -27,6 +28,7 @@ def test_json_output_is_the_spec_object():
         "currency",
         "kpis",
         "does_not_keep_up",
+        "runs_out_of_hours",
     ]
     assert data["currency"] == "USD"
     assert data["scenario"] == "Speed to lead in a velocity SMB team"
@@ -136,7 +138,7 @@ def test_piped_tables_never_cut_a_number(tmp_path):
 
 
 def test_json_stays_valid_when_nobody_is_in_a_worked_role(tmp_path):
-    """A worked role with headcount 0 is a warning, not an error; its long-run load is
+    """A worked role with headcount 0 is a warning, not an error; its load is
     infinite, which JSON cannot hold: `--json` says `nobody_in_role` instead of crashing,
     and the terminal says it in words."""
     text = (ROOT / "scenarios/smb_velocity.yaml").read_text(encoding="utf-8")
@@ -147,7 +149,7 @@ def test_json_stays_valid_when_nobody_is_in_a_worked_role(tmp_path):
     result = CliRunner().invoke(app, ["run", str(sc), "--reps", "2", "--json"])
     assert result.exit_code == 0, result.output
     found = {s["role"]: s for s in json.loads(result.stdout)["does_not_keep_up"]}
-    assert found["csm"]["nobody_in_role"] and found["csm"]["long_run_utilization"] is None
+    assert found["csm"]["nobody_in_role"] and found["csm"]["quarter_load"] is None
     shown = CliRunner().invoke(app, ["run", str(sc), "--reps", "2"])
     assert "csm does not keep up" in shown.output and "nobody in the role" in shown.output
 
@@ -270,3 +272,20 @@ def test_python_runs_are_size_checked_too(tmp_path, monkeypatch):
         ],
     )
     assert result.exit_code == 2 and "leads a replication need about" in result.output
+
+
+def test_results_summary_reads_like_the_command_line_and_raw_gives_numbers():
+    """Hours in a unit a person reads (not 3.1e+01), shares as percentages, intervals cut to
+    what a KPI can be; `raw=True` keeps the numbers for analysis."""
+    results = orgsim.simulate(orgsim.load(SCENARIO), replications=2, progress=False)
+    shown, raw = results.summary(), results.summary(raw=True)
+    assert list(shown.index) == list(raw.index)
+    assert list(shown.columns) == ["label", "mean", "95% interval", "n", "meaning"]
+    assert shown.loc["speed_to_lead_p90", "mean"].split()[-1] in ("min", "h", "d")
+    assert shown.loc["win_rate", "mean"].endswith("%")
+    assert not any("e+" in text or "e-" in text for text in shown["mean"])
+    low = raw["ci_low"]
+    cut = [k for k in raw.index if low[k] < 0 and orgsim.config.kpis.possible(k)[0] == 0]
+    assert cut, "two replications should leave some interval below zero"
+    for kpi in cut:  # never a negative count, share or duration
+        assert "−" not in shown.loc[kpi, "95% interval"].split("–")[0]

@@ -29,15 +29,15 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 import numpy as np
 
+from orgsim.analytic.horizon import over_time
 from orgsim.analytic.periodic import periodic_pool
 from orgsim.analytic.queueing import erlang_c
+from orgsim.analytic.workforce import workforce
 from orgsim.config.scenario import Scenario
-from orgsim.config.units import DAY, MONTH, WEEK, YEAR
-from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of, working_days
+from orgsim.config.units import WEEK, YEAR
+from orgsim.engine.calendar import BUSINESS_HOURS, HolidayCalendar, month_of
 from orgsim.engine.model import (
     POOL,
-    RANDOM,
-    ROUND_ROBIN,
     HandoffPlan,
     Model,
     RolePlan,
@@ -57,6 +57,15 @@ class RoleLoad:
     wait_mean: float
     method: str
     """How the wait was estimated: erlang_c (exact for M/M/c), or an approximation."""
+    load_by_quarter: list[float] = field(default_factory=list)
+    """Offered work over the hours of the reps at work in each plan quarter of the horizon,
+    as the customer base and the people change (`analytic.horizon`)."""
+    reaches_hours_week: int | None = None
+    """The first week after warm-up from which a quarter's work reaches the role's hours
+    (inside the horizon or after it); None if it never does within ten years."""
+    room: float = math.inf
+    """How much the sources' leads could grow before the role's work reaches its hours in
+    some quarter of the horizon (below zero: it does not keep up)."""
 
     def to_json(self) -> dict:
         return {
@@ -65,6 +74,9 @@ class RoleLoad:
             "available_hours_per_week": json_number(self.available_hours_per_week),
             "headcount": self.headcount,
             "wait_method": self.method,
+            "load_by_quarter": [json_number(x) for x in self.load_by_quarter],
+            "reaches_hours_week": self.reaches_hours_week,
+            "horizon_headroom": json_number(self.room),
         }
 
 
@@ -131,8 +143,22 @@ class Capacity:
         """The first month in which some role's work reaches its hours, if any."""
         return next((m for m in self.months if max(m.utilization.values(), default=0) >= 1), None)
 
+    @property
+    def horizon_bottleneck(self) -> str | None:
+        """The role with the least room over the horizon (see `RoleLoad.room`)."""
+        return min(self.roles, key=lambda r: self.roles[r].room, default=None)
+
+    @property
+    def horizon_headroom(self) -> float:
+        """How much the sources' leads could grow before some role's work reaches its hours
+        in a quarter of the horizon (the book's work as it is; below zero: a role does not
+        keep up)."""
+        return min((load.room for load in self.roles.values()), default=math.inf)
+
     def to_json(self) -> dict:
         return {
+            "horizon_bottleneck": self.horizon_bottleneck,
+            "horizon_headroom": json_number(self.horizon_headroom),
             "months": [m.to_json() for m in self.months],
             "decaying": self.decaying,
             "roles": {r: load.to_json() for r, load in self.roles.items()},
@@ -242,6 +268,8 @@ class _Chain:
         self.slowness = [p.slowness if r.ramp_speed else 1.0 for p, r in self._people()]
         self.opens = [_opens(model, role.calendar) for role in self.roles]
         self.size = len(self.stages) * self.n_last
+        self.decay = np.ones(len(self.stages))
+        """Each stage's response-decay factor, as the latest solve found it."""
 
     def _people(self):
         return zip(self.workforce, self.roles, strict=True)
@@ -382,7 +410,13 @@ def capacity(
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
     chain = _Chain(model, long_run)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
-    result.notes += slow_loops(model) + untouched_exits(model)
+    for role, later in over_time(chain, chain.decay).items():
+        if role in result.roles:
+            load = result.roles[role]
+            load.load_by_quarter = later.load_by_quarter
+            load.reaches_hours_week = later.reaches_hours_week
+            load.room = later.room
+    result.notes += slow_loops(model) + untouched_exits(model) + running_out(result, model)
     if scenario.variant(variant).transition is not None:
         result.notes.append(
             "this design switches org during the run: capacity describes the org it switches "
@@ -406,12 +440,34 @@ def capacity(
     if model.book:
         placed = sum(entry.count for entry in model.book)
         result.notes.append(
-            f"the book's {placed} leads at the start (existing customers and open pipeline) "
-            "add work capacity does not count: it follows the sources' leads alone, and an "
-            "existing customer's renewals recur until it churns; simulate"
+            f"the book's {placed} leads at the start (existing customers and open pipeline): "
+            "the quarter loads count their work, the long-run figures follow the sources' "
+            "leads alone"
         )
     result.months = [] if loads_only else monthly_loads(chain)
     return result
+
+
+def running_out(result: Capacity, model: Model) -> list[str]:
+    """When each role's work reaches its hours, in words: in a plan quarter of the horizon
+    (it does not keep up) or later (a week to have a hire in place by)."""
+    weeks = model.horizon / WEEK
+    notes = []
+    for role, load in result.roles.items():
+        quarters, week = load.load_by_quarter, load.reaches_hours_week
+        if quarters and max(quarters) >= 1:
+            q = quarters.index(max(quarters)) + 1
+            notes.append(
+                f"{role}'s work reaches {max(quarters):.0%} of its hours in quarter {q} of the "
+                "horizon: it does not keep up"
+            )
+        elif week is not None:
+            after = f" (after the {weeks:g}-week horizon)" if week > weeks else ""
+            notes.append(
+                f"{role} reaches its hours in week {week}{after} at this growth: plan a hire "
+                "by then"
+            )
+    return notes
 
 
 def decaying(model: Model) -> list[str]:
@@ -502,6 +558,7 @@ def _solve(
         if np.allclose(new, decay, atol=1e-6):
             break
         decay = 0.5 * decay + 0.5 * new
+    chain.decay = decay
     stages = {
         s.name: StageFlow(float(entries[:, i].sum() * WEEK), waits.get(s.name), attain.get(s.name))
         for i, s in enumerate(chain.stages)
@@ -844,119 +901,6 @@ def offered_utilization(
         )
         result[role.name] = (total, busiest)
     return result
-
-
-@dataclass
-class Workforce:
-    """A role's people over the measured window, as capacity counts them."""
-
-    at_work: float
-    """Reps at work on average: on the payroll, less PTO."""
-    share: float
-    """Mean ramp share of the reps on the payroll (what a skill ramp multiplies)."""
-    slowness: float
-    """How much longer the role's work takes while reps ramp (what utilization sees)."""
-
-
-SEAT_SAMPLES = 2000
-"""Histories drawn per kind of seat (a fixed seed, so the answer does not move)."""
-
-
-def workforce(model: Model, role: RolePlan) -> Workforce:
-    """The role's expected people over the measured window, from the seat process itself:
-    today's seats (tenure from the role's distribution) and dated hires' seats (tenure 0),
-    each followed through its reps (an exponential time to leave at the attrition rate,
-    then the backfill delay, then a new rep with tenure 0), 2,000 histories per kind of
-    seat, day by day (see `_edges`). A planned departure takes a today's seat's expected
-    hours from its date on. PTO takes its share of working days.
-
-    Slowness: work arrives evenly over time, so each day counts alike. Work that goes to
-    whoever is free or least loaded is shared in proportion to speed, so a day's team works
-    at its mean share (1 / mean share); work dealt out in turn (round robin, random) gives
-    every rep the same count, so each takes its own 1 / share (the mean of 1 / share)."""
-    W, T = model.warmup, model.end
-    if T <= W:
-        return Workforce(float(role.headcount), 1.0, 1.0)
-    rng = np.random.default_rng(0)
-    tenure = (
-        role.tenure.sample(rng, SEAT_SAMPLES)
-        if role.tenure is not None
-        else np.full(SEAT_SAMPLES, 1e6)  # today's reps are past any ramp
-    )
-    edges = _edges(model, role, tenure)
-    total = role.headcount * _seat_hours(role, 0.0, tenure, rng, edges)
-    for hire in model.hires:
-        if hire.role != role.index or hire.at >= T:
-            continue
-        if hire.count > 0:
-            new = np.zeros(SEAT_SAMPLES)
-            total = total + hire.count * _seat_hours(role, hire.at, new, rng, edges)
-        else:
-            total = total + hire.count * _seat_hours(role, 0.0, tenure, rng, edges, hire.at)
-    payroll, ramped, slow = total
-    if payroll.sum() <= 0:
-        return Workforce(0.0, 1.0, 1.0)
-    present = payroll.sum() / (T - W)
-    if role.away:
-        present *= 1 - role.pto_days / _working_days_a_year(role.calendar)
-    staffed = payroll > 0
-    dealt = any(
-        s.work.routing in (ROUND_ROBIN, RANDOM)
-        for s in model.stages
-        if s.work is not None and s.work.role == role.index
-    )
-    daily = slow[staffed] / payroll[staffed] if dealt else payroll[staffed] / ramped[staffed]
-    length = np.diff(edges)[staffed]
-    slowness = float((daily * length).sum() / length.sum())
-    return Workforce(present, ramped.sum() / payroll.sum(), slowness)
-
-
-def _edges(model: Model, role: RolePlan, tenure: np.ndarray) -> np.ndarray:
-    """Days of the measured window, also broken at every ramp step of reps hired together
-    (today's reps when their tenure is one value, each dated hire), so that a team's speed
-    is constant within each interval where it steps at once."""
-    W, T = model.warmup, model.end
-    edges = [np.linspace(W, T, min(366, max(1, round((T - W) / DAY))) + 1)]
-    if role.ramp is not None:
-        cohorts = [h.at for h in model.hires if h.role == role.index and h.count > 0]
-        if np.ptp(tenure) == 0:
-            cohorts.append(-float(tenure[0]))
-        steps = np.arange(len(role.ramp) + 1) * MONTH
-        edges += [start + steps for start in cohorts]
-    edges = np.unique(np.concatenate(edges))
-    return edges[(edges >= W) & (edges <= T)]
-
-
-def _seat_hours(role: RolePlan, joined, tenure, rng, edges, since=-np.inf) -> np.ndarray:
-    """Mean hours on the payroll in each interval between `edges` (from `since` on) of a seat
-    filled at `joined` by a rep of the given `tenure` (one per history), and the ramp share
-    and its inverse integrated over them: an array (3, intervals)."""
-    low, high = np.maximum(edges[:-1], since), edges[1:]
-    n = len(tenure)
-    totals = np.zeros((3, len(high)))
-    start = np.full(n, float(joined))
-    hired = start - tenure
-    live = np.ones(n, dtype=bool)
-    h = role.attrition
-    while live.any():
-        leave = start + rng.exponential(1 / h, n) if h > 0 else np.full(n, np.inf)
-        a = np.clip(start[:, None], low, high)
-        b = np.clip(leave[:, None], low, high)
-        b = np.maximum(a, b)
-        past = hired[:, None]
-        hours = (b - a, role.ramped_hours(past, a, b), role.ramped_hours(past, a, b, True))
-        totals += [np.where(live[:, None], x, 0.0).sum(axis=0) / n for x in hours]
-        if h == 0 or role.backfill is None:
-            break
-        start = leave + role.backfill.sample(rng, n)
-        hired = start
-        live &= start < edges[-1]
-    return totals
-
-
-def _working_days_a_year(calendar) -> int:
-    """Days with scheduled hours in the first year from t = 0 (public holidays off)."""
-    return max(1, len(working_days(calendar, 365)))
 
 
 def _available_hours(chain: _Chain, role: RolePlan) -> float:

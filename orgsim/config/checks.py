@@ -39,6 +39,12 @@ def _names(options) -> str:
     return ", ".join(options) if options else "none"
 
 
+def _hint(name: str, options) -> str:
+    """`; did you mean 'x'?` for the closest of `options`, or nothing."""
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 # --------------------------------------------------------------------- market
 
 
@@ -68,7 +74,8 @@ def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[s
         if source.enters not in stages:
             say.error(
                 (*here, "enters"),
-                f"'{source.enters}' is not a journey stage (stages: {_names(market.journey)})",
+                f"'{source.enters}' is not a journey stage{_hint(source.enters, market.journey)} "
+                f"(stages: {_names(market.journey)})",
             )
         if source.mix is None:
             if len(segments) > 1:
@@ -87,7 +94,8 @@ def _check_mix(say: _Reporter, here: tuple, mix: dict, segments: list[str]) -> N
         if segment not in segments:
             say.error(
                 (*here, "mix", segment),
-                f"unknown segment '{segment}' (segments: {_names(segments)})",
+                f"unknown segment '{segment}'{_hint(segment, segments)} "
+                f"(segments: {_names(segments)})",
                 key=True,
             )
     total = sum(mix.values())
@@ -103,7 +111,8 @@ def _check_book(say: _Reporter, market: Market, segments: list[str]) -> None:
         if stage is None:
             say.error(
                 (*here, "stage"),
-                f"'{entry.stage}' is not a journey stage (stages: {_names(market.journey)})",
+                f"'{entry.stage}' is not a journey stage{_hint(entry.stage, market.journey)} "
+                f"(stages: {_names(market.journey)})",
             )
         elif stage.is_end:
             say.error((*here, "stage"), f"'{entry.stage}' is an end: nothing happens there")
@@ -151,14 +160,14 @@ def _check_stages(say: _Reporter, market: Market, places: set, segments: list[st
             if target not in places:
                 say.error(
                     (*here, "outcomes", target),
-                    f"unknown stage '{target}' "
+                    f"unknown stage '{target}'{_hint(target, market.journey)} "
                     f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
                     key=True,
                 )
         if stage.otherwise is not None and stage.otherwise not in places:
             say.error(
                 (*here, "otherwise"),
-                f"unknown stage '{stage.otherwise}' "
+                f"unknown stage '{stage.otherwise}'{_hint(stage.otherwise, market.journey)} "
                 f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
             )
         for i, target in enumerate(stage.success or []):
@@ -190,7 +199,8 @@ def _check_stages(say: _Reporter, market: Market, places: set, segments: list[st
             if stage.gives_up_to not in places:
                 say.error(
                     (*here, "gives_up_to"),
-                    f"unknown stage '{stage.gives_up_to}' "
+                    f"unknown stage '{stage.gives_up_to}'"
+                    f"{_hint(stage.gives_up_to, market.journey)} "
                     f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
                 )
             elif stage.patience is None:
@@ -253,7 +263,8 @@ def _check_covers(say: _Reporter, path: tuple, value: BySegment, segments: list[
         if segment not in segments:
             say.error(
                 (*path, "by_segment", segment),
-                f"unknown segment '{segment}' (segments: {_names(segments)})",
+                f"unknown segment '{segment}'{_hint(segment, segments)} "
+                f"(segments: {_names(segments)})",
                 key=True,
             )
     missing = [s for s in segments if s not in listed]
@@ -393,7 +404,8 @@ def _check_work(say: _Reporter, org: Org, roles: list[str]) -> None:
     for stage, work in org.work.items():
         if work.role not in org.roles:
             say.error(
-                ("work", stage, "role"), f"unknown role '{work.role}' (roles: {_names(roles)})"
+                ("work", stage, "role"),
+                f"unknown role '{work.role}'{_hint(work.role, roles)} (roles: {_names(roles)})",
             )
         if work.sla and work.sla.escalate_after is not None and work.routing == "pool":
             say.error(
@@ -446,7 +458,9 @@ def _check_handoffs(say: _Reporter, org: Org, roles: list[str]) -> None:
         for role in (giver, taker):
             if role not in org.roles:
                 say.error(
-                    ("handoffs", key), f"unknown role '{role}' (roles: {_names(roles)})", key=True
+                    ("handoffs", key),
+                    f"unknown role '{role}'{_hint(role, roles)} (roles: {_names(roles)})",
+                    key=True,
                 )
         if giver == taker:
             say.error(
@@ -471,21 +485,27 @@ def _check_costs(say: _Reporter, org: Org, roles: list[str]) -> None:
         for j, role in enumerate(cost.roles or []):
             if role not in org.roles:
                 say.error(
-                    ("costs", i, "roles", j), f"unknown role '{role}' (roles: {_names(roles)})"
+                    ("costs", i, "roles", j),
+                    f"unknown role '{role}'{_hint(role, roles)} (roles: {_names(roles)})",
                 )
 
 
 def _check_queues(say: _Reporter, org: Org, roles: list[str]) -> None:
     for role, queue in org.queues.items():
         if role not in org.roles:
-            say.error(("queues", role), f"unknown role '{role}' (roles: {_names(roles)})", key=True)
+            say.error(
+                ("queues", role),
+                f"unknown role '{role}'{_hint(role, roles)} (roles: {_names(roles)})",
+                key=True,
+            )
             continue
         worked = [s for s, w in org.work.items() if w.role == role]
         for i, stage in enumerate(queue.stage_priority):
             if stage not in worked:
                 say.error(
                     ("queues", role, "stage_priority", i),
-                    f"'{stage}' is not a stage that {role} works ({_names(worked)})",
+                    f"'{stage}' is not a stage that {role} works"
+                    f"{_hint(stage, org.work) if stage not in org.work else ''} ({_names(worked)})",
                 )
 
 
@@ -495,7 +515,7 @@ def _check_pods(say: _Reporter, org: Org, roles: list[str]) -> None:
             if role not in org.roles:
                 say.error(
                     ("pods", pod_name, "members", role),
-                    f"unknown role '{role}' (roles: {_names(roles)})",
+                    f"unknown role '{role}'{_hint(role, roles)} (roles: {_names(roles)})",
                     key=True,
                 )
 
@@ -540,7 +560,10 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
     for i, hire in sorted(enumerate(org.hires), key=lambda item: item[1].at):
         path = ("hires", i)
         if hire.role not in org.roles:
-            say.error((*path, "role"), f"unknown role '{hire.role}' (roles: {_names(roles)})")
+            say.error(
+                (*path, "role"),
+                f"unknown role '{hire.role}'{_hint(hire.role, roles)} (roles: {_names(roles)})",
+            )
             continue
         if hire.role in in_pods:
             pods = [p for p, pod in org.pods.items() if hire.role in pod.members]
@@ -578,7 +601,8 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
         if stage not in market.journey:
             say.error(
                 ("work", stage),
-                f"'{stage}' is not a stage of the market's journey (stages: {_names(stages)})",
+                f"'{stage}' is not a stage of the market's journey{_hint(stage, stages)} "
+                f"(stages: {_names(stages)})",
                 key=True,
             )
         elif market.journey[stage].is_end:
@@ -595,7 +619,8 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
                 if segment not in market.segments:
                     say.error(
                         ("pods", pod_name, "segments", i),
-                        f"unknown segment '{segment}' (segments: {_names(segments)})",
+                        f"unknown segment '{segment}'{_hint(segment, segments)} "
+                        f"(segments: {_names(segments)})",
                     )
                 elif segment in served:
                     say.error(
@@ -618,7 +643,7 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
         if target is not None and target not in places:
             say.error(
                 ("work", stage, "sla", "recycle_to"),
-                f"unknown stage '{target}' "
+                f"unknown stage '{target}'{_hint(target, stages)} "
                 f"(stages: {_names(stages)}; ends: {_names(BUILT_IN_ENDS)})",
             )
         elif target is not None:

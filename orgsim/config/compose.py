@@ -244,8 +244,11 @@ def _is_field(model: Any, path: tuple, depth: int) -> bool:
     )
 
 
-def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem]]:
-    """Models and semantic checks for one composed variant tree."""
+def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem], Variant | None]:
+    """Models and semantic checks for one composed variant tree: the variant (None when
+    anything is wrong), every problem, and the variant as far as its fields are valid even
+    where a cross-check failed (None when a model could not be built), so that targets can
+    still be checked against the KPIs it would report."""
     market, problems = validate(Market, tree, ("market",))
     org, org_problems = validate(Org, tree, ("org",))
     problems += org_problems
@@ -259,16 +262,17 @@ def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem]]:
         problems += more
         if transition is not None:
             problems += checks.check_org(transition.org, tree, ("transition", "org"))
-    if market is None or org is None or any(not p.warning for p in problems):
-        return None, problems
+    if market is None or org is None or ("transition" in tree.data and transition is None):
+        return None, problems, None
+    partial = Variant(name="", market=market, org=org, transition=transition)
     problems += checks.check_together(market, org, tree)
     if transition is not None:
         problems += checks.check_together(market, transition.org, tree, ("transition", "org"))
         if not any(not p.warning for p in problems):
             problems += checks.check_transition(org, transition, tree)
     if any(not p.warning for p in problems):
-        return None, problems
-    return Variant(name="", market=market, org=org, transition=transition), problems
+        return None, problems, partial
+    return partial, problems, partial
 
 
 @dataclass(frozen=True)
@@ -294,19 +298,21 @@ def compose(
     if only is not None:
         names = [only] if only in names else []
     base_tree, base_problems = composition.compose(only if names else None, extra)
-    base = None
+    base = partial = None
     if base_tree is not None:
-        base, more = validate_variant(base_tree)
+        base, more, partial = validate_variant(base_tree)
         base_problems += more
     problems += base_problems
     variants: dict[str, Variant] = {}
     trees: dict[str, Located] = {}
+    checkable: dict[str, Variant | Located | None] = {}  # for the targets: see _check_targets
     seen = {str(p) for p in problems}  # the file's own (a variant's transition) and the base's
     for name in names:
         tree, found = composition.compose(name, extra)
         variant = None
         if tree is not None:
-            variant, more = validate_variant(tree)
+            variant, more, partial_variant = validate_variant(tree)
+            checkable[name] = partial_variant or tree
             found += more
         for p in found:
             if str(p) not in seen:
@@ -318,12 +324,16 @@ def compose(
             )
             trees[name] = tree
     problems += composition.problems
+    if not names:
+        checkable = {"base": partial or base_tree}
+    if spec is not None and only is None and None not in checkable.values():
+        # with one variant alone, targets may name the others' KPIs
+        broken = len(variants) < len(checkable) or (not names and base is None)
+        problems += _check_targets(spec, composition.scenario, checkable, broken)
     if spec is not None and base is not None and not _errors(problems):
         if not names:
             variants = {"base": base.model_copy(update={"name": "base"})}
             trees = {"base": base_tree}
-        if only is None:  # with one variant alone, targets may name the others' KPIs
-            problems += _check_targets(spec, composition.scenario, variants)
         problems += _check_switches(spec, composition.scenario, variants)
         problems += _check_sweep(spec, composition, variants, extra)
     if _errors(problems):
@@ -356,9 +366,24 @@ def _in_variant(problem: Problem, name: str) -> Problem:
     )
 
 
-def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):
-    known = kpis.names_across(variants.values(), spec.horizon)
+def _check_targets(
+    spec: ScenarioFile,
+    tree: Located,
+    variants: Mapping[str, Variant | Located],
+    broken: bool = False,
+):
+    """Targets name KPIs the variants report, with bounds the KPI can take. Each variant is
+    a `Variant` whose fields are valid, or, where they are not, its composed tree. With
+    `broken` variants (problems reported already) a name is judged by the catalogue's forms
+    and the names the variants give stages, sources and roles, so that a typo elsewhere
+    brings no false error here, and a typo here is not left for a second round."""
+    built = [v for v in variants.values() if isinstance(v, Variant)]
+    known = kpis.names_across(built, spec.horizon)
     problems = []
+    if broken:
+        named = [_names_in(v) for v in variants.values()]
+        forms = (k for n in named for k in kpis.every_form(*n, spec.horizon))
+        known = list(dict.fromkeys([*known, *forms]))
     for name in spec.targets:
         if name not in known:
             problems.append(tree.keys[("targets", name)].problem(kpis.unknown(name, known)))
@@ -374,6 +399,23 @@ def _check_targets(spec: ScenarioFile, tree: Located, variants: Mapping[str, Var
             elif kpis.out_of_range(name, bound):
                 problems.append(written.problem(kpis.out_of_range(name, bound)))
     return problems
+
+
+def _names_in(variant: Variant | Located) -> tuple[list[str], list[str], list[str]]:
+    """Stages, sources and roles a variant names (from its tree where a model failed)."""
+    if isinstance(variant, Variant):
+        orgs = [variant.org] + ([variant.transition.org] if variant.transition else [])
+        roles = [role for org in orgs for role in org.roles]
+        return list(variant.market.journey), list(variant.market.sources), roles
+
+    def keys(*path: str) -> list[str]:
+        node = variant.data
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        return [k for k in node if isinstance(k, str)] if isinstance(node, dict) else []
+
+    roles = keys("org", "roles") + keys("transition", "org", "roles")
+    return keys("market", "journey"), keys("market", "sources"), roles
 
 
 def _check_switches(spec: ScenarioFile, tree: Located, variants: Mapping[str, Variant]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -29,7 +30,9 @@ QUARTER_WEEKS = 13
 QUARTER = QUARTER_WEEKS * WEEK
 """A plan quarter: 13 weeks of the measured horizon, counted from the end of warm-up."""
 QUARTERLY = ("won_per_week", "won_value")
-"""KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated."""
+"""KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated;
+each worked role's utilization is too (`quarter.<q>.role.<r>.utilization`), so that a load
+that grows through the horizon shows."""
 
 _PLAIN = {
     "leads": (FLOW, 0, "Leads created", "leads created"),
@@ -230,8 +233,8 @@ class KPI:
 def info(name: str) -> KPI:
     """The record of a KPI name (any name a catalogue can produce)."""
     parts = name.split(".")
-    if parts[0] == "quarter" and len(parts) == 3:
-        whole = info(parts[2])
+    if parts[0] == "quarter" and len(parts) >= 3:
+        whole = info(".".join(parts[2:]))
         meaning = f"{whole.meaning}, in plan quarter {parts[1]} ({_weeks(int(parts[1]))})"
         label = f"{whole.label}, quarter {parts[1]}"
         return replace(whole, name=name, label=label, meaning=meaning, headline=False)
@@ -273,11 +276,48 @@ def possible(name: str) -> tuple[float, float]:
 
 
 def unknown(name: str, known: Iterable[str]) -> str:
-    """Why `name` is no target: not a KPI the scenario reports, with the closest one."""
-    close = difflib.get_close_matches(name, list(known), n=1)
+    """Why `name` is no target: not a KPI the scenario reports, with the closest one (by
+    spelling, or the KPI whose words hold the name's in their order: `mql_to_sql` is
+    `stage.mql.conversion.sql`)."""
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1) or _by_words(name, known)
     return f"'{name}' is not a KPI this scenario reports" + (
         f"; did you mean '{close[0]}'?" if close else ""
     )
+
+
+_FILLER = {"to", "of", "rate", "the", "per", "a"}
+
+
+def _by_words(name: str, known: list[str]) -> list[str]:
+    """The shortest KPI whose words contain the name's words, in the same order."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w and w not in _FILLER]
+
+    def in_order(kpi: str) -> bool:
+        theirs = iter(re.split(r"[^a-z0-9]+", kpi))
+        return all(any(w == t for t in theirs) for w in words)
+
+    found = sorted((k for k in known if words and in_order(k)), key=len)
+    return found[:1]
+
+
+def every_form(
+    stages: list[str], sources: list[str], roles: list[str], horizon: float
+) -> list[str]:
+    """Every KPI name the catalogue's forms make of these stages, sources and roles over a
+    measured `horizon` (a superset of what a scenario reports: for checking targets where a
+    variant has problems of its own, so that its exact list is not known)."""
+    names = list(_PLAIN)
+    for stage in stages:
+        names += [f"stage.{stage}.{facet}" for facet in _STAGE_FACETS if facet != "conversion"]
+        names += [f"stage.{stage}.conversion.{to}" for to in [*stages, *BUILT_IN_ENDS]]
+        names.append(f"sla.{stage}.attainment")
+    role_facets = [f for f in _PATTERNS if f not in _STAGE_FACETS and f != "attainment"]
+    names += [f"role.{role}.{facet}" for role in roles for facet in role_facets]
+    per_source = ("lead_to_customer", *_FIRST_TOUCH)
+    names += [f"source.{source}.{kpi}" for source in sources for kpi in per_source]
+    dated = [*QUARTERLY, *(f"role.{role}.utilization" for role in roles)]
+    return names + [f"quarter.{q}.{kpi}" for kpi in dated for q in quarterly(horizon)]
 
 
 def out_of_range(name: str, bound: float) -> str | None:
@@ -482,6 +522,7 @@ def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[
             names.append(f"role.{role}.ramped_mean")
         if people_change(role):
             names += [f"role.{role}.{k}" for k in ("headcount_mean", "hires", "departures")]
+        names += [f"quarter.{q}.role.{role}.utilization" for q in quarterly(horizon)]
     margin = market.gross_margin is not None
     if won:
         names += ["arr_end", "mrr_end", "nrr", "grr", "logo_retention", *["ltv"] * margin]

@@ -19,6 +19,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
+from orgsim.config.units import WEEK
 from orgsim.experiment import storage
 from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
@@ -162,15 +163,21 @@ class Comparison:
     def warning(self) -> str:
         """The roles that do not keep up, in one sentence (empty when every role does)."""
         behind = self.shortfalls()
-        falling = fmt.shortfalls(
-            {v: [(s.role, s.growth, s.long_run_utilization) for s in f] for v, f in behind.items()}
-        )
+        falling = fmt.shortfalls({v: [s.evidence() for s in f] for v, f in behind.items()})
         return f"Warning: {falling}." if falling else ""
+
+    def outlook(self) -> str:
+        """The roles that keep up over the horizon but run out of hours later, with the
+        week, in one sentence (empty when none does within ten years)."""
+        later = {v: [(r.role, r.week) for r in res.runs_out()] for v, res in self.results.items()}
+        hours = next(iter(self.results.values())).meta.get("horizon_hours", 0.0)
+        text = fmt.runs_out(later, hours / WEEK)
+        return f"Note: {text}." if text else ""
 
     def headline(self) -> str:
         """One or two sentences a leader can act on, then the warning. A design that meets
         its targets but does not keep up is never called a winner."""
-        return " ".join(filter(None, [self.verdict(), self.warning()]))
+        return " ".join(filter(None, [self.verdict(), self.warning(), self.outlook()]))
 
     def verdict(self) -> str:
         """Which designs meet the targets, and which targets are out of reach."""
@@ -252,7 +259,7 @@ class Comparison:
             "seed": self.seed,
             "currency": next(iter(self.results.values())).meta.get("currency"),
             "variants": {
-                name: {"kpis": kpi_json(results.summary())}
+                name: {"kpis": kpi_json(results.summary(raw=True))}
                 for name, results in self.results.items()
             },
             "differences": differences,
@@ -337,6 +344,7 @@ class Comparison:
             seed=self.seed,
             headline=self.verdict(),
             warning=self.warning(),
+            outlook=self.outlook(),
             transitions=[fmt.payback(effect) for effect in self.transitions().values()],
             targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
             teams=catalogue.by_team(self.kpi_names(), self.owners(), keep=self.targets),

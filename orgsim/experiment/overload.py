@@ -1,15 +1,19 @@
-"""Which roles of a design do not keep up, so that no result hides an overload.
+"""Which roles of a design do not keep up, so that no result hides an overload, and when
+the others will run out of hours.
 
 A role falls behind when its backlog grows through the second half of the
 horizon (`role.<r>.backlog_growth`, its 95% interval above zero) and either the
 role is busy (utilization at least `BUSY`) or the backlog grows by at least one
 item per rep a week (a pod can drown while its role as a whole looks idle), or
-when the analytic model puts the work that reaches it in the long run at or
-above its hours: loops such as renewals take years to fill, so a one-year
-simulation can look fine while the queue is about to take off. Growth alone is
-not enough: a queue that rises a little with seasonal demand at a role with
-room to spare is not an overload. The long-run check is skipped where buyers
-give up or leads are recycled, since the analytic flows are not reliable there.
+when the analytic model puts its work in some plan quarter of the horizon at or
+above its hours (`capacity`'s `load_by_quarter`, as the customer base and the
+people change): a simulation that starts from a full org can look fine while the
+renewals due next quarter are about to swamp it. Growth alone is not enough: a
+queue that rises a little with seasonal demand at a role with room to spare is
+not an overload. A role whose work reaches its hours only after the horizon
+keeps up; the week it will (`reaches_hours_week`) is a dated note, a hire to plan.
+The analytic checks are skipped where buyers give up or leads are recycled,
+since the analytic flows are not reliable there.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from orgsim.analytic.capacity import NO_ESTIMATE, capacity
+from orgsim.analytic.capacity import NO_ESTIMATE, Capacity, capacity
 from orgsim.config.kpis import BUSY
 from orgsim.config.scenario import Scenario
 
@@ -31,48 +35,83 @@ class Shortfall:
     role: str
     growth: tuple[float, float, float] | None = None
     """Measured backlog growth, items per week: mean and 95% interval."""
-    long_run_utilization: float | None = None
-    """Analytic utilization once every loop has filled, when it is at or above 1."""
+    quarter_load: float | None = None
+    """Analytic load in the fullest plan quarter of the horizon, when it is at or above 1
+    (infinite when nobody is in the role)."""
+    quarter: int | None = None
+    """That quarter (1 is the first 13 weeks after warm-up)."""
 
     def to_json(self) -> dict:
+        finite = self.quarter_load is None or math.isfinite(self.quarter_load)
         return {
             "role": self.role,
             "backlog_growth": list(self.growth) if self.growth else None,
             # infinite when nobody is in the role: JSON has no Infinity, so null (the reason
             # is in `nobody_in_role`)
-            "long_run_utilization": self.long_run_utilization
-            if self.long_run_utilization is None or math.isfinite(self.long_run_utilization)
-            else None,
-            "nobody_in_role": bool(self.long_run_utilization == math.inf),
+            "quarter_load": self.quarter_load if finite else None,
+            "quarter": self.quarter,
+            "nobody_in_role": not finite,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Shortfall:
         growth = data["backlog_growth"]
-        long_run = math.inf if data.get("nobody_in_role") else data["long_run_utilization"]
-        return cls(data["role"], tuple(growth) if growth else None, long_run)
+        load = math.inf if data.get("nobody_in_role") else data.get("quarter_load")
+        return cls(data["role"], tuple(growth) if growth else None, load, data.get("quarter"))
+
+    def evidence(self) -> tuple:
+        """(role, growth, quarter load, quarter), as `report.format.shortfalls` reads it."""
+        return self.role, self.growth, self.quarter_load, self.quarter
+
+
+@dataclass(frozen=True)
+class RunsOut:
+    """A role that keeps up over the horizon but whose work reaches its hours later, as the
+    customer base grows: the week (after warm-up) to have a hire in place by."""
+
+    role: str
+    week: int
+
+    def to_json(self) -> dict:
+        return {"role": self.role, "week": self.week}
 
 
 def shortfalls(
     summary: pd.DataFrame, roles: list[str], scenario: Scenario | None, variant: str
-) -> list[Shortfall]:
+) -> tuple[list[Shortfall], list[RunsOut]]:
     """The roles of one design that do not keep up, from its KPI summary (mean and interval
-    per KPI) and, when the scenario is at hand, its analytic long-run load."""
-    long_run = {}
+    per KPI) and, when the scenario is at hand, its analytic load quarter by quarter; and
+    the roles that keep up but run out of hours after the horizon."""
+    fullest, later = {}, []
     if scenario is not None:
-        analytic = capacity(scenario, variant, loads_only=True, long_run=True)
-        reliable = all(load.method != NO_ESTIMATE for load in analytic.roles.values())
-        for role, load in analytic.roles.items():
-            if reliable and load.utilization >= 1:
-                long_run[role] = load.utilization
+        analytic = capacity(scenario, variant, loads_only=True)
+        if all(load.method != NO_ESTIMATE for load in analytic.roles.values()):
+            fullest, later = _over_time(analytic)
     people = scenario.variant(variant).orgs[-1] if scenario is not None else None  # at the end
     found = []
     for role in roles:
         reps = people.headcount(role) if people is not None and role in people.roles else None
         growth = _growing(summary, role, reps)
-        if growth is not None or role in long_run:
-            found.append(Shortfall(role, growth, long_run.get(role)))
-    return found
+        if growth is not None or role in fullest:
+            load, quarter = fullest.get(role, (None, None))
+            found.append(Shortfall(role, growth, load, quarter))
+    behind = {s.role for s in found}
+    return found, [r for r in later if r.role not in behind]
+
+
+def _over_time(analytic: Capacity) -> tuple[dict[str, tuple[float, int]], list[RunsOut]]:
+    """Roles whose fullest quarter of the horizon is at or above their hours, with that
+    load and quarter; and the others whose work reaches their hours later (from a week
+    near the horizon's end, or after it)."""
+    fullest, later = {}, []
+    for role, load in analytic.roles.items():
+        quarters = load.load_by_quarter
+        if quarters and max(quarters) >= 1:
+            top = max(quarters)
+            fullest[role] = (top, quarters.index(top) + 1)
+        elif load.reaches_hours_week is not None:
+            later.append(RunsOut(role, load.reaches_hours_week))
+    return fullest, later
 
 
 def _growing(

@@ -4,7 +4,8 @@ A candidate plan is judged by simulation, every candidate on the same seeds
 (common random numbers, so neighbouring plans see the same leads and luck):
 it is feasible when every target's 95% interval is on the right side of its
 bound, and, for every role the plan changes, the role keeps up (no growing
-backlog, no long-run load at or above its hours: see `overload.py`) and stays
+backlog, no plan quarter of the horizon whose work reaches its hours as the
+customer base grows: see `overload.py`) and stays
 under a utilization cap (default `BUSY`, 0.85), so that roles no target
 covers are not starved.
 
@@ -113,6 +114,9 @@ class Candidate:
     """Planning hires: who joins when, as `org.hires` entries (`at` in hours after warm-up)."""
     hires_cost: float | None = None
     """Planning hires: the hires' people cost over the measured horizon (what is minimised)."""
+    unplanned_behind: list[tuple] = field(default_factory=list)
+    """Roles the plan does not change that do not keep up under it, as
+    `Shortfall.evidence()` gives them: the plan meets its targets, but they fall behind."""
 
     def in_words(self) -> str:
         """`sdr 6, ae 10`; planning hires, `ae 2 in week 0, sdr 1 in week 13`."""
@@ -134,6 +138,7 @@ class Candidate:
             "people": self.people,
             "meets_targets": self.meets,
             "missed": self.missed,
+            "unplanned_roles_behind": [role for role, *_ in self.unplanned_behind],
         }
         if self.hires is not None:
             found["hires"] = [{**h, "at": f"{_weeks(h['at'])}w"} for h in self.hires]
@@ -373,6 +378,7 @@ class _Judge:
                 raise _Budget
             results = self.simulate_plan(self.trial(counts))
             missed = self._missed(results)
+            behind = [s.evidence() for s in results.shortfalls() if s.role not in self.roles]
             cost, people = self.cost(counts)
             headcount = self.headcount(counts)
             self.seen[counts] = Candidate(
@@ -381,9 +387,10 @@ class _Judge:
                 people,
                 not missed,
                 missed,
-                results.summary(),
+                results.summary(raw=True),
                 None if self.dates is None else self.hires(counts),
                 None if self.dates is None else cost,
+                behind,
             )
             best = self.best
             self.bar.set_postfix_str(
@@ -395,7 +402,7 @@ class _Judge:
         return self.seen[counts]
 
     def _missed(self, results) -> list[str]:
-        summary = results.summary()
+        summary = results.summary(raw=True)
         missed = [
             kpi
             for kpi, target in self.targets.items()

@@ -14,12 +14,13 @@ from orgsim.config import kpis as catalogue
 from orgsim.config import size
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
-from orgsim.experiment.overload import Shortfall, shortfalls
+from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval
 from orgsim.report import figures
+from orgsim.report import format as fmt
 from orgsim.version import __version__
 
 
@@ -97,6 +98,7 @@ class Results:
         self.meta = meta or {}
         self._records = records or []
         self._shortfalls: list[Shortfall] | None = None
+        self._runs_out: list[RunsOut] = []
         self.scenario = scenario
 
     @classmethod
@@ -160,9 +162,13 @@ class Results:
     def seeds(self) -> list[int]:
         return self.meta.get("seeds", [])
 
-    def summary(self) -> pd.DataFrame:
-        """Per KPI: mean, 95% t interval, standard deviation, replications it is defined in."""
-        return summarize(self.kpis)
+    def summary(self, raw: bool = False) -> pd.DataFrame:
+        """Per KPI, as the command line shows it: its label, the mean and 95% interval in
+        the KPI's unit (hours as minutes, hours or days; shares as percentages; intervals
+        cut to what the KPI can be), the replications it is defined in and its meaning.
+        With `raw`, numbers: mean, 95% t interval, standard deviation, n, meaning."""
+        numbers = summarize(self.kpis)
+        return numbers if raw else fmt.readable(numbers)
 
     def to_frame(self) -> pd.DataFrame:
         """KPIs as tidy rows: variant, replication, one column per KPI."""
@@ -174,10 +180,16 @@ class Results:
         """Roles of this design that do not keep up (see `orgsim.experiment.overload`); for
         results loaded from disk, the ones found when they were saved."""
         if self._shortfalls is None:
-            self._shortfalls = shortfalls(
-                self.summary(), self.meta.get("roles", []), self.scenario, self.variant
+            self._shortfalls, self._runs_out = shortfalls(
+                self.summary(raw=True), self.meta.get("roles", []), self.scenario, self.variant
             )
         return self._shortfalls
+
+    def runs_out(self) -> list[RunsOut]:
+        """Roles of this design that keep up over the horizon but whose work reaches their
+        hours later, as the customer base grows, with the week (see `overload`)."""
+        self.shortfalls()
+        return self._runs_out
 
     def to_json(self) -> dict:
         """The `orgsim run --json` object (docs/scenario-language.md: What --json prints),
@@ -188,8 +200,9 @@ class Results:
             "replications": self.replications,
             "seed": self.seed,
             "currency": self.meta.get("currency"),
-            "kpis": kpi_json(self.summary()),
+            "kpis": kpi_json(self.summary(raw=True)),
             "does_not_keep_up": [s.to_json() for s in self.shortfalls()],
+            "runs_out_of_hours": [r.to_json() for r in self.runs_out()],
         }
 
     # -- tables
@@ -309,6 +322,7 @@ class Results:
         summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
         if "does_not_keep_up" in summary:  # older results: measured from the saved KPIs alone
             results._shortfalls = [Shortfall.from_json(s) for s in summary["does_not_keep_up"]]
+            results._runs_out = [RunsOut(**r) for r in summary.get("runs_out_of_hours", [])]
         return results
 
     def __repr__(self) -> str:
@@ -378,7 +392,8 @@ def simulate(
 
     Example:
         >>> results = orgsim.simulate("scenarios/smb_velocity.yaml", replications=5)
-        >>> results.summary().loc["won_per_week", ["mean", "ci_low", "ci_high"]]
+        >>> results.summary().loc["won_per_week"]          # as the command line shows it
+        >>> results.summary(raw=True).loc["won_per_week", ["mean", "ci_low", "ci_high"]]
     """
     scenario = as_scenario(scenario)
     name = scenario.variant(variant).name

@@ -256,28 +256,61 @@ def judgement(row) -> str:
 
 def shortfalls(found: dict[str, list[tuple]]) -> str:
     """Roles that do not keep up, per design, in a planner's words: `found` maps a design to
-    its (role, backlog growth as (mean, low, high) or None, long-run load or None)."""
+    its (role, backlog growth as (mean, low, high) or None, the analytic load of its fullest
+    plan quarter or None, that quarter or None)."""
     by_role: dict[str, list[str]] = {}
-    loops = False
     for design, roles in found.items():
-        for role, growth, long_run in roles:
+        for role, growth, load, quarter in roles:
             evidence = []
             if growth is not None:
                 evidence.append(
                     f"backlog +{growth[0]:,.1f} items a week, 95% interval "
                     f"{growth[1]:,.1f} to {growth[2]:,.1f}"
                 )
-            if long_run == math.inf:
+            if load == math.inf:
                 evidence.append("nobody in the role to do its work")
-            elif long_run is not None:
-                evidence.append(f"long-run load {long_run:.0%} of its hours")
-                loops = True
+            elif load is not None:
+                evidence.append(f"quarter {quarter}'s work {load:.0%} of its hours")
             by_role.setdefault(role, []).append(f"{design} ({'; '.join(evidence)})")
+    parts = [f"{role} does not keep up in {', '.join(where)}" for role, where in by_role.items()]
+    return "; ".join(parts)
+
+
+def runs_out(found: dict[str, list[tuple]], horizon_weeks: float) -> str:
+    """Roles that keep up over the horizon but run out of hours later, per design: `found`
+    maps a design to its (role, week) pairs."""
+    by_role: dict[str, list[str]] = {}
+    for design, roles in found.items():
+        for role, week in roles:
+            by_role.setdefault(role, []).append(f"{design} (week {week})")
     if not by_role:
         return ""
-    parts = [f"{role} does not keep up in {', '.join(where)}" for role, where in by_role.items()]
-    note = " (loops such as renewals take longer than the horizon to fill)" if loops else ""
-    return "; ".join(parts) + note
+    parts = [f"{role} reaches its hours in {', '.join(where)}" for role, where in by_role.items()]
+    return (
+        "; ".join(parts)
+        + f" as the customer base grows (weeks after warm-up; the horizon is {horizon_weeks:g}):"
+        " plan a hire by then"
+    )
+
+
+def readable(summary):
+    """A KPI summary (mean, ci_low, ci_high, n, meaning per KPI) as the command line shows it:
+    label, mean and 95% interval in the KPI's unit, the interval cut to what it can be."""
+    import pandas as pd  # loaded already where there is a summary; kept out of start-up
+
+    rows = {}
+    for name, row in summary.iterrows():
+        mean, interval = kpi_mean_interval(name, row["mean"], row["ci_low"], row["ci_high"])
+        rows[name] = {
+            "label": info(name).label,
+            "mean": mean,
+            "95% interval": interval,
+            "n": int(row["n"]),
+            "meaning": row["meaning"],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "kpi"
+    return frame
 
 
 def payback(effect) -> str:

@@ -74,6 +74,8 @@ class ReportFacts:
     """KPI -> its (min, max), in the scenario's order."""
     warning: str = ""
     """The roles that do not keep up, or nothing."""
+    outlook: str = ""
+    """The roles that will run out of hours after the horizon, with the week, or nothing."""
     teams: list[tuple[str, list[str]]] = field(default_factory=list)
     """The scorecard: each team and the KPIs it answers for (`kpis.by_team`)."""
     horizon_hours: float = 0.0
@@ -249,6 +251,7 @@ def render(
             date=facts.date,
             headline=facts.headline,
             warning=facts.warning,
+            outlook=facts.outlook,
             verdicts=_verdict_rows(facts, verdicts),
             scorecard=_kpi_groups(facts, table, _scorecard(facts), chosen=True),
             kpi_groups=_kpi_groups(facts, table, _by_measure(facts, table)),
@@ -278,6 +281,8 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
     lines = [f"### {_plain_markdown(facts.scenario)}", "", facts.headline, ""]
     if facts.warning:
         lines += [f"**{facts.warning}**", ""]
+    if facts.outlook:
+        lines += [facts.outlook, ""]
     if facts.transitions:
         lines += [f"- {sentence}" for sentence in facts.transitions] + [""]
     if facts.targets:

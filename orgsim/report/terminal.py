@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -207,46 +208,42 @@ def _difference_cell(kpi: str, row) -> str:
     return f"[{style}]{text}[/{style}]"
 
 
-def capacity_report(name: str, result) -> list:
-    """The capacity of one design: roles, flows, bottleneck, headroom and notes."""
+def capacity_report(name: str, result, horizon_weeks: float) -> list:
+    """The capacity of one design: each role's load quarter by quarter over the horizon and
+    in the long run, flows, bottleneck, headroom and notes."""
     parts = []
+    quarters = max((len(load.load_by_quarter) for load in result.roles.values()), default=0)
     roles = Table(
-        title=f"{name} — {result.variant}: capacity by role",
+        title=f"{name} — {result.variant}: capacity by role over the {horizon_weeks:g}-week "
+        "horizon",
         title_justify="left",
         header_style="bold",
     )
-    for column in (
+    columns = [
         "role",
         "people",
-        "utilization",
-        "offered h/week",
-        "available h/week",
+        f"load in quarters 1-{quarters}" if quarters > 1 else "load over the horizon",
+        "reaches its hours",
+        "long-run load",
         "wait",
         "how the wait is estimated",
-    ):
-        roles.add_column(
-            column, justify="left" if column in ("role", "how the wait is estimated") else "right"
-        )
+    ]
+    for column in columns:
+        left = column in ("role", "how the wait is estimated") or column.startswith("load")
+        roles.add_column(column, justify="left" if left else "right")
     for role, load in result.roles.items():
-        style = (
-            "bold red"
-            if load.utilization >= 1
-            else "yellow"
-            if load.utilization > catalogue.BUSY
-            else ""
-        )
+        week = load.reaches_hours_week
         roles.add_row(
             role,
             str(load.headcount),
-            f"[{style}]{fmt.number(load.utilization, 'share')}[/{style}]"
-            if style
-            else fmt.number(load.utilization, "share"),
-            fmt.number(load.offered_hours_per_week, "count"),
-            fmt.number(load.available_hours_per_week, "count"),
+            " ".join(_load_text(q) for q in load.load_by_quarter),
+            f"week {week}" if week is not None else "not in 10 years",
+            _load_text(load.utilization),
             fmt.number(load.wait_mean, "hours"),
             load.method.replace("_", " "),
         )
     parts.append(roles)
+    parts.append(Text.from_markup(_over_horizon(result)))
     stages = Table(title="flow by stage (steady state)", title_justify="left", header_style="bold")
     for column in ("stage", "entries/week", "wait to first touch", "SLA attainment"):
         stages.add_column(column, justify="left" if column == "stage" else "right")
@@ -260,7 +257,8 @@ def capacity_report(name: str, result) -> list:
     parts.append(stages)
     parts.append(
         Text.from_markup(
-            f"bottleneck: [bold]{result.bottleneck}[/bold]; the org sustains about "
+            f"in the long run (steady state, every loop filled): bottleneck "
+            f"[bold]{result.bottleneck}[/bold]; the org sustains about "
             f"{fmt.number(result.max_leads_per_week, 'count')} leads/week before it saturates "
             f"(today {fmt.number(result.leads_per_week, 'count')}: headroom "
             f"{fmt.number(result.headroom, 'share')})"
@@ -281,7 +279,7 @@ def capacity_report(name: str, result) -> list:
         also = f" (also {', '.join(ties[1:])})" if len(ties) > 1 else ""
         parts.append(
             Text.from_markup(
-                f"seasonality: the peak month is [bold]{peak.month}[/bold]{also} "
+                f"in the long run, seasonality: the peak month is [bold]{peak.month}[/bold]{also} "
                 f"({fmt.number(peak.leads_per_week, 'count')} leads/week, "
                 f"{rise:+.0%} on the year's average): {loads}{where}"
             )
@@ -289,6 +287,38 @@ def capacity_report(name: str, result) -> list:
     for note in result.notes:
         parts.append(Text(f"note: {note}", style="dim"))
     return parts
+
+
+def _load_text(load: float) -> str:
+    """A load as a whole percentage, red at or above the hours, yellow above BUSY."""
+    text = f"{load:.0%}" if math.isfinite(load) else "no one to do it"
+    style = "bold red" if load >= 1 else "yellow" if load > catalogue.BUSY else ""
+    return f"[{style}]{text}[/{style}]" if style else text
+
+
+def _over_horizon(result) -> str:
+    """The horizon's verdict in one line: who does not keep up, or the fullest role and
+    how far the sources' leads could grow before it runs out of hours."""
+    behind = {r: load for r, load in result.roles.items() if load.room < 0}
+    if behind:
+        worst = [
+            f"[bold]{r}[/bold] (quarter {load.load_by_quarter.index(max(load.load_by_quarter)) + 1}"
+            f" at {fmt.number(max(load.load_by_quarter), 'share')} of its hours)"
+            for r, load in behind.items()
+        ]
+        verb = "does" if len(worst) == 1 else "do"
+        return f"over the horizon: {', '.join(worst)} {verb} not keep up"
+    role = result.horizon_bottleneck
+    if role is None or math.isinf(result.horizon_headroom):
+        return "over the horizon: every role keeps up"
+    load = result.roles[role]
+    top = max(load.load_by_quarter)
+    return (
+        f"over the horizon: every role keeps up; the fullest is [bold]{role}[/bold] (quarter "
+        f"{load.load_by_quarter.index(top) + 1} at {fmt.number(top, 'share')} of its hours): the "
+        f"sources' leads could grow about {fmt.number(result.horizon_headroom, 'share')} before "
+        "it runs out"
+    )
 
 
 def plan_report(
