@@ -406,6 +406,7 @@ def run(
             shown=scenario.targets,
             currency=scenario.currency,
             sections=sections,
+            written=results.meta.get("written_rates"),
         )
     )
     if any(c.startswith("headcount.") for c in results.timeseries):
@@ -501,6 +502,7 @@ def compare(
             shown=scenario.targets,
             currency=scenario.currency,
             sections=sections,
+            written=comparison.written_rates(),
         )
     )
     out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)

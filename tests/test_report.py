@@ -169,3 +169,12 @@ def test_markdown_prints_free_text_as_plain_words(comparison):
     heading or emphasis of its own."""
     title = comparison.markdown().splitlines()[0]
     assert title == "### \\<script\\>alert(1)\\</script\\> & co"
+
+
+def test_the_report_names_what_moves_conversion_from_the_written_rates(comparison):
+    """Written rates beside the realised ones, and where reps differ in skill, the
+    routing that selects among them is named among the assumptions."""
+    page = comparison.report_html()
+    assert "mql → sql (written 25%)" in page
+    assert 'id="skill-effects"' in page
+    assert "lead-weighted mean skill" in page

@@ -289,3 +289,13 @@ def test_results_summary_reads_like_the_command_line_and_raw_gives_numbers():
     assert cut, "two replications should leave some interval below zero"
     for kpi in cut:  # never a negative count, share or duration
         assert "−" not in shown.loc[kpi, "95% interval"].split("–")[0]
+
+
+def test_run_shows_each_stage_conversion_beside_the_rate_the_market_writes():
+    """Realised conversions differ from the written ones (decay, skill, routing, handoffs):
+    the table says both, per segment where the market writes one per segment."""
+    shown = CliRunner().invoke(app, ["run", SCENARIO, "--reps", "2"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "mql → sql (written 25%)" in shown.output
+    assert "opportunity → won (written 28%)" in shown.output
+    assert "→ lost" not in shown.output  # ends stay one --all away

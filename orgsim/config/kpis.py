@@ -252,8 +252,10 @@ def info(name: str) -> KPI:
     if parts[0] == "source" and len(parts) == 3:
         meaning = f"{meaning}, of leads from source {parts[1]}"
         label = f"{label}, {parts[1]} leads"
-    if parts[0] == "stage":
-        headline = facet in ("wait_mean", "gave_up", "recycled")  # leads lost untouched show
+    if parts[0] == "stage":  # leads lost untouched show; and where leads go, but to the ends
+        headline = facet in ("wait_mean", "gave_up", "recycled") or (
+            facet == "conversion" and parts[-1] not in BUILT_IN_ENDS
+        )
     else:
         headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
         headline = headline and parts[0] != "source"
@@ -410,6 +412,31 @@ def acquisition_roles(market: Market, org: Org) -> set[str]:
         if (worked and not worked <= serving) or (not worked and spec.team != "customer_success"):
             acquiring.add(role)
     return acquiring
+
+
+def written_rates(market: Market) -> dict[str, float | dict[str, float]]:
+    """The conversion each stage's outcomes are written with, by KPI name
+    (`stage.<s>.conversion.<t>`): a chance, or one per segment where they differ; what the
+    outcomes leave goes to `otherwise`. Reports show them beside the realised rates, which
+    skill, routing, decay, handoffs and buyers who give up move."""
+    rates: dict[str, float | dict[str, float]] = {}
+    for name, stage in market.journey.items():
+        if stage.is_end:
+            continue
+        per = {
+            g: {t: probability(p, g) for t, p in stage.outcomes.items()} for g in market.segments
+        }
+        for chances in per.values():
+            left = max(0.0, 1 - sum(chances.values()))
+            if left > 1e-12 or stage.otherwise is not None:
+                chances[stage.exit] = chances.get(stage.exit, 0.0) + left
+        for target in per[next(iter(per))]:
+            values = {g: per[g][target] for g in per}
+            same = len(set(values.values())) == 1
+            rates[f"stage.{name}.conversion.{target}"] = (
+                next(iter(values.values())) if same else values
+            )
+    return rates
 
 
 def next_places(market: Market, org: Org, stage: str) -> list[str]:

@@ -316,8 +316,17 @@ class Role(Frozen):
     """Share of scheduled hours available for the modelled work; the rest goes to meetings, admin
     and prospecting not modelled (`0.65`)."""
     skill: NumberDist = 1.0
-    """Multiplies the chance of the success outcomes of the stages the rep works, drawn once per rep
-    (`{dist: lognormal, mean: 1.0, cv: 0.2}`); with by_segment, once per rep and segment."""
+    """Multiplies the chance of the success outcomes of the stages the rep works
+    (`{dist: lognormal, mean: 1.0, cv: 0.2}`); with by_segment, per segment. Today's reps' draws
+    are relative to the team: scaled so that their mean is the distribution's mean in every
+    replication, so a written rate is what the team achieves and the spread only says who wins
+    more. A new hire's is drawn as written."""
+    skill_across_stages: bool = False
+    """`true`: a rep has one skill for every stage it works, so a strong full-cycle rep is strong
+    at each step and a lead's chances compound (a team with spread then wins about E[s^k] times
+    the written rates over k stages). `false` (default): a rep draws a skill for each stage it
+    works, independently, so the written rates come back out however many stages each rep
+    works."""
     cost_per_year: NonNegative = 0.0
     """Fully loaded cost of one person a year, in the scenario's currency (`160000`)."""
     ramp: Ramp | None = None

@@ -176,6 +176,7 @@ class LeadFlow:
         self._values = arrivals.value.tolist()
         self._entries = [source.enters for source in model.sources]
         self.n_stages = len(model.stages)
+        self.n_segments = len(model.segments)
         self._market_slots(model, luck)
         self.work_as(model.stages, crews, [role.crew_of_segment for role in model.roles])
 
@@ -531,7 +532,7 @@ class LeadFlow:
         factor = visit.decay * (1.0 - visit.penalty)
         rep = visit.rep
         if rep is not None:
-            factor *= rep.skills[lead.segment]
+            factor *= rep.skills[plan.index * self.n_segments + lead.segment]
             ramp = rep.ramps_as
             if ramp.ramp_skill:  # a rep still ramping converts less
                 factor *= ramp.ramp_share(now - rep.hired)

@@ -157,6 +157,8 @@ class RolePlan:
     productive_share: float
     skill: list[Distribution]
     """Per segment (one shared distribution unless the org writes by_segment)."""
+    skill_across_stages: bool
+    """One skill per rep for every stage (True), or one per stage, drawn independently."""
     cost_per_year: float
     order: str
     crews: list[CrewPlan]
@@ -574,6 +576,7 @@ def _role_plan(
         calendar=calendar_for(role.schedule, holidays),
         productive_share=role.productive_share,
         skill=_per_segment(role.skill, segments),
+        skill_across_stages=role.skill_across_stages,
         cost_per_year=role.cost_per_year,
         order=queue.order if queue else "fifo",
         crews=crews,

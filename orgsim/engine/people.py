@@ -72,7 +72,7 @@ class People:
         model, streams = self.model, self.streams
         crews = []
         for role in model.roles:
-            skills = iter(_skills(role, model.segments, streams, role.headcount))
+            skills = iter(_skills(role, model, streams, role.headcount))
             hired = iter(_hired(role, streams))
             mine = []
             for c, plan in enumerate(role.crews):
@@ -204,7 +204,7 @@ class People:
         """A new rep (tenure 0) joins a seat and picks up waiting work."""
         role = seat.role
         crew = self.crews[role.index][seat.crew]
-        skills = _skills(role, self.model.segments, self.streams, 1, seat.index, seat.occupants)
+        skills = _skills(role, self.model, self.streams, 1, seat.index, seat.occupants)
         rep = Rep(len(self.reps), len(crew.reps), crew, skills[0], now)
         rep.seat = seat
         seat.occupants += 1
@@ -310,20 +310,37 @@ def _routing_draws(streams: Streams, role: str, pod: int | None):
 
 
 def _skills(
-    role: RolePlan, segments: list[str], streams: Streams, n: int, *about: int
+    role: RolePlan, model: Model, streams: Streams, n: int, *about: int
 ) -> list[list[float]]:
-    """Skill per segment of `n` reps, drawn once per rep: keyed to the role (and the segment,
-    when skill is by_segment) and `about` (nothing for today's reps, who are keyed by their
-    index in the draw; seat and occupant for a new rep)."""
+    """Skills of `n` reps, each a flat list by (stage, segment of the lead): the skill at
+    stage s for a lead of segment g is at `s * segments + g` (`LeadFlow.decide`). Drawn
+    keyed to the role (the stage, unless one skill spans every stage; the segment, when
+    skill is by_segment) and `about` (nothing for today's reps, who are keyed by their index
+    in the draw; seat and occupant for a new rep). Today's reps (no `about`) are scaled so
+    that their mean is the distribution's mean: a team's written rate is its rate."""
+    segments, stages = model.segments, model.stages
+    if all(d.dist == "constant" for d in role.skill):
+        return [[d.value for d in role.skill] * len(stages) for _ in range(n)]
     name = key(role.name)
-    if all(d is role.skill[0] for d in role.skill):
-        drawn = role.skill[0].sample(streams.generator(SKILL, name, *about), n).tolist()
-        return [[value] * len(segments) for value in drawn]
-    by_segment = [
-        dist.sample(streams.generator(SKILL, name, key(segment), *about), n)
-        for dist, segment in zip(role.skill, segments, strict=True)
-    ]
-    return [[float(column[i]) for column in by_segment] for i in range(n)]
+    shared = all(d is role.skill[0] for d in role.skill)
+    per_segment = [(role.skill[0], ())] if shared else list(zip(role.skill, segments, strict=True))
+
+    def stage_skills(*scope: str) -> list[np.ndarray]:
+        """The reps' skills at one stage (or every stage), by segment."""
+        draws = []
+        for dist, segment in per_segment:
+            mine = (key(segment),) if segment else ()
+            drawn = dist.sample(streams.generator(SKILL, name, *scope, *mine, *about), n)
+            if not about and n and drawn.mean() > 0:  # today's team: relative to the team
+                drawn = drawn * dist.expected() / drawn.mean()
+            draws.append(drawn)
+        return draws * len(segments) if shared else draws
+
+    if role.skill_across_stages:
+        by_stage = [stage_skills()] * len(stages)
+    else:
+        by_stage = [stage_skills(key(stage.name)) for stage in stages]
+    return [[float(d[i]) for at in by_stage for d in at] for i in range(n)]
 
 
 def _hired(role: RolePlan, streams: Streams) -> list[float]:

@@ -74,7 +74,7 @@ class Rep:
         self.hired = hired  # when the rep joined (t < 0: before the run): its tenure's origin
         self.index = index  # within its crew
         self.crew_id = crew.id  # an id, not the crew: no reference cycle between them
-        self.skills = skills  # by segment of the lead
+        self.skills = skills  # by stage and segment of the lead (see people._skills)
         self.calendar = crew.calendar  # its role's, or its own with its PTO days closed
         self.days_off: list[int] = []  # its PTO days (days from t = 0)
         self.queue: list[tuple] = []  # own queue entries

@@ -154,6 +154,10 @@ class Comparison:
                     mapping.setdefault(name, owner)
         return merged
 
+    def written_rates(self) -> dict:
+        """The conversions the first design's market writes (`kpis.written_rates`)."""
+        return next(iter(self.results.values())).meta.get("written_rates", {})
+
     def shortfalls(self) -> dict[str, list[Shortfall]]:
         """Per variant, the roles that do not keep up (see `orgsim.experiment.overload`)."""
         if self._shortfalls is None:
@@ -349,6 +353,7 @@ class Comparison:
             targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
             teams=catalogue.by_team(self.kpi_names(), self.owners(), keep=self.targets),
             sources=catalogue.first_touch_sources(self.owners()),
+            written=self.written_rates(),
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
             start=first.get("start", ""),
@@ -363,6 +368,7 @@ class Comparison:
                     "description": r.meta.get("description", ""),
                     "org": _orgs(r.meta),
                     "yaml": r.meta.get("composed_yaml", ""),
+                    "skill_effects": r.meta.get("skill_effects", []),
                 }
                 for name, r in self.results.items()
             ],

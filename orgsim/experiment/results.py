@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
-from orgsim.config import size
+from orgsim.config import size, skill
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
@@ -147,6 +147,10 @@ class Results:
             if chosen.transition is None
             else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},
             "entry_sla": entry_sla(scenario, variant),
+            "written_rates": catalogue.written_rates(chosen.market),
+            "skill_effects": list(
+                dict.fromkeys(e for org in chosen.orgs for e in skill.effects(org))
+            ),
             "composed_yaml": scenario.composed_yaml(variant),
             "orgsim_version": __version__,
             "date": date.today().isoformat(),

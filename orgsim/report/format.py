@@ -293,6 +293,14 @@ def runs_out(found: dict[str, list[tuple]], horizon_weeks: float) -> str:
     )
 
 
+def written(rate) -> str:
+    """A written conversion as a reader sees it: `35%`, or one per segment where they differ
+    (`smb 30%, mid 24%, ent 18%`)."""
+    if isinstance(rate, dict):
+        return ", ".join(f"{g} {p:.0%}" for g, p in rate.items())
+    return f"{rate:.0%}"
+
+
 def readable(summary):
     """A KPI summary (mean, ci_low, ci_high, n, meaning per KPI) as the command line shows it:
     label, mean and 95% interval in the KPI's unit, the interval cut to what it can be."""

@@ -93,6 +93,8 @@ class ReportFacts:
     """A sentence per design that switches org: its cost and payback."""
     sources: list[str] = field(default_factory=list)
     """The lead sources, every one of which the headline speed to lead covers."""
+    written: dict = field(default_factory=dict)
+    """The conversions the market writes, by KPI (`kpis.written_rates`)."""
 
 
 def _environment() -> jinja2.Environment:
@@ -126,7 +128,8 @@ def _kpi_groups(
         rows = [
             {
                 "kpi": kpi,
-                "label": catalogue.info(kpi).label,
+                "label": catalogue.info(kpi).label
+                + (f" (written {fmt.written(facts.written[kpi])})" if kpi in facts.written else ""),
                 "meaning": catalogue.info(kpi).meaning,
                 "cells": [_kpi_cell(kpi, table, variant) for variant in facts.variants],
             }

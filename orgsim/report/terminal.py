@@ -18,10 +18,13 @@ if TYPE_CHECKING:  # pandas costs `orgsim capacity` a third of its start
     import pandas as pd
 
 
-def kpi_label(name: str) -> Text:
+def kpi_label(name: str, written: dict | None = None) -> Text:
     """A KPI as a leader reads it, its name dim after it: `Speed to lead, median ·
-    speed_to_lead_p50` (the name is what targets and `--json` use)."""
-    return Text.assemble(f"  {catalogue.info(name).label} ", (f"· {name}", "dim"))
+    speed_to_lead_p50` (the name is what targets and `--json` use); a conversion with the
+    rate the market writes for it, from `written` (`kpis.written_rates`)."""
+    rate = (written or {}).get(name)
+    said = f" (written {fmt.written(rate)})" if rate is not None else ""
+    return Text.assemble(f"  {catalogue.info(name).label}{said} ", (f"· {name}", "dim"))
 
 
 def sections_by_measure(names: Iterable[str], currency: str | None) -> list[tuple[str, list]]:
@@ -55,10 +58,11 @@ def kpi_table(
     shown: Iterable[str] = (),
     currency: str | None = None,
     sections: list[tuple[str, list]] | None = None,
+    written: dict | None = None,
 ) -> Table:
     """A rich table of KPIs with 95% intervals, in `sections` (heading, KPI names), by
     default grouped by measure. Headline KPIs only unless `show_all`, and the KPIs in
-    `shown` (the targets) in any case."""
+    `shown` (the targets) in any case; conversions with their `written` rates."""
     shown = set(shown)
     table = Table(title=title, title_justify="left", header_style="bold")
     # every column wraps at spaces, and folds a word only when the terminal is too narrow
@@ -77,7 +81,7 @@ def kpi_table(
         for name in rows:
             row = summary.loc[name]
             mean, interval = fmt.kpi_mean_interval(name, row["mean"], row["ci_low"], row["ci_high"])
-            table.add_row(kpi_label(name), mean, interval)
+            table.add_row(kpi_label(name, written), mean, interval)
     return table
 
 
@@ -89,6 +93,7 @@ def comparison_table(
     shown: Iterable[str] = (),
     currency: str | None = None,
     sections: list[tuple[str, list]] | None = None,
+    written: dict | None = None,
 ) -> Table:
     """KPIs of every variant with intervals, and paired differences against the first variant
     coloured by direction, from a comparison's tidy frame (one row per KPI and variant), in
@@ -113,7 +118,7 @@ def comparison_table(
         table.add_section()
         table.add_row(Text(heading, "bold"))
         for kpi in rows:
-            cells = [kpi_label(kpi)]
+            cells = [kpi_label(kpi, written)]
             for variant in variants:
                 if (kpi, variant) not in tidy.index:
                     cells += ["–"] if variant == baseline else ["–", ""]
