@@ -49,6 +49,23 @@ def book(entries: str, replications: int = 40) -> orgsim.Scenario:
     return orgsim.load_text(text)
 
 
+def worked(entries: str, renewal: str, work: str, replications: int = 1, horizon: str = "52w"):
+    """RENEWALS with its `renewal` stage written anew and CSMs who work it (`work`: the
+    work and roles entries of the org) always at work."""
+    text = (
+        RENEWALS.replace("REPS", str(replications))
+        .replace("horizon: 52w", f"horizon: {horizon}")
+        .replace("BOOK", entries)
+        .replace(
+            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
+            f"renewal: {renewal}",
+        )
+        .replace("work: {}", work)
+        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
+    )
+    return orgsim.load_text(text)
+
+
 def test_a_book_of_renewals_gives_the_entries_churn_and_arr_theory_implies():
     """200 existing customers fall due for renewal uniformly over the first 20 weeks (their
     first buyer delay has elapsed), then renew every 20 weeks with chance 0.9. Within 52
@@ -142,23 +159,13 @@ def test_trace_a_customer_falls_due_when_placed_and_pipeline_takes_its_whole_sta
     buyer delay has elapsed); renewed, its next visit takes the touch and the full 10-week
     delay. The open opportunity placed at t = 0 in an unowned stage is due too: it
     decides at once."""
-    text = RENEWALS.replace("REPS", "1").replace(
-        "BOOK",
+    sc = worked(
         "    - {stage: renewal, count: 1, mix: {small: 1}}\n    - {stage: opportunity, count: 1}",
+        "{buyer_delay: 10w, outcomes: {renewal: 0.999999}, otherwise: churned}",
+        "work: {renewal: {role: csm, effort: 2h}}\n"
+        "  roles: {csm: {headcount: 1, schedule: always}}",
     )
-    text = (
-        text.replace(
-            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
-            "renewal: {buyer_delay: 10w, outcomes: {renewal: 0.999999}, otherwise: churned}",
-        )
-        .replace(
-            "work: {}",
-            "work: {renewal: {role: csm, effort: 2h}}\n"
-            "  roles: {csm: {headcount: 1, schedule: always}}",
-        )
-        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
-    )
-    results = orgsim.simulate(orgsim.load_text(text), progress=False, records=True)
+    results = orgsim.simulate(sc, progress=False, records=True)
     visits = results.visits.sort_values(["lead", "entered"])
     customer = visits[visits.lead == 0][["stage", "entered", "first_touch", "left"]]
     assert customer.to_numpy().tolist()[:2] == [
@@ -187,27 +194,17 @@ def test_a_book_customers_value_changes_once_a_renewal_not_when_placed():
     assert_in_interval(kpis["nrr"], 0.99 * 0.99 * (0.6 * 0.99 + 0.4), "NRR")
 
 
-def _renewals_worked(buyer_first: bool, horizon: str = "52w", reps: int = 30) -> orgsim.Scenario:
+def _renewals_worked(buyer_first: bool, reps: int = 30) -> orgsim.Scenario:
     """A book of 600 customers due over the year, renewing every 11 months with chance
     0.88; two CSMs (always at work) spend 2 h on each renewal."""
-    text = (
-        RENEWALS.replace("REPS", str(reps))
-        .replace("horizon: 52w", f"horizon: {horizon}")
-        .replace("BOOK", "    - {stage: renewal, count: 600, over: 52w, mix: {small: 1}}")
-        .replace(
-            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
-            "renewal: {buyer_delay: 11mo, buyer_delay_first: "
-            + ("true" if buyer_first else "false")
-            + ", outcomes: {renewal: 0.88}, otherwise: churned}",
-        )
-        .replace(
-            "work: {}",
-            "work: {renewal: {role: csm, effort: 2h, routing: pool}}\n"
-            "  roles: {csm: {headcount: 2, schedule: always}}",
-        )
-        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
+    return worked(
+        "    - {stage: renewal, count: 600, over: 52w, mix: {small: 1}}",
+        f"{{buyer_delay: 11mo, buyer_delay_first: {str(buyer_first).lower()}, "
+        "outcomes: {renewal: 0.88}, otherwise: churned}",
+        "work: {renewal: {role: csm, effort: 2h, routing: pool}}\n"
+        "  roles: {csm: {headcount: 2, schedule: always}}",
+        replications=reps,
     )
-    return orgsim.load_text(text)
 
 
 def _touches(results, stage: int) -> np.ndarray:
@@ -243,23 +240,14 @@ def test_trace_a_buyer_first_renewal_is_due_when_placed_and_again_a_full_delay_l
     once, worked 0-2 h and decides at 2 h; its next visit enters at 2 h, falls due at
     2 h + 10 w, and is worked then; its wait counts from falling due (0 here), and an SLA
     deadline does too."""
-    text = RENEWALS.replace("REPS", "1").replace(
-        "BOOK", "    - {stage: renewal, count: 1, mix: {small: 1}}"
+    sc = worked(
+        "    - {stage: renewal, count: 1, mix: {small: 1}}",
+        "{buyer_delay: 10w, buyer_delay_first: true, outcomes: {renewal: 0.999999}, "
+        "otherwise: churned}",
+        "work: {renewal: {role: csm, effort: 2h, sla: {first_touch: 1h}}}\n"
+        "  roles: {csm: {headcount: 1, schedule: always}}",
     )
-    text = (
-        text.replace(
-            "renewal: {buyer_delay: 20w, outcomes: {renewal: 0.9}, otherwise: churned}",
-            "renewal: {buyer_delay: 10w, buyer_delay_first: true, outcomes: {renewal: 0.999999},"
-            " otherwise: churned}",
-        )
-        .replace(
-            "work: {}",
-            "work: {renewal: {role: csm, effort: 2h, sla: {first_touch: 1h}}}\n"
-            "  roles: {csm: {headcount: 1, schedule: always}}",
-        )
-        .replace("  roles: {csm: {headcount: 1, cost_per_year: 52000}}\n", "")
-    )
-    results = orgsim.simulate(orgsim.load_text(text), progress=False, records=True)
+    results = orgsim.simulate(sc, progress=False, records=True)
     visits = results.visits.sort_values(["lead", "entered"])
     columns = ["stage", "entered", "due", "first_touch", "left", "wait", "sla_deadline"]
     due = 2.0 + 10 * 168.0

@@ -155,4 +155,4 @@ def read_table(stem: Path) -> pd.DataFrame:
     parquet = stem.with_suffix(".parquet")
     if parquet.exists():
         return pd.read_parquet(parquet)
-    return pd.read_csv(stem.with_suffix(".csv"))
+    return pd.read_csv(stem.with_suffix(".csv"), float_precision="round_trip")  # exact floats

@@ -288,8 +288,8 @@ def runs_out(found: dict[str, list[tuple]], horizon_weeks: float) -> str:
     parts = [f"{role} reaches its hours in {', '.join(where)}" for role, where in by_role.items()]
     return (
         "; ".join(parts)
-        + f" as the customer base grows (weeks after warm-up; the horizon is {horizon_weeks:g}):"
-        " plan a hire by then"
+        + f" as the customer base grows (weeks from the end of warm-up; the horizon is "
+        f"{horizon_weeks:g} weeks): plan a hire by then"
     )
 
 
