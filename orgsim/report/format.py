@@ -282,7 +282,8 @@ def runs_out(found: dict[str, list[tuple]], horizon_weeks: float) -> str:
     by_role: dict[str, list[str]] = {}
     for design, roles in found.items():
         for role, week in roles:
-            by_role.setdefault(role, []).append(f"{design} (week {week})")
+            years = f", about {week / 52:.0f} years out" if week >= 78 else ""
+            by_role.setdefault(role, []).append(f"{design} (week {week}{years})")
     if not by_role:
         return ""
     parts = [f"{role} reaches its hours in {', '.join(where)}" for role, where in by_role.items()]
