@@ -740,6 +740,7 @@ def plan_command(
     Example: [bold]orgsim plan scenarios/headcount_plan.yaml --role sdr --role ae
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
+    from orgsim.config import kpis as catalogue
     from orgsim.experiment.plan import plan as run_plan
     from orgsim.report import format as fmt
     from orgsim.report import terminal
@@ -781,6 +782,7 @@ def plan_command(
             hires_cost=shown.hires_cost,
             targets=result.targets,
             currency=scenario.currency,
+            written=catalogue.written_rates(scenario.variant(result.variant).market),
         ):
             out.print(part)
         if shown.unplanned_behind:  # the same words as compare's warning

@@ -341,6 +341,7 @@ def plan_report(
     hires_cost: float | None = None,
     targets: Iterable[str] = (),
     currency: str | None = None,
+    written: dict | None = None,
 ) -> list:
     """A headcount plan against today's, its cost and KPIs, and the runners-up as (plan in
     words, cost, people). With `missed`, no plan met every target: this is the closest, and
@@ -396,7 +397,9 @@ def plan_report(
                 f"[/bold] ({people} people); {evaluated} plans simulated"
             )
         )
-    parts.append(kpi_table("KPIs of the plan", summary, shown=targets, currency=currency))
+    parts.append(
+        kpi_table("KPIs of the plan", summary, shown=targets, currency=currency, written=written)
+    )
     if runners_up:
         runners = Table(title="runners-up (also meet every target)", title_justify="left")
         cost = "cost of the hires" if hires is not None else "cost per year"
