@@ -149,10 +149,15 @@ def write_table(frame: pd.DataFrame, stem: Path, parquet: bool | None = None) ->
     return atomic_write(stem.with_suffix(".csv"), lambda p: frame.to_csv(p, index=False))
 
 
+_EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+"""CSV floats read back to the same bits: pandas 3 does it by default (and deprecates the
+argument); pandas 2 needs asking, or a resumed sweep's table differs in last digits."""
+
+
 def read_table(stem: Path) -> pd.DataFrame:
     """Read `stem.parquet` or `stem.csv`, whichever was written."""
     stem = Path(stem)
     parquet = stem.with_suffix(".parquet")
     if parquet.exists():
         return pd.read_parquet(parquet)
-    return pd.read_csv(stem.with_suffix(".csv"), float_precision="round_trip")  # exact floats
+    return pd.read_csv(stem.with_suffix(".csv"), **_EXACT)
