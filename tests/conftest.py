@@ -1,4 +1,8 @@
-"""Shared fixtures; `--runslow` runs the capacity-accuracy matrix too."""
+"""Shared fixtures; `--runslow` runs the capacity-accuracy matrix too.
+
+The fast lane, `pytest -m "not statistical and not slow"`, leaves out the tests marked
+`statistical` (many replications against theory) and `slow` (the notebooks, the published
+figures, interrupts, the planner against exhaustive search): every module still runs."""
 
 from __future__ import annotations
 
@@ -19,11 +23,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--runslow"):
-        return
     skip = pytest.mark.skip(reason="the capacity-accuracy matrix takes minutes: use --runslow")
     for item in items:
-        if "slow" in item.keywords:
+        if item.path.suffix == ".ipynb":  # nbmake's notebooks: a minute or more each
+            item.add_marker(pytest.mark.slow)
+        if "matrix" in item.keywords and not config.getoption("--runslow"):
             item.add_marker(skip)
 
 

@@ -2,6 +2,8 @@
 
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -25,6 +27,7 @@ def test_sweep_benchmark_counts_workers():
     assert 0 < sweep.cpu_ceiling(1, 1000) < 10
 
 
+@pytest.mark.slow
 def test_plan_benchmark_runs():
     timing, ratio = plan.main(1, replications=2)
     assert timing[1].endswith(" s") and float(ratio[1]) > 1

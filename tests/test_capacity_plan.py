@@ -34,6 +34,7 @@ from .models import scenario, single_queue
 SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 
 
+@pytest.mark.statistical
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     """Given the rates at which a simulation saw work fall due, the analytic offered load
@@ -201,6 +202,7 @@ def test_planner_finds_the_erlang_c_answer():
     assert worse and not worse[0].meets
 
 
+@pytest.mark.slow
 def test_planner_trades_people_for_cost_on_a_two_role_org():
     sc = orgsim.load(ROOT / "scenarios/headcount_plan.yaml").with_run(replications=4)
     result = plan(

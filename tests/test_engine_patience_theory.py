@@ -21,6 +21,8 @@ from .models import single_queue
 from .test_engine_theory import long_run
 from .theory import erlang_a, mmc_deterministic_patience
 
+pytestmark = pytest.mark.statistical
+
 
 def _kpis(sc) -> dict:
     return orgsim.simulate(sc, progress=False).kpis

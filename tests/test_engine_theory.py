@@ -20,6 +20,8 @@ from .intervals import assert_above, assert_binomial, assert_in_interval
 from .models import scenario, single_queue
 from .theory import periodic_pool
 
+pytestmark = pytest.mark.statistical
+
 
 def long_run(horizon: str):
     """Run a theory check on `horizon` x 20 replications, long enough for an interval of a

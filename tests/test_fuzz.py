@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +25,8 @@ from orgsim.cli import app
 from orgsim.config import ConfigError
 
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): \S.*?: .+$")
 JUNK = st.one_of(

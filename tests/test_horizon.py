@@ -12,6 +12,8 @@ import orgsim
 from .intervals import assert_within_budget
 from .models import scenario
 
+pytestmark = pytest.mark.statistical
+
 BUDGET = 0.03
 """Absolute error allowed of a quarter's analytic load, on top of the simulation's own
 interval (docs/capacity-accuracy.md measures it: the `load by quarter` row)."""

@@ -15,9 +15,12 @@ import pytest
 
 from .conftest import ROOT, needs
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/status").exists(), reason="reads child processes from /proc (Linux)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path("/proc/self/status").exists(), reason="reads child processes from /proc (Linux)"
+    ),
+]
 
 
 def _children(pid: int) -> list[int]:

@@ -267,6 +267,7 @@ def test_a_backfill_joins_its_delay_after_the_leaver_and_picks_up_waiting_work()
 # -- common random numbers
 
 
+@pytest.mark.statistical
 def test_attrition_costs_won_deals_with_a_paired_interval():
     """The shipped hiring plan, with and without attrition: on common random numbers the
     paired 95% interval of won deals lies below zero (the hires leave and backfills ramp)."""

@@ -180,6 +180,7 @@ def _scenario(case: dict) -> orgsim.Scenario:
     return scenario(market, org, horizon="8w", warmup="1w", replications=4, seed=3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_plan_is_the_cheapest_that_exhaustive_search_finds(name):
     case = CASES[name]

@@ -10,6 +10,8 @@ import pytest
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 spec = importlib.util.spec_from_file_location("refresh", ROOT / "docs" / "refresh.py")
 refresh = importlib.util.module_from_spec(spec)
 sys.modules["refresh"] = refresh  # dataclasses look their module up while the file runs
@@ -33,7 +35,7 @@ def test_a_published_figure_matches_what_the_code_gives(page, name, text):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.matrix
 def test_the_published_capacity_error_table_matches_a_fresh_matrix():
     """docs/capacity-accuracy.md's table is what docs/capacity_accuracy.py gives today (the
     whole matrix takes about four minutes on 2 cores: run with --runslow)."""

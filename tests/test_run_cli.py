@@ -105,6 +105,7 @@ def test_workers_do_not_change_the_numbers():
     assert one.stdout == two.stdout
 
 
+@pytest.mark.slow
 def test_piped_tables_never_cut_a_number(tmp_path):
     """Output to a file or a CI log (no terminal, no COLUMNS) is as wide as its tables: no
     cell ends in an ellipsis. `run` names the variants it did not run."""

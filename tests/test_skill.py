@@ -7,6 +7,7 @@ Every replication's invariants are checked (conftest)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import stats
 
 import orgsim
@@ -14,6 +15,8 @@ from orgsim.engine import compile_model, run_replication
 
 from .intervals import assert_binomial
 from .models import scenario
+
+pytestmark = pytest.mark.statistical
 
 ONE_STAGE = """
 kind: market

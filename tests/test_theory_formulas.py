@@ -22,6 +22,8 @@ from .theory import (
     periodic_pool,
 )
 
+pytestmark = pytest.mark.statistical
+
 FAMILY_ALPHA = 0.001  # per test, split over its checks (Bonferroni)
 LAM_75 = 0.75 * 2 * 40 / 168  # two reps, mu = 1/h, 40 open hours: 75% weekly utilisation
 

@@ -411,6 +411,7 @@ def test_the_payback_week_is_where_the_cumulative_difference_stays_above_zero():
     assert effect.weeks == 7
 
 
+@pytest.mark.slow
 def test_compare_reports_the_dip_and_payback_in_the_terminal_json_report_and_api(tmp_path):
     from typer.testing import CliRunner
 
