@@ -45,8 +45,6 @@ SAMPLES = 2000
 class OverTime:
     """One role's load over time (offered work over the hours of the reps at work)."""
 
-    weekly: np.ndarray
-    """Load in each week after warm-up, for ten years (1.0: the work reaches the hours)."""
     load_by_quarter: list[float]
     """Load in each plan quarter (13 weeks) of the measured horizon."""
     reaches_hours_week: int | None
@@ -79,10 +77,9 @@ def over_time(chain: _Chain, decay: np.ndarray) -> dict[str, OverTime]:
         sources = from_sources[after][:, owned].sum(axis=1)
         fixed = from_book[after][:, owned].sum(axis=1)
         offered = sources + fixed
-        hours = np.diff([role.calendar.worked(t) for t in edges])
+        hours = np.diff(role.calendar.worked_array(edges))
         available = (hours * _at_work(model, role, edges))[after]
         result[role.name] = OverTime(
-            weekly=_load(offered, available),
             load_by_quarter=[float(_load(offered[q].sum(), available[q].sum())) for q in quarters],
             reaches_hours_week=_first_full_week(offered, available),
             room=min(_room(sources[q].sum(), fixed[q].sum(), available[q].sum()) for q in quarters),
