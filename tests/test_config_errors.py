@@ -662,3 +662,53 @@ def test_recycling_before_the_deadline_or_before_escalation_is_a_warning(tmp_pat
     text = " ".join(result.output.split())
     assert "warning: recycle_after is shorter than first_touch" in text
     assert "warning: escalate_after is not before recycle_after" in text
+
+
+def test_one_run_reports_field_errors_cross_references_and_targets_with_did_you_mean(tmp_path):
+    """A misspelt stage in `work`, a misspelt role, a stage priority that follows them, a
+    target written in words and a share written as a percentage: every problem in the
+    same run, each with the name meant, and no false error about a KPI the typo hid."""
+    files = {
+        "market.yaml": MARKET,
+        "scenario.yaml": """kind: scenario
+name: typos
+market: market.yaml
+org:
+  kind: org
+  name: typos
+  roles:
+    sdr: {headcount: 2}
+    ae: {headcount: 3}
+  work:
+    mqll: {role: sdr, effort: 30min, sla: {first_touch: 4h}}
+    sql: {role: aee, effort: 1h}
+  queues:
+    ae: {stage_priority: [sqll]}
+horizon: 52w
+targets:
+  mql_to_sql: {min: 0.2}
+  sla.mql.attainment: {min: 90}
+""",
+    }
+    output = _run(tmp_path, files).output
+    said = [line.split(": ", 2)[1:] for line in output.splitlines() if "scenario.yaml" in line]
+    assert [path for path, _ in said] == [
+        "org.work.mqll",
+        "org.work.sql.role",
+        "org.queues.ae.stage_priority.0",
+        "targets.mql_to_sql",
+        "targets.sla.mql.attainment.min",
+    ], output
+    hints = [message for _, message in said]
+    assert "did you mean 'mql'?" in hints[0] and "did you mean 'ae'?" in hints[1]
+    assert "did you mean 'sql'?" in hints[2]
+    assert "did you mean 'stage.mql.conversion.sql'?" in hints[3]
+    assert "write 0.9 for 90%" in hints[4]
+
+
+def test_targets_are_judged_even_when_the_org_has_a_field_wrong(tmp_path):
+    files = dict(BASE)
+    files["org.yaml"] = ORG.replace("headcount: 2}", "headcount: -2}")
+    files["scenario.yaml"] = SCENARIO + "targets:\n  won_per_wek: {min: 1}\n"
+    output = _run(tmp_path, files).output
+    assert "headcount" in output and "did you mean 'won_per_week'?" in output, output

@@ -328,7 +328,7 @@ def compose(
         checkable = {"base": partial or base_tree}
     if spec is not None and only is None and None not in checkable.values():
         # with one variant alone, targets may name the others' KPIs
-        broken = len(variants) < len(checkable) or (not names and base is None)
+        broken = len(variants) < len(names) if names else base is None
         problems += _check_targets(spec, composition.scenario, checkable, broken)
     if spec is not None and base is not None and not _errors(problems):
         if not names:
