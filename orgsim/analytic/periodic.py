@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import linalg, special
 
-WEEK = 168.0
+from orgsim.config.units import WEEK
+
 BUSINESS_HOURS = [(d * 24.0 + 9.0, d * 24.0 + 17.0) for d in range(5)]
 """Mon–Fri 09:00–17:00 as hours of the week: 40 open hours."""
 
