@@ -247,19 +247,16 @@ def _roles(records: Records, model: Model, out: dict, hours: list[float]) -> Non
         name = role.name
         if f"role.{name}.utilization" not in model.kpi_names:
             continue
-        scheduled = np.diff(at_work(records, role, window).sum(axis=0))[0]
-        worked = np.diff(busy(records, model, role.index, window))[0]
-        out[f"role.{name}.utilization"] = _ratio(float(worked), float(scheduled))
+        # one pass over the role's calendars for the horizon and each of its plan quarters
         quarters = catalogue.quarterly(T - W)
-        if len(quarters):
-            edges = W + catalogue.QUARTER * np.arange(len(quarters) + 1)
-            per_quarter = zip(
-                np.diff(busy(records, model, role.index, edges)),
-                np.diff(at_work(records, role, edges).sum(axis=0)),
-                strict=True,
-            )
-            for q, (done, open_) in zip(quarters, per_quarter, strict=False):
-                out[f"quarter.{q}.role.{name}.utilization"] = _ratio(float(done), float(open_))
+        points = np.unique([W, T, *(W + catalogue.QUARTER * np.arange(len(quarters) + 1))])
+        scheduled = at_work(records, role, points).sum(axis=0)
+        worked = busy(records, model, role.index, points)
+        out[f"role.{name}.utilization"] = _ratio(
+            float(worked[-1] - worked[0]), float(scheduled[-1] - scheduled[0])
+        )
+        for q, done, open_ in zip(quarters, np.diff(worked), np.diff(scheduled), strict=False):
+            out[f"quarter.{q}.role.{name}.utilization"] = _ratio(float(done), float(open_))
         waited = np.diff(queued(records, role.index, window))[0]
         out[f"role.{name}.queue_mean"] = float(waited) / (T - W)
         out[f"role.{name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
