@@ -294,12 +294,19 @@ def runs_out(found: dict[str, list[tuple]], horizon_weeks: float) -> str:
     )
 
 
-def written(rate) -> str:
-    """A written conversion as a reader sees it: `35%`, or one per segment where they differ
-    (`smb 30%, mid 24%, ent 18%`)."""
-    if isinstance(rate, dict):
-        return ", ".join(f"{g} {p:.0%}" for g, p in rate.items())
-    return f"{rate:.0%}"
+def label(name: str, written: dict | None = None) -> str:
+    """A KPI's label, and for a conversion the rate the market writes for it (`written`,
+    from `kpis.written_rates`): `mql → sql (written 35%)`, or one per segment where they
+    differ (`smb 30%, mid 24%, ent 18%`)."""
+    rate = (written or {}).get(name)
+    if rate is None:
+        return info(name).label
+    said = (
+        ", ".join(f"{g} {p:.0%}" for g, p in rate.items())
+        if isinstance(rate, dict)
+        else f"{rate:.0%}"
+    )
+    return f"{info(name).label} (written {said})"
 
 
 def readable(summary):

@@ -128,8 +128,7 @@ def _kpi_groups(
         rows = [
             {
                 "kpi": kpi,
-                "label": catalogue.info(kpi).label
-                + (f" (written {fmt.written(facts.written[kpi])})" if kpi in facts.written else ""),
+                "label": fmt.label(kpi, facts.written),
                 "meaning": catalogue.info(kpi).meaning,
                 "cells": [_kpi_cell(kpi, table, variant) for variant in facts.variants],
             }

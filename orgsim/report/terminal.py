@@ -22,9 +22,7 @@ def kpi_label(name: str, written: dict | None = None) -> Text:
     """A KPI as a leader reads it, its name dim after it: `Speed to lead, median ·
     speed_to_lead_p50` (the name is what targets and `--json` use); a conversion with the
     rate the market writes for it, from `written` (`kpis.written_rates`)."""
-    rate = (written or {}).get(name)
-    said = f" (written {fmt.written(rate)})" if rate is not None else ""
-    return Text.assemble(f"  {catalogue.info(name).label}{said} ", (f"· {name}", "dim"))
+    return Text.assemble(f"  {fmt.label(name, written)} ", (f"· {name}", "dim"))
 
 
 def sections_by_measure(names: Iterable[str], currency: str | None) -> list[tuple[str, list]]:
