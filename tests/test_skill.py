@@ -12,6 +12,7 @@ from scipy import stats
 
 import orgsim
 from orgsim.engine import compile_model, run_replication
+from orgsim.measure.tables import rep_skill
 
 from .intervals import assert_binomial
 from .models import scenario
@@ -48,10 +49,10 @@ def _calls(records, model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     call, won = model.place("call"), model.place("won")
     decided = (visits["stage"] == call) & (visits["left"] >= records.warmup)
     rep = visits["rep"][decided]
-    n = len(reps["skill"])
+    n = len(reps["role"])
     done = np.bincount(rep, minlength=n).astype(float)
     wins = np.bincount(rep[visits["next"][decided] == won], minlength=n).astype(float)
-    return done, wins, reps["skill"]
+    return done, wins, rep_skill(records, model)
 
 
 def test_a_busy_pool_with_spread_converts_at_the_written_rate_in_every_replication():

@@ -131,8 +131,8 @@ class Records:
     """Everyone who was on the payroll, by rep id: role, pod, seat, the origin of their
     tenure (`hired`: minus their tenure for today's reps), when they were on the payroll
     (`since`, to `left`; inf: still there), whether they `joined` the payroll during the run,
-    and what they did; `skill` (the mean over the stages its role works) and `skills` (a row
-    per rep: its skill at stage s for segment g in column `s * segments + g`). A person
+    and what they did; `skills`: a row per rep, its skill at stage s for segment g in
+    column `s * segments + g` (`measure.tables.rep_skill` reads a rep's own). A person
     whose crew changed at a transition has one row per crew: the later row names the earlier
     in `before` (-1 for the first)."""
     days_off: dict[str, np.ndarray]

@@ -76,16 +76,6 @@ def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
     return _collect(flow, people, recorder, model)
 
 
-def _skill(rep, role: int, model: Model) -> float:
-    """A rep's mean skill over the stages its role works (today's org, and the one a
-    transition switches to) and the segments: what a per-rep table shows."""
-    n_seg = len(model.segments)
-    plans = model.stages + (model.transition.stages if model.transition else [])
-    worked = {p.index for p in plans if p.work is not None and p.work.role == role}
-    values = [rep.skills[s * n_seg + g] for s in sorted(worked) for g in range(n_seg)]
-    return sum(values) / len(values) if values else sum(rep.skills) / len(rep.skills)
-
-
 def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -> Records:
     leads = flow.leads
     arrivals = flow.arrivals
@@ -125,9 +115,6 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
                 dtype=np.int64,
             ),
             "seat": np.array([rep.seat.index for rep in reps], dtype=np.int64),
-            "skill": np.array(
-                [_skill(rep, crew_of[rep.crew_id].role.index, model) for rep in reps], dtype=float
-            ),
             "skills": np.array([rep.skills for rep in reps], dtype=float).reshape(
                 len(reps), len(model.stages) * len(model.segments)
             ),

@@ -104,12 +104,30 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
             "rep": np.arange(len(r["role"])),
             "role": _names(r["role"], [role.name for role in model.roles]),
             "pod": _names(r["pod"], model.pods) if model.pods else "",
-            "skill": r["skill"],
+            "skill": rep_skill(records, model),
             "tasks": r["tasks_done"],
             "deals_won": r["deals_won"],
             "utilization": utilization,
         }
     )
+
+
+def rep_skill(records: Records, model: Model) -> np.ndarray:
+    """Each rep's mean skill over the stages its role works (in today's org or the one a
+    transition switches to) and the segments: a rep's skill as a per-rep table shows it."""
+    skills, roles = records.reps["skills"], records.reps["role"]
+    n_seg = len(model.segments)
+    plans = model.stages + (model.transition.stages if model.transition else [])
+    out = skills.mean(axis=1) if skills.size else np.zeros(len(roles))
+    for role in model.roles:
+        worked = sorted(
+            {p.index for p in plans if p.work is not None and p.work.role == role.index}
+        )
+        columns = [s * n_seg + g for s in worked for g in range(n_seg)]
+        mine = roles == role.index
+        if columns and mine.any():
+            out[mine] = skills[np.ix_(mine, columns)].mean(axis=1)
+    return out
 
 
 def weekly(records: Records, model: Model) -> pd.DataFrame:
