@@ -67,6 +67,20 @@ class RoleLoad:
     """How much the sources' leads could grow before the role's work reaches its hours in
     some quarter of the horizon (below zero: it does not keep up)."""
 
+    @property
+    def fullest_quarter(self) -> tuple[float, int] | None:
+        """The load and number (1 is the first) of the plan quarter whose work is at or above
+        the role's hours, the fullest of them; None while every quarter keeps up."""
+        quarters = self.load_by_quarter
+        if not quarters or max(quarters) < 1:
+            return None
+        return max(quarters), quarters.index(max(quarters)) + 1
+
+    @property
+    def runs_out_week(self) -> int | None:
+        """The week its work reaches its hours, for a role that keeps up over the horizon."""
+        return None if self.fullest_quarter else self.reaches_hours_week
+
     def to_json(self) -> dict:
         return {
             "utilization": json_number(self.utilization),
@@ -454,12 +468,11 @@ def running_out(result: Capacity, model: Model) -> list[str]:
     weeks = model.horizon / WEEK
     notes = []
     for role, load in result.roles.items():
-        quarters, week = load.load_by_quarter, load.reaches_hours_week
-        if quarters and max(quarters) >= 1:
-            q = quarters.index(max(quarters)) + 1
+        behind, week = load.fullest_quarter, load.runs_out_week
+        if behind is not None:
             notes.append(
-                f"{role}'s work reaches {max(quarters):.0%} of its hours in quarter {q} of the "
-                "horizon: it does not keep up"
+                f"{role}'s work reaches {behind[0]:.0%} of its hours in quarter {behind[1]} of "
+                "the horizon: it does not keep up"
             )
         elif week is not None:
             after = f" (after the {weeks:g}-week horizon)" if week > weeks else ""

@@ -103,14 +103,12 @@ def _over_time(analytic: Capacity) -> tuple[dict[str, tuple[float, int]], list[R
     """Roles whose fullest quarter of the horizon is at or above their hours, with that
     load and quarter; and the others whose work reaches their hours later (from a week
     near the horizon's end, or after it)."""
-    fullest, later = {}, []
-    for role, load in analytic.roles.items():
-        quarters = load.load_by_quarter
-        if quarters and max(quarters) >= 1:
-            top = max(quarters)
-            fullest[role] = (top, quarters.index(top) + 1)
-        elif load.reaches_hours_week is not None:
-            later.append(RunsOut(role, load.reaches_hours_week))
+    fullest = {
+        r: load.fullest_quarter for r, load in analytic.roles.items() if load.fullest_quarter
+    }
+    later = [
+        RunsOut(r, load.runs_out_week) for r, load in analytic.roles.items() if load.runs_out_week
+    ]
     return fullest, later
 
 

@@ -302,12 +302,11 @@ def _load_text(load: float) -> str:
 def _over_horizon(result) -> str:
     """The horizon's verdict in one line: who does not keep up, or the fullest role and
     how far the sources' leads could grow before it runs out of hours."""
-    behind = {r: load for r, load in result.roles.items() if load.room < 0}
+    behind = {r: load.fullest_quarter for r, load in result.roles.items() if load.fullest_quarter}
     if behind:
         worst = [
-            f"[bold]{r}[/bold] (quarter {load.load_by_quarter.index(max(load.load_by_quarter)) + 1}"
-            f" at {fmt.number(max(load.load_by_quarter), 'share')} of its hours)"
-            for r, load in behind.items()
+            f"[bold]{r}[/bold] (quarter {q} at {fmt.number(top, 'share')} of its hours)"
+            for r, (top, q) in behind.items()
         ]
         verb = "does" if len(worst) == 1 else "do"
         return f"over the horizon: {', '.join(worst)} {verb} not keep up"
