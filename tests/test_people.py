@@ -288,7 +288,7 @@ def test_designs_that_differ_only_in_hiring_share_their_people_and_leads():
     a = run_replication(compile_model(base), 11, check=True)
     b = run_replication(compile_model(more), 11, check=True)
     assert (a.leads["created"] == b.leads["created"]).all()
-    for column in ("hired", "skill"):
+    for column in ("hired", "skills"):  # skills: every stage's, per rep
         assert (a.reps[column][:6] == b.reps[column][:6]).all()
     # the seats of today's reps see the same leavers and backfills
     same = b.reps["seat"] < 6
