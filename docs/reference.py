@@ -249,10 +249,9 @@ def _kpi_table() -> str:
         "them a scenario reports depends on its market and org (no SLA, no attainment); the",
         "exact definitions, including which costs count in CAC, are in",
         "[scenario-language.md](scenario-language.md#kpis). Better: whether a higher or a",
-        "lower value is better (reports colour differences by it). `quarter.<q>.won_per_week`",
-        "and `quarter.<q>.won_value` give the first two per plan quarter of 13 weeks, and",
-        "`source.<s>.lead_to_customer` and `source.<s>.speed_to_lead_mean` (`_p50`, `_p90`)",
-        "give those per source (the plain ones cover every source's leads together). Reports",
+        "lower value is better (reports colour differences by it). `quarter.<q>.` KPIs are",
+        "measured in one plan quarter of 13 weeks, `source.<s>.` KPIs on one source's leads",
+        "(the plain ones cover every source's leads together). Reports",
         "show each KPI by its label first and its name second; `--json` and saved tables use the",
         "name alone. Durations (unit hours) are hours in `--json` and saved tables; reports",
         "show them in minutes under an hour, hours under two days and days beyond.",
@@ -262,16 +261,12 @@ def _kpi_table() -> str:
         "| KPI | label in reports | group | unit | better | meaning |",
         "|---|---|---|---|---|---|",
     ]
-    for name in catalogue.forms():
-        about = catalogue.info(name.replace("<s>", "s").replace("<r>", "r"))
-        better = {1: "higher", -1: "lower", 0: ""}[about.direction]
-        meaning = about.meaning
-        label = about.label
-        if about.stage or about.role:  # the label starts with the placeholder's stand-in
-            label = f"`{name.split('.')[1]}`{label[1:]}"
-        label, meaning = (text.replace(" <t>", " `<t>`") for text in (label, meaning))
+    shown = {key: f"`<{key}>`" for key in "strq"} | {"weeks": "its 13 weeks"}
+    for name, family in catalogue.FAMILIES.items():
+        better = {1: "higher", -1: "lower", 0: ""}[family.direction]
+        label, meaning = family.label.format(**shown), family.meaning.format(**shown)
         lines.append(
-            f"| `{name}` | {label} | {about.group} | {about.unit} | {better} | {meaning} |"
+            f"| `{name}` | {label} | {family.group} | {family.unit} | {better} | {meaning} |"
         )
     return "\n".join(lines) + "\n"
 

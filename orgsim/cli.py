@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -553,7 +552,7 @@ def report_command(
 def _saved_comparison(directory: Path):
     """The comparison saved in `directory` (or one run's results as a comparison of one
     design), or None when the folder holds neither."""
-    from orgsim.config.schema import Target
+    from orgsim.config import targets as target_rules
     from orgsim.experiment import storage
     from orgsim.experiment.compare import Comparison
     from orgsim.experiment.results import Results
@@ -564,7 +563,7 @@ def _saved_comparison(directory: Path):
         results = Results.load(directory)
         saved = results.meta.get("targets", {})
         with storage.reading(directory):
-            targets = {k: Target(**v) for k, v in saved.items()}
+            targets = target_rules.from_saved(saved)
         return Comparison(results.scenario_name, results.seed, {results.variant: results}, targets)
     return None
 
@@ -649,39 +648,6 @@ def value_columns(text: str) -> list[int]:
     return columns
 
 
-def parse_targets(texts: list[str]) -> dict:
-    """`--target 'won_per_week>=9'` -> {"won_per_week": {"min": 9}}; errors as FILE:LINE:COL."""
-    from orgsim.config.kpis import info
-
-    targets: dict[str, dict] = {}
-    problems = []
-    number = r"-?[0-9.]+(?:e-?[0-9]+)?"
-    for i, text in enumerate(texts, 1):
-        match = re.fullmatch(
-            rf"\s*([a-z0-9_.>-]+?)\s*(>=|<=)\s*({number})(min|h|d|w|mo|y)?\s*", text
-        )
-        if not match:
-            problems.append(
-                Problem.unplaced(
-                    f"--target[{i}]",
-                    "targets",
-                    f"'{text}' is not a target: write KPI>=number or KPI<=number (a duration "
-                    "such as 24h for a wait), e.g. 'sla.mql.attainment>=0.95'",
-                )
-            )
-            continue
-        kpi, sign, value, unit = match.groups()
-        if unit and info(kpi).unit != "hours":
-            message = f"'{value}{unit}' is a duration, but {kpi} is not counted in hours"
-            problems.append(Problem.unplaced(f"--target[{i}]", "targets", message))
-            continue
-        bound = f"{value}{unit}" if unit else float(value)
-        targets.setdefault(kpi, {})["min" if sign == ">=" else "max"] = bound
-    if problems:
-        raise ConfigError(problems)
-    return targets
-
-
 @app.command("plan", cls=_Command)
 def plan_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
@@ -741,6 +707,7 @@ def plan_command(
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
     from orgsim.config import kpis as catalogue
+    from orgsim.config import targets as target_rules
     from orgsim.experiment.plan import plan as run_plan
     from orgsim.report import format as fmt
     from orgsim.report import terminal
@@ -749,7 +716,7 @@ def plan_command(
     _check_variant(scenario, variant, scenario_file)
     check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with reported_errors(), _workers(workers) as executor:
-        targets = parse_targets(target) if target else None
+        targets = target_rules.from_text(target) if target else None
         result = run_plan(
             scenario,
             targets,

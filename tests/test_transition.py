@@ -13,6 +13,7 @@ import pytest
 
 import orgsim
 from orgsim.config.errors import ConfigError
+from orgsim.config.kpis import of_variant
 from orgsim.engine import Arrivals, compile_model, run_replication
 from orgsim.measure.kpis import compute
 from orgsim.measure.payback import payback
@@ -86,8 +87,12 @@ def test_a_switch_to_the_same_org_with_no_moves_changes_no_kpi(market, org, befo
     vacancies = 0
     for seed in range(3):
         kept = run_replication(stay, seed, check=True)
-        a = compute(kept, stay)
-        b = compute(run_replication(same, seed, check=True), same)
+        a = compute(kept, stay, of_variant(sc.variant("stay"), sc.horizon))
+        b = compute(
+            run_replication(same, seed, check=True),
+            same,
+            of_variant(sc.variant("same"), sc.horizon),
+        )
         assert list(a) == list(b)
         assert np.array_equal(
             np.array(list(a.values())), np.array(list(b.values())), equal_nan=True
@@ -314,7 +319,7 @@ def test_a_person_still_on_a_task_in_the_old_crew_at_the_end_costs_no_double_pay
     switch = _switch(_org(roles, "sdr 2h pool", "ae 500h pool"), moves="{rep: {sdr: 1, ae: 1}}")
     records, _ = _trace(today, switch, [(0, "direct")])
     sc = scenario(MARKET_AB, today, horizon="2w", warmup="0h", replications=1, extra=switch)
-    kpis = compute(records, compile_model(sc, "switch"))
+    kpis = compute(records, compile_model(sc, "switch"), ["cost"])
     # two people all along: one on its 500 h task, one moved (an SDR from 1h)
     assert kpis["cost"] == pytest.approx(2 * 100000 * 336 / (365 * 24))
 

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 import orgsim
 from orgsim.cli import app
 from orgsim.config import kpis as catalogue
+from orgsim.config import scorecard
+from orgsim.config import targets as target_rules
 from orgsim.config.units import YEAR
 from orgsim.report import format as fmt
 
@@ -82,10 +84,10 @@ def test_targets_and_margins_in_words():
     )
     assert fmt.margin("cost_per_won", 16215, None, 14500, met=False) == "1,715 over"
     # a mean past the target whose interval crosses it is not a miss: it is not sure yet
-    assert fmt.verdict("won_per_week", 2.66, 2.5, None, met=True) == "met"
-    assert fmt.verdict("won_per_week", 2.66, 2.5, None, met=False) == "not sure"
-    assert fmt.verdict("won_per_week", 2.4, 2.5, None, met=False) == "missed"
-    assert fmt.verdict("cost_per_won", 16215, None, 14500, met=False) == "missed"
+    assert target_rules.verdict(2.66, 2.5, None, is_met=True) == "met"
+    assert target_rules.verdict(2.66, 2.5, None, is_met=False) == "not sure"
+    assert target_rules.verdict(2.4, 2.5, None, is_met=False) == "missed"
+    assert target_rules.verdict(16215, None, 14500, is_met=False) == "missed"
 
 
 def test_a_difference_of_rounding_shows_as_none():
@@ -98,9 +100,9 @@ def test_the_scorecard_gives_each_team_what_it_answers_for():
     scenario = orgsim.load(SCENARIO)
     variants = list(scenario.variants.values())
     names = catalogue.names_across(variants, scenario.horizon)
-    owned = catalogue.owners([v.org for v in variants])
-    owned["first_touch"] = catalogue.first_touch(variants[0].market)
-    cards = dict(catalogue.by_team(names, owned, keep=["stage.mql.entered"]))
+    owned = scorecard.owners([v.org for v in variants])
+    owned["first_touch"] = scorecard.first_touch(variants[0].market)
+    cards = dict(scorecard.by_team(names, owned, keep=["stage.mql.entered"]))
     assert list(cards) == ["marketing", "sales", "customer_success", catalogue.WHOLE_ORG]
     assert {"leads", "lead_to_customer", "cost.marketing"} <= set(cards["marketing"])
     # a role's KPI goes to the role's team; a stage's to the team of the role that works it
@@ -112,7 +114,7 @@ def test_the_scorecard_gives_each_team_what_it_answers_for():
     # a target is shown even where the scorecard would leave it out; queues are detail
     assert "stage.mql.entered" in cards["sales"] and "stage.mql.wait_mean" in cards["sales"]
     assert "role.sdr.queue_mean" not in {n for card in cards.values() for n in card}
-    every = dict(catalogue.by_team(names, owned, every=True))
+    every = dict(scorecard.by_team(names, owned, every=True))
     assert sorted(n for card in every.values() for n in card) == sorted(names)
 
 
@@ -123,7 +125,7 @@ def test_speed_to_lead_belongs_to_whoever_first_touches_new_leads():
         "first_touch": {"speed_to_lead": "mql"},
     }
     names = ["speed_to_lead_p50", "sla.mql.attainment", "stage.sql.wait_mean", "won"]
-    cards = dict(catalogue.by_team(names, owned))
+    cards = dict(scorecard.by_team(names, owned))
     assert cards["marketing"] == ["speed_to_lead_p50", "sla.mql.attainment"]
     assert cards["sales"] == ["won", "stage.sql.wait_mean"]
 
@@ -150,7 +152,8 @@ def test_the_cycle_time_legend_counts_deals_a_year():
 def test_the_scorecard_teams_are_the_ones_a_role_may_name():
     from orgsim.config.schema import TEAMS
 
-    assert tuple(catalogue.TEAM_KPIS) == TEAMS
+    owners = {family.team for family in catalogue.FAMILIES.values()} - {None}
+    assert owners == {*TEAMS, catalogue.WHOLE_ORG}
 
 
 def _scenario_with(tmp_path, old: str, new: str):
@@ -182,9 +185,7 @@ def test_a_wait_target_may_be_written_as_a_duration(tmp_path):
     )
     scenario = orgsim.load(path)
     assert scenario.targets["stage.sql.wait_mean"].max == 24.0
-    from orgsim.cli import parse_targets
-
-    assert parse_targets(["stage.sql.wait_mean<=90min"]) == {
+    assert target_rules.from_text(["stage.sql.wait_mean<=90min"]) == {
         "stage.sql.wait_mean": {"max": "90min"}
     }
 
@@ -196,3 +197,23 @@ def test_a_report_rebuilt_from_run_out_judges_the_targets(tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "r.html").read_text()
     assert 'id="targets"' in page and "no targets were set" not in page
+
+
+def test_targets_from_python_get_the_errors_the_yaml_gets():
+    # `orgsim.plan(targets=...)` once took {"min": "3d"} on a weekly count as 72 a week
+    from orgsim.config.errors import ConfigError
+
+    scenario = orgsim.load(SCENARIO)
+    bad = {
+        "won_per_week": {"min": "3d"},
+        "sla.mql.attainment": {"min": 80},
+        "mql_to_sql": {"min": 0.3},
+        "cost_per_won": {},
+    }
+    with pytest.raises(ConfigError) as caught:
+        orgsim.plan(scenario, targets=bad, replications=2)
+    said = "\n".join(map(str, caught.value.problems))
+    assert "targets.won_per_week.min: '3d' is a duration, but won_per_week is not counted" in said
+    assert "(a share: write 0.8 for 80%)" in said
+    assert "did you mean 'stage.mql.conversion.sql'?" in said
+    assert "targets.cost_per_won: a target needs min, max or both" in said

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
+from orgsim.config.journey import (
+    TOLERANCE,
+    Graph,
+    after_won,
+    chance,
+    end_places,
+    handoff_roles,
+    journey_graph,
+    reach,
+    reversed_graph,
+)
 from orgsim.config.schema import BUILT_IN_ENDS, TEAMS, Market, Org, Transition
 from orgsim.config.yamlio import Located
-
-_TOLERANCE = 1e-9
 
 
 class _Reporter:
@@ -142,16 +151,6 @@ def _check_milestones(say: _Reporter, market: Market) -> None:
         )
 
 
-def after_won(market: Market) -> set[str]:
-    """Stages a lead reaches only after a `won` milestone: no source reaches them without
-    passing one. A book lead placed there is an existing customer."""
-    graph = journey_graph(market)
-    for name, stage in market.journey.items():
-        if stage.milestone == "won":
-            graph[name].clear()
-    return set(market.journey) - reach(graph, [s.enters for s in market.sources.values()])
-
-
 def _check_stages(say: _Reporter, market: Market, places: set, segments: list[str]) -> None:
     """Each stage's outcomes, success list, probabilities and give-up place."""
     for name, stage in market.journey.items():
@@ -177,8 +176,8 @@ def _check_stages(say: _Reporter, market: Market, places: set, segments: list[st
                     f"'{target}' is not one of this stage's outcomes ({_names(stage.outcomes)})",
                 )
         for segment in segments:
-            total = sum(_chance(p, segment) for p in stage.outcomes.values())
-            if total > 1 + _TOLERANCE:
+            total = sum(chance(p, segment) for p in stage.outcomes.values())
+            if total > 1 + TOLERANCE:
                 which = f" for segment '{segment}'" if len(segments) > 1 else ""
                 say.error(
                     (*here, "outcomes"),
@@ -238,11 +237,6 @@ def _check_untouched_exit(
         say.error(path, f"'{target}' is a won milestone: a lead nobody touched cannot be won")
 
 
-def _chance(p, segment: str) -> float:
-    """A probability for a segment (0 where a by_segment leaves it out: reported elsewhere)."""
-    return float(p.by_segment.get(segment, 0.0)) if isinstance(p, BySegment) else float(p)
-
-
 def _by_segment_fields_market(market: Market) -> Iterator[tuple[tuple, BySegment]]:
     for name, segment in market.segments.items():
         if isinstance(segment.deal_value, BySegment):
@@ -274,66 +268,9 @@ def _check_covers(say: _Reporter, path: tuple, value: BySegment, segments: list[
         )
 
 
-Graph = dict[str, dict[str, None]]
-"""Each place and the places a lead can go from it next (an ordered set, so that a loop is
-always reported the same way). Three walks over a dozen stages need no graph library, and
-`orgsim validate` starts 0.1 s sooner without importing networkx (benchmarks/startup.py)."""
-
-
-def journey_graph(market: Market, org: Org | None = None) -> Graph:
-    """Stages and ends, with an edge wherever a lead can actually go (chance > 0, giving up,
-    and, with an org, being recycled by its SLA policy)."""
-    graph: Graph = {place: {} for place in [*market.journey, *BUILT_IN_ENDS]}
-
-    def edge(a: str, b: str) -> None:
-        graph[a][b] = None
-        graph.setdefault(b, {})
-
-    segments = list(market.segments)
-    for name, stage in market.journey.items():
-        if stage.is_end:
-            continue
-        for target, p in stage.outcomes.items():
-            if any(_chance(p, s) > 0 for s in segments):
-                edge(name, target)
-        if stage.patience is not None:
-            edge(name, stage.gives_up_place)
-        remainder = max(1 - sum(_chance(p, s) for p in stage.outcomes.values()) for s in segments)
-        if remainder > _TOLERANCE:
-            edge(name, stage.exit)
-    for name, work in org.work.items() if org is not None else ():
-        if work.sla is not None and work.sla.recycle_to in graph and name in market.journey:
-            edge(name, work.sla.recycle_to)
-    return graph
-
-
-def reach(graph: Graph, starts: Iterable[str]) -> set[str]:
-    """Every place a lead can get to from `starts`, the starts included."""
-    seen = {s for s in starts if s in graph}
-    todo = list(seen)
-    while todo:
-        for nxt in graph[todo.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
-def _reversed(graph: Graph) -> Graph:
-    back: Graph = {place: {} for place in graph}
-    for a, nexts in graph.items():
-        for b in nexts:
-            back[b][a] = None
-    return back
-
-
-def end_places(market: Market) -> set[str]:
-    return set(BUILT_IN_ENDS) | {n for n, s in market.journey.items() if s.is_end}
-
-
 def _check_journey_graph(say: _Reporter, market: Market, org: Org | None) -> None:
     graph = journey_graph(market, org)
-    can_finish = reach(_reversed(graph), end_places(market)) | end_places(market)
+    can_finish = reach(reversed_graph(graph), end_places(market)) | end_places(market)
     stuck = [s for s in market.journey if s not in can_finish]
     for stage in stuck:
         loop = _loop_from(graph, stage, set(stuck))
@@ -454,7 +391,7 @@ def _check_recycling(say: _Reporter, stage: str, sla) -> None:
 
 def _check_handoffs(say: _Reporter, org: Org, roles: list[str]) -> None:
     for key in org.handoffs:
-        giver, taker = key.split("->")
+        giver, taker = handoff_roles(key)
         for role in (giver, taker):
             if role not in org.roles:
                 say.error(

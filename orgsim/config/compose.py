@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from orgsim.config import checks, kpis
+from orgsim.config import checks, kpis, targets
 from orgsim.config.errors import ConfigError, Problem, dotted
 from orgsim.config.schema import Market, Org, ScenarioFile, Transition, Variant
 from orgsim.config.units import WEEK
@@ -384,20 +384,15 @@ def _check_targets(
         named = [_names_in(v) for v in variants.values()]
         forms = (k for n in named for k in kpis.every_form(*n, spec.horizon))
         known = list(dict.fromkeys([*known, *forms]))
-    for name in spec.targets:
-        if name not in known:
-            problems.append(tree.keys[("targets", name)].problem(kpis.unknown(name, known)))
-            continue
-        for side in ("min", "max"):
-            path = ("targets", name, side)
-            bound, written = getattr(spec.targets[name], side), tree.values.get(path)
-            if bound is None or written is None:
-                continue
-            if isinstance(tree.get(path), str) and kpis.info(name).unit != "hours":
-                message = f"'{tree.get(path)}' is a duration, but {name} is not counted in hours"
-                problems.append(written.problem(message))
-            elif kpis.out_of_range(name, bound):
-                problems.append(written.problem(kpis.out_of_range(name, bound)))
+
+    def written(path: tuple) -> Any:
+        return tree.get(path) if tree.has(path) else None
+
+    def place(path: tuple, message: str) -> Problem:
+        mark = tree.keys.get(path) if len(path) == 2 else tree.values.get(path)
+        return (mark or tree.locate(path)[0]).problem(message)
+
+    problems += targets.check(spec.targets, known, written, place)
     return problems
 
 

@@ -1,9 +1,16 @@
-"""The KPI names a scenario reports (listed in docs/reference.md), and how to read them.
+"""The KPI catalogue: every KPI family declared once, with the builders that spell its names.
 
-The catalogue lives with the config because a scenario's `targets` must name
-real KPIs, and which KPIs exist depends on the market and the org (a stage
-without an SLA has no `sla.<s>.attainment`). The engine and the reports use
-the same catalogue, so a name is spelled in one place.
+A family is one row of `FAMILIES`: its name's form (`role.<r>.utilization`), what it
+measures (group, direction, unit, bounds), how a leader reads it (label and meaning,
+templates over the form's placeholders), whose scorecard shows it, and when a scenario
+reports it. Names are read (`info`), listed (`kpi_names`), checked as targets and
+documented (docs/reference.md) from this table alone; `measure/kpis.py` registers one
+computation for each family. Anything that needs a KPI's name asks a builder here
+(`stage_kpi`, `role_kpi`, ...) rather than spelling it.
+
+The catalogue lives with the config because a scenario's `targets` must name real KPIs,
+and which KPIs exist depends on the market and the org (a stage without an SLA has no
+`sla.<s>.attainment`).
 """
 
 from __future__ import annotations
@@ -11,13 +18,19 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
-from orgsim.config.checks import after_won
 from orgsim.config.distributions import probability
-from orgsim.config.saturation import BUSY  # noqa: F401 - part of the catalogue
+from orgsim.config.journey import (
+    gives_up,
+    has_won_milestone,
+    next_places,
+    opportunity_stage,
+    recycles,
+    worked_roles,
+)
 from orgsim.config.schema import BUILT_IN_ENDS, Market, Org, Transition, people_change
 from orgsim.config.units import WEEK
 
@@ -29,178 +42,382 @@ GROUPS = (FLOW, SPEED, CAPACITY, MONEY)
 QUARTER_WEEKS = 13
 QUARTER = QUARTER_WEEKS * WEEK
 """A plan quarter: 13 weeks of the measured horizon, counted from the end of warm-up."""
-QUARTERLY = ("won_per_week", "won_value")
-"""KPIs also reported per plan quarter (`quarter.<q>.<kpi>`), so that a target can be dated;
-each worked role's utilization is too (`quarter.<q>.role.<r>.utilization`), so that a load
-that grows through the horizon shows."""
-
-_PLAIN = {
-    "leads": (FLOW, 0, "Leads created", "leads created"),
-    "won": (FLOW, +1, "New customers", "new customers"),
-    "won_per_week": (FLOW, +1, "New customers per week", "new customers per week"),
-    "won_value": (MONEY, +1, "New ARR booked", "new ARR booked"),
-    "lead_to_customer": (
-        FLOW,
-        +1,
-        "Lead-to-customer rate",
-        "new customers per lead created (won / leads)",
-    ),
-    "win_rate": (FLOW, +1, "Win rate", "share of the opportunities decided that were won"),
-    "avg_deal_size": (
-        MONEY,
-        +1,
-        "Average deal size",
-        "average deal size: new ARR per new customer",
-    ),
-    "lost": (FLOW, -1, "Leads lost", "leads lost"),
-    "churned": (FLOW, -1, "Customers churned", "customers churned"),
-    "leaked": (FLOW, -1, "Leads leaked in handoffs", "leads leaked in handoffs"),
-    "wip_end": (FLOW, 0, "Leads still open at the end", "leads still in the journey at the end"),
-    "cycle_time_mean": (SPEED, -1, "Sales cycle, mean", "time from creation to won, mean"),
-    "cycle_time_p50": (SPEED, -1, "Sales cycle, median", "time from creation to won, median"),
-    "cycle_time_p90": (
-        SPEED,
-        -1,
-        "Sales cycle, 90th percentile",
-        "time from creation to won, 90th percentile",
-    ),
-    "speed_to_lead_mean": (
-        SPEED,
-        -1,
-        "Speed to lead, mean",
-        "time from creation to first touch, mean",
-    ),
-    "speed_to_lead_p50": (
-        SPEED,
-        -1,
-        "Speed to lead, median",
-        "time from creation to first touch, median",
-    ),
-    "speed_to_lead_p90": (
-        SPEED,
-        -1,
-        "Speed to lead, 90th percentile",
-        "time from creation to first touch, 90th percentile",
-    ),
-    "arr_end": (MONEY, +1, "ARR at the end", "ARR of all customers at the end"),
-    "mrr_end": (MONEY, +1, "MRR at the end", "MRR of all customers at the end (ARR / 12)"),
-    "nrr": (
-        MONEY,
-        +1,
-        "Net revenue retention",
-        "net revenue retention of customers at warm-up end",
-    ),
-    "grr": (
-        MONEY,
-        +1,
-        "Gross revenue retention",
-        "gross revenue retention of customers at warm-up end",
-    ),
-    "logo_retention": (
-        MONEY,
-        +1,
-        "Logo retention",
-        "share of customers at warm-up end still customers at the end",
-    ),
-    "ltv": (
-        MONEY,
-        +1,
-        "Customer lifetime value",
-        "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
-    ),
-    "cost": (MONEY, -1, "Total cost", "people, marketing and other costs over the horizon"),
-    "cost.people": (
-        MONEY,
-        -1,
-        "People cost",
-        "people cost over the horizon (every role's payroll)",
-    ),
-    "cost.marketing": (
-        MONEY,
-        -1,
-        "Marketing cost",
-        "marketing cost over the horizon (cost per lead x leads)",
-    ),
-    "cost.other": (
-        MONEY,
-        -1,
-        "Other costs",
-        "other costs over the horizon (the org's costs: software, tools)",
-    ),
-    "cost_per_won": (MONEY, -1, "Cost per new customer", "cost per new customer"),
-    "cac": (MONEY, -1, "CAC", "acquisition cost per new customer (CAC)"),
-    "cac_payback_months": (
-        MONEY,
-        -1,
-        "CAC payback",
-        "months of a new customer's gross margin to earn back its CAC",
-    ),
-}
-_PATTERNS = {
-    "entered": (FLOW, 0, "entries", "entries to the stage"),
-    "wait_mean": (
-        SPEED,
-        -1,
-        "wait for a first touch, mean",
-        "time from entering to first touch, mean",
-    ),
-    "wait_p90": (
-        SPEED,
-        -1,
-        "wait for a first touch, 90th percentile",
-        "time from entering to first touch, 90th percentile",
-    ),
-    "conversion": (FLOW, 0, "→", "share of leads leaving the stage that went to"),
-    "gave_up": (
-        FLOW,
-        -1,
-        "gave up waiting",
-        "share of leads leaving the stage that gave up waiting for a touch",
-    ),
-    "recycled": (
-        FLOW,
-        -1,
-        "recycled untouched",
-        "share of leads leaving the stage recycled before a first touch",
-    ),
-    "attainment": (SPEED, +1, "SLA met", "share of first touches within the SLA"),
-    "utilization": (CAPACITY, 0, "utilization", "share of scheduled hours occupied by work"),
-    "ramped_mean": (
-        CAPACITY,
-        +1,
-        "ramped-rep equivalents",
-        "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
-    ),
-    "headcount_mean": (CAPACITY, 0, "people on the payroll", "people on the payroll, time average"),
-    "hires": (CAPACITY, 0, "hires", "reps who joined (dated hires and backfills)"),
-    "departures": (CAPACITY, -1, "departures", "reps who left (attrition and planned departures)"),
-    "queue_mean": (CAPACITY, -1, "work waiting, mean", "items waiting, time average"),
-    "queue_end": (CAPACITY, -1, "work waiting at the end", "items waiting at the end"),
-    "backlog_growth": (
-        CAPACITY,
-        -1,
-        "backlog growth per week",
-        "items added to the queue per week over the second half of the horizon (above 0: "
-        "the role does not keep up)",
-    ),
-}
+WHOLE_ORG = "whole org"
+"""The scorecard's section for what no one team owns: total cost, cost per new customer."""
 
 
-_STAGE_FACETS = ("entered", "wait_mean", "wait_p90", "conversion", "gave_up", "recycled")
+# ------------------------------------------------------------------ the scope of a scenario
 
 
-def forms() -> list[str]:
-    """Every KPI as a planner writes it, with placeholders for stages (`<s>`), where leads
-    go (`<t>`) and roles (`<r>`): the catalogue the field reference lists."""
-    out = list(_PLAIN)
-    for facet in _PATTERNS:
-        if facet == "attainment":
-            out.append("sla.<s>.attainment")
-        elif facet in _STAGE_FACETS:
-            out.append(f"stage.<s>.{facet}" + (".<t>" if facet == "conversion" else ""))
-        else:
-            out.append(f"role.<r>.{facet}")
-    return out
+@dataclass(frozen=True)
+class Scope:
+    """What decides which KPIs a market and org report over a measured horizon."""
+
+    market: Market
+    org: Org
+    horizon: float
+    people_change: Callable[[str], bool]
+
+    @cached_property
+    def won(self) -> bool:
+        return has_won_milestone(self.market)
+
+    @cached_property
+    def margin(self) -> bool:
+        return self.market.gross_margin is not None
+
+    def entities(self, over: str | None) -> list[str | None]:
+        """The stages, sources or worked roles a family's names range over ([None]: one)."""
+        if over in ("stage", "sla"):
+            return list(self.market.journey)
+        if over == "source":
+            return list(self.market.sources)
+        if over == "role":
+            return worked_roles(self.org)
+        return [None]
+
+    def places_after(self, stage: str) -> list[str]:
+        return next_places(self.market, self.org, stage)
+
+    def quarters(self) -> range:
+        return quarterly(self.horizon)
+
+
+Exists = Callable[[Scope, "str | None"], bool]
+
+
+def _always(scope: Scope, entity: str | None) -> bool:
+    return True
+
+
+def _won(scope: Scope, entity: str | None) -> bool:
+    return scope.won
+
+
+def _won_with_margin(scope: Scope, entity: str | None) -> bool:
+    return scope.won and scope.margin
+
+
+def _opportunities(scope: Scope, entity: str | None) -> bool:
+    return scope.won and opportunity_stage(scope.market) is not None
+
+
+def _touched(scope: Scope, entity: str | None) -> bool:
+    """Some role works a stage, so leads get a first touch."""
+    return bool(scope.org.work)
+
+
+def _other_costs(scope: Scope, entity: str | None) -> bool:
+    return bool(scope.org.costs)
+
+
+def _worked_stage(scope: Scope, stage: str | None) -> bool:
+    return stage in scope.org.work
+
+
+def _left(scope: Scope, stage: str | None) -> bool:
+    """Leads leave the stage (it is not an end)."""
+    return not scope.market.journey[stage].is_end
+
+
+def _gives_up(scope: Scope, stage: str | None) -> bool:
+    return _left(scope, stage) and gives_up(scope.market, scope.org, stage)
+
+
+def _recycles(scope: Scope, stage: str | None) -> bool:
+    return _left(scope, stage) and recycles(scope.org, stage)
+
+
+def _has_sla(scope: Scope, stage: str | None) -> bool:
+    work = scope.org.work.get(stage)
+    return work is not None and work.sla is not None
+
+
+def _ramps(scope: Scope, role: str | None) -> bool:
+    return scope.org.roles[role].ramp is not None
+
+
+def _people_change(scope: Scope, role: str | None) -> bool:
+    return scope.people_change(role)
+
+
+# ------------------------------------------------------------------------------ families
+
+_PLACEHOLDER = re.compile(r"<([a-z]+)>")
+_ENTITY_OF_PREFIX = {"stage": "stage", "sla": "sla", "source": "source", "role": "role"}
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of KPI, every name of which has the same form."""
+
+    form: str
+    """The name with placeholders: `<s>` a stage (or, after `source.`, a source), `<t>` where
+    leads go, `<r>` a role, `<q>` a plan quarter."""
+    group: str
+    direction: int
+    unit: str
+    label: str
+    """A template over the placeholders (`{s}: wait for a first touch, mean`)."""
+    meaning: str
+    exists: Exists = _always
+    """When a scenario reports it (for each stage, source or role its names range over)."""
+    team: str | None = None
+    """The team whose playbook owns a plain KPI; None for a stage's or a role's, which go to
+    the team of the role that works it."""
+    scored: bool = False
+    """A team's scorecard shows it (headline ones only, unless asked for every KPI)."""
+    headline: bool | Callable[[dict[str, str]], bool] = True
+    """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
+    bounds: tuple[float, float] | None = None
+    """The values it can take, where its unit does not say (a share's are 0 to 1)."""
+
+    @cached_property
+    def over(self) -> str | None:
+        """What one name of the family is about: stage, sla, source, role, or None (plain)."""
+        whole = self.form.removeprefix("quarter.<q>.")
+        return _ENTITY_OF_PREFIX.get(whole.split(".")[0]) if "<" in whole else None
+
+    @cached_property
+    def facet(self) -> str:
+        """What is measured: the whole form for a plain KPI, else the words after the stage,
+        source or role (wait_mean, conversion, attainment, utilization, ...)."""
+        parts = self.form.removeprefix("quarter.<q>.").split(".")
+        return ".".join(parts) if self.over is None else parts[2]
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        text = re.escape(self.form)
+        for key in _PLACEHOLDER.findall(self.form):
+            word = r"[0-9]+" if key == "q" else r"[a-z][a-z0-9_]*"
+            text = text.replace(re.escape(f"<{key}>"), f"(?P<{key}>{word})")
+        return re.compile(f"^{text}$")
+
+    def name(self, **bound: object) -> str:
+        """The KPI name for these placeholders (`s=`, `t=`, `r=`, `q=`)."""
+        return _PLACEHOLDER.sub(lambda m: str(bound[m.group(1)]), self.form)
+
+    def names(self, entity: str | None, places: list[str], quarters: Iterable[int]) -> list[str]:
+        """Every name for one stage, source or role, over where leads go and the quarters."""
+        key = {"stage": "s", "sla": "s", "source": "s", "role": "r"}.get(self.over or "", "s")
+        bound = {key: entity}
+        if "<t>" in self.form:
+            return [self.name(**bound, t=t) for t in places]
+        if "<q>" in self.form:
+            return [self.name(**bound, q=q) for q in quarters]
+        return [self.name(**bound)]
+
+
+FAMILIES: dict[str, Family] = {}
+"""Every KPI family by form, in the order reports show their names."""
+
+
+def _family(form: str, group: str, direction: int, unit: str, label: str, meaning: str, **more):
+    FAMILIES[form] = Family(form, group, direction, unit, label, meaning, **more)
+
+
+def _per_source(form: str) -> None:
+    """The family of `form` measured on one source's leads (`source.<s>.<form>`)."""
+    base = FAMILIES[form]
+    _family(
+        f"source.<s>.{form}",
+        base.group,
+        base.direction,
+        base.unit,
+        f"{base.label}, {{s}} leads",
+        f"{base.meaning}, of leads from source {{s}}",
+        exists=base.exists,
+        team=None,
+        headline=False,
+    )
+
+
+def _per_quarter(form: str) -> None:
+    """The family of `form` measured in each plan quarter (`quarter.<q>.<form>`)."""
+    base = FAMILIES[form]
+    _family(
+        f"quarter.<q>.{form}",
+        base.group,
+        base.direction,
+        base.unit,
+        f"{base.label}, quarter {{q}}",
+        f"{base.meaning}, in plan quarter {{q}} ({{weeks}})",
+        exists=base.exists,
+        team=base.team,
+        scored=base.scored,
+        headline=False,
+        bounds=base.bounds,
+    )
+
+
+SALES, MARKETING, SUCCESS = "sales", "marketing", "customer_success"
+_ = _family
+# flow: how many leads, customers and deals
+_("leads", FLOW, 0, "count", "Leads created", "leads created", team=MARKETING, scored=True)
+_("won", FLOW, +1, "count", "New customers", "new customers", team=SALES, scored=True)
+_("won_per_week", FLOW, +1, "per_week", "New customers per week", "new customers per week",
+  team=SALES, scored=True)  # fmt: skip
+_("won_value", MONEY, +1, "money", "New ARR booked", "new ARR booked", team=SALES, scored=True)
+_("lead_to_customer", FLOW, +1, "share", "Lead-to-customer rate",
+  "new customers per lead created (won / leads)", exists=_won, team=MARKETING,
+  scored=True)  # fmt: skip
+_per_source("lead_to_customer")
+_("win_rate", FLOW, +1, "share", "Win rate", "share of the opportunities decided that were won",
+  exists=_opportunities, team=SALES, scored=True)  # fmt: skip
+_("avg_deal_size", MONEY, +1, "money", "Average deal size",
+  "average deal size: new ARR per new customer", exists=_won, team=SALES,
+  scored=True)  # fmt: skip
+_("lost", FLOW, -1, "count", "Leads lost", "leads lost", team=SALES, scored=True)
+_("leaked", FLOW, -1, "count", "Leads leaked in handoffs", "leads leaked in handoffs",
+  team=SALES, scored=True)  # fmt: skip
+_("churned", FLOW, -1, "count", "Customers churned", "customers churned", team=SUCCESS,
+  scored=True)  # fmt: skip
+_("wip_end", FLOW, 0, "count", "Leads still open at the end",
+  "leads still in the journey at the end")  # fmt: skip
+_per_quarter("won_per_week")
+_per_quarter("won_value")
+# speed: how long buyers wait
+_("cycle_time_mean", SPEED, -1, "hours", "Sales cycle, mean", "time from creation to won, mean",
+  exists=_won, team=SALES, scored=True)  # fmt: skip
+_("cycle_time_p50", SPEED, -1, "hours", "Sales cycle, median",
+  "time from creation to won, median", exists=_won, team=SALES, scored=True,
+  headline=False)  # fmt: skip
+_("cycle_time_p90", SPEED, -1, "hours", "Sales cycle, 90th percentile",
+  "time from creation to won, 90th percentile", exists=_won, team=SALES, scored=True,
+  headline=False)  # fmt: skip
+_("speed_to_lead_mean", SPEED, -1, "hours", "Speed to lead, mean",
+  "time from creation to first touch, mean", exists=_touched, team=SALES,
+  scored=True)  # fmt: skip
+_("speed_to_lead_p50", SPEED, -1, "hours", "Speed to lead, median",
+  "time from creation to first touch, median", exists=_touched, team=SALES,
+  scored=True)  # fmt: skip
+_("speed_to_lead_p90", SPEED, -1, "hours", "Speed to lead, 90th percentile",
+  "time from creation to first touch, 90th percentile", exists=_touched, team=SALES,
+  scored=True)  # fmt: skip
+_per_source("speed_to_lead_mean")
+_per_source("speed_to_lead_p50")
+_per_source("speed_to_lead_p90")
+# each stage: entries, waits, where leads went, SLAs
+_("stage.<s>.entered", FLOW, 0, "count", "{s}: entries", "entries to the stage",
+  headline=False)  # fmt: skip
+_("stage.<s>.wait_mean", SPEED, -1, "hours", "{s}: wait for a first touch, mean",
+  "time from entering to first touch, mean", exists=_worked_stage, scored=True)  # fmt: skip
+_("stage.<s>.wait_p90", SPEED, -1, "hours", "{s}: wait for a first touch, 90th percentile",
+  "time from entering to first touch, 90th percentile", exists=_worked_stage,
+  headline=False)  # fmt: skip
+_("stage.<s>.conversion.<t>", FLOW, 0, "share", "{s} → {t}",
+  "share of leads leaving the stage that went to {t}", exists=_left,
+  headline=lambda bound: bound["t"] not in BUILT_IN_ENDS)  # fmt: skip
+_("stage.<s>.gave_up", FLOW, -1, "share", "{s}: gave up waiting",
+  "share of leads leaving the stage that gave up waiting for a touch",
+  exists=_gives_up)  # fmt: skip
+_("stage.<s>.recycled", FLOW, -1, "share", "{s}: recycled untouched",
+  "share of leads leaving the stage recycled before a first touch",
+  exists=_recycles)  # fmt: skip
+_("sla.<s>.attainment", SPEED, +1, "share", "{s}: SLA met",
+  "share of first touches within the SLA", exists=_has_sla, scored=True)  # fmt: skip
+# each role that works a stage: how busy, what waits, who came and went
+_("role.<r>.utilization", CAPACITY, 0, "share", "{r}: utilization",
+  "share of scheduled hours occupied by work", scored=True)  # fmt: skip
+_("role.<r>.queue_mean", CAPACITY, -1, "items", "{r}: work waiting, mean",
+  "items waiting, time average")  # fmt: skip
+_("role.<r>.queue_end", CAPACITY, -1, "items", "{r}: work waiting at the end",
+  "items waiting at the end")  # fmt: skip
+_("role.<r>.backlog_growth", CAPACITY, -1, "per_week", "{r}: backlog growth per week",
+  "items added to the queue per week over the second half of the horizon (above 0: the "
+  "role does not keep up)", bounds=(-math.inf, math.inf))  # fmt: skip
+_("role.<r>.ramped_mean", CAPACITY, +1, "count", "{r}: ramped-rep equivalents",
+  "ramped-rep equivalents: the sum of the reps' ramp shares, time average",
+  exists=_ramps)  # fmt: skip
+_("role.<r>.headcount_mean", CAPACITY, 0, "count", "{r}: people on the payroll",
+  "people on the payroll, time average", exists=_people_change)  # fmt: skip
+_("role.<r>.hires", CAPACITY, 0, "count", "{r}: hires",
+  "reps who joined (dated hires and backfills)", exists=_people_change)  # fmt: skip
+_("role.<r>.departures", CAPACITY, -1, "count", "{r}: departures",
+  "reps who left (attrition and planned departures)", exists=_people_change)  # fmt: skip
+_per_quarter("role.<r>.utilization")
+# money: revenue, retention, cost
+_("arr_end", MONEY, +1, "money", "ARR at the end", "ARR of all customers at the end",
+  exists=_won, team=SUCCESS, scored=True)  # fmt: skip
+_("mrr_end", MONEY, +1, "money", "MRR at the end", "MRR of all customers at the end (ARR / 12)",
+  exists=_won, team=SUCCESS, scored=True)  # fmt: skip
+_("nrr", MONEY, +1, "share", "Net revenue retention",
+  "net revenue retention of customers at warm-up end", exists=_won, team=SUCCESS,
+  scored=True, bounds=(0.0, math.inf))  # fmt: skip
+_("grr", MONEY, +1, "share", "Gross revenue retention",
+  "gross revenue retention of customers at warm-up end", exists=_won, team=SUCCESS,
+  scored=True)  # fmt: skip
+_("logo_retention", MONEY, +1, "share", "Logo retention",
+  "share of customers at warm-up end still customers at the end", exists=_won, team=SUCCESS,
+  scored=True)  # fmt: skip
+_("ltv", MONEY, +1, "money", "Customer lifetime value",
+  "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
+  exists=_won_with_margin, team=SUCCESS, scored=True)  # fmt: skip
+_("cost", MONEY, -1, "money", "Total cost", "people, marketing and other costs over the horizon",
+  team=WHOLE_ORG, scored=True)  # fmt: skip
+_("cost.people", MONEY, -1, "money", "People cost",
+  "people cost over the horizon (every role's payroll)")  # fmt: skip
+_("cost.marketing", MONEY, -1, "money", "Marketing cost",
+  "marketing cost over the horizon (cost per lead x leads)", team=MARKETING,
+  scored=True)  # fmt: skip
+_("cost.other", MONEY, -1, "money", "Other costs",
+  "other costs over the horizon (the org's costs: software, tools)",
+  exists=_other_costs)  # fmt: skip
+_("cost_per_won", MONEY, -1, "money", "Cost per new customer", "cost per new customer",
+  team=WHOLE_ORG, scored=True)  # fmt: skip
+_("cac", MONEY, -1, "money", "CAC", "acquisition cost per new customer (CAC)", exists=_won,
+  team=SALES, scored=True)  # fmt: skip
+_("cac_payback_months", MONEY, -1, "months", "CAC payback",
+  "months of a new customer's gross margin to earn back its CAC", exists=_won_with_margin,
+  team=SALES, scored=True)  # fmt: skip
+del _
+
+
+# ------------------------------------------------------------------------------ builders
+
+
+def _built(form: str, **bound: object) -> str:
+    return FAMILIES[form].name(**bound)
+
+
+def stage_kpi(stage: str, facet: str) -> str:
+    """`stage.<s>.<facet>` (entered, wait_mean, wait_p90, gave_up, recycled)."""
+    return _built(f"stage.<s>.{facet}", s=stage)
+
+
+def conversion_kpi(stage: str, to: str) -> str:
+    """`stage.<s>.conversion.<t>`: the share of leads leaving `stage` that went to `to`."""
+    return _built("stage.<s>.conversion.<t>", s=stage, t=to)
+
+
+def sla_kpi(stage: str) -> str:
+    """`sla.<s>.attainment`."""
+    return _built("sla.<s>.attainment", s=stage)
+
+
+def role_kpi(role: str, facet: str) -> str:
+    """`role.<r>.<facet>` (utilization, queue_mean, backlog_growth, ...)."""
+    return _built(f"role.<r>.{facet}", r=role)
+
+
+def source_kpi(source: str, kpi: str) -> str:
+    """`source.<s>.<kpi>`: a plain KPI measured on one source's leads."""
+    return _built(f"source.<s>.{kpi}", s=source)
+
+
+def quarter_kpi(quarter: int, kpi: str) -> str:
+    """`quarter.<q>.<kpi>`: a KPI (`won_per_week`, or a role's utilization by name) measured
+    in one plan quarter."""
+    family = info(kpi).family
+    return _built(f"quarter.<q>.{family}", q=quarter, **_bound(kpi))
+
+
+def _bound(name: str) -> dict[str, str]:
+    match = FAMILIES[info(name).family].pattern.match(name)
+    return {k: v for k, v in match.groupdict().items() if v is not None} if match else {}
+
+
+# ------------------------------------------------------------------------ reading a name
 
 
 @dataclass(frozen=True)
@@ -219,62 +436,185 @@ class KPI:
     first and the name second; `--json` uses the name only."""
     meaning: str
     facet: str
-    """What is measured: the name itself for plain KPIs, else the part after the stage or
-    role (wait_mean, conversion, attainment, utilization, ...)."""
+    """What is measured: the name itself for plain KPIs, else the part after the stage,
+    source or role (wait_mean, conversion, attainment, utilization, ...)."""
     stage: str | None = None
     role: str | None = None
     to: str | None = None
     """Where a conversion goes (`stage.<s>.conversion.<to>`)."""
     headline: bool = True
     """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
+    family: str = ""
+    """The form of its family (`role.<r>.utilization`)."""
+    source: str | None = None
+    quarter: int | None = None
+    whole: str = ""
+    """The KPI a dated one measures in its quarter (`role.ae.utilization` for
+    `quarter.2.role.ae.utilization`); else the name itself."""
 
 
 @lru_cache(maxsize=4096)
 def info(name: str) -> KPI:
     """The record of a KPI name (any name a catalogue can produce)."""
-    parts = name.split(".")
-    if parts[0] == "quarter" and len(parts) >= 3:
-        whole = info(".".join(parts[2:]))
-        meaning = f"{whole.meaning}, in plan quarter {parts[1]} ({_weeks(int(parts[1]))})"
-        label = f"{whole.label}, quarter {parts[1]}"
-        return replace(whole, name=name, label=label, meaning=meaning, headline=False)
-    stage = parts[1] if parts[0] in ("stage", "sla") and len(parts) >= 3 else None
-    role = parts[1] if parts[0] == "role" and len(parts) >= 3 else None
-    facet = name if name in _PLAIN else parts[2] if parts[0] == "stage" else parts[-1]
-    group, direction, label, meaning = (
-        _PLAIN.get(name) or _PATTERNS.get(facet) or _PLAIN.get(facet, (FLOW, 0, name, name))
-    )
-    if facet == "conversion":
-        meaning = f"{meaning} {parts[-1]}"
-        label = f"{parts[1]} {label} {parts[-1]}"
-    elif parts[0] in ("stage", "sla", "role") and len(parts) >= 3:
-        label = f"{parts[1]}: {label}"
-    if parts[0] == "source" and len(parts) == 3:
-        meaning = f"{meaning}, of leads from source {parts[1]}"
-        label = f"{label}, {parts[1]} leads"
-    if parts[0] == "stage":  # leads lost untouched show; and where leads go, but to the ends
-        headline = facet in ("wait_mean", "gave_up", "recycled") or (
-            facet == "conversion" and parts[-1] not in BUILT_IN_ENDS
-        )
-    else:
-        headline = not name.endswith(("_p50", "_p90")) or name.startswith("speed_to_lead")
-        headline = headline and parts[0] != "source"
-    to = parts[-1] if facet == "conversion" else None
-    unit = _unit(name, facet)
+    family, bound = _family_of(name)
+    if family is None:
+        return KPI(name, FLOW, 0, "count", name, name, name, family=name, whole=name)
+    quarter = int(bound["q"]) if "q" in bound else None
+    words = {**bound, "weeks": _weeks(quarter) if quarter else ""}
+    headline = family.headline(bound) if callable(family.headline) else family.headline
+    on_stage = family.over in ("stage", "sla")
     return KPI(
-        name, group, direction, unit, label, meaning, facet, stage, role, to, headline=headline
+        name,
+        family.group,
+        family.direction,
+        family.unit,
+        family.label.format(**words),
+        family.meaning.format(**words),
+        family.facet,
+        stage=bound.get("s") if on_stage else None,
+        role=bound.get("r"),
+        to=bound.get("t"),
+        headline=headline,
+        family=family.form,
+        source=bound.get("s") if family.over == "source" else None,
+        quarter=quarter,
+        whole=name.split(".", 2)[2] if quarter else name,
     )
+
+
+def _family_of(name: str) -> tuple[Family | None, dict[str, str]]:
+    if name in FAMILIES:
+        return FAMILIES[name], {}
+    for family in FAMILIES.values():
+        if "<" in family.form and (match := family.pattern.match(name)):
+            return family, {k: v for k, v in match.groupdict().items() if v is not None}
+    return None, {}
+
+
+def forms() -> list[str]:
+    """Every KPI as a planner writes it, with placeholders for stages or sources (`<s>`),
+    where leads go (`<t>`), roles (`<r>`) and plan quarters (`<q>`): the catalogue the
+    field reference lists."""
+    return list(FAMILIES)
 
 
 def possible(name: str) -> tuple[float, float]:
     """The values a KPI can take. No replication leaves them, so an interval shown to a
     reader is cut to them (a t interval on few replications can reach 104% or −3 leads)."""
-    kpi = info(name)
-    if kpi.facet == "backlog_growth":
-        return -math.inf, math.inf
-    if kpi.unit == "share" and kpi.facet != "nrr":
-        return 0.0, 1.0
-    return 0.0, math.inf
+    family = FAMILIES.get(info(name).family)
+    if family is not None and family.bounds is not None:
+        return family.bounds
+    return (0.0, 1.0) if info(name).unit == "share" else (0.0, math.inf)
+
+
+# ------------------------------------------------------------------ the names a scenario has
+
+
+def _weeks(quarter: int) -> str:
+    return f"from {QUARTER_WEEKS * (quarter - 1)}w to {QUARTER_WEEKS * quarter}w after warm-up"
+
+
+def quarters(horizon: float) -> int:
+    """Whole plan quarters in a measured horizon (see `quarterly`)."""
+    return int(horizon / QUARTER + 1e-9)
+
+
+def quarterly(horizon: float) -> range:
+    """The plan quarters quarterly KPIs are reported for: every whole one, when the horizon
+    holds at least two (with one, it is the horizon)."""
+    whole = quarters(horizon)
+    return range(1, whole + 1 if whole >= 2 else 1)
+
+
+def _blocks() -> list[tuple[str | None, list[Family]]]:
+    """The table cut into runs of families over the same kind of entity: a report lists a
+    run's names stage by stage (or role by role), each stage's together."""
+    blocks: list[tuple[str | None, list[Family]]] = []
+    for family in FAMILIES.values():
+        if blocks and blocks[-1][0] == family.over:
+            blocks[-1][1].append(family)
+        else:
+            blocks.append((family.over, [family]))
+    return blocks
+
+
+def _names_in(scope: Scope) -> list[str]:
+    names = []
+    for over, families in _blocks():
+        for entity in scope.entities(over):
+            for family in families:
+                if family.exists(scope, entity):
+                    places = scope.places_after(entity) if "<t>" in family.form else []
+                    names += family.names(entity, places, scope.quarters())
+    return names
+
+
+def kpi_names(
+    market: Market, org: Org, horizon: float, transition: Transition | None = None
+) -> list[str]:
+    """Every KPI this market and org (and the org a transition switches to) report over a
+    measured `horizon` (hours), in the order reports show them."""
+    changes = people_change(org, transition)
+    merged = _names_in(Scope(market, org, horizon, changes))
+    if transition is None:
+        return merged
+    after = _names_in(Scope(market, transition.org, horizon, changes))
+    for i, name in enumerate(after):
+        if name not in merged:  # after the name it follows in the new org's list
+            merged.insert(merged.index(after[i - 1]) + 1 if i else len(merged), name)
+    return merged
+
+
+def of_variant(variant, horizon: float) -> list[str]:
+    """Every KPI a composed variant (market, org, transition) reports over `horizon`."""
+    return kpi_names(variant.market, variant.org, horizon, variant.transition)
+
+
+def names_across(variants: Iterable, horizon: float) -> list[str]:
+    """Every KPI any of the variants (market and org pairs) reports over `horizon`, each
+    once, in the order of first appearance."""
+    names: dict[str, None] = {}
+    for variant in variants:
+        names.update(dict.fromkeys(of_variant(variant, horizon)))
+    return list(names)
+
+
+def every_form(
+    stages: list[str], sources: list[str], roles: list[str], horizon: float
+) -> list[str]:
+    """Every KPI name the catalogue's forms make of these stages, sources and roles over a
+    measured `horizon` (a superset of what a scenario reports: for checking targets where a
+    variant has problems of its own, so that its exact list is not known)."""
+    over = {"stage": stages, "sla": stages, "source": sources, "role": roles, None: [None]}
+    places = [*stages, *BUILT_IN_ENDS]
+    return [
+        name
+        for family in FAMILIES.values()
+        for entity in over[family.over]
+        for name in family.names(entity, places, quarterly(horizon))
+    ]
+
+
+def by_measure(names: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """`names` grouped by what they measure (flow, speed, capacity, money), in that order."""
+    names = list(names)
+    sections = [(group, [n for n in names if info(n).group == group]) for group in GROUPS]
+    return [(group, members) for group, members in sections if members]
+
+
+def is_scored(name: str) -> bool:
+    """A team's scorecard shows this KPI when it is a headline one (see `Family.scored`)."""
+    family = FAMILIES.get(info(info(name).whole).family)
+    return family is not None and family.scored
+
+
+def team_of(name: str) -> str | None:
+    """The team whose playbook owns a plain KPI (None: the team of whoever works it)."""
+    family = FAMILIES.get(info(info(name).whole).family)
+    return family.team if family is not None and family.over is None else None
+
+
+# ------------------------------------------------------------------------ targets' names
 
 
 def unknown(name: str, known: Iterable[str]) -> str:
@@ -303,25 +643,6 @@ def _by_words(name: str, known: list[str]) -> list[str]:
     return found[:1]
 
 
-def every_form(
-    stages: list[str], sources: list[str], roles: list[str], horizon: float
-) -> list[str]:
-    """Every KPI name the catalogue's forms make of these stages, sources and roles over a
-    measured `horizon` (a superset of what a scenario reports: for checking targets where a
-    variant has problems of its own, so that its exact list is not known)."""
-    names = list(_PLAIN)
-    for stage in stages:
-        names += [f"stage.{stage}.{facet}" for facet in _STAGE_FACETS if facet != "conversion"]
-        names += [f"stage.{stage}.conversion.{to}" for to in [*stages, *BUILT_IN_ENDS]]
-        names.append(f"sla.{stage}.attainment")
-    role_facets = [f for f in _PATTERNS if f not in _STAGE_FACETS and f != "attainment"]
-    names += [f"role.{role}.{facet}" for role in roles for facet in role_facets]
-    per_source = ("lead_to_customer", *_FIRST_TOUCH)
-    names += [f"source.{source}.{kpi}" for source in sources for kpi in per_source]
-    dated = [*QUARTERLY, *(f"role.{role}.utilization" for role in roles)]
-    return names + [f"quarter.{q}.{kpi}" for kpi in dated for q in quarterly(horizon)]
-
-
 def out_of_range(name: str, bound: float) -> str | None:
     """Why a target's bound can never be the KPI's value (a share written as `90`), or None."""
     floor, ceiling = possible(name)
@@ -329,89 +650,6 @@ def out_of_range(name: str, bound: float) -> str | None:
         return None
     hint = f" (a share: write {bound / 100:g} for {bound:g}%)" if info(name).unit == "share" else ""
     return f"{name} is never below {floor:g} or above {ceiling:g}{hint}"
-
-
-def _weeks(quarter: int) -> str:
-    return f"from {QUARTER_WEEKS * (quarter - 1)}w to {QUARTER_WEEKS * quarter}w after warm-up"
-
-
-def quarters(horizon: float) -> int:
-    """Whole plan quarters in a measured horizon (see `quarterly`)."""
-    return int(horizon / QUARTER + 1e-9)
-
-
-def quarterly(horizon: float) -> range:
-    """The plan quarters quarterly KPIs are reported for: every whole one, when the horizon
-    holds at least two (with one, it is the horizon)."""
-    whole = quarters(horizon)
-    return range(1, whole + 1 if whole >= 2 else 1)
-
-
-_SHARES = (
-    "conversion",
-    "gave_up",
-    "recycled",
-    "attainment",
-    "utilization",
-    "nrr",
-    "grr",
-    "lead_to_customer",
-    "win_rate",
-    "logo_retention",
-)
-_MONEY = (
-    "won_value",
-    "arr_end",
-    "mrr_end",
-    "cost",
-    "cost.people",
-    "cost.marketing",
-    "cost.other",
-    "cost_per_won",
-    "avg_deal_size",
-    "cac",
-    "ltv",
-)
-
-
-def _unit(name: str, facet: str) -> str:
-    if facet in _SHARES:
-        return "share"
-    if facet.startswith(("wait", "cycle_time", "speed_to_lead")):
-        return "hours"
-    if name in _MONEY:
-        return "money"
-    if name == "cac_payback_months":
-        return "months"
-    if name == "won_per_week":
-        return "per_week"
-    if facet in ("queue_mean", "queue_end"):
-        return "items"
-    if facet == "backlog_growth":
-        return "per_week"
-    return "count"
-
-
-def has_won_milestone(market: Market) -> bool:
-    return any(stage.milestone == "won" for stage in market.journey.values())
-
-
-def opportunity_stage(market: Market) -> str | None:
-    """The stage marked `milestone: opportunity`, where `win_rate` counts from."""
-    return next((n for n, s in market.journey.items() if s.milestone == "opportunity"), None)
-
-
-def acquisition_roles(market: Market, org: Org) -> set[str]:
-    """Roles whose people and per-seat costs count in CAC: every role except those that work
-    only stages after the sale (onboarding, renewals) and those that work no stage in the
-    `customer_success` team."""
-    serving = after_won(market)
-    acquiring = set()
-    for role, spec in org.roles.items():
-        worked = {stage for stage, work in org.work.items() if work.role == role}
-        if (worked and not worked <= serving) or (not worked and spec.team != "customer_success"):
-            acquiring.add(role)
-    return acquiring
 
 
 def written_rates(market: Market) -> dict[str, float | dict[str, float]]:
@@ -433,260 +671,5 @@ def written_rates(market: Market) -> dict[str, float | dict[str, float]]:
         for target in per[next(iter(per))]:
             values = {g: per[g][target] for g in per}
             same = len(set(values.values())) == 1
-            rates[f"stage.{name}.conversion.{target}"] = (
-                next(iter(values.values())) if same else values
-            )
+            rates[conversion_kpi(name, target)] = next(iter(values.values())) if same else values
     return rates
-
-
-def next_places(market: Market, org: Org, stage: str) -> list[str]:
-    """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks,
-    where buyers who give up go, where the SLA policy recycles to."""
-    spec = market.journey[stage]
-    places = list(spec.outcomes)
-    if _otherwise_possible(market, org, stage):
-        places.append(spec.exit)
-    if _can_leak_into(org, stage):
-        places.append("leaked")
-    if gives_up(market, org, stage):
-        places.append(spec.gives_up_place)
-    if recycles(org, stage):
-        places.append(org.work[stage].sla.recycle_to)
-    return list(dict.fromkeys(places))
-
-
-def gives_up(market: Market, org: Org, stage: str) -> bool:
-    """Whether buyers can run out of patience at `stage` (it has patience and a role works it)."""
-    return market.journey[stage].patience is not None and stage in org.work
-
-
-def recycles(org: Org, stage: str) -> bool:
-    """Whether the stage's SLA takes leads out of the queue after `recycle_after`."""
-    work = org.work.get(stage)
-    return work is not None and work.sla is not None and work.sla.recycle_after is not None
-
-
-def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
-    """Whether any lead can take `otherwise`: the base chances leave room, or skill, a
-    handoff penalty or response decay can scale the success outcomes down."""
-    spec = market.journey[stage]
-    for segment in market.segments:
-        if sum(probability(p, segment) for p in spec.outcomes.values()) < 1 - 1e-9:
-            return True
-    work = org.work.get(stage)
-    if work is None or not spec.success_outcomes or work.role not in org.roles:
-        return False
-    skill = org.roles[work.role].skill
-    fixed_skill = isinstance(skill, int | float) and skill == 1
-    penalised = any((h.penalty or 0) > 0 for h in _manual_handoffs_into(org, stage))
-    return spec.response_decay is not None or not fixed_skill or penalised
-
-
-def _manual_handoffs_into(org: Org, stage: str) -> list:
-    """Manual handoffs a lead can meet entering `stage` (into the role that works it)."""
-    work = org.work.get(stage)
-    if work is None:
-        return []
-    return [h for key, h in org.handoffs.items() if key.split("->")[1] == work.role and h.is_manual]
-
-
-def _can_leak_into(org: Org, stage: str) -> bool:
-    return any((h.leak or 0) > 0 for h in _manual_handoffs_into(org, stage))
-
-
-def kpi_names(
-    market: Market, org: Org, horizon: float, transition: Transition | None = None
-) -> list[str]:
-    """Every KPI this market and org (and the org a transition switches to) report over a
-    measured `horizon` (hours), in the order reports show them."""
-    changes = people_change(org, transition)
-    if transition is None:
-        return _kpi_names(market, org, horizon, changes)
-    merged = _kpi_names(market, org, horizon, changes)
-    after = _kpi_names(market, transition.org, horizon, changes)
-    for i, name in enumerate(after):
-        if name not in merged:  # after the name it follows in the new org's list
-            merged.insert(merged.index(after[i - 1]) + 1 if i else len(merged), name)
-    return merged
-
-
-def _kpi_names(market: Market, org: Org, horizon: float, people_change) -> list[str]:
-    won = has_won_milestone(market)
-    names = ["leads", "won", "won_per_week", "won_value"]
-    if won:
-        names += ["lead_to_customer", *(f"source.{s}.lead_to_customer" for s in market.sources)]
-        if opportunity_stage(market) is not None:
-            names.append("win_rate")
-        names.append("avg_deal_size")
-    names += [*BUILT_IN_ENDS, "wip_end"]
-    names += [f"quarter.{q}.{kpi}" for kpi in QUARTERLY for q in quarterly(horizon)]
-    if won:
-        names += ["cycle_time_mean", "cycle_time_p50", "cycle_time_p90"]
-    if org.work:
-        names += list(_FIRST_TOUCH)
-        names += [f"source.{s}.{kpi}" for s in market.sources for kpi in _FIRST_TOUCH]
-    for stage, spec in market.journey.items():
-        names.append(f"stage.{stage}.entered")
-        if stage in org.work:
-            names += [f"stage.{stage}.wait_mean", f"stage.{stage}.wait_p90"]
-        if not spec.is_end:
-            names += [f"stage.{stage}.conversion.{t}" for t in next_places(market, org, stage)]
-            if gives_up(market, org, stage):
-                names.append(f"stage.{stage}.gave_up")
-            if recycles(org, stage):
-                names.append(f"stage.{stage}.recycled")
-    for stage, work in org.work.items():
-        if work.sla is not None:
-            names.append(f"sla.{stage}.attainment")
-    for role in worked_roles(org):
-        names += [
-            f"role.{role}.utilization",
-            f"role.{role}.queue_mean",
-            f"role.{role}.queue_end",
-            f"role.{role}.backlog_growth",
-        ]
-        if org.roles[role].ramp is not None:
-            names.append(f"role.{role}.ramped_mean")
-        if people_change(role):
-            names += [f"role.{role}.{k}" for k in ("headcount_mean", "hires", "departures")]
-        names += [f"quarter.{q}.role.{role}.utilization" for q in quarterly(horizon)]
-    margin = market.gross_margin is not None
-    if won:
-        names += ["arr_end", "mrr_end", "nrr", "grr", "logo_retention", *["ltv"] * margin]
-    names += ["cost", "cost.people", "cost.marketing", *["cost.other"] * bool(org.costs)]
-    names.append("cost_per_won")
-    if won:
-        names += ["cac", *["cac_payback_months"] * margin]
-    return names
-
-
-def names_across(variants: Iterable, horizon: float) -> list[str]:
-    """Every KPI any of the variants (market and org pairs) reports over `horizon`, each
-    once, in the order of first appearance."""
-    names: dict[str, None] = {}
-    for variant in variants:
-        names.update(
-            dict.fromkeys(kpi_names(variant.market, variant.org, horizon, variant.transition))
-        )
-    return list(names)
-
-
-def by_measure(names: Iterable[str]) -> list[tuple[str, list[str]]]:
-    """`names` grouped by what they measure (flow, speed, capacity, money), in that order."""
-    names = list(names)
-    sections = [(group, [n for n in names if info(n).group == group]) for group in GROUPS]
-    return [(group, members) for group, members in sections if members]
-
-
-TEAM_KPIS = {
-    "marketing": ("leads", "lead_to_customer", "cost.marketing"),
-    "sales": (
-        "won",
-        "won_per_week",
-        "won_value",
-        "win_rate",
-        "avg_deal_size",
-        "cycle_time_mean",
-        "cycle_time_p50",
-        "cycle_time_p90",
-        "speed_to_lead_mean",
-        "speed_to_lead_p50",
-        "speed_to_lead_p90",
-        "lost",
-        "leaked",
-        "cac",
-        "cac_payback_months",
-    ),
-    "customer_success": ("churned", "arr_end", "mrr_end", "nrr", "grr", "logo_retention", "ltv"),
-}
-"""The org-wide KPIs the sales playbooks give each team; a stage's and a role's KPIs go to
-the team of the role that works it (a role's `team`)."""
-WHOLE_ORG = "whole org"
-"""The scorecard's section for what no one team owns: total cost, cost per new customer."""
-_SCORED = ("attainment", "wait_mean", "utilization", "cost", "cost_per_won")
-"""Besides TEAM_KPIS, what a scorecard shows: SLAs met, waits, how busy each role is, and
-the whole org's cost; queues and conversions stay in the full table."""
-_FIRST_TOUCH = ("speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90")
-"""Answered for by whoever first touches new leads (the role working the stages sources
-enter), marketing ops as often as sales."""
-
-
-def owners(orgs: Iterable[Org]) -> dict[str, dict[str, str | None]]:
-    """Who answers for what, as `by_team` reads it: each role's `team` and the role that
-    works each stage. Where orgs disagree (designs, a transition's two orgs) the first one
-    decides. Plain data, so saved results keep it."""
-    teams: dict[str, str | None] = {}
-    worked_by: dict[str, str | None] = {}
-    for org in orgs:
-        for role, spec in org.roles.items():
-            teams.setdefault(role, spec.team)
-        for stage, work in org.work.items():
-            worked_by.setdefault(stage, work.role)
-    return {"teams": teams, "worked_by": worked_by}
-
-
-def first_touch(market: Market) -> dict[str, str | None]:
-    """Where new leads get their first touch (`by_team` gives speed to lead to its team):
-    the stage the first source's leads enter (the headline's team), and each source's
-    (`source.<s>`: its own speed to lead's team)."""
-    entries = {f"source.{name}": source.enters for name, source in market.sources.items()}
-    return {"speed_to_lead": next(iter(entries.values()), None), **entries}
-
-
-def first_touch_sources(owned: dict[str, dict[str, str | None]]) -> list[str]:
-    """The sources whose leads the headline speed to lead covers (every source), from
-    `first_touch` as `owners` merged it."""
-    return [key.split(".", 1)[1] for key in owned.get("first_touch", {}) if "." in key]
-
-
-def by_team(
-    names: Iterable[str],
-    owned: dict[str, dict[str, str | None]],
-    keep: Iterable[str] = (),
-    every: bool = False,
-) -> list[tuple[str, list[str]]]:
-    """A scorecard: the headline KPIs among `names` that a team answers for, by the team
-    (marketing, sales, customer success, then any other team the roles name, then `whole
-    org`), flow to money within each; the KPIs in `keep` (the targets) in any case, and
-    every KPI with `every`. `owned` comes from `owners` (and `first_touch`)."""
-    plain = {kpi: team for team, kpis in TEAM_KPIS.items() for kpi in kpis}
-
-    def team(name: str) -> str:
-        kpi = info(name)
-        whole = info(name.split(".", 2)[2]) if name.startswith("quarter.") else kpi
-        stage = whole.stage
-        if whole.name in _FIRST_TOUCH:
-            stage = owned.get("first_touch", {}).get("speed_to_lead")
-        elif whole.facet in _FIRST_TOUCH:  # source.<s>.speed_to_lead_*: who answers s
-            stage = owned.get("first_touch", {}).get(name.rsplit(".", 1)[0])
-        role = whole.role or owned["worked_by"].get(stage or "")
-        if role is not None:
-            return owned["teams"].get(role) or WHOLE_ORG
-        if name.startswith("source."):
-            return "marketing"
-        return plain.get(whole.name, WHOLE_ORG)
-
-    keep = set(keep)
-    names = list(names)
-    several = len({n.split(".")[1] for n in names if n.startswith("source.")}) > 1
-
-    def shown(name: str) -> bool:
-        kpi = info(name)
-        if every or name in keep:
-            return True
-        if name.startswith("source."):  # speed to lead by source: mean and median, if several
-            return kpi.facet not in _FIRST_TOUCH or (several and not name.endswith("_p90"))
-        return kpi.headline and (kpi.facet in _SCORED or name in plain)
-
-    scored = [n for n in names if shown(n)]
-    sections: dict[str, list[str]] = {t: [] for t in TEAM_KPIS}
-    for name in sorted(scored, key=lambda n: GROUPS.index(info(n).group)):
-        sections.setdefault(team(name), []).append(name)
-    sections[WHOLE_ORG] = sections.pop(WHOLE_ORG, [])
-    return [(t, members) for t, members in sections.items() if members]
-
-
-def worked_roles(org: Org) -> list[str]:
-    """Roles that work at least one stage, in the order the org declares them."""
-    working = {work.role for work in org.work.values()}
-    return [role for role in org.roles if role in working]

@@ -550,28 +550,6 @@ class Target(Frozen):
             raise PydanticCustomError("target", "min is above max: no result can meet it")
         return self
 
-    def allows(self, value):
-        """Whether a value (or each of an array of values) is within the bounds; NaN is not."""
-        ok = value == value
-        if self.min is not None:
-            ok = ok & (value >= self.min)
-        if self.max is not None:
-            ok = ok & (value <= self.max)
-        return ok
-
-    def met_by(self, low: float, high: float, n: int) -> bool:
-        """Met when the whole 95% interval of a mean over `n` replications lies within the
-        bounds (docs/scenario-language.md); with fewer than two there is no interval."""
-        return bool(n > 1 and self.allows(low) and self.allows(high))
-
-    def describe(self) -> str:
-        parts = []
-        if self.min is not None:
-            parts.append(f">= {self.min:g}")
-        if self.max is not None:
-            parts.append(f"<= {self.max:g}")
-        return " and ".join(parts)
-
 
 def _file_or_inline(value: Any) -> Any:
     if not isinstance(value, str | dict):

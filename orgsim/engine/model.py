@@ -15,9 +15,14 @@ from typing import get_args
 
 import numpy as np
 
-from orgsim.config import kpis
-from orgsim.config.checks import after_won
 from orgsim.config.distributions import Distribution, probability, resolve
+from orgsim.config.journey import (
+    acquisition_roles,
+    after_won,
+    handoff_roles,
+    opportunity_stage,
+    worked_roles,
+)
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import (
     BUILT_IN_ENDS,
@@ -182,7 +187,9 @@ class RolePlan:
     people_change: bool = False
     """Reps join or leave during a run (attrition, dated hires or departures)."""
     acquires: bool = True
-    """Its people and per-seat costs count in CAC (see kpis.acquisition_roles)."""
+    """Its people and per-seat costs count in CAC (see journey.acquisition_roles)."""
+    works: bool = False
+    """It works a stage (in today's org or the one a transition switches to): measured."""
 
     @property
     def away(self) -> bool:
@@ -302,7 +309,6 @@ class Model:
     warmup: float
     horizon: float
     cost_per_lead: float
-    kpi_names: list[str]
     year_offset: float = 0.0
     """Hours from 1 January to t = 0: where seasonality's months fall."""
     hires: list[HirePlan] = field(default_factory=list)
@@ -390,17 +396,19 @@ def compile_variant(
     names = list(dict.fromkeys([*org.roles, *(new.roles if new else [])]))
     pods = list(dict.fromkeys([*org.pods, *(new.pods if new else [])]))
     changes = people_change(org, transition)
-    acquiring = set().union(*(kpis.acquisition_roles(market, o) for o in [org, new] if o))
+    acquiring = set().union(*(acquisition_roles(market, o) for o in [org, new] if o))
+    working = set().union(*(worked_roles(o) for o in [org, new] if o))
     roles = []
     for i, role_name in enumerate(names):
         today = role_name in org.roles
         role = _role_plan(i, role_name, org if today else new, segments, closed, pods)
         role.people_change = changes(role_name)
         role.acquires = role_name in acquiring
+        role.works = role_name in working
         if not today:
             role.crews, role.crew_of_segment = [], []
         roles.append(role)
-    opportunity = kpis.opportunity_stage(market)
+    opportunity = opportunity_stage(market)
     return Model(
         variant=name,
         segments=segments,
@@ -413,7 +421,6 @@ def compile_variant(
         warmup=warmup,
         horizon=horizon,
         cost_per_lead=org.marketing.cost_per_lead,
-        kpi_names=kpis.kpi_names(market, org, horizon, transition),
         year_offset=year_offset(start),
         hires=_hire_plans(org, warmup, names)
         if transition is None
@@ -649,7 +656,7 @@ def _handoffs_into(
     """Manual handoffs into the role `taker`, by the role the lead comes from."""
     handoffs = {}
     for key, handoff in org.handoffs.items():
-        giver, to = key.split("->")
+        giver, to = handoff_roles(key)
         if to == taker and handoff.is_manual:
             handoffs[roles.index(giver)] = HandoffPlan(
                 key,

@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
+from orgsim.config import scorecard
+from orgsim.config import targets as target_rules
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
@@ -129,23 +131,27 @@ class Comparison:
                 values = results.kpis[kpi] if kpi in results.kpis else pd.Series(dtype=float)
                 ci = interval(values)
                 defined = values.dropna()
-                share = float(target.allows(defined).mean()) if len(defined) else float("nan")
+                share = (
+                    float(target_rules.allows(target, defined).mean())
+                    if len(defined)
+                    else float("nan")
+                )
                 rows.append(
                     {
                         "variant": variant,
                         "kpi": kpi,
-                        "target": target.describe(),
+                        "target": target_rules.describe(target),
                         "mean": ci.mean,
                         "ci_low": ci.low,
                         "ci_high": ci.high,
-                        "met": target.met_by(ci.low, ci.high, ci.n),
+                        "met": target_rules.met(target, ci.low, ci.high, ci.n),
                         "share_of_replications": share,
                     }
                 )
         return pd.DataFrame(rows)
 
     def owners(self) -> dict[str, dict[str, str | None]]:
-        """Each role's team and each stage's role across the designs (`catalogue.owners`):
+        """Each role's team and each stage's role across the designs (`scorecard.owners`):
         the first design that has a role or a stage decides."""
         merged: dict[str, dict[str, str | None]] = {"teams": {}, "worked_by": {}, "first_touch": {}}
         for results in self.results.values():
@@ -351,8 +357,8 @@ class Comparison:
             outlook=self.outlook(),
             transitions=[fmt.payback(effect) for effect in self.transitions().values()],
             targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
-            teams=catalogue.by_team(self.kpi_names(), self.owners(), keep=self.targets),
-            sources=catalogue.first_touch_sources(self.owners()),
+            teams=scorecard.by_team(self.kpi_names(), self.owners(), keep=self.targets),
+            sources=scorecard.first_touch_sources(self.owners()),
             written=self.written_rates(),
             horizon_hours=first.get("horizon_hours", 0.0),
             warmup_hours=first.get("warmup_hours", 0.0),
@@ -401,7 +407,7 @@ class Comparison:
             "description": self.description,
             "seed": self.seed,
             "variants": self.variants,
-            "targets": {k: t.model_dump() for k, t in self.targets.items()},
+            "targets": target_rules.saved(self.targets),
         }
         written.append(storage.write_json(directory / "comparison.json", facts))
         return written
@@ -413,7 +419,7 @@ class Comparison:
         with storage.reading(directory):
             facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
             results = {name: Results.load(directory / name) for name in facts["variants"]}
-            targets = {k: Target(**v) for k, v in facts["targets"].items()}
+            targets = target_rules.from_saved(facts["targets"])
             description = facts.get("description")
             return cls(facts["scenario"], facts["seed"], results, targets, description)
 

@@ -3,7 +3,7 @@ the others will run out of hours.
 
 A role falls behind when its backlog grows through the second half of the
 horizon (`role.<r>.backlog_growth`, its 95% interval above zero) and either the
-role is busy (utilization at least `BUSY`) or the backlog grows by at least one
+role is busy (utilization above `BUSY`) or the backlog grows by at least one
 item per rep a week (a pod can drown while its role as a whole looks idle), or
 when the analytic model puts its work in some plan quarter of the horizon at or
 above its hours (`capacity`'s `load_by_quarter`, as the customer base and the
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from orgsim.analytic.capacity import NO_ESTIMATE, Capacity, capacity
-from orgsim.config.kpis import BUSY
+from orgsim.config import saturation
+from orgsim.config.kpis import role_kpi
 from orgsim.config.scenario import Scenario
 
 
@@ -115,11 +116,11 @@ def _over_time(analytic: Capacity) -> tuple[dict[str, tuple[float, int]], list[R
 def _growing(
     summary: pd.DataFrame, role: str, reps: int | None
 ) -> tuple[float, float, float] | None:
-    name = f"role.{role}.backlog_growth"
+    name = role_kpi(role, "backlog_growth")
     if name not in summary.index:
         return None
     row = summary.loc[name]
-    busy = summary.loc[f"role.{role}.utilization", "mean"] >= BUSY
+    busy = saturation.over(summary.loc[role_kpi(role, "utilization"), "mean"])
     steep = reps is not None and row["mean"] >= max(1, reps)
     if row["ci_low"] > 0 and (busy or steep):
         return (float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))

@@ -65,7 +65,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from orgsim.config import kpis as catalogue
+from orgsim.config import saturation
+from orgsim.config import targets as target_rules
 from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.journey import worked_roles
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK, YEAR
@@ -159,7 +162,7 @@ class Plan:
     evaluated: list[Candidate]
     stopped: str | None = None
     """Why the search ended before it could prove the answer cheapest, if it did."""
-    utilization_cap: float | None = catalogue.BUSY
+    utilization_cap: float | None = saturation.BUSY
     largest: Candidate | None = None
     """When no plan is feasible: the largest plan tried, which still misses (see `limits`)."""
     dates: list[float] | None = None
@@ -255,7 +258,7 @@ class Plan:
 def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None) -> list[Staffing]:
     """The headcounts to plan: every line of every role that works a stage (or of `roles`)."""
     org = scenario.variant(variant).org
-    worked = catalogue.worked_roles(org)
+    worked = worked_roles(org)
     unknown = [r for r in roles or [] if r not in worked]
     if unknown:
         raise ConfigError(
@@ -407,13 +410,13 @@ class _Judge:
             kpi
             for kpi, target in self.targets.items()
             if kpi not in summary.index
-            or not target.met_by(*summary.loc[kpi, ["ci_low", "ci_high", "n"]])
+            or not target_rules.met(target, *summary.loc[kpi, ["ci_low", "ci_high", "n"]])
         ]
         missed += [f"keeps up: {s.role}" for s in results.shortfalls() if s.role in self.roles]
         if self.cap is not None:
             for role in sorted(self.roles):
-                kpi = f"role.{role}.utilization"
-                if kpi not in self.targets and summary.loc[kpi, "mean"] > self.cap:
+                kpi = catalogue.role_kpi(role, "utilization")
+                if kpi not in self.targets and saturation.over(summary.loc[kpi, "mean"], self.cap):
                     missed.append(f"utilization cap: {role}")
         return missed
 
@@ -489,7 +492,7 @@ def plan(
     progress: bool | None = None,
     max_plans: int = 400,
     roles: list[str] | None = None,
-    utilization_cap: float | None = catalogue.BUSY,
+    utilization_cap: float | None = saturation.BUSY,
     hires: bool = False,
     allow_large: bool = False,
 ) -> Plan:
@@ -672,26 +675,11 @@ def _defer(judge: _Judge, counts: tuple[int, ...]) -> tuple[int, ...]:
 def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:
     if targets is None:
         targets = scenario.targets
-    parsed = {k: t if isinstance(t, Target) else Target(**t) for k, t in targets.items()}
-    if not parsed:
+    if not targets:
         raise ConfigError.unplaced(
             scenario.file or "<scenario>",
             "targets",
             "the planner needs targets: add `targets:` to the scenario "
             "or pass them (orgsim plan --target 'won_per_week>=9')",
         )
-    known = scenario.kpi_names()
-    problems = [
-        Problem.unplaced("<targets>", f"targets.{k}", catalogue.unknown(k, known))
-        for k in parsed
-        if k not in known
-    ]
-    for kpi, target in parsed.items():
-        for side in ("min", "max"):
-            bound = getattr(target, side)
-            why = None if bound is None or kpi not in known else catalogue.out_of_range(kpi, bound)
-            if why:
-                problems.append(Problem.unplaced("<targets>", f"targets.{kpi}.{side}", why))
-    if problems:
-        raise ConfigError(problems)
-    return parsed
+    return target_rules.read(targets, scenario.kpi_names())

@@ -11,7 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
-from orgsim.config import size, skill
+from orgsim.config import scorecard, size, skill
+from orgsim.config import targets as target_rules
+from orgsim.config.journey import worked_roles
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import storage
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
@@ -107,7 +109,7 @@ class Results:
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
         chosen = scenario.variant(variant)
-        names = catalogue.kpi_names(chosen.market, chosen.org, scenario.horizon, chosen.transition)
+        names = catalogue.of_variant(chosen, scenario.horizon)
         kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
@@ -136,13 +138,11 @@ class Results:
                 else [d.isoformat() for d in scenario.holidays]
             ),
             "kpi_names": names,
-            "targets": {kpi: t.model_dump() for kpi, t in scenario.targets.items()},
+            "targets": target_rules.saved(scenario.targets),
             "stages": list(chosen.market.journey),
-            "roles": list(
-                dict.fromkeys(r for org in chosen.orgs for r in catalogue.worked_roles(org))
-            ),
-            **catalogue.owners(chosen.orgs),
-            "first_touch": catalogue.first_touch(chosen.market),
+            "roles": list(dict.fromkeys(r for org in chosen.orgs for r in worked_roles(org))),
+            **scorecard.owners(chosen.orgs),
+            "first_touch": scorecard.first_touch(chosen.market),
             "transition": None
             if chosen.transition is None
             else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from orgsim.config import kpis
 from orgsim.config.scenario import Scenario
 from orgsim.engine import compile_model, run_replication
 from orgsim.engine.recorder import Records
@@ -75,6 +76,7 @@ def run_job(job: Job) -> list[ReplicationResult]:
     """Run a job's replications (in whatever process receives it)."""
     scenario = job.scenario.with_set(dict(job.point)) if job.point else job.scenario
     model = compile_model(scenario, job.variant)
+    names = kpis.of_variant(scenario.variant(job.variant), scenario.horizon)
     results = []
     for replication, seed in zip(job.replications, job.seeds, strict=True):
         records = run_replication(model, seed)
@@ -84,7 +86,7 @@ def run_job(job: Job) -> list[ReplicationResult]:
                 variant=job.variant,
                 replication=replication,
                 seed=seed,
-                kpis=compute(records, model),
+                kpis=compute(records, model, names),
                 point=job.point,
                 records=records if job.records else None,
                 model=model if job.records else None,

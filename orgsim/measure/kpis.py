@@ -10,6 +10,9 @@ its mean and interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -125,20 +128,59 @@ def speeds_to_lead(records: Records, source: int | None = None) -> np.ndarray:
     return first[touched] - created[touched]
 
 
-def compute(records: Records, model: Model) -> dict[str, float]:
-    """Every KPI of the model's catalogue for one replication (NaN where undefined)."""
+Computation = Callable[["Replication", dict[str, float]], None]
+COMPUTATIONS: list[tuple[tuple[str, ...], Computation]] = []
+"""Each computation with the KPI families (`config.kpis.FAMILIES`) it fills, in the order
+they run (cost needs the lead count, CAC the deal size): one computation per family."""
+
+
+def computes(*families: str) -> Callable[[Computation], Computation]:
+    """Register a computation as the one home of these families' values."""
+
+    def register(function: Computation) -> Computation:
+        COMPUTATIONS.append((families, function))
+        return function
+
+    return register
+
+
+@dataclass
+class Replication:
+    """One replication's records and model, with what several computations share."""
+
+    records: Records
+    model: Model
+
+    @cached_property
+    def payroll_hours(self) -> list[float]:
+        """Each role's person-hours on the payroll in the measured horizon."""
+        window = np.array([self.records.warmup, self.records.end])
+        return [np.diff(payroll(self.records, role, window))[0] for role in self.model.roles]
+
+
+def compute(records: Records, model: Model, names: Iterable[str]) -> dict[str, float]:
+    """The KPIs `names` (those the variant reports: `config.kpis.kpi_names`) of one
+    replication, NaN where undefined."""
     out: dict[str, float] = {}
-    _flow(records, model, out)
-    _speed(records, model, out)
-    _stages(records, model, out)
-    window = np.array([records.warmup, records.end])
-    hours = [np.diff(payroll(records, role, window))[0] for role in model.roles]
-    _roles(records, model, out, hours)
-    _money(records, model, out, hours)
-    return {name: out[name] for name in model.kpi_names}
+    replication = Replication(records, model)
+    for _, computation in COMPUTATIONS:
+        computation(replication, out)
+    return {name: out[name] for name in names}
 
 
-def _flow(records: Records, model: Model, out: dict) -> None:
+@computes(
+    "leads",
+    "won",
+    "won_per_week",
+    "won_value",
+    "lost",
+    "leaked",
+    "churned",
+    "wip_end",
+    "avg_deal_size",
+)
+def _flow(replication: Replication, out: dict) -> None:
+    records, model = replication.records, replication.model
     W, T = records.warmup, records.end
     leads, wins = records.leads, records.wins
     out["leads"] = float(((leads["created"] >= W) & from_sources(records)).sum())
@@ -151,16 +193,25 @@ def _flow(records: Records, model: Model, out: dict) -> None:
         out[end] = float(((leads["end"] == code) & (leads["ended_at"] >= W)).sum())
     out["wip_end"] = float((leads["end"] < 0).sum())
     out["avg_deal_size"] = _ratio(out["won_value"], out["won"])
-    _conversion(records, model, out)
+
+
+@computes("quarter.<q>.won_per_week", "quarter.<q>.won_value")
+def _quarters(replication: Replication, out: dict) -> None:
+    records, wins = replication.records, replication.records.wins
+    W, T = records.warmup, records.end
     for q in catalogue.quarterly(T - W):
         start = W + (q - 1) * catalogue.QUARTER
         inside = (wins["time"] >= start) & (wins["time"] < start + catalogue.QUARTER)
-        out[f"quarter.{q}.won_per_week"] = float(inside.sum()) / (catalogue.QUARTER / WEEK)
-        out[f"quarter.{q}.won_value"] = float(wins["value"][inside].sum())
+        out[catalogue.quarter_kpi(q, "won_per_week")] = float(inside.sum()) / (
+            catalogue.QUARTER / WEEK
+        )
+        out[catalogue.quarter_kpi(q, "won_value")] = float(wins["value"][inside].sum())
 
 
-def _conversion(records: Records, model: Model, out: dict) -> None:
+@computes("lead_to_customer", "source.<s>.lead_to_customer", "win_rate")
+def _conversion(replication: Replication, out: dict) -> None:
     """Lead to customer, overall and per source, and the win rate of decided opportunities."""
+    records, model = replication.records, replication.model
     W, leads, wins = records.warmup, records.leads, records.wins
     created = (leads["created"] >= W) & from_sources(records)
     won = wins["lead"][(wins["time"] >= W)]
@@ -168,7 +219,8 @@ def _conversion(records: Records, model: Model, out: dict) -> None:
     out["lead_to_customer"] = _ratio(float((won_source >= 0).sum()), out["leads"])
     for i, source in enumerate(model.sources):
         mine = float((created & (leads["source"] == i)).sum())
-        out[f"source.{source.name}.lead_to_customer"] = _ratio(float((won_source == i).sum()), mine)
+        kpi = catalogue.source_kpi(source.name, "lead_to_customer")
+        out[kpi] = _ratio(float((won_source == i).sum()), mine)
     if model.opportunity is not None:
         out["win_rate"] = win_rate(records, model.opportunity)
 
@@ -187,42 +239,68 @@ def win_rate(records: Records, opportunity: int) -> float:
     return _ratio(float((decided & (won_at == decided_at)).sum()), float(decided.sum()))
 
 
-def _speed(records: Records, model: Model, out: dict) -> None:
-    """Cycle time and speed to lead, overall and (speed to lead) per source."""
-    measured = [
-        ("cycle_time", cycle_times(records)),
-        ("speed_to_lead", speeds_to_lead(records)),
-    ]
-    measured += [
-        (f"source.{source.name}.speed_to_lead", speeds_to_lead(records, i))
-        for i, source in enumerate(model.sources)
-    ]
-    for name, hours in measured:
-        out[f"{name}_mean"] = _mean(hours)
-        out[f"{name}_p50"] = _quantile(hours, 0.5)
-        out[f"{name}_p90"] = _quantile(hours, 0.9)
+_SPREAD = (_mean, lambda x: _quantile(x, 0.5), lambda x: _quantile(x, 0.9))
+"""Mean, median and 90th percentile, as the `_mean`, `_p50` and `_p90` KPIs give them."""
+CYCLE_TIME = ("cycle_time_mean", "cycle_time_p50", "cycle_time_p90")
+SPEED_TO_LEAD = ("speed_to_lead_mean", "speed_to_lead_p50", "speed_to_lead_p90")
 
 
-def _stages(records: Records, model: Model, out: dict) -> None:
+@computes("cycle_time_mean", "cycle_time_p50", "cycle_time_p90")
+def _cycle_time(replication: Replication, out: dict) -> None:
+    hours = cycle_times(replication.records)
+    for kpi, statistic in zip(CYCLE_TIME, _SPREAD, strict=True):
+        out[kpi] = statistic(hours)
+
+
+@computes(
+    "speed_to_lead_mean",
+    "speed_to_lead_p50",
+    "speed_to_lead_p90",
+    "source.<s>.speed_to_lead_mean",
+    "source.<s>.speed_to_lead_p50",
+    "source.<s>.speed_to_lead_p90",
+)
+def _speed_to_lead(replication: Replication, out: dict) -> None:
+    """Speed to lead, overall and per source."""
+    records = replication.records
+    hours = speeds_to_lead(records)
+    for kpi, statistic in zip(SPEED_TO_LEAD, _SPREAD, strict=True):
+        out[kpi] = statistic(hours)
+    for i, source in enumerate(replication.model.sources):
+        hours = speeds_to_lead(records, i)
+        for kpi, statistic in zip(SPEED_TO_LEAD, _SPREAD, strict=True):
+            out[catalogue.source_kpi(source.name, kpi)] = statistic(hours)
+
+
+@computes(
+    "stage.<s>.entered",
+    "stage.<s>.wait_mean",
+    "stage.<s>.wait_p90",
+    "sla.<s>.attainment",
+    "stage.<s>.conversion.<t>",
+    "stage.<s>.gave_up",
+    "stage.<s>.recycled",
+)
+def _stages(replication: Replication, out: dict) -> None:
     """Entries, waits, SLA attainment and where leads went, stage by stage. A wait runs from
     entering the stage, or from falling due in a `buyer_delay_first` stage."""
+    records, model = replication.records, replication.model
     W, T, visits = records.warmup, records.end, records.visits
     stage_of, entered, first_touch = visits["stage"], visits["entered"], visits["first_touch"]
     left, next_place = visits["left"], visits["next"]
     late, untouched = sla_misses(visits, T)
-    leaving = {kpi: catalogue.info(kpi) for kpi in model.kpi_names}
     for plan in model.stages:
         at = stage_of == plan.index
         name = plan.name
-        out[f"stage.{name}.entered"] = float((at & (entered >= W)).sum())
+        out[catalogue.stage_kpi(name, "entered")] = float((at & (entered >= W)).sum())
         if plan.work is not None:
             touched = at & (first_touch >= W)
             wait = first_touch[touched] - visits["due"][touched]
-            out[f"stage.{name}.wait_mean"] = _mean(wait)
-            out[f"stage.{name}.wait_p90"] = _quantile(wait, 0.9)
+            out[catalogue.stage_kpi(name, "wait_mean")] = _mean(wait)
+            out[catalogue.stage_kpi(name, "wait_p90")] = _quantile(wait, 0.9)
             if plan.work.sla is not None:
                 missed = at & untouched & ~(left < W)  # counted when it left, or at the end
-                out[f"sla.{name}.attainment"] = _ratio(
+                out[catalogue.sla_kpi(name)] = _ratio(
                     float((touched & ~late).sum()), float(touched.sum() + missed.sum())
                 )
         if plan.is_end:
@@ -230,47 +308,72 @@ def _stages(records: Records, model: Model, out: dict) -> None:
         gone = at & (left >= W)
         counts = np.bincount(next_place[gone], minlength=len(model.places))
         total = float(counts.sum())
-        for kpi, about in leaving.items():
-            if about.stage == name and about.facet == "conversion":
-                out[kpi] = _ratio(float(counts[model.place(about.to)]), total)
+        for place, count in zip(model.places, counts, strict=True):
+            out[catalogue.conversion_kpi(name, place)] = _ratio(float(count), total)
         expired = visits["expired"][gone]
-        out[f"stage.{name}.gave_up"] = _ratio(float((expired == GAVE_UP).sum()), total)
-        out[f"stage.{name}.recycled"] = _ratio(float((expired == RECYCLED).sum()), total)
+        out[catalogue.stage_kpi(name, "gave_up")] = _ratio(float((expired == GAVE_UP).sum()), total)
+        out[catalogue.stage_kpi(name, "recycled")] = _ratio(
+            float((expired == RECYCLED).sum()), total
+        )
 
 
-def _roles(records: Records, model: Model, out: dict, hours: list[float]) -> None:
-    """Utilization, queues and people of every role that works a stage."""
+@computes(
+    "role.<r>.utilization",
+    "quarter.<q>.role.<r>.utilization",
+    "role.<r>.queue_mean",
+    "role.<r>.queue_end",
+    "role.<r>.backlog_growth",
+)
+def _workload(replication: Replication, out: dict) -> None:
+    """Utilization (over the horizon and in each plan quarter) and queues of every role that
+    works a stage."""
+    records, model = replication.records, replication.model
     W, T = records.warmup, records.end
     window = np.array([W, T])
-    reps = records.reps
-    for role in model.roles:
+    quarters = catalogue.quarterly(T - W)
+    for role in (r for r in model.roles if r.works):
         name = role.name
-        if f"role.{name}.utilization" not in model.kpi_names:
-            continue
         # one pass over the role's calendars for the horizon and each of its plan quarters
-        quarters = catalogue.quarterly(T - W)
         points = np.unique([W, T, *(W + catalogue.QUARTER * np.arange(len(quarters) + 1))])
         scheduled = at_work(records, role, points).sum(axis=0)
         worked = busy(records, model, role.index, points)
-        out[f"role.{name}.utilization"] = _ratio(
+        utilization = catalogue.role_kpi(name, "utilization")
+        out[utilization] = _ratio(
             float(worked[-1] - worked[0]), float(scheduled[-1] - scheduled[0])
         )
         for q, done, open_ in zip(quarters, np.diff(worked), np.diff(scheduled), strict=False):
-            out[f"quarter.{q}.role.{name}.utilization"] = _ratio(float(done), float(open_))
+            out[catalogue.quarter_kpi(q, utilization)] = _ratio(float(done), float(open_))
         waited = np.diff(queued(records, role.index, window))[0]
-        out[f"role.{name}.queue_mean"] = float(waited) / (T - W)
-        out[f"role.{name}.queue_end"] = float((records.waiting["role"] == role.index).sum())
-        out[f"role.{name}.backlog_growth"] = backlog_growth(records, role.index)
+        out[catalogue.role_kpi(name, "queue_mean")] = float(waited) / (T - W)
+        queue_end = float((records.waiting["role"] == role.index).sum())
+        out[catalogue.role_kpi(name, "queue_end")] = queue_end
+        out[catalogue.role_kpi(name, "backlog_growth")] = backlog_growth(records, role.index)
+
+
+@computes(
+    "role.<r>.ramped_mean",
+    "role.<r>.headcount_mean",
+    "role.<r>.hires",
+    "role.<r>.departures",
+)
+def _people(replication: Replication, out: dict) -> None:
+    """Ramped-rep equivalents and the people who came and went, of every role that works."""
+    records, model = replication.records, replication.model
+    W, T = records.warmup, records.end
+    reps = records.reps
+    for role in (r for r in model.roles if r.works):
+        name = role.name
         if role.ramp is not None:
-            out[f"role.{name}.ramped_mean"] = float(
-                np.diff(ramped(records, model, role, window))[0]
-            ) / (T - W)
+            ramped_hours = np.diff(ramped(records, model, role, np.array([W, T])))[0]
+            out[catalogue.role_kpi(name, "ramped_mean")] = float(ramped_hours) / (T - W)
         if role.people_change:
             mine = reps["role"] == role.index
-            out[f"role.{name}.headcount_mean"] = float(hours[role.index]) / (T - W)
-            out[f"role.{name}.hires"] = float((mine & reps["joined"] & (reps["since"] >= W)).sum())
+            hours = replication.payroll_hours[role.index]
+            out[catalogue.role_kpi(name, "headcount_mean")] = float(hours) / (T - W)
+            joined = mine & reps["joined"] & (reps["since"] >= W)
+            out[catalogue.role_kpi(name, "hires")] = float(joined.sum())
             gone = (reps["left"] >= W) & (reps["left"] < np.inf) & ~records.carried_on()
-            out[f"role.{name}.departures"] = float((mine & gone).sum())
+            out[catalogue.role_kpi(name, "departures")] = float((mine & gone).sum())
 
 
 def backlog_growth(records: Records, role: int) -> float:
@@ -300,8 +403,10 @@ def slope(values: list[float]) -> float:
     )
 
 
-def _money(records: Records, model: Model, out: dict, hours: list[float]) -> None:
-    """ARR, retention, lifetime value, cost and CAC (cost needs the lead count from `_flow`)."""
+@computes("arr_end", "mrr_end", "nrr", "grr", "logo_retention", "ltv")
+def _revenue(replication: Replication, out: dict) -> None:
+    """ARR at the end, retention of the customers at warm-up end, lifetime value."""
+    records, model = replication.records, replication.model
     leads, base = records.leads, records.arr_warmup
     out["arr_end"] = float(leads["arr"].sum())
     out["mrr_end"] = out["arr_end"] / 12
@@ -312,7 +417,21 @@ def _money(records: Records, model: Model, out: dict, hours: list[float]) -> Non
     out["logo_retention"] = _ratio(float((end_arr > 0).sum()), float(len(end_arr)))
     if model.gross_margin is not None:
         out["ltv"] = lifetime_value(records, model, out["arr_end"], out["churned"])
-    people, other, acquiring = costs(records, model, hours)
+
+
+@computes(
+    "cost",
+    "cost.people",
+    "cost.marketing",
+    "cost.other",
+    "cost_per_won",
+    "cac",
+    "cac_payback_months",
+)
+def _cost(replication: Replication, out: dict) -> None:
+    """Cost over the horizon and CAC (needs the leads, new customers and deal size)."""
+    records, model = replication.records, replication.model
+    people, other, acquiring = costs(records, model, replication.payroll_hours)
     marketing = model.cost_per_lead * out["leads"]
     out["cost"] = people + marketing + other
     out["cost.people"], out["cost.marketing"], out["cost.other"] = people, marketing, other
@@ -341,7 +460,7 @@ def lifetime_value(records: Records, model: Model, arr_end: float, churned: floa
 
 def costs(records: Records, model: Model, hours: list[float]) -> tuple[float, float, float]:
     """People costs and other costs over the measured horizon, and the part of both that
-    acquires customers (CAC's, see kpis.acquisition_roles): (people, other, acquiring).
+    acquires customers (CAC's, see journey.acquisition_roles): (people, other, acquiring).
     `hours`: each role's person-hours on the payroll in the measured horizon."""
     W, T = records.warmup, records.end
     people = other = acquiring = 0.0

@@ -151,7 +151,7 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
         }
     )
     for role in model.roles:
-        if f"role.{role.name}.utilization" not in model.kpi_names:
+        if not role.works:
             continue
         length = np.diff(edges)
         frame[f"queue.{role.name}"] = np.diff(queued(records, role.index, edges)) / length

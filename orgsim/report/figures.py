@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from orgsim.config.kpis import QUARTER_WEEKS, info
+from orgsim.config.kpis import QUARTER_WEEKS, info, role_kpi, stage_kpi
 from orgsim.config.units import WEEK, YEAR
 from orgsim.measure.payback import cumulative
 from orgsim.measure.stats import interval
@@ -153,9 +153,9 @@ def _grouped_bars(
 def funnel(data: FigureData, ax: Axes | None = None) -> Figure:
     """Entries to each stage per week, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    stages = [s for s in data.stages if f"stage.{s}.entered" in data.kpis]
+    stages = [s for s in data.stages if stage_kpi(s, "entered") in data.kpis]
     weeks = data.horizon_hours / WEEK
-    per_week = {f"{s}/week": data.kpis[f"stage.{s}.entered"] / weeks for s in stages}
+    per_week = {f"{s}/week": data.kpis[stage_kpi(s, "entered")] / weeks for s in stages}
     weekly = pd.concat([data.kpis, pd.DataFrame(per_week)], axis=1)
     _grouped_bars(
         ax,
@@ -248,7 +248,7 @@ def speed_to_lead(data: FigureData, ax: Axes | None = None) -> Figure:
 def utilization(data: FigureData, ax: Axes | None = None) -> Figure:
     """Utilization of each role, by variant, with 95% intervals."""
     figure, ax = _canvas(ax)
-    _grouped_bars(ax, data, data.roles, lambda role: f"role.{role}.utilization")
+    _grouped_bars(ax, data, data.roles, lambda role: role_kpi(role, "utilization"))
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(0, max(1.05, ax.get_ylim()[1]))

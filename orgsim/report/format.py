@@ -110,15 +110,6 @@ def margin(
     return text if met or gap < 0 else f"{text}, not surely"
 
 
-def verdict(name: str, mean: float | None, low: float | None, high: float | None, met: bool) -> str:
-    """A design against a target: `met` (its whole 95% interval clears the target), `not
-    sure` (the mean does, its interval does not), or `missed` (the mean does not)."""
-    if met:
-        return "met"
-    inside = _finite(mean) and (low is None or mean >= low) and (high is None or mean <= high)
-    return "not sure" if inside else "missed"
-
-
 def listing(items: list[str]) -> str:
     """`a`, `a and b`, `a, b and c`."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

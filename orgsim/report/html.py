@@ -17,6 +17,7 @@ import jinja2
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
+from orgsim.config import targets as target_rules
 from orgsim.config.units import format_duration
 from orgsim.report import figures as drawing
 from orgsim.report import format as fmt
@@ -77,7 +78,7 @@ class ReportFacts:
     outlook: str = ""
     """The roles that will run out of hours after the horizon, with the week, or nothing."""
     teams: list[tuple[str, list[str]]] = field(default_factory=list)
-    """The scorecard: each team and the KPIs it answers for (`kpis.by_team`)."""
+    """The scorecard: each team and the KPIs it answers for (`scorecard.by_team`)."""
     horizon_hours: float = 0.0
     warmup_hours: float = 0.0
     start: str = ""
@@ -175,7 +176,7 @@ def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
             cells.append(
                 {
                     "met": row["met"],
-                    "verdict": fmt.verdict(kpi, row["mean"], low, high, bool(row["met"])),
+                    "verdict": target_rules.verdict(row["mean"], low, high, bool(row["met"])),
                     "mean": fmt.kpi_value(kpi, row["mean"]),
                     "margin": fmt.margin(kpi, row["mean"], low, high, bool(row["met"])),
                     "interval": fmt.kpi_interval(kpi, row["ci_low"], row["ci_high"]),
@@ -267,7 +268,7 @@ def render(
 
 
 MARKS = {"met": "✅", "not sure": "⚠️", "missed": "❌"}
-"""A target's verdict in a Markdown cell (`format.verdict`)."""
+"""A target's verdict in a Markdown cell (`targets.verdict`)."""
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~!])")
 
 

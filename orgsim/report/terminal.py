@@ -11,6 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from orgsim.config import kpis as catalogue
+from orgsim.config import saturation, scorecard
+from orgsim.config import targets as target_rules
 from orgsim.config.units import WEEK
 from orgsim.report import format as fmt
 
@@ -37,11 +39,11 @@ def sections_by_team(
     currency: str | None,
     every: bool = False,
 ) -> list[tuple[str, list]]:
-    """A scorecard: each team's own KPIs (`catalogue.by_team`, every KPI with `every`);
+    """A scorecard: each team's own KPIs (`scorecard.by_team`, every KPI with `every`);
     money in `currency`."""
     return [
         (fmt.team_label(team, currency), members)
-        for team, members in catalogue.by_team(names, owned, keep=targets, every=every)
+        for team, members in scorecard.by_team(names, owned, keep=targets, every=every)
     ]
 
 
@@ -172,7 +174,7 @@ def people_tables(
     by_quarter.add_column("won per week", justify="right")
     for q in range(1, catalogue.quarters(horizon) + 1 if whole_weeks else 1):
         rows = weekly[quarter == q - 1]
-        won = f"quarter.{q}.won_per_week"
+        won = catalogue.quarter_kpi(q, "won_per_week")
         by_quarter.add_row(
             f"Q{q}",
             *[fmt.number(rows[column].mean(), "count") for _, column in columns],
@@ -295,7 +297,7 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
 def _load_text(load: float) -> str:
     """A load as a whole percentage, red at or above the hours, yellow above BUSY."""
     text = f"{load:.0%}" if math.isfinite(load) else "no one to do it"
-    style = "bold red" if load >= 1 else "yellow" if load > catalogue.BUSY else ""
+    style = "bold red" if load >= 1 else "yellow" if saturation.over(load) else ""
     return f"[{style}]{text}[/{style}]" if style else text
 
 
@@ -430,7 +432,7 @@ def sweep_table(
             cell = summary.iloc[i]
             row.append(fmt.kpi_plus_minus(kpi, cell["mean"], cell["ci_low"], cell["ci_high"]))
             if kpi in targets:
-                met &= targets[kpi].met_by(cell["ci_low"], cell["ci_high"], cell["n"])
+                met &= target_rules.met(targets[kpi], cell["ci_low"], cell["ci_high"], cell["n"])
         if targets:
             row.append("[green]yes[/green]" if met else "[dim]no[/dim]")
         table.add_row(*row)

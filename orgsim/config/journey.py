@@ -1,0 +1,177 @@
+"""Questions about a checked market and org, answered once: where a lead can go, which
+stages come after the sale, which roles work and which acquire customers.
+
+Validation, the KPI catalogue and the engine's compiler all ask these; a pure module of
+queries keeps one answer to each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from orgsim.config.distributions import BySegment, probability
+from orgsim.config.schema import BUILT_IN_ENDS, Handoff, Market, Org
+
+TOLERANCE = 1e-9
+"""How far chances may add up past 1 before it is a mistake rather than rounding."""
+
+Graph = dict[str, dict[str, None]]
+"""Each place and the places a lead can go from it next (an ordered set, so that a loop is
+always reported the same way). Three walks over a dozen stages need no graph library, and
+`orgsim validate` starts 0.1 s sooner without importing networkx (benchmarks/startup.py)."""
+
+
+def chance(p, segment: str) -> float:
+    """A probability for a segment (0 where a by_segment leaves it out: reported elsewhere)."""
+    return float(p.by_segment.get(segment, 0.0)) if isinstance(p, BySegment) else float(p)
+
+
+def journey_graph(market: Market, org: Org | None = None) -> Graph:
+    """Stages and ends, with an edge wherever a lead can actually go (chance > 0, giving up,
+    and, with an org, being recycled by its SLA policy)."""
+    graph: Graph = {place: {} for place in [*market.journey, *BUILT_IN_ENDS]}
+
+    def edge(a: str, b: str) -> None:
+        graph[a][b] = None
+        graph.setdefault(b, {})
+
+    segments = list(market.segments)
+    for name, stage in market.journey.items():
+        if stage.is_end:
+            continue
+        for target, p in stage.outcomes.items():
+            if any(chance(p, s) > 0 for s in segments):
+                edge(name, target)
+        if stage.patience is not None:
+            edge(name, stage.gives_up_place)
+        remainder = max(1 - sum(chance(p, s) for p in stage.outcomes.values()) for s in segments)
+        if remainder > TOLERANCE:
+            edge(name, stage.exit)
+    for name, work in org.work.items() if org is not None else ():
+        if work.sla is not None and work.sla.recycle_to in graph and name in market.journey:
+            edge(name, work.sla.recycle_to)
+    return graph
+
+
+def reach(graph: Graph, starts: Iterable[str]) -> set[str]:
+    """Every place a lead can get to from `starts`, the starts included."""
+    seen = {s for s in starts if s in graph}
+    todo = list(seen)
+    while todo:
+        for nxt in graph[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def reversed_graph(graph: Graph) -> Graph:
+    """The same places with every edge turned round (who can reach this place)."""
+    back: Graph = {place: {} for place in graph}
+    for a, nexts in graph.items():
+        for b in nexts:
+            back[b][a] = None
+    return back
+
+
+def end_places(market: Market) -> set[str]:
+    """The built-in ends and every stage the market marks as an end."""
+    return set(BUILT_IN_ENDS) | {n for n, s in market.journey.items() if s.is_end}
+
+
+def after_won(market: Market) -> set[str]:
+    """Stages a lead reaches only after a `won` milestone: no source reaches them without
+    passing one. A book lead placed there is an existing customer."""
+    graph = journey_graph(market)
+    for name, stage in market.journey.items():
+        if stage.milestone == "won":
+            graph[name].clear()
+    return set(market.journey) - reach(graph, [s.enters for s in market.sources.values()])
+
+
+def has_won_milestone(market: Market) -> bool:
+    return any(stage.milestone == "won" for stage in market.journey.values())
+
+
+def opportunity_stage(market: Market) -> str | None:
+    """The stage marked `milestone: opportunity`, where `win_rate` counts from."""
+    return next((n for n, s in market.journey.items() if s.milestone == "opportunity"), None)
+
+
+def worked_roles(org: Org) -> list[str]:
+    """Roles that work at least one stage, in the order the org declares them."""
+    working = {work.role for work in org.work.values()}
+    return [role for role in org.roles if role in working]
+
+
+def acquisition_roles(market: Market, org: Org) -> set[str]:
+    """Roles whose people and per-seat costs count in CAC: every role except those that work
+    only stages after the sale (onboarding, renewals) and those that work no stage in the
+    `customer_success` team."""
+    serving = after_won(market)
+    acquiring = set()
+    for role, spec in org.roles.items():
+        worked = {stage for stage, work in org.work.items() if work.role == role}
+        if (worked and not worked <= serving) or (not worked and spec.team != "customer_success"):
+            acquiring.add(role)
+    return acquiring
+
+
+def handoff_roles(key: str) -> tuple[str, str]:
+    """The role that hands a lead over and the role that takes it, from a handoff's key
+    (`sdr->ae`, whose form the schema checked)."""
+    giver, taker = key.split("->")
+    return giver, taker
+
+
+def manual_handoffs_into(org: Org, stage: str) -> list[Handoff]:
+    """Manual handoffs a lead can meet entering `stage` (into the role that works it)."""
+    work = org.work.get(stage)
+    if work is None:
+        return []
+    return [
+        h for key, h in org.handoffs.items() if handoff_roles(key)[1] == work.role and h.is_manual
+    ]
+
+
+def gives_up(market: Market, org: Org, stage: str) -> bool:
+    """Whether buyers can run out of patience at `stage` (it has patience and a role works it)."""
+    return market.journey[stage].patience is not None and stage in org.work
+
+
+def recycles(org: Org, stage: str) -> bool:
+    """Whether the stage's SLA takes leads out of the queue after `recycle_after`."""
+    work = org.work.get(stage)
+    return work is not None and work.sla is not None and work.sla.recycle_after is not None
+
+
+def next_places(market: Market, org: Org, stage: str) -> list[str]:
+    """Every place a lead can go when it leaves `stage`: its outcomes, otherwise, leaks,
+    where buyers who give up go, where the SLA policy recycles to."""
+    spec = market.journey[stage]
+    places = list(spec.outcomes)
+    if _otherwise_possible(market, org, stage):
+        places.append(spec.exit)
+    if any((h.leak or 0) > 0 for h in manual_handoffs_into(org, stage)):
+        places.append("leaked")
+    if gives_up(market, org, stage):
+        places.append(spec.gives_up_place)
+    if recycles(org, stage):
+        places.append(org.work[stage].sla.recycle_to)
+    return list(dict.fromkeys(places))
+
+
+def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
+    """Whether any lead can take `otherwise`: the base chances leave room, or skill, a
+    handoff penalty or response decay can scale the success outcomes down."""
+    spec = market.journey[stage]
+    for segment in market.segments:
+        if sum(probability(p, segment) for p in spec.outcomes.values()) < 1 - TOLERANCE:
+            return True
+    work = org.work.get(stage)
+    if work is None or not spec.success_outcomes or work.role not in org.roles:
+        return False
+    skill = org.roles[work.role].skill
+    fixed_skill = isinstance(skill, int | float) and skill == 1
+    penalised = any((h.penalty or 0) > 0 for h in manual_handoffs_into(org, stage))
+    return spec.response_decay is not None or not fixed_skill or penalised
