@@ -512,3 +512,17 @@ def compare(
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description
     )
+
+
+def saved(directory: Path) -> Comparison | None:
+    """The comparison saved in `directory` (`orgsim compare --out`), or one run's results
+    there (`orgsim run --out`) as a comparison of one design; None when it holds neither."""
+    directory = Path(directory)
+    if (directory / "comparison.json").exists():
+        return Comparison.load(directory)
+    if (directory / "results.json").exists():
+        results = Results.load(directory)
+        with storage.reading(directory):
+            targets = target_rules.from_saved(results.meta.get("targets", {}))
+        return Comparison(results.scenario_name, results.seed, {results.variant: results}, targets)
+    return None

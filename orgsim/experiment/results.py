@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
-from orgsim.config import scorecard, size, skill
+from orgsim.config import scorecard, skill
 from orgsim.config import targets as target_rules
 from orgsim.config.journey import worked_roles
 from orgsim.config.scenario import Scenario, load
-from orgsim.experiment import storage
+from orgsim.experiment import preflight, storage
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
@@ -349,7 +349,7 @@ def run_variants(
 ) -> dict[str, Results]:
     """Every listed variant on common random numbers: replication i uses one seed in all."""
     scenario = scenario.with_run(replications=replications, seed=seed)
-    size.check(scenario, variants, 1, allow_large)  # one replication at least must fit
+    preflight.size_note(scenario, None, variants, 1, allow_large)  # one at least must fit
     n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
     batch = 1 if executor is None else max(1, n // 8)

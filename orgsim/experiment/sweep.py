@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import json
 import logging
 import shutil
@@ -36,12 +35,11 @@ from typing import Any
 
 import pandas as pd
 
-from orgsim.config import size
-from orgsim.config.compose import Override
-from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
-from orgsim.config.yamlio import Located, Mark
 from orgsim.experiment import storage
+from orgsim.experiment.grid import Grid, check_size, points
+from orgsim.experiment.grid import check as check_grid
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     ReplicationResult,
@@ -56,15 +54,6 @@ from orgsim.measure.stats import interval
 from orgsim.report import figures
 
 MANIFEST = "manifest.json"
-
-
-def grid_points(grid: dict[str, list]) -> list[tuple[tuple[str, Any], ...]]:
-    """The cross product of a grid, in a fixed order: the last parameter varies fastest."""
-    paths = list(grid)
-    return [
-        tuple(zip(paths, values, strict=True))
-        for values in itertools.product(*(grid[p] for p in paths))
-    ]
 
 
 class SweepResult:
@@ -127,72 +116,9 @@ class SweepResult:
 
     def __repr__(self) -> str:
         return (
-            f"<SweepResult {self.scenario_name!r} points={len(grid_points(self.grid))} "
+            f"<SweepResult {self.scenario_name!r} points={len(points(self.grid))} "
             f"rows={len(self.frame)}>"
         )
-
-
-def check_grid(
-    scenario: Scenario,
-    grid: dict[str, list],
-    source: str = "<grid>",
-    columns: list[list[int]] | None = None,
-) -> None:
-    """Every value of every parameter applied to every variant must give a valid scenario.
-
-    Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
-    own column (`columns[i - 1]`, where the parameter was typed) for a wrong value."""
-    overrides = []
-    for i, (path, values) in enumerate(grid.items(), 1):
-        columns_here = columns[i - 1] if columns else [1] * len(values)
-        where = f"{source}[{i}]"
-        overrides += [
-            Override(
-                path,
-                Located(value, {(): Mark(where, 1, column, (path,))}),
-                Mark(where, 1, 1, (path,)),
-            )
-            for value, column in zip(values, columns_here, strict=False)
-        ]
-    _only_in_some_variants(scenario, grid, source)
-    scenario.check_overrides(overrides)
-
-
-def _check_size(scenario: Scenario, grid: dict[str, list], workers: int, allow_large) -> None:
-    """`config.size` at every point that can change how many leads there are: a swept path
-    outside the org (a rate, the book) can; an org's cannot (people do not make leads)."""
-    market = {path: values for path, values in grid.items() if not path.startswith("org.")}
-    for point in grid_points(market) if market else [()]:
-        sized = scenario.with_set(dict(point)) if point else scenario
-        size.check(sized, list(sized.variants), workers, allow_large)
-
-
-def _only_in_some_variants(scenario: Scenario, grid: dict[str, list], source: str) -> None:
-    """A swept path that some variants have and others lack (their orgs differ) is asked of
-    one variant: say which have it, and how to sweep one of them."""
-    if len(scenario.variants) < 2:
-        return
-    problems = []
-    for i, (path, values) in enumerate(grid.items(), 1):
-        probe = [Override.from_python(path, values[0], f"{source}[{i}]")]
-        having = []
-        for name in scenario.variants:
-            try:
-                scenario.only(name).check_overrides(probe)
-                having.append(name)
-            except ConfigError:
-                continue
-        if having and len(having) < len(scenario.variants):
-            problems.append(
-                Problem.unplaced(
-                    f"{source}[{i}]",
-                    path,
-                    f"only variants {', '.join(having)} have this (their orgs differ): sweep "
-                    f"one of them with --variant {having[0]}, or variant='{having[0]}'",
-                )
-            )
-    if problems:
-        raise ConfigError(problems)
 
 
 def _fingerprint(scenario: Scenario) -> str:
@@ -313,7 +239,7 @@ def cell(value: Any) -> Any:
 def _rows(
     results: list[ReplicationResult], grid: dict, index: int, variants: list[str], names: list[str]
 ) -> pd.DataFrame:
-    point = {path: cell(value) for path, value in grid_points(grid)[index]}
+    point = {path: cell(value) for path, value in points(grid)[index]}
     rows = [
         {"point": index, **point, "variant": o.variant, "replication": o.replication, **o.kpis}
         for o in results
@@ -393,7 +319,7 @@ def _quiet_cancels() -> None:
 
 def sweep(
     scenario: Scenario | str | Path,
-    grid: dict[str, list] | None = None,
+    grid: Grid | dict[str, list] | None = None,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -436,34 +362,32 @@ def sweep(
     scenario = as_scenario(scenario)
     if variant is not None:
         scenario = scenario.only(variant)
-    grid = dict(grid if grid is not None else scenario.sweep)
-    if not grid:
+    if not isinstance(grid, Grid):
+        grid = Grid(dict(grid if grid is not None else scenario.sweep))
+    if not grid.values:
         raise ConfigError.unplaced(
             scenario.file or "<scenario>",
             "sweep",
             "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
         )
-    check_grid(scenario, grid)
+    check_grid(scenario, grid)  # once, placing problems where the grid was written
     scenario = scenario.with_run(replications=replications, seed=seed)
-    _check_size(scenario, grid, 1 if executor else worker_count(workers), allow_large)
+    check_size(scenario, grid, 1 if executor else worker_count(workers), allow_large)
     seeds = replication_seeds(scenario.seed, scenario.replications)
     names = scenario.kpi_names()
     out_dir = Path(out) if out is not None else None
     try:
         with storage.lock(out_dir) if out_dir else nullcontext():
-            return _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progress)
+            return _run(
+                scenario, grid.values, seeds, names, executor, workers, out_dir, resume, progress
+            )
     except storage.FolderBusy as busy:
         raise ConfigError.unplaced(str(out_dir), "--out", str(busy.args[0])) from None
 
 
 def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progress):
     """The sweep proper, with `out_dir` (if any) locked by this process."""
-    n, root, points, variants = (
-        len(seeds),
-        scenario.seed,
-        grid_points(grid),
-        list(scenario.variants),
-    )
+    n, root, every, variants = len(seeds), scenario.seed, points(grid), list(scenario.variants)
     frames: dict[int, pd.DataFrame] = {}
     notices: list[str] = []
     if out_dir:
@@ -471,22 +395,20 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
         for leftover in (out_dir / "points").glob(".*.tmp"):  # half-written by a killed run
             leftover.unlink(missing_ok=True)
         expected = {(v, r) for v in variants for r in range(n)}
-        for index in range(len(points)) if resume else ():
+        for index in range(len(every)) if resume else ():
             frame = _read_point(out_dir, index, expected)
             if frame is not None:
                 frames[index] = frame
             elif _clear_point(out_dir, index):
                 notices.append(f"point {index} in {out_dir} failed its check: simulated again")
-    todo = [i for i in range(len(points)) if i not in frames]
+    todo = [i for i in range(len(every)) if i not in frames]
     with _executor(executor, workers) as chosen_executor:
         slots = 1 if chosen_executor is None else worker_count(workers)
         size = max(1, min(n, (len(todo) * len(variants) * n) // max(1, 4 * slots)))
         work = [
             job
             for p in todo
-            for job in jobs(
-                scenario, scenario.variants, seeds, size, point=points[p], point_index=p
-            )
+            for job in jobs(scenario, scenario.variants, seeds, size, point=every[p], point_index=p)
         ]
         expected = len(variants) * n
         pending: dict[int, list[ReplicationResult]] = {p: [] for p in todo}

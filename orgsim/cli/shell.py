@@ -1,0 +1,231 @@
+"""What every command shares: the consoles, help in the planner's words, one way to report
+a problem, the options several commands take, and the steps before any work (load the
+scenario, check the outputs and the size)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.config.size import MAX_REPLICATIONS
+
+# Every command imports what it needs itself: `orgsim --help` starts without the scenario
+# language, pandas, scipy or matplotlib (benchmarks/startup.py measures it).
+
+
+class _PlainHelp:
+    """Help in the planner's words: an option shows a placeholder (N, X, PATH, TEXT), or
+    nothing for a flag, never a Python type such as `<list[str]>`."""
+
+    PLACEHOLDERS = {"bool": "", "int": "N", "float": "X", "path": "PATH", "str": "TEXT"}
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, typer.core.TyperArgument):
+                # an argument's name (SCENARIO, FILES) already says what it takes
+                param.display_type_rich = lambda ctx: None
+            elif param.metavar is None:
+                label = param.display_type(ctx).strip("<>").lower()
+                kind = next((v for k, v in self.PLACEHOLDERS.items() if k in label), None)
+                param.metavar = f"{kind}..." if kind and label.startswith("list") else kind
+        return params
+
+
+class _Command(_PlainHelp, typer.core.TyperCommand):
+    def parse_args(self, ctx, args):
+        """A value the command line cannot take is reported like any other problem,
+        `--reps:1:1: reps: 'abc' is not a whole number`, exit status 2."""
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as error:
+            if error.param is None or type(error) is not typer.BadParameter:
+                raise  # a missing argument: typer's usage message says it best
+            with reported_errors():
+                raise ConfigError([_value_problem(error)]) from None
+
+
+def _value_problem(error) -> Problem:
+    """A command-line value's problem in the planner's words (typer words it for Python)."""
+    param = error.param
+    name = max(param.opts, key=len)  # --reps rather than -n; an argument's own name
+    source = name if name.startswith("-") else (param.metavar or name.upper())
+    cause = error.__cause__.errors()[0] if hasattr(error.__cause__, "errors") else {}
+    kind, value, limits = cause.get("type"), cause.get("input"), cause.get("ctx", {})
+    if kind == "int_parsing":
+        message = f"'{value}' is not a whole number"
+    elif kind == "float_parsing":
+        message = f"'{value}' is not a number"
+    elif kind == "greater_than_equal":
+        message = f"{value} is too small: the least is {limits['ge']:,g}"
+    elif kind == "less_than_equal":
+        message = f"{value} is too large: the most is {limits['le']:,g}"
+    else:
+        message = error.message.removeprefix("Value error, ").replace("Input should", "It should")
+    return Problem.unplaced(source, name.lstrip("-"), message)
+
+
+class _Group(_PlainHelp, typer.core.TyperGroup):
+    pass
+
+
+app = typer.Typer(
+    name="orgsim",
+    cls=_Group,
+    help=(
+        "Simulate a revenue organisation before you reorganise it.\n\n"
+        "Describe the market and the org in YAML, then run, compare, plan and sweep.\n\n"
+        "Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml[/bold]"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+PIPED_WIDTH = 240
+"""Columns when output goes to a file or a CI log (no terminal, no COLUMNS): wide enough
+that no table cuts a number; a terminal wraps to its window instead."""
+
+out = Console(emoji=False)  # never read ":100:" in FILE:100:2 as an emoji
+err = Console(stderr=True, emoji=False)
+
+
+def say(text: str) -> None:
+    """One line to stderr as it is (a notice, a warning, a path written): never markup,
+    never an emoji read into `FILE:100:2`, never cut."""
+    err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def refuse(lines: list[str]) -> None:
+    """Print what stops a command and exit with status 2 (nothing when `lines` is empty)."""
+    for line in lines:
+        say(line)
+    if lines:
+        raise typer.Exit(2)
+
+
+@contextmanager
+def reported_errors():
+    """Print every config problem as FILE:LINE:COL: path: message and exit with status 2."""
+    try:
+        yield
+    except ConfigError as problem:
+        refuse(str(problem).splitlines())
+
+
+def check_outputs(folders=(), files=()) -> None:
+    """Say what is wrong with an output path before any work starts (see
+    `experiment.preflight`): PATH: what: how to fix, exit status 2."""
+    from orgsim.experiment.preflight import output_problems
+
+    refuse(output_problems(folders, files))
+
+
+def check_size(scenario, reps, variants, workers, allow_large) -> None:
+    """Refuse a run that would not fit in memory, before any work; say when it will take
+    minutes (see `experiment.preflight`)."""
+    from orgsim.experiment.preflight import size_note
+
+    with reported_errors():
+        note = size_note(scenario, reps, variants, workers, allow_large)
+    if note:
+        say(note)
+
+
+def pool(workers: int | None):
+    """The process pool for replications, imported only by the commands that simulate:
+    `--help`, `validate` and `capacity` start in well under a second without it."""
+    from orgsim.experiment.runner import local_executor
+
+    return local_executor(workers)
+
+
+def load_scenario(path: Path):
+    """Load a scenario for a command, printing warnings to stderr."""
+    from orgsim.config import load
+
+    with reported_errors():
+        scenario = load(path)
+    for warning in scenario.warnings:
+        say(str(warning))
+    return scenario
+
+
+def check_variant(scenario, variant: str | None, path: Path) -> None:
+    if variant is not None and variant not in scenario.variants:
+        message = f"no variant '{variant}' in {path} (variants: {', '.join(scenario.variants)})"
+        with reported_errors():
+            raise ConfigError.unplaced("--variant", "variant", message)
+
+
+Reps = Annotated[
+    int | None,
+    typer.Option(
+        "--reps", "-n", min=1, max=MAX_REPLICATIONS, help="Replications (default: the scenario's)."
+    ),
+]
+Seed = Annotated[
+    int | None,
+    typer.Option(
+        "--seed", min=0, help="Root seed (default: the scenario's). Same seed, same numbers."
+    ),
+]
+Json = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON object (docs/scenario-language.md) instead of a table."
+    ),
+]
+Variant = Annotated[str | None, typer.Option(help="Variant (default: the first).")]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Processes to run replications on (default and most: the cores available). "
+        "The numbers do not depend on it.",
+    ),
+]
+AllowLarge = Annotated[
+    bool,
+    typer.Option(
+        "--allow-large",
+        help="Run even when the size check finds the replications would not fit in memory.",
+    ),
+]
+ShowAll = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="Show every KPI (each stage's entries and conversions, 90th percentiles)."
+    ),
+]
+
+
+class Backend(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+class Grouping(StrEnum):
+    measure = "measure"
+    team = "team"
+
+
+By = Annotated[
+    Grouping,
+    typer.Option(
+        "--by",
+        help="Group the KPIs by what they measure (flow, speed, capacity, money), or by team: "
+        "a scorecard of what marketing, sales and customer success each answer for, from "
+        "the roles' `team`.",
+    ),
+]
+Out = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write results (CSV, or Parquet with pyarrow) into this folder."),
+]

@@ -1,0 +1,250 @@
+"""`orgsim run`, `orgsim compare` and `orgsim report`: simulate designs, show and save
+their results, and rebuild a report from saved results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orgsim.cli.shell import (
+    AllowLarge,
+    By,
+    Grouping,
+    Json,
+    Out,
+    Reps,
+    Seed,
+    ShowAll,
+    Variant,
+    Workers,
+    _Command,
+    app,
+    check_outputs,
+    check_size,
+    check_variant,
+    load_scenario,
+    out,
+    pool,
+    refuse,
+    reported_errors,
+    say,
+)
+
+
+@app.command(cls=_Command)
+def run(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    reps: Reps = None,
+    seed: Seed = None,
+    variant: Variant = None,
+    as_json: Json = False,
+    out_dir: Out = None,
+    show_all: ShowAll = False,
+    by: By = Grouping.measure,
+    workers: Workers = None,
+    allow_large: AllowLarge = False,
+) -> None:
+    """Simulate one org design and print its KPIs with 95% intervals.
+
+    Runs the scenario's replications (each a full warm-up + horizon of every
+    lead through the org) and reports flow, speed, capacity and money KPIs.
+    With --out, also writes kpis, cases (one row per lead), visits, reps and
+    a weekly time series.
+
+    Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml --reps 10 --variant
+    process_stage[/bold]
+    """
+    from orgsim.experiment.results import simulate
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
+
+    scenario = load_scenario(scenario_file)
+    check_variant(scenario, variant, scenario_file)
+    check_outputs(folders=[out_dir])
+    check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
+    with pool(workers) as executor:
+        results = simulate(
+            scenario,
+            reps,
+            seed,
+            variant,
+            records=out_dir is not None,
+            executor=executor,
+            allow_large=allow_large,
+        )
+    if out_dir is not None:
+        for path in results.save(out_dir):
+            say(f"wrote {path}")
+    if as_json:
+        print(json.dumps(results.to_json(), allow_nan=False))
+        return
+    others = [name for name in scenario.variants if name != results.variant]
+    if others and variant is None:
+        say(
+            f"ran variant '{results.variant}', the first of {len(scenario.variants)}; the others "
+            f"are {', '.join(others)}: pick one with --variant NAME, or compare them all with "
+            f"orgsim compare {scenario_file}"
+        )
+    title = (
+        f"{scenario.name} — variant {results.variant}: {results.replications} "
+        f"replications of {scenario.horizon_weeks:g} weeks, "
+        f"seed {results.seed}"
+    )
+    summary = results.summary(raw=True)
+    sections = None
+    if by is Grouping.team:
+        sections = terminal.sections_by_team(
+            summary.index, results.meta, scenario.targets, scenario.currency, every=show_all
+        )
+    out.print(
+        terminal.kpi_table(
+            title,
+            summary,
+            show_all,
+            shown=scenario.targets,
+            currency=scenario.currency,
+            sections=sections,
+            written=results.meta.get("written_rates"),
+        )
+    )
+    if any(c.startswith("headcount.") for c in results.timeseries):
+        tables = terminal.people_tables(
+            results.timeseries, summary, scenario.horizon, scenario.warmup
+        )
+        for table in tables:
+            out.print(table)
+    found = [s.evidence() for s in results.shortfalls()]
+    if found:
+        warning = fmt.shortfalls({results.variant: found})
+        out.print(f"[bold red]Warning:[/bold red] {warning}.", highlight=False)
+    later = [(r.role, r.week) for r in results.runs_out()]
+    if later:
+        note = fmt.runs_out({results.variant: later}, scenario.horizon_weeks)
+        out.print(f"[bold]Note:[/bold] {note}.", highlight=False)
+
+
+@app.command(cls=_Command)
+def compare(
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    reps: Reps = None,
+    seed: Seed = None,
+    as_json: Json = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write a self-contained HTML report (figures, verdicts, assumptions)."),
+    ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(help="Write a short Markdown summary for a pull request or chat."),
+    ] = None,
+    out_dir: Out = None,
+    show_all: ShowAll = False,
+    by: By = Grouping.measure,
+    workers: Workers = None,
+    allow_large: AllowLarge = False,
+) -> None:
+    """Compare every variant of a scenario on the same leads and the same luck.
+
+    Replication i of each design uses the same seed, so differences are paired:
+    green is better, red is worse, dim is not distinguishable from zero (95%).
+    Targets in the scenario are judged on the 95% interval of each KPI.
+
+    Example: [bold]orgsim compare scenarios/reorg_sdr_split.yaml --report report.html[/bold]
+    """
+    from orgsim.experiment import storage
+    from orgsim.experiment.compare import compare as run_comparison
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
+
+    scenario = load_scenario(scenario_file)
+    check_outputs(folders=[out_dir], files=[report, markdown])
+    check_size(scenario, reps, list(scenario.variants), workers, allow_large)
+    with pool(workers) as executor:
+        comparison = run_comparison(
+            scenario, reps, seed, executor=executor, allow_large=allow_large
+        )
+    written = []
+    if out_dir is not None:
+        written += comparison.save(out_dir)
+    if report is not None:
+        written.append(comparison.write_report(report))
+    if markdown is not None:
+        written.append(storage.write_text(markdown, comparison.markdown()))
+    for path in written:
+        say(f"wrote {path}")
+    if as_json:
+        print(json.dumps(comparison.to_json(), allow_nan=False))
+        return
+    title = (
+        f"{comparison.scenario_name}: {comparison.replications} replications per design, "
+        f"root seed {comparison.seed} (mean ±95% half-interval)"
+    )
+    for name, results in comparison.results.items():  # what each design is, in words
+        out.print(f"{name}: {results.meta.get('description', '')}", markup=False, highlight=False)
+    frame = comparison.to_frame()
+    sections = None
+    if by is Grouping.team:
+        sections = terminal.sections_by_team(
+            dict.fromkeys(frame.kpi),
+            comparison.owners(),
+            scenario.targets,
+            scenario.currency,
+            every=show_all,
+        )
+    out.print(
+        terminal.comparison_table(
+            title,
+            comparison.variants,
+            frame,
+            show_all,
+            shown=scenario.targets,
+            currency=scenario.currency,
+            sections=sections,
+            written=comparison.written_rates(),
+        )
+    )
+    out.print(f"\n[bold]{comparison.headline()}[/bold]", highlight=False)
+    effects = comparison.transitions()
+    if effects:
+        out.print("\n[bold]Transitions[/bold] (cumulative, paired, 95% intervals):")
+        for effect in effects.values():
+            out.print(f"  {fmt.payback(effect)}", highlight=False, markup=False)
+
+
+@app.command("report", cls=_Command)
+def report_command(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="A folder written by `orgsim compare --out` or `orgsim run --out`."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Rebuild the HTML report from saved results, without simulating again.
+
+    Example: [bold]orgsim compare s.yaml --out results/ && orgsim report results/ -o
+    report.html[/bold]
+    """
+    from orgsim.experiment.compare import saved
+
+    check_outputs(files=[output])
+    with reported_errors():  # damaged saved files name their folder (storage.reading)
+        comparison = saved(directory)
+    if comparison is not None:
+        say(f"wrote {comparison.write_report(output)}")
+        return
+    if not directory.is_dir():
+        what = "is a file, not a folder" if directory.exists() else "no such folder"
+        refuse([f"{directory}: {what}"])
+    refuse(
+        [
+            f"{directory}: no comparison.json or results.json here; write one with "
+            "`orgsim compare --out` or `orgsim run --out`"
+        ]
+    )
