@@ -14,6 +14,7 @@ import orgsim
 from orgsim.cli import app
 from orgsim.config.schema import Target
 from orgsim.experiment.compare import Comparison, compare
+from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.results import Results
 
 from .conftest import ROOT
@@ -24,7 +25,8 @@ def _results(name: str, won: list[float], wait: list[float]) -> Results:
     kpis = pd.DataFrame(
         {"won": won, "stage.s.wait_mean": wait}, index=pd.Index(range(len(won)), name="replication")
     )
-    return Results("hand", name, 7, kpis, meta={"seeds": list(range(len(won)))})
+    facts = RunFacts(scenario="hand", variant=name, seed=7, seeds=list(range(len(won))))
+    return Results("hand", name, 7, kpis, facts=facts)
 
 
 def test_paired_difference_matches_a_hand_computation():
@@ -177,5 +179,5 @@ def test_results_round_trip_through_files(tmp_path):
     results.save(tmp_path)
     again = Results.load(tmp_path)
     pd.testing.assert_frame_equal(results.kpis, again.kpis, check_dtype=False)
-    assert again.meta["entry_sla"] == results.meta["entry_sla"]
+    assert again.facts.entry_sla == results.facts.entry_sla
     assert len(again.timeseries) == len(results.timeseries)

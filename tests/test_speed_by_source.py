@@ -56,7 +56,7 @@ def test_each_source_has_its_own_speed_and_the_headline_weighs_them_by_leads():
 def test_the_scorecard_puts_each_sources_speed_under_the_team_that_answers_it():
     sc = scenario(MARKET, ORG, horizon="4w", warmup="0h", replications=2)
     results = orgsim.simulate(sc, progress=False)
-    teams = dict(scorecard.by_team(results.kpis.columns, results.meta))
+    teams = dict(scorecard.by_team(results.kpis.columns, results.facts.owners()))
     assert "source.outbound.speed_to_lead_mean" in teams["sales"]
     assert "source.inbound.speed_to_lead_mean" in teams["marketing_ops"]
     shown = {name for members in teams.values() for name in members}

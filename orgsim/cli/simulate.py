@@ -97,7 +97,11 @@ def run(
     sections = None
     if by is Grouping.team:
         sections = terminal.sections_by_team(
-            summary.index, results.meta, scenario.targets, scenario.currency, every=show_all
+            summary.index,
+            results.facts.owners(),
+            scenario.targets,
+            scenario.currency,
+            every=show_all,
         )
     out.print(
         terminal.kpi_table(
@@ -107,7 +111,7 @@ def run(
             shown=scenario.targets,
             currency=scenario.currency,
             sections=sections,
-            written=results.meta.get("written_rates"),
+            written=results.facts.written_rates,
         )
     )
     if any(c.startswith("headcount.") for c in results.timeseries):
@@ -183,7 +187,7 @@ def compare(
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
     for name, results in comparison.results.items():  # what each design is, in words
-        out.print(f"{name}: {results.meta.get('description', '')}", markup=False, highlight=False)
+        out.print(f"{name}: {results.facts.description}", markup=False, highlight=False)
     frame = comparison.to_frame()
     sections = None
     if by is Grouping.team:

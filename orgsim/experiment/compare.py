@@ -23,6 +23,7 @@ from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
 from orgsim.experiment import storage
+from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
 from orgsim.measure import payback
@@ -156,13 +157,13 @@ class Comparison:
         merged: dict[str, dict[str, str | None]] = {"teams": {}, "worked_by": {}, "first_touch": {}}
         for results in self.results.values():
             for key, mapping in merged.items():
-                for name, owner in results.meta.get(key, {}).items():
+                for name, owner in results.facts.owners()[key].items():
                     mapping.setdefault(name, owner)
         return merged
 
     def written_rates(self) -> dict:
         """The conversions the first design's market writes (`kpis.written_rates`)."""
-        return next(iter(self.results.values())).meta.get("written_rates", {})
+        return next(iter(self.results.values())).facts.written_rates
 
     def shortfalls(self) -> dict[str, list[Shortfall]]:
         """Per variant, the roles that do not keep up (see `orgsim.experiment.overload`)."""
@@ -180,7 +181,7 @@ class Comparison:
         """The roles that keep up over the horizon but run out of hours later, with the
         week, in one sentence (empty when none does within ten years)."""
         later = {v: [(r.role, r.week) for r in res.runs_out()] for v, res in self.results.items()}
-        hours = next(iter(self.results.values())).meta.get("horizon_hours", 0.0)
+        hours = next(iter(self.results.values())).facts.horizon_hours
         text = fmt.runs_out(later, hours / WEEK)
         return f"Note: {text}." if text else ""
 
@@ -267,7 +268,7 @@ class Comparison:
             "scenario": self.scenario_name,
             "replications": self.replications,
             "seed": self.seed,
-            "currency": next(iter(self.results.values())).meta.get("currency"),
+            "currency": next(iter(self.results.values())).facts.currency,
             "variants": {
                 name: {"kpis": kpi_json(results.summary(raw=True))}
                 for name, results in self.results.items()
@@ -345,7 +346,7 @@ class Comparison:
     # -- reports
 
     def report_facts(self) -> html.ReportFacts:
-        first = next(iter(self.results.values())).meta
+        first = next(iter(self.results.values())).facts
         return html.ReportFacts(
             scenario=self.scenario_name,
             description=self.description,
@@ -360,21 +361,21 @@ class Comparison:
             teams=scorecard.by_team(self.kpi_names(), self.owners(), keep=self.targets),
             sources=scorecard.first_touch_sources(self.owners()),
             written=self.written_rates(),
-            horizon_hours=first.get("horizon_hours", 0.0),
-            warmup_hours=first.get("warmup_hours", 0.0),
-            start=first.get("start", ""),
-            holidays=first.get("holidays"),
-            currency=first.get("currency"),
-            seeds=first.get("seeds", []),
-            version=first.get("orgsim_version", ""),
-            date=first.get("date", ""),
+            horizon_hours=first.horizon_hours,
+            warmup_hours=first.warmup_hours,
+            start=first.start,
+            holidays=first.holidays,
+            currency=first.currency,
+            seeds=first.seeds,
+            version=first.orgsim_version,
+            date=first.date,
             assumptions=[
                 {
                     "name": name,
-                    "description": r.meta.get("description", ""),
-                    "org": _orgs(r.meta),
-                    "yaml": r.meta.get("composed_yaml", ""),
-                    "skill_effects": r.meta.get("skill_effects", []),
+                    "description": r.facts.description,
+                    "org": _orgs(r.facts),
+                    "yaml": r.facts.composed_yaml,
+                    "skill_effects": r.facts.skill_effects,
                 }
                 for name, r in self.results.items()
             ],
@@ -430,13 +431,13 @@ class Comparison:
         )
 
 
-def _orgs(meta: dict) -> str:
+def _orgs(facts: RunFacts) -> str:
     """The org a design runs, and the one it switches to, in words."""
-    switch = meta.get("transition")
+    switch = facts.transition
     if not switch:
-        return meta.get("org", "")
+        return facts.org
     week = payback.switch_week(switch["at_hours"])
-    return f"{meta.get('org', '')}, then {switch['org']} from week {week}"
+    return f"{facts.org}, then {switch['org']} from week {week}"
 
 
 def _payback_json(effect: payback.Payback) -> dict:
@@ -523,6 +524,6 @@ def saved(directory: Path) -> Comparison | None:
     if (directory / "results.json").exists():
         results = Results.load(directory)
         with storage.reading(directory):
-            targets = target_rules.from_saved(results.meta.get("targets", {}))
+            targets = target_rules.from_saved(results.facts.targets)
         return Comparison(results.scenario_name, results.seed, {results.variant: results}, targets)
     return None

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 from concurrent.futures import Executor
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from orgsim.config import kpis as catalogue
-from orgsim.config import scorecard, skill
-from orgsim.config import targets as target_rules
-from orgsim.config.journey import worked_roles
 from orgsim.config.scenario import Scenario, load
 from orgsim.experiment import preflight, storage
+from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
@@ -23,7 +19,6 @@ from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval
 from orgsim.report import figures
 from orgsim.report import format as fmt
-from orgsim.version import __version__
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -62,16 +57,6 @@ def kpi_json(summary: pd.DataFrame) -> dict:
     }
 
 
-def entry_sla(scenario: Scenario, variant: str) -> dict | None:
-    """The SLA new leads meet first (for marking speed-to-lead plots)."""
-    chosen = scenario.variant(variant)
-    for source in chosen.market.sources.values():
-        work = chosen.org.work.get(source.enters)
-        if work is not None and work.sla is not None:
-            return {"stage": source.enters, "hours": work.sla.first_touch, "clock": work.sla.clock}
-    return None
-
-
 class Results:
     """Replications of one variant.
 
@@ -88,7 +73,7 @@ class Results:
         seed: int,
         kpis: pd.DataFrame,
         details: dict[str, pd.DataFrame] | None = None,
-        meta: dict | None = None,
+        facts: RunFacts | None = None,
         records: list | None = None,
         scenario: Scenario | None = None,
     ):
@@ -97,7 +82,7 @@ class Results:
         self.seed = seed
         self.kpis = kpis
         self.details = details or {}
-        self.meta = meta or {}
+        self.facts = facts or RunFacts(scenario=scenario_name, variant=variant, seed=seed)
         self._records = records or []
         self._shortfalls: list[Shortfall] | None = None
         self._runs_out: list[RunsOut] = []
@@ -108,8 +93,7 @@ class Results:
         cls, scenario: Scenario, variant: str, seed: int, done: list[ReplicationResult]
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
-        chosen = scenario.variant(variant)
-        names = catalogue.of_variant(chosen, scenario.horizon)
+        names = catalogue.of_variant(scenario.variant(variant), scenario.horizon)
         kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
@@ -119,44 +103,9 @@ class Results:
                     [o.details[name].assign(replication=o.replication) for o in done],
                     ignore_index=True,
                 )
-        meta = {
-            "scenario": scenario.name,
-            "variant": variant,
-            "description": chosen.description or chosen.org.name,
-            "org": chosen.org.name,
-            "structure": chosen.org.structure,
-            "seed": seed,
-            "seeds": [o.seed for o in done],
-            "replications": len(done),
-            "horizon_hours": scenario.horizon,
-            "warmup_hours": scenario.warmup,
-            "start": scenario.start.isoformat(),
-            "currency": scenario.currency,
-            "holidays": (
-                scenario.holidays
-                if isinstance(scenario.holidays, str) or scenario.holidays is None
-                else [d.isoformat() for d in scenario.holidays]
-            ),
-            "kpi_names": names,
-            "targets": target_rules.saved(scenario.targets),
-            "stages": list(chosen.market.journey),
-            "roles": list(dict.fromkeys(r for org in chosen.orgs for r in worked_roles(org))),
-            **scorecard.owners(chosen.orgs),
-            "first_touch": scorecard.first_touch(chosen.market),
-            "transition": None
-            if chosen.transition is None
-            else {"at_hours": chosen.transition.at, "org": chosen.transition.org.name},
-            "entry_sla": entry_sla(scenario, variant),
-            "written_rates": catalogue.written_rates(chosen.market),
-            "skill_effects": list(
-                dict.fromkeys(e for org in chosen.orgs for e in skill.effects(org))
-            ),
-            "composed_yaml": scenario.composed_yaml(variant),
-            "orgsim_version": __version__,
-            "date": date.today().isoformat(),
-        }
+        facts = RunFacts.of(scenario, variant, seed, [o.seed for o in done])
         records = [(o.records, o.model) for o in done if o.records is not None]
-        return cls(scenario.name, variant, seed, kpis, details, meta, records, scenario)
+        return cls(scenario.name, variant, seed, kpis, details, facts, records, scenario)
 
     @property
     def replications(self) -> int:
@@ -164,7 +113,7 @@ class Results:
 
     @property
     def seeds(self) -> list[int]:
-        return self.meta.get("seeds", [])
+        return self.facts.seeds
 
     def summary(self, raw: bool = False) -> pd.DataFrame:
         """Per KPI, as the command line shows it: its label, the mean and 95% interval in
@@ -185,7 +134,7 @@ class Results:
         results loaded from disk, the ones found when they were saved."""
         if self._shortfalls is None:
             self._shortfalls, self._runs_out = shortfalls(
-                self.summary(raw=True), self.meta.get("roles", []), self.scenario, self.variant
+                self.summary(raw=True), self.facts.roles, self.scenario, self.variant
             )
         return self._shortfalls
 
@@ -203,7 +152,7 @@ class Results:
             "variant": self.variant,
             "replications": self.replications,
             "seed": self.seed,
-            "currency": self.meta.get("currency"),
+            "currency": self.facts.currency,
             "kpis": kpi_json(self.summary(raw=True)),
             "does_not_keep_up": [s.to_json() for s in self.shortfalls()],
             "runs_out_of_hours": [r.to_json() for r in self.runs_out()],
@@ -263,7 +212,7 @@ class Results:
 
     def figure_data(self) -> figures.FigureData:
         """These results' frames and facts, as the figures draw them."""
-        sla = self.meta.get("entry_sla")
+        sla, switch = self.facts.entry_sla, self.facts.transition
         frames = {
             name: self.details.get(name, pd.DataFrame()).assign(variant=self.variant)
             for name in tables.DETAILS
@@ -271,14 +220,12 @@ class Results:
         return figures.FigureData(
             variants=[self.variant],
             kpis=self.to_frame(),
-            stages=self.meta.get("stages", []),
-            roles=self.meta.get("roles", []),
-            horizon_hours=self.meta.get("horizon_hours", math.nan),
-            warmup_hours=self.meta.get("warmup_hours", 0.0),
+            stages=self.facts.stages,
+            roles=self.facts.roles,
+            horizon_hours=self.facts.horizon_hours,
+            warmup_hours=self.facts.warmup_hours,
             entry_slas=[figures.EntrySLA(**sla)] if sla else [],
-            switches={self.variant: switch["at_hours"]}
-            if (switch := self.meta.get("transition"))
-            else {},
+            switches={self.variant: switch["at_hours"]} if switch else {},
             **frames,
         )
 
@@ -298,10 +245,10 @@ class Results:
             for name in ("cases", "visits"):
                 written.append(storage.write_table(getattr(self, name), directory / name))
         written.append(storage.write_json(directory / "summary.json", self.to_json()))
-        written.append(storage.write_json(directory / "results.json", self.meta))
-        if self.meta.get("composed_yaml"):
+        written.append(storage.write_json(directory / "results.json", self.facts.to_json()))
+        if self.facts.composed_yaml:
             written.append(
-                storage.write_text(directory / "scenario.yaml", self.meta["composed_yaml"])
+                storage.write_text(directory / "scenario.yaml", self.facts.composed_yaml)
             )
         return written
 
@@ -314,15 +261,17 @@ class Results:
 
     @classmethod
     def _read(cls, directory: Path) -> Results:
-        meta = json.loads((directory / "results.json").read_text(encoding="utf-8"))
+        facts = RunFacts.from_json(
+            json.loads((directory / "results.json").read_text(encoding="utf-8"))
+        )
         kpis = storage.read_table(directory / "kpis").drop(columns="variant")
-        kpis = kpis.set_index("replication")[meta["kpi_names"]].astype(float)
+        kpis = kpis.set_index("replication")[facts.kpi_names].astype(float)
         details = {
             name: storage.read_table(directory / name)
             for name in tables.DETAILS
             if storage.table_path(directory / name) is not None
         }
-        results = cls(meta["scenario"], meta["variant"], meta["seed"], kpis, details, meta)
+        results = cls(facts.scenario, facts.variant, facts.seed, kpis, details, facts)
         summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
         if "does_not_keep_up" in summary:  # older results: measured from the saved KPIs alone
             results._shortfalls = [Shortfall.from_json(s) for s in summary["does_not_keep_up"]]
