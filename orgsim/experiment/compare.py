@@ -31,6 +31,7 @@ from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
 from orgsim.report import format as fmt
+from orgsim.report import verdict as words
 
 
 class Comparison:
@@ -173,17 +174,15 @@ class Comparison:
 
     def warning(self) -> str:
         """The roles that do not keep up, in one sentence (empty when every role does)."""
-        behind = self.shortfalls()
-        falling = fmt.shortfalls({v: [s.evidence() for s in f] for v, f in behind.items()})
-        return f"Warning: {falling}." if falling else ""
+        behind = {v: [s.evidence() for s in f] for v, f in self.shortfalls().items()}
+        return words.warning(behind)
 
     def outlook(self) -> str:
         """The roles that keep up over the horizon but run out of hours later, with the
         week, in one sentence (empty when none does within ten years)."""
         later = {v: [(r.role, r.week) for r in res.runs_out()] for v, res in self.results.items()}
         hours = next(iter(self.results.values())).facts.horizon_hours
-        text = fmt.runs_out(later, hours / WEEK)
-        return f"Note: {text}." if text else ""
+        return words.outlook(later, hours / WEEK)
 
     def headline(self) -> str:
         """One or two sentences a leader can act on, then the warning. A design that meets
@@ -192,63 +191,10 @@ class Comparison:
 
     def verdict(self) -> str:
         """Which designs meet the targets, and which targets are out of reach."""
-        behind = self.shortfalls()
-        designs = "1 design" if len(self.variants) == 1 else f"{len(self.variants)} designs"
-        if not self.targets:
-            return (
-                f"{designs} compared on {self.replications} replications; no targets were "
-                "set, so no design is declared best."
-            )
-        verdicts = self.verdicts()
-        met = verdicts.groupby("variant", sort=False)["met"].sum()
-        total = len(self.targets)
-        meets = [v for v in self.variants if met[v] == total]
-        winners = [v for v in meets if not behind[v]]
-        all_of = "the target" if total == 1 else f"all {total} targets"
-        if len(winners) == 1:
-            text = f"{winners[0]} is the only design that meets {all_of} and keeps up."
-        elif winners:
-            text = f"{fmt.listing(winners)} meet {all_of} and keep up."
-        elif meets:
-            one = len(meets) == 1
-            text = (
-                f"{fmt.listing(meets)} {'meets' if one else 'meet'} {all_of} but "
-                f"{'does' if one else 'do'} not keep up."
-            )
-        elif len(self.variants) == 1:
-            text = f"{self.variants[0]} meets {int(met.iloc[0])} of {total} targets."
-        elif met.max() == 0:  # the sentence on what nobody reaches says it all
-            return " ".join(self._misses(verdicts))
-        elif met.nunique() == 1:
-            text = f"No design meets {all_of}; each meets {int(met.iloc[0])}."
-        else:
-            most = int(met.max())
-            best = [v for v in self.variants if met[v] == most]
-            text = (
-                f"No design meets {all_of}; {fmt.listing(best)} "
-                f"{'comes' if len(best) == 1 else 'come'} closest ({most} of {total})."
-            )
-        return " ".join([text, *([] if meets else self._misses(verdicts))])
-
-    def _misses(self, verdicts: pd.DataFrame) -> list[str]:
-        """Which targets are out of reach: the ones no design meets in one sentence, then one
-        sentence for each target that only some designs meet."""
-        nobody, some = [], []
-        for kpi, target in self.targets.items():
-            rows = verdicts[verdicts.kpi == kpi]
-            meeting = list(rows[rows.met].variant)
-            words = fmt.target(kpi, target.min, target.max)
-            if not meeting:
-                nobody.append(words)
-            elif len(meeting) < len(self.variants):
-                verb = "reaches" if len(meeting) == 1 else "reach"
-                some.append(f"Only {fmt.listing(meeting)} surely {verb} {words}.")
-        if not nobody:
-            return some
-        if len(self.variants) == 1:
-            return [f"{self.variants[0]} does not surely reach {fmt.listing(nobody)}.", *some]
-        joined = nobody[0] if len(nobody) == 1 else f"{', '.join(nobody[:-1])} or {nobody[-1]}"
-        return [f"No design surely reaches {joined}.", *some]
+        bounds = {kpi: (target.min, target.max) for kpi, target in self.targets.items()}
+        behind = {v: bool(found) for v, found in self.shortfalls().items()}
+        verdicts = self.verdicts() if self.targets else pd.DataFrame()
+        return words.verdict(self.variants, self.replications, bounds, verdicts, behind)
 
     def to_json(self) -> dict:
         """The `orgsim compare --json` object (docs/scenario-language.md: What --json prints)."""
