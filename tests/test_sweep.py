@@ -85,7 +85,7 @@ def test_tables_are_identical_in_one_process_a_pool_and_dask(small):
     pool = sweep(small, workers=2, progress=False)
     assert pool.to_json() == one.to_json()
     needs("distributed")
-    from orgsim.experiment.sweep import dask_executor
+    from orgsim.experiment.runner import dask_executor
 
     with dask_executor(None, 2) as executor:
         cluster = sweep(small, executor=executor, progress=False)

@@ -264,6 +264,7 @@ def sweep_command(
     """
     from orgsim.experiment import sweep as sweeping
     from orgsim.experiment.grid import from_text
+    from orgsim.experiment.runner import dask_executor
     from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
@@ -278,7 +279,7 @@ def sweep_command(
             scenario = scenario.only(variant)
         grid = from_text(param) if param else None
         if backend is Backend.dask:
-            with sweeping.dask_executor(scheduler, workers) as executor:
+            with dask_executor(scheduler, workers) as executor:
                 result = sweeping.sweep(
                     scenario, grid, reps, seed, executor, out_dir, resume, allow_large=allow_large
                 )

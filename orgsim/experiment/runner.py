@@ -14,6 +14,8 @@ numbers).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import multiprocessing
 import os
 import signal
@@ -29,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from orgsim.config import kpis
+from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.engine import compile_model, run_replication
 from orgsim.engine.recorder import Records
@@ -49,7 +52,8 @@ class Job:
     replications: tuple[int, ...]
     seeds: tuple[int, ...]
     point: tuple[tuple[str, Any], ...] = ()
-    """A sweep point: dotted-path overrides applied to every variant."""
+    """A sweep point's dotted-path overrides, already applied to `scenario` (resolved once,
+    in the parent): they label the rows."""
     records: bool = False
     details: bool = False
     """Keep the small tables figures need (weekly series, reps, cycle times)."""
@@ -74,7 +78,7 @@ class ReplicationResult:
 
 def run_job(job: Job) -> list[ReplicationResult]:
     """Run a job's replications (in whatever process receives it)."""
-    scenario = job.scenario.with_set(dict(job.point)) if job.point else job.scenario
+    scenario = job.scenario
     model = compile_model(scenario, job.variant)
     names = kpis.of_variant(scenario.variant(job.variant), scenario.horizon)
     results = []
@@ -212,3 +216,65 @@ def local_executor(workers: int | None) -> Iterator[Executor | None]:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+@contextmanager
+def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Executor]:
+    """Dask's executor: on the cluster at `scheduler`, or on a LocalCluster."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError.unplaced(
+            "--backend", "dask", "Dask is not installed: pip install 'orgsim[dask]'"
+        ) from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (ValueError, OSError, TimeoutError) as err:
+            raise ConfigError.unplaced(
+                "--scheduler",
+                "dask",
+                f"cannot reach a Dask scheduler at '{scheduler}' ({err}): give the address "
+                "its scheduler prints, such as tcp://10.0.0.5:8786",
+            ) from None
+        with client:
+            yield client.get_executor()
+        return
+    with interrupts_left_to_this_process():  # the workers it starts ignore Ctrl-C
+        cluster = LocalCluster(
+            n_workers=worker_count(workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+    with cluster, Client(cluster) as client:
+        client.run(_quiet_cancels)
+        try:
+            yield client.get_executor()
+        except BaseException:  # Ctrl-C or an error: nothing left worth finishing
+            _stop_now(client, cluster)
+            raise
+
+
+def _stop_now(client, cluster) -> None:
+    """Stop a LocalCluster's workers within a second: Dask's own close lets each running
+    replication go on for up to 4 s before it kills the worker, and warns of what it
+    stops (the main process says once that the sweep was interrupted)."""
+
+    async def close(nannies):
+        await asyncio.gather(*(nanny.close(timeout=1) for nanny in nannies))
+
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        client.close()
+        cluster.sync(close, list(cluster.workers.values()))
+    finally:
+        log.setLevel(level)
+
+
+def _quiet_cancels() -> None:
+    """In each local Dask worker: a replication cancelled by Ctrl-C is not worth a warning
+    (the main process says once that the sweep was interrupted)."""
+    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)

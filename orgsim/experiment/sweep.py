@@ -22,12 +22,7 @@ file is simulated again (`SweepResult.notices` says which), never trusted.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
-import logging
-import shutil
-from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -38,12 +33,12 @@ import pandas as pd
 from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.experiment import storage
+from orgsim.experiment import sweep_folder as folder
 from orgsim.experiment.grid import Grid, check_size, points
 from orgsim.experiment.grid import check as check_grid
 from orgsim.experiment.results import as_scenario
 from orgsim.experiment.runner import (
     ReplicationResult,
-    interrupts_left_to_this_process,
     jobs,
     local_executor,
     replication_seeds,
@@ -52,8 +47,6 @@ from orgsim.experiment.runner import (
 )
 from orgsim.measure.stats import interval
 from orgsim.report import figures
-
-MANIFEST = "manifest.json"
 
 
 class SweepResult:
@@ -121,113 +114,6 @@ class SweepResult:
         )
 
 
-def _fingerprint(scenario: Scenario) -> str:
-    """Changes when the study changes (market, org, horizon, variants), so a resume never
-    mixes results of two different scenarios."""
-    text = json.dumps(
-        {
-            "horizon": scenario.horizon,
-            "warmup": scenario.warmup,
-            "variants": {v: scenario.composed(v) for v in scenario.variants},
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _point_stem(out: Path, index: int) -> Path:
-    return out / "points" / f"{index:05d}"
-
-
-def _manifest(scenario: Scenario, grid: dict, seed: int, replications: int) -> dict:
-    return {
-        "scenario": scenario.name,
-        "fingerprint": _fingerprint(scenario),
-        "grid": grid,
-        "seed": seed,
-        "replications": replications,
-        "variants": list(scenario.variants),
-        "seeds": replication_seeds(seed, replications),
-    }
-
-
-def _prepare(out: Path, manifest: dict, resume: bool) -> None:
-    """Write the manifest, or check that the folder holds this very sweep."""
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / MANIFEST
-    if not path.exists():
-        storage.write_json(path, manifest)
-        return
-    if not resume:
-        raise ConfigError.unplaced(
-            str(path),
-            "<document>",
-            "a sweep was already written here: pass --resume to finish it, or choose another "
-            "--out folder",
-        )
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ConfigError.unplaced(
-            str(path), "<document>", f"the manifest is damaged ({err}): choose another --out folder"
-        ) from None
-    if found != json.loads(json.dumps(manifest)):
-        raise ConfigError.unplaced(
-            str(path),
-            "<document>",
-            "this folder holds a different sweep (scenario, grid, seed or replications "
-            "differ); choose another --out folder",
-        )
-
-
-def _check_of(frame: pd.DataFrame, table: Path) -> dict:
-    return {"rows": len(frame), "sha256": storage.digest(table)}
-
-
-def _write_point(out: Path, index: int, frame: pd.DataFrame) -> None:
-    """The point's table, then its check (rows and checksum): a point counts as done only
-    once both are written."""
-    table = storage.write_table(frame, _point_stem(out, index))
-    storage.write_json(_point_stem(out, index).with_suffix(".json"), _check_of(frame, table))
-
-
-def _clear_point(out: Path, index: int) -> bool:
-    """Remove what a point that failed its check left (a folder in a file's place too);
-    whether there was anything."""
-    found = False
-    for suffix in (".parquet", ".csv", ".json"):
-        path = _point_stem(out, index).with_suffix(suffix)
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.unlink()
-        else:
-            continue
-        found = True
-    return found
-
-
-def _read_point(out: Path, index: int, expected: set) -> pd.DataFrame | None:
-    """A point written by an earlier run, or None when it is missing or fails its check:
-    its file changed after it was written (checksum), lost rows, or holds another point's
-    rows (the (variant, replication) pairs of this point, each once)."""
-    stem = _point_stem(out, index)
-    table = storage.table_path(stem)
-    try:
-        check = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-        if table is None or storage.digest(table) != check["sha256"]:
-            return None
-        frame = storage.read_table(stem)
-    except Exception:  # any damage (a torn CSV, a folder in its place, bad JSON): redo it
-        return None
-    pairs = set(zip(frame.get("variant", []), frame.get("replication", []), strict=True))
-    point = set(frame["point"]) if "point" in frame else set()
-    if len(frame) != check.get("rows") or pairs != expected or len(frame) != len(pairs):
-        return None
-    return frame if point == {index} else None
-
-
 def cell(value: Any) -> Any:
     """A grid value as a table cell: a number or text as it is, a mapping or a list as its
     compact JSON text (hashable, so it groups and plots, and the same after a CSV resume)."""
@@ -253,68 +139,6 @@ def _rows(
     )
     columns = ["point", *grid, "variant", "replication", *[n for n in names if n in frame]]
     return frame[columns]
-
-
-@contextmanager
-def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Executor]:
-    """Dask's executor: on the cluster at `scheduler`, or on a LocalCluster."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ConfigError.unplaced(
-            "--backend", "dask", "Dask is not installed: pip install 'orgsim[dask]'"
-        ) from None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="15s")
-        except (ValueError, OSError, TimeoutError) as err:
-            raise ConfigError.unplaced(
-                "--scheduler",
-                "dask",
-                f"cannot reach a Dask scheduler at '{scheduler}' ({err}): give the address "
-                "its scheduler prints, such as tcp://10.0.0.5:8786",
-            ) from None
-        with client:
-            yield client.get_executor()
-        return
-    with interrupts_left_to_this_process():  # the workers it starts ignore Ctrl-C
-        cluster = LocalCluster(
-            n_workers=worker_count(workers),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
-    with cluster, Client(cluster) as client:
-        client.run(_quiet_cancels)
-        try:
-            yield client.get_executor()
-        except BaseException:  # Ctrl-C or an error: nothing left worth finishing
-            _stop_now(client, cluster)
-            raise
-
-
-def _stop_now(client, cluster) -> None:
-    """Stop a LocalCluster's workers within a second: Dask's own close lets each running
-    replication go on for up to 4 s before it kills the worker, and warns of what it
-    stops (the main process says once that the sweep was interrupted)."""
-
-    async def close(nannies):
-        await asyncio.gather(*(nanny.close(timeout=1) for nanny in nannies))
-
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        client.close()
-        cluster.sync(close, list(cluster.workers.values()))
-    finally:
-        log.setLevel(level)
-
-
-def _quiet_cancels() -> None:
-    """In each local Dask worker: a replication cancelled by Ctrl-C is not worth a warning
-    (the main process says once that the sweep was interrupted)."""
-    logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
 
 
 def sweep(
@@ -391,15 +215,15 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
     frames: dict[int, pd.DataFrame] = {}
     notices: list[str] = []
     if out_dir:
-        _prepare(out_dir, _manifest(scenario, grid, root, n), resume)
+        folder.prepare(out_dir, folder.manifest(scenario, grid, root, n), resume)
         for leftover in (out_dir / "points").glob(".*.tmp"):  # half-written by a killed run
             leftover.unlink(missing_ok=True)
         expected = {(v, r) for v in variants for r in range(n)}
         for index in range(len(every)) if resume else ():
-            frame = _read_point(out_dir, index, expected)
+            frame = folder.read_point(out_dir, index, expected)
             if frame is not None:
                 frames[index] = frame
-            elif _clear_point(out_dir, index):
+            elif folder.clear_point(out_dir, index):
                 notices.append(f"point {index} in {out_dir} failed its check: simulated again")
     todo = [i for i in range(len(every)) if i not in frames]
     with _executor(executor, workers) as chosen_executor:
@@ -408,7 +232,14 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
         work = [
             job
             for p in todo
-            for job in jobs(scenario, scenario.variants, seeds, size, point=every[p], point_index=p)
+            for job in jobs(
+                scenario.with_set(dict(every[p])),  # each point composed once, here
+                scenario.variants,
+                seeds,
+                size,
+                point=every[p],
+                point_index=p,
+            )
         ]
         expected = len(variants) * n
         pending: dict[int, list[ReplicationResult]] = {p: [] for p in todo}
@@ -419,7 +250,7 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
                 index = result.point_index
                 frame = _rows(got, grid, index, variants, names)
                 if out_dir:
-                    _write_point(out_dir, index, frame)
+                    folder.write_point(out_dir, index, frame)
                 frames[index] = frame
     table = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
     table = table.drop(columns="point")
