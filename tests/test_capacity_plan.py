@@ -22,7 +22,7 @@ from orgsim.analytic.capacity import (
     offered_utilization,
     source_rates,
 )
-from orgsim.analytic.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
+from orgsim.analytic.queueing import erlang_c
 from orgsim.cli import app
 from orgsim.engine.model import compile_model
 from orgsim.experiment.plan import plan
@@ -30,6 +30,7 @@ from orgsim.experiment.plan import plan
 from .conftest import ROOT
 from .intervals import assert_in_interval, assert_within_budget
 from .models import scenario, single_queue
+from .theory import mmc_wait_mean, mmc_wait_within
 
 SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 

@@ -104,7 +104,7 @@ def test_one_more_server_cuts_the_wait_significantly():
     assert diff.high < 0
     row = comparison.to_frame().query("kpi == 'stage.service.wait_mean' and variant == 'c4'")
     assert row.better.item() is True
-    from orgsim.analytic.queueing import mmc_wait_mean
+    from .theory import mmc_wait_mean
 
     theory = mmc_wait_mean(4, 2.5, 1) - mmc_wait_mean(3, 2.5, 1)
     assert diff.low - 0.15 < theory < diff.high + 0.15

@@ -7,11 +7,11 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim.analytic.queueing import mmc_wait_mean
 from orgsim.engine.calendar import calendar_for
 
 from .intervals import assert_above, assert_in_interval, assert_paired_less
 from .models import scenario, single_queue
+from .theory import mmc_wait_mean
 
 TWO_STAGES = """
 kind: market

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import orgsim
-from orgsim.analytic.queueing import erlang_c, mmc_wait_mean, mmc_wait_within
+from orgsim.analytic.queueing import erlang_c
 
 from .intervals import assert_above, assert_binomial, assert_in_interval
 from .models import scenario, single_queue
-from .theory import periodic_pool
+from .theory import mmc_wait_mean, mmc_wait_within, periodic_pool
 
 pytestmark = pytest.mark.statistical
 

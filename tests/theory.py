@@ -20,6 +20,28 @@ from orgsim.analytic.periodic import (  # noqa: F401  (re-exported for the tests
     open_hours_between,
     periodic_pool,
 )
+from orgsim.analytic.queueing import erlang_c
+
+# --------------------------------------------------------------------------------------------
+# Erlang C: M/M/c
+# --------------------------------------------------------------------------------------------
+
+
+def mmc_wait_mean(servers: int, arrival_rate: float, service_rate: float) -> float:
+    """Mean time in queue, E[Wq] = C(c, a) / (c mu - lambda)."""
+    spare = servers * service_rate - arrival_rate
+    if spare <= 0:
+        return math.inf
+    return erlang_c(servers, arrival_rate / service_rate) / spare
+
+
+def mmc_wait_within(servers: int, arrival_rate: float, service_rate: float, t: float) -> float:
+    """P(Wq <= t) = 1 - C(c, a) exp(-(c mu - lambda) t): the SLA attainment of a pool."""
+    spare = servers * service_rate - arrival_rate
+    if spare <= 0:
+        return 0.0
+    return 1.0 - erlang_c(servers, arrival_rate / service_rate) * math.exp(-spare * t)
+
 
 # --------------------------------------------------------------------------------------------
 # Erlang A: M/M/c+M

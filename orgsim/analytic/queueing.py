@@ -1,12 +1,10 @@
 """Queueing theory where it applies: Erlang C for a pooled crew (M/M/c).
 
-Used by the capacity model for an answer without simulating, and by the
-tests that hold the simulation to theory.
+Used by the capacity model for an answer without simulating; the tests' own yardsticks
+(mean wait and SLA attainment of M/M/c, Erlang A, ...) are in tests/theory.py.
 """
 
 from __future__ import annotations
-
-import math
 
 
 def erlang_c(servers: int, offered: float) -> float:
@@ -23,19 +21,3 @@ def erlang_c(servers: int, offered: float) -> float:
     for k in range(1, servers + 1):
         blocking = offered * blocking / (k + offered * blocking)
     return servers * blocking / (servers - offered * (1 - blocking))
-
-
-def mmc_wait_mean(servers: int, arrival_rate: float, service_rate: float) -> float:
-    """Mean time in queue, E[Wq] = C(c, a) / (c mu - lambda)."""
-    spare = servers * service_rate - arrival_rate
-    if spare <= 0:
-        return math.inf
-    return erlang_c(servers, arrival_rate / service_rate) / spare
-
-
-def mmc_wait_within(servers: int, arrival_rate: float, service_rate: float, t: float) -> float:
-    """P(Wq <= t) = 1 - C(c, a) exp(-(c mu - lambda) t): the SLA attainment of a pool."""
-    spare = servers * service_rate - arrival_rate
-    if spare <= 0:
-        return 0.0
-    return 1.0 - erlang_c(servers, arrival_rate / service_rate) * math.exp(-spare * t)

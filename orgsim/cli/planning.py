@@ -4,6 +4,8 @@ least-cost headcount or hiring plan that meets the targets, and a grid of design
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,6 @@ import typer
 
 from orgsim.cli.shell import (
     AllowLarge,
-    Backend,
     Json,
     Reps,
     Seed,
@@ -64,43 +65,50 @@ def capacity_command(
         out.print(part)
 
 
+Targets = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A target such as 'won_per_week>=9' (repeatable; default: the scenario's targets)."
+    ),
+]
+PlannedRoles = Annotated[
+    list[str] | None,
+    typer.Option(help="Plan only this role (repeatable); the others keep their headcount."),
+]
+MaxPlans = Annotated[
+    int, typer.Option(min=1, help="Stop after simulating this many plans (it says so).")
+]
+UtilizationCap = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Every planned role stays at or below this utilization, a share (0.85 for "
+        "85%), unless a target says otherwise; 1: no cap.",
+    ),
+]
+Hires = Annotated[
+    bool,
+    typer.Option(
+        "--hires",
+        help="Plan when to hire how many instead of a headcount: today's team stays, "
+        "hires join at the start of a plan quarter. Pairs with dated targets such as "
+        "'quarter.4.won_per_week>=5.5'.",
+    ),
+]
+
+
 @app.command("plan", cls=_Command)
 def plan_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
-    target: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="A target such as 'won_per_week>=9' (repeatable; default: the scenario's targets)."
-        ),
-    ] = None,
+    target: Targets = None,
     variant: Variant = None,
-    role: Annotated[
-        list[str] | None,
-        typer.Option(help="Plan only this role (repeatable); the others keep their headcount."),
-    ] = None,
+    role: PlannedRoles = None,
     reps: Reps = None,
     seed: Seed = None,
-    max_plans: Annotated[
-        int, typer.Option(min=1, help="Stop after simulating this many plans (it says so).")
-    ] = 400,
-    utilization_cap: Annotated[
-        float,
-        typer.Option(
-            min=0.0,
-            max=1.0,
-            help="Every planned role stays at or below this utilization, a share (0.85 for "
-            "85%), unless a target says otherwise; 1: no cap.",
-        ),
-    ] = BUSY,
-    hires: Annotated[
-        bool,
-        typer.Option(
-            "--hires",
-            help="Plan when to hire how many instead of a headcount: today's team stays, "
-            "hires join at the start of a plan quarter. Pairs with dated targets such as "
-            "'quarter.4.won_per_week>=5.5'.",
-        ),
-    ] = False,
+    max_plans: MaxPlans = 400,
+    utilization_cap: UtilizationCap = BUSY,
+    hires: Hires = False,
     workers: Workers = None,
     allow_large: AllowLarge = False,
     as_json: Json = False,
@@ -122,11 +130,8 @@ def plan_command(
     Example: [bold]orgsim plan scenarios/headcount_plan.yaml --role sdr --role ae
     --target 'sla.mql.attainment>=0.95'[/bold]
     """
-    from orgsim.config import kpis as catalogue
     from orgsim.config import targets as target_rules
     from orgsim.experiment.plan import plan as run_plan
-    from orgsim.report import format as fmt
-    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
@@ -149,45 +154,53 @@ def plan_command(
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
     else:
-        shown = result.chosen or result.closest
-        for part in terminal.plan_report(
-            f"{scenario.name} ({result.variant})",
-            result.today,
-            shown.headcount,
-            shown.cost_per_year,
-            shown.people,
-            len(result.evaluated),
-            shown.summary,
-            [(o.in_words(), o.key()[0], o.people) for o in result.alternatives],
-            missed=None if result.chosen else shown.missed,
-            largest=_largest_tried(result),
-            hires=result.hires_by_quarter(shown),
-            hires_cost=shown.hires_cost,
-            targets=result.targets,
-            currency=scenario.currency,
-            written=catalogue.written_rates(scenario.variant(result.variant).market),
-        ):
-            out.print(part)
-        if shown.unplanned_behind:  # the same words as compare's warning
-            behind = fmt.shortfalls({"this plan": shown.unplanned_behind})
-            out.print(
-                f"[bold red]Warning:[/bold red] {behind}; the plan does not change these roles "
-                "(plan them too with --role).",
-                highlight=False,
-            )
-        if result.stopped:
-            out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
-        replications = reps or scenario.replications
-        if replications < FEW:
-            out.print(
-                f"[bold yellow]Note:[/bold yellow] with {replications} replications the "
-                "intervals are wide, and a plan may add people only to narrow them (more "
-                "reps average out luck and skill); confirm it with --reps "
-                f"{FEW} or more.",
-                highlight=False,
-            )
+        _show_plan(result, scenario, reps or scenario.replications)
     if result.chosen is None:
         raise typer.Exit(1)
+
+
+def _show_plan(result, scenario, replications: int) -> None:
+    """The plan as the terminal shows it, with what stops a leader trusting it."""
+    from orgsim.config import kpis as catalogue
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
+
+    shown = result.chosen or result.closest
+    for part in terminal.plan_report(
+        f"{scenario.name} ({result.variant})",
+        result.today,
+        shown.headcount,
+        shown.cost_per_year,
+        shown.people,
+        len(result.evaluated),
+        shown.summary,
+        [(o.in_words(), o.key()[0], o.people) for o in result.alternatives],
+        missed=None if result.chosen else shown.missed,
+        largest=_largest_tried(result),
+        hires=result.hires_by_quarter(shown),
+        hires_cost=shown.hires_cost,
+        targets=result.targets,
+        currency=scenario.currency,
+        written=catalogue.written_rates(scenario.variant(result.variant).market),
+    ):
+        out.print(part)
+    if shown.unplanned_behind:  # the same words as compare's warning
+        behind = fmt.shortfalls({"this plan": shown.unplanned_behind})
+        out.print(
+            f"[bold red]Warning:[/bold red] {behind}; the plan does not change these roles "
+            "(plan them too with --role).",
+            highlight=False,
+        )
+    if result.stopped:
+        out.print(f"[bold yellow]Note:[/bold yellow] {result.stopped}.", highlight=False)
+    if replications < FEW:
+        out.print(
+            f"[bold yellow]Note:[/bold yellow] with {replications} replications the "
+            "intervals are wide, and a plan may add people only to narrow them (more "
+            "reps average out luck and skill); confirm it with --reps "
+            f"{FEW} or more.",
+            highlight=False,
+        )
 
 
 FEW = 10
@@ -213,45 +226,58 @@ def _largest_tried(result) -> str | None:
     return f"even with {largest.in_words()}: {'; '.join(parts)}"
 
 
+class Backend(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+Params = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="A swept parameter, PATH=V1,V2,... (repeatable: the grid is the cross "
+        "product). Default: the scenario's sweep."
+    ),
+]
+SweepWorkers = Annotated[
+    int | None,
+    typer.Option(min=1, help="Processes (default and most: the cores available)."),
+]
+DaskOrLocal = Annotated[Backend, typer.Option(help="local (process pool) or dask.")]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)."
+    ),
+]
+SweepOut = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write each grid point as it finishes, plus a manifest."),
+]
+Resume = Annotated[bool, typer.Option(help="Finish a sweep in --out: run only the missing points.")]
+Rows = Annotated[
+    bool,
+    typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable)."),
+]
+SweptVariant = Annotated[
+    str | None,
+    typer.Option(help="Sweep this variant only (default: every variant takes the grid)."),
+]
+
+
 @app.command("sweep", cls=_Command)
 def sweep_command(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="A swept parameter, PATH=V1,V2,... (repeatable: the grid is the cross "
-            "product). Default: the scenario's sweep."
-        ),
-    ] = None,
+    param: Params = None,
     reps: Reps = None,
     seed: Seed = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="Processes (default and most: the cores available)."),
-    ] = None,
+    workers: SweepWorkers = None,
     allow_large: AllowLarge = False,
-    backend: Annotated[Backend, typer.Option(help="local (process pool) or dask.")] = Backend.local,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)."
-        ),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option("--out", help="Write each grid point as it finishes, plus a manifest."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option(help="Finish a sweep in --out: run only the missing points.")
-    ] = False,
-    as_json: Annotated[
-        bool,
-        typer.Option("--json", help="Print every row as JSON records (sorted, byte-stable)."),
-    ] = False,
-    variant: Annotated[
-        str | None,
-        typer.Option(help="Sweep this variant only (default: every variant takes the grid)."),
-    ] = None,
+    backend: DaskOrLocal = Backend.local,
+    scheduler: Scheduler = None,
+    out_dir: SweepOut = None,
+    resume: Resume = False,
+    as_json: Rows = False,
+    variant: SweptVariant = None,
 ) -> None:
     """Run a grid of designs (every point x variant x replication) on every core.
 
@@ -278,21 +304,17 @@ def sweep_command(
         if variant is not None:
             scenario = scenario.only(variant)
         grid = from_text(param) if param else None
-        if backend is Backend.dask:
-            with dask_executor(scheduler, workers) as executor:
-                result = sweeping.sweep(
-                    scenario, grid, reps, seed, executor, out_dir, resume, allow_large=allow_large
-                )
-        else:
+        dask = backend is Backend.dask
+        with dask_executor(scheduler, workers) if dask else nullcontext() as executor:
             result = sweeping.sweep(
                 scenario,
                 grid,
                 reps,
                 seed,
-                None,
+                executor,
                 out_dir,
                 resume,
-                workers=workers,
+                workers,
                 allow_large=allow_large,
             )
     for notice in result.notices:

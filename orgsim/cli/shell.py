@@ -206,11 +206,6 @@ ShowAll = Annotated[
 ]
 
 
-class Backend(StrEnum):
-    local = "local"
-    dask = "dask"
-
-
 class Grouping(StrEnum):
     measure = "measure"
     team = "team"

@@ -58,8 +58,6 @@ def run(
     process_stage[/bold]
     """
     from orgsim.experiment.results import simulate
-    from orgsim.report import format as fmt
-    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
@@ -81,13 +79,27 @@ def run(
     if as_json:
         print(json.dumps(results.to_json(), allow_nan=False))
         return
-    others = [name for name in scenario.variants if name != results.variant]
-    if others and variant is None:
+    if variant is None:
+        _name_the_others(results.variant, scenario, scenario_file)
+    _show_run(results, scenario, show_all, by)
+
+
+def _name_the_others(ran: str, scenario, scenario_file: Path) -> None:
+    """Say which variant ran when the scenario has others, and how to run or compare them."""
+    others = [name for name in scenario.variants if name != ran]
+    if others:
         say(
-            f"ran variant '{results.variant}', the first of {len(scenario.variants)}; the others "
+            f"ran variant '{ran}', the first of {len(scenario.variants)}; the others "
             f"are {', '.join(others)}: pick one with --variant NAME, or compare them all with "
             f"orgsim compare {scenario_file}"
         )
+
+
+def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
+    """One design's KPIs, people and warnings as the terminal shows them."""
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
+
     title = (
         f"{scenario.name} — variant {results.variant}: {results.replications} "
         f"replications of {scenario.horizon_weeks:g} weeks, "
@@ -158,10 +170,7 @@ def compare(
 
     Example: [bold]orgsim compare scenarios/reorg_sdr_split.yaml --report report.html[/bold]
     """
-    from orgsim.experiment import storage
     from orgsim.experiment.compare import compare as run_comparison
-    from orgsim.report import format as fmt
-    from orgsim.report import terminal
 
     scenario = load_scenario(scenario_file)
     check_outputs(folders=[out_dir], files=[report, markdown])
@@ -170,6 +179,17 @@ def compare(
         comparison = run_comparison(
             scenario, reps, seed, executor=executor, allow_large=allow_large
         )
+    _write(comparison, out_dir, report, markdown)
+    if as_json:
+        print(json.dumps(comparison.to_json(), allow_nan=False))
+        return
+    _show_comparison(comparison, scenario, show_all, by)
+
+
+def _write(comparison, out_dir: Path | None, report: Path | None, markdown: Path | None):
+    """Save the comparison, its HTML report and its Markdown summary where asked."""
+    from orgsim.experiment import storage
+
     written = []
     if out_dir is not None:
         written += comparison.save(out_dir)
@@ -179,9 +199,13 @@ def compare(
         written.append(storage.write_text(markdown, comparison.markdown()))
     for path in written:
         say(f"wrote {path}")
-    if as_json:
-        print(json.dumps(comparison.to_json(), allow_nan=False))
-        return
+
+
+def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None:
+    """Every design side by side with paired differences, the headline and transitions."""
+    from orgsim.report import format as fmt
+    from orgsim.report import terminal
+
     title = (
         f"{comparison.scenario_name}: {comparison.replications} replications per design, "
         f"root seed {comparison.seed} (mean ±95% half-interval)"
