@@ -192,6 +192,23 @@ def periodic_pool(
     if per_week >= c * mu * open_week:
         raise ValueError("unstable: weekly arrivals >= weekly capacity")
 
+    edges = _cells(iv, pieces, sla_hours)
+    seg_mid = (edges[:-1] + edges[1:]) / 2
+    seg_open, seg_rate = _is_open(iv, seg_mid), _rate_at(pieces, seg_mid)
+    if q_max is not None:
+        levels = q_max + 1
+    else:  # a first guess: the longest closed stretch's arrivals plus an M/M/c tail at 1e-11
+        gaps = [b[0] - a[1] for a, b in zip(iv, [*iv[1:], (iv[0][0] + WEEK, 0.0)], strict=True)]
+        closed = max(gaps) * per_week / WEEK
+        load = per_week / (c * mu * open_week)
+        levels = c + int(closed + 8 * math.sqrt(closed) + math.log(1e-11) / math.log(load)) + 10
+    out, levels = _truncated(c, mu, (edges, seg_open, seg_rate), levels, dt, q_max, max_levels)
+    return _averages(out, iv, c, mu, levels, sla_hours, per_week, open_week, direct)
+
+
+def _cells(iv: list[tuple[float, float]], pieces, sla_hours: float) -> np.ndarray:
+    """The week's cell edges from the first opening: every schedule and rate change, and
+    every schedule change less `sla_hours` (where the SLA's window crosses one)."""
     starts = {s for s, _ in iv}
     ends = {e for _, e in iv}
     openings = sorted(s for s in starts if not (s == 0.0 and WEEK in ends))
@@ -202,27 +219,25 @@ def periodic_pool(
         marks |= {s % WEEK, e % WEEK}
     marks |= {(b - sla_hours) % WEEK for b in openings + closings}
     edges = np.unique(np.round([t0 + (m - t0) % WEEK for m in marks], 9))
-    edges = np.append(edges[edges < t0 + WEEK - 1e-9], t0 + WEEK)
-    seg_mid = (edges[:-1] + edges[1:]) / 2
-    seg_open = _is_open(iv, seg_mid)
-    seg_rate = _rate_at(pieces, seg_mid)
+    return np.append(edges[edges < t0 + WEEK - 1e-9], t0 + WEEK)
 
-    if q_max is not None:
-        levels = q_max + 1
-    else:  # a first guess: the longest closed stretch's arrivals plus an M/M/c tail at 1e-11
-        gaps = [b[0] - a[1] for a, b in zip(iv, [*iv[1:], (iv[0][0] + WEEK, 0.0)], strict=True)]
-        closed = max(gaps) * per_week / WEEK
-        load = per_week / (c * mu * open_week)
-        levels = c + int(closed + 8 * math.sqrt(closed) + math.log(1e-11) / math.log(load)) + 10
+
+def _truncated(c, mu, cells, levels: int, dt, q_max, max_levels) -> tuple[dict, int]:
+    """The periodic solution at the first truncation level that holds all but 1e-10 of the
+    probability (growing it by 40% a try), or at `q_max` exactly."""
     while True:
         if levels > max_levels:
             raise ValueError("could not find a truncation level: is the load too close to 1?")
-        out = _periodic_solve(c, mu, edges, seg_open, seg_rate, levels, dt)
+        out = _periodic_solve(c, mu, *cells, levels, dt)
         if out is not None and out["top"] <= 1e-10:
-            break
+            return out, levels
         if q_max is not None:
             raise ValueError(f"truncation at q_max={q_max} holds too much probability")
         levels = int(levels * 1.4)
+
+
+def _averages(out, iv, c, mu, levels, sla_hours, per_week, open_week, direct) -> dict:
+    """Time and per-arrival averages of the periodic solution (see `periodic_pool`)."""
     p, mids, h, cell_open = out["p"], out["mids"], out["h"], out["open"]
     rate, s_frozen, top = out["rate"], out["s_frozen"], out["top"]
     n = np.arange(levels)
@@ -285,32 +300,48 @@ def _periodic_solve(c, mu, edges, seg_open, seg_rate, levels, dt):
                 cache[key] = _poisson_shift(levels, rate * length)
         return cache[key]
 
-    # One week's map, merging runs that share a generator (closed runs: Poisson means add).
+    segments = list(zip(edges[:-1], edges[1:], seg_open, seg_rate, strict=True))
+    pi = _stationary(_week_map(segments, step, levels))
+    if pi[-1] > 1e-10:
+        return None
+    return _over_the_week(pi, segments, step, levels, c, dt)
+
+
+def _week_map(segments, step, levels: int) -> np.ndarray:
+    """One week's transition matrix on n, merging runs that share a generator (closed runs:
+    their Poisson means add)."""
     week = np.eye(levels)
     run: list = []  # [open, rate, length or mean]
-    for a, b, is_open, rate in zip(edges[:-1], edges[1:], seg_open, seg_rate, strict=True):
+    for a, b, is_open, rate in segments:
         if run and run[0] == is_open and (not is_open or run[1] == rate):
             run[2] += (b - a) * (rate if not is_open else 1.0)
             continue
         if run:
             week = week @ (step(True, run[1], run[2]) if run[0] else step(False, 1.0, run[2]))
         run = [is_open, rate, (b - a) * (1.0 if is_open else rate)]
-    week = week @ (step(True, run[1], run[2]) if run[0] else step(False, 1.0, run[2]))
+    return week @ (step(True, run[1], run[2]) if run[0] else step(False, 1.0, run[2]))
+
+
+def _stationary(week: np.ndarray) -> np.ndarray:
+    """The stationary vector of a week's map."""
+    levels = len(week)
     a_mat = week.T - np.eye(levels)
     a_mat[-1, :] = 1.0
     rhs = np.zeros(levels)
     rhs[-1] = 1.0
     pi = np.clip(linalg.solve(a_mat, rhs), 0.0, None)
-    pi /= pi.sum()
-    if pi[-1] > 1e-10:
-        return None
+    return pi / pi.sum()
 
+
+def _over_the_week(pi, segments, step, levels: int, c: int, dt: float) -> dict:
+    """The distribution of n at the midpoint of every cell of the week, from `pi` at t0, with
+    each cell's width, schedule, rate and the reps frozen on tasks while closed."""
     rows, hs, opens, rates, frozen = [], [], [], [], []
     mids = []
     x = pi
     s_frozen = 0.0
     was_open = True
-    for a, b, is_open, rate in zip(edges[:-1], edges[1:], seg_open, seg_rate, strict=True):
+    for a, b, is_open, rate in segments:
         cells = max(1, math.ceil((b - a) / dt - 1e-9))
         hh = (b - a) / cells
         half = step(bool(is_open), rate, hh / 2)
