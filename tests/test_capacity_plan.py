@@ -11,18 +11,17 @@ import pytest
 from typer.testing import CliRunner
 
 import orgsim
-from orgsim.analytic.capacity import (
+from orgsim.analytic.capacity import capacity, offered_utilization
+from orgsim.analytic.chain import source_rates
+from orgsim.analytic.queueing import erlang_c
+from orgsim.analytic.waits import (
     HANDED_ON,
     NO_ESTIMATE,
     NOT_EXPONENTIAL,
     PER_REP,
     PERIODIC,
     PRIORITY,
-    capacity,
-    offered_utilization,
-    source_rates,
 )
-from orgsim.analytic.queueing import erlang_c
 from orgsim.cli import app
 from orgsim.engine.model import compile_model
 from orgsim.experiment.plan import plan

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim.analytic.capacity import PEOPLE
+from orgsim.analytic.waits import PEOPLE
 from orgsim.analytic.workforce import SEAT_SAMPLES, workforce
 from orgsim.config.errors import ConfigError
 from orgsim.config.units import MONTH, WEEK, YEAR

@@ -32,7 +32,7 @@ from orgsim.config.units import WEEK
 from orgsim.engine.sources import rate_pieces
 
 if TYPE_CHECKING:
-    from orgsim.analytic.capacity import _Chain
+    from orgsim.analytic.chain import Chain
 
 YEARS_AHEAD = 10
 """How far after warm-up the weekly loads go: `reaches_hours_week` is None beyond it."""
@@ -57,7 +57,7 @@ class OverTime:
     when it does not keep up; infinite when the sources give it no work."""
 
 
-def over_time(chain: _Chain, decay: np.ndarray) -> dict[str, OverTime]:
+def over_time(chain: Chain, decay: np.ndarray) -> dict[str, OverTime]:
     """Each worked role's load over time (see the module's docstring), for the chain's model;
     `decay`: each stage's response-decay factor from the steady state."""
     model = chain.model
@@ -151,7 +151,7 @@ class _Flows:
     visits go (`transfer`), when they leave (`exits`: by lag in weeks) and when their work
     falls due (`work`: hours by lag in weeks)."""
 
-    def __init__(self, chain: _Chain, decay: np.ndarray, weeks: int):
+    def __init__(self, chain: Chain, decay: np.ndarray, weeks: int):
         self.chain = chain
         model = chain.model
         n_seg, n_stage, n_last = len(model.segments), len(chain.stages), chain.n_last

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from orgsim.analytic.capacity import NO_ESTIMATE, Capacity, capacity
+from orgsim.analytic.capacity import Capacity, capacity
+from orgsim.analytic.waits import NO_ESTIMATE
 from orgsim.config import saturation
 from orgsim.config.kpis import role_kpi
 from orgsim.config.scenario import Scenario
