@@ -548,47 +548,20 @@ def plan(
         disable=None if progress is None else not progress,
         leave=False,
     ) as bar:
-        judge = _Judge(
-            scenario,
-            lines,
-            targets,
-            utilization_cap,
-            lambda trial: simulate(
+
+        def simulated(trial: Scenario):
+            return simulate(
                 trial,
                 replications,
                 seed,
                 executor=executor,
                 progress=False,
                 allow_large=allow_large,
-            ),
-            max_plans,
-            bar,
-            dates,
-        )
-        stopped, largest = None, None
-        try:
-            if dates is None:
-                top, feasible = _feasible_box(judge, today, _largest(today))
-                if feasible:
-                    _cheapest(judge, (), top)
-                else:
-                    largest = judge(top)
-            else:
-                start = _AtStart(judge)
-                none = (0,) * len(lines)
-                top, feasible = _feasible_box(start, none, _largest(today))
-                if feasible:  # None: the box's corner (no hires at all) is the cheapest
-                    counts = _cheapest(start, (), top, least=0) or start.best
-                    _defer(judge, start.full(counts))
-                else:
-                    largest = judge(start.full(top))
-        except _Budget:
-            found = judge.best is not None
-            stopped = f"the search stopped after {max_plans} plans (max_plans) " + (
-                "before it could prove the plan shown the cheapest: it is the cheapest found"
-                if found
-                else "before it found a plan that meets every target: the closest is shown"
             )
+
+        judge = _Judge(scenario, lines, targets, utilization_cap, simulated, max_plans, bar, dates)
+        strategy = _headcount if dates is None else _hiring
+        stopped, largest = _search(judge, strategy, today, max_plans)
     candidates = list(judge.seen.values())
     best = sorted((c for c in candidates if c.meets), key=Candidate.key)
     return Plan(
@@ -603,6 +576,42 @@ def plan(
         largest,
         dates,
     )
+
+
+def _search(judge: _Judge, strategy, today: tuple[int, ...], max_plans: int):
+    """Run a strategy within the budget of plans: (why it stopped early or None, the largest
+    plan tried when none is feasible)."""
+    try:
+        return None, strategy(judge, today)
+    except _Budget:
+        found = judge.best is not None
+        return f"the search stopped after {max_plans} plans (max_plans) " + (
+            "before it could prove the plan shown the cheapest: it is the cheapest found"
+            if found
+            else "before it found a plan that meets every target: the closest is shown"
+        ), None
+
+
+def _headcount(judge: _Judge, today: tuple[int, ...]) -> Candidate | None:
+    """The cheapest headcount per line: bracket a feasible box, then bisect line by line;
+    the largest plan tried when even the box's top is not feasible."""
+    top, feasible = _feasible_box(judge, today, _largest(today))
+    if not feasible:
+        return judge(top)
+    _cheapest(judge, (), top)
+    return None
+
+
+def _hiring(judge: _Judge, today: tuple[int, ...]) -> Candidate | None:
+    """The cheapest hires at the start (today's team stays), then each hire deferred to the
+    latest quarter that still meets the targets."""
+    start = _AtStart(judge)
+    top, feasible = _feasible_box(start, (0,) * len(today), _largest(today))
+    if not feasible:
+        return judge(start.full(top))
+    counts = _cheapest(start, (), top, least=0) or start.best  # None: no hires is cheapest
+    _defer(judge, start.full(counts))
+    return None
 
 
 def _largest(today: tuple[int, ...]) -> tuple[int, ...]:
