@@ -153,68 +153,79 @@ def _check_milestones(say: _Reporter, market: Market) -> None:
 
 def _check_stages(say: _Reporter, market: Market, places: set, segments: list[str]) -> None:
     """Each stage's outcomes, success list, probabilities and give-up place."""
-    for name, stage in market.journey.items():
-        here = ("journey", name)
-        for target in stage.outcomes:
-            if target not in places:
-                say.error(
-                    (*here, "outcomes", target),
-                    f"unknown stage '{target}'{_hint(target, market.journey)} "
-                    f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
-                    key=True,
-                )
-        if stage.otherwise is not None and stage.otherwise not in places:
+    for name in market.journey:
+        _check_outcomes(say, market, name, places, segments)
+        _check_giving_up(say, market, name, places, segments)
+
+
+def _check_outcomes(say: _Reporter, market: Market, name: str, places: set, segments) -> None:
+    """Outcomes and otherwise go to real places, success names outcomes, chances add up."""
+    stage, here = market.journey[name], ("journey", name)
+    for target in stage.outcomes:
+        if target not in places:
             say.error(
-                (*here, "otherwise"),
-                f"unknown stage '{stage.otherwise}'{_hint(stage.otherwise, market.journey)} "
+                (*here, "outcomes", target),
+                f"unknown stage '{target}'{_hint(target, market.journey)} "
                 f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
-            )
-        for i, target in enumerate(stage.success or []):
-            if target not in stage.outcomes:
-                say.error(
-                    (*here, "success", i),
-                    f"'{target}' is not one of this stage's outcomes ({_names(stage.outcomes)})",
-                )
-        for segment in segments:
-            total = sum(chance(p, segment) for p in stage.outcomes.values())
-            if total > 1 + TOLERANCE:
-                which = f" for segment '{segment}'" if len(segments) > 1 else ""
-                say.error(
-                    (*here, "outcomes"),
-                    f"outcome probabilities sum to {total:g}{which}; "
-                    "they must sum to at most 1 (the rest goes to otherwise)",
-                )
-                break
-        if stage.is_end and (
-            stage.touches != 1 or stage.response_decay is not None or stage.patience is not None
-        ):
-            say.warn(
-                here,
-                "this stage is an end (no outcomes, no otherwise): its touches, "
-                "response_decay and patience have no effect",
                 key=True,
             )
-        if stage.gives_up_to is not None:
-            if stage.gives_up_to not in places:
-                say.error(
-                    (*here, "gives_up_to"),
-                    f"unknown stage '{stage.gives_up_to}'"
-                    f"{_hint(stage.gives_up_to, market.journey)} "
-                    f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
-                )
-            elif stage.patience is None:
-                say.warn(
-                    (*here, "gives_up_to"),
-                    "no patience is given, so no buyer gives up here (add patience)",
-                )
-            else:
-                _check_untouched_exit(say, market, (*here, "gives_up_to"), name, stage.gives_up_to)
-        if stage.patience is not None and _can_be_zero(stage.patience, segments):
+    if stage.otherwise is not None and stage.otherwise not in places:
+        say.error(
+            (*here, "otherwise"),
+            f"unknown stage '{stage.otherwise}'{_hint(stage.otherwise, market.journey)} "
+            f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
+        )
+    for i, target in enumerate(stage.success or []):
+        if target not in stage.outcomes:
             say.error(
-                (*here, "patience"),
-                "patience must be more than 0: a buyer who waits no time at all leaves at once, "
-                "and a lead that leaves at once can loop forever",
+                (*here, "success", i),
+                f"'{target}' is not one of this stage's outcomes ({_names(stage.outcomes)})",
             )
+    for segment in segments:
+        total = sum(chance(p, segment) for p in stage.outcomes.values())
+        if total > 1 + TOLERANCE:
+            which = f" for segment '{segment}'" if len(segments) > 1 else ""
+            say.error(
+                (*here, "outcomes"),
+                f"outcome probabilities sum to {total:g}{which}; "
+                "they must sum to at most 1 (the rest goes to otherwise)",
+            )
+            break
+
+
+def _check_giving_up(say: _Reporter, market: Market, name: str, places: set, segments) -> None:
+    """Where buyers who give up go, and patience that is more than no time at all."""
+    stage, here = market.journey[name], ("journey", name)
+    if stage.is_end and (
+        stage.touches != 1 or stage.response_decay is not None or stage.patience is not None
+    ):
+        say.warn(
+            here,
+            "this stage is an end (no outcomes, no otherwise): its touches, "
+            "response_decay and patience have no effect",
+            key=True,
+        )
+    if stage.gives_up_to is not None:
+        if stage.gives_up_to not in places:
+            say.error(
+                (*here, "gives_up_to"),
+                f"unknown stage '{stage.gives_up_to}'"
+                f"{_hint(stage.gives_up_to, market.journey)} "
+                f"(stages: {_names(market.journey)}; ends: {_names(BUILT_IN_ENDS)})",
+            )
+        elif stage.patience is None:
+            say.warn(
+                (*here, "gives_up_to"),
+                "no patience is given, so no buyer gives up here (add patience)",
+            )
+        else:
+            _check_untouched_exit(say, market, (*here, "gives_up_to"), name, stage.gives_up_to)
+    if stage.patience is not None and _can_be_zero(stage.patience, segments):
+        say.error(
+            (*here, "patience"),
+            "patience must be more than 0: a buyer who waits no time at all leaves at once, "
+            "and a lead that leaves at once can loop forever",
+        )
 
 
 def _can_be_zero(value, segments: list[str]) -> bool:
@@ -532,8 +543,19 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
 def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)) -> list[Problem]:
     """References from the org (at `at` in the tree) into the market: stages, segments, pods."""
     say = _Reporter(tree, at)
-    stages, segments = list(market.journey), list(market.segments)
+    _check_worked_stages(say, market, org)
+    if org.pods:
+        _check_pod_segments(say, market, org)
+    _check_recycle_targets(say, market, org)
+    _check_segments_covered(say, market, org)
+    market_say = _Reporter(tree, ("market",))
+    _warn_unworked(market_say, market, org)
+    return say.problems + market_say.problems
 
+
+def _check_worked_stages(say: _Reporter, market: Market, org: Org) -> None:
+    """Every worked stage is a stage of the journey, and not an end."""
+    stages = list(market.journey)
     for stage in org.work:
         if stage not in market.journey:
             say.error(
@@ -549,31 +571,38 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
                 key=True,
             )
 
-    if org.pods:
-        served: dict[str, str] = {}
-        for pod_name, pod in org.pods.items():
-            for i, segment in enumerate(pod.segments):
-                if segment not in market.segments:
-                    say.error(
-                        ("pods", pod_name, "segments", i),
-                        f"unknown segment '{segment}'{_hint(segment, segments)} "
-                        f"(segments: {_names(segments)})",
-                    )
-                elif segment in served:
-                    say.error(
-                        ("pods", pod_name, "segments", i),
-                        f"segment '{segment}' is already served by pod '{served[segment]}'",
-                    )
-                else:
-                    served[segment] = pod_name
-        for segment in segments:
-            if segment not in served:
-                say.error(
-                    ("pods",),
-                    f"segment '{segment}' is served by no pod; every lead must belong to a pod",
-                    key=True,
-                )
 
+def _check_pod_segments(say: _Reporter, market: Market, org: Org) -> None:
+    """Each segment is served by exactly one pod, and pods name real segments."""
+    segments = list(market.segments)
+    served: dict[str, str] = {}
+    for pod_name, pod in org.pods.items():
+        for i, segment in enumerate(pod.segments):
+            if segment not in market.segments:
+                say.error(
+                    ("pods", pod_name, "segments", i),
+                    f"unknown segment '{segment}'{_hint(segment, segments)} "
+                    f"(segments: {_names(segments)})",
+                )
+            elif segment in served:
+                say.error(
+                    ("pods", pod_name, "segments", i),
+                    f"segment '{segment}' is already served by pod '{served[segment]}'",
+                )
+            else:
+                served[segment] = pod_name
+    for segment in segments:
+        if segment not in served:
+            say.error(
+                ("pods",),
+                f"segment '{segment}' is served by no pod; every lead must belong to a pod",
+                key=True,
+            )
+
+
+def _check_recycle_targets(say: _Reporter, market: Market, org: Org) -> None:
+    """An SLA recycles leads to a real place, one a lead nobody touched may reach."""
+    stages = list(market.journey)
     places = set(market.journey) | set(BUILT_IN_ENDS)
     for stage, work in org.work.items():
         target = work.sla.recycle_to if work.sla else None
@@ -586,6 +615,10 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
         elif target is not None:
             _check_untouched_exit(say, market, ("work", stage, "sla", "recycle_to"), stage, target)
 
+
+def _check_segments_covered(say: _Reporter, market: Market, org: Org) -> None:
+    """Per-segment effort, skill and handoff delays list every segment."""
+    segments = list(market.segments)
     for stage, work in org.work.items():
         if isinstance(work.effort, BySegment):
             _check_covers(say, ("work", stage, "effort"), work.effort, segments)
@@ -596,19 +629,20 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
         if isinstance(handoff.delay, BySegment):
             _check_covers(say, ("handoffs", key, "delay"), handoff.delay, segments)
 
-    market_say = _Reporter(tree, ("market",))
+
+def _warn_unworked(say: _Reporter, market: Market, org: Org) -> None:
+    """Decay and patience at a stage no role works never apply: a warning."""
     for stage, spec in market.journey.items():
         if spec.response_decay is not None and stage not in org.work:
-            market_say.warn(
+            say.warn(
                 ("journey", stage, "response_decay"),
                 "no role works this stage, so response decay never applies",
             )
         if spec.patience is not None and stage not in org.work:
-            market_say.warn(
+            say.warn(
                 ("journey", stage, "patience"),
                 "no role works this stage, so no buyer waits for a touch and none gives up",
             )
-    return say.problems + market_say.problems
 
 
 # ----------------------------------------------------------------- transition
@@ -619,6 +653,22 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
     between roles that exist, no more people than there are or than the new org wants, the
     same stages worked, and a role both orgs have defined the same way in both."""
     say = _Reporter(tree, ("transition",))
+    _check_moves(say, org, transition)
+    _check_same_roles_and_stages(say, org, transition.org)
+    today = _Reporter(tree, ("org",))
+    for i, hire in enumerate(org.hires):
+        if hire.at >= transition.at:
+            today.error(
+                ("hires", i, "at"),
+                "a dated hire at or after the transition: write it in the new org's hires "
+                "(the new org's headcount and hires say who is there from the switch on)",
+            )
+    return say.problems + today.problems
+
+
+def _check_moves(say: _Reporter, org: Org, transition: Transition) -> None:
+    """People move between roles that exist, out of roles that have them, into roles that
+    want them."""
     new = transition.org
     for old_role, to in transition.moves.items():
         if old_role not in org.roles:
@@ -653,6 +703,10 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
                 f"moves {into} people into '{role}', but the new org has {room}",
                 key=True,
             )
+
+
+def _check_same_roles_and_stages(say: _Reporter, org: Org, new: Org) -> None:
+    """A role in both orgs keeps its definition; both orgs work the same stages."""
     for role in set(org.roles) & set(new.roles):
         mine = org.roles[role].model_dump(exclude={"headcount", "description"})
         theirs = new.roles[role].model_dump(exclude={"headcount", "description"})
@@ -672,12 +726,3 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
             f"both orgs must work the same stages (only one works {_names(differ)})",
             key=True,
         )
-    today = _Reporter(tree, ("org",))
-    for i, hire in enumerate(org.hires):
-        if hire.at >= transition.at:
-            today.error(
-                ("hires", i, "at"),
-                "a dated hire at or after the transition: write it in the new org's hires "
-                "(the new org's headcount and hires say who is there from the switch on)",
-            )
-    return say.problems + today.problems
