@@ -216,7 +216,27 @@ def _difference_cell(kpi: str, row) -> str:
 def capacity_report(name: str, result, horizon_weeks: float) -> list:
     """The capacity of one design: each role's load quarter by quarter over the horizon and
     in the long run, flows, bottleneck, headroom and notes."""
-    parts = []
+    parts = [_capacity_roles(name, result, horizon_weeks)]
+    parts.append(Text.from_markup(_over_horizon(result)))
+    parts.append(_capacity_stages(result))
+    parts.append(
+        Text.from_markup(
+            f"in the long run (steady state, every loop filled): bottleneck "
+            f"[bold]{result.bottleneck}[/bold]; the org sustains about "
+            f"{fmt.number(result.max_leads_per_week, 'count')} leads/week before it saturates "
+            f"(today {fmt.number(result.leads_per_week, 'count')}: headroom "
+            f"{fmt.number(result.headroom, 'share')})"
+        )
+    )
+    if result.peak_month is not None:
+        parts.append(_seasonal_peak(result))
+    for note in result.notes:
+        parts.append(Text(f"note: {note}", style="dim"))
+    return parts
+
+
+def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
+    """Each role's people, load by quarter and in the long run, and its wait."""
     quarters = max((len(load.load_by_quarter) for load in result.roles.values()), default=0)
     roles = Table(
         title=f"{name} — {result.variant}: capacity by role over the {horizon_weeks:g}-week "
@@ -247,8 +267,11 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
             fmt.number(load.wait_mean, "hours"),
             load.method.replace("_", " "),
         )
-    parts.append(roles)
-    parts.append(Text.from_markup(_over_horizon(result)))
+    return roles
+
+
+def _capacity_stages(result) -> Table:
+    """Each stage's entries, wait and SLA attainment in steady state."""
     stages = Table(title="flow by stage (steady state)", title_justify="left", header_style="bold")
     for column in ("stage", "entries/week", "wait to first touch", "SLA attainment"):
         stages.add_column(column, justify="left" if column == "stage" else "right")
@@ -259,39 +282,28 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
             fmt.number(flow.wait_mean, "hours") if flow.wait_mean is not None else "",
             fmt.number(flow.sla_attainment, "share") if flow.sla_attainment is not None else "",
         )
-    parts.append(stages)
-    parts.append(
-        Text.from_markup(
-            f"in the long run (steady state, every loop filled): bottleneck "
-            f"[bold]{result.bottleneck}[/bold]; the org sustains about "
-            f"{fmt.number(result.max_leads_per_week, 'count')} leads/week before it saturates "
-            f"(today {fmt.number(result.leads_per_week, 'count')}: headroom "
-            f"{fmt.number(result.headroom, 'share')})"
-        )
-    )
+    return stages
+
+
+def _seasonal_peak(result) -> Text:
+    """The peak month of a seasonal market, and the first month some role saturates."""
     peak = result.peak_month
-    if peak is not None:
-        loads = ", ".join(f"{r} {fmt.number(u, 'share')}" for r, u in peak.utilization.items())
-        rise = peak.leads_per_week / result.leads_per_week - 1 if result.leads_per_week else 0
-        saturated = result.first_saturated
-        where = (
-            f"; from {saturated.month} some role's work reaches its hours "
-            f"({', '.join(r for r, u in saturated.utilization.items() if u >= 1)})"
-            if saturated is not None
-            else "; no role's work reaches its hours in any month"
-        )
-        ties = [m.month for m in result.months if m.leads_per_week == peak.leads_per_week]
-        also = f" (also {', '.join(ties[1:])})" if len(ties) > 1 else ""
-        parts.append(
-            Text.from_markup(
-                f"in the long run, seasonality: the peak month is [bold]{peak.month}[/bold]{also} "
-                f"({fmt.number(peak.leads_per_week, 'count')} leads/week, "
-                f"{rise:+.0%} on the year's average): {loads}{where}"
-            )
-        )
-    for note in result.notes:
-        parts.append(Text(f"note: {note}", style="dim"))
-    return parts
+    loads = ", ".join(f"{r} {fmt.number(u, 'share')}" for r, u in peak.utilization.items())
+    rise = peak.leads_per_week / result.leads_per_week - 1 if result.leads_per_week else 0
+    saturated = result.first_saturated
+    where = (
+        f"; from {saturated.month} some role's work reaches its hours "
+        f"({', '.join(r for r, u in saturated.utilization.items() if u >= 1)})"
+        if saturated is not None
+        else "; no role's work reaches its hours in any month"
+    )
+    ties = [m.month for m in result.months if m.leads_per_week == peak.leads_per_week]
+    also = f" (also {', '.join(ties[1:])})" if len(ties) > 1 else ""
+    return Text.from_markup(
+        f"in the long run, seasonality: the peak month is [bold]{peak.month}[/bold]{also} "
+        f"({fmt.number(peak.leads_per_week, 'count')} leads/week, "
+        f"{rise:+.0%} on the year's average): {loads}{where}"
+    )
 
 
 def _load_text(load: float) -> str:
@@ -347,23 +359,39 @@ def plan_report(
     `largest` says what still missed at the largest plan tried. Planning hires, `hires` is
     the plan's hires by plan quarter (a row per line) and `hires_cost` their cost over the
     horizon; the runners-up's cost is then theirs too."""
-    parts = []
+    parts = _plan_heading(title, missed, largest, summary)
+    parts.append(_plan_table(today, plan, hires))
+    parts += _plan_cost(hires, hires_cost, cost_per_year, people, evaluated)
+    parts.append(
+        kpi_table("KPIs of the plan", summary, shown=targets, currency=currency, written=written)
+    )
+    if runners_up:
+        parts.append(_runners_up(runners_up, hiring=hires is not None))
+    return parts
+
+
+def _plan_heading(title: str, missed, largest: str | None, summary: pd.DataFrame) -> list:
+    """What the plan is: the cheapest that meets every target, or the closest miss and why."""
     if missed is None:
-        parts.append(
+        return [
             Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")
-        )
-    else:
-        parts.append(Text.from_markup(f"[bold red]{title}: no plan meets every target.[/bold red]"))
-        if largest:
-            parts.append(
-                Text(
-                    f"More people do not fix it, {largest}: the market or the journey limits "
-                    "these targets, or their intervals are too wide to judge (try more "
-                    "replications)."
-                )
+        ]
+    parts = [Text.from_markup(f"[bold red]{title}: no plan meets every target.[/bold red]")]
+    if largest:
+        parts.append(
+            Text(
+                f"More people do not fix it, {largest}: the market or the journey limits "
+                "these targets, or their intervals are too wide to judge (try more "
+                "replications)."
             )
-        words = [catalogue.info(m).label if m in summary.index else m for m in missed]
-        parts.append(Text(f"The closest plan, shown below, misses {fmt.listing(words)}."))
+        )
+    words = [catalogue.info(m).label if m in summary.index else m for m in missed]
+    parts.append(Text(f"The closest plan, shown below, misses {fmt.listing(words)}."))
+    return parts
+
+
+def _plan_table(today: dict[str, int], plan: dict[str, int], hires) -> Table:
+    """Each line's headcount today and in the plan (and when its hires join)."""
     table = Table(header_style="bold")
     quarters = [] if hires is None else list(hires.columns)
     for column in ("role", "today", *[f"hire in {q}" for q in quarters], "plan", "change"):
@@ -373,41 +401,40 @@ def plan_report(
         change = count - today[name]
         moved = f"{change:+d}".replace("-", "−") if change else "0"
         table.add_row(name, str(today[name]), *joining, f"[bold]{count}[/bold]", moved)
-    parts.append(table)
-    if hires is not None:
-        parts.append(
-            Text(
-                "Hires join at the start of a quarter (week 0, 13, 26, ... after warm-up, as "
-                "`at` counts) and ramp; today's team keeps its attrition and backfills."
-            )
-        )
-        parts.append(
-            Text.from_markup(
-                f"cost of the hires over the horizon: [bold]{fmt.number(hires_cost, 'money')}"
-                f"[/bold]; people cost per year once all have joined: "
-                f"{fmt.number(cost_per_year, 'money')} ({people} people); "
-                f"{evaluated} plans simulated"
-            )
-        )
-    else:
-        parts.append(
+    return table
+
+
+def _plan_cost(hires, hires_cost, cost_per_year: float, people: int, evaluated: int) -> list:
+    """What the plan costs: per year, or (planning hires) the hires over the horizon."""
+    if hires is None:
+        return [
             Text.from_markup(
                 f"people cost per year: [bold]{fmt.number(cost_per_year, 'money')}"
                 f"[/bold] ({people} people); {evaluated} plans simulated"
             )
-        )
-    parts.append(
-        kpi_table("KPIs of the plan", summary, shown=targets, currency=currency, written=written)
-    )
-    if runners_up:
-        runners = Table(title="runners-up (also meet every target)", title_justify="left")
-        cost = "cost of the hires" if hires is not None else "cost per year"
-        for column in ("plan", cost, "people"):
-            runners.add_column(column)
-        for words, money, count in runners_up:
-            runners.add_row(words, fmt.number(money, "money"), str(count))
-        parts.append(runners)
-    return parts
+        ]
+    return [
+        Text(
+            "Hires join at the start of a quarter (week 0, 13, 26, ... after warm-up, as "
+            "`at` counts) and ramp; today's team keeps its attrition and backfills."
+        ),
+        Text.from_markup(
+            f"cost of the hires over the horizon: [bold]{fmt.number(hires_cost, 'money')}"
+            f"[/bold]; people cost per year once all have joined: "
+            f"{fmt.number(cost_per_year, 'money')} ({people} people); "
+            f"{evaluated} plans simulated"
+        ),
+    ]
+
+
+def _runners_up(runners_up: list[tuple[str, float, int]], hiring: bool) -> Table:
+    runners = Table(title="runners-up (also meet every target)", title_justify="left")
+    cost = "cost of the hires" if hiring else "cost per year"
+    for column in ("plan", cost, "people"):
+        runners.add_column(column)
+    for words, money, count in runners_up:
+        runners.add_row(words, fmt.number(money, "money"), str(count))
+    return runners
 
 
 def sweep_table(
