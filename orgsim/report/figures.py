@@ -485,18 +485,7 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
                 weeks, weekly[f"ramped.{role}"], color=colors[name], linestyle=style, alpha=0.45
             )
         if ax is None:
-            won = axes[-1]
-            won.plot(weeks, weekly["won"], color=colors[name], alpha=0.3, linewidth=0.8)
-            measured = weekly[~weekly["warmup"].astype(bool)]
-            quarter = (measured.index - measured.index[0]) // QUARTER_WEEKS
-            grouped = measured["won"].groupby(quarter)
-            means = grouped.mean()[grouped.size() == QUARTER_WEEKS]  # whole quarters only
-            starts = measured.index[0] + QUARTER_WEEKS * means.index.to_numpy()
-            ends = starts + QUARTER_WEEKS
-            dash = LINESTYLES[v % len(LINESTYLES)]
-            won.hlines(
-                means, starts, ends, color=colors[name], linewidth=2.2, linestyles=dash, label=name
-            )
+            _won_by_quarter(axes[-1], weekly, colors[name], LINESTYLES[v % len(LINESTYLES)], name)
     for panel in dict.fromkeys(axes):
         _shade_warmup(panel, data)
         panel.set_ylim(0, panel.get_ylim()[1] * 1.1)  # lines at the top stay off the frame
@@ -504,38 +493,69 @@ def people(data: FigureData, ax: Axes | None = None) -> Figure:
         _mark_quarters(axes[-1], data)
     for role, panel in zip(roles, axes, strict=False):
         panel.set_ylabel("people" if ax is not None else f"{role}: people")
+    axes[0].legend(handles=_people_key(roles, colors, one_axis=ax is not None), **SMALL_KEY)
+    if ax is None:
+        _finish_won(axes[-1], data)
+    axes[-1].set_xlabel("week")
+    axes[0].set_title("Headcount and ramped capacity over time (mean over replications)")
+    return figure
+
+
+SMALL_KEY = {"fontsize": "x-small", "loc": "lower left"}
+
+
+def _won_by_quarter(won: Axes, weekly: pd.DataFrame, color, dash: str, name: str) -> None:
+    """Deals won each week (thin) and each whole plan quarter's average (thick)."""
+    weeks = weekly.index + 0.5
+    won.plot(weeks, weekly["won"], color=color, alpha=0.3, linewidth=0.8)
+    measured = weekly[~weekly["warmup"].astype(bool)]
+    quarter = (measured.index - measured.index[0]) // QUARTER_WEEKS
+    grouped = measured["won"].groupby(quarter)
+    means = grouped.mean()[grouped.size() == QUARTER_WEEKS]  # whole quarters only
+    starts = measured.index[0] + QUARTER_WEEKS * means.index.to_numpy()
+    won.hlines(
+        means,
+        starts,
+        starts + QUARTER_WEEKS,
+        color=color,
+        linewidth=2.2,
+        linestyles=dash,
+        label=name,
+    )
+
+
+def _people_key(roles: list[str], colors: dict, one_axis: bool) -> list[Line2D]:
+    """The legend: the two lines, then roles (on one axis) or designs (a panel per role)."""
     key = [
         Line2D([], [], color="0.2", label="on the payroll"),
         Line2D([], [], color="0.2", alpha=0.45, label="ramped-rep equivalents"),
     ]
-    if ax is not None:
+    if one_axis:
         key += [
             Line2D([], [], color="0.5", linestyle=LINESTYLES[i % len(LINESTYLES)], label=role)
             for i, role in enumerate(roles)
         ]
-        if len(data.variants) > 1:
+        if len(colors) > 1:
             key += [Line2D([], [], color=c, label=v) for v, c in colors.items()]
-    elif len(data.variants) > 1:
+    elif len(colors) > 1:
         key += [
-            Line2D([], [], color=colors[v], linestyle=LINESTYLES[i % len(LINESTYLES)], label=v)
-            for i, v in enumerate(data.variants)
+            Line2D([], [], color=c, linestyle=LINESTYLES[i % len(LINESTYLES)], label=v)
+            for i, (v, c) in enumerate(colors.items())
         ]
-    axes[0].legend(handles=key, fontsize="x-small", loc="lower left")
-    if ax is None:
-        won = axes[-1]
-        _shade_warmup(won, data)
-        won.set_ylabel("deals won per week")
-        won.set_ylim(bottom=0)
-        won.legend(
-            title="thick: plan quarter average",
-            title_fontsize="x-small",
-            fontsize="x-small",
-            loc="lower left",
-            ncol=min(3, len(data.variants)),
-        )
-    axes[-1].set_xlabel("week")
-    axes[0].set_title("Headcount and ramped capacity over time (mean over replications)")
-    return figure
+    return key
+
+
+def _finish_won(won: Axes, data: FigureData) -> None:
+    _shade_warmup(won, data)
+    won.set_ylabel("deals won per week")
+    won.set_ylim(bottom=0)
+    won.legend(
+        title="thick: plan quarter average",
+        title_fontsize="x-small",
+        fontsize="x-small",
+        loc="lower left",
+        ncol=min(3, len(data.variants)),
+    )
 
 
 def payback(data: FigureData, ax: Axes | None = None) -> Figure:
