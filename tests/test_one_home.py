@@ -95,3 +95,22 @@ def test_the_utilization_line_is_crossed_by_one_comparison():
         and any("BUSY" in ast.unparse(part) for part in [node.left, *node.comparators])
     ]
     assert not found, f"compare with saturation.over: {found}"
+
+
+LONGEST = 60
+"""Lines a function may take, its docstring aside (a command's docstring is its `--help`)."""
+
+
+def test_no_function_is_longer_than_a_screen():
+    found = []
+    for path, tree in _sources():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            lines = node.end_lineno - node.lineno + 1
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                lines -= first.end_lineno - first.lineno + 1
+            if lines >= LONGEST:
+                found.append(f"{path}:{node.lineno} {node.name} ({lines} lines)")
+    assert not found, f"split these into steps that each say what they do: {found}"

@@ -77,23 +77,16 @@ def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
 
 
 def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -> Records:
-    leads = flow.leads
-    arrivals = flow.arrivals
+    """The replication's records as columns: leads, reps, days off, what still waits, and
+    the customers' ARR at the end of warm-up."""
+    leads, arrivals, reps = flow.leads, flow.arrivals, people.reps
     n = len(leads)
-    waiting_role, waiting_since = [], []
-    for crews in flow.crews:
-        for crew in crews:
-            for visit in crew.waiting():
-                waiting_role.append(crew.role.index)
-                waiting_since.append(visit.queued_at)
-    reps = people.reps
-    crew_of = people.all_crews
-    joined = np.zeros(len(reps), dtype=bool)
-    joined[people.joined] = True
-    before = np.full(len(reps), -1, dtype=np.int64)  # the same person's previous row
-    for rep in reps:
-        if rep.successor is not None:
-            before[rep.successor.id] = rep.id
+    waiting = [
+        (crew.role.index, visit.queued_at)
+        for crews in flow.crews
+        for crew in crews
+        for visit in crew.waiting()
+    ]
     return Records.collect(
         recorder,
         warmup=model.warmup,
@@ -108,34 +101,46 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
                 for name in ("end", "ended_at", "won_at", "first_touch", "arr")
             },
         },
-        reps={
-            "role": np.array([crew_of[rep.crew_id].role.index for rep in reps], dtype=np.int64),
-            "pod": np.array(
-                [-1 if crew_of[r.crew_id].pod is None else crew_of[r.crew_id].pod for r in reps],
-                dtype=np.int64,
-            ),
-            "seat": np.array([rep.seat.index for rep in reps], dtype=np.int64),
-            "skills": np.array([rep.skills for rep in reps], dtype=float).reshape(
-                len(reps), len(model.stages) * len(model.segments)
-            ),
-            "tasks_done": np.array([rep.tasks_done for rep in reps], dtype=np.int64),
-            "deals_won": np.array([rep.deals_won for rep in reps], dtype=np.int64),
-            "hired": np.array([rep.hired for rep in reps], dtype=float),
-            "since": np.array([rep.since for rep in reps], dtype=float),
-            "left": np.array([rep.left for rep in reps], dtype=float),
-            "joined": joined,
-            "before": before,
-        },
+        reps=_rep_columns(people, model),
         days_off={
             "rep": np.array([r.id for r in reps for _ in r.days_off], dtype=np.int64),
             "day": np.array([d for r in reps for d in r.days_off], dtype=np.int64),
         },
         waiting={
-            "role": np.array(waiting_role, dtype=np.int64),
-            "since": np.array(waiting_since, dtype=float),
+            "role": np.array([role for role, _ in waiting], dtype=np.int64),
+            "since": np.array([since for _, since in waiting], dtype=float),
         },
         arr_warmup={
             "lead": np.array([c for c, _ in flow.arr_warmup], dtype=np.int64),
             "arr": np.array([a for _, a in flow.arr_warmup], dtype=float),
         },
     )
+
+
+def _rep_columns(people: People, model: Model) -> dict[str, np.ndarray]:
+    """One row per rep (a person in one seat, between joining and leaving)."""
+    reps, crew_of = people.reps, people.all_crews
+    joined = np.zeros(len(reps), dtype=bool)
+    joined[people.joined] = True
+    before = np.full(len(reps), -1, dtype=np.int64)  # the same person's previous row
+    for rep in reps:
+        if rep.successor is not None:
+            before[rep.successor.id] = rep.id
+    return {
+        "role": np.array([crew_of[rep.crew_id].role.index for rep in reps], dtype=np.int64),
+        "pod": np.array(
+            [-1 if crew_of[r.crew_id].pod is None else crew_of[r.crew_id].pod for r in reps],
+            dtype=np.int64,
+        ),
+        "seat": np.array([rep.seat.index for rep in reps], dtype=np.int64),
+        "skills": np.array([rep.skills for rep in reps], dtype=float).reshape(
+            len(reps), len(model.stages) * len(model.segments)
+        ),
+        "tasks_done": np.array([rep.tasks_done for rep in reps], dtype=np.int64),
+        "deals_won": np.array([rep.deals_won for rep in reps], dtype=np.int64),
+        "hired": np.array([rep.hired for rep in reps], dtype=float),
+        "since": np.array([rep.since for rep in reps], dtype=float),
+        "left": np.array([rep.left for rep in reps], dtype=float),
+        "joined": joined,
+        "before": before,
+    }
