@@ -288,6 +288,7 @@ def sweep_command(
     Example: [bold]orgsim sweep scenarios/headcount_plan.yaml --param
     org.roles.ae.headcount=8,10,12 --out results/ae[/bold]
     """
+    from orgsim.config import kpis as catalogue
     from orgsim.experiment import sweep as sweeping
     from orgsim.experiment.grid import from_text
     from orgsim.experiment.runner import dask_executor
@@ -323,7 +324,7 @@ def sweep_command(
         print(result.to_json())
         return
     frame = result.to_frame()
-    kpis = list(scenario.targets) or ["won_per_week", "speed_to_lead_p50", "cost_per_won"]
+    kpis = list(scenario.targets) or catalogue.key_kpis()
     kpis = [k for k in kpis if k in frame] or [frame.columns[-1]]
     title = f"{result.scenario_name}: sweep (mean ±95% half-interval)"
     summaries = {kpi: result.summary(kpi) for kpi in kpis}

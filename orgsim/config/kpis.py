@@ -171,6 +171,9 @@ class Family:
     """A leader reads it first; per-stage detail and 90th percentiles are one `--all` away."""
     bounds: tuple[float, float] | None = None
     """The values it can take, where its unit does not say (a share's are 0 to 1)."""
+    key: bool = False
+    """One of a leader's first questions (how many deals, how fast, at what cost): what a
+    summary (the Markdown report, a sweep's table) shows when no targets are set."""
 
     @cached_property
     def over(self) -> str | None:
@@ -256,8 +259,18 @@ _ = _family
 _("leads", FLOW, 0, "count", "Leads created", "leads created", team=MARKETING, scored=True)
 _("won", FLOW, +1, "count", "New customers", "new customers", team=SALES, scored=True)
 _("won_per_week", FLOW, +1, "per_week", "New customers per week", "new customers per week",
-  team=SALES, scored=True)  # fmt: skip
-_("won_value", MONEY, +1, "money", "New ARR booked", "new ARR booked", team=SALES, scored=True)
+  team=SALES, scored=True, key=True)  # fmt: skip
+_(
+    "won_value",
+    MONEY,
+    +1,
+    "money",
+    "New ARR booked",
+    "new ARR booked",
+    team=SALES,
+    scored=True,
+    key=True,
+)
 _("lead_to_customer", FLOW, +1, "share", "Lead-to-customer rate",
   "new customers per lead created (won / leads)", exists=_won, team=MARKETING,
   scored=True)  # fmt: skip
@@ -269,7 +282,7 @@ _("avg_deal_size", MONEY, +1, "money", "Average deal size",
   scored=True)  # fmt: skip
 _("lost", FLOW, -1, "count", "Leads lost", "leads lost", team=SALES, scored=True)
 _("leaked", FLOW, -1, "count", "Leads leaked in handoffs", "leads leaked in handoffs",
-  team=SALES, scored=True)  # fmt: skip
+  team=SALES, scored=True, key=True)  # fmt: skip
 _("churned", FLOW, -1, "count", "Customers churned", "customers churned", team=SUCCESS,
   scored=True)  # fmt: skip
 _("wip_end", FLOW, 0, "count", "Leads still open at the end",
@@ -278,7 +291,7 @@ _per_quarter("won_per_week")
 _per_quarter("won_value")
 # speed: how long buyers wait
 _("cycle_time_mean", SPEED, -1, "hours", "Sales cycle, mean", "time from creation to won, mean",
-  exists=_won, team=SALES, scored=True)  # fmt: skip
+  exists=_won, team=SALES, scored=True, key=True)  # fmt: skip
 _("cycle_time_p50", SPEED, -1, "hours", "Sales cycle, median",
   "time from creation to won, median", exists=_won, team=SALES, scored=True,
   headline=False)  # fmt: skip
@@ -290,7 +303,7 @@ _("speed_to_lead_mean", SPEED, -1, "hours", "Speed to lead, mean",
   scored=True)  # fmt: skip
 _("speed_to_lead_p50", SPEED, -1, "hours", "Speed to lead, median",
   "time from creation to first touch, median", exists=_touched, team=SALES,
-  scored=True)  # fmt: skip
+  scored=True, key=True)  # fmt: skip
 _("speed_to_lead_p90", SPEED, -1, "hours", "Speed to lead, 90th percentile",
   "time from creation to first touch, 90th percentile", exists=_touched, team=SALES,
   scored=True)  # fmt: skip
@@ -364,7 +377,7 @@ _("cost.other", MONEY, -1, "money", "Other costs",
   "other costs over the horizon (the org's costs: software, tools)",
   exists=_other_costs)  # fmt: skip
 _("cost_per_won", MONEY, -1, "money", "Cost per new customer", "cost per new customer",
-  team=WHOLE_ORG, scored=True)  # fmt: skip
+  team=WHOLE_ORG, scored=True, key=True)  # fmt: skip
 _("cac", MONEY, -1, "money", "CAC", "acquisition cost per new customer (CAC)", exists=_won,
   team=SALES, scored=True)  # fmt: skip
 _("cac_payback_months", MONEY, -1, "months", "CAC payback",
@@ -600,6 +613,11 @@ def by_measure(names: Iterable[str]) -> list[tuple[str, list[str]]]:
     names = list(names)
     sections = [(group, [n for n in names if info(n).group == group]) for group in GROUPS]
     return [(group, members) for group, members in sections if members]
+
+
+def key_kpis() -> list[str]:
+    """A leader's first questions (`Family.key`), in the order reports show them."""
+    return [form for form, family in FAMILIES.items() if family.key]
 
 
 def is_scored(name: str) -> bool:

@@ -49,17 +49,6 @@ CAPTIONS = {
 }
 
 
-KEY_KPIS = (
-    "won_per_week",
-    "won_value",
-    "cycle_time_mean",
-    "speed_to_lead_p50",
-    "leaked",
-    "cost_per_won",
-)
-"""KPIs the markdown summary reports, besides the targets."""
-
-
 @dataclass(frozen=True)
 class ReportFacts:
     """The plain facts of a comparison that the report states."""
@@ -298,7 +287,7 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
             target = f"{row['label']} {row['target']} (`{row['kpi']}`)"
             lines.append(f"| {target} | " + " | ".join(cells) + " |")
         lines.append("")
-    key = list(dict.fromkeys([*facts.targets, *KEY_KPIS]))
+    key = list(dict.fromkeys([*facts.targets, *catalogue.key_kpis()]))
     baseline = facts.variants[0]
     for variant in facts.variants[1:]:
         changes = []
