@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 
 import orgsim
 
@@ -84,3 +85,15 @@ def test_each_package_says_its_job_in_its_docstring():
         package = importlib.import_module(f"orgsim.{layer}")
         doc = (package.__doc__ or "").strip()
         assert doc and len(doc) < 300, f"orgsim.{layer} needs a one-sentence docstring"
+
+
+def test_the_architecture_page_names_every_module_and_only_real_ones():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([a-z_/]+\.py)` \|", page, flags=re.M))
+    package = ROOT / "orgsim"
+    real = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py", "version.py")
+    }
+    assert listed == real, (sorted(real - listed), sorted(listed - real))
