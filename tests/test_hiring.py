@@ -16,7 +16,7 @@ from orgsim.cli import app
 from orgsim.config.kpis import QUARTER
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
-from orgsim.experiment.plan import _defer, _Judge, plan, staffing_of
+from orgsim.experiment.plan import _defer, _Hiring, _Judge, plan, staffing_of
 from orgsim.experiment.results import simulate
 from orgsim.report import terminal
 
@@ -115,14 +115,12 @@ def test_the_hiring_plan_meets_its_target_and_no_hire_can_wait_or_be_spared(hiri
     alone = sc.only(sc.variant().name)
     lines = staffing_of(alone, sc.variant().name)
     judge = _Judge(
-        alone,
-        lines,
+        _Hiring(alone, lines, result.dates),
         {k: Target(**v) for k, v in TARGETS.items()},
         result.utilization_cap,
         lambda trial: simulate(trial, progress=False),
         10_000,
         Quiet(),
-        result.dates,
     )
     step = len(result.dates)
     counts = [0] * (len(lines) * step)

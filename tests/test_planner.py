@@ -11,7 +11,7 @@ import pytest
 
 import orgsim
 from orgsim.config.schema import Target
-from orgsim.experiment.plan import _cheapest, _Judge, plan, staffing_of
+from orgsim.experiment.plan import _cheapest, _Headcounts, _Judge, plan, staffing_of
 from orgsim.experiment.results import simulate
 
 from .models import scenario
@@ -190,8 +190,7 @@ def test_the_plan_is_the_cheapest_that_exhaustive_search_finds(name):
     lines = staffing_of(sc, sc.variant().name)
 
     judge = _Judge(
-        sc.only(sc.variant().name),
-        lines,
+        _Headcounts(sc.only(sc.variant().name), lines),
         targets,
         result.utilization_cap,
         lambda trial: simulate(trial, progress=False),
@@ -326,8 +325,7 @@ def test_planning_one_variant_of_a_scenario_whose_designs_differ_is_exact():
     lines = staffing_of(alone, "split")
 
     judge = _Judge(
-        alone,
-        lines,
+        _Headcounts(alone, lines),
         {k: Target(**v) for k, v in targets.items()},
         result.utilization_cap,
         lambda trial: simulate(trial, progress=False),

@@ -59,6 +59,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -286,30 +287,13 @@ class _Budget(Exception):
     """The search has simulated `max_plans` plans."""
 
 
-class _Judge:
-    """Simulates each candidate once, on the same seeds, and says whether it is feasible.
+class _Headcounts:
+    """Candidates as one headcount per line; the search minimises the yearly people cost."""
 
-    A candidate is a tuple of counts. Planning headcount (`dates` None), it is one
-    headcount per line. Planning hires, it is the hires of each line at each of `dates`
-    (hours after warm-up), line by line: today's team stays as it is, and the hires join it.
-    """
+    per = "/year"
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        lines: list[Staffing],
-        targets: dict[str, Target],
-        cap: float | None,
-        simulate_plan: Callable[[Scenario], object],
-        max_plans: int,
-        bar,
-        dates: list[float] | None = None,
-    ):
-        self.scenario, self.lines, self.targets, self.cap = scenario, lines, targets, cap
-        self.simulate_plan, self.max_plans, self.bar = simulate_plan, max_plans, bar
-        self.dates = dates
-        self.seen: dict[tuple, Candidate] = {}
-        self.roles = {line.role for line in lines}
+    def __init__(self, scenario: Scenario, lines: list[Staffing]):
+        self.scenario, self.lines = scenario, lines
         org = scenario.variant().org
         self.today = [_current(org, line) for line in lines]
         self.prices = [org.roles[line.role].cost_per_year for line in lines]
@@ -317,6 +301,40 @@ class _Judge:
             p * n for p, n in zip(self.prices, self.today, strict=True)
         )
         self.fixed_people = org.total_headcount() - sum(self.today)
+
+    def headcount(self, counts: tuple[int, ...]) -> tuple[int, ...]:
+        """Each line's headcount in the candidate."""
+        return counts
+
+    def yearly_cost(self, counts: tuple[int, ...]) -> float:
+        """People cost per year (roles the plan does not change included)."""
+        headcount = self.headcount(counts)
+        return self.fixed_cost + sum(p * n for p, n in zip(self.prices, headcount, strict=True))
+
+    def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
+        """What the search minimises, and people."""
+        return self.yearly_cost(counts), self.fixed_people + sum(self.headcount(counts))
+
+    def hires(self, counts: tuple[int, ...]) -> list[dict] | None:
+        return None
+
+    def trial(self, counts: tuple[int, ...]) -> Scenario:
+        return self.scenario.with_set(
+            {line.path: n for line, n in zip(self.lines, counts, strict=True)}
+        )
+
+
+class _Hiring(_Headcounts):
+    """Candidates as the hires of each line at each of `dates` (hours after warm-up), line by
+    line: today's team stays as it is and the hires join it; the search minimises the hires'
+    people cost over the measured horizon (a hire in week 26 of 52 costs half a year)."""
+
+    per = ""
+
+    def __init__(self, scenario: Scenario, lines: list[Staffing], dates: list[float]):
+        super().__init__(scenario, lines)
+        self.dates = dates
+        org = scenario.variant().org
         self.price_of = {
             (line.role, line.pod): p for line, p in zip(lines, self.prices, strict=True)
         }
@@ -327,21 +345,8 @@ class _Judge:
         ]
         """Each line's people from the org's own dated hires (and departures)."""
 
-    def hires(self, counts: tuple[int, ...]) -> list[dict]:
-        """A hiring candidate as `org.hires` entries (`at` in hours), in date order."""
-        dates = self.dates or []
-        found = [
-            {"role": line.role, "at": at, "count": counts[i * len(dates) + j]}
-            | ({"pod": line.pod} if line.pod else {})
-            for j, at in enumerate(dates)
-            for i, line in enumerate(self.lines)
-        ]
-        return [hire for hire in found if hire["count"]]
-
     def headcount(self, counts: tuple[int, ...]) -> tuple[int, ...]:
         """Each line's headcount once the candidate's hires (and the org's own) have joined."""
-        if self.dates is None:
-            return counts
         step = len(self.dates)
         return tuple(
             n + joining + sum(counts[i * step : (i + 1) * step])
@@ -349,57 +354,77 @@ class _Judge:
         )
 
     def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
-        """What the search minimises, and people: planning headcount, the yearly people cost
-        (roles it does not change included); planning hires, the hires' people cost over the
-        measured horizon (a hire in week 26 of 52 costs half a year)."""
-        people = self.fixed_people + sum(self.headcount(counts))
-        if self.dates is None:
-            return self.yearly_cost(counts), people
         horizon = self.scenario.horizon
         cost = sum(
             self.price_of[h["role"], h.get("pod")] * h["count"] * (horizon - h["at"]) / YEAR
             for h in self.hires(counts)
         )
-        return cost, people
+        return cost, self.fixed_people + sum(self.headcount(counts))
 
-    def yearly_cost(self, counts: tuple[int, ...]) -> float:
-        """People cost per year once every planned hire has joined."""
-        headcount = self.headcount(counts)
-        return self.fixed_cost + sum(p * n for p, n in zip(self.prices, headcount, strict=True))
+    def hires(self, counts: tuple[int, ...]) -> list[dict]:
+        """A hiring candidate as `org.hires` entries (`at` in hours), in date order."""
+        found = [
+            {"role": line.role, "at": at, "count": counts[i * len(self.dates) + j]}
+            | ({"pod": line.pod} if line.pod else {})
+            for j, at in enumerate(self.dates)
+            for i, line in enumerate(self.lines)
+        ]
+        return [hire for hire in found if hire["count"]]
 
     def trial(self, counts: tuple[int, ...]) -> Scenario:
-        if self.dates is None:
-            return self.scenario.with_set(
-                {line.path: n for line, n in zip(self.lines, counts, strict=True)}
-            )
         hires = self.planned_hires + self.hires(counts)
         return self.scenario.with_set({"org.hires": [{**h, "at": f"{h['at']}h"} for h in hires]})
+
+
+class _Judge:
+    """Simulates each candidate once, on the same seeds, and says whether it is feasible.
+
+    A candidate is a tuple of counts, read by its encoding: headcounts (`_Headcounts`) or
+    hires by date (`_Hiring`)."""
+
+    def __init__(
+        self,
+        encoding: _Headcounts,
+        targets: dict[str, Target],
+        cap: float | None,
+        simulate_plan: Callable[[Scenario], object],
+        max_plans: int,
+        bar,
+    ):
+        self.encoding, self.lines, self.targets, self.cap = encoding, encoding.lines, targets, cap
+        self.simulate_plan, self.max_plans, self.bar = simulate_plan, max_plans, bar
+        self.dates = getattr(encoding, "dates", None)
+        self.seen: dict[tuple, Candidate] = {}
+        self.roles = {line.role for line in self.lines}
+
+    def cost(self, counts: tuple[int, ...]) -> tuple[float, int]:
+        return self.encoding.cost(counts)
 
     def __call__(self, counts: tuple[int, ...]) -> Candidate:
         if counts not in self.seen:
             if len(self.seen) >= self.max_plans:
                 raise _Budget
-            results = self.simulate_plan(self.trial(counts))
+            encoding = self.encoding
+            results = self.simulate_plan(encoding.trial(counts))
             missed = self._missed(results)
             behind = [s.evidence() for s in results.shortfalls() if s.role not in self.roles]
-            cost, people = self.cost(counts)
-            headcount = self.headcount(counts)
+            cost, people = encoding.cost(counts)
+            headcount = encoding.headcount(counts)
+            hires = encoding.hires(counts)
             self.seen[counts] = Candidate(
                 {line.name: n for line, n in zip(self.lines, headcount, strict=True)},
-                self.yearly_cost(counts),
+                encoding.yearly_cost(counts),
                 people,
                 not missed,
                 missed,
                 results.summary(raw=True),
-                None if self.dates is None else self.hires(counts),
-                None if self.dates is None else cost,
+                hires,
+                None if hires is None else cost,
                 behind,
             )
             best = self.best
             self.bar.set_postfix_str(
-                f"best {self.cost(best)[0]:,.0f}" + ("/year" if self.dates is None else "")
-                if best
-                else "none feasible yet"
+                f"best {self.cost(best)[0]:,.0f}{encoding.per}" if best else "none feasible yet"
             )
             self.bar.update(1)
         return self.seen[counts]
@@ -548,18 +573,12 @@ def plan(
         disable=None if progress is None else not progress,
         leave=False,
     ) as bar:
-
-        def simulated(trial: Scenario):
-            return simulate(
-                trial,
-                replications,
-                seed,
-                executor=executor,
-                progress=False,
-                allow_large=allow_large,
-            )
-
-        judge = _Judge(scenario, lines, targets, utilization_cap, simulated, max_plans, bar, dates)
+        simulated = partial(
+            simulate, replications=replications, seed=seed, executor=executor, progress=False,
+            allow_large=allow_large,
+        )  # fmt: skip
+        encoding = _Hiring(scenario, lines, dates) if hires else _Headcounts(scenario, lines)
+        judge = _Judge(encoding, targets, utilization_cap, simulated, max_plans, bar)
         strategy = _headcount if dates is None else _hiring
         stopped, largest = _search(judge, strategy, today, max_plans)
     candidates = list(judge.seen.values())
