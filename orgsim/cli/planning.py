@@ -298,7 +298,7 @@ def sweep_command(
     if resume and out_dir is None:
         refuse(["--resume needs --out DIR (the folder of the sweep to finish)"])
     check_variant(scenario, variant, scenario_file)
-    check_outputs(folders=[out_dir])
+    check_outputs(folders=[out_dir], inputs=scenario.source_files())
     swept = [variant] if variant else list(scenario.variants)
     check_size(scenario, reps, swept, workers, allow_large)
     with reported_errors():

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.size import MAX_REPLICATIONS
+from orgsim.text import printable
 
 # Every command imports what it needs itself: `orgsim --help` starts without the scenario
 # language, pandas, scipy or matplotlib (benchmarks/startup.py measures it).
@@ -99,7 +100,7 @@ err = Console(stderr=True, emoji=False)
 def say(text: str) -> None:
     """One line to stderr as it is (a notice, a warning, a path written): never markup,
     never an emoji read into `FILE:100:2`, never cut."""
-    err.print(text, markup=False, highlight=False, soft_wrap=True)
+    err.print(printable(text), markup=False, highlight=False, soft_wrap=True)
 
 
 def refuse(lines: list[str]) -> None:
@@ -119,12 +120,12 @@ def reported_errors():
         refuse(str(problem).splitlines())
 
 
-def check_outputs(folders=(), files=()) -> None:
-    """Say what is wrong with an output path before any work starts (see
-    `experiment.preflight`): PATH: what: how to fix, exit status 2."""
+def check_outputs(folders=(), files=(), inputs=()) -> None:
+    """Say what is wrong with an output path before any work starts, an input it would
+    overwrite included (see `experiment.preflight`): PATH: what: how to fix, exit status 2."""
     from orgsim.experiment.preflight import output_problems
 
-    refuse(output_problems(folders, files))
+    refuse(output_problems(folders, files, inputs))
 
 
 def check_size(scenario, reps, variants, workers, allow_large) -> None:

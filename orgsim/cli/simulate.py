@@ -32,6 +32,7 @@ from orgsim.cli.shell import (
     reported_errors,
     say,
 )
+from orgsim.text import printable
 
 
 @app.command(cls=_Command)
@@ -61,7 +62,7 @@ def run(
 
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
-    check_outputs(folders=[out_dir])
+    check_outputs(folders=[out_dir], inputs=scenario.source_files())
     check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with pool(workers) as executor:
         results = simulate(
@@ -173,7 +174,7 @@ def compare(
     from orgsim.experiment.compare import compare as run_comparison
 
     scenario = load_scenario(scenario_file)
-    check_outputs(folders=[out_dir], files=[report, markdown])
+    check_outputs(folders=[out_dir], files=[report, markdown], inputs=scenario.source_files())
     check_size(scenario, reps, list(scenario.variants), workers, allow_large)
     with pool(workers) as executor:
         comparison = run_comparison(
@@ -211,7 +212,7 @@ def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
     for name, results in comparison.results.items():  # what each design is, in words
-        out.print(f"{name}: {results.facts.description}", markup=False, highlight=False)
+        out.print(printable(f"{name}: {results.facts.description}"), markup=False, highlight=False)
     frame = comparison.to_frame()
     sections = None
     if by is Grouping.team:
@@ -261,7 +262,7 @@ def report_command(
     """
     from orgsim.experiment.compare import saved
 
-    check_outputs(files=[output])
+    check_outputs(files=[output], inputs=[directory])
     with reported_errors():  # damaged saved files name their folder (storage.reading)
         comparison = saved(directory)
     if comparison is not None:

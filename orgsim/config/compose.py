@@ -26,7 +26,7 @@ from orgsim.config.errors import ConfigError, Problem, dotted
 from orgsim.config.schema import Market, Org, ScenarioFile, Transition, Variant
 from orgsim.config.units import WEEK
 from orgsim.config.validation import validate
-from orgsim.config.yamlio import Located, Mark, read
+from orgsim.config.yamlio import Located, Mark, not_a_file, read
 
 KINDS = {"market": Market, "org": Org, "scenario": ScenarioFile}
 
@@ -78,6 +78,8 @@ class Composition:
     shown_directory: str
     includes: dict[tuple, Located] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    """The market and org files read (the inputs no output may overwrite)."""
 
     # -- reading the files a scenario names
 
@@ -98,21 +100,20 @@ class Composition:
         mark = self.scenario.values[at]
         target = self.directory / reference
         shown = os.path.normpath(os.path.join(self.shown_directory, reference))
-        try:
-            found_file = target.is_file()
-        except OSError as err:  # a name too long for the filesystem, say
-            self.problems.append(mark.problem(f"cannot read {kind} file: {err.strerror}"))
-            return None
-        if not found_file:
-            self.problems.append(
-                mark.problem(f"no such {kind} file '{reference}' (looked for {shown})")
-            )
+        why = not_a_file(target)
+        if why is not None:
+            if why == "no such file":
+                said = f"no such {kind} file '{reference}' (looked for {shown})"
+            else:
+                said = f"the {kind} file '{reference}' (looked for {shown}) {why}"
+            self.problems.append(mark.problem(said))
             return None
         try:
             tree = read(target, shown)
         except ConfigError as err:
             self.problems.extend(err.problems)
             return None
+        self.files.append(target)
         found, problems = kind_of(tree)
         if problems:
             self.problems.extend(problems)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from orgsim.text import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -27,14 +29,9 @@ class Problem:
         kind = "warning: " if self.warning else ""
         message = " ".join(self.message.split())  # one problem, one line
         return (
-            f"{self.file}:{self.line}:{self.col}: {_printable(self.path)}: {kind}"
-            f"{_printable(message)}"
+            f"{self.file}:{self.line}:{self.col}: {printable(self.path)}: {kind}"
+            f"{printable(message)}"
         )
-
-
-def _printable(text: str) -> str:
-    """Control characters shown escaped, so that a problem always stays on one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(Exception):

@@ -194,7 +194,7 @@ class Family:
         for key in _PLACEHOLDER.findall(self.form):
             word = r"[0-9]+" if key == "q" else r"[a-z][a-z0-9_]*"
             text = text.replace(re.escape(f"<{key}>"), f"(?P<{key}>{word})")
-        return re.compile(f"^{text}$")
+        return re.compile(text)
 
     def name(self, **bound: object) -> str:
         """The KPI name for these placeholders (`s=`, `t=`, `r=`, `q=`)."""
@@ -426,7 +426,7 @@ def quarter_kpi(quarter: int, kpi: str) -> str:
 
 
 def _bound(name: str) -> dict[str, str]:
-    match = FAMILIES[info(name).family].pattern.match(name)
+    match = FAMILIES[info(name).family].pattern.fullmatch(name)
     return {k: v for k, v in match.groupdict().items() if v is not None} if match else {}
 
 
@@ -499,7 +499,7 @@ def _family_of(name: str) -> tuple[Family | None, dict[str, str]]:
     if name in FAMILIES:
         return FAMILIES[name], {}
     for family in FAMILIES.values():
-        if "<" in family.form and (match := family.pattern.match(name)):
+        if "<" in family.form and (match := family.pattern.fullmatch(name)):
             return family, {k: v for k, v in match.groupdict().items() if v is not None}
     return None, {}
 

@@ -6,10 +6,10 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, TypeAdapter, ValidationError
 
 from orgsim.config import kpis
 from orgsim.config.compose import (
@@ -21,9 +21,9 @@ from orgsim.config.compose import (
 )
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
-from orgsim.config.schema import DEFAULT_START, Market, Org, Target, Variant
+from orgsim.config.schema import DEFAULT_START, Market, Org, ScenarioFile, Target, Variant
 from orgsim.config.units import WEEK
-from orgsim.config.validation import validate
+from orgsim.config.validation import _message, validate
 from orgsim.config.yamlio import Located, parse, read
 
 
@@ -74,6 +74,11 @@ class Scenario(Frozen):
     def with_set(self, overrides: Mapping[str, Any], source: str = "<set>") -> Scenario:
         """The same study with dotted-path overrides applied to every variant (after its own
         `set`), validated again. Raises ConfigError if a path or value is wrong."""
+        if not isinstance(overrides, Mapping) or not all(isinstance(k, str) for k in overrides):
+            raise ConfigError.unplaced(
+                source, "set", "overrides are a mapping of dotted paths to values, such as "
+                "{'org.roles.ae.headcount': 12}",
+            )  # fmt: skip
         extra = [Override.from_python(path, value, source) for path, value in overrides.items()]
         return self.with_overrides(extra)
 
@@ -101,13 +106,30 @@ class Scenario(Frozen):
             raise ConfigError(problems)
 
     def with_run(self, *, replications: int | None = None, seed: int | None = None) -> Scenario:
-        """The same study with another replication count or seed."""
-        update = {}
-        if replications is not None:
-            update["replications"] = int(replications)
-        if seed is not None:
-            update["seed"] = int(seed)
+        """The same study with another replication count or seed, held to the bounds the
+        scenario file's `replications` and `seed` are (ConfigError naming the argument)."""
+        given = {"replications": replications, "seed": seed}
+        update, problems = {}, []
+        for name, value in given.items():
+            if value is None:
+                continue
+            field = ScenarioFile.model_fields[name]
+            try:
+                update[name] = TypeAdapter(
+                    Annotated[field.annotation, *field.metadata]
+                ).validate_python(value)
+            except ValidationError as err:
+                error = err.errors(include_url=False)[0]
+                why = _message(error["type"], error, (name,))
+                problems.append(Problem.unplaced("<arguments>", name, why))
+        if problems:
+            raise ConfigError(problems)
         return self.model_copy(update=update)
+
+    def source_files(self) -> list[Path]:
+        """The files this scenario was read from: its own and the markets and orgs it names."""
+        own = [Path(self.file)] if self.file else []
+        return list(dict.fromkeys([*own, *self._composition.files]))
 
     def composed(self, variant: str | None = None) -> dict[str, Any]:
         """A variant's market and org as written, with every `set` applied (for reports)."""

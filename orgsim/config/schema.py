@@ -28,12 +28,12 @@ from orgsim.config.size import MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
 from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_HANDOFF = re.compile(r"^([a-z][a-z0-9_]*)->([a-z][a-z0-9_]*)$")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_HANDOFF = re.compile(r"([a-z][a-z0-9_]*)->([a-z][a-z0-9_]*)")
 
 
 def _reference(value: Any) -> Any:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         shown = f"'{value}'" if isinstance(value, str) else repr(value)
         raise PydanticCustomError(
             "name",
@@ -53,7 +53,7 @@ def _declared_name(value: Any) -> Any:
 
 
 def _handoff_key(value: Any) -> Any:
-    if not isinstance(value, str) or not _HANDOFF.match(value):
+    if not isinstance(value, str) or not _HANDOFF.fullmatch(value):
         raise PydanticCustomError(
             "handoff", f"'{value}' is not a handoff: write from_role->to_role, e.g. sdr->ae"
         )

@@ -92,6 +92,10 @@ def read(raw: Mapping[str, Any], known: list[str], source: str = "<targets>") ->
     def place(path: tuple, message: str) -> Problem:
         return Problem.unplaced(source, ".".join(map(str, path)), message)
 
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            [place(("targets",), "targets are a mapping such as {'won_per_week': {'min': 9}}")]
+        )
     parsed, problems = {}, []
     for name, value in raw.items():
         try:

@@ -11,7 +11,9 @@ refused without being constructed.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,12 +186,7 @@ class Located:
 def parse(text: str, file: str) -> Located:
     """Parse one YAML document; raise ConfigError with every problem found."""
     if len(text) > MAX_BYTES:
-        raise ConfigError.unplaced(
-            file,
-            "<document>",
-            f"the file is {len(text):,} characters; orgsim reads files of "
-            f"up to {MAX_BYTES:,} (a scenario, market or org is a few thousand)",
-        )
+        raise ConfigError.unplaced(file, "<document>", _too_large(len(text)))
     try:
         root = yaml.compose(text, Loader=_Loader)
     except RecursionError:
@@ -231,15 +228,49 @@ def parse(text: str, file: str) -> Located:
     return Located(data, builder.values, builder.keys)
 
 
-def read(path: str | Path, shown_as: str | None = None) -> Located:
-    """Read a YAML file; `shown_as` is the name errors use (defaults to the path)."""
-    name = shown_as or str(path)
+def _too_large(size: int) -> str:
+    return (
+        f"the file is {size:,} bytes; orgsim reads files of up to {MAX_BYTES:,} "
+        "(a scenario, market or org is a few thousand)"
+    )
+
+
+def not_a_file(path: str | Path) -> str | None:
+    """Why `path` cannot be read as a YAML file, in words (`no such file`, `is a folder`,
+    `is a device, pipe or socket`), or None for a regular file. Looks without opening, so a
+    pipe does not block and a device is not read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise ConfigError.unplaced(name, "<document>", "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError.unplaced(name, "<document>", f"cannot read: {err}") from None
+        return "no such file"
+    except OSError as err:  # a symlink loop, a name too long, no permission
+        return f"cannot read: {err.strerror or err}"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "is a device, pipe or socket, not a file: orgsim reads YAML files"
+    return None
+
+
+def read(path: str | Path, shown_as: str | None = None) -> Located:
+    """Read a YAML file; `shown_as` is the name errors use (defaults to the path). Only a
+    regular file of at most MAX_BYTES is read, and never more than that of it."""
+    name = shown_as or str(path)
+    why = not_a_file(path)
+    if why is not None:
+        raise ConfigError.unplaced(name, "<document>", why)
+    size = os.stat(path).st_size
+    if size > MAX_BYTES:
+        raise ConfigError.unplaced(name, "<document>", _too_large(size))
+    try:
+        with open(path, "rb") as file:
+            text = file.read(MAX_BYTES + 1).decode("utf-8")
+    except OSError as err:
+        raise ConfigError.unplaced(name, "<document>", f"cannot read: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError.unplaced(
+            name, "<document>", f"not UTF-8 text (byte {err.start + 1} cannot be read)"
+        ) from None
     return parse(text, name)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config import scorecard
 from orgsim.config import targets as target_rules
+from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
@@ -32,6 +33,7 @@ from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
 from orgsim.report import format as fmt
 from orgsim.report import verdict as words
+from orgsim.text import printable
 
 
 class Comparison:
@@ -72,7 +74,16 @@ class Comparison:
 
     def difference(self, variant: str, kpi: str, against: str | None = None):
         """Paired 95% interval of (variant - against) for one KPI, replication by
-        replication; `against` defaults to the first variant. None if either lacks the KPI."""
+        replication; `against` defaults to the first variant. None if either lacks the KPI
+        (ConfigError for a KPI no design reports, or a design this comparison lacks)."""
+        for name in (variant, against or self.baseline):
+            if name not in self.results:
+                why = f"no design '{name}' here (designs: {', '.join(self.variants)})"
+                raise ConfigError.unplaced("<arguments>", "variant", why)
+        if kpi not in self.kpi_names():
+            raise ConfigError.unplaced(
+                "<arguments>", "kpi", catalogue.unknown(kpi, self.kpi_names())
+            )
         base = self.results[against or self.baseline].kpis
         other = self.results[variant].kpis
         if kpi not in base or kpi not in other:
@@ -294,8 +305,8 @@ class Comparison:
     def report_facts(self) -> html.ReportFacts:
         first = next(iter(self.results.values())).facts
         return html.ReportFacts(
-            scenario=self.scenario_name,
-            description=self.description,
+            scenario=printable(self.scenario_name),
+            description=printable(self.description or "") or None,
             variants=self.variants,
             replications=self.replications,
             seed=self.seed,
@@ -318,9 +329,9 @@ class Comparison:
             assumptions=[
                 {
                     "name": name,
-                    "description": r.facts.description,
+                    "description": printable(r.facts.description),
                     "org": _orgs(r.facts),
-                    "yaml": r.facts.composed_yaml,
+                    "yaml": "\n".join(map(printable, r.facts.composed_yaml.splitlines())),
                     "skill_effects": r.facts.skill_effects,
                 }
                 for name, r in self.results.items()

@@ -64,6 +64,10 @@ def from_text(texts: list[str]) -> Grid:
                 )
             )
             continue
+        if path.strip() in values:
+            message = f"'{path.strip()}' is swept twice: give all its values in one --param"
+            problems.append(Problem.unplaced(source, path.strip(), message))
+            continue
         parsed = []
         for value in written.split(","):
             if not value.strip():
@@ -96,6 +100,13 @@ def check(scenario: Scenario, grid: Grid) -> None:
 
     Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
     own column (where the parameter was typed) for a wrong value."""
+    empty = [
+        Problem.unplaced(f"{grid.source}[{i}]", path, "no values to sweep: give at least one")
+        for i, (path, values) in enumerate(grid.values.items(), 1)
+        if not isinstance(values, list | tuple) or not values
+    ]
+    if empty:
+        raise ConfigError(empty)
     overrides = []
     for i, (path, values) in enumerate(grid.values.items(), 1):
         columns_here = grid.columns[i - 1] if grid.columns else [1] * len(values)

@@ -557,7 +557,8 @@ def plan(
         >>> result = orgsim.plan("scenarios/headcount_plan.yaml", roles=["sdr", "ae"])
         >>> result.chosen.headcount, result.chosen.cost_per_year
     """
-    scenario = as_scenario(scenario)
+    scenario = as_scenario(scenario).with_run(replications=replications, seed=seed)
+    _check_search(utilization_cap, max_plans)
     variant = scenario.variant(variant).name
     scenario = scenario.only(variant)  # headcounts change this variant's org alone
     targets = _targets(scenario, targets)
@@ -698,6 +699,25 @@ def _defer(judge: _Judge, counts: tuple[int, ...]) -> tuple[int, ...]:
                 kept = _smallest(ok, 0, hires)  # ok(hires) is the plan so far: feasible
                 counts[early], counts[early + 1] = kept, counts[early + 1] + hires - kept
     return tuple(counts)
+
+
+def _check_search(cap, max_plans) -> None:
+    """The planner's own arguments, held to the bounds the command line holds them to."""
+    problems = []
+    if cap is not None and (
+        isinstance(cap, bool) or not isinstance(cap, int | float) or not 0 <= cap <= 1
+    ):
+        problems.append(
+            Problem.unplaced(
+                "<arguments>", "utilization_cap",
+                f"{cap!r} is not a share: write 0.85 for 85% (None: no cap)",
+            )
+        )  # fmt: skip
+    if isinstance(max_plans, bool) or not isinstance(max_plans, int) or max_plans < 1:
+        why = f"{max_plans!r}: the search needs at least 1 plan to simulate"
+        problems.append(Problem.unplaced("<arguments>", "max_plans", why))
+    if problems:
+        raise ConfigError(problems)
 
 
 def _targets(scenario: Scenario, targets: dict | None) -> dict[str, Target]:

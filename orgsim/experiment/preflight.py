@@ -3,6 +3,9 @@ memory. A run that fails here loses nothing; one that failed an hour in would.""
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,29 +14,76 @@ from orgsim.config import size
 from orgsim.config.scenario import Scenario
 from orgsim.experiment.runner import worker_count
 
+SPECIAL = ("/dev/", "/proc/", "/sys/")
+"""Where paths are devices and streams, whatever a symlink to them looks like now (an
+atomic replace would swap `/dev/stdout` itself for a regular file)."""
+FREE_BYTES = 50 * 2**20
+"""Free space an output needs at least before any work starts (results are a few MB)."""
+
 
 def output_problems(
-    folders: Iterable[Path | None] = (), files: Iterable[Path | None] = ()
+    folders: Iterable[Path | None] = (),
+    files: Iterable[Path | None] = (),
+    inputs: Iterable[Path] = (),
 ) -> list[str]:
-    """What is wrong with each output path, as `PATH: what: how to fix` (none: all fine).
-    Folders that do not exist yet are made, and each is tried with a scratch file."""
+    """What is wrong with each output path, as `PATH: what: how to fix` (none: all fine):
+    it would overwrite an input (the scenario, its market and org, the results being read),
+    it is not a regular file (a device, a pipe), it cannot be written, or its disk is full.
+    Folders that do not exist yet are made; each is tried with a scratch file it removes."""
+    inputs = [Path(p).resolve() for p in inputs]
     problems = []
     for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
-        folder = path if is_folder else path.parent
-        if is_folder and path.exists() and not path.is_dir():
-            problems.append(f"{path}: is a file, not a folder: name a folder for the results")
-            continue
-        if not is_folder and path.is_dir():
-            problems.append(f"{path}: is a folder: name the file to write, such as {path}/out")
-            continue
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass
-        except OSError as error:
-            reason = error.strerror or str(error)
-            problems.append(f"{path}: cannot write there ({reason}): choose another place")
+        why = _overwrites(Path(path), is_folder, inputs) or _writable(Path(path), is_folder)
+        if why:
+            problems.append(f"{path}: {why}")
     return problems
+
+
+def _overwrites(path: Path, is_folder: bool, inputs: list[Path]) -> str | None:
+    """Why writing `path` could destroy an input, or None."""
+    target = path.resolve()
+    for source in inputs:
+        if target == source or (not is_folder and source.is_dir() and source in target.parents):
+            return f"is what this command reads ({source}): choose another place"
+        if is_folder and target in source.parents:
+            return f"holds this command's input {source}: write results to a folder of their own"
+    return None
+
+
+def _through_special(path: Path) -> bool:
+    """Whether the path, or any link it passes through, is under /dev, /proc or /sys."""
+    here = os.path.abspath(path)
+    for _ in range(40):  # as many links as the system follows
+        if here.startswith(SPECIAL):
+            return True
+        if not os.path.islink(here):
+            return False
+        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
+    return True  # a loop: nothing to write to
+
+
+def _writable(path: Path, is_folder: bool) -> str | None:
+    """Why `path` cannot take the output (a file where a folder goes, a device, no space)."""
+    folder = path if is_folder else path.parent
+    if is_folder and path.exists() and not path.is_dir():
+        return "is a file, not a folder: name a folder for the results"
+    if not is_folder and path.is_dir():
+        return f"is a folder: name the file to write, such as {path}/out"
+    special = _through_special(path) or (
+        not is_folder and path.exists() and not stat.S_ISREG(os.stat(path).st_mode)
+    )
+    if special:
+        return "is a device, pipe or stream, not a file: orgsim writes regular files; name a file"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        free = shutil.disk_usage(folder).free
+    except OSError as error:
+        return f"cannot write there ({error.strerror or error}): choose another place"
+    if free < FREE_BYTES:
+        return f"only {free / 2**20:.0f} MB free there: free some space or choose another place"
+    return None
 
 
 def size_note(

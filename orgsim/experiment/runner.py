@@ -135,6 +135,13 @@ def run_jobs(
     counts replications; it shows on a terminal (progress=None) and can be forced
     on or off.
     """
+    if executor is not None and not isinstance(executor, Executor):
+        raise ConfigError.unplaced(
+            "<arguments>",
+            "executor",
+            f"{executor!r} is not an executor: pass a concurrent.futures.Executor (a process "
+            "pool, Dask's client.get_executor()) or None to run here",
+        )
     jobs = list(jobs)
     total = sum(len(job.replications) for job in jobs)
     disable = None if progress is None else not progress

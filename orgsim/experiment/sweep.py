@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from orgsim.config import kpis as catalogue
 from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.experiment import storage
@@ -83,7 +84,13 @@ class SweepResult:
         return json.dumps(self.to_records(), sort_keys=True, allow_nan=False)
 
     def summary(self, kpi: str) -> pd.DataFrame:
-        """Mean and 95% interval of a KPI at every grid point and variant."""
+        """Mean and 95% interval of a KPI at every grid point and variant (ConfigError for a
+        KPI the sweep did not report)."""
+        reported = [
+            c for c in self.frame.columns if c not in (*self.grid, "variant", "replication")
+        ]
+        if kpi not in reported:
+            raise ConfigError.unplaced("<arguments>", "kpi", catalogue.unknown(kpi, reported))
         keys = [*self.grid, "variant"]
         rows = []
         for key, group in self.frame.groupby(keys, sort=False, dropna=False):

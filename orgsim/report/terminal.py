@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -15,9 +16,16 @@ from orgsim.config import saturation, scorecard
 from orgsim.config import targets as target_rules
 from orgsim.config.units import WEEK
 from orgsim.report import format as fmt
+from orgsim.text import printable
 
 if TYPE_CHECKING:  # pandas costs `orgsim capacity` a third of its start
     import pandas as pd
+
+
+def user_text(text: str) -> str:
+    """A user's text (a scenario's name, a variant's) as rich shows it: markup escaped, control
+    and bidirectional characters visible."""
+    return escape(printable(text))
 
 
 def kpi_label(name: str, written: dict | None = None) -> Text:
@@ -64,7 +72,7 @@ def kpi_table(
     default grouped by measure. Headline KPIs only unless `show_all`, and the KPIs in
     `shown` (the targets) in any case; conversions with their `written` rates."""
     shown = set(shown)
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=user_text(title), title_justify="left", header_style="bold")
     # every column wraps at spaces, and folds a word only when the terminal is too narrow
     # for it: a label or `12.1 h – 14.0 h` takes two lines, and nothing is ever cut off
     table.add_column("KPI", overflow="fold")
@@ -100,7 +108,7 @@ def comparison_table(
     `sections` (by default by measure): headline KPIs unless `show_all`, and the KPIs in
     `shown` (the targets) in any case."""
     shown = set(shown)
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=user_text(title), title_justify="left", header_style="bold")
     table.add_column("KPI", overflow="fold")  # wraps, never cut: see kpi_table
     baseline = variants[0]
     for variant in variants:
@@ -239,8 +247,8 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
     """Each role's people, load by quarter and in the long run, and its wait."""
     quarters = max((len(load.load_by_quarter) for load in result.roles.values()), default=0)
     roles = Table(
-        title=f"{name} — {result.variant}: capacity by role over the {horizon_weeks:g}-week "
-        "horizon",
+        title=user_text(f"{name} — {result.variant}: capacity by role over the ")
+        + f"{horizon_weeks:g}-week horizon",
         title_justify="left",
         header_style="bold",
     )
@@ -374,9 +382,12 @@ def _plan_heading(title: str, missed, largest: str | None, summary: pd.DataFrame
     """What the plan is: the cheapest that meets every target, or the closest miss and why."""
     if missed is None:
         return [
-            Text.from_markup(f"[bold]{title}[/bold]: the cheapest plan that meets every target")
+            Text.from_markup(
+                f"[bold]{user_text(title)}[/bold]: the cheapest plan that meets every target"
+            )
         ]
-    parts = [Text.from_markup(f"[bold red]{title}: no plan meets every target.[/bold red]")]
+    missing = f"[bold red]{user_text(title)}: no plan meets every target.[/bold red]"
+    parts = [Text.from_markup(missing)]
     if largest:
         parts.append(
             Text(
@@ -442,7 +453,7 @@ def sweep_table(
 ) -> Table:
     """Grid points with the KPIs that matter most: one summary frame per KPI (a row per grid
     point and variant, with mean, interval and n), and whether each point meets `targets`."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=user_text(title), title_justify="left", header_style="bold")
     for path in grid:
         table.add_column(path.removeprefix("org.").removeprefix("market."), justify="right")
     table.add_column("variant")

@@ -1,0 +1,183 @@
+"""Hostile and mistaken input (issue 28): files that are not files, text that is markup or
+turns a line round, and the Python API given what the command line would refuse. Each ends
+in exit 2 or a ConfigError naming the argument, within seconds, with nothing but the asked
+outputs written."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+import orgsim
+from orgsim.cli import app
+from orgsim.config import ConfigError
+
+from .conftest import ROOT
+
+SMB = ROOT / "scenarios" / "smb_velocity.yaml"
+LINE = re.compile(r"^[^:]+:\d+:\d+: \S.*?: .+$")
+
+
+def _validate(*paths) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["validate", *map(str, paths)])
+    return result.exit_code, result.output
+
+
+def _scenario_text(**replace: str) -> str:
+    text = SMB.read_text(encoding="utf-8").replace("../configs", str(ROOT / "configs"))
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+# ----------------------------------------------------------- files that are not files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_a_device_a_folder_and_a_huge_file_are_refused_unread(tmp_path):
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)  # reading it would block every command
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as f:  # sparse: 6 GB on paper, nothing on disk
+        f.truncate(6 * 2**30)
+    code, said = _validate(pipe, "/dev/zero", folder, huge)
+    assert code == 2
+    assert f"{pipe}:1:1: <document>: is a device, pipe or socket, not a file" in said
+    assert "/dev/zero:1:1: <document>: is a device, pipe or socket" in said
+    assert f"{folder}:1:1: <document>: is a folder, not a file" in said
+    assert f"{huge}:1:1: <document>: the file is 6,442,450,944 bytes" in said
+
+
+def test_an_include_that_is_a_folder_says_so(tmp_path):
+    (tmp_path / "market.yaml").mkdir()
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text(**{f"{ROOT}/configs/markets/smb_velocity.yaml": "market.yaml"}))
+    code, said = _validate(path)
+    assert code == 2
+    assert "the market file 'market.yaml' (looked for " in said and "is a folder" in said
+
+
+def test_a_name_with_a_trailing_newline_is_not_a_name(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text(**{"  two_more_sdrs:": '  "two_more_sdrs\\n":'}))
+    code, said = _validate(path)
+    assert code == 2 and "is not a valid name" in said, said
+
+
+# ------------------------------------------------------------------------- text is data
+
+
+def test_markup_and_a_right_to_left_override_in_a_name_are_shown_as_written(tmp_path):
+    evil = "[link=https://evil.example/x]click[/link] \\u202e [/bold]"
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        _scenario_text(**{"name: Speed to lead in a velocity SMB team": f'name: "{evil}"'})
+    )
+    run = CliRunner().invoke(app, ["run", str(path), "-n", "2"])
+    assert run.exit_code == 0, run.output
+    assert "[link=https://evil.example/x]click[/link] \\u202e [/bold]" in run.output
+    assert "\u202e" not in run.output
+    report, markdown = tmp_path / "r.html", tmp_path / "r.md"
+    args = ["compare", str(path), "-n", "2", "--report", str(report), "--markdown", str(markdown)]
+    compare = CliRunner().invoke(app, args)
+    assert compare.exit_code == 0, compare.output
+    for page in (report, markdown):
+        text = page.read_text(encoding="utf-8")
+        assert "\u202e" not in text and 'href="https://evil' not in text
+
+
+# ----------------------------------------------- the API holds the command line's bounds
+
+
+@pytest.fixture(scope="module")
+def smb():
+    return orgsim.load(SMB)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"replications": 0}, "replications: must be at least 1, got 0"),
+        ({"replications": 1.5}, "replications: expected a whole number, got 1.5"),
+        ({"replications": 10**9}, "replications: must be at most 100000"),
+        ({"seed": -1}, "seed: must be at least 0, got -1"),
+        ({"executor": "pool"}, "executor: 'pool' is not an executor"),
+    ],
+)
+def test_simulate_refuses_what_the_command_line_refuses(smb, arguments, says):
+    with pytest.raises(ConfigError) as caught:
+        orgsim.simulate(smb, **{"replications": 2, **arguments}, progress=False)
+    assert says in str(caught.value)
+    assert all(LINE.match(line) for line in str(caught.value).splitlines())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"utilization_cap": 85}, "utilization_cap: 85 is not a share: write 0.85"),
+        ({"max_plans": 0}, "max_plans: 0: the search needs at least 1 plan"),
+        ({"targets": "won_per_week>=3"}, "targets: targets are a mapping"),
+    ],
+)
+def test_plan_refuses_what_the_command_line_refuses(smb, arguments, says):
+    with pytest.raises(ConfigError) as caught:
+        orgsim.plan(smb, **{"replications": 2, **arguments}, progress=False)
+    assert says in str(caught.value)
+
+
+def test_overrides_unknown_kpis_and_empty_sweeps_are_clear_errors(smb):
+    with pytest.raises(ConfigError, match="overrides are a mapping of dotted paths"):
+        smb.with_set(["org.roles.sdr.headcount", 3])
+    with pytest.raises(ConfigError, match="no values to sweep"):
+        orgsim.sweep(smb, {"org.roles.sdr.headcount": []}, replications=2, progress=False)
+    comparison = orgsim.compare(smb.with_run(replications=2), progress=False)
+    with pytest.raises(ConfigError, match="'nope' is not a KPI this scenario reports"):
+        comparison.difference(comparison.variants[1], "nope")
+    with pytest.raises(ConfigError, match="no design 'gone' here"):
+        comparison.difference("gone", "won_per_week")
+
+
+def test_a_parameter_swept_twice_is_an_error_not_the_last_one_wins():
+    from orgsim.experiment.grid import from_text
+
+    with pytest.raises(ConfigError, match="swept twice: give all its values in one --param"):
+        from_text(["org.roles.sdr.headcount=2,3", "org.roles.sdr.headcount=4"])
+
+
+# --------------------------------------------------------- nothing overwritten, ever
+
+
+def _listing(folder) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_no_output_may_overwrite_an_input_or_sit_on_a_device(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    saved = tmp_path / "saved"
+    assert (
+        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
+    )
+    link = tmp_path / "null.md"
+    link.symlink_to("/dev/null")  # were it replaced, only this link would go, not /dev/null
+    before = _listing(tmp_path)
+    attempts = {
+        "is what this command reads": [
+            ["compare", str(path), "-n", "2", "--report", str(path)],
+            ["compare", str(path), "-n", "2", "--markdown", str(path)],
+            ["report", str(saved), "-o", str(saved / "results.json")],
+        ],
+        "holds this command's input": [["run", str(path), "-n", "2", "--out", str(tmp_path)]],
+        "is a device, pipe or stream": [["compare", str(path), "-n", "2", "--markdown", str(link)]],
+    }
+    for says, commands in attempts.items():
+        for command in commands:
+            result = CliRunner().invoke(app, command)
+            assert result.exit_code == 2 and says in result.output, (command, result.output)
+    assert _listing(tmp_path) == before and link.is_symlink()
