@@ -181,3 +181,63 @@ def test_no_output_may_overwrite_an_input_or_sit_on_a_device(tmp_path):
             result = CliRunner().invoke(app, command)
             assert result.exit_code == 2 and says in result.output, (command, result.output)
     assert _listing(tmp_path) == before and link.is_symlink()
+
+
+# ------------------------------------------------ saved results know what they are
+
+
+def test_a_report_refuses_a_design_folder_from_another_run(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for folder, seed in ((ours, "3"), (theirs, "4")):
+        args = ["compare", str(path), "-n", "2", "--seed", seed, "--out", str(folder)]
+        assert CliRunner().invoke(app, args).exit_code == 0
+    swapped = next(p for p in sorted(ours.iterdir()) if p.is_dir())
+    for file in (theirs / swapped.name).iterdir():
+        (swapped / file.name).write_bytes(file.read_bytes())
+    result = CliRunner().invoke(app, ["report", str(ours), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2
+    assert f"design '{swapped.name}' was saved by another run (seed 4, not 3" in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_rewrite_that_dies_half_way_leaves_no_complete_looking_folder(tmp_path, monkeypatch):
+    from orgsim.experiment import results as results_module
+
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
+    )
+    comparison = orgsim.compare(orgsim.load(path).with_run(replications=2, seed=9), progress=False)
+    calls = []
+
+    def dies_on_the_second_design(self, directory):
+        calls.append(directory)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return saving(self, directory)
+
+    saving = results_module.Results.save
+    monkeypatch.setattr(results_module.Results, "save", dies_on_the_second_design)
+    with pytest.raises(KeyboardInterrupt):
+        comparison.save(out)
+    result = CliRunner().invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "no comparison.json or results.json here" in result.output
+
+
+def test_resume_redoes_a_point_copied_from_another_sweep(tmp_path):
+    smb = orgsim.load(SMB)
+    grid = {"org.roles.sdr.headcount": [3, 4]}
+    other, ours = tmp_path / "other", tmp_path / "ours"
+    orgsim.sweep(smb, grid, replications=2, seed=8, out=other, progress=False)
+    whole = orgsim.sweep(smb, grid, replications=2, seed=3, out=ours, progress=False)
+    for suffix in (".csv", ".parquet", ".json"):  # point 1 swapped for the other sweep's
+        copied = other / "points" / f"00001{suffix}"
+        if copied.exists():
+            (ours / "points" / copied.name).write_bytes(copied.read_bytes())
+    resumed = orgsim.sweep(smb, grid, replications=2, seed=3, out=ours, resume=True, progress=False)
+    assert any("point 1" in notice and "simulated again" in notice for notice in resumed.notices)
+    assert resumed.to_json() == whole.to_json()

@@ -315,7 +315,7 @@ def sweep_command(
                 executor,
                 out_dir,
                 resume,
-                workers,
+                workers=workers,
                 allow_large=allow_large,
             )
     for notice in result.notices:

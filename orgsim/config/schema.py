@@ -550,6 +550,16 @@ class Target(Frozen):
             raise PydanticCustomError("target", "min is above max: no result can meet it")
         return self
 
+    def describe(self) -> str:
+        """`>= 9 and <= 12`: the bounds as a line reads them (met, not sure and missed are
+        judged in `config/targets.py`)."""
+        parts = []
+        if self.min is not None:
+            parts.append(f">= {self.min:g}")
+        if self.max is not None:
+            parts.append(f"<= {self.max:g}")
+        return " and ".join(parts)
+
 
 def _file_or_inline(value: Any) -> Any:
     if not isinstance(value, str | dict):

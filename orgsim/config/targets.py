@@ -155,13 +155,3 @@ def verdict(mean: float | None, low: float | None, high: float | None, is_met: b
         and (high is None or mean <= high)
     )
     return NOT_SURE if inside else MISSED
-
-
-def describe(target: Target) -> str:
-    """`>= 9 and <= 12`."""
-    parts = []
-    if target.min is not None:
-        parts.append(f">= {target.min:g}")
-    if target.max is not None:
-        parts.append(f"<= {target.max:g}")
-    return " and ".join(parts)

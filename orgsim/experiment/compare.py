@@ -19,7 +19,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config import scorecard
 from orgsim.config import targets as target_rules
-from orgsim.config.errors import ConfigError
+from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
@@ -153,7 +153,7 @@ class Comparison:
                     {
                         "variant": variant,
                         "kpi": kpi,
-                        "target": target_rules.describe(target),
+                        "target": target.describe(),
                         "mean": ci.mean,
                         "ci_low": ci.low,
                         "ci_high": ci.high,
@@ -357,6 +357,7 @@ class Comparison:
     def save(self, directory: Path) -> list[Path]:
         """Each variant's results in its own folder, plus comparison.json; atomically."""
         directory = Path(directory)
+        (directory / "comparison.json").unlink(missing_ok=True)  # complete only at the end
         written = []
         for name, results in self.results.items():
             written += results.save(directory / name)
@@ -366,6 +367,7 @@ class Comparison:
             "seed": self.seed,
             "variants": self.variants,
             "targets": target_rules.saved(self.targets),
+            "study": next(iter(self.results.values())).facts.study,
         }
         written.append(storage.write_json(directory / "comparison.json", facts))
         return written
@@ -377,6 +379,7 @@ class Comparison:
         with storage.reading(directory):
             facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
             results = {name: Results.load(directory / name) for name in facts["variants"]}
+            _same_run(directory, facts, results)
             targets = target_rules.from_saved(facts["targets"])
             description = facts.get("description")
             return cls(facts["scenario"], facts["seed"], results, targets, description)
@@ -470,6 +473,26 @@ def compare(
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description
     )
+
+
+def _same_run(directory: Path, facts: dict, results: dict[str, Results]) -> None:
+    """Every design folder was saved by the run that wrote comparison.json: the same study
+    and seed, so that its differences are paired."""
+    problems = []
+    for name, design in results.items():
+        study = facts.get("study")
+        if design.seed != facts["seed"] or (study and design.facts.study != study):
+            problems.append(
+                Problem.unplaced(
+                    str(directory / name),
+                    "<saved results>",
+                    f"design '{name}' was saved by another run (seed {design.seed}, not "
+                    f"{facts['seed']}, or another scenario): its differences would not be "
+                    "paired; write the comparison again with orgsim compare --out",
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def saved(directory: Path) -> Comparison | None:

@@ -9,6 +9,8 @@ with the defaults written here.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +58,9 @@ class RunFacts:
     composed_yaml: str = ""
     orgsim_version: str = ""
     date: str = ""
+    study: str = ""
+    """What shaped these numbers besides the seed (`study_fingerprint`): designs saved by one
+    run share it, so a folder from another run is never read as theirs."""
 
     @classmethod
     def of(cls, scenario: Scenario, variant: str, seed: int, seeds: list[int]) -> RunFacts:
@@ -93,6 +98,7 @@ class RunFacts:
             composed_yaml=scenario.composed_yaml(variant),
             orgsim_version=__version__,
             date=date.today().isoformat(),
+            study=study_fingerprint(scenario),
         )
 
     def owners(self) -> dict[str, dict[str, str | None]]:
@@ -107,6 +113,26 @@ class RunFacts:
         """Facts as `to_json` wrote them; ones this orgsim does not know are left aside."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def study_fingerprint(scenario: Scenario) -> str:
+    """Changes whenever anything that shapes a run's numbers changes, the seed aside: every
+    variant's composed market and org, the horizon and warm-up, the calendar (start,
+    holidays), the replications and the orgsim version."""
+    text = json.dumps(
+        {
+            "horizon": scenario.horizon,
+            "warmup": scenario.warmup,
+            "start": scenario.start.isoformat(),
+            "holidays": scenario.holidays,
+            "replications": scenario.replications,
+            "variants": {v: scenario.composed(v) for v in scenario.variants},
+            "orgsim": __version__,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _entry_sla(chosen) -> dict[str, Any] | None:

@@ -13,10 +13,13 @@ from pathlib import Path
 from orgsim.config import size
 from orgsim.config.scenario import Scenario
 from orgsim.experiment.runner import worker_count
+from orgsim.measure.tables import DETAILS
 
 SPECIAL = ("/dev/", "/proc/", "/sys/")
 """Where paths are devices and streams, whatever a symlink to them looks like now (an
 atomic replace would swap `/dev/stdout` itself for a regular file)."""
+SAVED_FILES = ("comparison.json", "results.json", "summary.json", "scenario.yaml", "manifest.json")
+"""The facts files of saved results (`Results.save`, `Comparison.save`, a sweep's folder)."""
 FREE_BYTES = 50 * 2**20
 """Free space an output needs at least before any work starts (results are a few MB)."""
 
@@ -33,7 +36,7 @@ def output_problems(
     inputs = [Path(p).resolve() for p in inputs]
     problems = []
     for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
-        why = _overwrites(Path(path), is_folder, inputs) or _writable(Path(path), is_folder)
+        why = _writable(Path(path), is_folder) or _overwrites(Path(path), is_folder, inputs)
         if why:
             problems.append(f"{path}: {why}")
     return problems
@@ -43,7 +46,8 @@ def _overwrites(path: Path, is_folder: bool, inputs: list[Path]) -> str | None:
     """Why writing `path` could destroy an input, or None."""
     target = path.resolve()
     for source in inputs:
-        if target == source or (not is_folder and source.is_dir() and source in target.parents):
+        inside = not is_folder and source.is_dir() and source in target.parents
+        if target == source or (inside and _saved_file(target)):
             return f"is what this command reads ({source}): choose another place"
         if is_folder and target in source.parents:
             return f"holds this command's input {source}: write results to a folder of their own"
@@ -60,6 +64,13 @@ def _through_special(path: Path) -> bool:
             return False
         here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
     return True  # a loop: nothing to write to
+
+
+def _saved_file(path: Path) -> bool:
+    """Whether a file in a results folder is one of the saved results (a report written
+    beside them is not)."""
+    tables = {"kpis", "cases", "visits", *DETAILS}
+    return path.name in SAVED_FILES or (path.suffix in (".csv", ".parquet") and path.stem in tables)
 
 
 def _writable(path: Path, is_folder: bool) -> str | None:

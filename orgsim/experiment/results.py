@@ -238,6 +238,7 @@ class Results:
     def save(self, directory: Path) -> list[Path]:
         """Write KPIs, detail tables and the run's facts (atomically, file by file)."""
         directory = Path(directory)
+        (directory / "results.json").unlink(missing_ok=True)  # complete again only at the end
         written = [storage.write_table(self.to_frame(), directory / "kpis")]
         for name, frame in self.details.items():
             written.append(storage.write_table(frame, directory / name))
@@ -245,11 +246,11 @@ class Results:
             for name in ("cases", "visits"):
                 written.append(storage.write_table(getattr(self, name), directory / name))
         written.append(storage.write_json(directory / "summary.json", self.to_json()))
-        written.append(storage.write_json(directory / "results.json", self.facts.to_json()))
         if self.facts.composed_yaml:
             written.append(
                 storage.write_text(directory / "scenario.yaml", self.facts.composed_yaml)
             )
+        written.append(storage.write_json(directory / "results.json", self.facts.to_json()))
         return written
 
     @classmethod

@@ -222,12 +222,14 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
     frames: dict[int, pd.DataFrame] = {}
     notices: list[str] = []
     if out_dir:
-        folder.prepare(out_dir, folder.manifest(scenario, grid, root, n), resume)
+        manifest = folder.manifest(scenario, grid, root, n)
+        keys = [folder.point_key(manifest, point) for point in every]
+        folder.prepare(out_dir, manifest, resume)
         for leftover in (out_dir / "points").glob(".*.tmp"):  # half-written by a killed run
             leftover.unlink(missing_ok=True)
         expected = {(v, r) for v in variants for r in range(n)}
         for index in range(len(every)) if resume else ():
-            frame = folder.read_point(out_dir, index, expected)
+            frame = folder.read_point(out_dir, index, expected, keys[index])
             if frame is not None:
                 frames[index] = frame
             elif folder.clear_point(out_dir, index):
@@ -257,7 +259,7 @@ def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progr
                 index = result.point_index
                 frame = _rows(got, grid, index, variants, names)
                 if out_dir:
-                    folder.write_point(out_dir, index, frame)
+                    folder.write_point(out_dir, index, frame, keys[index])
                 frames[index] = frame
     table = pd.concat([frames[i] for i in sorted(frames)], ignore_index=True)
     table = table.drop(columns="point")

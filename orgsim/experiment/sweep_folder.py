@@ -19,24 +19,10 @@ import pandas as pd
 from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
 from orgsim.experiment import storage
+from orgsim.experiment.facts import study_fingerprint
 from orgsim.experiment.runner import replication_seeds
 
 MANIFEST = "manifest.json"
-
-
-def fingerprint(scenario: Scenario) -> str:
-    """Changes when the study changes (market, org, horizon, variants), so a resume never
-    mixes results of two different scenarios."""
-    text = json.dumps(
-        {
-            "horizon": scenario.horizon,
-            "warmup": scenario.warmup,
-            "variants": {v: scenario.composed(v) for v in scenario.variants},
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def point_stem(out: Path, index: int) -> Path:
@@ -46,7 +32,7 @@ def point_stem(out: Path, index: int) -> Path:
 def manifest(scenario: Scenario, grid: dict, seed: int, replications: int) -> dict:
     return {
         "scenario": scenario.name,
-        "fingerprint": fingerprint(scenario),
+        "fingerprint": study_fingerprint(scenario),
         "grid": grid,
         "seed": seed,
         "replications": replications,
@@ -84,15 +70,24 @@ def prepare(out: Path, manifest: dict, resume: bool) -> None:
         )
 
 
-def check_of(frame: pd.DataFrame, table: Path) -> dict:
-    return {"rows": len(frame), "sha256": storage.digest(table)}
+def point_key(manifest: dict, point) -> str:
+    """What this point of this sweep is: the study, seed, replications and designs of the
+    manifest, and the point's own values; a point file copied from another sweep (another
+    seed, rate or grid) has another key."""
+    mine = {k: manifest[k] for k in ("fingerprint", "seed", "replications", "variants")}
+    text = json.dumps({**mine, "point": point}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def write_point(out: Path, index: int, frame: pd.DataFrame) -> None:
-    """The point's table, then its check (rows and checksum): a point counts as done only
-    once both are written."""
+def check_of(frame: pd.DataFrame, table: Path, key: str) -> dict:
+    return {"rows": len(frame), "sha256": storage.digest(table), "point_key": key}
+
+
+def write_point(out: Path, index: int, frame: pd.DataFrame, key: str) -> None:
+    """The point's table, then its check (rows, checksum and the point's key): a point
+    counts as done only once both are written."""
     table = storage.write_table(frame, point_stem(out, index))
-    storage.write_json(point_stem(out, index).with_suffix(".json"), check_of(frame, table))
+    storage.write_json(point_stem(out, index).with_suffix(".json"), check_of(frame, table, key))
 
 
 def clear_point(out: Path, index: int) -> bool:
@@ -111,14 +106,17 @@ def clear_point(out: Path, index: int) -> bool:
     return found
 
 
-def read_point(out: Path, index: int, expected: set) -> pd.DataFrame | None:
+def read_point(out: Path, index: int, expected: set, key: str) -> pd.DataFrame | None:
     """A point written by an earlier run, or None when it is missing or fails its check:
-    its file changed after it was written (checksum), lost rows, or holds another point's
-    rows (the (variant, replication) pairs of this point, each once)."""
+    it was written by another sweep (its key), its file changed after it was written
+    (checksum), lost rows, or holds another point's rows (the (variant, replication) pairs
+    of this point, each once)."""
     stem = point_stem(out, index)
     table = storage.table_path(stem)
     try:
         check = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        if check.get("point_key") != key:
+            return None
         if table is None or storage.digest(table) != check["sha256"]:
             return None
         frame = storage.read_table(stem)
