@@ -241,3 +241,33 @@ def test_resume_redoes_a_point_copied_from_another_sweep(tmp_path):
     resumed = orgsim.sweep(smb, grid, replications=2, seed=3, out=ours, resume=True, progress=False)
     assert any("point 1" in notice and "simulated again" in notice for notice in resumed.notices)
     assert resumed.to_json() == whole.to_json()
+
+
+# --------------------------------------------------------- bounded work before any work
+
+
+def test_a_loop_that_would_spin_without_end_is_refused_at_validation(tmp_path):
+    market = (ROOT / "configs/markets/smb_velocity.yaml").read_text(encoding="utf-8")
+    for old, new in (("outcomes: {renewal: 0.85}", "outcomes: {renewal: 0.9999999}"),
+                     ("    buyer_delay: 12mo", "    buyer_delay: 0h")):  # fmt: skip
+        assert old in market
+        market = market.replace(old, new)
+    (tmp_path / "m.yaml").write_text(market)
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text(**{f"{ROOT}/configs/markets/smb_velocity.yaml": "m.yaml"}))
+    code, said = _validate(path)
+    assert code == 2
+    assert "journey.renewal: a lead comes back here about 10,000,000 times on average" in said
+
+
+def test_the_size_check_counts_visits_and_seasonal_peaks(smb):
+    from orgsim.config import size
+
+    variant = smb.variant()
+    hours = smb.warmup + smb.horizon
+    plain = size.leads_per_replication(variant, hours)
+    loud = smb.with_set({"market.sources.signups.seasonality": [1e6] * 12}).variant()
+    assert size.leads_per_replication(loud, hours) > 1e5 * plain
+    renewing = {"market.journey.renewal.outcomes": {"renewal": 0.999}}
+    looping = smb.with_set(renewing).variant()
+    assert size.bytes_per_lead(looping) > 10 * size.bytes_per_lead(variant)

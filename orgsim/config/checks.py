@@ -15,11 +15,13 @@ from collections.abc import Iterator
 from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
 from orgsim.config.journey import (
+    MAX_VISITS,
     TOLERANCE,
     Graph,
     after_won,
     chance,
     end_places,
+    expected_visits,
     handoff_roles,
     journey_graph,
     reach,
@@ -292,11 +294,27 @@ def _check_journey_graph(say: _Reporter, market: Market, org: Org | None) -> Non
             "give the loop an exit with an outcome below 1 or an otherwise",
             key=True,
         )
+    if not stuck:
+        _check_endless_loops(say, market)
     entries = [s.enters for s in market.sources.values()] + [b.stage for b in market.book]
     sources_reach = reach(graph, entries)
     for stage in market.journey:
         if stage not in sources_reach:
             say.warn(("journey", stage), "no source can reach this stage", key=True)
+
+
+def _check_endless_loops(say: _Reporter, market: Market) -> None:
+    """A loop a lead goes round more than MAX_VISITS times on average: it would run
+    without end (a renewal at 0.9999999, no delay) and fill memory."""
+    for stage, visits in expected_visits(market).items():
+        if MAX_VISITS < visits < math.inf:
+            say.error(
+                ("journey", stage),
+                f"a lead comes back here about {visits:,.0f} times on average (its loop "
+                f"lets it leave with a chance of about {1 / visits:.1g} a round): at most "
+                f"{MAX_VISITS:,} are allowed; give the loop a larger way out",
+                key=True,
+            )
 
 
 def _loop_from(graph: Graph, stage: str, within: set[str]) -> list[str]:

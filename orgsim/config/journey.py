@@ -7,6 +7,7 @@ queries keeps one answer to each.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from orgsim.config.distributions import BySegment, probability
@@ -175,3 +176,72 @@ def _otherwise_possible(market: Market, org: Org, stage: str) -> bool:
     fixed_skill = isinstance(skill, int | float) and skill == 1
     penalised = any((h.penalty or 0) > 0 for h in manual_handoffs_into(org, stage))
     return spec.response_decay is not None or not fixed_skill or penalised
+
+
+MAX_VISITS = 1_000
+"""Visits one lead may make to one stage on average: a loop that goes round more often (a
+renewal at 0.9999999 with no delay) would run without end and fill memory."""
+
+
+def expected_visits(market: Market) -> dict[str, float]:
+    """Per stage, the most visits a lead makes to it on average (over segments and the
+    stages sources enter), from the written chances alone: the traffic equations
+    v = e + Pᵀv solved by Gaussian elimination (a dozen stages need no numpy). Infinity
+    where a loop's chances leave it no way out."""
+    stages = [n for n, s in market.journey.items() if not s.is_end]
+    index = {name: i for i, name in enumerate(stages)}
+    worst = dict.fromkeys(stages, 0.0)
+    entries = {s.enters for s in market.sources.values()} | {b.stage for b in market.book}
+    for segment in market.segments:
+        flows = _flows_between(market, stages, index, segment)
+        for entry in entries & set(index):
+            for name, visits in zip(stages, _visits(flows, index[entry]), strict=True):
+                worst[name] = max(worst[name], visits)
+    return worst
+
+
+def visits_per_lead(market: Market) -> float:
+    """Stage visits a source's lead makes on average (over sources, by rate and segment
+    mix), from the written chances: what a replication's records grow with."""
+    stages = [n for n, s in market.journey.items() if not s.is_end]
+    index = {name: i for i, name in enumerate(stages)}
+    total = weight = 0.0
+    for segment in market.segments:
+        flows = _flows_between(market, stages, index, segment)
+        for source in market.sources.values():
+            share = source.rate * ((source.mix or {segment: 1.0}).get(segment, 0.0))
+            if share > 0 and source.enters in index:
+                total += share * sum(_visits(flows, index[source.enters]))
+                weight += share
+    return total / weight if weight else 1.0
+
+
+def _flows_between(market: Market, stages: list[str], index: dict, segment: str):
+    """The chance of going from each stage to each other one (ends left out)."""
+    flows = [[0.0] * len(stages) for _ in stages]
+    for name in stages:
+        spec = market.journey[name]
+        chances = {t: chance(p, segment) for t, p in spec.outcomes.items()}
+        left = max(0.0, 1 - sum(chances.values()))
+        chances[spec.exit] = chances.get(spec.exit, 0.0) + left
+        for target, p in chances.items():
+            if target in index:
+                flows[index[name]][index[target]] += p
+    return flows
+
+
+def _visits(flows: list[list[float]], entry: int) -> list[float]:
+    """Solve (I - Pᵀ) v = e_entry; infinity for stages on a loop with no way out."""
+    n = len(flows)
+    a = [[(1.0 if i == j else 0.0) - flows[j][i] for j in range(n)] + [float(i == entry)]
+         for i in range(n)]  # fmt: skip
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        if abs(a[pivot][col]) < 1e-15:
+            return [math.inf if flows[i][i] or any(flows[i]) else 0.0 for i in range(n)]
+        a[col], a[pivot] = a[pivot], a[col]
+        for r in range(n):
+            if r != col and a[r][col]:
+                factor = a[r][col] / a[col][col]
+                a[r] = [x - factor * y for x, y in zip(a[r], a[col], strict=True)]
+    return [max(0.0, a[i][n] / a[i][i]) for i in range(n)]

@@ -30,11 +30,27 @@ LONG = 2_000_000
 """Leads, over all replications and variants, above which a run takes minutes: a warning."""
 
 
+CALIBRATED_VISITS = 2.83
+"""Stage visits per source lead in the scenario LEAD_BYTES was measured on (the shipped
+reorg scenario, `journey.visits_per_lead`): a journey whose leads loop more needs more."""
+
+
 def leads_per_replication(variant, hours: float) -> float:
-    """Leads a replication of `variant` creates over `hours`, plus its book."""
+    """Leads a replication of `variant` creates over `hours` (each source at its mean
+    seasonal rate), plus its book."""
     market = variant.market
-    created = sum(source.rate for source in market.sources.values()) * hours
-    return created + sum(entry.count for entry in market.book)
+    created = sum(
+        source.rate * (sum(source.seasonality) / 12 if source.seasonality else 1.0)
+        for source in market.sources.values()
+    )
+    return created * hours + sum(entry.count for entry in market.book)
+
+
+def bytes_per_lead(variant) -> float:
+    """Memory per lead of a replication, more for a journey whose leads visit more stages."""
+    from orgsim.config.journey import visits_per_lead  # the schema imports this module's caps
+
+    return LEAD_BYTES * max(1.0, visits_per_lead(variant.market) / CALIBRATED_VISITS)
 
 
 def memory() -> int | None:
@@ -51,7 +67,9 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
     hours = scenario.warmup + scenario.horizon
     leads = [leads_per_replication(scenario.variants[v], hours) for v in variants]
     each = max(leads)
-    side_by_side = each * LEAD_BYTES * max(1, min(workers, scenario.replications))
+    heaviest = max(leads_per_replication(scenario.variants[v], hours) * bytes_per_lead(
+        scenario.variants[v]) for v in variants)  # fmt: skip
+    side_by_side = heaviest * max(1, min(workers, scenario.replications))
     total = sum(leads) * scenario.replications
     available = memory()
     if available and side_by_side > 0.8 * available and not allow_large:
