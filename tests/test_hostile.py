@@ -5,6 +5,7 @@ outputs written."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -271,3 +272,41 @@ def test_the_size_check_counts_visits_and_seasonal_peaks(smb):
     renewing = {"market.journey.renewal.outcomes": {"renewal": 0.999}}
     looping = smb.with_set(renewing).variant()
     assert size.bytes_per_lead(looping) > 10 * size.bytes_per_lead(variant)
+
+
+def test_an_unpaired_surrogate_is_an_error_at_its_line(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        _scenario_text(**{"name: Speed to lead in a velocity SMB team": 'name: "a \\ud800"'})
+    )
+    code, said = _validate(path)
+    assert code == 2 and "name: the text holds an unpaired surrogate '\\ud800'" in said
+
+
+def test_a_zero_conversion_into_the_opportunity_stage_is_no_false_error(tmp_path):
+    market = (ROOT / "configs/markets/smb_velocity.yaml").read_text(encoding="utf-8")
+    assert "outcomes: {opportunity: 0.55}" in market
+    (tmp_path / "m.yaml").write_text(market.replace("{opportunity: 0.55}", "{opportunity: 0}"))
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text(**{f"{ROOT}/configs/markets/smb_velocity.yaml": "m.yaml"}))
+    _, said = _validate(path)
+    assert "reached only after a won milestone" not in said, said
+
+
+def test_a_name_too_long_for_the_disk_is_refused_before_simulating(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    report = tmp_path / ("r" * 300 + ".html")
+    result = CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--report", str(report)])
+    assert result.exit_code == 2 and "the name is 305 bytes" in result.output, result.output
+
+
+def test_capacity_of_a_window_with_no_working_hours_says_so(tmp_path):
+    path = tmp_path / "s.yaml"
+    text = _scenario_text()
+    horizon = next(line for line in text.splitlines() if line.startswith("horizon:"))
+    path.write_text(text.replace(horizon, "horizon: 1min"))
+    result = CliRunner().invoke(app, ["capacity", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    roles = json.loads(result.output)["roles"].values()
+    assert all("holds none of this role's scheduled hours" in r["wait_method"] for r in roles)

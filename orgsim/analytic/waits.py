@@ -38,6 +38,7 @@ PEOPLE = (
     "no reliable estimate: simulate (people join, leave or take PTO: the reps at work change "
     "over the horizon)"
 )
+NO_HOURS = "no reliable estimate: the measured window holds none of this role's scheduled hours"
 LOADS_ONLY = "not computed (loads only)"
 """Where a method is outside its measured budget (docs/capacity-accuracy.md), or cannot be
 computed, capacity prints no wait or SLA but one of these reasons."""
@@ -218,6 +219,8 @@ def withheld(chain: Chain, role: RolePlan, owned: list[int], months, is_steady: 
     """Why the role's waits are outside every method's measured budget, before the weekly
     chain is tried (see the reasons above), or None."""
     works = [chain.stages[s].work for s in owned]
+    if open_hours(chain.model, role.calendar) <= 0:
+        return NO_HOURS
     if any(chain.stages[s].leaves_untouched for s in owned):
         return NO_ESTIMATE
     if not all(w.routing == POOL for w in works):
@@ -264,7 +267,8 @@ def role_waits(
     pooled = all(w.routing == POOL for w in works)
     exponential = all(e.dist == "exponential" for w in works for e in w.effort)
     reason = withheld(chain, role, owned, months, is_steady)
-    per_open_hour = WEEK / open_hours(chain.model, role.calendar)
+    hours = open_hours(chain.model, role.calendar)
+    per_open_hour = WEEK / hours if hours > 0 else math.inf
     formula = [
         queue_wait(c.size, c.tasks * per_open_hour, c.service, c.cv2, exponential, not pooled)
         for c in crews

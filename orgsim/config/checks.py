@@ -146,7 +146,9 @@ def _check_milestones(say: _Reporter, market: Market) -> None:
             f"a second opportunity milestone (the first is '{marked[0]}'): win_rate counts "
             "opportunities from one stage",
         )
-    for name in set(marked[:1]) & after_won(market):
+    entries = [s.enters for s in market.sources.values()]
+    reached = reach(journey_graph(market), entries)  # an unreachable stage is not "after" won
+    for name in set(marked[:1]) & after_won(market) & reached:
         say.error(
             ("journey", name, "milestone"),
             f"'{name}' is reached only after a won milestone: an opportunity comes before the sale",

@@ -76,8 +76,9 @@ MAX_DEPTH = 64
 MAX_VALUES = 200_000
 """Values a file may expand to, aliases included: a few hundred bytes of nested aliases
 (a "billion laughs") would otherwise expand until memory runs out."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Characters that would drive a terminal (escape sequences) rather than be read."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Characters that would drive a terminal (escape sequences) rather than be read, and lone
+surrogates (`"\\ud800"`), which no file or terminal can encode."""
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -108,7 +109,10 @@ def _scalar(node: yaml.ScalarNode) -> Any:
             raise ValueError(f"'{text}' is not a number") from None
     control = _CONTROL.search(text)
     if control:
-        raise ValueError(f"the text holds the control character {control.group()!r}: remove it")
+        kind = "an unpaired surrogate" if "\ud800" <= control.group() <= "\udfff" else (
+            "the control character"
+        )  # fmt: skip
+        raise ValueError(f"the text holds {kind} {control.group()!r}: remove it")
     return text
 
 

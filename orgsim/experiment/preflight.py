@@ -73,9 +73,22 @@ def _saved_file(path: Path) -> bool:
     return path.name in SAVED_FILES or (path.suffix in (".csv", ".parquet") and path.stem in tables)
 
 
+def _name_max(folder: Path) -> int:
+    """The longest file name the folder's file system takes (255 where it does not say)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 255
+
+
 def _writable(path: Path, is_folder: bool) -> str | None:
-    """Why `path` cannot take the output (a file where a folder goes, a device, no space)."""
+    """Why `path` cannot take the output (a file where a folder goes, a device, a name too
+    long, no space)."""
     folder = path if is_folder else path.parent
+    longest = _name_max(folder.parent if is_folder else folder)
+    if len(path.name.encode()) > longest:
+        size = len(path.name.encode())
+        return f"the name is {size} bytes, and this disk takes at most {longest}: shorten it"
     if is_folder and path.exists() and not path.is_dir():
         return "is a file, not a folder: name a folder for the results"
     if not is_folder and path.is_dir():
