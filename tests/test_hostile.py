@@ -310,3 +310,18 @@ def test_capacity_of_a_window_with_no_working_hours_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     roles = json.loads(result.output)["roles"].values()
     assert all("holds none of this role's scheduled hours" in r["wait_method"] for r in roles)
+
+
+def test_a_century_long_horizon_and_attrition_no_org_plans_are_refused(tmp_path):
+    org = (ROOT / "configs/orgs/smb_velocity_team.yaml").read_text(encoding="utf-8")
+    assert "attrition:" in org
+    lines = [re.sub(r"attrition: [^ #]+", "attrition: 1000000000/year", line) for line in org.splitlines()]
+    (tmp_path / "o.yaml").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "s.yaml"
+    text = _scenario_text(**{f"{ROOT}/configs/orgs/smb_velocity_team.yaml": "o.yaml"})
+    horizon = next(line for line in text.splitlines() if line.startswith("horizon:"))
+    path.write_text(text.replace(horizon, "horizon: 1000000000000h"))
+    code, said = _validate(path)
+    assert code == 2
+    assert "horizon: 1.142e+08 years is beyond any plan: at most 100y" in said
+    assert "attrition: 1e+09 a year is more than any org plans for" in said

@@ -25,7 +25,7 @@ from orgsim.config.distributions import (
     Probability,
 )
 from orgsim.config.size import MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
-from orgsim.config.units import Bound, Duration, Number, Rate, TimeOfDay, Whole
+from orgsim.config.units import YEAR, Bound, Duration, Number, Rate, TimeOfDay, Whole
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -56,6 +56,31 @@ def _handoff_key(value: Any) -> Any:
     if not isinstance(value, str) or not _HANDOFF.fullmatch(value):
         raise PydanticCustomError(
             "handoff", f"'{value}' is not a handoff: write from_role->to_role, e.g. sdr->ae"
+        )
+    return value
+
+
+MAX_ATTRITION = 12 / YEAR
+"""Attrition per hour beyond which no org plans: every rep gone within a month on average
+(capacity samples each seat's leavers one by one, and a typo such as 1e9/year never ends)."""
+MAX_SPAN = 100 * YEAR
+"""A horizon or warm-up beyond a century is a typo, and its calendar would fill memory."""
+
+
+def _planned_attrition(value: float) -> float:
+    if value > MAX_ATTRITION:
+        raise PydanticCustomError(
+            "attrition",
+            f"{value * YEAR:,.4g} a year is more than any org plans for: at most "
+            f"{MAX_ATTRITION * YEAR:g}/year (every rep gone within a month on average)",
+        )
+    return value
+
+
+def _planned_span(value: float) -> float:
+    if value > MAX_SPAN:
+        raise PydanticCustomError(
+            "span", f"{value / YEAR:,.4g} years is beyond any plan: at most {MAX_SPAN / YEAR:g}y"
         )
     return value
 
@@ -335,7 +360,7 @@ class Role(Frozen):
     tenure: DurationDist | None = None
     """Today's reps' tenure at t = 0, drawn once per rep (`{dist: exponential, mean: 18mo}`);
     default: past the ramp."""
-    attrition: Annotated[Rate, Field(ge=0)] = 0.0
+    attrition: Annotated[Rate, Field(ge=0), AfterValidator(_planned_attrition)] = 0.0
     """Yearly rate at which reps leave (`0.3/year`: each rep leaves after an exponentially
     distributed time, the usual "30% annual attrition")."""
     backfill: Backfill | None = None
@@ -696,9 +721,9 @@ class ScenarioFile(Frozen):
     an inline market."""
     org: FileOrInline
     """The org: a file path relative to this file or an inline org."""
-    horizon: PositiveDuration
+    horizon: Annotated[PositiveDuration, AfterValidator(_planned_span)]
     """Measured simulated time after warm-up (`52w`)."""
-    warmup: NonNegativeDuration = 0.0
+    warmup: Annotated[NonNegativeDuration, AfterValidator(_planned_span)] = 0.0
     """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
     market's book holds today's customers and pipeline."""
     replications: Annotated[Whole, Field(ge=1, le=MAX_REPLICATIONS)] = 10
