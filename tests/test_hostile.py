@@ -315,7 +315,10 @@ def test_capacity_of_a_window_with_no_working_hours_says_so(tmp_path):
 def test_a_century_long_horizon_and_attrition_no_org_plans_are_refused(tmp_path):
     org = (ROOT / "configs/orgs/smb_velocity_team.yaml").read_text(encoding="utf-8")
     assert "attrition:" in org
-    lines = [re.sub(r"attrition: [^ #]+", "attrition: 1000000000/year", line) for line in org.splitlines()]
+    lines = [
+        re.sub(r"attrition: [^ #]+", "attrition: 1000000000/year", line)
+        for line in org.splitlines()
+    ]
     (tmp_path / "o.yaml").write_text("\n".join(lines) + "\n")
     path = tmp_path / "s.yaml"
     text = _scenario_text(**{f"{ROOT}/configs/orgs/smb_velocity_team.yaml": "o.yaml"})
