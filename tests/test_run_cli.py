@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -198,7 +199,9 @@ def test_a_run_too_big_for_the_machine_is_refused_before_it_starts(tmp_path):
     shipped = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml")
     assert size.check(shipped, ["functional"], 2) is None
     note = size.check(shipped.with_run(replications=1000), ["functional"], 2)
-    assert note.startswith("note: about") and "this takes minutes" in note
+    assert note.startswith("note: about") and re.search(r"this takes about \d+ minutes$", note)
+    days = size.check(shipped.with_run(replications=100_000), ["functional"], 2)
+    assert re.search(r"this takes about \d+ hours: try fewer replications first$", days), days
 
 
 def test_an_error_on_line_100_prints_as_written(tmp_path):

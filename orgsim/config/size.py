@@ -26,6 +26,9 @@ formulas (a sum over every rep) and the engine's per-rep state stop being instan
 MAX_BOOK = 10_000_000
 """Leads in one entry of a market's book: ten times the customers of the largest SaaS
 companies; beyond it, a typo."""
+LEADS_PER_SECOND = 20_000
+"""Leads one worker simulates a second, conservatively: `benchmarks/run.py engine` (c)
+measured 38,000-58,800 on the 2-core development machine, before KPIs and tables."""
 LONG = 2_000_000
 """Leads, over all replications and variants, above which a run takes minutes: a warning."""
 
@@ -82,7 +85,18 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
             "(allow_large=True in Python) to run it anyway",
         )
     if total > LONG:
-        return (
-            f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): this takes minutes"
-        )
+        at_once = max(1, min(workers, scenario.replications * len(variants)))
+        took = _duration(total / (LEADS_PER_SECOND * at_once))
+        return f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): {took}"
     return None
+
+
+def _duration(seconds: float) -> str:
+    """How long a run takes, in the unit a person plans by."""
+    if seconds < 90:
+        return "this takes about a minute"
+    if seconds < 90 * 60:
+        return f"this takes about {seconds / 60:.0f} minutes"
+    if seconds < 36 * 3600:
+        return f"this takes about {seconds / 3600:.0f} hours: try fewer replications first"
+    return f"this takes about {seconds / 86400:.0f} days: try fewer replications first"
