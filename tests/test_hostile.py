@@ -328,3 +328,16 @@ def test_a_century_long_horizon_and_attrition_no_org_plans_are_refused(tmp_path)
     assert code == 2
     assert "horizon: 1.142e+08 years is beyond any plan: at most 100y" in said
     assert "attrition: 1e+09 a year is more than any org plans for" in said
+
+
+def test_a_source_with_no_month_of_leads_is_an_error_not_a_warning_from_numpy(smb):
+    with pytest.raises(ConfigError, match="every month is 0: no lead would ever come"):
+        smb.with_set({"market.sources.signups.seasonality": [0] * 12})
+
+
+def test_a_sweep_of_ten_thousand_points_is_told_how_long_it_takes(smb):
+    from orgsim.config import size
+
+    assert size.check(smb.with_run(replications=2), ["today"], 2) is None
+    note = size.check(smb.with_run(replications=2), ["today"], 2, points=10_000)
+    assert re.search(r"this takes about \d+ (hours|days): try fewer replications first", note)

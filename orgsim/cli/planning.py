@@ -290,7 +290,7 @@ def sweep_command(
     """
     from orgsim.config import kpis as catalogue
     from orgsim.experiment import sweep as sweeping
-    from orgsim.experiment.grid import from_text
+    from orgsim.experiment.grid import Grid, from_text
     from orgsim.experiment.runner import dask_executor
     from orgsim.report import terminal
 
@@ -300,11 +300,12 @@ def sweep_command(
     check_variant(scenario, variant, scenario_file)
     check_outputs(folders=[out_dir], inputs=scenario.source_files())
     swept = [variant] if variant else list(scenario.variants)
-    check_size(scenario, reps, swept, workers, allow_large)
+    with reported_errors():
+        grid = from_text(param) if param else Grid(dict(scenario.sweep))
+    check_size(scenario, reps, swept, workers, allow_large, points=len(grid.points()))
     with reported_errors():
         if variant is not None:
             scenario = scenario.only(variant)
-        grid = from_text(param) if param else None
         dask = backend is Backend.dask
         with dask_executor(scheduler, workers) if dask else nullcontext() as executor:
             result = sweeping.sweep(

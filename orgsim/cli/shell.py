@@ -128,13 +128,13 @@ def check_outputs(folders=(), files=(), inputs=()) -> None:
     refuse(output_problems(folders, files, inputs))
 
 
-def check_size(scenario, reps, variants, workers, allow_large) -> None:
+def check_size(scenario, reps, variants, workers, allow_large, points: int = 1) -> None:
     """Refuse a run that would not fit in memory, before any work; say when it will take
     minutes (see `experiment.preflight`)."""
     from orgsim.experiment.preflight import size_note
 
     with reported_errors():
-        note = size_note(scenario, reps, variants, workers, allow_large)
+        note = size_note(scenario, reps, variants, workers, allow_large, points)
     if note:
         say(note)
 

@@ -67,6 +67,14 @@ MAX_SPAN = 100 * YEAR
 """A horizon or warm-up beyond a century is a typo, and its calendar would fill memory."""
 
 
+def _some_month(months: list[float]) -> list[float]:
+    if not any(months):
+        raise PydanticCustomError(
+            "seasonality", "every month is 0: no lead would ever come (leave the source out)"
+        )
+    return months
+
+
 def _planned_attrition(value: float) -> float:
     if value > MAX_ATTRITION:
         raise PydanticCustomError(
@@ -113,7 +121,12 @@ class Source(Frozen):
     mix: dict[Ref, Share] | None = None
     """Share of its leads in each segment, summing to 1 (`{smb: 0.65, mid: 0.28, ent: 0.07}`);
     required when the market has more than one segment."""
-    seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] | None = None
+    seasonality: (
+        Annotated[
+            list[NonNegative], Field(min_length=12, max_length=12), AfterValidator(_some_month)
+        ]
+        | None
+    ) = None
     """Twelve monthly factors on `rate`, January first, following the scenario's `start` (`[1.0,
     1.0, 1.1, ...]`); their average need not be 1."""
     hours: Literal["always", "business_hours"] = "always"

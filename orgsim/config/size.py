@@ -64,7 +64,9 @@ def memory() -> int | None:
         return None
 
 
-def check(scenario, variants: list[str], workers: int, allow_large: bool = False) -> str | None:
+def check(
+    scenario, variants: list[str], workers: int, allow_large: bool = False, points: int = 1
+) -> str | None:
     """Refuse (ConfigError) a run whose replications running side by side on `workers`
     would not fit in memory, unless `allow_large`; a warning for a long one, or None."""
     hours = scenario.warmup + scenario.horizon
@@ -73,7 +75,7 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
     heaviest = max(leads_per_replication(scenario.variants[v], hours) * bytes_per_lead(
         scenario.variants[v]) for v in variants)  # fmt: skip
     side_by_side = heaviest * max(1, min(workers, scenario.replications))
-    total = sum(leads) * scenario.replications
+    total = sum(leads) * scenario.replications * points  # a sweep runs every point
     available = memory()
     if available and side_by_side > 0.8 * available and not allow_large:
         raise ConfigError.unplaced(
@@ -85,7 +87,7 @@ def check(scenario, variants: list[str], workers: int, allow_large: bool = False
             "(allow_large=True in Python) to run it anyway",
         )
     if total > LONG:
-        at_once = max(1, min(workers, scenario.replications * len(variants)))
+        at_once = max(1, min(workers, scenario.replications * len(variants) * points))
         took = _duration(total / (LEADS_PER_SECOND * at_once))
         return f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): {took}"
     return None

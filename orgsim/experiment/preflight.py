@@ -116,9 +116,10 @@ def size_note(
     variants: list[str],
     workers: int | None,
     allow_large: bool = False,
+    points: int = 1,
 ) -> str | None:
     """Refuse (ConfigError) replications that would not fit in memory side by side on
     `workers` processes (None: every core), unless `allow_large`; a note when the run will
     take minutes, or None (`config.size`)."""
     sized = scenario.with_run(replications=replications)
-    return size.check(sized, variants, worker_count(workers), allow_large)
+    return size.check(sized, variants, worker_count(workers), allow_large, points)
