@@ -21,7 +21,7 @@ from orgsim.config.journey import (
     after_won,
     chance,
     end_places,
-    expected_visits,
+    endless_loops,
     handoff_roles,
     journey_graph,
     reach,
@@ -308,15 +308,15 @@ def _check_journey_graph(say: _Reporter, market: Market, org: Org | None) -> Non
 def _check_endless_loops(say: _Reporter, market: Market) -> None:
     """A loop a lead goes round more than MAX_VISITS times on average: it would run
     without end (a renewal at 0.9999999, no delay) and fill memory."""
-    for stage, visits in expected_visits(market).items():
-        if MAX_VISITS < visits < math.inf:
-            say.error(
-                ("journey", stage),
-                f"a lead comes back here about {visits:,.0f} times on average (its loop "
-                f"lets it leave with a chance of about {1 / visits:.1g} a round): at most "
-                f"{MAX_VISITS:,} are allowed; give the loop a larger way out",
-                key=True,
-            )
+    for stage, visits in endless_loops(market).items():
+        say.error(
+            ("journey", stage),
+            f"a lead comes back here about {visits:,.0f} times on average, with little or "
+            f"no time between visits (its loop lets it leave with a chance of about "
+            f"{1 / visits:.1g} a round): at most {MAX_VISITS:,} are allowed; give the loop a "
+            "larger way out or a buyer_delay",
+            key=True,
+        )
 
 
 def _loop_from(graph: Graph, stage: str, within: set[str]) -> list[str]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from orgsim.config.distributions import BySegment, probability
+from orgsim.config.distributions import BySegment, probability, resolve
 from orgsim.config.schema import BUILT_IN_ENDS, Handoff, Market, Org
+from orgsim.config.units import YEAR
 
 TOLERANCE = 1e-9
 """How far chances may add up past 1 before it is a mistake rather than rounding."""
@@ -183,35 +184,45 @@ MAX_VISITS = 1_000
 renewal at 0.9999999 with no delay) would run without end and fill memory."""
 
 
-def expected_visits(market: Market) -> dict[str, float]:
-    """Per stage, the most visits a lead makes to it on average (over segments and the
-    stages sources enter), from the written chances alone: the traffic equations
-    v = e + Pᵀv solved by Gaussian elimination (a dozen stages need no numpy). Infinity
-    where a loop's chances leave it no way out."""
+def endless_loops(market: Market) -> dict[str, float]:
+    """Stages a lead comes back to more than MAX_VISITS times on average and often enough to
+    do it within a year (the buyer's time between its visits is under a year / MAX_VISITS):
+    each with its expected visits. A renewal at 0.999999 once every ten weeks is a loyal
+    customer; the same with no delay is a loop that never ends. From the written chances:
+    the traffic equations v = e + Pᵀv solved by Gaussian elimination (a dozen stages need no
+    numpy)."""
     stages = [n for n, s in market.journey.items() if not s.is_end]
     index = {name: i for i, name in enumerate(stages)}
-    worst = dict.fromkeys(stages, 0.0)
+    found: dict[str, float] = {}
     entries = {s.enters for s in market.sources.values()} | {b.stage for b in market.book}
     for segment in market.segments:
         flows = _flows_between(market, stages, index, segment)
+        delays = [resolve(market.journey[n].buyer_delay, segment).expected() for n in stages]
         for entry in entries & set(index):
-            for name, visits in zip(stages, _visits(flows, index[entry]), strict=True):
-                worst[name] = max(worst[name], visits)
-    return worst
+            visits = _visits(flows, index[entry])
+            waited = sum(v * d for v, d in zip(visits, delays, strict=True))
+            for name, v in zip(stages, visits, strict=True):
+                if MAX_VISITS < v < math.inf and waited / v < YEAR / MAX_VISITS:
+                    found[name] = max(found.get(name, 0.0), v)
+    return found
 
 
-def visits_per_lead(market: Market) -> float:
-    """Stage visits a source's lead makes on average (over sources, by rate and segment
-    mix), from the written chances: what a replication's records grow with."""
+def visits_per_lead(market: Market, hours: float) -> float:
+    """Stage visits a source's lead makes on average over `hours` (over sources, by rate
+    and segment mix), from the written chances, and no more often at a stage than once per
+    its buyer delay: what a replication's records grow with."""
     stages = [n for n, s in market.journey.items() if not s.is_end]
     index = {name: i for i, name in enumerate(stages)}
     total = weight = 0.0
     for segment in market.segments:
         flows = _flows_between(market, stages, index, segment)
+        delays = [resolve(market.journey[n].buyer_delay, segment).expected() for n in stages]
+        most = [1 + hours / d if d > 0 else math.inf for d in delays]
         for source in market.sources.values():
             share = source.rate * ((source.mix or {segment: 1.0}).get(segment, 0.0))
             if share > 0 and source.enters in index:
-                total += share * sum(_visits(flows, index[source.enters]))
+                visits = _visits(flows, index[source.enters])
+                total += share * sum(min(v, m) for v, m in zip(visits, most, strict=True))
                 weight += share
     return total / weight if weight else 1.0
 

@@ -49,11 +49,12 @@ def leads_per_replication(variant, hours: float) -> float:
     return created * hours + sum(entry.count for entry in market.book)
 
 
-def bytes_per_lead(variant) -> float:
-    """Memory per lead of a replication, more for a journey whose leads visit more stages."""
+def bytes_per_lead(variant, hours: float) -> float:
+    """Memory per lead of a replication over `hours`, more for a journey whose leads visit
+    more stages."""
     from orgsim.config.journey import visits_per_lead  # the schema imports this module's caps
 
-    return LEAD_BYTES * max(1.0, visits_per_lead(variant.market) / CALIBRATED_VISITS)
+    return LEAD_BYTES * max(1.0, visits_per_lead(variant.market, hours) / CALIBRATED_VISITS)
 
 
 def memory() -> int | None:
@@ -73,7 +74,7 @@ def check(
     leads = [leads_per_replication(scenario.variants[v], hours) for v in variants]
     each = max(leads)
     heaviest = max(leads_per_replication(scenario.variants[v], hours) * bytes_per_lead(
-        scenario.variants[v]) for v in variants)  # fmt: skip
+        scenario.variants[v], hours) for v in variants)  # fmt: skip
     side_by_side = heaviest * max(1, min(workers, scenario.replications))
     total = sum(leads) * scenario.replications * points  # a sweep runs every point
     available = memory()
