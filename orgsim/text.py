@@ -10,3 +10,9 @@ def printable(text: str) -> str:
     """Every character that is not printable (controls, bidirectional and other format
     characters, surrogates) shown as its escape (`\\x1b`, `\\u202e`)."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def one_line(text: str) -> str:
+    """A user's text on one line: each run of whitespace (a description's line breaks) one
+    space, then `printable`."""
+    return printable(" ".join(str(text).split()))

@@ -32,7 +32,7 @@ from orgsim.cli.shell import (
     reported_errors,
     say,
 )
-from orgsim.text import printable
+from orgsim.text import one_line
 
 
 @app.command(cls=_Command)
@@ -212,7 +212,7 @@ def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None
         f"root seed {comparison.seed} (mean ±95% half-interval)"
     )
     for name, results in comparison.results.items():  # what each design is, in words
-        out.print(printable(f"{name}: {results.facts.description}"), markup=False, highlight=False)
+        out.print(one_line(f"{name}: {results.facts.description}"), markup=False, highlight=False)
     frame = comparison.to_frame()
     sections = None
     if by is Grouping.team:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from orgsim.text import printable
+from orgsim.text import one_line, printable
 
 
 @dataclass(frozen=True, order=True)
@@ -27,10 +27,9 @@ class Problem:
 
     def __str__(self) -> str:
         kind = "warning: " if self.warning else ""
-        message = " ".join(self.message.split())  # one problem, one line
-        return (
+        return (  # one problem, one line
             f"{self.file}:{self.line}:{self.col}: {printable(self.path)}: {kind}"
-            f"{printable(message)}"
+            f"{one_line(self.message)}"
         )
 
 

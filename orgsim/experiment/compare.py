@@ -33,7 +33,7 @@ from orgsim.measure.stats import interval, paired
 from orgsim.report import figures, html
 from orgsim.report import format as fmt
 from orgsim.report import verdict as words
-from orgsim.text import printable
+from orgsim.text import one_line, printable
 
 
 class Comparison:
@@ -305,8 +305,8 @@ class Comparison:
     def report_facts(self) -> html.ReportFacts:
         first = next(iter(self.results.values())).facts
         return html.ReportFacts(
-            scenario=printable(self.scenario_name),
-            description=printable(self.description or "") or None,
+            scenario=one_line(self.scenario_name),
+            description=one_line(self.description or "") or None,
             variants=self.variants,
             replications=self.replications,
             seed=self.seed,
@@ -329,7 +329,7 @@ class Comparison:
             assumptions=[
                 {
                     "name": name,
-                    "description": printable(r.facts.description),
+                    "description": one_line(r.facts.description),
                     "org": _orgs(r.facts),
                     "yaml": "\n".join(map(printable, r.facts.composed_yaml.splitlines())),
                     "skill_effects": r.facts.skill_effects,
