@@ -375,7 +375,7 @@ class Role(Frozen):
     default: past the ramp."""
     attrition: Annotated[Rate, Field(ge=0), AfterValidator(_planned_attrition)] = 0.0
     """Yearly rate at which reps leave (`0.3/year`: each rep leaves after an exponentially
-    distributed time, the usual "30% annual attrition")."""
+    distributed time, the usual "30% annual attrition"); at most 12/year."""
     backfill: Backfill | None = None
     """A leaver's seat is refilled after `delay` (tenure 0, ramping); default: the seat stays empty.
     """
@@ -735,7 +735,7 @@ class ScenarioFile(Frozen):
     org: FileOrInline
     """The org: a file path relative to this file or an inline org."""
     horizon: Annotated[PositiveDuration, AfterValidator(_planned_span)]
-    """Measured simulated time after warm-up (`52w`)."""
+    """Measured simulated time after warm-up (`52w`); at most 100 years."""
     warmup: Annotated[NonNegativeDuration, AfterValidator(_planned_span)] = 0.0
     """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
     market's book holds today's customers and pipeline."""
