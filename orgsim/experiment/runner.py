@@ -282,6 +282,8 @@ def _stop_now(client, cluster) -> None:
 
 
 def _quiet_cancels() -> None:
-    """In each local Dask worker: a replication cancelled by Ctrl-C is not worth a warning
-    (the main process says once that the sweep was interrupted)."""
+    """In each local Dask worker: a replication cancelled by Ctrl-C is not worth a warning,
+    nor a heartbeat to a scheduler already gone (the main process says once that the sweep
+    was interrupted; a replication's own error still reaches it as the task's exception)."""
     logging.getLogger("distributed.worker.state_machine").setLevel(logging.ERROR)
+    logging.getLogger("distributed.worker").setLevel(logging.CRITICAL)
