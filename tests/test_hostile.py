@@ -348,3 +348,38 @@ def test_a_sweep_of_ten_thousand_points_is_told_how_long_it_takes(smb):
     assert size.check(smb.with_run(replications=2), ["today"], 2) is None
     note = size.check(smb.with_run(replications=20), ["today"], 2, points=10_000)
     assert re.search(r"this takes about \d+ (hours|days): try fewer replications first", note)
+
+
+def test_a_refused_command_leaves_no_folder_behind(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    deep = tmp_path / "new" / "deeper" / "out"
+    args = ["compare", str(path), "-n", "2", "--out", str(deep), "--report", str(path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and "is what this command reads" in result.output
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_disk_that_fills_during_the_run_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    import errno
+
+    from orgsim.experiment import storage
+
+    def full(path, write):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(storage, "atomic_write", full)
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    result = CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "cannot write (No space left on device)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_markdown_to_a_dash_is_printed_not_written(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    result = CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--markdown", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("### ") and not (tmp_path / "-").exists()

@@ -120,6 +120,18 @@ def reported_errors():
         refuse(str(problem).splitlines())
 
 
+@contextmanager
+def writing():
+    """A write that fails after the work (the disk filled up meanwhile) is reported as
+    `PATH: cannot write (reason)`, exit status 2, never a traceback."""
+    try:
+        yield
+    except OSError as error:
+        where = error.filename or "output"
+        refuse([f"{where}: cannot write ({error.strerror or error}): free some space or choose "
+                "another place, and run again"])  # fmt: skip
+
+
 def check_outputs(folders=(), files=(), inputs=()) -> None:
     """Say what is wrong with an output path before any work starts, an input it would
     overwrite included (see `experiment.preflight`): PATH: what: how to fix, exit status 2."""

@@ -31,6 +31,7 @@ from orgsim.cli.shell import (
     refuse,
     reported_errors,
     say,
+    writing,
 )
 from orgsim.text import one_line
 
@@ -75,8 +76,9 @@ def run(
             allow_large=allow_large,
         )
     if out_dir is not None:
-        for path in results.save(out_dir):
-            say(f"wrote {path}")
+        with writing():
+            for path in results.save(out_dir):
+                say(f"wrote {path}")
     if as_json:
         print(json.dumps(results.to_json(), allow_nan=False))
         return
@@ -155,7 +157,10 @@ def compare(
     ] = None,
     markdown: Annotated[
         Path | None,
-        typer.Option(help="Write a short Markdown summary for a pull request or chat."),
+        typer.Option(
+            help="Write a short Markdown summary for a pull request or chat ('-': print it "
+            "instead of the table)."
+        ),
     ] = None,
     out_dir: Out = None,
     show_all: ShowAll = False,
@@ -174,7 +179,9 @@ def compare(
     from orgsim.experiment.compare import compare as run_comparison
 
     scenario = load_scenario(scenario_file)
-    check_outputs(folders=[out_dir], files=[report, markdown], inputs=scenario.source_files())
+    printed = markdown == Path("-")
+    files = [report, None if printed else markdown]
+    check_outputs(folders=[out_dir], files=files, inputs=scenario.source_files())
     check_size(scenario, reps, list(scenario.variants), workers, allow_large)
     with pool(workers) as executor:
         comparison = run_comparison(
@@ -183,8 +190,8 @@ def compare(
     _write(comparison, out_dir, report, markdown)
     if as_json:
         print(json.dumps(comparison.to_json(), allow_nan=False))
-        return
-    _show_comparison(comparison, scenario, show_all, by)
+    elif not printed:
+        _show_comparison(comparison, scenario, show_all, by)
 
 
 def _write(comparison, out_dir: Path | None, report: Path | None, markdown: Path | None):
@@ -192,12 +199,15 @@ def _write(comparison, out_dir: Path | None, report: Path | None, markdown: Path
     from orgsim.experiment import storage
 
     written = []
-    if out_dir is not None:
-        written += comparison.save(out_dir)
-    if report is not None:
-        written.append(comparison.write_report(report))
-    if markdown is not None:
-        written.append(storage.write_text(markdown, comparison.markdown()))
+    with writing():
+        if out_dir is not None:
+            written += comparison.save(out_dir)
+        if report is not None:
+            written.append(comparison.write_report(report))
+        if markdown == Path("-"):
+            print(comparison.markdown())
+        elif markdown is not None:
+            written.append(storage.write_text(markdown, comparison.markdown()))
     for path in written:
         say(f"wrote {path}")
 
@@ -266,7 +276,8 @@ def report_command(
     with reported_errors():  # damaged saved files name their folder (storage.reading)
         comparison = saved(directory)
     if comparison is not None:
-        say(f"wrote {comparison.write_report(output)}")
+        with writing():
+            say(f"wrote {comparison.write_report(output)}")
         return
     if not directory.is_dir():
         what = "is a file, not a folder" if directory.exists() else "no such folder"

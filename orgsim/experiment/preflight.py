@@ -3,6 +3,7 @@ memory. A run that fails here loses nothing; one that failed an hour in would.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -32,14 +33,33 @@ def output_problems(
     """What is wrong with each output path, as `PATH: what: how to fix` (none: all fine):
     it would overwrite an input (the scenario, its market and org, the results being read),
     it is not a regular file (a device, a pipe), it cannot be written, or its disk is full.
-    Folders that do not exist yet are made; each is tried with a scratch file it removes."""
+    Each is tried with a scratch file it removes; the folders made for the try stay only
+    when every path is fine, so a refused command leaves nothing behind."""
     inputs = [Path(p).resolve() for p in inputs]
-    problems = []
+    problems, made = [], []
     for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
-        why = _writable(Path(path), is_folder) or _overwrites(Path(path), is_folder, inputs)
+        path = Path(path)
+        made += _missing_folders(path if is_folder else path.parent)
+        why = _overwrites(path, is_folder, inputs) or _writable(path, is_folder)
         if why:
             problems.append(f"{path}: {why}")
+    if problems:
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
+            with contextlib.suppress(OSError):  # not empty, or gone: leave it
+                folder.rmdir()
     return problems
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders on the way to `folder` that do not exist yet (the try will make them)."""
+    missing = []
+    try:
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+    except OSError:  # a name too long: the check itself will say so
+        return []
+    return missing
 
 
 def _overwrites(path: Path, is_folder: bool, inputs: list[Path]) -> str | None:
