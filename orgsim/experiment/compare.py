@@ -330,7 +330,7 @@ class Comparison:
                 {
                     "name": name,
                     "description": one_line(r.facts.description),
-                    "org": _orgs(r.facts),
+                    "org": one_line(_orgs(r.facts)),
                     "yaml": "\n".join(map(printable, r.facts.composed_yaml.splitlines())),
                     "skill_effects": r.facts.skill_effects,
                 }
