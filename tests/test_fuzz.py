@@ -40,6 +40,8 @@ JUNK = st.one_of(
         ["4h", "0.5", "1e-3", "no", "150/week", "lost", "sdr", "mql", "-1h", "{", "dist"]
     ),
     st.sampled_from(["999999999999999999999d", "1e400/week", "24:00", "\x1b[31m", "9" * 40]),
+    # text that is markup, turns a line round, cannot be encoded or hides a line break
+    st.sampled_from(["[/bold]", "[link=https://x.example]x[/link]", "a\u202eb", "\ud800", "sdr\n"]),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
     st.just({"dist": "gamma", "mean": "2h", "cv": 1e-300}),

@@ -383,3 +383,11 @@ def test_markdown_to_a_dash_is_printed_not_written(tmp_path):
     result = CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--markdown", "-"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("### ") and not (tmp_path / "-").exists()
+
+
+def test_an_org_of_more_roles_than_any_org_draws_is_refused(tmp_path):
+    roles = "\n".join(f"  r{i}: {{headcount: 1, schedule: always}}" for i in range(101))
+    path = tmp_path / "o.yaml"
+    path.write_text(f"kind: org\nname: huge\nstructure: functional\nroles:\n{roles}\n")
+    code, said = _validate(path)
+    assert code == 2 and "roles: 101 roles is more than any org draws: at most 100" in said, said

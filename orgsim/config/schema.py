@@ -67,6 +67,20 @@ MAX_SPAN = 100 * YEAR
 """A horizon or warm-up beyond a century is a typo, and its calendar would fill memory."""
 
 
+MAX_ROLES = 100
+"""Roles in one org: more than any revenue org draws; capacity's chain grows with the square
+of the roles (a lead's stage and the role that last worked it), so a typo of thousands
+would fill memory."""
+
+
+def _few_roles(roles: dict) -> dict:
+    if len(roles) > MAX_ROLES:
+        raise PydanticCustomError(
+            "roles", f"{len(roles):,} roles is more than any org draws: at most {MAX_ROLES}"
+        )
+    return roles
+
+
 def _some_month(months: list[float]) -> list[float]:
     if not any(months):
         raise PydanticCustomError(
@@ -523,7 +537,7 @@ class Org(Frozen):
     """Free text for readers of the file and the reports."""
     structure: Structure = "custom"
     """A label for reports: `functional`, `process_stage`, `pods` or `custom`."""
-    roles: Annotated[dict[Name, Role], Field(min_length=1)]
+    roles: Annotated[dict[Name, Role], Field(min_length=1), AfterValidator(_few_roles)]
     """The roles, by name: headcount, schedule, cost, skill, ramp, attrition, PTO."""
     work: dict[Ref, Work] = {}
     """Which role works which journey stage, with its effort, routing and SLA (`{mql: {role: sdr,
