@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -391,3 +392,14 @@ def test_an_org_of_more_roles_than_any_org_draws_is_refused(tmp_path):
     path.write_text(f"kind: org\nname: huge\nstructure: functional\nroles:\n{roles}\n")
     code, said = _validate(path)
     assert code == 2 and "roles: 101 roles is more than any org draws: at most 100" in said, said
+
+
+def test_the_python_api_never_replaces_a_device_or_a_stream(tmp_path):
+    from orgsim.experiment import storage
+
+    link = tmp_path / "null.md"
+    link.symlink_to("/dev/null")
+    for target in (link, Path("/dev/null")):
+        with pytest.raises(ConfigError, match="is a device, pipe or stream, not a file"):
+            storage.write_text(target, "x")
+    assert link.is_symlink() and Path("/dev/null").is_char_device()

@@ -6,19 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from orgsim.config import size
 from orgsim.config.scenario import Scenario
+from orgsim.experiment import storage
 from orgsim.experiment.runner import worker_count
 from orgsim.measure.tables import DETAILS
 
-SPECIAL = ("/dev/", "/proc/", "/sys/")
-"""Where paths are devices and streams, whatever a symlink to them looks like now (an
-atomic replace would swap `/dev/stdout` itself for a regular file)."""
 SAVED_FILES = ("comparison.json", "results.json", "summary.json", "scenario.yaml", "manifest.json")
 """The facts files of saved results (`Results.save`, `Comparison.save`, a sweep's folder)."""
 FREE_BYTES = 50 * 2**20
@@ -74,18 +71,6 @@ def _overwrites(path: Path, is_folder: bool, inputs: list[Path]) -> str | None:
     return None
 
 
-def _through_special(path: Path) -> bool:
-    """Whether the path, or any link it passes through, is under /dev, /proc or /sys."""
-    here = os.path.abspath(path)
-    for _ in range(40):  # as many links as the system follows
-        if here.startswith(SPECIAL):
-            return True
-        if not os.path.islink(here):
-            return False
-        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
-    return True  # a loop: nothing to write to
-
-
 def _saved_file(path: Path) -> bool:
     """Whether a file in a results folder is one of the saved results (a report written
     beside them is not)."""
@@ -113,10 +98,7 @@ def _writable(path: Path, is_folder: bool) -> str | None:
         return "is a file, not a folder: name a folder for the results"
     if not is_folder and path.is_dir():
         return f"is a folder: name the file to write, such as {path}/out"
-    special = _through_special(path) or (
-        not is_folder and path.exists() and not stat.S_ISREG(os.stat(path).st_mode)
-    )
-    if special:
+    if not is_folder and storage.special(path):
         return "is a device, pipe or stream, not a file: orgsim writes regular files; name a file"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -30,9 +31,37 @@ def has_parquet() -> bool:
     return True
 
 
+SPECIAL = ("/dev/", "/proc/", "/sys/")
+"""Where paths are devices and streams, whatever a symlink to them looks like now (an
+atomic replace would swap `/dev/stdout` itself for a regular file)."""
+
+
+def special(path: Path) -> bool:
+    """Whether the path, or any link it passes through, is under /dev, /proc or /sys, or is
+    a device, pipe or socket: no place for a file's atomic replace."""
+    here = os.path.abspath(path)
+    for _ in range(40):  # as many links as the system follows
+        if here.startswith(SPECIAL):
+            return True
+        if not os.path.islink(here):
+            break
+        here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
+    else:
+        return True  # a loop: nothing to write to
+    try:
+        return not stat.S_ISREG(os.stat(here).st_mode)
+    except OSError:  # not there yet: a new file
+        return False
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(temporary_path)`, then move the result to `path` in one step."""
+    """Call `write(temporary_path)`, then move the result to `path` in one step (never onto
+    a device, pipe or stream: ConfigError)."""
     path = Path(path)
+    if special(path):
+        raise ConfigError.unplaced(
+            str(path), "<output>", "is a device, pipe or stream, not a file: name a file"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
