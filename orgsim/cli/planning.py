@@ -15,6 +15,7 @@ from orgsim.cli.shell import (
     AllowLarge,
     Json,
     Reps,
+    ScenarioPath,
     Seed,
     Variant,
     Workers,
@@ -35,7 +36,7 @@ from orgsim.config.saturation import BUSY
 
 @app.command("capacity", cls=_Command)
 def capacity_command(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: ScenarioPath,
     variant: Variant = None,
     as_json: Json = False,
 ) -> None:
@@ -100,7 +101,7 @@ Hires = Annotated[
 
 @app.command("plan", cls=_Command)
 def plan_command(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: ScenarioPath,
     target: Targets = None,
     variant: Variant = None,
     role: PlannedRoles = None,
@@ -266,7 +267,7 @@ SweptVariant = Annotated[
 
 @app.command("sweep", cls=_Command)
 def sweep_command(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: ScenarioPath,
     param: Params = None,
     reps: Reps = None,
     seed: Seed = None,

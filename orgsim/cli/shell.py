@@ -177,6 +177,7 @@ def check_variant(scenario, variant: str | None, path: Path) -> None:
             raise ConfigError.unplaced("--variant", "variant", message)
 
 
+ScenarioPath = Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")]
 Reps = Annotated[
     int | None,
     typer.Option(

@@ -16,6 +16,7 @@ from orgsim.cli.shell import (
     Json,
     Out,
     Reps,
+    ScenarioPath,
     Seed,
     ShowAll,
     Variant,
@@ -38,7 +39,7 @@ from orgsim.text import one_line
 
 @app.command(cls=_Command)
 def run(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: ScenarioPath,
     reps: Reps = None,
     seed: Seed = None,
     variant: Variant = None,
@@ -147,7 +148,7 @@ def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
 
 @app.command(cls=_Command)
 def compare(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: ScenarioPath,
     reps: Reps = None,
     seed: Seed = None,
     as_json: Json = False,
