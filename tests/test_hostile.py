@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import orgsim
@@ -403,3 +406,46 @@ def test_the_python_api_never_replaces_a_device_or_a_stream(tmp_path):
         with pytest.raises(ConfigError, match="is a device, pipe or stream, not a file"):
             storage.write_text(target, "x")
     assert link.is_symlink() and Path("/dev/null").is_char_device()
+
+
+# ----------------------------------------- a random family: outputs against inputs
+
+
+OUTPUTS = ["fine", "scenario", "market", "holds inputs", "null link", "pipe"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(report=st.sampled_from(OUTPUTS), markdown=st.sampled_from(OUTPUTS[:3] + OUTPUTS[4:]))
+def test_any_mix_of_outputs_is_refused_whole_or_written_and_no_input_changes(
+    tmp_path_factory, report, markdown
+):
+    root = tmp_path_factory.mktemp("mix")
+    market = root / "m.yaml"
+    market.write_text((ROOT / "configs/markets/smb_velocity.yaml").read_text(encoding="utf-8"))
+    path = root / "s.yaml"
+    path.write_text(_scenario_text(**{f"{ROOT}/configs/markets/smb_velocity.yaml": "m.yaml"}))
+    (root / "null.md").symlink_to("/dev/null")
+    os.mkfifo(root / "pipe.md")
+    where = {
+        "fine": lambda name: root / "out" / name,
+        "scenario": lambda name: path,
+        "market": lambda name: market,
+        "holds inputs": lambda name: root,
+        "null link": lambda name: root / "null.md",
+        "pipe": lambda name: root / "pipe.md",
+    }
+    before = _listing(root)
+    args = ["compare", str(path), "-n", "2"]
+    args += ["--report", str(where[report]("r.html")), "--markdown", str(where[markdown]("r.md"))]
+    result = CliRunner().invoke(app, args)
+    if report == markdown == "fine":
+        assert result.exit_code == 0, result.output
+        assert (root / "out" / "r.html").exists() and (root / "out" / "r.md").exists()
+    else:
+        assert result.exit_code == 2, (report, markdown, result.output)
+        assert "Traceback" not in result.output
+        assert _listing(root) == before and not (root / "out").exists()
+    assert (root / "null.md").is_symlink() and stat.S_ISFIFO(os.stat(root / "pipe.md").st_mode)
