@@ -19,7 +19,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from orgsim.config.distributions import probability
@@ -144,7 +144,8 @@ def _people_change(scope: Scope, role: str | None) -> bool:
 # ------------------------------------------------------------------------------ families
 
 _PLACEHOLDER = re.compile(r"<([a-z]+)>")
-_ENTITY_OF_PREFIX = {"stage": "stage", "sla": "sla", "source": "source", "role": "role"}
+_ENTITIES = ("stage", "sla", "source", "role")
+"""What the first word of a form names, when a placeholder follows."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,8 @@ class Family:
     def over(self) -> str | None:
         """What one name of the family is about: stage, sla, source, role, or None (plain)."""
         whole = self.form.removeprefix("quarter.<q>.")
-        return _ENTITY_OF_PREFIX.get(whole.split(".")[0]) if "<" in whole else None
+        head = whole.split(".")[0]
+        return head if "<" in whole and head in _ENTITIES else None
 
     @cached_property
     def facet(self) -> str:
@@ -219,38 +221,31 @@ def _family(form: str, group: str, direction: int, unit: str, label: str, meanin
     FAMILIES[form] = Family(form, group, direction, unit, label, meaning, **more)
 
 
-def _per_source(form: str) -> None:
-    """The family of `form` measured on one source's leads (`source.<s>.<form>`)."""
+def _derived(form: str, prefix: str, label: str, meaning: str, **changed) -> None:
+    """The family of `form` measured on part of a run (`prefix` + form): never a headline
+    or a key KPI of its own."""
     base = FAMILIES[form]
-    _family(
-        f"source.<s>.{form}",
-        base.group,
-        base.direction,
-        base.unit,
-        f"{base.label}, {{s}} leads",
-        f"{base.meaning}, of leads from source {{s}}",
-        exists=base.exists,
-        team=None,
+    FAMILIES[prefix + form] = replace(
+        base,
+        form=prefix + form,
+        label=base.label + label,
+        meaning=base.meaning + meaning,
         headline=False,
+        key=False,
+        **changed,
     )
+
+
+def _per_source(form: str) -> None:
+    """`source.<s>.<form>`: measured on one source's leads (on no team's scorecard: the
+    scorecard shows them by the team that first touches the source)."""
+    _derived(form, "source.<s>.", ", {s} leads", ", of leads from source {s}", team=None,
+             scored=False, bounds=None)  # fmt: skip
 
 
 def _per_quarter(form: str) -> None:
-    """The family of `form` measured in each plan quarter (`quarter.<q>.<form>`)."""
-    base = FAMILIES[form]
-    _family(
-        f"quarter.<q>.{form}",
-        base.group,
-        base.direction,
-        base.unit,
-        f"{base.label}, quarter {{q}}",
-        f"{base.meaning}, in plan quarter {{q}} ({{weeks}})",
-        exists=base.exists,
-        team=base.team,
-        scored=base.scored,
-        headline=False,
-        bounds=base.bounds,
-    )
+    """`quarter.<q>.<form>`: measured in each plan quarter."""
+    _derived(form, "quarter.<q>.", ", quarter {q}", ", in plan quarter {q} ({weeks})")
 
 
 SALES, MARKETING, SUCCESS = "sales", "marketing", "customer_success"
