@@ -93,8 +93,8 @@ class Results:
         cls, scenario: Scenario, variant: str, seed: int, done: list[ReplicationResult]
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
-        names = catalogue.of_variant(scenario.variant(variant), scenario.horizon)
-        kpis = pd.DataFrame([o.kpis for o in done], columns=names, dtype=float)
+        facts = RunFacts.of(scenario, variant, seed, [o.seed for o in done])
+        kpis = pd.DataFrame([o.kpis for o in done], columns=facts.kpi_names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
         if done and done[0].details is not None:
@@ -103,7 +103,6 @@ class Results:
                     [o.details[name].assign(replication=o.replication) for o in done],
                     ignore_index=True,
                 )
-        facts = RunFacts.of(scenario, variant, seed, [o.seed for o in done])
         records = [(o.records, o.model) for o in done if o.records is not None]
         return cls(scenario.name, variant, seed, kpis, details, facts, records, scenario)
 
