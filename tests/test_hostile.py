@@ -449,3 +449,21 @@ def test_any_mix_of_outputs_is_refused_whole_or_written_and_no_input_changes(
         assert "Traceback" not in result.output
         assert _listing(root) == before and not (root / "out").exists()
     assert (root / "null.md").is_symlink() and stat.S_ISFIFO(os.stat(root / "pipe.md").st_mode)
+
+
+def test_a_report_rebuilt_from_saved_results_never_lands_on_a_yaml_file(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    saved = tmp_path / "saved"
+    assert (
+        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
+    )
+    before = path.read_bytes()
+    summary = str(tmp_path / "m.yaml")
+    for args in (
+        ["report", str(saved), "-o", str(path)],
+        ["compare", str(path), "-n", "2", "--markdown", summary],
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "file's name ends in" in result.output, result.output
+    assert path.read_bytes() == before and not (tmp_path / "m.yaml").exists()

@@ -132,12 +132,12 @@ def writing():
                 "another place, and run again"])  # fmt: skip
 
 
-def check_outputs(folders=(), files=(), inputs=()) -> None:
+def check_outputs(folders=(), files=(), inputs=(), kinds=None) -> None:
     """Say what is wrong with an output path before any work starts, an input it would
     overwrite included (see `experiment.preflight`): PATH: what: how to fix, exit status 2."""
     from orgsim.experiment.preflight import output_problems
 
-    refuse(output_problems(folders, files, inputs))
+    refuse(output_problems(folders, files, inputs, kinds or {}))
 
 
 def check_size(scenario, reps, variants, workers, allow_large, points: int = 1) -> None:

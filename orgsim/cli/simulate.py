@@ -182,7 +182,8 @@ def compare(
     scenario = load_scenario(scenario_file)
     printed = markdown == Path("-")
     files = [report, None if printed else markdown]
-    check_outputs(folders=[out_dir], files=files, inputs=scenario.source_files())
+    kinds = {report: "html", markdown: "markdown"}
+    check_outputs([out_dir], files, scenario.source_files(), kinds)
     check_size(scenario, reps, list(scenario.variants), workers, allow_large)
     with pool(workers) as executor:
         comparison = run_comparison(
@@ -273,7 +274,7 @@ def report_command(
     """
     from orgsim.experiment.compare import saved
 
-    check_outputs(files=[output], inputs=[directory])
+    check_outputs(files=[output], inputs=[directory], kinds={output: "html"})
     with reported_errors():  # damaged saved files name their folder (storage.reading)
         comparison = saved(directory)
     if comparison is not None:

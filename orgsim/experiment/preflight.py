@@ -7,7 +7,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from orgsim.config import size
@@ -26,18 +26,25 @@ def output_problems(
     folders: Iterable[Path | None] = (),
     files: Iterable[Path | None] = (),
     inputs: Iterable[Path] = (),
+    kinds: Mapping[Path, str] = {},
 ) -> list[str]:
     """What is wrong with each output path, as `PATH: what: how to fix` (none: all fine):
     it would overwrite an input (the scenario, its market and org, the results being read),
-    it is not a regular file (a device, a pipe), it cannot be written, or its disk is full.
-    Each is tried with a scratch file it removes; the folders made for the try stay only
-    when every path is fine, so a refused command leaves nothing behind."""
+    it is not a regular file (a device, a pipe), it cannot be written, its disk is full, or
+    its name does not say what it holds (`kinds`: a file's kind, such as `html`, so that a
+    report never lands on a YAML file). Each is tried with a scratch file it removes; the
+    folders made for the try stay only when every path is fine, so a refused command leaves
+    nothing behind."""
     inputs = [Path(p).resolve() for p in inputs]
     problems, made = [], []
     for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
         path = Path(path)
         made += _missing_folders(path if is_folder else path.parent)
-        why = _overwrites(path, is_folder, inputs) or _writable(path, is_folder)
+        why = (
+            _overwrites(path, is_folder, inputs)
+            or _writable(path, is_folder)
+            or _misnamed(path, kinds.get(path))
+        )
         if why:
             problems.append(f"{path}: {why}")
     if problems:
@@ -45,6 +52,18 @@ def output_problems(
             with contextlib.suppress(OSError):  # not empty, or gone: leave it
                 folder.rmdir()
     return problems
+
+
+SUFFIXES = {"html": (".html", ".htm"), "markdown": (".md", ".markdown", ".txt")}
+"""The names a report or a summary may have: never a scenario's, a market's or an org's."""
+
+
+def _misnamed(path: Path, kind: str | None) -> str | None:
+    allowed = SUFFIXES.get(kind or "", ())
+    if not allowed or path.suffix.lower() in allowed:
+        return None
+    endings = " or ".join(allowed)
+    return f"a {kind} file's name ends in {endings}: name it so (say {path.stem}{allowed[0]})"
 
 
 def _missing_folders(folder: Path) -> list[Path]:
