@@ -33,7 +33,7 @@ def verdict(
     total = len(targets)
     meets = [v for v in variants if met[v] == total]
     winners = [v for v in meets if not behind[v]]
-    all_of = "the target" if total == 1 else f"all {total} targets"
+    all_of = {1: "the target", 2: "both targets"}.get(total, f"all {total} targets")
     if len(winners) == 1:
         text = f"{winners[0]} is the only design that meets {all_of} and keeps up."
     elif winners:
