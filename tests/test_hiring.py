@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import orgsim
 from orgsim.cli import app
+from orgsim.config import ConfigError
 from orgsim.config.kpis import QUARTER
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK
@@ -216,7 +217,7 @@ def test_the_people_figure_needs_people_who_change():
         small().with_set({"org.roles.sdr.ramp": None, "org.roles.sdr.attrition": "0/year"}),
         progress=False,
     )
-    with pytest.raises(ValueError, match="people"):
+    with pytest.raises(ConfigError, match="people"):
         steady.plot("people")
     figure = simulate(small(), progress=False).plot("people")
     assert len(figure.axes) == 2  # one role, and won deals

@@ -312,11 +312,21 @@ def test_a_name_too_long_for_the_disk_is_refused_before_simulating(tmp_path):
     assert result.exit_code == 2 and "the name is 305 bytes" in result.output, result.output
 
 
-def test_capacity_of_a_window_with_no_working_hours_says_so(tmp_path):
+def test_a_horizon_shorter_than_a_week_is_refused(tmp_path):
     path = tmp_path / "s.yaml"
     text = _scenario_text()
     horizon = next(line for line in text.splitlines() if line.startswith("horizon:"))
     path.write_text(text.replace(horizon, "horizon: 1min"))
+    code, said = _validate(path)
+    assert code == 2 and "horizon: 1min is shorter than a week: a horizon is at least 1w" in said
+
+
+def test_capacity_of_a_window_with_no_working_hours_says_so(tmp_path):
+    path = tmp_path / "s.yaml"
+    text = _scenario_text()
+    horizon = next(line for line in text.splitlines() if line.startswith("horizon:"))
+    week = ", ".join(f"2025-01-{day:02d}" for day in range(6, 13))  # the default start's week
+    path.write_text(text.replace(horizon, f"horizon: 1w\nstart: 2025-01-06\nholidays: [{week}]"))
     result = CliRunner().invoke(app, ["capacity", str(path), "--json"])
     assert result.exit_code == 0, result.output
     roles = json.loads(result.output)["roles"].values()

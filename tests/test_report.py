@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import orgsim
+from orgsim.config import ConfigError
 from orgsim.experiment.compare import compare
 from orgsim.report import figures
 
@@ -65,7 +66,7 @@ def test_a_single_results_plots_too():
     assert [bar.get_height() for bar in axes.patches] == [
         means[f"role.{r}.utilization"] for r in roles
     ]
-    with pytest.raises(ValueError, match="unknown figure"):
+    with pytest.raises(ConfigError, match="unknown figure"):
         results.plot("pie")
 
 

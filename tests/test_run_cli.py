@@ -153,7 +153,7 @@ def test_json_stays_valid_when_nobody_is_in_a_worked_role(tmp_path):
     found = {s["role"]: s for s in json.loads(result.stdout)["does_not_keep_up"]}
     assert found["csm"]["nobody_in_role"] and found["csm"]["quarter_load"] is None
     shown = CliRunner().invoke(app, ["run", str(sc), "--reps", "2"])
-    assert "csm does not keep up" in shown.output and "nobody in the role" in shown.output
+    assert "csm does not keep up" in shown.output and "nobody at work to do it" in shown.output
 
 
 def test_output_paths_are_checked_before_any_replication(tmp_path, monkeypatch):

@@ -213,7 +213,7 @@ def capacity(
         `.headroom`, `.months` under seasonality, and `.notes` on what the model cannot see.
 
     Raises:
-        KeyError: no such variant.
+        ConfigError: no such variant.
 
     Example:
         >>> result = orgsim.capacity(orgsim.load("scenarios/reorg_sdr_split.yaml"), "pods")
@@ -269,10 +269,12 @@ def running_out(result: Capacity, model: Model) -> list[str]:
     for role, load in result.roles.items():
         behind, week = load.fullest_quarter, load.runs_out_week
         if behind is not None:
-            notes.append(
-                f"{role}'s work reaches {behind[0]:.0%} of its hours in quarter {behind[1]} of "
-                "the horizon: it does not keep up"
+            reaches = (
+                f"{role} has nobody at work"
+                if math.isinf(behind[0])
+                else f"{role}'s work reaches {behind[0]:.0%} of its hours"
             )
+            notes.append(f"{reaches} in quarter {behind[1]} of the horizon: it does not keep up")
         elif week is not None:
             after = f" (after the {weeks:g}-week horizon)" if week > weeks else ""
             notes.append(

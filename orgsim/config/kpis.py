@@ -634,6 +634,8 @@ def unknown(name: str, known: Iterable[str]) -> str:
     """Why `name` is no target: not a KPI the scenario reports, with the closest one (by
     spelling, or the KPI whose words hold the name's in their order: `mql_to_sql` is
     `stage.mql.conversion.sql`)."""
+    if not isinstance(name, str):
+        return f"{name!r} is not a KPI name: name one as text, such as 'won_per_week'"
     known = list(known)
     close = difflib.get_close_matches(name, known, n=1) or _by_words(name, known)
     return f"'{name}' is not a KPI this scenario reports" + (

@@ -63,8 +63,9 @@ class Scenario(Frozen):
         """A variant by name; the first one when no name is given."""
         if name is None:
             return next(iter(self.variants.values()))
-        if name not in self.variants:
-            raise KeyError(f"no variant '{name}' (variants: {', '.join(self.variants)})")
+        if not isinstance(name, str) or name not in self.variants:
+            why = f"no variant {name!r} (variants: {', '.join(self.variants)})"
+            raise ConfigError.unplaced("<arguments>", "variant", why)
         return self.variants[name]
 
     def kpi_names(self) -> list[str]:
@@ -80,15 +81,12 @@ class Scenario(Frozen):
                 "{'org.roles.ae.headcount': 12}",
             )  # fmt: skip
         extra = [Override.from_python(path, value, source) for path, value in overrides.items()]
-        return self.with_overrides(extra)
-
-    def with_overrides(self, extra: list[Override]) -> Scenario:
         return self._rebuilt([*self._overrides, *extra], self._only)
 
     def only(self, variant: str) -> Scenario:
         """The same study with just one variant, so that overrides (a planner's headcounts,
         a sweep's values) apply to that variant's org alone."""
-        self.variant(variant)  # KeyError naming the variants if there is no such one
+        self.variant(variant)  # a ConfigError naming the variants if there is no such one
         return self._rebuilt(self._overrides, variant)
 
     def _rebuilt(self, extra: list[Override], only: str | None) -> Scenario:
@@ -133,8 +131,7 @@ class Scenario(Frozen):
 
     def composed(self, variant: str | None = None) -> dict[str, Any]:
         """A variant's market and org as written, with every `set` applied (for reports)."""
-        name = variant or next(iter(self.variants))
-        return self._trees[name].data
+        return self._trees[self.variant(variant).name].data
 
     def composed_yaml(self, variant: str | None = None) -> str:
         return yaml.safe_dump(self.composed(variant), sort_keys=False, allow_unicode=True)

@@ -25,7 +25,17 @@ from orgsim.config.distributions import (
     Probability,
 )
 from orgsim.config.size import MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
-from orgsim.config.units import YEAR, Bound, Duration, Number, Rate, TimeOfDay, Whole
+from orgsim.config.units import (
+    WEEK,
+    YEAR,
+    Bound,
+    Duration,
+    Number,
+    Rate,
+    TimeOfDay,
+    Whole,
+    format_duration,
+)
 
 BUILT_IN_ENDS = ("lost", "leaked", "churned")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -103,6 +113,15 @@ def _planned_span(value: float) -> float:
     if value > MAX_SPAN:
         raise PydanticCustomError(
             "span", f"{value / YEAR:,.4g} years is beyond any plan: at most {MAX_SPAN / YEAR:g}y"
+        )
+    return value
+
+
+def _a_week_or_more(value: float) -> float:
+    """Rates, shifts and the KPIs per week all need a whole week of calendar to mean anything."""
+    if value < WEEK:
+        raise PydanticCustomError(
+            "span", f"{format_duration(value)} is shorter than a week: a horizon is at least 1w"
         )
     return value
 
@@ -748,8 +767,10 @@ class ScenarioFile(Frozen):
     an inline market."""
     org: FileOrInline
     """The org: a file path relative to this file or an inline org."""
-    horizon: Annotated[PositiveDuration, AfterValidator(_planned_span)]
-    """Measured simulated time after warm-up (`52w`); at most 100 years."""
+    horizon: Annotated[
+        PositiveDuration, AfterValidator(_a_week_or_more), AfterValidator(_planned_span)
+    ]
+    """Measured simulated time after warm-up (`52w`); at least a week, at most 100 years."""
     warmup: Annotated[NonNegativeDuration, AfterValidator(_planned_span)] = 0.0
     """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
     market's book holds today's customers and pipeline."""

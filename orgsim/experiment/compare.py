@@ -9,7 +9,6 @@ the right side of the bound (docs/scenario-language.md).
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
@@ -77,8 +76,8 @@ class Comparison:
         replication; `against` defaults to the first variant. None if either lacks the KPI
         (ConfigError for a KPI no design reports, or a design this comparison lacks)."""
         for name in (variant, against or self.baseline):
-            if name not in self.results:
-                why = f"no design '{name}' here (designs: {', '.join(self.variants)})"
+            if not isinstance(name, str) or name not in self.results:
+                why = f"no design {name!r} here (designs: {', '.join(self.variants)})"
                 raise ConfigError.unplaced("<arguments>", "variant", why)
         if kpi not in self.kpi_names():
             raise ConfigError.unplaced(
@@ -369,7 +368,7 @@ class Comparison:
             "targets": target_rules.saved(self.targets),
             "study": next(iter(self.results.values())).facts.study,
         }
-        written.append(storage.write_json(directory / "comparison.json", facts))
+        written.append(storage.write_sealed_json(directory / "comparison.json", facts))
         return written
 
     @classmethod
@@ -377,7 +376,7 @@ class Comparison:
         """A comparison written by `save` (`orgsim compare --out`), without simulating again."""
         directory = Path(directory)
         with storage.reading(directory):
-            facts = json.loads((directory / "comparison.json").read_text(encoding="utf-8"))
+            facts = storage.read_sealed_json(directory / "comparison.json")
             results = {name: Results.load(directory / name) for name in facts["variants"]}
             _same_run(directory, facts, results)
             targets = target_rules.from_saved(facts["targets"])

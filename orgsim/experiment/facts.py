@@ -58,6 +58,9 @@ class RunFacts:
     composed_yaml: str = ""
     orgsim_version: str = ""
     date: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    """Each file saved beside these facts and its SHA-256: one changed, removed or copied
+    in from another run after the save is refused, not read."""
     study: str = ""
     """What shaped these numbers besides the seed (`study_fingerprint`): designs saved by one
     run share it, so a folder from another run is never read as theirs."""

@@ -100,13 +100,13 @@ def check(scenario: Scenario, grid: Grid) -> None:
 
     Problems name `source[i]` (the i-th parameter): column 1 for a wrong path, the value's
     own column (where the parameter was typed) for a wrong value."""
-    empty = [
-        Problem.unplaced(f"{grid.source}[{i}]", path, "no values to sweep: give at least one")
+    unusable = [
+        Problem.unplaced(f"{grid.source}[{i}]", str(path), why)
         for i, (path, values) in enumerate(grid.values.items(), 1)
-        if not isinstance(values, list | tuple) or not values
+        if (why := _unusable(path, values))
     ]
-    if empty:
-        raise ConfigError(empty)
+    if unusable:
+        raise ConfigError(unusable)
     overrides = []
     for i, (path, values) in enumerate(grid.values.items(), 1):
         columns_here = grid.columns[i - 1] if grid.columns else [1] * len(values)
@@ -121,6 +121,22 @@ def check(scenario: Scenario, grid: Grid) -> None:
         ]
     _only_in_some_variants(scenario, grid)
     scenario.check_overrides(overrides)
+
+
+def _unusable(path, values) -> str | None:
+    """Why a grid entry is no parameter and its values (None when it is one)."""
+    if not isinstance(path, str):
+        return f"{path!r} is not a dotted path such as org.roles.ae.headcount"
+    if not isinstance(values, list | tuple):
+        return f"{values!r} is not a list of values: write [{values!r}] for one value"
+    if not values:
+        return "no values to sweep: give at least one"
+    seen = []
+    for value in values:
+        if value in seen:
+            return f"{value!r} is given twice: each value is one grid point"
+        seen.append(value)
+    return None
 
 
 def check_size(scenario: Scenario, grid: Grid, workers: int, allow_large: bool) -> None:

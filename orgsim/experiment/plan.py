@@ -260,6 +260,11 @@ def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None
     """The headcounts to plan: every line of every role that works a stage (or of `roles`)."""
     org = scenario.variant(variant).org
     worked = worked_roles(org)
+    if roles is not None and (
+        isinstance(roles, str) or not isinstance(roles, list | tuple | set | frozenset)
+    ):
+        why = f"{roles!r} is not a list of role names (roles: {', '.join(worked)})"
+        raise ConfigError.unplaced("<arguments>", "roles", why)
     unknown = [r for r in roles or [] if r not in worked]
     if unknown:
         raise ConfigError(

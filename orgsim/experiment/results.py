@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from concurrent.futures import Executor
 from pathlib import Path
@@ -249,7 +250,8 @@ class Results:
             written.append(
                 storage.write_text(directory / "scenario.yaml", self.facts.composed_yaml)
             )
-        written.append(storage.write_json(directory / "results.json", self.facts.to_json()))
+        sealed = dataclasses.replace(self.facts, files=storage.digests(written))
+        written.append(storage.write_sealed_json(directory / "results.json", sealed.to_json()))
         return written
 
     @classmethod
@@ -261,15 +263,15 @@ class Results:
 
     @classmethod
     def _read(cls, directory: Path) -> Results:
-        facts = RunFacts.from_json(
-            json.loads((directory / "results.json").read_text(encoding="utf-8"))
-        )
+        facts = RunFacts.from_json(storage.read_sealed_json(directory / "results.json"))
+        storage.check_digests(directory, facts.files)
         kpis = storage.read_table(directory / "kpis").drop(columns="variant")
         kpis = kpis.set_index("replication")[facts.kpi_names].astype(float)
         details = {
             name: storage.read_table(directory / name)
             for name in tables.DETAILS
-            if storage.table_path(directory / name) is not None
+            if (table := storage.table_path(directory / name)) is not None
+            and (not facts.files or table.name in facts.files)
         }
         results = cls(facts.scenario, facts.variant, facts.seed, kpis, details, facts)
         summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
@@ -341,7 +343,7 @@ def simulate(
         intervals, `.plot(kind)`, `.to_frame()`, `.save(folder)`.
 
     Raises:
-        ConfigError: the file does not load. KeyError: no such variant.
+        ConfigError: the file does not load, or has no such variant.
 
     Example:
         >>> results = orgsim.simulate("scenarios/smb_velocity.yaml", replications=5)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.config.errors import ConfigError
+from orgsim.config.errors import ConfigError, Problem
 
 
 def has_parquet() -> bool:
@@ -167,6 +167,56 @@ def write_text(path: Path, text: str) -> Path:
 
 def write_json(path: Path, data) -> Path:
     return write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+SEAL = "sha256"
+"""The key under which a sealed JSON file holds the digest of the rest of itself."""
+
+
+def _seal_of(data: dict) -> str:
+    text = json.dumps({k: v for k, v in data.items() if k != SEAL}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_sealed_json(path: Path, data: dict) -> Path:
+    """A JSON file that knows its own digest: a byte changed after the save (a disk
+    error, a hand edit) is found when it is read."""
+    return write_json(path, {**data, SEAL: _seal_of(data)})
+
+
+def read_sealed_json(path: Path) -> dict:
+    """A file `write_sealed_json` wrote, checked (one an older orgsim wrote, unsealed, as
+    it is)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if SEAL in data and data[SEAL] != _seal_of(data):
+        raise ConfigError.unplaced(str(path), "<saved results>", CHANGED)
+    return {k: v for k, v in data.items() if k != SEAL}
+
+
+CHANGED = (
+    "has changed since orgsim saved it (edited, damaged, or copied from another run): "
+    "write the results again with orgsim compare --out or orgsim run --out"
+)
+
+
+def digests(paths: list[Path]) -> dict[str, str]:
+    """Each file's name and SHA-256, to seal a folder's files in its facts."""
+    return {Path(p).name: digest(p) for p in paths}
+
+
+def check_digests(folder: Path, files: dict[str, str]) -> None:
+    """Every file a folder's facts sealed is there, byte for byte (ConfigError naming each
+    missing or changed one)."""
+    problems = []
+    for name, sha in files.items():
+        path = Path(folder) / name
+        if not path.is_file():
+            why = "is missing: write the results again with orgsim compare --out or run --out"
+            problems.append(Problem.unplaced(str(path), "<saved results>", why))
+        elif digest(path) != sha:
+            problems.append(Problem.unplaced(str(path), "<saved results>", CHANGED))
+    if problems:
+        raise ConfigError(problems)
 
 
 def write_table(frame: pd.DataFrame, stem: Path, parquet: bool | None = None) -> Path:

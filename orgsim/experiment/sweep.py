@@ -23,6 +23,7 @@ file is simulated again (`SweepResult.notices` says which), never trusted.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from concurrent.futures import Executor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -110,8 +111,9 @@ class SweepResult:
         """The KPI against a swept parameter, with its 95% band: one line per variant (and
         per value of the other swept parameters)."""
         x = x or next(iter(self.grid))
-        if x not in self.grid:
-            raise ValueError(f"'{x}' is not swept; swept: {', '.join(self.grid)}")
+        if not isinstance(x, str) or x not in self.grid:
+            why = f"{x!r} is not swept; swept: {', '.join(self.grid)}"
+            raise ConfigError.unplaced("<arguments>", "x", why)
         return figures.sweep_lines(self.summary(kpi), kpi, x, self.grid, ax=ax)
 
     def __repr__(self) -> str:
@@ -193,6 +195,7 @@ def sweep(
     scenario = as_scenario(scenario)
     if variant is not None:
         scenario = scenario.only(variant)
+    _check_arguments(grid, workers)
     if not isinstance(grid, Grid):
         grid = Grid(dict(grid if grid is not None else scenario.sweep))
     if not grid.values:
@@ -214,6 +217,18 @@ def sweep(
             )
     except storage.FolderBusy as busy:
         raise ConfigError.unplaced(str(out_dir), "--out", str(busy.args[0])) from None
+
+
+def _check_arguments(grid, workers) -> None:
+    """A grid and a process count the command line could not have given, named."""
+    if grid is not None and not isinstance(grid, Grid | Mapping):
+        why = f"{grid!r} is not a grid: pass {{dotted path: [values]}}"
+        raise ConfigError.unplaced("<arguments>", "grid", why)
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        why = f"{workers!r}: pass a whole number of processes, at least 1 (None: every core)"
+        raise ConfigError.unplaced("<arguments>", "workers", why)
 
 
 def _run(scenario, grid, seeds, names, executor, workers, out_dir, resume, progress):

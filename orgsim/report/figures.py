@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from orgsim.config.errors import ConfigError
 from orgsim.config.kpis import QUARTER_WEEKS, info, role_kpi, stage_kpi
 from orgsim.config.units import WEEK, YEAR
 from orgsim.measure.payback import cumulative
@@ -654,11 +655,14 @@ FIGURES: dict[str, Callable[..., Figure]] = {
 
 def draw(kind: str, data: FigureData, ax: Axes | None = None) -> Figure:
     """Draw the figure called `kind` (one of FIGURES)."""
-    if kind not in FIGURES:
-        raise ValueError(f"unknown figure '{kind}'; choose one of {', '.join(FIGURES)}")
+    if not isinstance(kind, str) or kind not in FIGURES:
+        why = f"unknown figure {kind!r}; choose one of {', '.join(FIGURES)}"
+        raise ConfigError.unplaced("<arguments>", "kind", why)
     if kind == "people" and not people_roles(data):
-        raise ValueError(
+        raise ConfigError.unplaced(
+            "<arguments>",
+            "kind",
             "no role's people change or ramp in these results: the 'people' figure needs "
-            "attrition, hires or a ramp on a role that works a stage"
+            "attrition, hires or a ramp on a role that works a stage",
         )
     return FIGURES[kind](data, ax=ax)

@@ -259,7 +259,7 @@ def shortfalls(found: dict[str, list[tuple]]) -> str:
                     f"{growth[1]:,.1f} to {growth[2]:,.1f}"
                 )
             if load == math.inf:
-                evidence.append("nobody in the role to do its work")
+                evidence.append("nobody at work to do it")
             elif load is not None:
                 evidence.append(f"quarter {quarter}'s work {load:.0%} of its hours")
             by_role.setdefault(role, []).append(f"{design} ({'; '.join(evidence)})")

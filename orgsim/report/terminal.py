@@ -327,7 +327,12 @@ def _over_horizon(result) -> str:
     behind = {r: load.fullest_quarter for r, load in result.roles.items() if load.fullest_quarter}
     if behind:
         worst = [
-            f"[bold]{r}[/bold] (quarter {q} at {fmt.number(top, 'share')} of its hours)"
+            f"[bold]{r}[/bold] (quarter {q} "
+            + (
+                "with nobody at work)"
+                if math.isinf(top)
+                else f"at {fmt.number(top, 'share')} of its hours)"
+            )
             for r, (top, q) in behind.items()
         ]
         verb = "does" if len(worst) == 1 else "do"
