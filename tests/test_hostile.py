@@ -5,9 +5,11 @@ outputs written."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -477,3 +479,233 @@ def test_a_report_rebuilt_from_saved_results_never_lands_on_a_yaml_file(tmp_path
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2 and "file's name ends in" in result.output, result.output
     assert path.read_bytes() == before and not (tmp_path / "m.yaml").exists()
+
+
+# ------------------------------------- random families: one for each group of the issue
+#
+# Outputs against inputs have their family above; these cover the other five groups.
+# Each example asserts the exit (0 with the right result, or 2), that every problem is
+# one placed line, and that nothing outside the asked outputs changed.
+
+
+PATH_LINE = re.compile(r"^/[^:]+: \S.+$")
+
+
+def _placed(said: str) -> bool:
+    """Every line an exit 2 printed is `PLACE:LINE:COL: path: message` (or, for a folder,
+    `PATH: what: how to fix`), and no traceback."""
+    lines = [line for line in said.splitlines() if line.strip()]
+    return (
+        bool(lines)
+        and "Traceback" not in said
+        and all(LINE.match(line) or PATH_LINE.match(line) for line in lines)
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def saved_pair(tmp_path_factory):
+    """One compare saved twice, by seed 3 and by seed 4, and the report seed 3's makes."""
+    root = tmp_path_factory.mktemp("saved")
+    path = root / "s.yaml"
+    path.write_text(_scenario_text())
+    for folder, seed in (("ours", "3"), ("theirs", "4")):
+        args = ["compare", str(path), "-n", "2", "--seed", seed, "--out", str(root / folder)]
+        assert CliRunner().invoke(app, args).exit_code == 0
+    report = root / "pristine.html"
+    assert CliRunner().invoke(app, ["report", str(root / "ours"), "-o", str(report)]).exit_code == 0
+    files = sorted(p.relative_to(root / "ours") for p in (root / "ours").rglob("*") if p.is_file())
+    return root, files, _sha(report)
+
+
+DAMAGE = ["delete", "truncate", "empty", "flip a byte", "copy from the other run"]
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_damaged_or_mixed_saved_folder_reports_as_saved_or_is_refused(
+    saved_pair, tmp_path_factory, data
+):
+    root, files, pristine = saved_pair
+    folder = tmp_path_factory.mktemp("damaged") / "out"
+    shutil.copytree(root / "ours", folder)
+    moves = data.draw(st.lists(st.tuples(st.sampled_from(files), st.sampled_from(DAMAGE)),
+                               min_size=1, max_size=2))  # fmt: skip
+    for relative, damage in moves:
+        target = folder / relative
+        if not target.exists():
+            continue
+        body = target.read_bytes()
+        if damage == "delete":
+            target.unlink()
+        elif damage == "truncate":
+            target.write_bytes(body[: len(body) // 2])
+        elif damage == "empty":
+            target.write_bytes(b"")
+        elif damage == "flip a byte":
+            target.write_bytes(body[: len(body) // 2] + bytes([body[len(body) // 2] ^ 1])
+                               + body[len(body) // 2 + 1 :])  # fmt: skip
+        else:
+            target.write_bytes((root / "theirs" / relative).read_bytes())
+    before = _listing(folder)
+    report = folder.parent / "r.html"
+    result = CliRunner().invoke(app, ["report", str(folder), "-o", str(report)])
+    if result.exit_code == 0:  # only when every damage left the bytes as they were saved
+        assert _sha(report) == pristine, moves
+    else:
+        assert result.exit_code == 2 and _placed(result.output), (moves, result.output)
+        assert not report.exists()
+    assert _listing(folder) == before
+
+
+SPECIAL = ["pipe", "folder", "/dev/zero", "a link to nowhere", "a loop of links", "6 GB",
+           "empty", "binary"]  # fmt: skip
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@settings(
+    max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(which=st.sampled_from(["scenario", "market", "org"]), kind=st.sampled_from(SPECIAL))
+def test_an_input_that_is_no_yaml_file_is_a_placed_error_and_never_read(
+    tmp_path_factory, which, kind
+):
+    root = tmp_path_factory.mktemp("special")
+    names = {"scenario": "s.yaml", "market": "m.yaml", "org": "o.yaml"}
+    for name, shipped in (("market", "markets/smb_velocity"), ("org", "orgs/smb_velocity_team")):
+        (root / names[name]).write_text((ROOT / f"configs/{shipped}.yaml").read_text())
+    (root / "s.yaml").write_text(_scenario_text(**{
+        f"{ROOT}/configs/markets/smb_velocity.yaml": "m.yaml",
+        f"{ROOT}/configs/orgs/smb_velocity_team.yaml": "o.yaml",
+    }))  # fmt: skip
+    target = root / names[which]
+    target.unlink()
+    if kind == "pipe":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    elif kind == "/dev/zero":
+        target.symlink_to("/dev/zero")
+    elif kind == "a link to nowhere":
+        target.symlink_to(root / "nowhere.yaml")
+    elif kind == "a loop of links":
+        target.symlink_to(target)
+    elif kind == "6 GB":
+        with open(target, "wb") as f:
+            f.truncate(6 * 2**30)
+    elif kind == "empty":
+        target.write_bytes(b"")
+    else:
+        target.write_bytes(bytes(range(256)) * 4)
+    code, said = _validate(root / "s.yaml")
+    assert code == 2 and _placed(said), (which, kind, said)
+
+
+@pytest.mark.slow
+@settings(max_examples=16, deadline=None)
+@given(
+    renewal=st.sampled_from(["0.5", "0.9", "0.999", "0.9999999"]),
+    delay=st.sampled_from(["0h", "1min", "1h", "12mo"]),
+    attrition=st.sampled_from(["0/year", "12/year", "13/year", "1000000000/year"]),
+    rate=st.sampled_from(["1/week", "400/week", "10000000/week"]),
+)
+def test_loops_and_extreme_rates_end_in_seconds_with_a_result_or_a_placed_error(
+    tmp_path_factory, renewal, delay, attrition, rate
+):
+    root = tmp_path_factory.mktemp("extreme")
+    market = (ROOT / "configs/markets/smb_velocity.yaml").read_text(encoding="utf-8")
+    for old, new in (("outcomes: {renewal: 0.85}", f"outcomes: {{renewal: {renewal}}}"),
+                     ("    buyer_delay: 12mo", f"    buyer_delay: {delay}"),
+                     ("rate: 400/week", f"rate: {rate}")):  # fmt: skip
+        assert old in market
+        market = market.replace(old, new)
+    (root / "m.yaml").write_text(market)
+    org = (ROOT / "configs/orgs/smb_velocity_team.yaml").read_text(encoding="utf-8")
+    (root / "o.yaml").write_text(re.sub(r"attrition: [^ #\n]+", f"attrition: {attrition}", org))
+    path = root / "s.yaml"
+    path.write_text(_scenario_text(**{
+        f"{ROOT}/configs/markets/smb_velocity.yaml": "m.yaml",
+        f"{ROOT}/configs/orgs/smb_velocity_team.yaml": "o.yaml",
+    }))  # fmt: skip
+    before = _listing(root)
+    for command in (
+        ["validate", str(path)],
+        ["capacity", str(path)],
+        ["run", str(path), "-n", "1"],
+    ):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code in (0, 2), (command, result.output)
+        if result.exit_code == 2:
+            assert _placed(result.output), (command, result.output)
+            break
+    assert _listing(root) == before
+
+
+HOSTILE_TEXT = ["[/bold]", "[link=https://evil.example/x]x[/link]", "a\u202eb", "\x1b[31mred",
+                "two\nlines", "tab\there", "\u200f", "é ü 日本", "\ud800"]  # fmt: skip
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None)
+@given(
+    field=st.sampled_from(["name", "description", "variant"]),
+    text=st.lists(st.sampled_from(HOSTILE_TEXT), min_size=1, max_size=3).map("".join),
+)
+def test_hostile_text_anywhere_is_shown_as_written_or_is_an_error_at_its_line(
+    tmp_path_factory, field, text
+):
+    root = tmp_path_factory.mktemp("text")
+    quoted = json.dumps(text, ensure_ascii=True)  # YAML reads JSON's escapes
+    if field == "name":
+        scenario = _scenario_text(
+            **{"name: Speed to lead in a velocity SMB team": f"name: {quoted}"}
+        )
+    elif field == "description":
+        scenario = _scenario_text() + f"description: {quoted}\n"
+    else:
+        scenario = _scenario_text(**{"  two_more_sdrs:": f"  {quoted}:"})
+    path = root / "s.yaml"
+    path.write_text(scenario)
+    result = CliRunner().invoke(app, ["compare", str(path), "-n", "1",
+                                      "--markdown", str(root / "r.md")])  # fmt: skip
+    shown = result.output + ((root / "r.md").read_text() if result.exit_code == 0 else "")
+    if result.exit_code == 2:
+        assert _placed(result.output) and not (root / "r.md").exists(), result.output
+    else:
+        assert result.exit_code == 0, result.output
+    assert not any(c in shown for c in "\x1b\u202e\u200f\ud800"), shown
+    assert "]8;" not in shown  # no terminal hyperlink
+
+
+JUNK = [None, -1, 0, 1.5, "x", [], {}, 10**9, True, float("nan"), float("inf"), ["sdr"],
+        {"a": []}, {"won_per_week": "x"}, "\ud800"]  # fmt: skip
+API = {
+    "simulate": ["replications", "seed", "variant", "executor"],
+    "compare": ["replications", "seed", "executor"],
+    "plan": ["targets", "max_plans", "utilization_cap", "roles", "variant", "replications"],
+    "sweep": ["grid", "replications", "seed", "workers", "variant"],
+    "capacity": ["variant"],
+}
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(
+    call=st.sampled_from([(f, a) for f, arguments in API.items() for a in arguments]),
+    junk=st.sampled_from(JUNK),
+)
+def test_any_wrong_argument_to_the_api_is_a_config_error_naming_it(smb, call, junk):
+    function, argument = call
+    quick = {"progress": False, "replications": 1} if function != "capacity" else {}
+    quick |= {"max_plans": 2} if function == "plan" else {}
+    quick |= {"grid": {"org.roles.sdr.headcount": [3]}} if function == "sweep" else {}
+    try:
+        getattr(orgsim, function)(smb, **(quick | {argument: junk}))
+    except ConfigError as error:
+        assert re.search(rf": {argument}(\.\S+)?: ", str(error)), str(error)
