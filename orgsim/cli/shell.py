@@ -223,6 +223,7 @@ ShowAll = Annotated[
 class Grouping(StrEnum):
     measure = "measure"
     team = "team"
+    person = "person"
 
 
 By = Annotated[
@@ -231,7 +232,8 @@ By = Annotated[
         "--by",
         help="Group the KPIs by what they measure (flow, speed, capacity, money), or by team: "
         "a scorecard of what marketing, sales and customer success each answer for, from "
-        "the roles' `team`.",
+        "the roles' `team`; `person` adds a table of each named person of the roster "
+        "(`people:` in a role): deals and value won, utilization and tasks.",
     ),
 ]
 Out = Annotated[

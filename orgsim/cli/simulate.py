@@ -34,6 +34,7 @@ from orgsim.cli.shell import (
     say,
     writing,
 )
+from orgsim.config.units import WEEK
 from orgsim.text import one_line
 
 
@@ -136,6 +137,8 @@ def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
         )
         for table in tables:
             out.print(table)
+    if by is Grouping.person:
+        _show_people(results)
     found = [s.evidence() for s in results.shortfalls()]
     if found:
         warning = fmt.shortfalls({results.variant: found})
@@ -144,6 +147,24 @@ def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
     if later:
         note = fmt.runs_out({results.variant: later}, scenario.horizon_weeks)
         out.print(f"[bold]Note:[/bold] {note}.", highlight=False)
+
+
+def _show_people(results) -> None:
+    """`--by person`: each named person's results, or how to name them."""
+    from orgsim.report import terminal
+
+    people = results.people()
+    if people.empty:
+        say(
+            "no named people in this design: list your reps under a role's `people:` "
+            "(docs/scenario-language.md, Your own people) to see each one's results"
+        )
+        return
+    title = (
+        f"Your people over the {results.facts.horizon_hours / WEEK:g}-week horizon (means over "
+        f"{results.replications} replications; most deals won first)"
+    )
+    out.print(terminal.person_table(people, title))
 
 
 @app.command(cls=_Command)

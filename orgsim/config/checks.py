@@ -12,6 +12,7 @@ import difflib
 import math
 from collections.abc import Iterator
 
+from orgsim.config import roster
 from orgsim.config.distributions import BySegment, resolve
 from orgsim.config.errors import Problem
 from orgsim.config.journey import (
@@ -347,6 +348,7 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     _check_pods(say, org, roles)
     _check_staffing(say, org, in_pods)
     _check_hires(say, org, roles, in_pods)
+    roster.check(say, org, in_pods)
     _check_costs(say, org, roles)
     _check_teams(say, org)
     return say.problems
@@ -498,7 +500,7 @@ def _check_staffing(say: _Reporter, org: Org, in_pods: set[str]) -> None:
                 "members, so leave headcount out",
                 key=True,
             )
-        if role_name not in in_pods and role.headcount is None:
+        if role_name not in in_pods and role.headcount is None and not role.people:
             say.error(("roles", role_name, "headcount"), "missing required field 'headcount'")
 
     for stage, work in org.work.items():
@@ -513,7 +515,7 @@ def _check_staffing(say: _Reporter, org: Org, in_pods: set[str]) -> None:
                         f"reaching {stage} will wait forever",
                         key=True,
                     )
-        elif (org.roles[work.role].headcount or 0) == 0:
+        elif org.headcount(work.role) == 0:
             say.warn(
                 ("work", stage),
                 f"{work.role} has headcount 0: leads reaching {stage} will wait forever",
@@ -546,7 +548,7 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
             say.error((*path, "pod"), f"'{hire.role}' is not staffed by pods: leave pod out")
             continue
         else:
-            start = org.roles[hire.role].headcount or 0
+            start = org.headcount(hire.role)
         crew = (hire.role, hire.pod)
         seats[crew] = seats.get(crew, start) + hire.count
         if seats[crew] < 0:

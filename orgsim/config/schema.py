@@ -368,6 +368,70 @@ class PTO(Frozen):
     """Consecutive working days per block of time off."""
 
 
+class Leaving(Frozen):
+    """A named person's planned departure, with or without a replacement."""
+
+    at: NonNegativeDuration
+    """When, counted from the end of warm-up (`8w`)."""
+    backfill: bool = False
+    """`true`: the seat is refilled after the role's backfill delay; `false`: it stays empty."""
+
+
+class Person(Frozen):
+    """One of your own reps, by name: what is given is taken as written; what is not is
+    drawn as for an unnamed seat, keyed by the name, so the person has the same luck in
+    every design."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    """The person's name as your CRM's user list has it (`Kim Lee`), unique in the org."""
+    skill: NonNegative | dict[Ref, NonNegative] | None = None
+    """Multiplies the written success rates of the stages the role works (`1.25`), or per stage
+    (`{sql: 1.1, opportunity: 1.3}`); taken as written, not scaled to the team. Default: drawn
+    from the role's `skill`."""
+    tenure: NonNegativeDuration | None = None
+    """Time in the role at t = 0 (`30mo`), or, with `joins`, when joining (an experienced hire);
+    default: drawn from the role's `tenure`, or 0 for someone who joins."""
+    pod: Ref | None = None
+    """The pod the person works in, for a role staffed by pods."""
+    pto: PTO | None = None
+    """The person's own time off (`{days_per_year: 25}`); default: the role's."""
+    leaves: NonNegativeDuration | Leaving | None = None
+    """A planned departure from the end of warm-up (`20w`, or `{at: 20w, backfill: true}`); the seat
+    stays empty unless `backfill` is true."""
+    joins: NonNegativeDuration | None = None
+    """A dated start from the end of warm-up (`13w`): not on the payroll before it."""
+
+    @property
+    def leaving(self) -> Leaving | None:
+        """`leaves` in its long form."""
+        if self.leaves is None or isinstance(self.leaves, Leaving):
+            return self.leaves
+        return Leaving.model_construct(at=self.leaves, backfill=False)  # checked already
+
+
+class Departure(Frozen):
+    """People of a role who leave at a date, named or picked from the roster by skill: "the two
+    best AEs leave at week 8"."""
+
+    role: Ref
+    """Their role."""
+    at: NonNegativeDuration
+    """When, from the end of warm-up (`8w`)."""
+    names: list[str] = []
+    """Who, by name (`[Kim, Lee]`)."""
+    best: Annotated[Whole, Field(ge=1, le=MAX_PEOPLE)] | None = None
+    """Or the `best` named people of the role by their written skill (the mean over stages where
+    skill is per stage; ties in roster order)."""
+    backfill: bool = False
+    """`true`: each seat is refilled after the role's backfill delay."""
+
+    @model_validator(mode="after")
+    def _who(self):
+        if bool(self.names) == (self.best is not None):
+            raise PydanticCustomError("departure", "give either names or best")
+        return self
+
+
 TEAMS = ("marketing", "sales", "customer_success")
 """The teams the sales playbooks score separately; a role may name another team too."""
 
@@ -414,6 +478,14 @@ class Role(Frozen):
     """
     pto: PTO | None = None
     """Paid time off (`{days_per_year: 15}`): working days the rep is away, in blocks."""
+    people: list[Person] = []
+    """Your own reps by name (`[{name: Kim, skill: 1.25, tenure: 30mo}]`); with `headcount` beside
+    it, the seats beyond the named people are drawn as for a role without a roster (headcount
+    counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
+
+    def named_today(self, pod: str | None = None) -> list[Person]:
+        """The named people on the payroll at t = 0 (in `pod`, for a role in pods)."""
+        return [p for p in self.people if p.joins is None and (pod is None or p.pod == pod)]
 
 
 class SLA(Frozen):
@@ -571,6 +643,9 @@ class Org(Frozen):
     its own."""
     hires: list[Hire] = []
     """Dated hires and planned departures (`[{role: ae, at: 13w, count: 3}]`)."""
+    leaves: list[Departure] = []
+    """Named people who leave at a date, by name or the best of a role's roster (`[{role: ae, best:
+    2, at: 8w}]`)."""
     marketing: Marketing = Marketing()
     """Marketing cost (`{cost_per_lead: 150}`)."""
     costs: list[Cost] = []
@@ -584,16 +659,40 @@ class Org(Frozen):
         """A role's headcount; for a role in pods, the sum over pods."""
         if role in self.roles_in_pods():
             return sum(pod.members.get(role, 0) for pod in self.pods.values())
-        return self.roles[role].headcount or 0
+        spec = self.roles[role]
+        return spec.headcount if spec.headcount is not None else len(spec.named_today())
 
     def headcount_at(self, role: str, at: float) -> int:
         """A role's headcount once its dated hires and departures up to `at` are in."""
-        dated = sum(h.count for h in self.hires if h.role == role and h.at <= at)
-        return self.headcount(role) + dated
+        dated = [(h.at, h.count) for h in self.hires if h.role == role]
+        dated += self.roster_changes(role)
+        return self.headcount(role) + sum(count for when, count in dated if when <= at)
+
+    def roster_changes(self, role: str) -> list[tuple[float, int]]:
+        """(when, +1 or -1) for each named person of the role who joins, or leaves without
+        backfill, at a date."""
+        spec = self.roles[role]
+        leaving = {name for d in self.leaves if d.role == role and not d.backfill for name in
+                   departing(self, d)}  # fmt: skip
+        changes = [(p.joins, 1) for p in spec.people if p.joins is not None]
+        changes += [
+            (p.leaving.at, -1)
+            for p in spec.people
+            if p.leaving is not None and not p.leaving.backfill and p.name not in leaving
+        ]
+        changes += [(d.at, -len(departing(self, d))) for d in self.leaves
+                    if d.role == role and not d.backfill]  # fmt: skip
+        return changes
 
     def people_change(self, role: str) -> bool:
         """Reps of the role join or leave during a run (attrition, dated hires, departures)."""
-        return self.roles[role].attrition > 0 or any(h.role == role for h in self.hires)
+        spec = self.roles[role]
+        return (
+            spec.attrition > 0
+            or any(h.role == role for h in self.hires)
+            or any(p.joins is not None or p.leaves is not None for p in spec.people)
+            or any(d.role == role for d in self.leaves)
+        )
 
     def total_headcount(self) -> int:
         return sum(self.headcount(role) for role in self.roles)
@@ -689,6 +788,27 @@ class Transition(Frozen):
             or before.headcount_at(role, self.at) != self.org.headcount_at(role, self.at)
             or self.moved(role) != (0, 0)
         )
+
+
+def departing(org: Org, departure: Departure) -> list[str]:
+    """The names a departure takes: as written, or the role's best by written skill (the mean
+    over stages where it is per stage; ties in roster order)."""
+    if departure.names:
+        return list(departure.names)
+    role = org.roles.get(departure.role)
+    if role is None:
+        return []
+    rated = [p for p in role.people if p.skill is not None and p.joins is None]
+    rated.sort(key=lambda p: -written_skill(p))  # stable: ties stay in roster order
+    return [p.name for p in rated[: departure.best]]
+
+
+def written_skill(person: Person) -> float:
+    """A person's written skill as one number (the mean over stages where it is per stage)."""
+    skill = person.skill
+    if isinstance(skill, dict):
+        return sum(skill.values()) / len(skill) if skill else 1.0
+    return 1.0 if skill is None else float(skill)
 
 
 def people_change(org: Org, transition: Transition | None) -> Callable[[str], bool]:

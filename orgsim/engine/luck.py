@@ -19,8 +19,9 @@ realised through numpy's `SeedSequence(seed, spawn_key=...)`:
   change any value. Long loops extend the same way (k = 1, 2, ...);
 - per-rep skill and tenure are keyed to (role, rep index); the draws about people
   who come and go (time to leave, backfill delay, PTO days, a new rep's skill) to
-  (role, seat, occupant), see people.py; random routing has its own stream (it
-  depends on the org by nature).
+  (role, seat, occupant), see people.py; a named person's (roles.<r>.people) to
+  (PERSON, name) instead, whatever the role, seat or design; random routing has its
+  own stream (it depends on the org by nature).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ ARRIVALS, ATTRIBUTES, DEAL_VALUE, SKILL, ROUTING = 1, 2, 3, 4, 5
 OUTCOME, BUYER_DELAY, EFFORT, HANDOFF_DELAY, LEAK, VALUE_CHANGE, PATIENCE = range(6, 13)
 TENURE, ATTRITION, BACKFILL, PTO = 13, 14, 15, 16
 BOOK = 17
+PERSON = 1 << 32
+"""Leads a named person's keys: (purpose, PERSON, key(name)) can equal no (purpose,
+key(role), seat) key, since a crc32 is below 2**32."""
 
 
 def key(name: str) -> int:

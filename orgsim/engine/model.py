@@ -33,6 +33,7 @@ from orgsim.config.schema import (
     PointsDecay,
     Routing,
     Transition,
+    departing,
     people_change,
 )
 from orgsim.config.units import MONTH
@@ -155,6 +156,24 @@ class CrewPlan:
 
 
 @dataclass
+class PersonPlan:
+    """A named person of a role (`roles.<r>.people`): what was written, as clock times and a
+    flat skill list; None where the person's value is drawn (keyed by `name`)."""
+
+    name: str
+    crew: int
+    skills: list[float] | None = None
+    """By (stage, segment), as `Rep.skills`; None: drawn from the role's skill."""
+    tenure: float | None = None
+    pto_days: int | None = None
+    """Working days off a year; None: the role's."""
+    joins: float | None = None
+    leaves: float | None = None
+    backfill: bool = False
+    """At `leaves`, the seat is refilled after the role's backfill delay."""
+
+
+@dataclass
 class RolePlan:
     index: int
     name: str
@@ -190,11 +209,13 @@ class RolePlan:
     """Its people and per-seat costs count in CAC (see journey.acquisition_roles)."""
     works: bool = False
     """It works a stage (in today's org or the one a transition switches to): measured."""
+    people: list[PersonPlan] = field(default_factory=list)
+    """Its named people: those on the payroll at t = 0 sit in their crew's first seats."""
 
     @property
     def away(self) -> bool:
         """Reps take PTO: each has its own calendar."""
-        return self.pto_days > 0
+        return self.pto_days > 0 or any(p.pto_days for p in self.people)
 
     def ramp_share(self, tenure: float) -> float:
         """Share of full productivity at a tenure (hours since hire)."""
@@ -402,6 +423,7 @@ def compile_variant(
     for i, role_name in enumerate(names):
         today = role_name in org.roles
         role = _role_plan(i, role_name, org if today else new, segments, closed, pods)
+        role.people = _people_plans(org, role_name, market, warmup) if today else []
         role.people_change = changes(role_name)
         role.acquires = role_name in acquiring
         role.works = role_name in working
@@ -575,7 +597,7 @@ def _role_plan(
         pod_of_segment = {s: i for i, pod in enumerate(org.pods.values()) for s in pod.segments}
         crew_of_segment = [pod_of_segment[s] for s in segments]
     else:
-        crews = [CrewPlan(None, role.headcount or 0)]
+        crews = [CrewPlan(None, org.headcount(role_name))]
         crew_of_segment = [0] * len(segments)
     return RolePlan(
         index=index,
@@ -597,6 +619,37 @@ def _role_plan(
         pto_days=role.pto.days_per_year if role.pto else 0,
         pto_block=role.pto.block_days if role.pto else 5,
     )
+
+
+def _people_plans(org: Org, role_name: str, market: Market, warmup: float) -> list[PersonPlan]:
+    """A role's roster as plans: skills flat by (stage, segment), dates as clock times, and
+    the org's `leaves` resolved to the people they take."""
+    stages, segments = list(market.journey), list(market.segments)
+    departures = {name: d for d in org.leaves if d.role == role_name for name in departing(org, d)}
+    pods = list(org.pods)
+    plans = []
+    for person in org.roles[role_name].people:
+        skill = person.skill
+        if skill is None:
+            skills = None
+        elif isinstance(skill, dict):
+            skills = [float(skill.get(s, 1.0)) for s in stages for _ in segments]
+        else:
+            skills = [float(skill)] * (len(stages) * len(segments))
+        leaving = person.leaving or departures.get(person.name)
+        plans.append(
+            PersonPlan(
+                name=person.name,
+                crew=pods.index(person.pod) if person.pod is not None else 0,
+                skills=skills,
+                tenure=person.tenure,
+                pto_days=person.pto.days_per_year if person.pto else None,
+                joins=None if person.joins is None else warmup + person.joins,
+                leaves=None if leaving is None else warmup + leaving.at,
+                backfill=leaving is not None and leaving.backfill,
+            )
+        )
+    return plans
 
 
 def _stage_plan(index: int, name: str, spec, segments: list[str], places: list[str]) -> StagePlan:

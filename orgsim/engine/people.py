@@ -12,6 +12,12 @@ Every draw about a rep (skill, tenure, time to leave, backfill delay, PTO days) 
 (role, seat, occupant), never to the order of events, so designs that differ only in
 hiring see the same people in the same seats, and the same leads with the same luck.
 
+Named people (`roles.<r>.people`) sit in their crew's first seats, and every draw about them
+is keyed to their name instead: the same person has the same luck in every design, whatever
+seat or role they hold. What the roster gives (skill, tenure, PTO days) is taken as written;
+a planned departure (`leaves`) closes the person's seat or, with backfill, refills it; a dated
+start (`joins`) opens a new seat.
+
 People events (joining, leaving, going on PTO and coming back) run before the lead events
 of the same instant: a rep whose PTO starts at midnight is away before anything else
 happens then.
@@ -26,8 +32,19 @@ from simpy.events import URGENT
 
 from orgsim.config.units import DAY, YEAR
 from orgsim.engine.calendar import with_days_off, working_days
-from orgsim.engine.luck import ATTRITION, BACKFILL, BLOCK, PTO, ROUTING, SKILL, TENURE, Streams, key
-from orgsim.engine.model import HirePlan, Model, RolePlan
+from orgsim.engine.luck import (
+    ATTRITION,
+    BACKFILL,
+    BLOCK,
+    PERSON,
+    PTO,
+    ROUTING,
+    SKILL,
+    TENURE,
+    Streams,
+    key,
+)
+from orgsim.engine.model import HirePlan, Model, PersonPlan, RolePlan
 from orgsim.engine.staff import Crew, Rep, set_routing
 from orgsim.engine.transition import switch
 
@@ -35,18 +52,41 @@ from orgsim.engine.transition import switch
 class Seat:
     """A place in a role that reps fill one after another."""
 
-    __slots__ = ("closed", "crew", "index", "leaves", "occupants", "refills", "role", "vacant")
+    __slots__ = (
+        "closed",
+        "crew",
+        "index",
+        "keys",
+        "leaves",
+        "occupants",
+        "person",
+        "refills",
+        "role",
+        "vacant",
+    )
 
-    def __init__(self, role: RolePlan, crew: int, index: int, streams: Streams):
+    def __init__(
+        self, role: RolePlan, crew: int, index: int, streams: Streams, person: PersonPlan | None
+    ):
         self.role = role
         self.crew = crew
-        self.index = index  # within the role: what its draws are keyed to
+        self.index = index  # within the role
+        self.person = person  # the named person it was made for, if any
         self.occupants = 0  # reps it has had so far
         self.vacant = False  # waiting for its backfill
         self.closed = False  # given up by a planned departure: never refilled
-        name = key(role.name)
-        self.leaves = streams.generator(ATTRITION, name, index) if role.attrition else None
-        self.refills = streams.generator(BACKFILL, name, index) if role.backfill else None
+        # what its draws are keyed to: the person's name, or the role and seat
+        self.keys = (PERSON, key(person.name)) if person else (key(role.name), index)
+        self.leaves = streams.generator(ATTRITION, *self.keys) if role.attrition else None
+        self.refills = streams.generator(BACKFILL, *self.keys) if role.backfill else None
+
+    @property
+    def about(self) -> tuple[int, ...]:
+        """What a new occupant's skill is keyed to (with the role): seat and occupant, or
+        the person's name for the person the seat was made for."""
+        if self.person is not None:
+            return (*self.keys, self.occupants)
+        return (self.index, self.occupants)
 
 
 class People:
@@ -72,15 +112,26 @@ class People:
         model, streams = self.model, self.streams
         crews = []
         for role in model.roles:
-            skills = iter(_skills(role, model, streams, role.headcount))
-            hired = iter(_hired(role, streams))
+            named = [[p for p in role.people if p.joins is None and p.crew == c]
+                     for c in range(len(role.crews))]  # fmt: skip
+            unnamed = role.headcount - sum(map(len, named))
+            skills = iter(_skills(role, model, streams, unnamed))
+            hired = iter(_hired(role, streams, unnamed))
             mine = []
             for c, plan in enumerate(role.crews):
                 crew = self.new_crew(role, plan.pod, role.order)
-                for _ in range(plan.headcount):
-                    rep = Rep(len(self.reps), len(crew.reps), crew, next(skills), next(hired))
-                    rep.seat = self.new_seat(role, c)
-                    rep.seat.occupants = 1
+                for i in range(plan.headcount):
+                    person = named[c][i] if i < len(named[c]) else None
+                    seat = self.new_seat(role, c, person)
+                    if person is None:
+                        rep = Rep(len(self.reps), len(crew.reps), crew, next(skills), next(hired))
+                    else:
+                        rep = Rep(len(self.reps), len(crew.reps), crew,
+                                  _skill_of(person, seat, model, streams),
+                                  -_tenure_of(person, role, streams))  # fmt: skip
+                        rep.name = person.name
+                    rep.seat = seat
+                    seat.occupants = 1
                     crew.add(rep)
                     self.reps.append(rep)
                 mine.append(crew)
@@ -95,9 +146,9 @@ class People:
         self.all_crews.append(crew)
         return crew
 
-    def new_seat(self, role: RolePlan, crew: int) -> Seat:
+    def new_seat(self, role: RolePlan, crew: int, person: PersonPlan | None = None) -> Seat:
         seats = self.seats[role.index]
-        seats.append(Seat(role, crew, len(seats), self.streams))
+        seats.append(Seat(role, crew, len(seats), self.streams, person))
         return seats[-1]
 
     # -- the run
@@ -109,6 +160,12 @@ class People:
             self.settle(rep, 0.0)
         for plan in self.model.hires:
             self._at(plan.at, self._hire, plan)
+        for role in self.model.roles:
+            for person in role.people:
+                if person.joins is not None:
+                    self._at(person.joins, self._join, (role, person))
+                if person.leaves is not None:
+                    self._at(person.leaves, self._planned_leave, person)
         if self.model.transition is not None:
             self._at(self.model.transition.at, self._switch, self.model.transition)
 
@@ -172,16 +229,18 @@ class People:
         """A rep's PTO blocks: in each year from t = 0, `pto_days` working days in blocks of
         `pto_block` consecutive working days, at random among the year's blocks; blocks that
         begin before the rep joins are not taken."""
-        rng = self.streams.generator(PTO, key(role.name), seat.index, seat.occupants - 1)
+        rng = self.streams.generator(PTO, *seat.keys, seat.occupants - 1)
         size = role.pto_block
+        person = seat.person if seat.occupants == 1 else None
+        pto_days = person.pto_days if person and person.pto_days is not None else role.pto_days
         blocks = []
         for days in self._years_of_working_days(role):
             slots = len(days) // size
-            count = min(math.ceil(role.pto_days / size), slots)
+            count = min(math.ceil(pto_days / size), slots)
             if count == 0:
                 continue
             lengths = [size] * count
-            lengths[-1] = min(size, role.pto_days - (count - 1) * size)
+            lengths[-1] = min(size, pto_days - (count - 1) * size)
             for slot, length in zip(rng.choice(slots, count, replace=False), lengths, strict=True):
                 block = days[slot * size : slot * size + length].tolist()
                 if block[0] * DAY >= hired:
@@ -201,11 +260,18 @@ class People:
     # -- people events
 
     def hire_into(self, seat: Seat, now: float) -> None:
-        """A new rep (tenure 0) joins a seat and picks up waiting work."""
+        """A new rep (tenure 0, or the named person's own) joins a seat and picks up waiting
+        work."""
         role = seat.role
         crew = self.crews[role.index][seat.crew]
-        skills = _skills(role, self.model, self.streams, 1, seat.index, seat.occupants)
-        rep = Rep(len(self.reps), len(crew.reps), crew, skills[0], now)
+        person = seat.person if seat.occupants == 0 else None
+        if person is None:
+            skills = _skills(role, self.model, self.streams, 1, *seat.about)[0]
+            rep = Rep(len(self.reps), len(crew.reps), crew, skills, now)
+        else:
+            skills = _skill_of(person, seat, self.model, self.streams)
+            rep = Rep(len(self.reps), len(crew.reps), crew, skills, now - (person.tenure or 0.0))
+            rep.name = person.name
         rep.seat = seat
         seat.occupants += 1
         self.reps.append(rep)
@@ -223,9 +289,11 @@ class People:
 
     def _leave(self, step) -> None:
         """Attrition: the rep leaves; with backfill its seat is refilled after a delay."""
-        rep = step.arg
-        if not rep.on_payroll:
-            return
+        if step.arg.on_payroll:
+            self.leave(step.arg)
+
+    def leave(self, rep: Rep) -> None:
+        """The rep leaves; with backfill its seat is refilled after a delay."""
         now = self.flow.env.now
         self.depart(rep, now)
         seat = rep.seat
@@ -233,6 +301,24 @@ class People:
             seat.vacant = True
             delay = float(seat.role.backfill.sample(seat.refills, 1)[0])
             self._at(now + delay, self._refill, seat)
+
+    def _join(self, step) -> None:
+        """A named person's dated start, in a new seat of their crew."""
+        role, person = step.arg
+        self.hire_into(self.new_seat(role, person.crew, person), self.flow.env.now)
+
+    def _planned_leave(self, step) -> None:
+        """A named person's planned departure: the seat stays empty, or with backfill is
+        refilled as after attrition. Nothing if they have left already."""
+        person: PersonPlan = step.arg
+        rep = next((r for r in self.reps if r.name == person.name and r.on_payroll), None)
+        if rep is None:
+            return
+        if person.backfill:
+            self.leave(rep)
+        else:
+            rep.seat.closed = True
+            self.depart(rep, self.flow.env.now)
 
     def _refill(self, step) -> None:
         seat = step.arg
@@ -343,10 +429,27 @@ def _skills(
     return [[float(d[i]) for at in by_stage for d in at] for i in range(n)]
 
 
-def _hired(role: RolePlan, streams: Streams) -> list[float]:
-    """When each of today's reps joined (minus their tenure at t = 0, drawn once per rep and
-    keyed to role and rep index); past any ramp when the role gives no tenure."""
+def _hired(role: RolePlan, streams: Streams, n: int) -> list[float]:
+    """When each of `n` unnamed reps of today joined (minus their tenure at t = 0, drawn once
+    per rep and keyed to role and rep index); past any ramp when the role gives no tenure."""
     if role.tenure is None:
-        return [-np.inf] * role.headcount
-    tenure = role.tenure.sample(streams.generator(TENURE, key(role.name)), role.headcount)
+        return [-np.inf] * n
+    tenure = role.tenure.sample(streams.generator(TENURE, key(role.name)), n)
     return (-tenure).tolist()
+
+
+def _tenure_of(person: PersonPlan, role: RolePlan, streams: Streams) -> float:
+    """A named person's tenure at t = 0: as written, or drawn keyed to the name."""
+    if person.tenure is not None:
+        return person.tenure
+    if role.tenure is None:
+        return np.inf
+    return float(role.tenure.sample(streams.generator(TENURE, PERSON, key(person.name)), 1)[0])
+
+
+def _skill_of(person: PersonPlan, seat: Seat, model: Model, streams: Streams) -> list[float]:
+    """A named person's skills: as written (not scaled to the team), or drawn as written
+    keyed to the name."""
+    if person.skills is not None:
+        return list(person.skills)
+    return _skills(seat.role, model, streams, 1, *seat.about)[0]

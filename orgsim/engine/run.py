@@ -143,4 +143,5 @@ def _rep_columns(people: People, model: Model) -> dict[str, np.ndarray]:
         "left": np.array([rep.left for rep in reps], dtype=float),
         "joined": joined,
         "before": before,
+        "person": np.array([rep.name for rep in reps], dtype=object),
     }

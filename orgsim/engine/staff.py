@@ -55,6 +55,7 @@ class Rep:
         "idle",
         "index",
         "left",
+        "name",
         "present",
         "queue",
         "queued",
@@ -90,6 +91,7 @@ class Rep:
         self.successor: Rep | None = None  # the same person in its next crew (transition.py)
         self.tasks_done = 0
         self.deals_won = 0
+        self.name = ""  # a named person's name (roles.<r>.people); "" for an unnamed seat
 
     @property
     def on_payroll(self) -> bool:

@@ -185,6 +185,7 @@ def _successor(
         seat.crew = here
     new = Rep(len(people.reps), len(crew.reps), crew, rep.skills, now if moved else rep.hired)
     new.seat = seat
+    new.name = rep.name
     new.since = INF if rep.busy else now  # on the payroll once the task is done
     new.busy = rep.busy
     if moved:

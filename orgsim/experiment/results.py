@@ -17,6 +17,7 @@ from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
 from orgsim.measure.jsonable import json_number
+from orgsim.measure.people import people as measured_people
 from orgsim.measure.stats import interval
 from orgsim.report import figures
 from orgsim.report import format as fmt
@@ -146,7 +147,12 @@ class Results:
 
     def to_json(self) -> dict:
         """The `orgsim run --json` object (docs/scenario-language.md: What --json prints),
-        with the roles that do not keep up."""
+        with the roles that do not keep up, and each named person where there is a roster."""
+        people = self.people() if "reps" in self.details else pd.DataFrame()
+        named = {} if people.empty else {"people": [
+            {k: v if isinstance(v, str) else json_number(v) for k, v in row.items()}
+            for row in people.to_dict("records")
+        ]}  # fmt: skip
         return {
             "scenario": self.scenario_name,
             "variant": self.variant,
@@ -156,7 +162,7 @@ class Results:
             "kpis": kpi_json(self.summary(raw=True)),
             "does_not_keep_up": [s.to_json() for s in self.shortfalls()],
             "runs_out_of_hours": [r.to_json() for r in self.runs_out()],
-        }
+        } | named
 
     # -- tables
 
@@ -174,6 +180,12 @@ class Results:
     def reps(self) -> pd.DataFrame:
         """One row per rep and replication: role, pod, skill, tasks, deals won, utilization."""
         return self._detail("reps")
+
+    def people(self) -> pd.DataFrame:
+        """One row per named person of the roster (`roles.<r>.people`): deals and value won
+        in the measured window, utilization and tasks, each a mean over replications with
+        its 95% interval (`won`, `won_low`, `won_high`, ...). Empty without a roster."""
+        return measured_people(self.reps)
 
     @property
     def cycle_times(self) -> pd.DataFrame:

@@ -84,7 +84,9 @@ def visits(records: Records, model: Model) -> pd.DataFrame:
 
 
 def reps(records: Records, model: Model) -> pd.DataFrame:
-    """One row per rep: role, pod, skill, tasks done, deals won, utilization."""
+    """One row per rep: role, pod, its name where it is a named person, skill, tasks done,
+    deals won (over the whole run), utilization, and the deals and value it won in the
+    measured window (`won`, `won_value`: what `Results.people` adds up)."""
     r = records.reps
     window = np.array([records.warmup, records.end])
     worked = np.zeros(len(r["role"]))
@@ -99,15 +101,23 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
         available[r["role"] == role.index] = hours[:, 1] - hours[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         utilization = worked / available
+    wins = records.wins
+    counted = (wins["time"] >= records.warmup) & (wins["rep"] >= 0)
+    by_rep = wins["rep"][counted]
     return pd.DataFrame(
         {
             "rep": np.arange(len(r["role"])),
             "role": _names(r["role"], [role.name for role in model.roles]),
             "pod": _names(r["pod"], model.pods) if model.pods else "",
+            "person": r["person"],
             "skill": rep_skill(records, model),
             "tasks": r["tasks_done"],
             "deals_won": r["deals_won"],
             "utilization": utilization,
+            "won": np.bincount(by_rep, minlength=len(worked)),
+            "won_value": np.bincount(by_rep, weights=wins["value"][counted], minlength=len(worked)),
+            "hours_worked": worked,
+            "hours_at_work": available,
         }
     )
 

@@ -155,6 +155,32 @@ def sparkline(values, top: float) -> str:
     return "".join(SPARKS[i] for i in levels)
 
 
+PERSON_COLUMNS = (
+    ("deals won", "won", "count"),
+    ("value won", "won_value", "money"),
+    ("utilization", "utilization", "share"),
+    ("tasks", "tasks", "count"),
+)
+
+
+def person_table(people: pd.DataFrame, title: str) -> Table:
+    """Each named person (`Results.people`), most deals won first: the mean over
+    replications and its 95% interval, so a top and a bottom performer sit side by side."""
+    table = Table(title=escape(printable(title)), title_justify="left", header_style="bold")
+    table.add_column("person")
+    table.add_column("role")
+    for label, _, _ in PERSON_COLUMNS:
+        table.add_column(f"{label} (95% interval)", justify="right")
+    for _, row in people.sort_values("won", ascending=False, kind="stable").iterrows():
+        cells = [
+            f"{fmt.number(row[c], kind)} ({fmt.number(row[c + '_low'], kind)} – "
+            f"{fmt.number(row[c + '_high'], kind)})"
+            for _, c, kind in PERSON_COLUMNS
+        ]
+        table.add_row(escape(printable(row["person"])), escape(printable(row["role"])), *cells)
+    return table
+
+
 def people_tables(
     timeseries: pd.DataFrame, summary: pd.DataFrame, horizon: float, warmup: float
 ) -> list[Table]:

@@ -1,0 +1,51 @@
+"""Each named person's results, with intervals over replications (`Results.people`,
+`orgsim run --by person`): what a VP asks of a team first, who wins how much.
+
+A person's rows are added up within a replication first (one person may hold two rows: the
+seat before and after a transition's switch), then the mean and its 95% interval are taken
+over replications; a replication in which the person won nothing counts as 0, not as missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from orgsim.measure.stats import interval
+
+COLUMNS = ("won", "won_value", "utilization", "tasks")
+"""What is reported per person, in the order a table shows it."""
+
+
+def people(reps: pd.DataFrame) -> pd.DataFrame:
+    """One row per named person (roster order): role, then the mean, `_low` and `_high` of
+    each of COLUMNS; empty where no one is named."""
+    named = reps[reps["person"].astype(str) != ""] if "person" in reps else reps.iloc[:0]
+    if named.empty:
+        return pd.DataFrame(columns=["person", "role", *_columns()])
+    per_run = named.groupby(["person", "replication"], sort=False).agg(
+        role=("role", "last"),
+        won=("won", "sum"),
+        won_value=("won_value", "sum"),
+        tasks=("tasks", "sum"),
+        hours_worked=("hours_worked", "sum"),
+        hours_at_work=("hours_at_work", "sum"),
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_run["utilization"] = per_run["hours_worked"] / per_run["hours_at_work"]
+    replications = reps["replication"].unique()
+    rows = []
+    for person in dict.fromkeys(named["person"]):
+        mine = per_run.loc[person].reindex(replications)
+        row = {"person": person, "role": mine["role"].dropna().iloc[-1]}
+        for column in COLUMNS:
+            values = mine[column] if column == "utilization" else mine[column].fillna(0)
+            ci = interval(values)
+            low = ci.low if column == "utilization" else max(ci.low, 0.0)  # counts: never < 0
+            row |= {column: ci.mean, f"{column}_low": low, f"{column}_high": ci.high}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _columns() -> list[str]:
+    return [f"{c}{end}" for c in COLUMNS for end in ("", "_low", "_high")]
