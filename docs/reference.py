@@ -48,7 +48,7 @@ SKIPPED = (distributions.Distribution, distributions.BySegment)
 
 HEAD = """# Field reference
 
-Every field of the three kinds of file, generated from orgsim's own models by
+Every field of the four kinds of file, generated from orgsim's own models by
 `docs/reference.py` (do not edit this page by hand: change the docstring of the
 field in `orgsim/config/schema.py` and run the script). The same descriptions
 appear in the JSON Schemas of `orgsim schema`, so an editor shows them on hover.
@@ -211,7 +211,7 @@ def sections(model: type[BaseModel], path: str, out: list) -> None:
 def missing() -> list[str]:
     """Every field, of every model a file can contain, that has no description."""
     out = []
-    for kind in (schema.ScenarioFile, schema.Market, schema.Org):
+    for kind in (schema.ScenarioFile, schema.Market, schema.Org, schema.Roster):
         found: list = []
         sections(kind, "", found)
         for path, _, rows in found:
@@ -277,6 +277,7 @@ def render() -> str:
         ("Scenario file (`kind: scenario`)", schema.ScenarioFile),
         ("Market file (`kind: market`)", schema.Market),
         ("Org file (`kind: org`)", schema.Org),
+        ("Roster file (`kind: people`)", schema.Roster),
     ):
         found: list = []
         sections(kind, "", found)

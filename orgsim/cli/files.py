@@ -29,6 +29,10 @@ def _summary(kind: str, model) -> str:
             f"org '{model.name}' ({model.structure}): {_count(model.roles, 'role')}, "
             f"headcount {model.total_headcount()}, {_count(model.work, 'stage')} worked"
         )
+    if kind == "people":
+        named = sum(len(people) for people in model.roles.values())
+        people = f"{named} named {'person' if named == 1 else 'people'}"
+        return f"roster '{model.name or ''}': {people} in {_count(model.roles, 'role')}"
     variant = model.variant()
     return (
         f"scenario '{model.name}': {_count(model.variants, 'variant')}, "
@@ -75,13 +79,13 @@ def validate(
 def schema(
     kind: Annotated[
         str | None,
-        typer.Argument(metavar="KIND", help="market, org or scenario; all when left out."),
+        typer.Argument(metavar="KIND", help="market, org, people or scenario; all when left out."),
     ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Write KIND.schema.json files into this folder.")
     ] = None,
 ) -> None:
-    """Write the JSON Schema of market, org and scenario files.
+    """Write the JSON Schema of market, org, roster (people) and scenario files.
 
     Point your editor's YAML plugin at them to get completion and checks as you
     type, for example with a first line
@@ -95,7 +99,7 @@ def schema(
     if kind is not None and kind not in all_schemas:
         with reported_errors():
             raise ConfigError.unplaced(
-                "KIND", "kind", f"unknown kind '{kind}': expected market, org or scenario"
+                "KIND", "kind", f"unknown kind '{kind}': expected market, org, people or scenario"
             )
     chosen = {kind: all_schemas[kind]} if kind else all_schemas
     if out_dir is None:

@@ -23,12 +23,12 @@ from pydantic import BaseModel
 
 from orgsim.config import checks, kpis, targets
 from orgsim.config.errors import ConfigError, Problem, dotted
-from orgsim.config.schema import Market, Org, ScenarioFile, Transition, Variant
+from orgsim.config.schema import Market, Org, Roster, ScenarioFile, Transition, Variant
 from orgsim.config.units import WEEK
 from orgsim.config.validation import validate
 from orgsim.config.yamlio import Located, Mark, not_a_file, read
 
-KINDS = {"market": Market, "org": Org, "scenario": ScenarioFile}
+KINDS = {"market": Market, "org": Org, "people": Roster, "scenario": ScenarioFile}
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,14 @@ def kind_of(tree: Located) -> tuple[str | None, list[Problem]]:
     kind = tree.data.get("kind")
     if kind is None:
         return None, [
-            root.problem("missing required field 'kind' (market, org or scenario)", extra=("kind",))
+            root.problem(
+                "missing required field 'kind' (market, org, people or scenario)", extra=("kind",)
+            )
         ]
     if not isinstance(kind, str) or kind not in KINDS:
         return None, [
             tree.values[("kind",)].problem(
-                f"unknown kind '{kind}': expected market, org or scenario"
+                f"unknown kind '{kind}': expected market, org, people or scenario"
             )
         ]
     return kind, []
@@ -151,6 +153,11 @@ class Composition:
         tree = Located({}, {(): self.scenario.values[()]}, {})
         for kind, part in parts.items():
             tree = tree.graft((kind,), part, part.values[()])
+        people_at = (*spec_at, "people") if "people" in spec else ("people",)
+        if self.scenario.has(people_at) and self.scenario.get(people_at) is not None:
+            tree = self._roster(tree, people_at)
+            if tree is None:
+                return None, []
         if isinstance(spec.get("transition"), dict):
             tree = self._transition(tree, (*spec_at, "transition"))
             if tree is None:
@@ -160,6 +167,31 @@ class Composition:
         for override in [*sets, *extra]:
             tree = apply(tree, override, problems)
         return tree, problems
+
+    def _roster(self, tree: Located, at: tuple) -> Located | None:
+        """`tree` with each role's people from the roster at `at` (a roster file's problems
+        stay where the roster wrote them)."""
+        roster = self.include(at, "people")
+        if roster is None:
+            return None
+        valid, problems = validate(Roster, roster)
+        if valid is None:
+            self.problems.extend(problems)
+            return None
+        roles = roster.data["roles"]
+        org_roles = tree.data["org"].get("roles")
+        org_roles = org_roles if isinstance(org_roles, dict) else {}
+        for role in roles:
+            if role not in org_roles:
+                self.problems.append(
+                    roster.keys[("roles", role)].problem(
+                        f"the org has no role '{role}' (roles: {', '.join(map(str, org_roles))})"
+                    )
+                )
+                continue
+            where = ("org", "roles", role, "people")
+            tree = tree.graft(where, roster.sub(("roles", role)), roster.keys[("roles", role)])
+        return tree
 
     def _transition(self, tree: Located, at: tuple) -> Located | None:
         """`tree` with the variant's transition at `transition`, its org read in (so that

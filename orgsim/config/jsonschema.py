@@ -1,12 +1,12 @@
-"""JSON Schemas of the three kinds of file, so an editor checks the YAML as it is typed."""
+"""JSON Schemas of the four kinds of file, so an editor checks the YAML as it is typed."""
 
 from __future__ import annotations
 
-from orgsim.config.schema import Market, Org, ScenarioFile
+from orgsim.config.schema import Market, Org, Roster, ScenarioFile
 
 
 def schemas() -> dict[str, dict]:
-    """JSON Schemas of the three kinds of file, for editors that check YAML as it is typed."""
+    """JSON Schemas of the four kinds of file, for editors that check YAML as it is typed."""
     market, org = Market.model_json_schema(), Org.model_json_schema()
     scenario = ScenarioFile.model_json_schema()
     defs = {**market.pop("$defs", {}), **org.pop("$defs", {}), **scenario.pop("$defs", {})}
@@ -20,6 +20,7 @@ def schemas() -> dict[str, dict]:
     result = {
         "market": Market.model_json_schema(),
         "org": Org.model_json_schema(),
+        "people": Roster.model_json_schema(),
         "scenario": scenario,
     }
     for kind, schema in result.items():

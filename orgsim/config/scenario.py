@@ -21,7 +21,15 @@ from orgsim.config.compose import (
 )
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
-from orgsim.config.schema import DEFAULT_START, Market, Org, ScenarioFile, Target, Variant
+from orgsim.config.schema import (
+    DEFAULT_START,
+    Market,
+    Org,
+    Roster,
+    ScenarioFile,
+    Target,
+    Variant,
+)
 from orgsim.config.units import WEEK
 from orgsim.config.validation import _message, validate
 from orgsim.config.yamlio import Located, parse, read
@@ -235,9 +243,9 @@ def check_file(path: str | Path) -> tuple[str, Any, list[Problem]]:
     if kind == "scenario":
         scenario = _scenario_from(tree, path.parent, os.path.dirname(shown) or ".")
         return kind, scenario, list(scenario.warnings)
-    model_class = Market if kind == "market" else Org
+    model_class = {"market": Market, "org": Org, "people": Roster}[kind]
     model, problems = validate(model_class, tree)
-    if model is not None:
+    if model is not None and kind != "people":  # a roster is checked against its org
         from orgsim.config import checks
 
         check = checks.check_market if kind == "market" else checks.check_org

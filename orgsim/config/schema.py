@@ -1,4 +1,4 @@
-"""The three kinds of file a planner writes, as frozen pydantic models.
+"""The four kinds of file a planner writes, as frozen pydantic models.
 
 Field names, defaults and ranges are the language's (docs/reference.md is generated from
 these models: each field's docstring is its description).
@@ -407,6 +407,21 @@ class Person(Frozen):
         if self.leaves is None or isinstance(self.leaves, Leaving):
             return self.leaves
         return Leaving.model_construct(at=self.leaves, backfill=False)  # checked already
+
+
+class Roster(Frozen):
+    """A roster file (`kind: people`): your named people by role, as a CRM's user list gives
+    them; a scenario's (or a variant's) `people:` puts each role's list into its org."""
+
+    kind: Literal["people"]
+    """Always `people`."""
+    name: str | None = None
+    """Where the roster comes from (`CRM user list, 2026-11`)."""
+    description: str | None = None
+    """Free text for readers of the file."""
+    roles: dict[Ref, list[Person]]
+    """Each role's people (`{ae: [{name: Kim, skill: 1.25}]}`); a role given here replaces any
+    people its org lists."""
 
 
 class Departure(Frozen):
@@ -825,6 +840,8 @@ class VariantSpec(Frozen):
     """Another market for this design: a file path or an inline market (default: the scenario's)."""
     org: FileOrInline | None = None
     """Another org for this design: a file path or an inline org (default: the scenario's)."""
+    people: FileOrInline | None = None
+    """Another roster for this design (default: the scenario's)."""
     transition: TransitionSpec | None = None
     """A switch to another org during the run (`{at: 13w, org: ../configs/orgs/process_stage.yaml,
     moves: {...}}`)."""
@@ -887,6 +904,9 @@ class ScenarioFile(Frozen):
     an inline market."""
     org: FileOrInline
     """The org: a file path relative to this file or an inline org."""
+    people: FileOrInline | None = None
+    """Your named people by role: a roster file (`kind: people`) relative to this file, or inline
+    (`{kind: people, roles: {ae: [...]}}`); each role's list becomes its `people`."""
     horizon: Annotated[
         PositiveDuration, AfterValidator(_a_week_or_more), AfterValidator(_planned_span)
     ]
