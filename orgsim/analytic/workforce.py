@@ -41,7 +41,9 @@ def workforce(model: Model, role: RolePlan) -> Workforce:
     each followed through its reps (an exponential time to leave at the attrition rate,
     then the backfill delay, then a new rep with tenure 0), 2,000 histories per kind of
     seat, day by day (see `_edges`). A planned departure takes a today's seat's expected
-    hours from its date on. PTO takes its share of working days.
+    hours from its date on; a named person's dated start adds a seat, and their planned
+    departure without backfill takes it (with backfill, the seat's gap is left out). PTO
+    takes its share of working days.
 
     Slowness: work arrives evenly over time, so each day counts alike. Work that goes to
     whoever is free or least loaded is shared in proportion to speed, so a day's team works
@@ -88,6 +90,13 @@ def seat_hours(model: Model, role: RolePlan, edges: np.ndarray) -> np.ndarray:
             total = total + hire.count * _seat_hours(role, hire.at, new, rng, edges)
         else:
             total = total + hire.count * _seat_hours(role, 0.0, tenure, rng, edges, hire.at)
+    for person in role.people:  # named starts and departures without backfill
+        joined = 0.0 if person.joins is None else person.joins
+        own = tenure if person.joins is None else np.full(SEAT_SAMPLES, person.tenure or 0.0)
+        if person.joins is not None and person.joins < model.end:
+            total = total + _seat_hours(role, joined, own, rng, edges)
+        if person.leaves is not None and not person.backfill and person.leaves < model.end:
+            total = total - _seat_hours(role, joined, own, rng, edges, person.leaves)
     return total
 
 

@@ -272,6 +272,7 @@ class People:
             skills = _skill_of(person, seat, self.model, self.streams)
             rep = Rep(len(self.reps), len(crew.reps), crew, skills, now - (person.tenure or 0.0))
             rep.name = person.name
+            rep.since = now  # on the payroll from now, however long in the trade before
         rep.seat = seat
         seat.occupants += 1
         self.reps.append(rep)
