@@ -83,6 +83,14 @@ def transitions(output: str) -> str:
     )
 
 
+def person_table(output: str) -> str:
+    """The table of named people (`--by person`), from its title to its last row."""
+    lines = output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Your people"))
+    last = next(i for i in range(first, len(lines)) if lines[i].startswith("└"))
+    return "\n".join(lines[first : last + 1])
+
+
 @dataclass(frozen=True)
 class Figure:
     command: tuple[str, ...]
@@ -110,6 +118,7 @@ HIRES = (
 )
 HIRES_TARGETS = ("quarter.4.won_per_week", "sla.mql.attainment")
 TRANSITION = ("compare", "scenarios/reorg_transition.yaml")
+PEOPLE = ("run", "scenarios/people_risk.yaml", "--by", "person")
 
 FIGURES = {
     "compare-headline": Figure(COMPARE, lambda out: quoted(after_last_table(out))),
@@ -125,6 +134,10 @@ FIGURES = {
     "transition": Figure(
         TRANSITION,
         lambda out: text_block("orgsim " + " ".join(TRANSITION), "...\n" + transitions(out)),
+    ),
+    "people": Figure(
+        PEOPLE,
+        lambda out: text_block("orgsim " + " ".join(PEOPLE), "...\n" + person_table(out)),
     ),
     "plan-hires": Figure(
         HIRES,
