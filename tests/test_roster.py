@@ -245,3 +245,20 @@ def test_a_roster_file_for_a_role_the_org_lacks_is_an_error_in_the_roster(tmp_pa
     )
     alone = CliRunner().invoke(app, ["validate", str(tmp_path / "people.yaml")])
     assert alone.exit_code == 0 and "2 named people in 2 roles" in alone.output
+
+
+def test_the_report_puts_each_named_person_side_by_side_across_designs(tmp_path):
+    text = (ROOT / "scenarios/people_risk.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^horizon: .*$", "horizon: 4w", text, flags=re.M)
+    sc = orgsim.load_text(text, directory=ROOT / "scenarios")
+    page = orgsim.compare(sc, replications=2, progress=False).report_html()
+    table = page[page.index('<table id="people">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>(\w+)</td><td>ae</td>", table)
+    assert sorted(rows) == sorted(
+        ["Kim", "Lee", "Park", "Chen", "Garcia", "Novak", "Okafor", "Silva", "Tan"]
+    )
+    assert table.count("deals<br>") == 9 * len(sc.variants)
+    plain = orgsim.compare(orgsim.load(ROOT / "scenarios/smb_velocity.yaml"), replications=1,
+                           progress=False)  # fmt: skip
+    assert 'id="people"' not in plain.report_html()

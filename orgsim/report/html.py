@@ -21,6 +21,7 @@ from orgsim.config import targets as target_rules
 from orgsim.config.units import format_duration
 from orgsim.report import figures as drawing
 from orgsim.report import format as fmt
+from orgsim.text import one_line
 
 CAPTIONS = {
     "trade_off": "New customers per week against cost per new customer: each design's mean "
@@ -85,6 +86,8 @@ class ReportFacts:
     """The lead sources, every one of which the headline speed to lead covers."""
     written: dict = field(default_factory=dict)
     """The conversions the market writes, by KPI (`kpis.written_rates`)."""
+    people: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Per design, its named people (`Results.people`); empty without a roster."""
 
 
 def _environment() -> jinja2.Environment:
@@ -183,6 +186,40 @@ def _verdict_rows(facts: ReportFacts, verdicts: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _people_rows(facts: ReportFacts) -> list[dict]:
+    """Each named person, most deals won in the first design first (so the top and the
+    bottom performers sit at either end), with their deals and value won in every design:
+    `None` where the design does not have them."""
+    frames = {v: f.set_index("person") for v, f in facts.people.items() if not f.empty}
+    if not frames:
+        return []
+    names = list(dict.fromkeys(n for f in frames.values() for n in f.index))
+    first = frames.get(facts.variants[0])
+    if first is not None:
+        names.sort(key=lambda n: -first["won"].get(n, -1.0))
+    rows = []
+    for name in names:
+        cells = []
+        for variant in facts.variants:
+            frame = frames.get(variant)
+            cells.append(
+                _person_cell(frame.loc[name]) if frame is not None and name in frame.index else None
+            )
+        role = next(frames[v].loc[name, "role"] for v in frames if name in frames[v].index)
+        rows.append({"person": one_line(name), "role": role, "cells": cells})
+    return rows
+
+
+def _person_cell(row: pd.Series) -> dict:
+    low, high = fmt.number(row["won_low"], "count"), fmt.number(row["won_high"], "count")
+    return {
+        "won": fmt.number(row["won"], "count"),
+        "interval": f"{low} – {high}",
+        "value": fmt.number(row["won_value"], "money"),
+        "utilization": fmt.number(row["utilization"], "share"),
+    }
+
+
 def _covers(kind: str, sources: list[str]) -> str:
     """Which sources a speed-to-lead figure covers, where there are several."""
     if kind != "speed_to_lead" or len(sources) < 2:
@@ -252,6 +289,7 @@ def render(
             trade_off=next((p for p in pictures if p["kind"] == "trade_off"), None),
             assumptions=facts.assumptions,
             transitions=facts.transitions,
+            people=_people_rows(facts),
         )
     )
 
