@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 
 import numpy as np
 import pytest
@@ -262,3 +263,68 @@ def test_the_report_puts_each_named_person_side_by_side_across_designs(tmp_path)
     plain = orgsim.compare(orgsim.load(ROOT / "scenarios/smb_velocity.yaml"), replications=1,
                            progress=False)  # fmt: skip
     assert 'id="people"' not in plain.report_html()
+
+
+SWITCH = """
+kind: org
+name: split
+roles:
+  sdr: {headcount: 1, schedule: always}
+  ae: {headcount: 2, schedule: always}
+work:
+  pitch: {role: ae, effort: 1min}
+"""
+
+
+def test_a_named_move_takes_that_person_before_the_counted_moves():
+    """At the switch (week 3) Lee moves to sdr by name; the counted move then takes the
+    first two people left in seat order, Kim and Park, to ae. Each new row carries the
+    person's name and skill, and Lee's draws stay keyed by her name in the new role."""
+    people = (
+        "          - {name: Kim, skill: 1.5}\n"
+        "          - {name: Lee, skill: 0.5}\n"
+        "          - {name: Park, skill: 1.0}\n"
+    )
+    org_text = crew(people).replace("ae", "rep")
+    extra = f"""
+variants:
+  split:
+    transition:
+      at: 3w
+      org:
+{textwrap.indent(textwrap.dedent(SWITCH).strip(), "        ")}
+      moves: {{Lee: sdr, rep: {{ae: 2}}}}
+"""
+    sc = scenario(DEALS, org_text, horizon="6w", warmup="0h", replications=1, extra=extra)
+    records = run_replication(compile_model(sc, "split"), 5, check=True)
+    reps, roles = records.reps, compile_model(sc, "split").roles
+    after = {
+        str(reps["person"][i]): roles[int(reps["role"][i])].name
+        for i in np.flatnonzero(reps["before"] >= 0)
+    }
+    assert after == {"Lee": "sdr", "Kim": "ae", "Park": "ae"}
+    for i in np.flatnonzero(reps["before"] >= 0):
+        assert (reps["skills"][i] == reps["skills"][reps["before"][i]]).all()
+        assert reps["since"][i] == 3 * WEEK
+
+
+@pytest.mark.parametrize(
+    ("moves", "message"),
+    [
+        ("{Nobody: sdr, rep: {ae: 2}}", "moves.Nobody: no one called 'Nobody' in today's people"),
+        ("{Lee: rep}", "moves.Lee: the new org has no role 'rep'"),
+    ],
+)
+def test_a_named_move_of_someone_unknown_or_to_nowhere_is_an_error(moves, message):
+    people = "          - {name: Kim}\n          - {name: Lee}\n          - {name: Park}\n"
+    extra = f"""
+variants:
+  split:
+    transition:
+      at: 3w
+      org:
+{textwrap.indent(textwrap.dedent(SWITCH).strip(), "        ")}
+      moves: {moves}
+"""
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        scenario(DEALS, crew(people).replace("ae", "rep"), extra=extra)

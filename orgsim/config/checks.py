@@ -692,7 +692,8 @@ def _check_moves(say: _Reporter, org: Org, transition: Transition) -> None:
     """People move between roles that exist, out of roles that have them, into roles that
     want them."""
     new = transition.org
-    for old_role, to in transition.moves.items():
+    _check_named_moves(say, org, transition)
+    for old_role, to in transition.counted_moves().items():
         if old_role not in org.roles:
             say.error(
                 ("moves", old_role),
@@ -710,7 +711,7 @@ def _check_moves(say: _Reporter, org: Org, transition: Transition) -> None:
                 )
             elif role == old_role:
                 say.error(("moves", old_role, role), "a move must change role", key=True)
-        out, have = sum(to.values()), org.headcount_at(old_role, transition.at)
+        out, have = transition.moved(old_role, org)[0], org.headcount_at(old_role, transition.at)
         if out > have:
             say.error(
                 ("moves", old_role),
@@ -718,13 +719,26 @@ def _check_moves(say: _Reporter, org: Org, transition: Transition) -> None:
                 key=True,
             )
     for role in new.roles:
-        into, room = transition.moved(role)[1], new.headcount_at(role, transition.at)
+        into, room = transition.moved(role, org)[1], new.headcount_at(role, transition.at)
         if into > room:
             say.error(
                 ("moves",),
                 f"moves {into} people into '{role}', but the new org has {room}",
                 key=True,
             )
+
+
+def _check_named_moves(say: _Reporter, org: Org, transition: Transition) -> None:
+    """A person moved by name is in today's roster and goes to another role the new org has."""
+    role_of = {name: r for r, role in org.roles.items() for name in role.names()}
+    for person, to in transition.named_moves().items():
+        here = ("moves", person)
+        if person not in role_of:
+            say.error(here, f"no one called '{person}' in today's people (nor a role)", key=True)
+        elif to not in transition.org.roles:
+            say.error(here, f"the new org has no role '{to}' ({_names(transition.org.roles)})")
+        elif to == role_of[person]:
+            say.error(here, f"{person} is in {to} already: a move must change role")
 
 
 def _check_same_roles_and_stages(say: _Reporter, org: Org, new: Org) -> None:

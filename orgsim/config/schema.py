@@ -498,9 +498,15 @@ class Role(Frozen):
     it, the seats beyond the named people are drawn as for a role without a roster (headcount
     counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
 
+    def names(self) -> list[str]:
+        return [p.name for p in self.people]
+
     def named_today(self, pod: str | None = None) -> list[Person]:
         """The named people on the payroll at t = 0 (in `pod`, for a role in pods)."""
         return [p for p in self.people if p.joins is None and (pod is None or p.pod == pod)]
+
+
+_NOBODY = Role()
 
 
 class SLA(Frozen):
@@ -757,8 +763,9 @@ def _file_or_inline(value: Any) -> Any:
 FileOrInline = Annotated[str | dict[str, Any], BeforeValidator(_file_or_inline)]
 
 
-Moves = dict[Name, dict[Name, Annotated[Whole, Field(ge=1)]]]
-"""`{from_role: {to_role: count}}`: people who change role at a transition."""
+Moves = dict[str, dict[Name, Annotated[Whole, Field(ge=1)]] | Ref]
+"""`{from_role: {to_role: count}}`, or `{person: to_role}` for a named person: people who
+change role at a transition."""
 
 
 class TransitionSpec(Frozen):
@@ -771,8 +778,9 @@ class TransitionSpec(Frozen):
     org: FileOrInline
     """The org switched to: a file path (relative to this file) or an inline org."""
     moves: Moves = {}
-    """People who change role, `{from_role: {to_role: count}}` (`{rep: {sdr: 5, ae: 9}}`); they keep
-    their skill and PTO and ramp by `ramp_after_move`."""
+    """People who change role, `{from_role: {to_role: count}}` (`{rep: {sdr: 5, ae: 9}}`), or by
+    name (`{Kim: sdr}`, moved before the counts); they keep their skill and PTO and ramp by
+    `ramp_after_move`."""
     ramp_after_move: Ramp | None = None
     """How a moved person comes up to speed in the new role, counted from the switch (`{by_month:
     [0.7, 0.9], affects: skill}`); default: fully productive."""
@@ -788,10 +796,21 @@ class Transition(Frozen):
     moves: Moves = {}
     ramp_after_move: Ramp | None = None
 
-    def moved(self, role: str) -> tuple[int, int]:
-        """People moved out of and into `role`."""
-        out = sum(self.moves.get(role, {}).values())
-        into = sum(to.get(role, 0) for to in self.moves.values())
+    def counted_moves(self) -> dict[str, dict[str, int]]:
+        """`{from_role: {to_role: count}}`: the moves by count."""
+        return {k: v for k, v in self.moves.items() if isinstance(v, dict)}
+
+    def named_moves(self) -> dict[str, str]:
+        """`{person: to_role}`: the moves by name."""
+        return {k: v for k, v in self.moves.items() if isinstance(v, str)}
+
+    def moved(self, role: str, before: Org) -> tuple[int, int]:
+        """People moved out of and into `role` (named people's roles read in `before`)."""
+        counted, named = self.counted_moves(), self.named_moves()
+        out = sum(counted.get(role, {}).values())
+        out += sum(1 for person in named if person in before.roles.get(role, _NOBODY).names())
+        into = sum(to.get(role, 0) for to in counted.values())
+        into += sum(1 for to in named.values() if to == role)
         return out, into
 
     def people_change(self, before: Org, role: str) -> bool:
@@ -801,7 +820,7 @@ class Transition(Frozen):
             len(orgs) == 1
             or any(o.people_change(role) for o in orgs)
             or before.headcount_at(role, self.at) != self.org.headcount_at(role, self.at)
-            or self.moved(role) != (0, 0)
+            or self.moved(role, before) != (0, 0)
         )
 
 

@@ -310,6 +310,8 @@ class TransitionPlan:
     """Per role, its queue order in the new org."""
     moves: list[tuple[int, int, int]]
     """(from role, to role, count): people who change role, in the order written."""
+    named_moves: list[tuple[str, int]]
+    """(person, to role): named people who change role, before the counted moves."""
     after_move: list[RolePlan]
     """Per role, the role as someone moved into it works it: its ramp is `ramp_after_move`."""
 
@@ -530,9 +532,10 @@ def _transition_plan(
         orders=orders,
         moves=[
             (names.index(a), names.index(b), count)
-            for a, to in transition.moves.items()
+            for a, to in transition.counted_moves().items()
             for b, count in to.items()
         ],
+        named_moves=[(who, names.index(to)) for who, to in transition.named_moves().items()],
         after_move=[
             replace(
                 role,

@@ -3,7 +3,8 @@
 At the switch instant, before the lead events of that instant:
 
 1. every queued lead is taken out of its queue;
-2. people: in each role, `moves` take the first people in seat order to another role: they
+2. people: named moves (`{Kim: sdr}`) take those people, then in each role `moves` by count
+   take the first people in seat order to another role: they
    keep who they are (their skill, and their PTO days where both roles have PTO), leave at
    their new role's attrition rate from the switch, and work at `ramp_after_move` there,
    counted from the switch. Of the others, the earliest hires keep their role up to the
@@ -130,6 +131,10 @@ def _people(
     for rep in sorted(on_payroll, key=lambda r: (r.seat.index, r.id)):
         by_role.setdefault(rep.seat.role.index, []).append(rep)
     moving: dict[int, int] = {}
+    for name, target in plan.named_moves:  # a person attrition took has nothing to move
+        rep = next((r for r in on_payroll if r.name == name), None)
+        if rep is not None:
+            moving[rep.id] = target
     for source, target, count in plan.moves:
         for rep in [r for r in by_role.get(source, []) if r.id not in moving][:count]:
             moving[rep.id] = target
@@ -177,8 +182,9 @@ def _successor(
     and `ramp_after_move` from now after a move, in its own seat with its tenure otherwise.
     It starts when the task in progress, if any, is done (`LeadFlow.hand_over`)."""
     role = crew.role
-    if moved:
-        seat = people.new_seat(role, here)
+    if moved:  # a named person's draws stay keyed by their name
+        person = rep.seat.person if rep.name and rep.seat.person else None
+        seat = people.new_seat(role, here, person)
         seat.occupants = 1
     else:
         seat = rep.seat

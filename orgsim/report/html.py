@@ -210,6 +210,12 @@ def _people_rows(facts: ReportFacts) -> list[dict]:
     return rows
 
 
+def _holidays(holidays: str | list[str] | None) -> str:
+    if not holidays:
+        return "none"
+    return f"those of {holidays}" if isinstance(holidays, str) else ", ".join(holidays)
+
+
 def _person_cell(row: pd.Series) -> dict:
     low, high = fmt.number(row["won_low"], "count"), fmt.number(row["won_high"], "count")
     return {
@@ -266,13 +272,7 @@ def render(
             horizon=format_duration(facts.horizon_hours),
             warmup=format_duration(facts.warmup_hours) if facts.warmup_hours else "no",
             start=facts.start,
-            holidays=(
-                "none"
-                if not facts.holidays
-                else f"those of {facts.holidays}"
-                if isinstance(facts.holidays, str)
-                else ", ".join(facts.holidays)
-            ),
+            holidays=_holidays(facts.holidays),
             currency=facts.currency or "not given",
             seed=facts.seed,
             seeds=", ".join(str(s) for s in facts.seeds),
