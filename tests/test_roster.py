@@ -276,6 +276,21 @@ work:
 """
 
 
+def _switching(people: str, moves: str) -> orgsim.Scenario:
+    """Today's crew as role `rep` with `people`, and a variant that splits it at week 3."""
+    extra = f"""
+variants:
+  split:
+    transition:
+      at: 3w
+      org:
+{textwrap.indent(textwrap.dedent(SWITCH).strip(), "        ")}
+      moves: {moves}
+"""
+    org_text = crew(people).replace("ae", "rep")
+    return scenario(DEALS, org_text, horizon="6w", warmup="0h", replications=1, extra=extra)
+
+
 def test_a_named_move_takes_that_person_before_the_counted_moves():
     """At the switch (week 3) Lee moves to sdr by name; the counted move then takes the
     first two people left in seat order, Kim and Park, to ae. Each new row carries the
@@ -285,17 +300,7 @@ def test_a_named_move_takes_that_person_before_the_counted_moves():
         "          - {name: Lee, skill: 0.5}\n"
         "          - {name: Park, skill: 1.0}\n"
     )
-    org_text = crew(people).replace("ae", "rep")
-    extra = f"""
-variants:
-  split:
-    transition:
-      at: 3w
-      org:
-{textwrap.indent(textwrap.dedent(SWITCH).strip(), "        ")}
-      moves: {{Lee: sdr, rep: {{ae: 2}}}}
-"""
-    sc = scenario(DEALS, org_text, horizon="6w", warmup="0h", replications=1, extra=extra)
+    sc = _switching(people, "{Lee: sdr, rep: {ae: 2}}")
     records = run_replication(compile_model(sc, "split"), 5, check=True)
     reps, roles = records.reps, compile_model(sc, "split").roles
     after = {
@@ -317,14 +322,5 @@ variants:
 )
 def test_a_named_move_of_someone_unknown_or_to_nowhere_is_an_error(moves, message):
     people = "          - {name: Kim}\n          - {name: Lee}\n          - {name: Park}\n"
-    extra = f"""
-variants:
-  split:
-    transition:
-      at: 3w
-      org:
-{textwrap.indent(textwrap.dedent(SWITCH).strip(), "        ")}
-      moves: {moves}
-"""
     with pytest.raises(ConfigError, match=re.escape(message)):
-        scenario(DEALS, crew(people).replace("ae", "rep"), extra=extra)
+        _switching(people, moves)
