@@ -13,6 +13,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -83,23 +84,26 @@ def test_a_name_with_a_trailing_newline_is_not_a_name(tmp_path):
 # ------------------------------------------------------------------------- text is data
 
 
-def test_markup_and_a_right_to_left_override_in_a_name_are_shown_as_written(tmp_path):
-    evil = "[link=https://evil.example/x]click[/link] \\u202e [/bold]"
+def test_markup_in_a_name_is_shown_as_written_and_a_right_to_left_override_is_an_error(tmp_path):
+    evil = "[link=https://evil.example/x]click[/link] [/bold]"
     path = tmp_path / "s.yaml"
     path.write_text(
         _scenario_text(**{"name: Speed to lead in a velocity SMB team": f'name: "{evil}"'})
     )
     run = CliRunner().invoke(app, ["run", str(path), "-n", "2"])
     assert run.exit_code == 0, run.output
-    assert "[link=https://evil.example/x]click[/link] \\u202e [/bold]" in run.output
-    assert "\u202e" not in run.output
+    assert evil in run.output
     report, markdown = tmp_path / "r.html", tmp_path / "r.md"
     args = ["compare", str(path), "-n", "2", "--report", str(report), "--markdown", str(markdown)]
     compare = CliRunner().invoke(app, args)
     assert compare.exit_code == 0, compare.output
     for page in (report, markdown):
-        text = page.read_text(encoding="utf-8")
-        assert "\u202e" not in text and 'href="https://evil' not in text
+        assert 'href="https://evil' not in page.read_text(encoding="utf-8")
+    path.write_text(
+        _scenario_text(**{"name: Speed to lead in a velocity SMB team": 'name: "a\\u202eb"'})
+    )
+    code, said = _validate(path)
+    assert code == 2 and "name: the text holds the bidirectional control '\\u202e'" in said
 
 
 # ----------------------------------------------- the API holds the command line's bounds
@@ -709,3 +713,148 @@ def test_any_wrong_argument_to_the_api_is_a_config_error_naming_it(smb, call, ju
         getattr(orgsim, function)(smb, **(quick | {argument: junk}))
     except ConfigError as error:
         assert re.search(rf": {argument}(\.\S+)?: ", str(error)), str(error)
+
+
+# ------------------------------------- a second adversarial pass (issue 28, re-run)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_pipe_or_a_device_in_place_of_a_saved_facts_file_is_refused_unread(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    saved = tmp_path / "saved"
+    assert (
+        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
+    )
+    facts = saved / "results.json"
+    for swap in (lambda: os.mkfifo(facts), lambda: facts.symlink_to("/dev/zero")):
+        facts.unlink()
+        swap()
+        result = CliRunner().invoke(app, ["report", str(saved), "-o", str(tmp_path / "r.html")])
+        assert result.exit_code == 2 and "is not a regular file" in result.output, result.output
+
+
+def test_facts_without_their_seal_or_naming_a_folder_outside_are_refused(tmp_path):
+    from orgsim.experiment import storage
+
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
+    )
+    facts = json.loads((out / "comparison.json").read_text())
+    report = ["report", str(out), "-o", str(tmp_path / "r.html")]
+    facts.pop("sha256")
+    (out / "comparison.json").write_text(json.dumps(facts))
+    result = CliRunner().invoke(app, report)
+    assert result.exit_code == 2 and "comparison.json:1:1: <saved results>: has no seal" in (
+        result.output
+    )
+    storage.write_sealed_json(out / "comparison.json", {**facts, "variants": ["../../elsewhere"]})
+    result = CliRunner().invoke(app, report)
+    assert result.exit_code == 2 and "'../../elsewhere' is not a design's name" in result.output
+
+
+def test_a_run_saved_over_a_comparison_is_what_the_report_shows(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    out = tmp_path / "out"
+    assert (
+        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
+    )
+    args = ["run", str(path), "-n", "2", "--seed", "9", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert not (out / "comparison.json").exists()
+    from orgsim.experiment.compare import saved
+
+    assert saved(out).seed == 9
+
+
+def test_a_sweep_folder_with_a_folder_for_a_lock_or_a_file_for_its_points_is_refused(tmp_path, smb):
+    grid = {"org.roles.sdr.headcount": [3]}
+    for name, make in ((".lock", lambda p: p.mkdir()), ("points", lambda p: p.write_text("x"))):
+        out = tmp_path / name.strip(".")
+        out.mkdir()
+        make(out / name)
+        with pytest.raises(ConfigError, match=re.escape(str(out / name))):
+            orgsim.sweep(smb, grid, replications=1, out=out, progress=False)
+
+
+def test_outputs_among_devices_or_named_twice_are_refused_before_simulating(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    twice = str(tmp_path / "o" / "x.html")
+    for args, says in (
+        (["run", str(path), "-n", "2", "--out", "/dev/shm/orgsim-test-out"], "is among devices"),
+        (["compare", str(path), "-n", "2", "--report", twice, "--markdown", twice],
+         "is named for two outputs"),
+    ):  # fmt: skip
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and says in result.output, result.output
+    assert not Path("/dev/shm/orgsim-test-out").exists() and not (tmp_path / "o").exists()
+
+
+def test_the_python_api_holds_the_command_lines_output_rules(tmp_path, smb):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    scenario = orgsim.load(path)
+    comparison = orgsim.compare(scenario, replications=1, progress=False)
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="is what this command reads"):
+        comparison.write_report(path)
+    with pytest.raises(ConfigError, match=r"name ends in \.html or \.htm"):
+        comparison.write_report(tmp_path / "r.txt")
+    with pytest.raises(ConfigError, match="holds this command's input"):
+        comparison.results["today"].save(tmp_path)
+    with pytest.raises(ConfigError, match="<arguments>:1:1: directory: 5 is not a path"):
+        comparison.save(5)
+    with pytest.raises(ConfigError, match="/dev/null:1:1: <output>: is a file, not a folder"):
+        orgsim.sweep(smb, {"org.roles.sdr.headcount": [3]}, replications=1, out="/dev/null")
+    assert path.read_bytes() == before
+
+
+def test_wrong_types_and_truthy_flags_are_config_errors_naming_the_argument(tmp_path, smb):
+    for call, argument in (
+        (lambda: orgsim.load(5), "path"),
+        (lambda: orgsim.load_text(5), "text"),
+        (lambda: orgsim.simulate(smb, allow_large="no", progress=False), "allow_large"),
+        (lambda: orgsim.sweep(smb, {"org.roles.sdr.headcount": [3]}, resume="yes"), "resume"),
+        (lambda: orgsim.plan(smb, hires="yes", progress=False), "hires"),
+        (lambda: orgsim.plan(smb, roles=[], progress=False), "roles"),
+        (lambda: smb.with_set({"market.name": "a\u202eb"}), "market.name"),
+    ):
+        with pytest.raises(ConfigError, match=rf":1:1: {re.escape(argument)}: "):
+            call()
+    assert orgsim.capacity(SMB).bottleneck  # a path is read as orgsim.load reads it
+
+
+def test_an_instant_task_in_closed_hours_never_runs_the_clock_backwards(tmp_path):
+    """A journey loop whose work takes no time, on a business-hours role: a touch begun
+    after closing used to finish at the last closing time, earlier than it began, and the
+    lead went round the loop without time passing (tens of thousands of visits, gigabytes).
+    Now each visit takes its 10-hour buyer delay: at most horizon / 10h visits a lead."""
+    text = """
+kind: scenario
+name: instant work
+horizon: 2w
+replications: 1
+market: {kind: market, name: M, segments: {x: {deal_value: 1000}},
+         sources: {s: {rate: 50/week, enters: a}},
+         journey: {a: {outcomes: {a: 0.99999}, buyer_delay: 10h}}}
+org: {kind: org, name: O, roles: {rep: {headcount: 3}}, work: {a: {role: rep, effort: 0min}}}
+"""
+    from orgsim.engine import compile_model, run_replication
+
+    sc = orgsim.load_text(text)
+    records = run_replication(compile_model(sc), 1, check=True)
+    visits = np.bincount(records.tasks["lead"])
+    assert visits.max() <= 2 * 168 / 10 + 1
+    assert (records.tasks["finish"] >= records.tasks["start"]).all()
+
+
+def test_a_market_that_does_not_load_brings_no_false_error_about_targets(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text(**{f"{ROOT}/configs/markets/smb_velocity.yaml": "/dev/zero"}))
+    code, said = _validate(path)
+    assert code == 2 and "is a device, pipe or socket" in said and "targets" not in said, said

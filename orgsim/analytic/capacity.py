@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -39,6 +40,7 @@ from orgsim.analytic.waits import (
     usage,
     weighted,
 )
+from orgsim.config import scenario as scenarios
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
 from orgsim.engine.model import (
@@ -189,7 +191,7 @@ class Capacity:
 
 
 def capacity(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     variant: str | None = None,
     loads_only: bool = False,
     long_run: bool = False,
@@ -213,12 +215,15 @@ def capacity(
         `.headroom`, `.months` under seasonality, and `.notes` on what the model cannot see.
 
     Raises:
-        ConfigError: no such variant.
+        ConfigError: no such variant, or a file that does not load (`scenario` may be
+            a path, read with `orgsim.load`).
 
     Example:
         >>> result = orgsim.capacity(orgsim.load("scenarios/reorg_sdr_split.yaml"), "pods")
         >>> result.bottleneck, round(result.headroom, 2)
     """
+    if not isinstance(scenario, Scenario):
+        scenario = scenarios.load(scenario)
     model = compile_model(scenario, variant, after_switch=True)
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
     chain = Chain(model, long_run)

@@ -9,7 +9,7 @@ import os
 import sys
 
 from orgsim.cli import files, planning, simulate  # noqa: F401 - they register the commands
-from orgsim.cli.shell import PIPED_WIDTH, app, err, out, say
+from orgsim.cli.shell import PIPED_WIDTH, app, err, out, refuse, say
 
 __all__ = ["app", "main"]
 
@@ -22,6 +22,13 @@ def main() -> None:
             console.width = PIPED_WIDTH
     try:
         app()
+    except MemoryError:
+        refuse(
+            [
+                "orgsim: ran out of memory: fewer replications (--reps), a shorter horizon or "
+                "lower rates fit; --allow-large lifts only the estimate, not the machine's memory"
+            ]
+        )
     except SystemExit as done:
         if done.code == 130:  # typer's exit on Ctrl-C; the pool's workers are already stopped
             hint = ""

@@ -11,6 +11,7 @@ import typer
 
 from orgsim.cli.shell import _Command, app, check_outputs, out, reported_errors, say
 from orgsim.config.errors import ConfigError
+from orgsim.text import printable
 
 
 def _count(items, word: str) -> str:
@@ -68,7 +69,10 @@ def validate(
         for warning in warnings:
             say(str(warning))
         out.print(
-            f"{file}: ok: {_summary(kind, model)}", markup=False, highlight=False, soft_wrap=True
+            printable(f"{file}: ok: {_summary(kind, model)}"),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     if failed:
         with reported_errors():

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.size import MAX_REPLICATIONS
+from orgsim.config.units import LARGEST
 from orgsim.text import printable
 
 # Every command imports what it needs itself: `orgsim --help` starts without the scenario
@@ -187,7 +188,10 @@ Reps = Annotated[
 Seed = Annotated[
     int | None,
     typer.Option(
-        "--seed", min=0, help="Root seed (default: the scenario's). Same seed, same numbers."
+        "--seed",
+        min=0,
+        max=int(LARGEST),
+        help="Root seed (default: the scenario's). Same seed, same numbers.",
     ),
 ]
 Json = Annotated[

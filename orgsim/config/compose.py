@@ -122,7 +122,7 @@ class Composition:
             return None
         if found != kind:
             self.problems.append(
-                mark.problem(f"'{reference}' is a {found} file, expected a {kind}")
+                mark.problem(f"'{reference}' is {_a(found)} file, expected {_a(kind)}")
             )
             return None
         return tree
@@ -202,6 +202,11 @@ class Composition:
             return tree  # validation says the org is missing
         org = self.include((*at, "org"), "org")
         return None if org is None else tree.graft(("transition", "org"), org, org.values[()])
+
+
+def _a(word: str) -> str:
+    """`a market`, `an org`."""
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def apply(tree: Located, override: Override, problems: list[Problem]) -> Located:
@@ -343,6 +348,7 @@ def compose(
     for name in names:
         tree, found = composition.compose(name, extra)
         variant = None
+        checkable[name] = None  # a file that did not load: its KPIs are unknown
         if tree is not None:
             variant, more, partial_variant = validate_variant(tree)
             checkable[name] = partial_variant or tree

@@ -32,7 +32,7 @@ from orgsim.config.schema import (
 )
 from orgsim.config.units import WEEK
 from orgsim.config.validation import _message, validate
-from orgsim.config.yamlio import Located, parse, read
+from orgsim.config.yamlio import Located, parse, read, text_problem
 
 
 class Scenario(Frozen):
@@ -88,6 +88,13 @@ class Scenario(Frozen):
                 source, "set", "overrides are a mapping of dotted paths to values, such as "
                 "{'org.roles.ae.headcount': 12}",
             )  # fmt: skip
+        problems = [
+            Problem.unplaced(source, path, why)
+            for path, value in overrides.items()
+            for why in _texts_problems(value)
+        ]
+        if problems:
+            raise ConfigError(problems)
         extra = [Override.from_python(path, value, source) for path, value in overrides.items()]
         return self._rebuilt([*self._overrides, *extra], self._only)
 
@@ -182,6 +189,17 @@ def _shown(path: Path) -> str:
     return str(path)
 
 
+def _texts_problems(value: Any) -> list[str]:
+    """What is wrong with each text in a value given from Python (`yamlio.text_problem`)."""
+    if isinstance(value, str):
+        return [p] if (p := text_problem(value)) else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _texts_problems(k) + _texts_problems(v)]
+    if isinstance(value, list | tuple):
+        return [p for v in value for p in _texts_problems(v)]
+    return []
+
+
 def _scenario_from(tree: Located, directory: Path, shown_directory: str) -> Scenario:
     kind, problems = kind_of(tree)
     if problems:
@@ -221,14 +239,31 @@ def load(path: str | Path, set: Mapping[str, Any] | None = None) -> Scenario:
         >>> list(scenario.variants)
         ['functional', 'process_stage', 'process_stage_auto_handoff', 'pods']
     """
+    _arguments(path=(path, str | os.PathLike))
     path = Path(path)
     shown = _shown(path)
     scenario = _scenario_from(read(path, shown), path.parent, os.path.dirname(shown) or ".")
     return scenario.with_set(set) if set else scenario
 
 
+def _arguments(**given: tuple[Any, Any]) -> None:
+    """Each (value, type) argument of the expected type, or a ConfigError naming it."""
+    problems = [
+        Problem.unplaced("<arguments>", name, f"{value!r} is not a {_kind(kind)}")
+        for name, (value, kind) in given.items()
+        if isinstance(value, bool) or not isinstance(value, kind)
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
+def _kind(kind) -> str:
+    return "text" if kind is str else "path"
+
+
 def load_text(text: str, directory: str | Path = ".", name: str = "<scenario>") -> Scenario:
     """A scenario from YAML text; relative market and org paths are read from `directory`."""
+    _arguments(text=(text, str), directory=(directory, str | os.PathLike))
     return _scenario_from(parse(text, name), Path(directory), str(directory))
 
 

@@ -42,8 +42,13 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _HANDOFF = re.compile(r"([a-z][a-z0-9_]*)->([a-z][a-z0-9_]*)")
 
 
+def is_name(value: Any) -> bool:
+    """A name a file may declare or refer to: lowercase letters, digits and _."""
+    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
 def _reference(value: Any) -> Any:
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
+    if not is_name(value):
         shown = f"'{value}'" if isinstance(value, str) else repr(value)
         raise PydanticCustomError(
             "name",

@@ -70,6 +70,9 @@ def check(
 ) -> str | None:
     """Refuse (ConfigError) a run whose replications running side by side on `workers`
     would not fit in memory, unless `allow_large`; a warning for a long one, or None."""
+    if not isinstance(allow_large, bool):  # "no" is true: it would lift the check unasked
+        why = f"{allow_large!r}: pass True or False"
+        raise ConfigError.unplaced("<arguments>", "allow_large", why)
     hours = scenario.warmup + scenario.horizon
     leads = [leads_per_replication(scenario.variants[v], hours) for v in variants]
     each = max(leads)

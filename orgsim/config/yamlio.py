@@ -76,9 +76,27 @@ MAX_DEPTH = 64
 MAX_VALUES = 200_000
 """Values a file may expand to, aliases included: a few hundred bytes of nested aliases
 (a "billion laughs") would otherwise expand until memory runs out."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Characters that would drive a terminal (escape sequences) rather than be read, and lone
-surrogates (`"\\ud800"`), which no file or terminal can encode."""
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters that would drive a terminal (escape sequences) rather than be read, lone
+surrogates (`"\\ud800"`), which no file or terminal can encode, and the bidirectional
+controls (`"\\u202e"`), which turn a line round where it is shown."""
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text may not be read (a control or bidirectional character, an unpaired
+    surrogate), or None: the one rule for YAML and for values given from Python."""
+    control = _CONTROL.search(text)
+    if control is None:
+        return None
+    char = control.group()
+    kind = (
+        "an unpaired surrogate" if "\ud800" <= char <= "\udfff"
+        else "the control character" if char < "\u0100"
+        else "the bidirectional control"
+    )  # fmt: skip
+    return f"the text holds {kind} {char!r}: remove it"
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -107,12 +125,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
             return float(text)
         except ValueError:
             raise ValueError(f"'{text}' is not a number") from None
-    control = _CONTROL.search(text)
-    if control:
-        kind = "an unpaired surrogate" if "\ud800" <= control.group() <= "\udfff" else (
-            "the control character"
-        )  # fmt: skip
-        raise ValueError(f"the text holds {kind} {control.group()!r}: remove it")
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
     return text
 
 

@@ -104,8 +104,10 @@ class WeeklyCalendar:
         return week * WEEK + self.starts[i] + (r - self.before[i])
 
     def finish(self, start: float, work: float) -> float:
-        """When a task of `work` scheduled hours begun at `start` is done."""
-        return self.at_worked(self.worked(start) + work)
+        """When a task of `work` scheduled hours begun at `start` is done: never before it
+        began (a task of no work begun in closed hours is done at once, not at the last
+        closing time, which would run the clock backwards)."""
+        return max(start, self.at_worked(self.worked(start) + work))
 
     def worked_array(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)
@@ -183,7 +185,7 @@ class HolidayCalendar:
         return self.weekly.at_worked(s + self.lost[k])
 
     def finish(self, start: float, work: float) -> float:
-        return self.at_worked(self.worked(start) + work)
+        return max(start, self.at_worked(self.worked(start) + work))
 
     def worked_array(self, t: np.ndarray) -> np.ndarray:
         t = np.asarray(t, dtype=float)

@@ -20,9 +20,9 @@ from orgsim.config import scorecard
 from orgsim.config import targets as target_rules
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
-from orgsim.config.schema import Target
+from orgsim.config.schema import Target, is_name
 from orgsim.config.units import WEEK
-from orgsim.experiment import storage
+from orgsim.experiment import preflight, storage
 from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
@@ -352,15 +352,24 @@ class Comparison:
         return html.markdown(self.report_facts(), self.to_frame(), self.verdicts())
 
     def write_report(self, path: Path) -> Path:
-        """Write the HTML report to `path` atomically."""
-        return storage.write_text(Path(path), self.report_html())
+        """Write the HTML report to `path` atomically (a name ending .html or .htm, never
+        one of the files the comparison read: ConfigError)."""
+        path = preflight.as_path(path, "path")
+        preflight.check_outputs(files=[path], inputs=self.inputs(), kinds={path: "html"})
+        return storage.write_text(path, self.report_html())
+
+    def inputs(self) -> list[Path]:
+        """The files the designs read, where known."""
+        return list(dict.fromkeys(p for r in self.results.values() for p in r.inputs()))
 
     # -- files
 
     def save(self, directory: Path) -> list[Path]:
         """Each variant's results in its own folder, plus comparison.json; atomically."""
-        directory = Path(directory)
+        directory = preflight.as_path(directory, "directory")
+        preflight.check_outputs(folders=[directory], inputs=self.inputs())
         (directory / "comparison.json").unlink(missing_ok=True)  # complete only at the end
+        (directory / "results.json").unlink(missing_ok=True)  # one run's, saved here before
         written = []
         for name, results in self.results.items():
             written += results.save(directory / name)
@@ -381,6 +390,7 @@ class Comparison:
         directory = Path(directory)
         with storage.reading(directory):
             facts = storage.read_sealed_json(directory / "comparison.json")
+            _designs_named(directory, facts.get("variants"))
             results = {name: Results.load(directory / name) for name in facts["variants"]}
             _same_run(directory, facts, results)
             targets = target_rules.from_saved(facts["targets"])
@@ -476,6 +486,18 @@ def compare(
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description
     )
+
+
+def _designs_named(directory: Path, variants) -> None:
+    """comparison.json names one design folder or more, each a plain name (never a path
+    that leads out of the folder)."""
+    if not isinstance(variants, list) or not variants:
+        why = "names no design: " + storage.AGAIN
+        raise ConfigError.unplaced(str(directory / "comparison.json"), "variants", why)
+    for name in variants:
+        if not is_name(name):
+            why = f"{name!r} is not a design's name: " + storage.AGAIN
+            raise ConfigError.unplaced(str(directory / "comparison.json"), "variants", why)
 
 
 def _same_run(directory: Path, facts: dict, results: dict[str, Results]) -> None:

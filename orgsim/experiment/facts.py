@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from orgsim.config import kpis as catalogue
 from orgsim.config import scorecard, skill
 from orgsim.config import targets as target_rules
@@ -113,9 +115,10 @@ class RunFacts:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunFacts:
-        """Facts as `to_json` wrote them; ones this orgsim does not know are left aside."""
+        """Facts as `to_json` wrote them, each of its type (pydantic's ValidationError
+        otherwise); ones this orgsim does not know are left aside."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return TypeAdapter(cls).validate_python({k: v for k, v in data.items() if k in known})
 
 
 def study_fingerprint(scenario: Scenario) -> str:

@@ -265,6 +265,9 @@ def staffing_of(scenario: Scenario, variant: str, roles: list[str] | None = None
     ):
         why = f"{roles!r} is not a list of role names (roles: {', '.join(worked)})"
         raise ConfigError.unplaced("<arguments>", "roles", why)
+    if roles is not None and not roles:
+        why = f"names no role: leave it out to plan every role ({', '.join(worked)})"
+        raise ConfigError.unplaced("<arguments>", "roles", why)
     unknown = [r for r in roles or [] if r not in worked]
     if unknown:
         raise ConfigError(
@@ -563,7 +566,7 @@ def plan(
         >>> result.chosen.headcount, result.chosen.cost_per_year
     """
     scenario = as_scenario(scenario).with_run(replications=replications, seed=seed)
-    _check_search(utilization_cap, max_plans)
+    _check_search(utilization_cap, max_plans, hires)
     variant = scenario.variant(variant).name
     scenario = scenario.only(variant)  # headcounts change this variant's org alone
     targets = _targets(scenario, targets)
@@ -706,9 +709,11 @@ def _defer(judge: _Judge, counts: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _check_search(cap, max_plans) -> None:
+def _check_search(cap, max_plans, hires) -> None:
     """The planner's own arguments, held to the bounds the command line holds them to."""
     problems = []
+    if not isinstance(hires, bool):
+        problems.append(Problem.unplaced("<arguments>", "hires", f"{hires!r}: pass True or False"))
     if cap is not None and (
         isinstance(cap, bool) or not isinstance(cap, int | float) or not 0 <= cap <= 1
     ):

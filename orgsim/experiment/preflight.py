@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from orgsim.config import size
+from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario
 from orgsim.experiment import storage
 from orgsim.experiment.runner import worker_count
@@ -22,13 +23,13 @@ FREE_BYTES = 50 * 2**20
 """Free space an output needs at least before any work starts (results are a few MB)."""
 
 
-def output_problems(
+def _problems(
     folders: Iterable[Path | None] = (),
     files: Iterable[Path | None] = (),
     inputs: Iterable[Path] = (),
     kinds: Mapping[Path, str] = {},
-) -> list[str]:
-    """What is wrong with each output path, as `PATH: what: how to fix` (none: all fine):
+) -> list[tuple[Path, str]]:
+    """What is wrong with each output path, as (path, what: how to fix) (none: all fine):
     it would overwrite an input (the scenario, its market and org, the results being read),
     it is not a regular file (a device, a pipe), it cannot be written, its disk is full, or
     its name does not say what it holds (`kinds`: a file's kind, such as `html`, so that a
@@ -36,17 +37,19 @@ def output_problems(
     folders made for the try stay only when every path is fine, so a refused command leaves
     nothing behind."""
     inputs = [Path(p).resolve() for p in inputs]
-    problems, made = [], []
+    problems, made, seen = [], [], set()
     for path, is_folder in [(p, True) for p in folders if p] + [(p, False) for p in files if p]:
         path = Path(path)
         made += _missing_folders(path if is_folder else path.parent)
         why = (
-            _overwrites(path, is_folder, inputs)
+            ("is named for two outputs: give each its own" if path.resolve() in seen else None)
+            or _overwrites(path, is_folder, inputs)
             or _writable(path, is_folder)
             or _misnamed(path, kinds.get(path))
         )
+        seen.add(path.resolve())
         if why:
-            problems.append(f"{path}: {why}")
+            problems.append((path, why))
     if problems:
         for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):
             with contextlib.suppress(OSError):  # not empty, or gone: leave it
@@ -56,6 +59,25 @@ def output_problems(
 
 SUFFIXES = {"html": (".html", ".htm"), "markdown": (".md", ".markdown", ".txt")}
 """The names a report or a summary may have: never a scenario's, a market's or an org's."""
+
+
+def as_path(value, argument: str) -> Path:
+    """A path argument from Python, or a ConfigError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, str | os.PathLike):
+        raise ConfigError.unplaced("<arguments>", argument, f"{value!r} is not a path")
+    return Path(value)
+
+
+def output_problems(folders=(), files=(), inputs=(), kinds: Mapping[Path, str] = {}) -> list[str]:
+    """Each problem of `_problems` as `PATH: what: how to fix`, for the command line."""
+    return [f"{path}: {why}" for path, why in _problems(folders, files, inputs, kinds)]
+
+
+def check_outputs(folders=(), files=(), inputs=(), kinds: Mapping[Path, str] = {}) -> None:
+    """`_problems` for Python callers: a ConfigError naming each output."""
+    problems = _problems(folders, files, inputs, kinds)
+    if problems:
+        raise ConfigError([Problem.unplaced(str(p), "<output>", why) for p, why in problems])
 
 
 def _misnamed(path: Path, kind: str | None) -> str | None:
@@ -119,6 +141,8 @@ def _writable(path: Path, is_folder: bool) -> str | None:
         return f"is a folder: name the file to write, such as {path}/out"
     if not is_folder and storage.special(path):
         return "is a device, pipe or stream, not a file: orgsim writes regular files; name a file"
+    if is_folder and storage.among_devices(path):
+        return "is among devices (/dev, /proc, /sys): orgsim writes regular files; choose a folder"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):

@@ -248,9 +248,12 @@ class Results:
     # -- files
 
     def save(self, directory: Path) -> list[Path]:
-        """Write KPIs, detail tables and the run's facts (atomically, file by file)."""
-        directory = Path(directory)
+        """Write KPIs, detail tables and the run's facts (atomically, file by file); never
+        into a folder that holds the files the run read (ConfigError)."""
+        directory = preflight.as_path(directory, "directory")
+        preflight.check_outputs(folders=[directory], inputs=self.inputs())
         (directory / "results.json").unlink(missing_ok=True)  # complete again only at the end
+        (directory / "comparison.json").unlink(missing_ok=True)  # a comparison saved here before
         written = [storage.write_table(self.to_frame(), directory / "kpis")]
         for name, frame in self.details.items():
             written.append(storage.write_table(frame, directory / name))
@@ -265,6 +268,10 @@ class Results:
         sealed = dataclasses.replace(self.facts, files=storage.digests(written))
         written.append(storage.write_sealed_json(directory / "results.json", sealed.to_json()))
         return written
+
+    def inputs(self) -> list[Path]:
+        """The files this run read (its scenario, market, org and roster), where known."""
+        return self.scenario.source_files() if self.scenario is not None else []
 
     @classmethod
     def load(cls, directory: Path) -> Results:

@@ -9,6 +9,7 @@ CSV otherwise; readers accept both.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -39,6 +40,14 @@ atomic replace would swap `/dev/stdout` itself for a regular file)."""
 def special(path: Path) -> bool:
     """Whether the path, or any link it passes through, is under /dev, /proc or /sys, or is
     a device, pipe or socket: no place for a file's atomic replace."""
+    return among_devices(path) or _not_regular(path)
+
+
+def among_devices(path: Path) -> bool:
+    """Whether the path, any link it passes through, or any folder above it leads under
+    /dev, /proc or /sys (where no results belong, whatever exists there now)."""
+    if os.path.realpath(path).startswith(SPECIAL):
+        return True
     here = os.path.abspath(path)
     for _ in range(40):  # as many links as the system follows
         if here.startswith(SPECIAL):
@@ -48,10 +57,14 @@ def special(path: Path) -> bool:
         here = os.path.normpath(os.path.join(os.path.dirname(here), os.readlink(here)))
     else:
         return True  # a loop: nothing to write to
+    return False
+
+
+def _not_regular(path: Path) -> bool:
     try:
-        return not stat.S_ISREG(os.stat(here).st_mode)
-    except OSError:  # not there yet: a new file
-        return False
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as error:  # not there yet: a new file; a loop of links: nothing to write
+        return error.errno == errno.ELOOP
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
@@ -132,8 +145,13 @@ def lock(folder: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; one writer per folder is on the user
         yield
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a+") as handle:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".lock", "a+")  # noqa: SIM115 (closed below, after the yield)
+    except OSError as error:
+        why = f"cannot hold its lock file ({error.strerror or error}): choose another --out folder"
+        raise ConfigError.unplaced(str(folder / ".lock"), "--out", why) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -171,6 +189,10 @@ def write_json(path: Path, data) -> Path:
 
 SEAL = "sha256"
 """The key under which a sealed JSON file holds the digest of the rest of itself."""
+AGAIN = "write the results again with orgsim compare --out or orgsim run --out"
+CHANGED = (
+    "has changed since orgsim saved it (edited, damaged, or copied from another run): " + AGAIN
+)
 
 
 def _seal_of(data: dict) -> str:
@@ -185,18 +207,40 @@ def write_sealed_json(path: Path, data: dict) -> Path:
 
 
 def read_sealed_json(path: Path) -> dict:
-    """A file `write_sealed_json` wrote, checked (one an older orgsim wrote, unsealed, as
-    it is)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if SEAL in data and data[SEAL] != _seal_of(data):
+    """A file `write_sealed_json` wrote, checked: a facts file without its seal (edited, or
+    from an orgsim before seals) is refused as one whose seal does not match."""
+    data = read_json(path)
+    if not isinstance(data, dict) or SEAL not in data:
+        why = "has no seal: it was edited, or saved by an older orgsim; " + AGAIN
+        raise ConfigError.unplaced(str(path), "<saved results>", why)
+    if data[SEAL] != _seal_of(data):
         raise ConfigError.unplaced(str(path), "<saved results>", CHANGED)
     return {k: v for k, v in data.items() if k != SEAL}
 
 
-CHANGED = (
-    "has changed since orgsim saved it (edited, damaged, or copied from another run): "
-    "write the results again with orgsim compare --out or orgsim run --out"
-)
+MAX_JSON = 64 * 2**20
+"""Larger than any facts file orgsim writes (they are kilobytes): a bigger one is not ours."""
+
+
+def read_json(path: Path):
+    """A saved JSON file, read only when it is a regular file of sane size (a pipe in its
+    place would block, /dev/zero fill the memory): ConfigError naming it otherwise."""
+    path = Path(path)
+    why = unreadable(path)
+    if why is None and path.stat().st_size > MAX_JSON:
+        why = f"is {path.stat().st_size:,} bytes, larger than any file orgsim saves"
+    if why:
+        raise ConfigError.unplaced(str(path), "<saved results>", why)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def unreadable(path: Path) -> str | None:
+    """Why a saved file cannot be read as one (missing, a folder, a device or pipe), or None."""
+    if not os.path.lexists(path):
+        return "is missing: " + AGAIN
+    if among_devices(path) or _not_regular(path):
+        return "is not a regular file (a device, pipe, folder or link to one): " + AGAIN
+    return None
 
 
 def digests(paths: list[Path]) -> dict[str, str]:
@@ -210,8 +254,8 @@ def check_digests(folder: Path, files: dict[str, str]) -> None:
     problems = []
     for name, sha in files.items():
         path = Path(folder) / name
-        if not path.is_file():
-            why = "is missing: write the results again with orgsim compare --out or run --out"
+        why = unreadable(path)
+        if why:
             problems.append(Problem.unplaced(str(path), "<saved results>", why))
         elif digest(path) != sha:
             problems.append(Problem.unplaced(str(path), "<saved results>", CHANGED))

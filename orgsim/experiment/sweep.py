@@ -34,7 +34,7 @@ import pandas as pd
 from orgsim.config import kpis as catalogue
 from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario
-from orgsim.experiment import storage
+from orgsim.experiment import preflight, storage
 from orgsim.experiment import sweep_folder as folder
 from orgsim.experiment.grid import Grid, check_size, points
 from orgsim.experiment.grid import check as check_grid
@@ -195,7 +195,7 @@ def sweep(
     scenario = as_scenario(scenario)
     if variant is not None:
         scenario = scenario.only(variant)
-    _check_arguments(grid, workers)
+    _check_arguments(grid, workers, resume)
     if not isinstance(grid, Grid):
         grid = Grid(dict(grid if grid is not None else scenario.sweep))
     if not grid.values:
@@ -209,7 +209,9 @@ def sweep(
     check_size(scenario, grid, 1 if executor else worker_count(workers), allow_large)
     seeds = replication_seeds(scenario.seed, scenario.replications)
     names = scenario.kpi_names()
-    out_dir = Path(out) if out is not None else None
+    out_dir = preflight.as_path(out, "out") if out is not None else None
+    if out_dir is not None:
+        preflight.check_outputs(folders=[out_dir], inputs=scenario.source_files())
     try:
         with storage.lock(out_dir) if out_dir else nullcontext():
             return _run(
@@ -219,8 +221,10 @@ def sweep(
         raise ConfigError.unplaced(str(out_dir), "--out", str(busy.args[0])) from None
 
 
-def _check_arguments(grid, workers) -> None:
-    """A grid and a process count the command line could not have given, named."""
+def _check_arguments(grid, workers, resume) -> None:
+    """A grid, a process count or a flag the command line could not have given, named."""
+    if not isinstance(resume, bool):
+        raise ConfigError.unplaced("<arguments>", "resume", f"{resume!r}: pass True or False")
     if grid is not None and not isinstance(grid, Grid | Mapping):
         why = f"{grid!r} is not a grid: pass {{dotted path: [values]}}"
         raise ConfigError.unplaced("<arguments>", "grid", why)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,10 @@ def manifest(scenario: Scenario, grid: dict, seed: int, replications: int) -> di
 def prepare(out: Path, manifest: dict, resume: bool) -> None:
     """Write the manifest, or check that the folder holds this very sweep."""
     out.mkdir(parents=True, exist_ok=True)
+    points = out / "points"
+    if os.path.lexists(points) and not points.is_dir():
+        why = "is in the place of the sweep's points folder: choose another --out folder"
+        raise ConfigError.unplaced(str(points), "--out", why)
     path = out / MANIFEST
     if not path.exists():
         storage.write_json(path, manifest)
@@ -56,7 +61,7 @@ def prepare(out: Path, manifest: dict, resume: bool) -> None:
             "--out folder",
         )
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
+        found = storage.read_json(path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ConfigError.unplaced(
             str(path), "<document>", f"the manifest is damaged ({err}): choose another --out folder"
@@ -114,7 +119,7 @@ def read_point(out: Path, index: int, expected: set, key: str) -> pd.DataFrame |
     stem = point_stem(out, index)
     table = storage.table_path(stem)
     try:
-        check = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+        check = storage.read_json(stem.with_suffix(".json"))
         if check.get("point_key") != key:
             return None
         if table is None or storage.digest(table) != check["sha256"]:

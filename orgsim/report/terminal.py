@@ -166,7 +166,7 @@ PERSON_COLUMNS = (
 def person_table(people: pd.DataFrame, title: str) -> Table:
     """Each named person (`Results.people`), most deals won first: the mean over
     replications and its 95% interval, so a top and a bottom performer sit side by side."""
-    table = Table(title=escape(printable(title)), title_justify="left", header_style="bold")
+    table = Table(title=user_text(title), title_justify="left", header_style="bold")
     table.add_column("person")
     table.add_column("role")
     for label, _, _ in PERSON_COLUMNS:
@@ -177,7 +177,7 @@ def person_table(people: pd.DataFrame, title: str) -> Table:
             f"{fmt.number(row[c + '_high'], kind)})"
             for _, c, kind in PERSON_COLUMNS
         ]
-        table.add_row(escape(printable(row["person"])), escape(printable(row["role"])), *cells)
+        table.add_row(user_text(row["person"]), row["role"], *cells)
     return table
 
 
@@ -495,7 +495,7 @@ def sweep_table(
         table.add_column("meets targets")
     first = next(iter(summaries.values()))
     for i in range(len(first)):
-        row = [str(first.iloc[i][p]) for p in grid] + [str(first.iloc[i]["variant"])]
+        row = [user_text(str(first.iloc[i][p])) for p in grid] + [str(first.iloc[i]["variant"])]
         met = True
         for kpi, summary in summaries.items():
             cell = summary.iloc[i]
