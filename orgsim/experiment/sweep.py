@@ -195,15 +195,15 @@ def sweep(
     scenario = as_scenario(scenario)
     if variant is not None:
         scenario = scenario.only(variant)
+    given = grid
     _check_arguments(grid, workers, resume)
     if not isinstance(grid, Grid):
         grid = Grid(dict(grid if grid is not None else scenario.sweep))
     if not grid.values:
-        raise ConfigError.unplaced(
-            scenario.file or "<scenario>",
-            "sweep",
-            "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2",
-        )
+        why = "nothing to sweep: add `sweep:` to the scenario or pass --param PATH=V1,V2"
+        if given is not None:  # an empty grid of one's own, not a scenario without a sweep
+            raise ConfigError.unplaced("<arguments>", "grid", "names no parameter to sweep")
+        raise ConfigError.unplaced(scenario.file or "<scenario>", "sweep", why)
     check_grid(scenario, grid)  # once, placing problems where the grid was written
     scenario = scenario.with_run(replications=replications, seed=seed)
     check_size(scenario, grid, 1 if executor else worker_count(workers), allow_large)
