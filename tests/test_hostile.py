@@ -530,7 +530,7 @@ DAMAGE = ["delete", "truncate", "empty", "flip a byte", "copy from the other run
 
 @pytest.mark.slow
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_a_damaged_or_mixed_saved_folder_reports_as_saved_or_is_refused(
@@ -612,7 +612,7 @@ def test_an_input_that_is_no_yaml_file_is_a_placed_error_and_never_read(
 
 
 @pytest.mark.slow
-@settings(max_examples=16, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     renewal=st.sampled_from(["0.5", "0.9", "0.999", "0.9999999"]),
     delay=st.sampled_from(["0h", "1min", "1h", "12mo"]),
@@ -656,7 +656,7 @@ HOSTILE_TEXT = ["[/bold]", "[link=https://evil.example/x]x[/link]", "a\u202eb", 
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(
     field=st.sampled_from(["name", "description", "variant"]),
     text=st.lists(st.sampled_from(HOSTILE_TEXT), min_size=1, max_size=3).map("".join),
@@ -700,7 +700,7 @@ API = {
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     call=st.sampled_from([(f, a) for f, arguments in API.items() for a in arguments]),
     junk=st.sampled_from(JUNK),

@@ -9,6 +9,7 @@ with the defaults written here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -118,7 +119,13 @@ class RunFacts:
         """Facts as `to_json` wrote them, each of its type (pydantic's ValidationError
         otherwise); ones this orgsim does not know are left aside."""
         known = {f.name for f in dataclasses.fields(cls)}
-        return TypeAdapter(cls).validate_python({k: v for k, v in data.items() if k in known})
+        return _checked().validate_python({k: v for k, v in data.items() if k in known})
+
+
+@functools.cache
+def _checked() -> TypeAdapter:
+    """Validates saved facts against RunFacts' field types (built once: it takes a while)."""
+    return TypeAdapter(RunFacts)
 
 
 def study_fingerprint(scenario: Scenario) -> str:
