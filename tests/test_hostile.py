@@ -167,17 +167,22 @@ def test_a_parameter_swept_twice_is_an_error_not_the_last_one_wins():
 # --------------------------------------------------------- nothing overwritten, ever
 
 
+def _saved(tmp_path, command: str, name: str) -> tuple[Path, Path]:
+    """The SMB scenario written to tmp_path, and the folder `orgsim COMMAND --out` saved."""
+    path = tmp_path / "s.yaml"
+    path.write_text(_scenario_text())
+    folder = tmp_path / name
+    ran = CliRunner().invoke(app, [command, str(path), "-n", "2", "--out", str(folder)])
+    assert ran.exit_code == 0, ran.output
+    return path, folder
+
+
 def _listing(folder) -> dict:
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_no_output_may_overwrite_an_input_or_sit_on_a_device(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    saved = tmp_path / "saved"
-    assert (
-        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
-    )
+    path, saved = _saved(tmp_path, "run", "saved")
     link = tmp_path / "null.md"
     link.symlink_to("/dev/null")  # were it replaced, only this link would go, not /dev/null
     before = _listing(tmp_path)
@@ -219,12 +224,7 @@ def test_a_report_refuses_a_design_folder_from_another_run(tmp_path):
 def test_a_rewrite_that_dies_half_way_leaves_no_complete_looking_folder(tmp_path, monkeypatch):
     from orgsim.experiment import results as results_module
 
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    out = tmp_path / "out"
-    assert (
-        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
-    )
+    path, out = _saved(tmp_path, "compare", "out")
     comparison = orgsim.compare(orgsim.load(path).with_run(replications=2, seed=9), progress=False)
     calls = []
 
@@ -468,12 +468,7 @@ def test_any_mix_of_outputs_is_refused_whole_or_written_and_no_input_changes(
 
 
 def test_a_report_rebuilt_from_saved_results_never_lands_on_a_yaml_file(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    saved = tmp_path / "saved"
-    assert (
-        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
-    )
+    path, saved = _saved(tmp_path, "run", "saved")
     before = path.read_bytes()
     summary = str(tmp_path / "m.yaml")
     for args in (
@@ -722,12 +717,7 @@ def test_any_wrong_argument_to_the_api_is_a_config_error_naming_it(smb, call, ju
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
 def test_a_pipe_or_a_device_in_place_of_a_saved_facts_file_is_refused_unread(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    saved = tmp_path / "saved"
-    assert (
-        CliRunner().invoke(app, ["run", str(path), "-n", "2", "--out", str(saved)]).exit_code == 0
-    )
+    _, saved = _saved(tmp_path, "run", "saved")
     facts = saved / "results.json"
     for swap in (lambda: os.mkfifo(facts), lambda: facts.symlink_to("/dev/zero")):
         facts.unlink()
@@ -739,12 +729,7 @@ def test_a_pipe_or_a_device_in_place_of_a_saved_facts_file_is_refused_unread(tmp
 def test_facts_without_their_seal_or_naming_a_folder_outside_are_refused(tmp_path):
     from orgsim.experiment import storage
 
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    out = tmp_path / "out"
-    assert (
-        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
-    )
+    _, out = _saved(tmp_path, "compare", "out")
     facts = json.loads((out / "comparison.json").read_text())
     report = ["report", str(out), "-o", str(tmp_path / "r.html")]
     facts.pop("sha256")
@@ -759,12 +744,7 @@ def test_facts_without_their_seal_or_naming_a_folder_outside_are_refused(tmp_pat
 
 
 def test_a_run_saved_over_a_comparison_is_what_the_report_shows(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(_scenario_text())
-    out = tmp_path / "out"
-    assert (
-        CliRunner().invoke(app, ["compare", str(path), "-n", "2", "--out", str(out)]).exit_code == 0
-    )
+    path, out = _saved(tmp_path, "compare", "out")
     args = ["run", str(path), "-n", "2", "--seed", "9", "--out", str(out)]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert not (out / "comparison.json").exists()

@@ -323,3 +323,35 @@ def test_a_named_move_of_someone_unknown_or_to_nowhere_is_an_error(moves, messag
     people = "          - {name: Kim}\n          - {name: Lee}\n          - {name: Park}\n"
     with pytest.raises(ConfigError, match=re.escape(message)):
         _switching(people, moves)
+
+
+# -- where the interval comes from
+
+
+def test_with_every_seat_named_the_team_draw_explains_none_of_the_interval():
+    """A team of named people with written skills is the same team in every replication:
+    holding it changes nothing, so the held run equals the usual one replication by
+    replication and the team draw's share is exactly 0."""
+    from orgsim.experiment.team_draw import where_from
+
+    extra = "variants:\n  today: {}\n  best_two_leave:\n    set:\n      org.leaves: "
+    extra += "[{role: ae, best: 2, at: 2w}]\n"
+    sc = scenario(DEALS, crew(FIVE, routing="least_loaded"), horizon="8w", warmup="0h",
+                  replications=6, extra=extra)  # fmt: skip
+    drawn = orgsim.compare(sc, progress=False)
+    held = orgsim.compare(sc, hold_team=True, progress=False)
+    for name in sc.variants:
+        assert drawn.results[name].kpis.equals(held.results[name].kpis)
+    (share,) = where_from(sc, "won_per_week", progress=False)
+    assert share.share == 0.0 and share.drawn == share.held and share.low == 0.0
+
+
+def test_holding_the_team_keeps_one_drawn_team_in_every_replication():
+    """With hold_team, the unnamed reps' drawn skills are the same in every replication
+    (and differ between replications without it)."""
+    sc = scenario(DEALS, crew("          - {name: Kim, skill: 1.2}\n", "headcount: 4"),
+                  horizon="2w", warmup="0h", replications=3)  # fmt: skip
+    for hold, same in ((True, True), (False, False)):
+        reps = orgsim.compare(sc, hold_team=hold, progress=False).results["base"].reps
+        unnamed = reps[reps["person"] == ""].groupby("replication")["skill"].apply(tuple)
+        assert (unnamed.nunique() == 1) is same

@@ -34,6 +34,7 @@ from orgsim.cli.shell import (
     say,
     writing,
 )
+from orgsim.config.errors import ConfigError
 from orgsim.config.units import WEEK
 from orgsim.text import one_line
 
@@ -167,6 +168,46 @@ def _show_people(results) -> None:
     out.print(terminal.person_table(people, title))
 
 
+HoldTeam = Annotated[
+    bool,
+    typer.Option(
+        "--hold-team",
+        help="Draw today's unnamed reps (their skill and tenure) once and keep that team in "
+        "every replication: the intervals are then lead luck alone, for that one team.",
+    ),
+]
+WhereFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--where-from",
+        metavar="KPI",
+        help="Say how much of each design's paired difference in KPI is which team was "
+        "drawn and how much is lead luck (runs the comparison twice: with a new team each "
+        "replication and with one team held).",
+    ),
+]
+
+
+def _show_where_from(scenario, kpi: str, reps, seed, workers, allow_large: bool) -> None:
+    """`compare --where-from KPI`: each design's split of its paired difference."""
+    from orgsim.config import kpis as catalogue
+    from orgsim.experiment.team_draw import where_from
+
+    if kpi not in scenario.kpi_names():
+        with reported_errors():
+            raise ConfigError.unplaced(
+                "--where-from", "kpi", catalogue.unknown(kpi, scenario.kpi_names())
+            )
+    with pool(workers) as executor:
+        shares = where_from(
+            scenario, kpi, replications=reps, seed=seed, executor=executor, allow_large=allow_large
+        )
+    baseline = next(iter(scenario.variants))
+    say(f"Where the interval of {kpi} (each design minus {baseline}) comes from:")
+    for share in shares:
+        say(f"  {share.describe()}")
+
+
 @app.command(cls=_Command)
 def compare(
     scenario_file: ScenarioPath,
@@ -189,6 +230,8 @@ def compare(
     by: By = Grouping.measure,
     workers: Workers = None,
     allow_large: AllowLarge = False,
+    hold_team: HoldTeam = False,
+    where_from: WhereFrom = None,
 ) -> None:
     """Compare every variant of a scenario on the same leads and the same luck.
 
@@ -206,9 +249,12 @@ def compare(
     kinds = {report: "html", markdown: "markdown"}
     check_outputs([out_dir], files, scenario.source_files(), kinds)
     check_size(scenario, reps, list(scenario.variants), workers, allow_large)
+    if where_from is not None:
+        _show_where_from(scenario, where_from, reps, seed, workers, allow_large)
+        return
     with pool(workers) as executor:
         comparison = run_comparison(
-            scenario, reps, seed, executor=executor, allow_large=allow_large
+            scenario, reps, seed, executor=executor, allow_large=allow_large, hold_team=hold_team
         )
     _write(comparison, out_dir, report, markdown)
     if as_json:

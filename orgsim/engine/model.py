@@ -345,6 +345,9 @@ class Model:
     opportunity: int | None = None
     """The stage marked `milestone: opportunity` (win_rate counts from it)."""
     gross_margin: float | None = None
+    team_seed: int | None = None
+    """The seed today's unnamed reps' skills and tenures are drawn from in every replication
+    (one team held fixed, `hold_team`); None: each replication draws its own team."""
 
     @property
     def end(self) -> float:

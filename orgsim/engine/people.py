@@ -95,6 +95,8 @@ class People:
     def __init__(self, model: Model, streams: Streams):
         self.model = model
         self.streams = streams
+        # today's unnamed team: drawn by each replication, or once for all (hold_team)
+        self.team = streams if model.team_seed is None else Streams(model.team_seed)
         self.flow = None  # the replication's LeadFlow, once it exists (see `start`)
         self.seats: list[list[Seat]] = [[] for _ in model.roles]
         self.reps: list[Rep] = []  # everyone, by id
@@ -115,8 +117,8 @@ class People:
             named = [[p for p in role.people if p.joins is None and p.crew == c]
                      for c in range(len(role.crews))]  # fmt: skip
             unnamed = role.headcount - sum(map(len, named))
-            skills = iter(_skills(role, model, streams, unnamed))
-            hired = iter(_hired(role, streams, unnamed))
+            skills = iter(_skills(role, model, self.team, unnamed))
+            hired = iter(_hired(role, self.team, unnamed))
             mine = []
             for c, plan in enumerate(role.crews):
                 crew = self.new_crew(role, plan.pod, role.order)

@@ -446,6 +446,7 @@ def compare(
     executor: Executor | None = None,
     progress: bool | None = None,
     allow_large: bool = False,
+    hold_team: bool = False,
 ) -> Comparison:
     """Run every variant of a scenario on common random numbers and compare them.
 
@@ -459,6 +460,9 @@ def compare(
         executor: where to run replications (default: this process).
         progress: show a progress bar (default: on a terminal only).
         allow_large: run even when a replication would not fit in memory.
+        hold_team: draw today's unnamed reps (skill, tenure) once, from the root seed, and
+            keep that team in every replication: the intervals are then lead luck alone,
+            for that one team (`team_draw.where_from` says how much the draw matters).
 
     Returns:
         `Comparison`: `.headline()`, `.verdicts()` on the targets, `.to_frame()`
@@ -482,6 +486,7 @@ def compare(
         executor=executor,
         progress=progress,
         allow_large=allow_large,
+        hold_team=hold_team,
     )
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description
@@ -506,7 +511,8 @@ def _same_run(directory: Path, facts: dict, results: dict[str, Results]) -> None
     problems = []
     for name, design in results.items():
         study = facts.get("study")
-        if design.seed != facts["seed"] or (study and design.facts.study != study):
+        held = design.facts.team_held != next(iter(results.values())).facts.team_held
+        if design.seed != facts["seed"] or (study and design.facts.study != study) or held:
             problems.append(
                 Problem.unplaced(
                     str(directory / name),

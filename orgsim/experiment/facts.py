@@ -61,6 +61,8 @@ class RunFacts:
     composed_yaml: str = ""
     orgsim_version: str = ""
     date: str = ""
+    team_held: bool = False
+    """Today's unnamed team was drawn once and held in every replication (`hold_team`)."""
     files: dict[str, str] = field(default_factory=dict)
     """Each file saved beside these facts and its SHA-256: one changed, removed or copied
     in from another run after the save is refused, not read."""

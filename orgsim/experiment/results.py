@@ -92,10 +92,16 @@ class Results:
 
     @classmethod
     def from_replications(
-        cls, scenario: Scenario, variant: str, seed: int, done: list[ReplicationResult]
+        cls,
+        scenario: Scenario,
+        variant: str,
+        seed: int,
+        done: list[ReplicationResult],
+        team_held: bool = False,
     ) -> Results:
         done = sorted(done, key=lambda o: o.replication)
         facts = RunFacts.of(scenario, variant, seed, [o.seed for o in done])
+        facts = dataclasses.replace(facts, team_held=team_held)
         kpis = pd.DataFrame([o.kpis for o in done], columns=facts.kpi_names, dtype=float)
         kpis.index = pd.Index([o.replication for o in done], name="replication")
         details = {}
@@ -316,18 +322,24 @@ def run_variants(
     progress: bool | None = None,
     description: str = "replications",
     allow_large: bool = False,
+    hold_team: bool = False,
 ) -> dict[str, Results]:
-    """Every listed variant on common random numbers: replication i uses one seed in all."""
+    """Every listed variant on common random numbers: replication i uses one seed in all;
+    with `hold_team`, today's unnamed team is drawn once (from the root seed) for all."""
     scenario = scenario.with_run(replications=replications, seed=seed)
     preflight.size_note(scenario, None, variants, 1, allow_large)  # one at least must fit
     n, root = scenario.replications, scenario.seed
     seeds = replication_seeds(root, n)
     batch = 1 if executor is None else max(1, n // 8)
-    work = jobs(scenario, variants, seeds, batch, records=records, details=True)
+    team = root if hold_team else None
+    work = jobs(scenario, variants, seeds, batch, records=records, details=True, team_seed=team)
     done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
     for result in run_jobs(work, executor, progress, description):
         done[result.variant].append(result)
-    return {name: Results.from_replications(scenario, name, root, done[name]) for name in variants}
+    return {
+        name: Results.from_replications(scenario, name, root, done[name], hold_team)
+        for name in variants
+    }
 
 
 def simulate(

@@ -59,6 +59,8 @@ class Job:
     """Keep the small tables figures need (weekly series, reps, cycle times)."""
     point_index: int = -1
     """Which grid point this job belongs to (sweeps)."""
+    team_seed: int | None = None
+    """Draw today's unnamed team once, from this seed, for every replication (hold_team)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -80,6 +82,7 @@ def run_job(job: Job) -> list[ReplicationResult]:
     """Run a job's replications (in whatever process receives it)."""
     scenario = job.scenario
     model = compile_model(scenario, job.variant)
+    model.team_seed = job.team_seed
     names = kpis.of_variant(scenario.variant(job.variant), scenario.horizon)
     results = []
     for replication, seed in zip(job.replications, job.seeds, strict=True):
