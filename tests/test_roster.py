@@ -355,3 +355,22 @@ def test_holding_the_team_keeps_one_drawn_team_in_every_replication():
         reps = orgsim.compare(sc, hold_team=hold, progress=False).results["base"].reps
         unnamed = reps[reps["person"] == ""].groupby("replication")["skill"].apply(tuple)
         assert (unnamed.nunique() == 1) is same
+
+
+def test_a_roster_file_is_the_same_people_in_the_org_a_transition_switches_to():
+    """A scenario's roster applies to the org switched to as well (found by a new-user
+    pass: the switch was refused, 'ae keeps its definition', blaming the shipped org file).
+    Kim moves by name at week 2; her one row reads `ae → sales_manager`."""
+    text = (ROOT / "scenarios/people_risk.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^horizon: .*$", "horizon: 4w", text, flags=re.M)
+    text = text.replace(
+        "variants:\n",
+        "variants:\n  kim_manages:\n    transition:\n      at: 2w\n"
+        "      org: ../configs/orgs/process_stage.yaml\n      moves: {Kim: sales_manager}\n",
+        1,
+    )
+    sc = orgsim.load_text(text, directory=ROOT / "scenarios")
+    people = orgsim.simulate(sc, replications=2, variant="kim_manages", progress=False).people()
+    roles = dict(zip(people["person"], people["role"], strict=True))
+    assert roles["Kim"] == "ae → sales_manager" and roles["Lee"] == "ae"
+    assert (people["utilization_high"].dropna() <= 1.0).all()

@@ -19,6 +19,7 @@ from orgsim.measure.kpis import compute
 from orgsim.measure.payback import payback
 from orgsim.measure.tables import rep_skill
 
+from .conftest import ROOT
 from .models import scenario
 
 SCENARIOS = "scenarios"
@@ -449,3 +450,27 @@ def test_compare_reports_the_dip_and_payback_in_the_terminal_json_report_and_api
     assert len(data["dip"]["won_value"]["ci95"]) == 2
     result = CliRunner().invoke(app, ["compare", path, "--reps", "3"])
     assert "switch_q2 switches in week 14" in result.output
+
+
+def test_a_move_while_the_new_org_gives_up_a_seat_at_the_switch_routes_queued_leads(tmp_path):
+    """Found by a new-user pass: one AE moves to sales manager while the new org gives an
+    AE seat up at the switch; leads queued for the AEs went back through least-loaded
+    routing over a heap whose every entry had gone stale (IndexError in about one seed in
+    four). Each of those seeds now runs, with every invariant checked."""
+    org = (ROOT / "configs/orgs/process_stage.yaml").read_text(encoding="utf-8")
+    org = org.replace("    headcount: 2\n", "    headcount: 3\n", 1)
+    (tmp_path / "new.yaml").write_text(org + "\nhires:\n  - {role: ae, at: 6w, count: -1}\n")
+    text = f"""
+kind: scenario
+name: a move and a seat given up
+market: {ROOT}/configs/markets/saas_midmarket.yaml
+org: {ROOT}/configs/orgs/process_stage.yaml
+horizon: 13w
+warmup: 13w
+variants:
+  today: {{}}
+  move_one: {{transition: {{at: 6w, org: new.yaml, moves: {{ae: {{sales_manager: 1}}}}}}}}
+"""
+    sc = orgsim.load_text(text, directory=tmp_path)
+    for seed in (1, 3, 5):
+        orgsim.simulate(sc, replications=1, seed=seed, variant="move_one", progress=False)

@@ -247,6 +247,7 @@ def capacity(
             "spread of waits, which capacity approximates: those entries and the loads they "
             "make are outside the measured budget (docs/capacity-accuracy.md); simulate"
         )
+    result.notes += written_skills(model)
     changing = [r.name for r in model.roles if r.people_change or r.away]
     if changing:
         result.notes.append(
@@ -264,6 +265,26 @@ def capacity(
         )
     result.months = [] if loads_only else monthly_loads(chain)
     return result
+
+
+def written_skills(model: Model) -> list[str]:
+    """Where a roster writes skills capacity does not use: its flows take the written rates
+    as a team at skill 1 converts them, and named people are taken as written."""
+    notes = []
+    for role in model.roles:
+        named = [p.skills for p in role.people if p.skills is not None and p.joins is None]
+        if not named:
+            continue
+        unnamed = max(0, role.headcount - len(named))
+        mean = (sum(sum(s) / len(s) for s in named) + unnamed) / (len(named) + unnamed)
+        if abs(mean - 1.0) > 0.05:  # within the budget of the flows themselves
+            notes.append(
+                f"{role.name}'s named people have written skills (mean {mean:.2f} over its "
+                f"{len(named) + unnamed} seats at the start): capacity's flows take the written "
+                "rates, as a team at skill 1.00 converts them; simulate for what your people "
+                "convert"
+            )
+    return notes
 
 
 def running_out(result: Capacity, model: Model) -> list[str]:

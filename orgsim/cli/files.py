@@ -46,7 +46,10 @@ def _summary(kind: str, model) -> str:
 @app.command(cls=_Command)
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(metavar="FILE", help="Market, org or scenario YAML files.")
+        list[Path],
+        typer.Argument(
+            metavar="FILE", help="Market, org, roster (kind: people) or scenario YAML files."
+        ),
     ],
 ) -> None:
     """Check YAML files and report every problem at once.

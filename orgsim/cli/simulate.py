@@ -286,9 +286,11 @@ def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None
     from orgsim.report import format as fmt
     from orgsim.report import terminal
 
+    held = next(iter(comparison.results.values())).facts.team_held
     title = (
         f"{comparison.scenario_name}: {comparison.replications} replications per design, "
-        f"root seed {comparison.seed} (mean ±95% half-interval)"
+        f"root seed {comparison.seed}{', one drawn team held in all' if held else ''} "
+        "(mean ±95% half-interval)"
     )
     for name, results in comparison.results.items():  # what each design is, in words
         out.print(one_line(f"{name}: {results.facts.description}"), markup=False, highlight=False)

@@ -348,7 +348,7 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     _check_pods(say, org, roles)
     _check_staffing(say, org, in_pods)
     _check_hires(say, org, roles, in_pods)
-    roster.check(say, org, in_pods)
+    roster.check(say, org, in_pods, switched_to=at == ("transition", "org"))
     _check_costs(say, org, roles)
     _check_teams(say, org)
     return say.problems

@@ -153,13 +153,13 @@ class Composition:
         tree = Located({}, {(): self.scenario.values[()]}, {})
         for kind, part in parts.items():
             tree = tree.graft((kind,), part, part.values[()])
+        if isinstance(spec.get("transition"), dict):
+            tree = self._transition(tree, (*spec_at, "transition"))
+            if tree is None:
+                return None, []
         people_at = (*spec_at, "people") if "people" in spec else ("people",)
         if self.scenario.has(people_at) and self.scenario.get(people_at) is not None:
             tree = self._roster(tree, people_at)
-            if tree is None:
-                return None, []
-        if isinstance(spec.get("transition"), dict):
-            tree = self._transition(tree, (*spec_at, "transition"))
             if tree is None:
                 return None, []
         problems: list[Problem] = []
@@ -169,8 +169,9 @@ class Composition:
         return tree, problems
 
     def _roster(self, tree: Located, at: tuple) -> Located | None:
-        """`tree` with each role's people from the roster at `at` (a roster file's problems
-        stay where the roster wrote them)."""
+        """`tree` with each role's people from the roster at `at`, in today's org and in the
+        org a transition switches to where it has the role (your people stay your people
+        across a reorganisation); a roster file's problems stay where the roster wrote them."""
         roster = self.include(at, "people")
         if roster is None:
             return None
@@ -189,8 +190,11 @@ class Composition:
                     )
                 )
                 continue
-            where = ("org", "roles", role, "people")
-            tree = tree.graft(where, roster.sub(("roles", role)), roster.keys[("roles", role)])
+            for org in (("org",), ("transition", "org")):
+                roles_there = tree.get((*org, "roles")) if tree.has((*org, "roles")) else None
+                if isinstance(roles_there, dict) and role in roles_there:
+                    tree = tree.graft((*org, "roles", role, "people"), roster.sub(("roles", role)),
+                                      roster.keys[("roles", role)])  # fmt: skip
         return tree
 
     def _transition(self, tree: Located, at: tuple) -> Located | None:

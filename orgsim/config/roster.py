@@ -10,9 +10,10 @@ from __future__ import annotations
 from orgsim.config.schema import Org, departing
 
 
-def check(say, org: Org, in_pods: set[str]) -> None:
+def check(say, org: Org, in_pods: set[str], switched_to: bool = False) -> None:
     """Every problem of every roster and departure, each at its line (`say` is the org
-    checker's reporter)."""
+    checker's reporter). An org a transition `switched_to` has no seats to count: who is
+    in it comes from the switch (moves, who stays), not from its roster."""
     seen: dict[str, tuple] = {}
     for role_name, role in org.roles.items():
         worked = {stage for stage, work in org.work.items() if work.role == role_name}
@@ -24,7 +25,8 @@ def check(say, org: Org, in_pods: set[str]) -> None:
                 say.error((*path, "name"), f"'{person.name}' is named twice (also at {where})")
             seen.setdefault(person.name, path)
             _check_person(say, path, person, role, role_name, worked, pods)
-        _check_seats(say, org, role_name, in_pods, pods)
+        if not switched_to:
+            _check_seats(say, org, role_name, in_pods, pods)
     for i, departure in enumerate(org.leaves):
         _check_departure(say, org, ("leaves", i), departure)
 

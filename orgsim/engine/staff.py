@@ -215,8 +215,11 @@ class Crew:
         reaches the top. Every rep present keeps an entry no higher than its load, so the
         top, once current and present, is the least loaded rep.
         """
-        loads, reps = self.loads, self.reps
+        reps = self.reps
         while True:
+            if not self.loads:  # every entry went stale (reps left or moved at a switch)
+                self._fresh_loads()
+            loads = self.loads
             load, index = loads[0]
             rep = reps[index]
             current = rep.queued + rep.busy

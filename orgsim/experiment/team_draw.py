@@ -44,6 +44,12 @@ class TeamShare:
     def describe(self) -> str:
         if self.share is None:
             return f"{self.variant}: no spread to split (the difference is the same every time)"
+        if self.held >= self.drawn:
+            return (
+                f"{self.variant}: ±{self.drawn:.3g} with a new team each replication, "
+                f"±{self.held:.3g} with one team held: no sign that the team draw matters "
+                f"(at most {self.high:.0%} of the variance, 95%)"
+            )
         advice = ""
         if self.low > DOMINATES:
             advice = "; name your reps (people:) or compare with --hold-team to see the design"

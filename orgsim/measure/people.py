@@ -2,8 +2,11 @@
 `orgsim run --by person`): what a VP asks of a team first, who wins how much.
 
 A person's rows are added up within a replication first (one person may hold two rows: the
-seat before and after a transition's switch), then the mean and its 95% interval are taken
-over replications; a replication in which the person won nothing counts as 0, not as missing.
+seat before and after a transition's switch; their role then reads `ae → sales_manager`
+and their utilization is over all their hours at work), then the mean and its 95% interval
+are taken over replications; a replication in which the person won nothing counts as 0,
+not as missing. Intervals are cut to what the figure can be (no count below 0, no share
+above 100%).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def people(reps: pd.DataFrame) -> pd.DataFrame:
     if named.empty:
         return pd.DataFrame(columns=["person", "role", *_columns()])
     per_run = named.groupby(["person", "replication"], sort=False).agg(
-        role=("role", "last"),
+        role=("role", lambda roles: " → ".join(dict.fromkeys(roles))),
         won=("won", "sum"),
         won_value=("won_value", "sum"),
         tasks=("tasks", "sum"),
@@ -41,8 +44,10 @@ def people(reps: pd.DataFrame) -> pd.DataFrame:
         for column in COLUMNS:
             values = mine[column] if column == "utilization" else mine[column].fillna(0)
             ci = interval(values)
-            low = ci.low if column == "utilization" else max(ci.low, 0.0)  # counts: never < 0
-            row |= {column: ci.mean, f"{column}_low": low, f"{column}_high": ci.high}
+            low, high = max(ci.low, 0.0), ci.high  # counts and shares are never below 0
+            if column == "utilization":
+                high = min(high, 1.0)  # nor a share above 1
+            row |= {column: ci.mean, f"{column}_low": low, f"{column}_high": high}
         rows.append(row)
     return pd.DataFrame(rows)
 
