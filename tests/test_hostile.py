@@ -525,7 +525,7 @@ DAMAGE = ["delete", "truncate", "empty", "flip a byte", "copy from the other run
 
 @pytest.mark.slow
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_a_damaged_or_mixed_saved_folder_reports_as_saved_or_is_refused(
@@ -651,7 +651,7 @@ HOSTILE_TEXT = ["[/bold]", "[link=https://evil.example/x]x[/link]", "a\u202eb", 
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(
     field=st.sampled_from(["name", "description", "variant"]),
     text=st.lists(st.sampled_from(HOSTILE_TEXT), min_size=1, max_size=3).map("".join),

@@ -225,7 +225,7 @@ def test_roster_mistakes_are_errors_at_their_lines():
         "roles.ae.people.4.leaves: ae has no backfill: give the role one",
         "roles.ae.headcount: 4 people are named at t = 0 but headcount is 2",
         "leaves.0.names.0: no one called 'Nobody' in ae's people",
-        "leaves.1.best: ae has 1 people with a written skill at t = 0",
+        "leaves.1.best: ae has 1 person with a written skill at t = 0",
     ):
         assert expected in said, (expected, said)
     assert all(re.match(r"^<[^>]+>:\d+:\d+: ", line) for line in said.splitlines()), said

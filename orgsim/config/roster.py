@@ -87,7 +87,8 @@ def _check_departure(say, org: Org, path: tuple, departure) -> None:
         if departure.best > rated:
             say.error(
                 (*path, "best"),
-                f"{departure.role} has {rated} people with a written skill at t = 0: the "
+                f"{departure.role} has {rated} {'person' if rated == 1 else 'people'} with a "
+                "written skill at t = 0: the "
                 f"best {departure.best} cannot be told apart from the rest",
             )
     if departure.backfill and role.backfill is None:
