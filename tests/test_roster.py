@@ -246,6 +246,13 @@ def test_a_roster_file_for_a_role_the_org_lacks_is_an_error_in_the_roster(tmp_pa
     )
     alone = CliRunner().invoke(app, ["validate", str(tmp_path / "people.yaml")])
     assert alone.exit_code == 0 and "2 named people in 2 roles" in alone.output
+    (tmp_path / "twice.yaml").write_text("kind: people\nroles:\n  ae:\n    - {name: Kim}\n"
+                                         "  sdr:\n    - {name: Kim}\n")  # fmt: skip
+    twice = CliRunner().invoke(app, ["validate", str(tmp_path / "twice.yaml")])
+    assert twice.exit_code == 2
+    assert "twice.yaml:6:14: roles.sdr.0.name: 'Kim' is named twice (also at roles.ae.0)" in (
+        twice.output
+    )
 
 
 def test_the_report_puts_each_named_person_side_by_side_across_designs(tmp_path):

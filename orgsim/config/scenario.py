@@ -246,6 +246,22 @@ def load(path: str | Path, set: Mapping[str, Any] | None = None) -> Scenario:
     return scenario.with_set(set) if set else scenario
 
 
+def _named_twice(roster: Roster, tree: Located) -> list[Problem]:
+    """A roster file's names, each once (what a roster can say without its org)."""
+    seen: dict[str, str] = {}
+    problems = []
+    for role, people in roster.roles.items():
+        for i, person in enumerate(people):
+            here = ("roles", role, i, "name")
+            if person.name in seen:
+                mark, _ = tree.locate(here)
+                problems.append(
+                    mark.problem(f"'{person.name}' is named twice (also at {seen[person.name]})")
+                )
+            seen.setdefault(person.name, f"roles.{role}.{i}")
+    return problems
+
+
 def _arguments(**given: tuple[Any, Any]) -> None:
     """Each (value, type) argument of the expected type, or a ConfigError naming it."""
     problems = [
@@ -280,7 +296,9 @@ def check_file(path: str | Path) -> tuple[str, Any, list[Problem]]:
         return kind, scenario, list(scenario.warnings)
     model_class = {"market": Market, "org": Org, "people": Roster}[kind]
     model, problems = validate(model_class, tree)
-    if model is not None and kind != "people":  # a roster is checked against its org
+    if model is not None and kind == "people":  # the rest is checked against its org
+        problems += _named_twice(model, tree)
+    elif model is not None:
         from orgsim.config import checks
 
         check = checks.check_market if kind == "market" else checks.check_org
