@@ -335,10 +335,7 @@ class Comparison:
                 }
                 for name, r in self.results.items()
             ],
-            people={
-                name: r.people() if "reps" in r.details else pd.DataFrame()
-                for name, r in self.results.items()
-            },
+            people={name: r.people() for name, r in self.results.items()},
         )
 
     def report_html(self) -> str:

@@ -154,7 +154,7 @@ class Results:
     def to_json(self) -> dict:
         """The `orgsim run --json` object (docs/scenario-language.md: What --json prints),
         with the roles that do not keep up, and each named person where there is a roster."""
-        people = self.people() if "reps" in self.details else pd.DataFrame()
+        people = self.people()
         named = {} if people.empty else {"people": [
             {k: v if isinstance(v, str) else json_number(v) for k, v in row.items()}
             for row in people.to_dict("records")
@@ -190,8 +190,9 @@ class Results:
     def people(self) -> pd.DataFrame:
         """One row per named person of the roster (`roles.<r>.people`): deals and value won
         in the measured window, utilization and tasks, each a mean over replications with
-        its 95% interval (`won`, `won_low`, `won_high`, ...). Empty without a roster."""
-        return measured_people(self.reps)
+        its 95% interval (`won`, `won_low`, `won_high`, ...). Empty without a roster, or
+        where the run kept no per-rep table."""
+        return measured_people(self.details.get("reps", pd.DataFrame()))
 
     @property
     def cycle_times(self) -> pd.DataFrame:
