@@ -33,7 +33,8 @@ def _summary(kind: str, model) -> str:
     if kind == "people":
         named = sum(len(people) for people in model.roles.values())
         people = f"{named} named {'person' if named == 1 else 'people'}"
-        return f"roster '{model.name or ''}': {people} in {_count(model.roles, 'role')}"
+        named = f" '{model.name}'" if model.name else ""
+        return f"roster{named}: {people} in {_count(model.roles, 'role')}"
     variant = model.variant()
     return (
         f"scenario '{model.name}': {_count(model.variants, 'variant')}, "
