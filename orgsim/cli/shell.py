@@ -240,6 +240,14 @@ By = Annotated[
         "(`people:` in a role): deals and value won, utilization and tasks.",
     ),
 ]
+Events = Annotated[
+    Path | None,
+    typer.Option(
+        "--events",
+        help="Write every stage visit as an event log (.csv, or .parquet with pyarrow) in "
+        "pm4py's column names, dated from the scenario's start.",
+    ),
+]
 Out = Annotated[
     Path | None,
     typer.Option("--out", help="Write results (CSV, or Parquet with pyarrow) into this folder."),

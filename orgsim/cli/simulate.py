@@ -12,6 +12,7 @@ import typer
 from orgsim.cli.shell import (
     AllowLarge,
     By,
+    Events,
     Grouping,
     Json,
     Out,
@@ -51,13 +52,15 @@ def run(
     by: By = Grouping.measure,
     workers: Workers = None,
     allow_large: AllowLarge = False,
+    events: Events = None,
 ) -> None:
     """Simulate one org design and print its KPIs with 95% intervals.
 
     Runs the scenario's replications (each a full warm-up + horizon of every
     lead through the org) and reports flow, speed, capacity and money KPIs.
     With --out, also writes kpis, cases (one row per lead), visits, reps and
-    a weekly time series.
+    a weekly time series. With --events, writes every stage visit as an
+    event log a process-mining tool (pm4py, Celonis, Disco) opens.
 
     Example: [bold]orgsim run scenarios/reorg_sdr_split.yaml --reps 10 --variant
     process_stage[/bold]
@@ -66,7 +69,9 @@ def run(
 
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
-    check_outputs(folders=[out_dir], inputs=scenario.source_files())
+    files = [events] if events is not None else []
+    kinds = {events: "event log"} if events is not None else {}
+    check_outputs([out_dir], files, scenario.source_files(), kinds)
     check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
     with pool(workers) as executor:
         results = simulate(
@@ -74,14 +79,15 @@ def run(
             reps,
             seed,
             variant,
-            records=out_dir is not None,
+            records=out_dir is not None or events is not None,
             executor=executor,
             allow_large=allow_large,
         )
-    if out_dir is not None:
-        with writing():
-            for path in results.save(out_dir):
-                say(f"wrote {path}")
+    with writing():
+        for path in results.save(out_dir) if out_dir is not None else []:
+            say(f"wrote {path}")
+        if events is not None:
+            say(f"wrote {results.save_events(events)}")
     if as_json:
         print(json.dumps(results.to_json(), allow_nan=False))
         return

@@ -57,8 +57,13 @@ def _problems(
     return problems
 
 
-SUFFIXES = {"html": (".html", ".htm"), "markdown": (".md", ".markdown", ".txt")}
-"""The names a report or a summary may have: never a scenario's, a market's or an org's."""
+SUFFIXES = {
+    "html": (".html", ".htm"),
+    "markdown": (".md", ".markdown", ".txt"),
+    "event log": (".csv", ".parquet"),
+}
+"""The names a report, a summary or an event log may have: never a scenario's, a market's or an
+org's."""
 
 
 def as_path(value, argument: str) -> Path:

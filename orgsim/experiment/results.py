@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import Executor
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
 from orgsim.measure import tables
+from orgsim.measure.events import event_log
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.people import people as measured_people
 from orgsim.measure.stats import interval
@@ -225,6 +227,15 @@ class Results:
         """One row per stage visit and replication, with its record type (needs records=True)."""
         return self._from_records(tables.visits)
 
+    def events(self) -> pd.DataFrame:
+        """Every stage visit as a process-mining event log (pm4py's column names, dated from
+        the scenario's `start`), one block per replication (needs records=True). A case is
+        named by its replication and lead (`2-1041`), so replications never share a case."""
+        start = date.fromisoformat(self.facts.start)
+        log = self._from_records(lambda records, model: event_log(records, model, start))
+        case = log["replication"].astype(str) + "-" + log["case:concept:name"].astype(str)
+        return log.assign(**{"case:concept:name": case})
+
     @property
     def records(self) -> list:
         return [r for r, _ in self._records]
@@ -275,6 +286,13 @@ class Results:
         sealed = dataclasses.replace(self.facts, files=storage.digests(written))
         written.append(storage.write_sealed_json(directory / "results.json", sealed.to_json()))
         return written
+
+    def save_events(self, path: Path) -> Path:
+        """Write `events()` to `path` (`.csv`, or `.parquet` with pyarrow); never over a file
+        the run read (ConfigError)."""
+        path = preflight.as_path(path, "path")
+        preflight.check_outputs(files=[path], inputs=self.inputs(), kinds={path: "event log"})
+        return storage.write_frame(self.events(), path)
 
     def inputs(self) -> list[Path]:
         """The files this run read (its scenario, market, org and roster), where known."""

@@ -272,6 +272,13 @@ def write_table(frame: pd.DataFrame, stem: Path, parquet: bool | None = None) ->
     return atomic_write(stem.with_suffix(".csv"), lambda p: frame.to_csv(p, index=False))
 
 
+def write_frame(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table to the path a user named: Parquet for `.parquet`, else CSV."""
+    if path.suffix.lower() == ".parquet":
+        return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+    return atomic_write(path, lambda p: frame.to_csv(p, index=False))
+
+
 _EXACT = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 """CSV floats read back to the same bits: pandas 3 does it by default (and deprecates the
 argument); pandas 2 needs asking, or a resumed sweep's table differs in last digits."""

@@ -506,3 +506,69 @@ def sweep_table(
             row.append("[green]yes[/green]" if met else "[dim]no[/dim]")
         table.add_row(*row)
     return table
+
+
+def _estimate_kind(name: str) -> str:
+    """How a calibrated number reads: a rate per week, a share, a duration or money."""
+    if name.endswith(".rate"):
+        return "per_week"
+    if ".buyer_delay." in name:
+        return "hours"
+    if ".deal_value." in name:
+        return "money"
+    return "share"
+
+
+def calibration_table(
+    estimates: pd.DataFrame, people: pd.DataFrame, spread: dict[str, float]
+) -> list:
+    """What calibration estimated, each with its 95% interval and the count it rests on,
+    then each owner's skill as the data shows it and as written (shrunk towards the team)."""
+    table = Table(title="Calibrated from your history", title_justify="left", header_style="bold")
+    for column, justify in (
+        ("sets", "left"),
+        ("value", "right"),
+        ("95% interval", "right"),
+        ("n", "right"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")
+    for _, row in estimates.iterrows():
+        kind = _estimate_kind(row["name"])
+        table.add_row(
+            user_text(row["name"]),
+            fmt.number(row["value"], kind),
+            f"{fmt.number(row['ci_low'], kind)} – {fmt.number(row['ci_high'], kind)}",
+            f"{row['n']:,}",
+        )
+    if people.empty:
+        return [table]
+    spreads = ", ".join(f"{stage} {value:.2f}" for stage, value in spread.items())
+    team = Table(
+        title=f"Skill by owner and stage (1 = the team; true spread about {spreads})",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in (
+        "owner",
+        "stage",
+        "as seen",
+        "written",
+        "95% interval",
+        "decided visits",
+        "reading",
+    ):
+        team.add_column(column, justify="right" if column[0] in "aw9d" else "left")
+    ordered = people.sort_values(["stage", "skill"], ascending=[True, False], kind="stable")
+    for _, s in ordered.iterrows():
+        kept = (s["skill"] - 1) / (s["raw"] - 1) if abs(s["raw"] - 1) > 1e-9 else 1.0
+        reading = "mostly noise" if kept < 0.5 else "mostly real" if kept > 0.8 else "part noise"
+        team.add_row(
+            user_text(s["owner"]),
+            s["stage"],
+            f"{s['raw']:.2f}",
+            f"{s['skill']:.2f}",
+            f"{max(s['low'], 0):.2f} – {s['high']:.2f}",
+            f"{s['visits']:,}",
+            reading,
+        )
+    return [table, team]

@@ -1,0 +1,91 @@
+"""`orgsim calibrate` and `orgsim backtest`: your own CRM history in, a calibrated
+scenario out, and the scenario checked against what happened."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orgsim.cli.shell import (
+    Json,
+    _Command,
+    app,
+    check_outputs,
+    out,
+    reported_errors,
+    say,
+    writing,
+)
+
+Files = Annotated[
+    list[Path],
+    typer.Argument(metavar="FILE", help="The CRM export: CSV or Parquet files of one shape."),
+]
+MappingOption = Annotated[
+    str,
+    typer.Option(
+        "--mapping",
+        help="The mapping file (kind: mapping) naming the export's columns and stage values, "
+        "or a shipped mapping's name: salesforce_opportunity, salesforce_stage_history, "
+        "hubspot_deals, orgsim_events.",
+    ),
+]
+
+
+@app.command(cls=_Command)
+def calibrate(
+    files: Files,
+    mapping: MappingOption,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write market.yaml, people.yaml, org.yaml, scenario.yaml "
+            "and calibration.json into this folder.",
+        ),
+    ] = None,
+    org: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your org file, for scenario.yaml (default: a generated one-role "
+            "org whose effort is a placeholder)."
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Estimate your market and your reps' skill from a CRM export.
+
+    Reads the export through the mapping and estimates, each with its 95%
+    interval and the count it rests on: new leads per week by source, the
+    segment mix, where each stage's leads go (open ones censored), time in
+    each stage (a fitted curve), deal values, and each owner's skill shrunk
+    towards the team. Every oddity in the data (duplicates, reopened deals,
+    owners who left, records created before the history) is named with its
+    count and what was done about it.
+
+    Example: [bold]orgsim calibrate export.csv --mapping salesforce_opportunity
+    --out calibrated/[/bold], then [bold]orgsim backtest calibrated/scenario.yaml
+    --history export.csv --mapping salesforce_opportunity[/bold]
+    """
+    from orgsim.history.calibrate import calibrate as estimate
+
+    if out_dir is not None:
+        check_outputs(folders=[out_dir], inputs=[*files, *([org] if org else [])])
+    with reported_errors():
+        found = estimate(files, mapping)
+    for oddity in found.oddities:
+        say(f"warning: {oddity}")
+    if out_dir is not None:
+        with writing():
+            for path in found.save(out_dir, org):
+                say(f"wrote {path}")
+    if as_json:
+        print(json.dumps(found.to_json(), allow_nan=False))
+        return
+    from orgsim.report.terminal import calibration_table
+
+    for table in calibration_table(found.to_frame(), found.people(), found.skill_spread):
+        out.print(table)

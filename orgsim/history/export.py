@@ -1,0 +1,386 @@
+"""A CRM export read through its mapping into one table of stage visits.
+
+Real exports are messy, so every oddity met is named with its count and what was done
+about it (`Oddity`); no row disappears without being counted in one. What cannot be read
+safely (a column the file lacks, a date in another format, a stage value the mapping does
+not know, no closed record at all) is an error at the row: `FILE:LINE: what: how to fix`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orgsim.config.errors import ConfigError, Problem
+from orgsim.history.mapping import OUTCOMES, Mapping
+
+DATES = ("created_at", "closed_at", "entered_at", "exited_at")
+OPEN = ""
+"""`next` of a visit still open at the snapshot."""
+
+
+@dataclass(frozen=True)
+class Oddity:
+    """Something odd in the data: what, how many rows or records, and what was done."""
+
+    what: str
+    count: int
+    did: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.count:,}: {self.did}"
+
+
+@dataclass
+class History:
+    """An export as calibration reads it.
+
+    `visits`: one row per stage visit (`record`, `stage`, `entered`, `exited`: NaT while
+    open, `next`: the stage or outcome that followed, OPEN while open, `owner`).
+    `records`: one row per record (`record`, `source`, `segment`, `amount`, `created`,
+    `new`: created inside the history at its entry stage, so it counts as an arrival)."""
+
+    shape: str
+    journey: list[str]
+    visits: pd.DataFrame
+    records: pd.DataFrame
+    start: pd.Timestamp
+    snapshot: pd.Timestamp
+    rows: int
+    oddities: list[Oddity] = field(default_factory=list)
+
+    @property
+    def weeks(self) -> float:
+        return (self.snapshot - self.start) / pd.Timedelta(weeks=1)
+
+
+def _read_one(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise ConfigError.unplaced(str(path), "<document>", "no such file: check the path")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path).astype(str)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError.unplaced(str(path), "<document>", f"cannot be read: {reason}") from None
+    if frame.empty:
+        raise ConfigError.unplaced(
+            str(path), "<document>", "has no rows: export the report again with its data"
+        )
+    frame = frame.apply(lambda c: c.str.strip()).replace({"nan": "", "None": "", "NaT": ""})
+    return frame.assign(_file=str(path), _line=np.arange(len(frame)) + 2)
+
+
+def _columns(frames: list[pd.DataFrame], mapping: Mapping, where: str) -> list[Problem]:
+    problems = []
+    for name, column in mapping.columns.model_dump().items():
+        for frame in frames:
+            if column is not None and column not in frame.columns:
+                have = ", ".join(c for c in frame.columns if not c.startswith("_"))
+                problems.append(
+                    Problem(
+                        frame["_file"].iat[0],
+                        1,
+                        1,
+                        f"columns.{name}",
+                        f"the file has no column '{column}' (it has {have}): name one of "
+                        f"them in {where}",
+                    )
+                )
+    return problems
+
+
+def _dates(frame: pd.DataFrame, column: str, fmt: str | None, problems: list[Problem]):
+    text = frame[column]
+    if fmt:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    else:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        parsed = parsed.dt.tz_convert(None)
+    bad = parsed.isna() & (text != "")
+    for i in np.flatnonzero(bad.to_numpy())[:3]:
+        row = frame.iloc[i]
+        tried = f"the format {fmt}" if fmt else "ISO 8601 (2024-01-31 or 2024-01-31T09:30:00)"
+        problems.append(
+            Problem(
+                row["_file"],
+                int(row["_line"]),
+                1,
+                column,
+                f"'{text.iat[i]}' is not a date in {tried}: set the mapping's date_format",
+            )
+        )
+    return parsed
+
+
+def _stage_values(frame: pd.DataFrame, column: str, mapping: Mapping) -> list[Problem]:
+    problems = []
+    unknown = frame[~frame[column].isin(mapping.stages)]
+    for value, rows in unknown.groupby(column, sort=True):
+        first = rows.iloc[0]
+        problems.append(
+            Problem(
+                first["_file"],
+                int(first["_line"]),
+                1,
+                column,
+                f"stage value '{value}' ({len(rows):,} rows) is not in the mapping's stages: "
+                "map it to a journey stage, to won or lost, or to null to set its rows aside",
+            )
+        )
+    return problems
+
+
+def slug(text: str) -> str:
+    """A CRM's label as a name of the language (`Web Form` -> `web_form`)."""
+    name = re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+    return name if name and name[0].isalpha() else f"x_{name}" if name else "unknown"
+
+
+def read(paths: list[Path], mapping: Mapping, where: str = "the mapping") -> History:
+    """Read the export's files (CSV or Parquet, one shape, one mapping) into a `History`."""
+    frames = [_read_one(Path(p)) for p in paths]
+    problems = _columns(frames, mapping, where)
+    if problems:
+        raise ConfigError(problems)
+    named = {k: v for k, v in mapping.columns.model_dump().items() if v is not None}
+    frame = pd.concat(
+        [
+            f[[*named.values(), "_file", "_line"]].set_axis([*named, "_file", "_line"], axis=1)
+            for f in frames
+        ],
+        ignore_index=True,
+    )
+    problems = _stage_values(frame, "stage", mapping) if mapping.other_stages == "error" else []
+    dated = {}
+    for column in DATES:
+        if column in frame:
+            dated[column] = _dates(frame, column, mapping.date_format, problems)
+    if problems:
+        raise ConfigError(problems)
+    for column, values in dated.items():
+        frame[column] = values
+    rows = len(frame)
+    return _history(frame, mapping, rows)
+
+
+def _history(frame: pd.DataFrame, mapping: Mapping, rows: int) -> History:
+    oddities: list[Oddity] = []
+
+    def odd(what: str, count: int, did: str) -> None:
+        if count:
+            oddities.append(Oddity(what, int(count), did))
+
+    frame = _cleaned(frame, mapping, odd)
+    when = "created_at" if mapping.shape == "records" else "entered_at"
+    latest = frame[[c for c in DATES if c in frame]].max().max()
+    snapshot = pd.Timestamp(mapping.snapshot) if mapping.snapshot else latest
+    if mapping.snapshot:
+        late = frame[when] > snapshot
+        odd(f"rows dated after the snapshot {mapping.snapshot}", late.sum(), "set aside")
+        frame = frame[~late]
+    if frame.empty:
+        raise ConfigError.unplaced("export", "<document>", "no row is left to calibrate from")
+    build = _from_records if mapping.shape == "records" else _from_stages
+    visits, records = build(frame, mapping, snapshot, odd)
+    _owners(visits, snapshot, odd)
+    seen = set(visits["stage"])
+    history = History(
+        shape=mapping.shape,
+        journey=[s for s in dict.fromkeys([*mapping.journey, *visits["stage"]]) if s in seen],
+        visits=visits,
+        records=records,
+        start=frame[when].min(),
+        snapshot=snapshot,
+        rows=rows,
+        oddities=oddities,
+    )
+    if not visits["next"].isin(OUTCOMES).any():
+        raise ConfigError.unplaced(
+            str(frame["_file"].iat[0]),
+            "<document>",
+            "no record is closed (won or lost): conversion cannot be estimated; map the "
+            "stage values that close a record to won and lost",
+        )
+    return history
+
+
+def _cleaned(frame: pd.DataFrame, mapping: Mapping, odd) -> pd.DataFrame:
+    """The rows calibration can use: duplicates read once; rows without an id, a date, or
+    with a stage mapped to null set aside (each counted); stage values mapped."""
+    keyed = [c for c in frame.columns if not c.startswith("_")]
+    twins = frame.duplicated(subset=keyed)
+    odd("duplicate rows", twins.sum(), "read once")
+    frame = frame[~twins]
+    no_id = frame["record_id"].eq("")
+    odd("rows without a record id", no_id.sum(), "set aside")
+    frame = frame[~no_id]
+    kept = frame["stage"] if mapping.other_stages == "keep" else None
+    frame = frame.assign(stage=frame["stage"].map(mapping.stages))
+    if kept is not None:
+        unlisted = ~kept.isin(mapping.stages)
+        frame.loc[unlisted, "stage"] = kept[unlisted].map(slug)
+    aside = frame["stage"].isna()
+    odd("rows of stages mapped to null", aside.sum(), "set aside, as the mapping says")
+    frame = frame[~aside]
+    if "amount" in frame:
+        frame = frame.assign(amount=_amounts(frame["amount"]))
+    when = "created_at" if mapping.shape == "records" else "entered_at"
+    undated = frame[when].isna()
+    odd(f"rows without {when}", undated.sum(), "set aside: a row needs its date")
+    return frame[~undated]
+
+
+def _amounts(text: pd.Series) -> pd.Series:
+    """Amounts as numbers: currency signs, spaces and thousands separators dropped."""
+    return pd.to_numeric(text.str.replace(r"[,$€£\s]", "", regex=True), errors="coerce")
+
+
+def _attributes(frame: pd.DataFrame, odd) -> pd.DataFrame:
+    """One row per record: its source, segment and amount (the first written)."""
+    first = frame.groupby("record_id", sort=False).first()
+    out = pd.DataFrame(index=first.index)
+    for column, default in (("source", "inbound"), ("segment", "all")):
+        raw = first[column].replace("", np.nan) if column in first else pd.Series(np.nan, out.index)
+        missing = raw.isna()
+        if column in first:
+            odd(f"records without a {column}", missing.sum(), f"given '{default}'")
+        names = raw.astype(object).fillna(default).map(slug)
+        renamed = sorted(
+            {f"'{a}' as {b}" for a, b in zip(raw[~missing], names[~missing], strict=True) if a != b}
+        )
+        odd(f"{column} labels renamed to names ({', '.join(renamed[:4])})", len(renamed), "read")
+        out[column] = names
+    if "amount" in frame:
+        amount = frame.groupby("record_id", sort=False)["amount"].first()
+        odd("records without an amount", amount.isna().sum(), "deal values from those with one")
+        out["amount"] = amount
+    else:
+        out["amount"] = np.nan
+    return out
+
+
+def _from_records(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, odd):
+    """A records-shaped export: each record is one visit of the journey's first stage, from
+    created to closed (a record table has no time in each stage)."""
+    twice = frame["record_id"].duplicated(keep="last")
+    odd("records on more than one row", twice.sum(), "the last row read")
+    frame = frame[~twice]
+    outcome = frame["stage"].where(frame["stage"].isin(OUTCOMES), "open")
+    if "outcome" in frame:
+        said = frame["outcome"].str.lower()
+        outcome = said.where(said.isin([*OUTCOMES, "open"]), outcome)
+    closed = outcome != "open"
+    closes = frame["closed_at"] if "closed_at" in frame else pd.Series(pd.NaT, frame.index)
+    undated = closed & closes.isna()
+    odd("closed records without a close date", undated.sum(), "set aside")
+    backwards = closed & (closes < frame["created_at"])
+    odd("records closed before they were created", backwards.sum(), "set aside")
+    late = closed & (closes > snapshot)
+    odd("records closed after the snapshot", late.sum(), "counted as open at the snapshot")
+    closed &= ~late
+    keep = ~(undated | backwards)
+    frame, closed, outcome, closes = frame[keep], closed[keep], outcome[keep], closes[keep]
+    if len(mapping.journey) > 1:
+        odd(
+            f"journey stages a record table cannot time ({', '.join(mapping.journey[1:])})",
+            len(mapping.journey) - 1,
+            f"one stage, {mapping.journey[0]}, from created to closed",
+        )
+    visits = pd.DataFrame(
+        {
+            "record": frame["record_id"].to_numpy(),
+            "stage": mapping.journey[0],
+            "entered": frame["created_at"].to_numpy(),
+            "exited": closes.where(closed).to_numpy(),
+            "next": outcome.where(closed, OPEN).to_numpy(),
+            "owner": frame["owner"].to_numpy() if "owner" in frame else "",
+        }
+    )
+    records = _attributes(frame, odd).assign(created=frame.set_index("record_id")["created_at"])
+    records = records.assign(begins=mapping.journey[0], new=True)
+    return visits, records.reset_index(names="record")
+
+
+def _from_stages(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, odd):
+    """A stage history: each row a stage entered; a visit lasts until the record's next
+    row (or `exited_at`), and one still open at the snapshot is censored there."""
+    frame = frame.sort_values(["record_id", "entered_at", "_file", "_line"], kind="stable")
+    record = frame["record_id"].to_numpy()
+    stage = frame["stage"].to_numpy()
+    entered = frame["entered_at"].to_numpy()
+    same_next = np.append(record[1:] == record[:-1], False)
+    nxt = np.where(same_next, np.roll(stage, -1), OPEN)
+    exited = np.where(same_next, np.roll(entered, -1), np.datetime64("NaT"))
+    if "exited_at" in frame:
+        written = frame["exited_at"].to_numpy()
+        exited = np.where(~pd.isna(written), written, exited)
+    is_end = np.isin(stage, OUTCOMES)
+    closed_before = pd.Series(is_end).groupby(record).cumsum().to_numpy() - is_end > 0
+    odd(
+        "rows after a record was won or lost (reopened, or stages after the sale)",
+        closed_before.sum(),
+        "set aside: a record is read up to its first close",
+    )
+    order = {s: i for i, s in enumerate(mapping.journey)}
+    at = np.array([order.get(s, -1) for s in stage])
+    to = np.array([order.get(s, -1) for s in nxt])
+    step = (~is_end) & (to >= 0) & ~closed_before
+    odd("moves back to an earlier stage", (step & (to < at)).sum(), "kept (a loop)")
+    odd("moves that skip a stage", (step & (to > at + 1)).sum(), "kept (a direct move)")
+    first = ~np.append(False, record[1:] == record[:-1])
+    keep = ~is_end & ~closed_before
+    visits = pd.DataFrame(
+        {
+            "record": record[keep],
+            "stage": stage[keep],
+            "entered": entered[keep],
+            "exited": exited[keep],
+            "next": nxt[keep],
+            "owner": frame["owner"].to_numpy()[keep] if "owner" in frame else "",
+        }
+    )
+    visits.loc[visits["next"] == OPEN, "exited"] = pd.NaT
+    records = _attributes(frame, odd)
+    begins = pd.Series(stage[first], index=record[first])
+    records["begins"] = begins
+    entry = records.groupby("source")["begins"].agg(lambda b: b.mode().iat[0])
+    new = records["begins"] == records["source"].map(entry)
+    book = records["source"] == "book"  # orgsim's own log: today's pipeline at t = 0
+    odd(
+        "records of orgsim's book (open at the start)",
+        book.sum(),
+        "their stages counted; not counted as new leads",
+    )
+    only_closed = records["begins"].isin(OUTCOMES)
+    odd("records seen only at their close", only_closed.sum(), "not counted: no stage to time")
+    late = ~new & ~only_closed & ~book
+    odd(
+        "records first seen past their source's first stage (created before the history)",
+        late.sum(),
+        "their stages counted; not counted as new leads",
+    )
+    new &= ~book
+    created = frame.groupby("record_id")["entered_at"].min()
+    return visits, records.assign(created=created, new=new).reset_index(names="record")
+
+
+def _owners(visits: pd.DataFrame, snapshot: pd.Timestamp, odd) -> None:
+    """Owners with no stage entered in the last 90 days are counted as gone."""
+    if not (visits["owner"] != "").any():
+        return
+    seen = visits[visits["owner"] != ""].groupby("owner")["entered"].max()
+    gone = seen < snapshot - pd.Timedelta(days=90)
+    odd(
+        "owners with nothing in the last 90 days (left?)",
+        gone.sum(),
+        "their records calibrate the market; they are not in people.yaml",
+    )
+    unowned = visits["owner"].eq("")
+    odd("visits without an owner", unowned.sum(), "counted for the team, for no person")
