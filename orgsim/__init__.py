@@ -7,6 +7,10 @@ and `capacity` do not pay for pandas, scipy and matplotlib.
 from orgsim.lazy import lazy_names
 
 _HOMES = {
+    "Backtest": "orgsim.history.backtest",
+    "backtest": "orgsim.history.backtest",
+    "Calibration": "orgsim.history.calibrate",
+    "calibrate": "orgsim.history.calibrate",
     "Capacity": "orgsim.analytic.capacity",
     "capacity": "orgsim.analytic.capacity",
     "ConfigError": "orgsim.config",

@@ -97,9 +97,11 @@ def test_round_trip_recovers_each_known_number_with_nominal_coverage(tmp_path):
             covered[name] += estimates[name].low <= true <= estimates[name].high
         drawn = results.records[r].reps["skills"]  # one column per stage (one segment)
         excess.append(
-            [found.skill_spread[s] ** 2 - np.var(drawn[:, i] / drawn[:, i].mean())
-             for i, s in enumerate(("qualify", "deal"))]
-        )  # fmt: skip
+            [
+                found.skill_spread[s] ** 2 - np.var(drawn[:, i] / drawn[:, i].mean())
+                for i, s in enumerate(("qualify", "deal"))
+            ]
+        )
     for name, k in covered.items():
         assert_binomial(k, 100, 0.95, f"{name}: 95% intervals covering the truth", checks=6)
     excess = np.array(excess)
@@ -141,9 +143,14 @@ def test_the_event_log_has_one_row_per_visit_and_end_in_pm4py_names(tmp_path):
     ends = visits["next"].isin(["lost", "leaked", "churned"]).sum()
     assert len(log) == len(visits) + ends
     assert list(log.columns[:7]) == [
-        "case:concept:name", "concept:name", "time:timestamp", "start_timestamp",
-        "org:resource", "org:role", "lifecycle:transition",
-    ]  # fmt: skip
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "start_timestamp",
+        "org:resource",
+        "org:role",
+        "lifecycle:transition",
+    ]
     # cases never span replications; within a case, time runs forward
     assert log.groupby("case:concept:name")["replication"].nunique().max() == 1
     ordered = log.groupby("case:concept:name")["start_timestamp"].apply(
@@ -162,9 +169,11 @@ def test_pm4py_reads_the_event_log_and_its_dfg_times_match_the_configured_delays
     results = truth(1)
     log = results.events()
     events = pm4py.format_dataframe(
-        log, case_id="case:concept:name", activity_key="concept:name",
+        log,
+        case_id="case:concept:name",
+        activity_key="concept:name",
         timestamp_key="time:timestamp",
-    )  # fmt: skip
+    )
     assert events["case:concept:name"].nunique() == len(results.cases)
     assert len(events) == len(log)
     # with start_timestamp pm4py's edge is the idle time between stages (none: a lead enters
@@ -196,9 +205,16 @@ def test_run_writes_the_event_log_where_asked_and_calibrate_reads_it_back(tmp_pa
     out = tmp_path / "calibrated"
     done = runner.invoke(
         app,
-        ["calibrate", str(tmp_path / "log.csv"), "--mapping", "orgsim_events", "--out",
-         str(out), "--json"],
-    )  # fmt: skip
+        [
+            "calibrate",
+            str(tmp_path / "log.csv"),
+            "--mapping",
+            "orgsim_events",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert done.exit_code == 0, done.output
     facts = json.loads(done.stdout)
     names = {e["name"] for e in facts["estimates"]}
@@ -287,11 +303,15 @@ def test_a_messy_stage_history_counts_loops_reopened_deals_and_late_starts(write
     said = {o.what: o.count for o in history.oddities}
     assert said["moves back to an earlier stage"] == 1  # D1 demo -> discovery
     assert said["rows after a record was won or lost (reopened, or stages after the sale)"] == 1
-    assert said["records first seen past their source's first stage (created before the "
-                "history)"] == 1  # fmt: skip
+    assert (
+        said["records first seen past their source's first stage (created before the history)"] == 1
+    )
     assert history.records.set_index("record")["new"].to_dict() == {
-        "D1": True, "D2": True, "D3": False, "D4": True,
-    }  # fmt: skip
+        "D1": True,
+        "D2": True,
+        "D3": False,
+        "D4": True,
+    }
     d1 = history.visits[history.visits["record"] == "D1"]
     assert list(d1["next"]) == ["demo", "discovery", "demo", "won"]
     _, decided = durations(history.visits, history.snapshot)
@@ -302,11 +322,13 @@ def test_a_messy_stage_history_counts_loops_reopened_deals_and_late_starts(write
     ("change", "expected"),
     [
         (("engage_date,", "created,"), "columns.created_at: the file has no column 'engage_date'"),
-        (("10/25/2016", "2016-10-25"), ":4:1: created_at: '2016-10-25' is not a date in the "
-         "format %m/%d/%Y"),
+        (
+            ("10/25/2016", "2016-10-25"),
+            ":4:1: created_at: '2016-10-25' is not a date in the format %m/%d/%Y",
+        ),
         (("Engaging", "Negotiating"), ":5:1: stage: stage value 'Negotiating' (1 rows)"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_export_is_an_error_at_its_row(write, change, expected):
     export = write("pipeline.csv", MAVEN.replace(*change))
     mapping = write("maven.yaml", MAVEN_MAPPING)
@@ -332,3 +354,76 @@ def test_a_mapping_names_what_it_lacks(write):
     bad = textwrap.dedent(STAGES_MAPPING).replace("entered_at: entered, ", "")
     with pytest.raises(ConfigError, match=r"columns\.entered_at"):
         load_mapping(write("m.yaml", bad))
+
+
+@pytest.mark.statistical
+def test_a_backtest_of_the_calibrated_model_covers_its_history_and_catches_a_wrong_one(
+    tmp_path,
+):
+    """Three histories, each calibrated and replayed: each covers its 36 month-checks
+    (created, won, value won) as a 95% band should, the count no lower than a binomial's
+    0.1% quantile (Bonferroni over three). A market whose volume is half again too high is
+    caught: most of its months of new leads fall outside."""
+    from scipy import stats
+
+    from orgsim.history.backtest import backtest
+
+    results = truth(3)
+    least = stats.binom.ppf(0.001 / 3, 36, 0.95)
+    for r, path in enumerate(exports(results, tmp_path)):
+        folder = tmp_path / f"calibrated_{r}"
+        calibrate([path], "orgsim_events").save(folder)
+        replayed = backtest(folder / "scenario.yaml", [path], "orgsim_events", replications=40)
+        inside = int(replayed.months["inside"].sum())
+        assert len(replayed.months) == 36 and inside >= least, replayed.verdict()
+    wrong = orgsim.load(folder / "scenario.yaml").with_set(
+        {"market.sources.inbound.rate": f"{1.5 * KNOWN['sources.inbound.rate']}/week"}
+    )
+    replayed = backtest(wrong, [path], "orgsim_events", replications=40)
+    assert replayed.coverage("created") < 0.5, replayed.verdict()
+
+
+def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
+    scenario = write("truth.yaml", TRUTH.format(replications=1, skill="1.0"))
+    log = tmp_path / "log.csv"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(scenario), "--events", str(log)]).exit_code == 0
+    picture = tmp_path / "months.png"
+    done = runner.invoke(
+        app,
+        [
+            "backtest",
+            str(scenario),
+            "--history",
+            str(log),
+            "--mapping",
+            "orgsim_events",
+            "--reps",
+            "5",
+            "--json",
+            "--plot",
+            str(picture),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    facts = json.loads(done.stdout)
+    assert {m["metric"] for m in facts["months"]} == {"created", "won", "won_value"}
+    assert len(facts["months"]) == 3 * 12
+    assert facts["coverage"] == np.mean([m["inside"] for m in facts["months"]])
+    assert [p["stage"] for p in facts["pipeline"]] == ["qualify", "deal"]
+    assert facts["verdict"].startswith("created: the model reproduces")
+    assert picture.stat().st_size > 10_000
+    table = runner.invoke(
+        app,
+        [
+            "backtest",
+            str(scenario),
+            "--history",
+            str(log),
+            "--mapping",
+            "orgsim_events",
+            "--reps",
+            "5",
+        ],
+    )
+    assert table.exit_code == 0 and "coverage:" in table.stdout and "2024-12" in table.stdout

@@ -11,9 +11,14 @@ import typer
 
 from orgsim.cli.shell import (
     Json,
+    Reps,
+    ScenarioPath,
+    Variant,
     _Command,
     app,
     check_outputs,
+    check_variant,
+    load_scenario,
     out,
     reported_errors,
     say,
@@ -89,3 +94,58 @@ def calibrate(
 
     for table in calibration_table(found.to_frame(), found.people(), found.skill_spread):
         out.print(table)
+
+
+@app.command(cls=_Command)
+def backtest(
+    scenario_file: ScenarioPath,
+    history: Annotated[
+        list[Path],
+        typer.Option("--history", help="The CRM export to replay (repeat for several files)."),
+    ],
+    mapping: MappingOption,
+    reps: Reps = None,
+    variant: Variant = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Draw the months against the simulated bands into this PNG file."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Check a scenario against your history, month by month.
+
+    Simulates the scenario over the history's own months (from its first
+    record to its snapshot, starting empty) and compares, each month, new
+    leads, deals won and value won with the simulation's 95% band (the
+    spread of single simulated months), and the pipeline open at the
+    snapshot by stage. A model that is right covers about 95% of months;
+    the verdict names the months it misses.
+
+    Example: [bold]orgsim backtest calibrated/scenario.yaml --history export.csv
+    --mapping salesforce_opportunity[/bold]
+    """
+    from orgsim.history.backtest import backtest as replay
+
+    scenario = load_scenario(scenario_file)
+    check_variant(scenario, variant, scenario_file)
+    if plot is not None:
+        check_outputs(files=[plot], inputs=[*history, *scenario.source_files()])
+    with reported_errors():
+        found = replay(scenario, history, mapping, reps, variant)
+    for note in found.notes:
+        say(f"note: {note}")
+    if plot is not None:
+        from orgsim.report.history import backtest_bands
+
+        with writing():
+            backtest_bands(found.months).savefig(plot, dpi=100)
+        say(f"wrote {plot}")
+    if as_json:
+        print(json.dumps(found.to_json(), allow_nan=False, default=float))
+        return
+    from orgsim.report.terminal import backtest_table
+
+    for table in backtest_table(found.months, found.pipeline):
+        out.print(table)
+    out.print(f"coverage: {found.coverage():.0%} of months inside their 95% band")
+    out.print(found.verdict(), markup=False, highlight=False)

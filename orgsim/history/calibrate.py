@@ -46,6 +46,9 @@ class Calibration:
     skill_spread: dict[str, float]
     """Per stage, the standard deviation of true skill around 1 the data shows beyond noise."""
     oddities: list[Oddity] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    mapping_source: str = ""
+    """How the mapping was named (a path, or a shipped mapping's name)."""
 
     def value(self, name: str) -> float:
         """The estimate at a path (`sources.inbound.rate`)."""
@@ -98,8 +101,8 @@ class Calibration:
         }
 
     def save(self, directory: Path, org: Path | None = None) -> list[Path]:
-        """Write market.yaml, people.yaml, org.yaml (unless `org` is given), scenario.yaml
-        and calibration.json into `directory`."""
+        """Write market.yaml, people.yaml, org.yaml (unless `org` is given), scenario.yaml,
+        calibration.html and calibration.json into `directory`."""
         directory = preflight.as_path(directory, "directory")
         preflight.check_outputs(folders=[directory])
         directory.mkdir(parents=True, exist_ok=True)
@@ -110,9 +113,58 @@ class Calibration:
         else:
             org_ref = str(Path(org).resolve())
         files["scenario.yaml"] = scenario_text(self, org_ref)
+        files["calibration.html"] = self.html(directory)
         written = [storage.write_text(directory / name, text) for name, text in files.items()]
         written.append(storage.write_json(directory / "calibration.json", self.to_json()))
         return written
+
+    def curves(self) -> dict[str, tuple]:
+        """Per stage with a fitted time: (hours, the data's share decided by then, the
+        fitted curve's), at up to 400 times."""
+        out = {}
+        for stage, fit in self.fits.items():
+            visits = self.history.visits[self.history.visits["stage"] == stage]
+            t, data = estimate.kaplan_meier(*estimate.durations(visits, self.history.snapshot))
+            keep = np.unique(np.linspace(0, len(t) - 1, min(len(t), 400)).astype(int))
+            t, data = t[keep], data[keep]
+            out[stage] = (t, data, estimate.fitted_share(fit.dist, fit.mean, fit.cv, t))
+        return out
+
+    def html(self, directory: Path) -> str:
+        """calibration.html: the oddities, every estimate, and the figures."""
+        from orgsim.report import history as figures
+
+        h = self.history
+        drawn = [
+            (figures.arrivals(h.records[h.records["new"]]), "New records per week by source."),
+            (
+                figures.stage_curves(self.curves()),
+                "Time in each stage: the share of visits "
+                "decided by each time, your data (open visits censored) against the fitted curve "
+                "the market writes.",
+            ),
+        ]
+        if self.skills:
+            drawn.append(
+                (
+                    figures.skills(self.people()),
+                    "Each owner's skill by stage: as "
+                    "the data shows it (circles) and as written, shrunk towards the "
+                    "team, with its 95% interval.",
+                )
+            )
+        facts = {
+            "source": self.mapping.name or "CRM export",
+            "rows": f"{h.rows:,}",
+            "records": f"{len(h.records):,}",
+            "start": h.start.date().isoformat(),
+            "snapshot": h.snapshot.date().isoformat(),
+            "oddities": [str(o) for o in self.oddities],
+            "folder": str(directory),
+            "files": " ".join(str(f) for f in self.files),
+            "mapping": self.mapping_source,
+        }
+        return figures.calibration_page(facts, self.to_frame(), drawn)
 
 
 def calibrate(files: list[str | Path], mapping: str | Path | Mapping) -> Calibration:
@@ -152,7 +204,17 @@ def calibrate(files: list[str | Path], mapping: str | Path | Mapping) -> Calibra
                 "and work on top, so compare a backtest's cycle before trusting it",
             )
         )
-    return Calibration(history, mapping, estimates, fits, skills, spread, oddities)
+    return Calibration(
+        history,
+        mapping,
+        estimates,
+        fits,
+        skills,
+        spread,
+        oddities,
+        files=[Path(f) for f in files],
+        mapping_source=where,
+    )
 
 
 # -- the files as text

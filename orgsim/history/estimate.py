@@ -259,18 +259,27 @@ def fit_duration(hours: np.ndarray, decided: np.ndarray) -> Fit | None:
     )
 
 
-def _km_gap(dist: str, params: np.ndarray, hours: np.ndarray, decided: np.ndarray) -> float:
+def kaplan_meier(hours: np.ndarray, decided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The data's share decided by each time, open visits censored: (times, shares)."""
     order = np.argsort(hours, kind="stable")
     t, d = hours[order], decided[order]
     at_risk = len(t) - np.arange(len(t))
-    km = 1 - np.cumprod(1 - d / at_risk)
-    mean, cv = np.exp(params)
+    return t, 1 - np.cumprod(1 - d / at_risk)
+
+
+def fitted_share(dist: str, mean: float, cv: float, t: np.ndarray) -> np.ndarray:
+    """The fitted curve's share decided by each time."""
     if dist == "gamma":
-        fitted = stats.gamma.cdf(t, 1 / cv**2, scale=mean * cv**2)
-    else:
-        sigma = np.sqrt(np.log1p(cv**2))
-        fitted = stats.lognorm.cdf(t, sigma, scale=mean / np.sqrt(1 + cv**2))
-    return float(np.abs(km - fitted)[d].max())
+        return stats.gamma.cdf(t, 1 / cv**2, scale=mean * cv**2)
+    sigma = np.sqrt(np.log1p(cv**2))
+    return stats.lognorm.cdf(t, sigma, scale=mean / np.sqrt(1 + cv**2))
+
+
+def _km_gap(dist: str, params: np.ndarray, hours: np.ndarray, decided: np.ndarray) -> float:
+    t, km = kaplan_meier(hours, decided)
+    mean, cv = np.exp(params)
+    gaps = np.abs(km - fitted_share(dist, mean, cv, t))
+    return float(gaps[decided[np.argsort(hours, kind="stable")]].max())
 
 
 def stage_times(history: History) -> dict[str, Fit]:

@@ -519,6 +519,14 @@ def _estimate_kind(name: str) -> str:
     return "share"
 
 
+def estimate_cells(row) -> tuple[str, str, str, str]:
+    """A calibrated number as a planner reads it: what it sets, its value, its 95% interval
+    and the count it rests on."""
+    kind = _estimate_kind(row["name"])
+    low, high = fmt.number(row["ci_low"], kind), fmt.number(row["ci_high"], kind)
+    return row["name"], fmt.number(row["value"], kind), f"{low} – {high}", f"{row['n']:,}"
+
+
 def calibration_table(
     estimates: pd.DataFrame, people: pd.DataFrame, spread: dict[str, float]
 ) -> list:
@@ -533,13 +541,8 @@ def calibration_table(
     ):
         table.add_column(column, justify=justify, overflow="fold")
     for _, row in estimates.iterrows():
-        kind = _estimate_kind(row["name"])
-        table.add_row(
-            user_text(row["name"]),
-            fmt.number(row["value"], kind),
-            f"{fmt.number(row['ci_low'], kind)} – {fmt.number(row['ci_high'], kind)}",
-            f"{row['n']:,}",
-        )
+        name, *cells = estimate_cells(row)
+        table.add_row(user_text(name), *cells)
     if people.empty:
         return [table]
     spreads = ", ".join(f"{stage} {value:.2f}" for stage, value in spread.items())
@@ -572,3 +575,41 @@ def calibration_table(
             reading,
         )
     return [table, team]
+
+
+def backtest_table(months: pd.DataFrame, pipeline: pd.DataFrame) -> list:
+    """A backtest month by month: for each metric the history's value, the simulation's mean
+    and 95% band, and whether the month lies inside; then the pipeline at the snapshot."""
+    kinds = {"created": "count", "won": "count", "won_value": "money"}
+    table = Table(title="Your history against the model", title_justify="left", header_style="bold")
+    table.add_column("month")
+    for metric in kinds:
+        table.add_column(f"{metric}: yours / model (95% band)", justify="right")
+    for month, rows in months.groupby("month", sort=True):
+        cells = []
+        for metric, kind in kinds.items():
+            row = rows[rows["metric"] == metric].iloc[0]
+            mark = "" if row["inside"] else " [bold red]outside[/]"
+            shown = [_count(row[c], kind) for c in ("actual", "mean", "low", "high")]
+            cells.append(f"{shown[0]} / {shown[1]} ({shown[2]} – {shown[3]}){mark}")
+        table.add_row(month, *cells)
+    stages = Table(
+        title="Open at the snapshot, by stage", title_justify="left", header_style="bold"
+    )
+    for column in ("stage", "yours", "model", "95% band", ""):
+        stages.add_column(column, justify="left" if column == "stage" else "right")
+    for _, row in pipeline.iterrows():
+        stages.add_row(
+            user_text(row["stage"]),
+            _count(row["actual"], "count"),
+            _count(row["mean"], "count"),
+            f"{_count(row['low'], 'count')} – {_count(row['high'], 'count')}",
+            "" if row["inside"] else "[bold red]outside[/]",
+        )
+    return [table, stages]
+
+
+def _count(value: float, kind: str) -> str:
+    if kind == "money":
+        return fmt.number(value, "money")
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"

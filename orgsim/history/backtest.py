@@ -1,0 +1,224 @@
+"""`orgsim.backtest`: does the model reproduce last year? The scenario simulated over the
+history's own months, compared with what the history shows, month by month.
+
+Each month's actual count is one outcome of the real process, so it is judged against the
+spread of single simulated months (the 2.5th to 97.5th percentile over replications, a 95%
+prediction band), not against the interval of their mean. A model that is right covers
+about 95% of its months; one that misses a run of months in a row is wrong there, and the
+verdict names the months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orgsim.config.scenario import Scenario
+from orgsim.config.units import WEEK
+from orgsim.experiment.results import as_scenario, simulate
+from orgsim.history.export import OPEN, History, read
+from orgsim.history.mapping import Mapping, load_mapping
+
+METRICS = ("created", "won", "won_value")
+"""What is compared each month: new leads, deals won, the value won."""
+
+
+@dataclass
+class Backtest:
+    """The months compared: per month and metric the actual value, the simulated mean and
+    95% prediction band, and whether the actual lies inside; the pipeline open at the
+    snapshot by stage, the same way."""
+
+    months: pd.DataFrame
+    pipeline: pd.DataFrame
+    replications: int
+    notes: list[str]
+
+    def coverage(self, metric: str | None = None) -> float:
+        """The share of months (of one metric, or all) whose actual lies inside its band."""
+        rows = self.months if metric is None else self.months[self.months["metric"] == metric]
+        return float(rows["inside"].mean()) if len(rows) else float("nan")
+
+    def verdict(self) -> str:
+        """The evidence in a sentence per metric: months reproduced, and the worst miss."""
+        lines = []
+        for metric in METRICS:
+            rows = self.months[self.months["metric"] == metric]
+            if rows.empty:
+                continue
+            inside = int(rows["inside"].sum())
+            line = f"{metric}: the model reproduces {inside} of {len(rows)} months"
+            missed = rows[~rows["inside"]]
+            if not missed.empty:
+                worst = missed.loc[(missed["actual"] - missed["mean"]).abs().idxmax()]
+                line += (
+                    f"; it misses {month_name(worst['month'])}, where the data shows "
+                    f"{_shown(worst['actual'])} against {_shown(worst['mean'])} expected "
+                    f"({_shown(worst['low'])} to {_shown(worst['high'])})"
+                )
+            lines.append(line)
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {
+            "replications": self.replications,
+            "coverage": self.coverage(),
+            "coverage_by_metric": {m: self.coverage(m) for m in METRICS},
+            "months": self.months.to_dict(orient="records"),
+            "pipeline": self.pipeline.to_dict(orient="records"),
+            "verdict": self.verdict(),
+            "notes": self.notes,
+        }
+
+
+def _shown(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
+
+
+def _band(draws: np.ndarray) -> tuple[float, float]:
+    """The 95% prediction band of single months: simulated values themselves (the 2.5th
+    percentile rounded down, the 97.5th up), so a band of counts is whole counts."""
+    low = np.percentile(draws, 2.5, method="lower")
+    high = np.percentile(draws, 97.5, method="higher")
+    return float(low), float(high)
+
+
+def month_name(month: str) -> str:
+    """`2024-07` as a reader says it: `July 2024`."""
+    return pd.Period(month, "M").strftime("%B %Y")
+
+
+def replay(scenario: Scenario, history: History) -> Scenario:
+    """The scenario over the history's own weeks: from the Monday on or before its first
+    record to its snapshot, no warm-up, and no book (the history starts empty)."""
+    first = history.start.date()
+    monday = first - timedelta(days=first.weekday())
+    weeks = max(1, int(np.ceil((history.snapshot - pd.Timestamp(monday)) / pd.Timedelta(weeks=1))))
+    replayed = scenario.with_set({"market.book": []}) if scenario.market.book else scenario
+    return replayed.model_copy(update={"start": monday, "horizon": weeks * WEEK, "warmup": 0.0})
+
+
+def backtest(
+    scenario: Scenario | str | Path,
+    history: list[str | Path],
+    mapping: str | Path | Mapping,
+    replications: int | None = None,
+    variant: str | None = None,
+) -> Backtest:
+    """Simulate `scenario` over the history's months and compare created, won and won value
+    month by month, and the pipeline open at the snapshot by stage."""
+    scenario = as_scenario(scenario)
+    if isinstance(history, str | Path):
+        history = [history]
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    seen = read([Path(p) for p in history], mapping)
+    replayed = replay(scenario, seen)
+    results = simulate(replayed, replications, variant=variant, records=True)
+    start = pd.Timestamp(replayed.start)
+    months = _months(seen, results, start)
+    return Backtest(
+        months=months,
+        pipeline=_pipeline(seen, results),
+        replications=results.replications,
+        notes=_notes(seen),
+    )
+
+
+def _month(times: pd.Series) -> pd.Series:
+    return times.dt.to_period("M").astype(str)
+
+
+def _actual(history: History) -> pd.DataFrame:
+    records = history.records.set_index("record")
+    created = _month(records.loc[records["new"], "created"]).value_counts()
+    wins = history.visits[history.visits["next"] == "won"]
+    won_month = _month(wins["exited"])
+    won = won_month.value_counts()
+    value = records["amount"].reindex(wins["record"]).fillna(0).groupby(won_month.to_numpy()).sum()
+    return pd.DataFrame({"created": created, "won": won, "won_value": value}).fillna(0)
+
+
+def _simulated(results, start: pd.Timestamp) -> pd.DataFrame:
+    """Per replication and month: leads created (book leads excluded), deals won, value."""
+    cases = results.cases
+    cases = cases[cases["source"] != "book"]
+    created = start + pd.to_timedelta(cases["created"], unit="h")
+    won_at = start + pd.to_timedelta(cases["won_at"], unit="h")
+    made = cases.assign(month=_month(created)).groupby(["replication", "month"]).size()
+    winners = cases.assign(month=_month(won_at))[cases["won_at"].notna()]
+    won = winners.groupby(["replication", "month"]).agg(
+        won=("lead", "size"), won_value=("deal_value", "sum")
+    )
+    frame = pd.DataFrame({"created": made}).join(won, how="outer").fillna(0)
+    full = pd.MultiIndex.from_product(
+        [range(results.replications), frame.index.get_level_values("month").unique()],
+        names=["replication", "month"],
+    )
+    return frame.reindex(full, fill_value=0)
+
+
+def _months(history: History, results, start: pd.Timestamp) -> pd.DataFrame:
+    actual = _actual(history)
+    simulated = _simulated(results, start)
+    months = sorted(set(actual.index) | set(simulated.index.get_level_values("month")))
+    months = [m for m in months if m <= history.snapshot.strftime("%Y-%m")]
+    rows = []
+    for metric in METRICS:
+        by_month = simulated[metric].unstack("month").reindex(columns=months, fill_value=0)
+        for month in months:
+            draws = by_month[month].to_numpy(dtype=float)
+            low, high = _band(draws)
+            value = float(actual[metric].get(month, 0.0))
+            rows.append(
+                {
+                    "month": month,
+                    "metric": metric,
+                    "actual": value,
+                    "mean": draws.mean(),
+                    "low": low,
+                    "high": high,
+                    "inside": bool(low <= value <= high),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _pipeline(history: History, results) -> pd.DataFrame:
+    """Leads open at the end by stage: the history's snapshot against the simulation's."""
+    actual = history.visits[history.visits["next"] == OPEN]["stage"].value_counts()
+    visits = results.visits
+    still = visits[visits["left"].isna() & visits["stage"].isin(history.journey)]
+    counts = still.groupby(["replication", "stage"], observed=True).size().unstack(fill_value=0)
+    rows = []
+    for stage in history.journey:
+        draws = counts.get(stage, pd.Series(0, index=counts.index)).reindex(
+            range(results.replications), fill_value=0
+        )
+        low, high = _band(draws.to_numpy(dtype=float))
+        value = float(actual.get(stage, 0))
+        rows.append(
+            {
+                "stage": stage,
+                "actual": value,
+                "mean": float(draws.mean()),
+                "low": low,
+                "high": high,
+                "inside": bool(low <= value <= high),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _notes(history: History) -> list[str]:
+    notes = []
+    late = (~history.records["new"]).sum()
+    if late:
+        notes.append(
+            f"{late:,} records were created before the history and are not simulated: the "
+            "first months' wins may run below the data's"
+        )
+    return notes
