@@ -93,13 +93,15 @@ def month_name(month: str) -> str:
 
 
 def replay(scenario: Scenario, history: History) -> Scenario:
-    """The scenario over the history's own weeks: from the Monday on or before its first
-    record to its snapshot, no warm-up, and no book (the history starts empty)."""
+    """The scenario over the history's own span: from the Monday on or before its first
+    record to its snapshot (at least a week), no warm-up, and no book (the history starts
+    empty)."""
     first = history.start.date()
     monday = first - timedelta(days=first.weekday())
-    weeks = max(1, int(np.ceil((history.snapshot - pd.Timestamp(monday)) / pd.Timedelta(weeks=1))))
+    hours = (history.snapshot - pd.Timestamp(monday)) / pd.Timedelta(hours=1)
     replayed = scenario.with_set({"market.book": []}) if scenario.market.book else scenario
-    return replayed.model_copy(update={"start": monday, "horizon": weeks * WEEK, "warmup": 0.0})
+    update = {"start": monday, "horizon": max(float(hours), WEEK), "warmup": 0.0}
+    return replayed.model_copy(update=update)
 
 
 def backtest(

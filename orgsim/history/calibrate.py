@@ -348,9 +348,14 @@ def people_text(c: Calibration) -> str:
         lines.append(f"    - name: {_quoted(owner)}")
         lines.append("      skill:")
         for s in mine:
+            band = (
+                "no spread beyond chance at this stage"
+                if s.high - s.low < 1e-12
+                else f"{_number(max(s.low, 0))} to {_number(s.high)}"
+            )
             lines.append(
                 f"        {s.stage}: {_number(max(s.skill, 0.01))}   # raw {s.raw:.2f}, "
-                f"{_number(max(s.low, 0))} to {_number(s.high)}, {s.visits:,} decided visits"
+                f"{band}, {s.visits:,} decided visits"
             )
     return "\n".join(lines) + "\n"
 

@@ -79,7 +79,8 @@ def _read_one(path: Path) -> pd.DataFrame:
 
 def _columns(frames: list[pd.DataFrame], mapping: Mapping, where: str) -> list[Problem]:
     problems = []
-    for name, column in mapping.columns.model_dump().items():
+    wanted = mapping.columns.model_dump() | {f"stage_columns.{c}": c for c in mapping.stage_columns}
+    for name, column in wanted.items():
         for frame in frames:
             if column is not None and column not in frame.columns:
                 have = ", ".join(c for c in frame.columns if not c.startswith("_"))
@@ -94,6 +95,16 @@ def _columns(frames: list[pd.DataFrame], mapping: Mapping, where: str) -> list[P
                     )
                 )
     return problems
+
+
+def _stage_rows(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """A stage history written across (a date column per stage) as one row per stage
+    entered, each keeping its file row's line."""
+    columns = list(mapping.stage_columns)
+    rest = [c for c in frame.columns if c not in columns]
+    long = frame.melt(id_vars=rest, value_vars=columns, var_name="_column", value_name="entered_at")
+    long = long[long["entered_at"] != ""]
+    return long.assign(stage=long.pop("_column").map(mapping.stage_columns))
 
 
 def _dates(frame: pd.DataFrame, column: str, fmt: str | None, problems: list[Problem]):
@@ -130,11 +141,15 @@ def _stage_values(frame: pd.DataFrame, column: str, mapping: Mapping) -> list[Pr
                 int(first["_line"]),
                 1,
                 column,
-                f"stage value '{value}' ({len(rows):,} rows) is not in the mapping's stages: "
+                f"stage value '{value}' ({_rows(len(rows))}) is not in the mapping's stages: "
                 "map it to a journey stage, to won or lost, or to null to set its rows aside",
             )
         )
     return problems
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
 
 
 def slug(text: str) -> str:
@@ -150,13 +165,18 @@ def read(paths: list[Path], mapping: Mapping, where: str = "the mapping") -> His
     if problems:
         raise ConfigError(problems)
     named = {k: v for k, v in mapping.columns.model_dump().items() if v is not None}
+    if mapping.stage_columns:  # the stage and its date come from the stage columns
+        named = {k: v for k, v in named.items() if k not in ("stage", "entered_at")}
+    kept = [*named.values(), *mapping.stage_columns, "_file", "_line"]
     frame = pd.concat(
         [
-            f[[*named.values(), "_file", "_line"]].set_axis([*named, "_file", "_line"], axis=1)
+            f[kept].set_axis([*named, *mapping.stage_columns, "_file", "_line"], axis=1)
             for f in frames
         ],
         ignore_index=True,
     )
+    if mapping.stage_columns:
+        frame = _stage_rows(frame, mapping)
     problems = _stage_values(frame, "stage", mapping) if mapping.other_stages == "error" else []
     dated = {}
     for column in DATES:
@@ -312,6 +332,15 @@ def _from_stages(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, 
     """A stage history: each row a stage entered; a visit lasts until the record's next
     row (or `exited_at`), and one still open at the snapshot is censored there."""
     frame = frame.sort_values(["record_id", "entered_at", "_file", "_line"], kind="stable")
+    same = frame["record_id"].eq(frame["record_id"].shift()) & frame["stage"].eq(
+        frame["stage"].shift()
+    )
+    odd(
+        "rows repeating the record's stage (an amount or date changed)",
+        same.sum(),
+        "read as one visit of the stage",
+    )
+    frame = frame[~same]
     record = frame["record_id"].to_numpy()
     stage = frame["stage"].to_numpy()
     entered = frame["entered_at"].to_numpy()

@@ -32,8 +32,9 @@ class Columns(Frozen):
 
     record_id: str
     """The column that names a lead or deal (`Id`, `Deal ID`)."""
-    stage: str
-    """The stage: the record's current stage (records) or the stage entered (stages)."""
+    stage: str | None = None
+    """The stage: the record's current stage (records) or the stage entered (stages); not
+    needed with `stage_columns`."""
     created_at: str | None = None
     """When the record was created (records: required)."""
     closed_at: str | None = None
@@ -74,6 +75,11 @@ class Mapping(Frozen):
     other_stages: Literal["error", "keep"] = "error"
     """A stage value `stages` does not list: an error naming it (`error`), or a journey stage
     of the same name (`keep`: an export whose values are already the journey's names)."""
+    stage_columns: dict[str, str] = {}
+    """A stage history written across: one row per record and, for each stage, a column with
+    the date the record entered it (HubSpot's `Date entered "Qualified To Buy (Sales
+    Pipeline)"`): the column's name to the stage value it stands for (a key of `stages`).
+    With these, `shape` is `stages` and `columns.stage`, `columns.entered_at` are not used."""
     role: Name = "rep"
     """The role the owners hold (`ae`): the roster's role in `people.yaml`."""
     snapshot: date | None = None
@@ -81,10 +87,21 @@ class Mapping(Frozen):
 
     @model_validator(mode="after")
     def _dates_named(self) -> Mapping:
-        needed = ("created_at",) if self.shape == "records" else ("entered_at",)
+        if self.stage_columns:
+            if self.shape != "stages":
+                raise ValueError("stage_columns make a stage history: write shape: stages")
+            unknown = [v for v in self.stage_columns.values() if v not in self.stages]
+            if unknown:
+                raise ValueError(f"stage_columns: '{unknown[0]}' is not a key of stages")
+            return self
+        needed = ("created_at", "stage") if self.shape == "records" else ("entered_at", "stage")
         missing = [n for n in needed if getattr(self.columns, n) is None]
         if missing:
             raise ValueError(f"a {self.shape} export needs columns.{missing[0]}")
+        return self
+
+    @model_validator(mode="after")
+    def _a_journey(self) -> Mapping:
         if not self.journey and (self.other_stages == "error" or self.shape == "records"):
             raise ValueError("at least one stage value must map to a journey stage")
         return self

@@ -565,12 +565,15 @@ def calibration_table(
     for _, s in ordered.iterrows():
         kept = (s["skill"] - 1) / (s["raw"] - 1) if abs(s["raw"] - 1) > 1e-9 else 1.0
         reading = "mostly noise" if kept < 0.5 else "mostly real" if kept > 0.8 else "part noise"
+        alike = s["high"] - s["low"] < 1e-12  # the stage shows no spread beyond chance
+        band = "–" if alike else f"{max(s['low'], 0):.2f} – {s['high']:.2f}"
+        reading = "noise: the team is alike here" if alike else reading
         team.add_row(
             user_text(s["owner"]),
             s["stage"],
             f"{s['raw']:.2f}",
             f"{s['skill']:.2f}",
-            f"{max(s['low'], 0):.2f} – {s['high']:.2f}",
+            band,
             f"{s['visits']:,}",
             reading,
         )
