@@ -513,3 +513,26 @@ def test_a_hubspot_export_written_across_calibrates_as_its_stage_history(tmp_pat
             assert e.n == twin.n and e.value == pytest.approx(twin.value, abs=0.002), e.name
             compared += 1
     assert compared == 5
+
+
+def test_a_seasonal_source_gets_its_monthly_factors_and_an_even_one_none(tmp_path):
+    season = [1.5, 1.4, 1.2, 1.0, 0.9, 0.7, 0.5, 0.6, 0.9, 1.1, 1.3, 1.4]
+    text = TRUTH.format(replications=1, skill="1.0").replace(
+        "inbound: {rate: 40/week, enters: qualify}",
+        f"inbound: {{rate: 40/week, enters: qualify, seasonality: {season}}}",
+    )
+    path = exports(orgsim.simulate(orgsim.load_text(text), records=True), tmp_path)[0]
+    found = {e.name: e for e in calibrate([path], "orgsim_events").estimates}
+    for month, truth_factor in enumerate(season):
+        e = found[f"sources.inbound.seasonality.{month}"]
+        # the estimate's standard error is about factor / sqrt(count): 3.5 of them is 99.9%
+        # over the twelve months (Bonferroni)
+        assert abs(e.value - truth_factor) < 3.5 * e.value / np.sqrt(e.n), (month, e)
+    assert (
+        found["sources.inbound.rate"].low
+        < np.mean(season) * 40
+        < found["sources.inbound.rate"].high
+    )
+    (tmp_path / "even").mkdir()
+    even = exports(truth(1), tmp_path / "even")
+    assert not [e for e in calibrate(even, "orgsim_events").estimates if "season" in e.name]

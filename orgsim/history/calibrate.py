@@ -275,6 +275,13 @@ def market_text(c: Calibration) -> str:
             f"    rate: {_number(e.value)}/week",
             f"    enters: {enters}",
         ]
+        months = [by_name.get(f"sources.{source}.seasonality.{m}") for m in range(12)]
+        if any(months):
+            factors = ", ".join(_number(m.value) if m else "1" for m in months)
+            lines += [
+                f"    # monthly factors, January first: {months[0].method if months[0] else ''}",
+                f"    seasonality: [{factors}]",
+            ]
         mix = {g: by_name.get(f"sources.{source}.mix.{g}") for g in segments}
         if len(segments) > 1:
             shares = ", ".join(f"{g}: {_number(m.value) if m else 0}" for g, m in mix.items())

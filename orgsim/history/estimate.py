@@ -119,6 +119,7 @@ def arrivals(history: History, oddities: list[Oddity]) -> list[Estimate]:
         method = f"new records per week over {weeks:.1f} weeks; exact Poisson interval"
         out.append(Estimate(f"sources.{source}.rate", n / weeks, low, high, n, method))
         _trend(source, rows["created"], history, oddities)
+        out += seasonality(source, rows["created"], history)
         counts = rows["segment"].value_counts().sort_index()
         if len(history.records["segment"].unique()) > 1:
             for segment, k in counts.items():
@@ -133,6 +134,31 @@ def arrivals(history: History, oddities: list[Oddity]) -> list[Estimate]:
                         "share of the source's new records; Wilson interval",
                     )
                 )
+    return out
+
+
+def seasonality(source: str, created: pd.Series, history: History) -> list[Estimate]:
+    """Monthly factors on the rate, where a year of history shows months differing
+    beyond chance (a chi-square test of the counts against the months' lengths, at 1%):
+    each month's rate over the whole history's, with an exact Poisson interval."""
+    days = pd.date_range(history.start.normalize(), history.snapshot.normalize(), freq="D")
+    exposure = pd.Series(1.0, index=days.month).groupby(level=0).sum()  # days per month
+    if len(exposure) < 12 or len(created) < 120:  # every month seen at least in part
+        return []
+    counts = created.dt.month.value_counts().reindex(exposure.index, fill_value=0)
+    expected = len(created) * exposure / exposure.sum()
+    test = stats.chisquare(counts, expected)
+    if test.pvalue >= 0.01:
+        return []
+    out = []
+    method = (
+        f"new records in the month over those at an even rate (months differ beyond "
+        f"chance, p = {test.pvalue:.1g}); exact Poisson interval"
+    )
+    for month, k in counts.items():
+        low, high = poisson_rate(int(k), expected[month])
+        path = f"sources.{source}.seasonality.{month - 1}"
+        out.append(Estimate(path, k / expected[month], low, high, int(k), method))
     return out
 
 
