@@ -1,5 +1,5 @@
-"""Run orgsim's benchmarks: `python benchmarks/run.py [engine] [sweep] [plan] [startup]` (all by
-default).
+"""Run orgsim's benchmarks: `python benchmarks/run.py [engine] [sweep] [plan] [startup]
+[calibrate]` (all by default).
 
 Every figure is a ratio against a baseline measured in the same run, or a
 rate next to one, because absolute timings on shared machines are noise.
@@ -16,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("which", nargs="*", help="engine, sweep, plan, startup (default: all)")
+    parser.add_argument(
+        "which", nargs="*", help="engine, sweep, plan, startup, calibrate (default: all)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best is kept)")
     parser.add_argument(
         "--workers",
@@ -25,9 +27,10 @@ def main() -> None:
         help="sweep: worker counts to measure, e.g. 1,2,4 (default 1..cores)",
     )
     args = parser.parse_args()
-    args.which = args.which or ["engine", "sweep", "plan", "startup"]
-    if set(args.which) - {"engine", "sweep", "plan", "startup"}:
-        parser.error("choose from: engine, sweep, plan, startup")
+    parts = ["engine", "sweep", "plan", "startup", "calibrate"]
+    args.which = args.which or parts
+    if set(args.which) - set(parts):
+        parser.error(f"choose from: {', '.join(parts)}")
     if "engine" in args.which:
         import engine
 
@@ -50,6 +53,12 @@ def main() -> None:
 
         print("Start-up (median of 9 fresh processes)")
         for name, value, note in startup.main():
+            print(f"  {name:<55} {value:>9}   {note}")
+    if "calibrate" in args.which:
+        import calibrate
+
+        print("Calibration")
+        for name, value, note in calibrate.main(args.repeat):
             print(f"  {name:<55} {value:>9}   {note}")
 
 

@@ -8,6 +8,7 @@ from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import calibrate
 import engine
 import plan
 import startup
@@ -41,3 +42,8 @@ def test_quick_commands_load_no_heavy_library():
     assert startup.loaded(["validate", startup.SCENARIO]) == []
     assert startup.loaded(["capacity", "--help"]) == []
     assert not {"pandas", "matplotlib"} & set(startup.loaded(["capacity", startup.SCENARIO]))
+
+
+def test_calibration_benchmark_runs():
+    timing, ratio = calibrate.main(1, rows=20_000)
+    assert timing[1].endswith(" s") and float(ratio[1].rstrip("x")) > 1

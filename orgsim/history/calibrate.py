@@ -167,25 +167,44 @@ class Calibration:
         return figures.calibration_page(facts, self.to_frame(), drawn)
 
 
-def calibrate(files: list[str | Path], mapping: str | Path | Mapping) -> Calibration:
+def calibrate(
+    files: list[str | Path], mapping: str | Path | Mapping, progress: bool | None = None
+) -> Calibration:
     """Read a CRM export through its mapping (a file, or a shipped mapping by name) and
-    estimate the market's numbers and each owner's skill (see `orgsim.history.estimate`)."""
+    estimate the market's numbers and each owner's skill (see `orgsim.history.estimate`).
+    `progress`: a bar through the steps (default: on a terminal)."""
+    from tqdm.auto import tqdm
+
     if isinstance(files, str | Path):
         files = [files]
     if not files:
         raise ConfigError.unplaced("<files>", "files", "name at least one export file")
     where = "the mapping" if isinstance(mapping, Mapping) else str(mapping)
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-    history = read([Path(f) for f in files], mapping, where)
-    oddities = list(history.oddities)
-    fits = estimate.stage_times(history)
-    skills, spread = estimate.skills(history)
-    estimates = [
-        *estimate.arrivals(history, oddities),
-        *estimate.conversion(history),
-        *estimate.time_estimates(fits),
-        *estimate.deal_values(history),
-    ]
+    steps = tqdm(
+        total=3,
+        desc="calibrating",
+        unit="step",
+        leave=False,
+        disable=None if progress is None else not progress,
+    )
+    with steps:
+        steps.set_postfix_str("reading the export")
+        history = read([Path(f) for f in files], mapping, where)
+        steps.update()
+        steps.set_postfix_str("fitting time in each stage")
+        oddities = list(history.oddities)
+        fits = estimate.stage_times(history)
+        steps.update()
+        steps.set_postfix_str("rates, values and skill")
+        skills, spread = estimate.skills(history)
+        estimates = [
+            *estimate.arrivals(history, oddities),
+            *estimate.conversion(history),
+            *estimate.time_estimates(fits),
+            *estimate.deal_values(history),
+        ]
+        steps.update()
     poor = [s for s, f in fits.items() if f.gap > POOR]
     if poor:
         oddities.append(

@@ -271,7 +271,8 @@ def _attributes(frame: pd.DataFrame, odd) -> pd.DataFrame:
         missing = raw.isna()
         if column in first:
             odd(f"records without a {column}", missing.sum(), f"given '{default}'")
-        names = raw.astype(object).fillna(default).map(slug)
+        filled = raw.astype(object).fillna(default)
+        names = filled.map({label: slug(label) for label in filled.unique()})
         renamed = sorted(
             {f"'{a}' as {b}" for a, b in zip(raw[~missing], names[~missing], strict=True) if a != b}
         )
