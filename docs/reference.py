@@ -26,6 +26,7 @@ from pydantic_core import PydanticUndefined
 from orgsim.config import distributions, schema
 from orgsim.config import kpis as catalogue
 from orgsim.config.units import format_duration, parse_duration
+from orgsim.history.mapping import Mapping
 
 PAGE = Path(__file__).with_name("reference.md")
 
@@ -48,7 +49,7 @@ SKIPPED = (distributions.Distribution, distributions.BySegment)
 
 HEAD = """# Field reference
 
-Every field of the four kinds of file, generated from orgsim's own models by
+Every field of the five kinds of file, generated from orgsim's own models by
 `docs/reference.py` (do not edit this page by hand: change the docstring of the
 field in `orgsim/config/schema.py` and run the script). The same descriptions
 appear in the JSON Schemas of `orgsim schema`, so an editor shows them on hover.
@@ -211,7 +212,7 @@ def sections(model: type[BaseModel], path: str, out: list) -> None:
 def missing() -> list[str]:
     """Every field, of every model a file can contain, that has no description."""
     out = []
-    for kind in (schema.ScenarioFile, schema.Market, schema.Org, schema.Roster):
+    for kind in (schema.ScenarioFile, schema.Market, schema.Org, schema.Roster, Mapping):
         found: list = []
         sections(kind, "", found)
         for path, _, rows in found:
@@ -278,6 +279,7 @@ def render() -> str:
         ("Market file (`kind: market`)", schema.Market),
         ("Org file (`kind: org`)", schema.Org),
         ("Roster file (`kind: people`)", schema.Roster),
+        ("Mapping file (`kind: mapping`): reading a CRM export", Mapping),
     ):
         found: list = []
         sections(kind, "", found)

@@ -91,6 +91,13 @@ def person_table(output: str) -> str:
     return "\n".join(lines[first : last + 1])
 
 
+def first_table(output: str) -> str:
+    """The first table printed, from its title to its last row."""
+    lines = output.splitlines()
+    last = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    return "\n".join(lines[: last + 1])
+
+
 @dataclass(frozen=True)
 class Figure:
     command: tuple[str, ...]
@@ -119,6 +126,12 @@ HIRES = (
 HIRES_TARGETS = ("quarter.4.won_per_week", "sla.mql.attainment")
 TRANSITION = ("compare", "scenarios/reorg_transition.yaml")
 PEOPLE = ("run", "scenarios/people_risk.yaml", "--by", "person")
+CALIBRATE = (
+    "calibrate",
+    "configs/history/opportunity_history.csv",
+    "--mapping",
+    "salesforce_stage_history",
+)
 
 FIGURES = {
     "compare-headline": Figure(COMPARE, lambda out: quoted(after_last_table(out))),
@@ -138,6 +151,10 @@ FIGURES = {
     "people": Figure(
         PEOPLE,
         lambda out: text_block("orgsim " + " ".join(PEOPLE), "...\n" + person_table(out)),
+    ),
+    "calibrate": Figure(
+        CALIBRATE,
+        lambda out: text_block("orgsim " + " ".join(CALIBRATE), first_table(out) + "\n..."),
     ),
     "plan-hires": Figure(
         HIRES,

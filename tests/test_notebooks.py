@@ -14,13 +14,14 @@ from .conftest import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_five_planning_notebooks_exist():
+def test_the_six_planning_notebooks_exist():
     assert [n.name for n in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_reorg_functional_vs_process_stage.ipynb",
         "03_headcount_planning.ipynb",
         "04_hiring_plan.ipynb",
         "05_reorg_transition.ipynb",
+        "06_from_your_crm.ipynb",
     ]
 
 

@@ -43,6 +43,12 @@ class Backtest:
         rows = self.months if metric is None else self.months[self.months["metric"] == metric]
         return float(rows["inside"].mean()) if len(rows) else float("nan")
 
+    def plot(self):
+        """The months against the simulated 95% bands, one panel per metric."""
+        from orgsim.report.history import backtest_bands
+
+        return backtest_bands(self.months)
+
     def verdict(self) -> str:
         """The evidence in a sentence per metric: months reproduced, and the worst miss."""
         lines = []

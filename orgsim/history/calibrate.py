@@ -130,6 +130,22 @@ class Calibration:
             out[stage] = (t, data, estimate.fitted_share(fit.dist, fit.mean, fit.cv, t))
         return out
 
+    def plot(self, kind: str = "stages"):
+        """A figure: `stages` (time in each stage, data against the fitted curve),
+        `arrivals` (new records per week by source) or `skills` (each owner's, seen and
+        written)."""
+        from orgsim.report import history as figures
+
+        h = self.history
+        drawn = {
+            "stages": lambda: figures.stage_curves(self.curves()),
+            "arrivals": lambda: figures.arrivals(h.records[h.records["new"]]),
+            "skills": lambda: figures.skills(self.people()),
+        }
+        if kind not in drawn:
+            raise ConfigError.unplaced("<arguments>", "kind", f"one of {', '.join(drawn)}")
+        return drawn[kind]()
+
     def html(self, directory: Path) -> str:
         """calibration.html: the oddities, every estimate, and the figures."""
         from orgsim.report import history as figures
@@ -173,7 +189,7 @@ def calibrate(
     """Read a CRM export through its mapping (a file, or a shipped mapping by name) and
     estimate the market's numbers and each owner's skill (see `orgsim.history.estimate`).
     `progress`: a bar through the steps (default: on a terminal)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if isinstance(files, str | Path):
         files = [files]

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, TypeAdapter, model_validator
 
 from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError
@@ -25,6 +25,15 @@ SHIPPED = Path(__file__).parent / "mappings"
 
 OUTCOMES = ("won", "lost")
 """Stage values that close a record rather than name a stage of the journey."""
+
+
+def _meaning(value):
+    """`lost` (a built-in end, so no name of the language), else a stage's name."""
+    return value if value == "lost" else TypeAdapter(Name).validate_python(value)
+
+
+StageMeaning = Annotated[str, BeforeValidator(_meaning)]
+"""What a stage value in the export is: a journey stage, `won` or `lost`."""
 
 
 class Columns(Frozen):
@@ -68,7 +77,7 @@ class Mapping(Frozen):
     """The export's column for each of orgsim's names."""
     date_format: str | None = None
     """A `strptime` format for the dates (`%m/%d/%Y`); default: ISO 8601."""
-    stages: Annotated[dict[str, Literal["lost"] | Name | None], Field(min_length=1)]
+    stages: Annotated[dict[str, StageMeaning | None], Field(min_length=1)]
     """Each stage value in the file: the journey stage it is, `won` or `lost`, or null for
     rows to set aside (stages after the sale). A journey stage that no value maps to is not
     in the calibrated market."""
