@@ -394,6 +394,7 @@ def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
     assert facts["coverage"] == np.mean([m["inside"] for m in facts["months"]])
     assert [p["stage"] for p in facts["pipeline"]] == ["qualify", "deal"]
     assert facts["verdict"].startswith("created: the model reproduces")
+    assert facts["notes"] == []  # nobody left, nothing created before the history
     assert picture.stat().st_size > 10_000
     table = runner.invoke(
         app,
@@ -536,3 +537,29 @@ def test_a_seasonal_source_gets_its_monthly_factors_and_an_even_one_none(tmp_pat
     (tmp_path / "even").mkdir()
     even = exports(truth(1), tmp_path / "even")
     assert not [e for e in calibrate(even, "orgsim_events").estimates if "season" in e.name]
+
+
+def test_excel_exports_are_read_and_unreadable_ones_say_how_to_fix(tmp_path, write):
+    """Excel's byte-order mark and semicolons (a European locale) are read as they are; a
+    file that is not UTF-8, a folder, or a history whose early closes were cut off each
+    get a sentence that says what to do."""
+    european = "\ufeff" + MAVEN.replace(",", ";")
+    (tmp_path / "eu.csv").write_text(european, encoding="utf-8")
+    comma = read([write("us.csv", MAVEN)], load_mapping("crm_sales_pipeline"))
+    semicolon = read([tmp_path / "eu.csv"], load_mapping("crm_sales_pipeline"))
+    assert semicolon.visits.equals(comma.visits)
+    (tmp_path / "latin.csv").write_bytes(MAVEN.replace("Moses", "Mos\xe9s").encode("cp1252"))
+    for path, says in [
+        (tmp_path / "latin.csv", "is not UTF-8 text"),
+        (tmp_path, "is a folder: name the export file"),
+    ]:
+        with pytest.raises(ConfigError, match=says):
+            calibrate([path], "crm_sales_pipeline")
+    rows = pd.read_csv(EXAMPLE / "opportunity_history.csv", dtype=str, keep_default_na=False)
+    when = pd.to_datetime(rows["CREATEDDATE"])
+    cut = rows["STAGENAME"].str.startswith("Closed") & (when < when.min() + pd.Timedelta(days=120))
+    rows[~cut].to_csv(tmp_path / "cut.csv", index=False)
+    said = [o.what for o in calibrate([tmp_path / "cut.csv"], "salesforce_stage_history").oddities]
+    assert any(w.startswith("closes start 1") and "missing" in w for w in said), said
+    whole = calibrate([EXAMPLE / "opportunity_history.csv"], "salesforce_stage_history")
+    assert not [o for o in whole.oddities if o.what.startswith("closes start")]

@@ -20,7 +20,7 @@ import pandas as pd
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
 from orgsim.experiment.results import as_scenario, simulate
-from orgsim.history.export import OPEN, History, read
+from orgsim.history.export import OPEN, History, gone, read
 from orgsim.history.mapping import Mapping, load_mapping
 
 METRICS = ("created", "won", "won_value")
@@ -223,6 +223,12 @@ def _pipeline(history: History, results) -> pd.DataFrame:
 
 def _notes(history: History) -> list[str]:
     notes = []
+    left = gone(history.visits, history.snapshot)
+    if left.any():
+        notes.append(
+            f"{', '.join(left[left].index)} left during the history: the replay's team is "
+            "today's roster, so their months run on the people who stayed"
+        )
     late = (~history.records["new"]).sum()
     if late:
         notes.append(

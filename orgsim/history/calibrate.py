@@ -22,7 +22,7 @@ from orgsim.config.units import DAY
 from orgsim.experiment import preflight, storage
 from orgsim.history import estimate
 from orgsim.history.estimate import Estimate, Fit, Skill
-from orgsim.history.export import OPEN, History, Oddity, read
+from orgsim.history.export import OPEN, History, Oddity, gone, read
 from orgsim.history.mapping import Mapping, load_mapping
 from orgsim.version import __version__
 
@@ -407,9 +407,8 @@ def _spreads(spread: dict[str, float]) -> str:
 
 
 def _active(h: History) -> set[str]:
-    owned = h.visits[h.visits["owner"] != ""]
-    last = owned.groupby("owner")["entered"].max()
-    return set(last[last >= h.snapshot - pd.Timedelta(days=90)].index)
+    left = gone(h.visits, h.snapshot)
+    return set(left[~left].index)
 
 
 def org_text(c: Calibration) -> str:

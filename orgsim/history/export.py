@@ -59,14 +59,28 @@ class History:
 
 
 def _read_one(path: Path) -> pd.DataFrame:
-    if not path.is_file():
+    """One export file as text columns, each row keeping its line (CSV: UTF-8, with or
+    without Excel's byte-order mark, comma- or semicolon-separated; or Parquet)."""
+    if not path.exists():
         raise ConfigError.unplaced(str(path), "<document>", "no such file: check the path")
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "a device, pipe or socket"
+        raise ConfigError.unplaced(str(path), "<document>", f"is {what}: name the export file")
     try:
         if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path).astype(str)
         else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (ValueError, OSError, UnicodeDecodeError) as error:
+            frame = _read_csv(path, ",")
+            if len(frame.columns) == 1 and ";" in frame.columns[0]:  # a European Excel export
+                frame = _read_csv(path, ";")
+    except UnicodeDecodeError as error:
+        raise ConfigError.unplaced(
+            str(path),
+            "<document>",
+            f"is not UTF-8 text (byte {error.start + 1}): save the "
+            "export as CSV UTF-8 (Excel: Save As, CSV UTF-8)",
+        ) from None
+    except (ValueError, OSError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ConfigError.unplaced(str(path), "<document>", f"cannot be read: {reason}") from None
     if frame.empty:
@@ -75,6 +89,17 @@ def _read_one(path: Path) -> pd.DataFrame:
         )
     frame = frame.apply(lambda c: c.str.strip()).replace({"nan": "", "None": "", "NaT": ""})
     return frame.assign(_file=str(path), _line=np.arange(len(frame)) + 2)
+
+
+def _read_csv(path: Path, separator: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        sep=separator,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+        encoding="utf-8-sig",
+    )
 
 
 def _columns(frames: list[pd.DataFrame], mapping: Mapping, where: str) -> list[Problem]:
@@ -210,6 +235,7 @@ def _history(frame: pd.DataFrame, mapping: Mapping, rows: int) -> History:
     build = _from_records if mapping.shape == "records" else _from_stages
     visits, records = build(frame, mapping, snapshot, odd)
     _owners(visits, snapshot, odd)
+    _late_closes(visits, frame[when].min(), odd)
     seen = set(visits["stage"])
     history = History(
         shape=mapping.shape,
@@ -401,15 +427,41 @@ def _from_stages(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, 
     return visits, records.assign(created=created, new=new).reset_index(names="record")
 
 
+def _late_closes(visits: pd.DataFrame, start: pd.Timestamp, odd) -> None:
+    """Closes that only begin long after the first records (later than nine in ten records
+    take to close): the export probably lost its early closed records (left truncation)."""
+    closes = visits[visits["next"].isin(OUTCOMES)]
+    if closes.empty:
+        return
+    first = visits.groupby("record")["entered"].min()
+    took = closes["exited"].to_numpy() - first.reindex(closes["record"]).to_numpy()
+    gap = closes["exited"].min() - start
+    if gap > pd.Timedelta(days=30) and gap > pd.Series(took).quantile(0.9):
+        odd(
+            f"closes start {gap.days} days after the first record, later than nine in ten "
+            "records take to close (early closed records missing from the export?)",
+            len(closes),
+            "read as they are: check the export's filters on close date or status",
+        )
+
+
+GONE_AFTER = pd.Timedelta(days=90)
+"""An owner with nothing entered or closed for this long before the snapshot has left."""
+
+
+def gone(visits: pd.DataFrame, snapshot: pd.Timestamp) -> pd.Series:
+    """Per owner, whether they have left: nothing entered or closed in the last 90 days."""
+    owned = visits[visits["owner"] != ""]
+    last = owned[["entered", "exited"]].max(axis=1).groupby(owned["owner"]).max()
+    return last < snapshot - GONE_AFTER
+
+
 def _owners(visits: pd.DataFrame, snapshot: pd.Timestamp, odd) -> None:
-    """Owners with no stage entered in the last 90 days are counted as gone."""
     if not (visits["owner"] != "").any():
         return
-    seen = visits[visits["owner"] != ""].groupby("owner")["entered"].max()
-    gone = seen < snapshot - pd.Timedelta(days=90)
     odd(
         "owners with nothing in the last 90 days (left?)",
-        gone.sum(),
+        gone(visits, snapshot).sum(),
         "their records calibrate the market; they are not in people.yaml",
     )
     unowned = visits["owner"].eq("")
