@@ -27,6 +27,7 @@ from orgsim.history.calibrate import calibrate, people_text
 from orgsim.history.estimate import aalen_johansen, durations
 from orgsim.history.export import read
 from orgsim.history.mapping import load_mapping
+from orgsim.measure.events import COLUMNS
 
 from .conftest import ROOT, needs
 from .intervals import assert_binomial
@@ -145,15 +146,7 @@ def test_the_event_log_has_one_row_per_visit_and_end_in_pm4py_names(tmp_path):
     visits = results.visits
     ends = visits["next"].isin(["lost", "leaked", "churned"]).sum()
     assert len(log) == len(visits) + ends
-    assert list(log.columns[:7]) == [
-        "case:concept:name",
-        "concept:name",
-        "time:timestamp",
-        "start_timestamp",
-        "org:resource",
-        "org:role",
-        "lifecycle:transition",
-    ]
+    assert list(log.columns) == [*COLUMNS, "replication"]
     # cases never span replications; within a case, time runs forward
     assert log.groupby("case:concept:name")["replication"].nunique().max() == 1
     ordered = log.groupby("case:concept:name")["start_timestamp"].apply(
@@ -371,22 +364,17 @@ def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
     runner = CliRunner()
     assert runner.invoke(app, ["run", str(scenario), "--events", str(log)]).exit_code == 0
     picture = tmp_path / "months.png"
-    done = runner.invoke(
-        app,
-        [
-            "backtest",
-            str(scenario),
-            "--history",
-            str(log),
-            "--mapping",
-            "orgsim_events",
-            "--reps",
-            "5",
-            "--json",
-            "--plot",
-            str(picture),
-        ],
-    )
+    replay = [
+        "backtest",
+        str(scenario),
+        "--history",
+        str(log),
+        "--mapping",
+        "orgsim_events",
+        "--reps",
+        "5",
+    ]
+    done = runner.invoke(app, [*replay, "--json", "--plot", str(picture)])
     assert done.exit_code == 0, done.output
     facts = json.loads(done.stdout)
     assert {m["metric"] for m in facts["months"]} == {"created", "won", "won_value"}
@@ -396,19 +384,7 @@ def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
     assert facts["verdict"].startswith("created: the model reproduces")
     assert facts["notes"] == []  # nobody left, nothing created before the history
     assert picture.stat().st_size > 10_000
-    table = runner.invoke(
-        app,
-        [
-            "backtest",
-            str(scenario),
-            "--history",
-            str(log),
-            "--mapping",
-            "orgsim_events",
-            "--reps",
-            "5",
-        ],
-    )
+    table = runner.invoke(app, replay)
     assert table.exit_code == 0 and "coverage:" in table.stdout and "2024-12" in table.stdout
 
 

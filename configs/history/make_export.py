@@ -55,8 +55,8 @@ def history(log: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
             "OPPORTUNITY.LEADSOURCE": log["source"].map(SOURCES),
         }
     )
-    owners = rows.groupby("OPPORTUNITYID")["OPPORTUNITY.OWNER.NAME"].transform("first")
-    rows["OPPORTUNITY.OWNER.NAME"] = owners  # the opportunity's owner on every row
+    owners = rows.groupby("OPPORTUNITYID")["OPPORTUNITY.OWNER.NAME"].transform("last")
+    rows["OPPORTUNITY.OWNER.NAME"] = owners  # today's owner on every row, as the join gives
     ids = rows["OPPORTUNITYID"].unique()
     changed = rng.choice(ids, size=len(ids) // 20, replace=False)  # an amount changed
     firsts = rows[rows["OPPORTUNITYID"].isin(changed)].groupby("OPPORTUNITYID").head(1)
@@ -89,7 +89,7 @@ def report(rows: pd.DataFrame) -> pd.DataFrame:
             "Created Date": us(first["CREATEDDATE"]).to_numpy(),
             "Close Date": us(last["CREATEDDATE"]).where(closed, "").to_numpy(),
             "Stage": last["STAGENAME"].to_numpy(),
-            "Opportunity Owner": first["OPPORTUNITY.OWNER.NAME"].to_numpy(),
+            "Opportunity Owner": last["OPPORTUNITY.OWNER.NAME"].to_numpy(),
             "Amount": first["AMOUNT"].to_numpy(),
             "Lead Source": first["OPPORTUNITY.LEADSOURCE"].to_numpy(),
         }

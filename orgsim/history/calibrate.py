@@ -294,10 +294,11 @@ def market_text(c: Calibration) -> str:
                 "    deal_value: 0",
             ]
             continue
-        cv = float(e.method.rsplit("cv ", 1)[1])
+        spread = by_name[f"segments.{segment}.deal_value.cv"]
+        cv = spread.value
         lines += [
             f"  {segment}:",
-            f"    # mean deal value, {_interval(e)}",
+            f"    # mean deal value, {_interval(e)}; cv {_interval(spread)}",
             f"    deal_value: {{dist: lognormal, mean: {_number(e.value)}, cv: {_number(cv)}}}",
         ]
     lines.append("sources:")

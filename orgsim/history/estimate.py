@@ -13,14 +13,17 @@ records or visits it rests on, and the method, so a reader can judge it. The met
 - time in stage: gamma and lognormal fitted by maximum likelihood with open visits
   censored, the better kept; the interval of its mean from the likelihood's curvature, and
   the largest gap between the fitted and the Kaplan-Meier curve as its goodness of fit;
-- deal values: mean and spread of the amounts per segment, t interval of the mean;
+- seasonality: each month's count over an even rate's, where a year of history shows the
+  months differing beyond chance (chi-square at 1%), exact Poisson intervals;
+- deal values: mean (t interval) and coefficient of variation (bootstrap) of the amounts
+  per segment;
 - skill: each owner's successes over those the team's rates expect, shrunk towards the team
   by how much of its spread is more than binomial noise (empirical Bayes).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -44,13 +47,12 @@ class Estimate:
     method: str
 
     def to_json(self) -> dict:
-        row = asdict(self)
         return {
-            "name": row["name"],
-            "value": row["value"],
-            "ci95": [row["low"], row["high"]],
-            "n": row["n"],
-            "method": row["method"],
+            "name": self.name,
+            "value": float(self.value),
+            "ci95": [float(self.low), float(self.high)],
+            "n": int(self.n),
+            "method": self.method,
         }
 
 
@@ -345,17 +347,37 @@ def deal_values(history: History) -> list[Estimate]:
             continue
         mean, sd = amounts.mean(), amounts.std(ddof=1)
         half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
+        path = f"segments.{segment}.deal_value"
+        method = "the positive amounts"
         out.append(
             Estimate(
-                f"segments.{segment}.deal_value.mean",
-                mean,
-                mean - half,
-                mean + half,
+                f"{path}.mean", mean, mean - half, mean + half, n, f"mean of {method}; t interval"
+            )
+        )
+        low, high = _bootstrap_cv(amounts)
+        out.append(
+            Estimate(
+                f"{path}.cv",
+                sd / mean,
+                low,
+                high,
                 n,
-                f"mean of the positive amounts; t interval; cv {sd / mean:.2f}",
+                f"spread (sd over mean) of {method}; bootstrap interval",
             )
         )
     return out
+
+
+def _bootstrap_cv(amounts: np.ndarray, draws: int = 200) -> tuple[float, float]:
+    """Percentile interval of the coefficient of variation over resamples (seeded: the
+    same export gives the same interval)."""
+    rng = np.random.default_rng(0)
+    cvs = np.empty(draws)
+    for i in range(draws):
+        sample = amounts[rng.integers(0, len(amounts), len(amounts))]
+        cvs[i] = sample.std(ddof=1) / sample.mean()
+    low, high = np.percentile(cvs, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def skills(history: History) -> tuple[list[Skill], dict[str, float]]:

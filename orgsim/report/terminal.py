@@ -514,6 +514,8 @@ def _estimate_kind(name: str) -> str:
         return "per_week"
     if ".buyer_delay." in name:
         return "hours"
+    if name.endswith(".deal_value.cv"):
+        return "cv"
     if ".deal_value." in name:
         return "money"
     return "share"
@@ -523,8 +525,11 @@ def estimate_cells(row) -> tuple[str, str, str, str]:
     """A calibrated number as a planner reads it: what it sets, its value, its 95% interval
     and the count it rests on."""
     kind = _estimate_kind(row["name"])
-    low, high = fmt.number(row["ci_low"], kind), fmt.number(row["ci_high"], kind)
-    return row["name"], fmt.number(row["value"], kind), f"{low} – {high}", f"{row['n']:,}"
+    shown = [
+        f"{row[c]:.2f}" if kind == "cv" else fmt.number(row[c], kind)
+        for c in ("value", "ci_low", "ci_high")
+    ]
+    return row["name"], shown[0], f"{shown[1]} – {shown[2]}", f"{row['n']:,}"
 
 
 def calibration_table(
