@@ -351,11 +351,14 @@ def test_a_backtest_of_the_calibrated_model_covers_its_history_and_catches_a_wro
         replayed = backtest(folder / "scenario.yaml", [path], "orgsim_events", replications=40)
         inside = int(replayed.months["inside"].sum())
         assert len(replayed.months) == 36 and inside >= least, replayed.verdict()
+        assert replayed.totals["inside"].all(), replayed.totals
     wrong = orgsim.load(folder / "scenario.yaml").with_set(
         {"market.sources.inbound.rate": f"{1.5 * KNOWN['sources.inbound.rate']}/week"}
     )
     replayed = backtest(wrong, [path], "orgsim_events", replications=40)
     assert replayed.coverage("created") < 0.5, replayed.verdict()
+    assert not replayed.consistent() and replayed.verdict().startswith("Not consistent")
+    assert "50% above yours" in replayed.verdict() or "% above yours" in replayed.verdict()
 
 
 def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
@@ -381,8 +384,14 @@ def test_backtest_prints_months_json_and_a_figure(tmp_path, write):
     assert len(facts["months"]) == 3 * 12
     assert facts["coverage"] == np.mean([m["inside"] for m in facts["months"]])
     assert [p["stage"] for p in facts["pipeline"]] == ["qualify", "deal"]
-    assert facts["verdict"].startswith("created: the model reproduces")
-    assert facts["notes"] == []  # nobody left, nothing created before the history
+    assert "\ncreated: the model reproduces" in facts["verdict"]
+    assert facts["notes"] == [  # nobody left, nothing created before the history
+        "5 replications make each band a 67% band, not 95%: expect more months outside "
+        "(run 40 or more)"
+    ]
+    assert facts["band_level"] == pytest.approx(4 / 6)
+    assert [t["metric"] for t in facts["totals"]] == ["created", "won", "won_value"]
+    assert [m["partial"] for m in facts["months"][:12]] == [False] * 11 + [True]
     assert picture.stat().st_size > 10_000
     table = runner.invoke(app, replay)
     assert table.exit_code == 0 and "coverage:" in table.stdout and "2024-12" in table.stdout

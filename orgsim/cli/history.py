@@ -35,7 +35,8 @@ MappingOption = Annotated[
         "--mapping",
         help="The mapping file (kind: mapping) naming the export's columns and stage values, "
         "or a shipped mapping's name: salesforce_opportunity, salesforce_stage_history, "
-        "hubspot_deals, orgsim_events.",
+        "hubspot_deals, crm_sales_pipeline, orgsim_events (each documented in "
+        "orgsim/history/mappings/).",
     ),
 ]
 
@@ -48,8 +49,8 @@ def calibrate(
         Path | None,
         typer.Option(
             "--out",
-            help="Write market.yaml, people.yaml, org.yaml, scenario.yaml "
-            "and calibration.json into this folder.",
+            help="Write market.yaml, people.yaml, org.yaml, scenario.yaml, "
+            "calibration.html (the figures) and calibration.json into this folder.",
         ),
     ] = None,
     org: Annotated[
@@ -118,8 +119,11 @@ def backtest(
     record to its snapshot, starting empty) and compares, each month, new
     leads, deals won and value won with the simulation's 95% band (the
     spread of single simulated months), and the pipeline open at the
-    snapshot by stage. A model that is right covers about 95% of months;
-    the verdict names the months it misses.
+    snapshot by stage, and each metric's total over the history. A model
+    that is right covers about 95% of months and its totals; the verdict
+    says whether it does and names the months it misses. Runs at least 40
+    replications unless --reps says otherwise (fewer make each band
+    narrower than 95%).
 
     Example: [bold]orgsim backtest calibrated/scenario.yaml --history export.csv
     --mapping salesforce_opportunity[/bold]

@@ -265,12 +265,18 @@ def _named_twice(roster: Roster, tree: Located) -> list[Problem]:
 def _arguments(**given: tuple[Any, Any]) -> None:
     """Each (value, type) argument of the expected type, or a ConfigError naming it."""
     problems = [
-        Problem.unplaced("<arguments>", name, f"{value!r} is not a {_kind(kind)}")
+        Problem.unplaced("<arguments>", name, f"{_argument(value)} is not a {_kind(kind)}")
         for name, (value, kind) in given.items()
         if isinstance(value, bool) or not isinstance(value, kind)
     ]
     if problems:
         raise ConfigError(problems)
+
+
+def _argument(value: Any) -> str:
+    """A wrong argument as an error shows it: its repr if short, else its type."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
 
 
 def _kind(kind) -> str:

@@ -2,8 +2,9 @@
 history's own months, compared with what the history shows, month by month.
 
 Each month's actual count is one outcome of the real process, so it is judged against the
-spread of single simulated months (the 2.5th to 97.5th percentile over replications, a 95%
-prediction band), not against the interval of their mean. A model that is right covers
+spread of single simulated months (between the j-th smallest and largest of k
+replications: a prediction band whose level, (k + 1 - 2j) / (k + 1), is exact), not
+against the interval of their mean. A model that is right covers
 about 95% of its months; one that misses a run of months in a row is wrong there, and the
 verdict names the months.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
@@ -23,7 +25,11 @@ from orgsim.experiment.results import as_scenario, simulate
 from orgsim.history.export import OPEN, History, gone, read
 from orgsim.history.mapping import Mapping, load_mapping
 
+MIN_REPLICATIONS = 40
+"""Replications a backtest runs unless told: the fewest whose band is a 95% band."""
 METRICS = ("created", "won", "won_value")
+TOTALS_Z = float(stats.norm.ppf(1 - 0.01 / (2 * len(METRICS))))
+"""A total is a sum of months, near normal: the three are judged together at 99%."""
 """What is compared each month: new leads, deals won, the value won."""
 
 
@@ -34,9 +40,24 @@ class Backtest:
     snapshot by stage, the same way."""
 
     months: pd.DataFrame
+    totals: pd.DataFrame
+    """Per metric, the whole history's total against the simulated totals' band (their
+    mean plus or minus TOTALS_Z standard deviations): a model a little high every month
+    can cover each month and still be biased."""
     pipeline: pd.DataFrame
     replications: int
     notes: list[str]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per month and metric: actual, mean, low, high, inside."""
+        return self.months.copy()
+
+    def consistent(self) -> bool:
+        """Whether the model reproduces the history: every total inside its band, and no
+        fewer months inside theirs than a right model would show (the 1% quantile of a
+        binomial count at 95%)."""
+        least = stats.binom.ppf(0.01, len(self.months), band_level(self.replications))
+        return bool(self.totals["inside"].all() and self.months["inside"].sum() >= least)
 
     def coverage(self, metric: str | None = None) -> float:
         """The share of months (of one metric, or all) whose actual lies inside its band."""
@@ -50,8 +71,15 @@ class Backtest:
         return backtest_bands(self.months)
 
     def verdict(self) -> str:
-        """The evidence in a sentence per metric: months reproduced, and the worst miss."""
-        lines = []
+        """The evidence: a first line that says whether the model reproduces the history,
+        then a sentence per metric (months reproduced, the worst miss, a biased total)."""
+        lines = [
+            "Consistent with your history: the months and the totals fall where a right "
+            "model's would."
+            if self.consistent()
+            else "Not consistent with your history: fix what the lines below name before "
+            "planning or forecasting with this model."
+        ]
         for metric in METRICS:
             rows = self.months[self.months["metric"] == metric]
             if rows.empty:
@@ -66,15 +94,27 @@ class Backtest:
                     f"{_shown(worst['actual'])} against {_shown(worst['mean'])} expected "
                     f"({_shown(worst['low'])} to {_shown(worst['high'])})"
                 )
+            total = self.totals.set_index("metric").loc[metric]
+            if not total["inside"]:
+                way = "above" if total["mean"] > total["actual"] else "below"
+                off = abs(total["mean"] / total["actual"] - 1) if total["actual"] else np.inf
+                line += (
+                    f"; over the whole history the model is {off:.0%} {way} yours "
+                    f"({_shown(total['mean'])} against {_shown(total['actual'])}, band "
+                    f"{_shown(total['low'])} to {_shown(total['high'])})"
+                )
             lines.append(line)
         return "\n".join(lines)
 
     def to_json(self) -> dict:
         return {
             "replications": self.replications,
+            "band_level": band_level(self.replications),
             "coverage": self.coverage(),
             "coverage_by_metric": {m: self.coverage(m) for m in METRICS},
+            "consistent": self.consistent(),
             "months": self.months.to_dict(orient="records"),
+            "totals": self.totals.to_dict(orient="records"),
             "pipeline": self.pipeline.to_dict(orient="records"),
             "verdict": self.verdict(),
             "notes": self.notes,
@@ -85,12 +125,23 @@ def _shown(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
 
 
+def _order(k: int) -> int:
+    """Which order statistics bound the band of k draws: the j-th smallest and largest."""
+    return max(1, int(0.025 * (k + 1)))
+
+
+def band_level(k: int) -> float:
+    """The chance that one more draw falls between the j-th smallest and the j-th largest of
+    k draws (exact, whatever the distribution): 95% needs 39 or more replications."""
+    return (k + 1 - 2 * _order(k)) / (k + 1)
+
+
 def _band(draws: np.ndarray) -> tuple[float, float]:
-    """The 95% prediction band of single months: simulated values themselves (the 2.5th
-    percentile rounded down, the 97.5th up), so a band of counts is whole counts."""
-    low = np.percentile(draws, 2.5, method="lower")
-    high = np.percentile(draws, 97.5, method="higher")
-    return float(low), float(high)
+    """The prediction band of single months: simulated values themselves (order
+    statistics), so a band of counts is whole counts and its level is exact."""
+    ordered = np.sort(draws)
+    j = _order(len(ordered))
+    return float(ordered[j - 1]), float(ordered[len(ordered) - j])
 
 
 def month_name(month: str) -> str:
@@ -118,21 +169,24 @@ def backtest(
     variant: str | None = None,
 ) -> Backtest:
     """Simulate `scenario` over the history's months and compare created, won and won value
-    month by month, and the pipeline open at the snapshot by stage."""
+    month by month, and the pipeline open at the snapshot by stage. `replications`: at
+    least 40 by default (the scenario's, if more), so that each band is a 95% band."""
     scenario = as_scenario(scenario)
     if isinstance(history, str | Path):
         history = [history]
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     seen = read([Path(p) for p in history], mapping)
     replayed = replay(scenario, seen)
+    replications = replications or max(scenario.replications, MIN_REPLICATIONS)
     results = simulate(replayed, replications, variant=variant, records=True)
     start = pd.Timestamp(replayed.start)
-    months = _months(seen, results, start)
+    months, totals = _months(seen, results, start)
     return Backtest(
         months=months,
+        totals=totals,
         pipeline=_pipeline(seen, results),
         replications=results.replications,
-        notes=_notes(seen),
+        notes=_notes(seen, results.replications),
     )
 
 
@@ -169,14 +223,29 @@ def _simulated(results, start: pd.Timestamp) -> pd.DataFrame:
     return frame.reindex(full, fill_value=0)
 
 
-def _months(history: History, results, start: pd.Timestamp) -> pd.DataFrame:
+def _months(history: History, results, start: pd.Timestamp) -> tuple[pd.DataFrame, ...]:
     actual = _actual(history)
     simulated = _simulated(results, start)
     months = sorted(set(actual.index) | set(simulated.index.get_level_values("month")))
     months = [m for m in months if m <= history.snapshot.strftime("%Y-%m")]
-    rows = []
+    covered = {m: _covers_in_part(m, history) for m in months}
+    rows, totals = [], []
     for metric in METRICS:
         by_month = simulated[metric].unstack("month").reindex(columns=months, fill_value=0)
+        draws = by_month.sum(axis=1).to_numpy(dtype=float)
+        half = TOTALS_Z * draws.std(ddof=1)
+        low, high = draws.mean() - half, draws.mean() + half
+        value = float(actual[metric].reindex(months, fill_value=0).sum())
+        totals.append(
+            {
+                "metric": metric,
+                "actual": value,
+                "mean": draws.mean(),
+                "low": low,
+                "high": high,
+                "inside": bool(low <= value <= high),
+            }
+        )
         for month in months:
             draws = by_month[month].to_numpy(dtype=float)
             low, high = _band(draws)
@@ -190,9 +259,17 @@ def _months(history: History, results, start: pd.Timestamp) -> pd.DataFrame:
                     "low": low,
                     "high": high,
                     "inside": bool(low <= value <= high),
+                    "partial": covered[month],
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), pd.DataFrame(totals)
+
+
+def _covers_in_part(month: str, history: History) -> bool:
+    """Whether the history covers only part of a month (it starts or ends inside it)."""
+    period = pd.Period(month, "M")
+    starts_inside = history.start.normalize() > period.start_time
+    return bool(starts_inside or history.snapshot < period.end_time.floor("D"))
 
 
 def _pipeline(history: History, results) -> pd.DataFrame:
@@ -221,8 +298,13 @@ def _pipeline(history: History, results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _notes(history: History) -> list[str]:
+def _notes(history: History, replications: int) -> list[str]:
     notes = []
+    if band_level(replications) < 0.95:
+        notes.append(
+            f"{replications} replications make each band a {band_level(replications):.0%} "
+            f"band, not 95%: expect more months outside (run {MIN_REPLICATIONS} or more)"
+        )
     left = gone(history.visits, history.snapshot)
     if left.any():
         notes.append(

@@ -24,6 +24,7 @@ from orgsim.history import estimate
 from orgsim.history.estimate import Estimate, Fit, Skill
 from orgsim.history.export import OPEN, History, Oddity, gone, read
 from orgsim.history.mapping import Mapping, load_mapping
+from orgsim.report.terminal import spreads_in_words
 from orgsim.version import __version__
 
 POOR = 0.1
@@ -71,8 +72,13 @@ class Calibration:
 
     def people(self) -> pd.DataFrame:
         """One row per owner and stage it worked: skill as the data shows it (`raw`), as
-        written (shrunk towards the team), its interval, and the decided visits it rests on."""
-        return pd.DataFrame([vars(s) for s in self.skills])
+        written (shrunk towards the team), its interval, the decided visits it rests on,
+        and whether the owner has left (`left`: not in people.yaml)."""
+        frame = pd.DataFrame([vars(s) for s in self.skills])
+        if frame.empty:
+            return frame
+        left = gone(self.history.visits, self.history.snapshot)
+        return frame.assign(left=frame["owner"].map(left).fillna(False).astype(bool))
 
     def to_json(self) -> dict:
         h = self.history
@@ -209,7 +215,7 @@ def calibrate(
         history = read([Path(f) for f in files], mapping, where)
         steps.update()
         steps.set_postfix_str("fitting time in each stage")
-        oddities = list(history.oddities)
+        oddities = [*history.oddities, *estimate.outcome_times(history)]
         fits = estimate.stage_times(history)
         steps.update()
         steps.set_postfix_str("rates, values and skill")
@@ -233,10 +239,10 @@ def calibrate(
     if fits:
         oddities.append(
             Oddity(
-                "stage times include waiting for and doing the work",
+                "stages whose times include waiting for and doing the work",
                 len(fits),
                 "written as buyer_delay: the simulated time in stage adds the team's queue "
-                "and work on top, so compare a backtest's cycle before trusting it",
+                "and work on top; the backtest's months show whether that matters",
             )
         )
     return Calibration(
@@ -288,18 +294,14 @@ def market_text(c: Calibration) -> str:
     for segment in segments:
         e = by_name.get(f"segments.{segment}.deal_value.mean")
         if e is None:
-            lines += [
-                f"  {segment}:",
-                "    # no amounts: a placeholder; write your own",
-                "    deal_value: 0",
-            ]
+            lines += [f"  {segment}:", *_no_values(c, segment)]
             continue
         spread = by_name[f"segments.{segment}.deal_value.cv"]
-        cv = spread.value
         lines += [
             f"  {segment}:",
             f"    # mean deal value, {_interval(e)}; cv {_interval(spread)}",
-            f"    deal_value: {{dist: lognormal, mean: {_number(e.value)}, cv: {_number(cv)}}}",
+            f"    deal_value: {{dist: lognormal, mean: {_number(e.value)}, "
+            f"cv: {_number(spread.value)}}}",
         ]
     lines.append("sources:")
     entries = h.records[h.records["new"]].groupby("source")["begins"].agg(lambda b: b.mode().iat[0])
@@ -327,6 +329,30 @@ def market_text(c: Calibration) -> str:
         lines += _stage_lines(c, stage, by_name)
     lines += ["  won:", "    milestone: won", *_book_lines(c)]
     return "\n".join(lines) + "\n"
+
+
+def _no_values(c: Calibration, segment: str) -> list[str]:
+    """A segment with fewer than two positive amounts: the one it has, or else the mean
+    of all positive amounts, said so in its comment."""
+    records = c.history.records
+    amounts = records.loc[records["segment"] == segment, "amount"].dropna()
+    amounts = amounts[amounts > 0]
+    if len(amounts) == 1:
+        return [
+            "    # one amount only: taken as it is (write your own)",
+            f"    deal_value: {_number(float(amounts.iloc[0]))}",
+        ]
+    every = records["amount"].dropna()
+    every = every[every > 0]
+    if every.empty:
+        return [
+            "    # the export has no amounts: a placeholder (write your own)",
+            "    deal_value: 0",
+        ]
+    return [
+        "    # no amount in this segment: the mean over every segment (write your own)",
+        f"    deal_value: {_number(float(every.mean()))}",
+    ]
 
 
 def _stage_lines(c: Calibration, stage: str, by_name: dict[str, Estimate]) -> list[str]:
@@ -375,7 +401,7 @@ def people_text(c: Calibration) -> str:
     lines = [
         "# The owners active in the last 90 days of the history, each skill shrunk towards the",
         "# team by how much of the spread the data shows is more than chance. True skill",
-        f"# spreads around 1 by about: {_spreads(c.skill_spread)}.",
+        f"# spreads around 1 by about: {spreads_in_words(c.skill_spread)}.",
         "# Skill multiplies a rep's conversion at a stage; raw is what the data shows alone.",
         "kind: people",
         f"name: {_quoted('Owners in ' + (c.mapping.name or 'a CRM export'))}",
@@ -391,20 +417,14 @@ def people_text(c: Calibration) -> str:
         lines.append(f"    - name: {_quoted(owner)}")
         lines.append("      skill:")
         for s in mine:
-            band = (
-                "no spread beyond chance at this stage"
-                if s.high - s.low < 1e-12
-                else f"{_number(max(s.low, 0))} to {_number(s.high)}"
-            )
+            band = f"{_number(max(s.low, 0))} to {_number(s.high)}"
+            if not s.told_apart:
+                band = f"the data cannot tell anyone here from the team: {band}"
             lines.append(
                 f"        {s.stage}: {_number(max(s.skill, 0.01))}   # raw {s.raw:.2f}, "
                 f"{band}, {s.visits:,} decided visits"
             )
     return "\n".join(lines) + "\n"
-
-
-def _spreads(spread: dict[str, float]) -> str:
-    return ", ".join(f"{stage} {value:.2f}" for stage, value in spread.items()) or "no stage"
 
 
 def _active(h: History) -> set[str]:
@@ -424,7 +444,11 @@ def org_text(c: Calibration) -> str:
         f"  {role}: {{schedule: business_hours}}   # its people come from people.yaml",
         "work:",
     ]
-    lines += [f"  {s}: {{role: {role}, effort: {PLACEHOLDER_EFFORT}}}" for s in c.history.journey]
+    for i, stage in enumerate(c.history.journey):  # each rep keeps its deals, as CRMs do
+        routing = "round_robin" if i == 0 else "same_rep"
+        lines.append(
+            f"  {stage}: {{role: {role}, effort: {PLACEHOLDER_EFFORT}, routing: {routing}}}"
+        )
     return "\n".join(lines) + "\n"
 
 

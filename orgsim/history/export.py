@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from orgsim.config.errors import ConfigError, Problem
-from orgsim.history.mapping import OUTCOMES, Mapping
+from orgsim.history.mapping import OUTCOMES, Mapping, shipped
 
+REQUIRED = ("record_id", "stage", "created_at", "entered_at")
+"""The columns a mapping cannot do without (for its shape); the others may be left out."""
 DATES = ("created_at", "closed_at", "entered_at", "exited_at")
 OPEN = ""
 """`next` of a visit still open at the snapshot."""
@@ -30,9 +32,22 @@ class Oddity:
     what: str
     count: int
     did: str
+    examples: tuple[str, ...] = ()
+    """The first few rows or records it names (`line 12`, `record 0060000123`), to look up."""
 
     def __str__(self) -> str:
-        return f"{self.what}: {self.count:,}: {self.did}"
+        named = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
+        return f"{self.what}: {self.count:,}{named}: {self.did}"
+
+
+def lines(frame: pd.DataFrame, mask) -> list[str]:
+    """The file lines of the flagged rows, as an oddity's examples."""
+    return [f"line {n}" for n in frame.loc[mask, "_line"].head(3)]
+
+
+def named(ids) -> list[str]:
+    """Record ids, as an oddity's examples."""
+    return [f"record {i}" for i in list(ids)[:3]]
 
 
 @dataclass
@@ -114,9 +129,10 @@ def _columns(frames: list[pd.DataFrame], mapping: Mapping, where: str) -> list[P
                         frame["_file"].iat[0],
                         1,
                         1,
-                        f"columns.{name}",
+                        name if "." in name else f"columns.{name}",
                         f"the file has no column '{column}' (it has {have}): name one of "
-                        f"them in {where}",
+                        f"them in {_editable(where)}"
+                        + ("" if name in REQUIRED else f", or leave {name} out"),
                     )
                 )
     return problems
@@ -149,13 +165,21 @@ def _dates(frame: pd.DataFrame, column: str, fmt: str | None, problems: list[Pro
                 int(row["_line"]),
                 1,
                 column,
-                f"'{text.iat[i]}' is not a date in {tried}: set the mapping's date_format",
+                f"'{text.iat[i]}' is not a date in {tried}: fix the value, or set the mapping's "
+                "date_format if every date is written this way",
             )
         )
     return parsed
 
 
-def _stage_values(frame: pd.DataFrame, column: str, mapping: Mapping) -> list[Problem]:
+def _editable(where: str) -> str:
+    """Where a user fixes a mapping: their file, or a copy of a shipped one."""
+    if where in shipped():
+        return f"a copy of orgsim/history/mappings/{where}.yaml (then --mapping YOUR_COPY.yaml)"
+    return where
+
+
+def _stage_values(frame: pd.DataFrame, column: str, mapping: Mapping, where: str) -> list:
     problems = []
     unknown = frame[~frame[column].isin(mapping.stages)]
     for value, rows in unknown.groupby(column, sort=True):
@@ -167,7 +191,8 @@ def _stage_values(frame: pd.DataFrame, column: str, mapping: Mapping) -> list[Pr
                 1,
                 column,
                 f"stage value '{value}' ({_rows(len(rows))}) is not in the mapping's stages: "
-                "map it to a journey stage, to won or lost, or to null to set its rows aside",
+                "map it to a journey stage, to won or lost, or to null to set its rows aside, "
+                f"in {_editable(where)}",
             )
         )
     return problems
@@ -202,7 +227,9 @@ def read(paths: list[Path], mapping: Mapping, where: str = "the mapping") -> His
     )
     if mapping.stage_columns:
         frame = _stage_rows(frame, mapping)
-    problems = _stage_values(frame, "stage", mapping) if mapping.other_stages == "error" else []
+    problems = []
+    if mapping.other_stages == "error":
+        problems = _stage_values(frame, "stage", mapping, where)
     dated = {}
     for column in DATES:
         if column in frame:
@@ -218,9 +245,9 @@ def read(paths: list[Path], mapping: Mapping, where: str = "the mapping") -> His
 def _history(frame: pd.DataFrame, mapping: Mapping, rows: int) -> History:
     oddities: list[Oddity] = []
 
-    def odd(what: str, count: int, did: str) -> None:
+    def odd(what: str, count: int, did: str, examples=()) -> None:
         if count:
-            oddities.append(Oddity(what, int(count), did))
+            oddities.append(Oddity(what, int(count), did, tuple(examples)))
 
     frame = _cleaned(frame, mapping, odd)
     when = "created_at" if mapping.shape == "records" else "entered_at"
@@ -260,12 +287,20 @@ def _history(frame: pd.DataFrame, mapping: Mapping, rows: int) -> History:
 def _cleaned(frame: pd.DataFrame, mapping: Mapping, odd) -> pd.DataFrame:
     """The rows calibration can use: duplicates read once; rows without an id, a date, or
     with a stage mapped to null set aside (each counted); stage values mapped."""
+    if "replication" in frame:
+        first = frame["replication"] == frame["replication"].iloc[0]
+        odd(
+            "rows of further replications (each is its own history)",
+            (~first).sum(),
+            f"set aside: replication {frame['replication'].iloc[0]} is read",
+        )
+        frame = frame[first]
     keyed = [c for c in frame.columns if not c.startswith("_")]
     twins = frame.duplicated(subset=keyed)
-    odd("duplicate rows", twins.sum(), "read once")
+    odd("duplicate rows", twins.sum(), "read once", lines(frame, twins))
     frame = frame[~twins]
     no_id = frame["record_id"].eq("")
-    odd("rows without a record id", no_id.sum(), "set aside")
+    odd("rows without a record id", no_id.sum(), "set aside", lines(frame, no_id))
     frame = frame[~no_id]
     kept = frame["stage"] if mapping.other_stages == "keep" else None
     frame = frame.assign(stage=frame["stage"].map(mapping.stages))
@@ -279,7 +314,12 @@ def _cleaned(frame: pd.DataFrame, mapping: Mapping, odd) -> pd.DataFrame:
         frame = frame.assign(amount=_amounts(frame["amount"]))
     when = "created_at" if mapping.shape == "records" else "entered_at"
     undated = frame[when].isna()
-    odd(f"rows without {when}", undated.sum(), "set aside: a row needs its date")
+    odd(
+        f"rows without {when}",
+        undated.sum(),
+        "set aside: a row needs its date",
+        lines(frame, undated),
+    )
     return frame[~undated]
 
 
@@ -317,7 +357,12 @@ def _from_records(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp,
     """A records-shaped export: each record is one visit of the journey's first stage, from
     created to closed (a record table has no time in each stage)."""
     twice = frame["record_id"].duplicated(keep="last")
-    odd("records on more than one row", twice.sum(), "the last row read")
+    odd(
+        "records on more than one row",
+        twice.sum(),
+        "the last row read",
+        named(frame.loc[twice, "record_id"]),
+    )
     frame = frame[~twice]
     outcome = frame["stage"].where(frame["stage"].isin(OUTCOMES), "open")
     if "outcome" in frame:
@@ -326,9 +371,19 @@ def _from_records(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp,
     closed = outcome != "open"
     closes = frame["closed_at"] if "closed_at" in frame else pd.Series(pd.NaT, frame.index)
     undated = closed & closes.isna()
-    odd("closed records without a close date", undated.sum(), "set aside")
+    odd(
+        "closed records without a close date",
+        undated.sum(),
+        "set aside",
+        named(frame.loc[undated, "record_id"]),
+    )
     backwards = closed & (closes < frame["created_at"])
-    odd("records closed before they were created", backwards.sum(), "set aside")
+    odd(
+        "records closed before they were created",
+        backwards.sum(),
+        "set aside",
+        named(frame.loc[backwards, "record_id"]),
+    )
     late = closed & (closes > snapshot)
     odd("records closed after the snapshot", late.sum(), "counted as open at the snapshot")
     closed &= ~late
@@ -449,20 +504,26 @@ GONE_AFTER = pd.Timedelta(days=90)
 """An owner with nothing entered or closed for this long before the snapshot has left."""
 
 
+def last_activity(visits: pd.DataFrame) -> pd.Series:
+    """Per owner, the last time they entered or closed anything."""
+    owned = visits[visits["owner"] != ""]
+    return owned[["entered", "exited"]].max(axis=1).groupby(owned["owner"]).max()
+
+
 def gone(visits: pd.DataFrame, snapshot: pd.Timestamp) -> pd.Series:
     """Per owner, whether they have left: nothing entered or closed in the last 90 days."""
-    owned = visits[visits["owner"] != ""]
-    last = owned[["entered", "exited"]].max(axis=1).groupby(owned["owner"]).max()
-    return last < snapshot - GONE_AFTER
+    return last_activity(visits) < snapshot - GONE_AFTER
 
 
 def _owners(visits: pd.DataFrame, snapshot: pd.Timestamp, odd) -> None:
     if not (visits["owner"] != "").any():
         return
+    left, last = gone(visits, snapshot), last_activity(visits)
     odd(
         "owners with nothing in the last 90 days (left?)",
-        gone(visits, snapshot).sum(),
+        left.sum(),
         "their records calibrate the market; they are not in people.yaml",
+        [f"{o}, last {last[o].date()}" for o in left[left].index[:3]],
     )
     unowned = visits["owner"].eq("")
     odd("visits without an owner", unowned.sum(), "counted for the team, for no person")

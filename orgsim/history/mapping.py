@@ -62,6 +62,9 @@ class Columns(Frozen):
     """The record's segment or product: a segment of the market."""
     amount: str | None = None
     """The deal's value (ARR)."""
+    replication: str | None = None
+    """A simulated log's replication (orgsim's event log): each is its own history, so only
+    the first is read and the others are counted and set aside."""
 
 
 class Mapping(Frozen):

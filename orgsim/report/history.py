@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from orgsim.config.units import DAY
 
@@ -29,10 +29,21 @@ def backtest_bands(months: pd.DataFrame) -> Figure:
         ax.plot(x[inside], rows["actual"][inside], "o", color="black", label="your history")
         ax.plot(x[~inside], rows["actual"][~inside], "o", color="#d62728", label="outside")
         ax.set_ylabel(LABELS[metric])
-        ax.set_xticks(x, rows["month"], rotation=45, ha="right")
+        ax.set_xticks(
+            x,
+            [
+                m + ("*" if part else "")
+                for m, part in zip(rows["month"], rows["partial"], strict=True)
+            ],
+            rotation=45,
+            ha="right",
+        )
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    figure.suptitle("Your history against the calibrated model, month by month")
+    figure.suptitle(
+        "Your history against the calibrated model, month by month "
+        "(* a month the history covers only in part)"
+    )
     axes[0].legend(
         loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, fontsize="small", frameon=False
     )
@@ -70,29 +81,36 @@ def stage_curves(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -
 
 
 def skills(people: pd.DataFrame) -> Figure:
-    """Each owner's skill as the data shows it and as written (shrunk towards the team):
-    an arrow from one to the other, the longer the more of it was noise."""
+    """Each owner's skill as the data shows it (circles) and as written (dots, shrunk
+    towards the team, with its 95% interval), one panel per stage in the journey's order,
+    the owners in the same rows in every panel (best overall at the top)."""
     stages = list(dict.fromkeys(people["stage"]))
-    figure = Figure(figsize=(9.0, 0.3 * len(people) + 1.5), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(1, max(len(stages), 1), sharey=False))
+    owners = people.groupby("owner")["skill"].mean().sort_values().index.tolist()
+    figure = Figure(
+        figsize=(2.2 * len(stages) + 1.5, 0.35 * len(owners) + 1.6), layout="constrained"
+    )
+    axes = np.atleast_1d(figure.subplots(1, len(stages), sharey=True, sharex=True))
+    y = {owner: i for i, owner in enumerate(owners)}
     for ax, stage in zip(axes, stages, strict=True):
-        rows = people[people["stage"] == stage].sort_values("skill")
-        y = np.arange(len(rows))
+        rows = people[people["stage"] == stage]
+        at = rows["owner"].map(y).to_numpy()
         ax.scatter(
-            rows["raw"], y, marker="o", facecolors="none", edgecolors="grey", label="as seen"
+            rows["raw"], at, marker="o", facecolors="none", edgecolors="grey", label="as seen"
         )
+        below = (rows["skill"] - rows["low"].clip(lower=0)).to_numpy()
         ax.errorbar(
             rows["skill"],
-            y,
-            xerr=[rows["skill"] - rows["low"].clip(lower=0), rows["high"] - rows["skill"]],
+            at,
+            xerr=[below, (rows["high"] - rows["skill"]).to_numpy()],
             fmt="o",
-            label="written (95%)",
+            label="written, 95%",
         )
         ax.axvline(1.0, color="black", linewidth=0.8)
-        ax.set_yticks(y, rows["owner"])
-        ax.set_title(stage)
-        ax.set_xlabel("skill (1 = the team)")
-    axes[0].legend(loc="lower right", fontsize="small")
+        ax.set_title(stage, fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+    axes[0].set_yticks(range(len(owners)), owners)
+    figure.supxlabel("skill (1 = the team)")
+    axes[-1].legend(loc="lower left", bbox_to_anchor=(1.02, 0), fontsize="small", frameon=False)
     return figure
 
 

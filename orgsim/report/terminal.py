@@ -532,6 +532,17 @@ def estimate_cells(row) -> tuple[str, str, str, str]:
     return row["name"], shown[0], f"{shown[1]} – {shown[2]}", f"{row['n']:,}"
 
 
+def spreads_in_words(spread: dict[str, float]) -> str:
+    """Each stage's skill spread beyond chance: `prospecting 0.14, negotiation none seen`."""
+    return (
+        ", ".join(
+            f"{stage} {value:.2f}" if value > 0 else f"{stage} none seen"
+            for stage, value in spread.items()
+        )
+        or "no stage"
+    )
+
+
 def calibration_table(
     estimates: pd.DataFrame, people: pd.DataFrame, spread: dict[str, float]
 ) -> list:
@@ -550,7 +561,7 @@ def calibration_table(
         table.add_row(user_text(name), *cells)
     if people.empty:
         return [table]
-    spreads = ", ".join(f"{stage} {value:.2f}" for stage, value in spread.items())
+    spreads = spreads_in_words(spread)
     team = Table(
         title=f"Skill by owner and stage (1 = the team; true spread about {spreads})",
         title_justify="left",
@@ -566,15 +577,17 @@ def calibration_table(
         "reading",
     ):
         team.add_column(column, justify="right" if column[0] in "aw9d" else "left")
-    ordered = people.sort_values(["stage", "skill"], ascending=[True, False], kind="stable")
+    funnel = {stage: i for i, stage in enumerate(spread)}  # the journey's order
+    ordered = people.assign(_at=people["stage"].map(funnel))
+    ordered = ordered.sort_values(["_at", "skill"], ascending=[True, False], kind="stable")
     for _, s in ordered.iterrows():
         kept = (s["skill"] - 1) / (s["raw"] - 1) if abs(s["raw"] - 1) > 1e-9 else 1.0
         reading = "mostly noise" if kept < 0.5 else "mostly real" if kept > 0.8 else "part noise"
-        alike = s["high"] - s["low"] < 1e-12  # the stage shows no spread beyond chance
-        band = "–" if alike else f"{max(s['low'], 0):.2f} – {s['high']:.2f}"
-        reading = "noise: the team is alike here" if alike else reading
+        band = f"{max(s['low'], 0):.2f} – {s['high']:.2f}"
+        if not s["told_apart"]:  # the stage shows no spread beyond chance
+            reading = "too few decided visits to tell from the team"
         team.add_row(
-            user_text(s["owner"]),
+            user_text(s["owner"]) + (" (left)" if s.get("left", False) else ""),
             s["stage"],
             f"{s['raw']:.2f}",
             f"{s['skill']:.2f}",
