@@ -548,3 +548,18 @@ def test_excel_exports_are_read_and_unreadable_ones_say_how_to_fix(tmp_path, wri
     assert any(w.startswith("closes start 1") and "missing" in w for w in said), said
     whole = calibrate([EXAMPLE / "opportunity_history.csv"], "salesforce_stage_history")
     assert not [o for o in whole.oddities if o.what.startswith("closes start")]
+
+
+def test_deals_left_open_far_longer_than_any_closed_one_are_named(tmp_path):
+    rows = pd.read_csv(EXAMPLE / "opportunity_history.csv", dtype=str, keep_default_na=False)
+    dead = rows.iloc[:2].assign(
+        OPPORTUNITYID=["0069999990", "0069999991"],
+        STAGENAME="Needs Analysis",
+        CREATEDDATE="2025-01-20T10:00:00.000Z",
+    )
+    pd.concat([rows, dead]).to_csv(tmp_path / "dead.csv", index=False)
+    said = calibrate([tmp_path / "dead.csv"], "salesforce_stage_history").oddities
+    stale = [o for o in said if o.what.startswith("records open at discovery longer")]
+    assert len(stale) == 1 and stale[0].count == 2 and "record 0069999990" in stale[0].examples
+    whole = calibrate([EXAMPLE / "opportunity_history.csv"], "salesforce_stage_history")
+    assert not [o for o in whole.oddities if "longer than 99 in 100" in o.what]

@@ -215,7 +215,11 @@ def calibrate(
         history = read([Path(f) for f in files], mapping, where)
         steps.update()
         steps.set_postfix_str("fitting time in each stage")
-        oddities = [*history.oddities, *estimate.outcome_times(history)]
+        oddities = [
+            *history.oddities,
+            *estimate.outcome_times(history),
+            *estimate.stale_open(history),
+        ]
         fits = estimate.stage_times(history)
         steps.update()
         steps.set_postfix_str("rates, values and skill")

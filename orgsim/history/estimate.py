@@ -351,6 +351,33 @@ def outcome_times(history: History) -> list[Oddity]:
     return out
 
 
+def stale_open(history: History) -> list[Oddity]:
+    """Visits open at the snapshot for longer than nearly every decided visit of their stage
+    took (its 99th percentile, and over 90 days): dead deals nobody closed in the CRM, which
+    a censored fit reads as slow buyers and a book as live pipeline."""
+    out = []
+    for stage in history.journey:
+        visits = history.visits[history.visits["stage"] == stage]
+        hours, decided = durations(visits, history.snapshot)
+        if decided.sum() < 20:
+            continue
+        limit = max(np.percentile(hours[decided], 99), 90 * 24)
+        stale = ~decided & (hours > limit)
+        if stale.any():
+            ids = visits["record"].to_numpy()[stale][:3]
+            out.append(
+                Oddity(
+                    f"records open at {stage} longer than 99 in 100 decided ones took "
+                    f"({limit / 24:.0f} days)",
+                    int(stale.sum()),
+                    "kept open (they lengthen the fitted time and the book): close dead "
+                    "deals in the CRM, or export again",
+                    tuple(f"record {i}" for i in ids),
+                )
+            )
+    return out
+
+
 def time_estimates(fits: dict[str, Fit]) -> list[Estimate]:
     return [
         Estimate(
