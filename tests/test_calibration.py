@@ -501,6 +501,7 @@ def test_a_hubspot_export_written_across_calibrates_as_its_stage_history(tmp_pat
     assert compared == 5
 
 
+@pytest.mark.statistical
 def test_a_seasonal_source_gets_its_monthly_factors_and_an_even_one_none(tmp_path):
     season = [1.5, 1.4, 1.2, 1.0, 0.9, 0.7, 0.5, 0.6, 0.9, 1.1, 1.3, 1.4]
     text = TRUTH.format(replications=1, skill="1.0").replace(
@@ -563,3 +564,17 @@ def test_deals_left_open_far_longer_than_any_closed_one_are_named(tmp_path):
     assert len(stale) == 1 and stale[0].count == 2 and "record 0069999990" in stale[0].examples
     whole = calibrate([EXAMPLE / "opportunity_history.csv"], "salesforce_stage_history")
     assert not [o for o in whole.oddities if "longer than 99 in 100" in o.what]
+
+
+@pytest.mark.statistical
+def test_the_shipped_example_calibrated_backtests_as_consistent_with_its_history(tmp_path):
+    """The issue's bar: the shipped export, calibrated with the shipped mapping, reproduces
+    its own year (every total, and as many months as a right model's 95% bands hold)."""
+    from orgsim.history.backtest import backtest
+
+    history = [EXAMPLE / "opportunity_history.csv"]
+    calibrate(history, "salesforce_stage_history").save(tmp_path / "calibrated")
+    replayed = backtest(
+        tmp_path / "calibrated" / "scenario.yaml", history, "salesforce_stage_history"
+    )
+    assert replayed.replications == 40 and replayed.consistent(), replayed.verdict()

@@ -231,24 +231,7 @@ def calibrate(
             *estimate.deal_values(history),
         ]
         steps.update()
-    poor = [s for s, f in fits.items() if f.gap > POOR]
-    if poor:
-        oddities.append(
-            Oddity(
-                f"stages whose times fit no gamma or lognormal well ({', '.join(poor)})",
-                len(poor),
-                f"fitted anyway; the market's comment gives the gap (over {POOR})",
-            )
-        )
-    if fits:
-        oddities.append(
-            Oddity(
-                "stages whose times include waiting for and doing the work",
-                len(fits),
-                "written as buyer_delay: the simulated time in stage adds the team's queue "
-                "and work on top; the backtest's months show whether that matters",
-            )
-        )
+    oddities += _fit_notes(fits)
     return Calibration(
         history,
         mapping,
@@ -260,6 +243,31 @@ def calibrate(
         files=[Path(f) for f in files],
         mapping_source=where,
     )
+
+
+def _fit_notes(fits: dict[str, Fit]) -> list[Oddity]:
+    """What a reader must know about the fitted stage times: poor fits, and that a stage's
+    time holds the team's queue and work."""
+    notes = []
+    poor = [s for s, f in fits.items() if f.gap > POOR]
+    if poor:
+        notes.append(
+            Oddity(
+                f"stages whose times fit no gamma or lognormal well ({', '.join(poor)})",
+                len(poor),
+                f"fitted anyway; the market's comment gives the gap (over {POOR})",
+            )
+        )
+    if fits:
+        notes.append(
+            Oddity(
+                "stages whose times include waiting for and doing the work",
+                len(fits),
+                "written as buyer_delay: the simulated time in stage adds the team's queue "
+                "and work on top; the backtest's months show whether that matters",
+            )
+        )
+    return notes
 
 
 # -- the files as text

@@ -458,8 +458,14 @@ def _from_stages(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, 
         }
     )
     visits.loc[visits["next"] == OPEN, "exited"] = pd.NaT
-    records = _attributes(frame, odd)
     begins = pd.Series(stage[first], index=record[first])
+    return visits, _new_records(frame, begins, odd)
+
+
+def _new_records(frame: pd.DataFrame, begins: pd.Series, odd) -> pd.DataFrame:
+    """One row per record with its attributes, and whether it is new in the history: it
+    begins at its source's usual first stage (the others were created before it)."""
+    records = _attributes(frame, odd)
     records["begins"] = begins
     entry = records.groupby("source")["begins"].agg(lambda b: b.mode().iat[0])
     new = records["begins"] == records["source"].map(entry)
@@ -479,7 +485,7 @@ def _from_stages(frame: pd.DataFrame, mapping: Mapping, snapshot: pd.Timestamp, 
     )
     new &= ~book
     created = frame.groupby("record_id")["entered_at"].min()
-    return visits, records.assign(created=created, new=new).reset_index(names="record")
+    return records.assign(created=created, new=new).reset_index(names="record")
 
 
 def _late_closes(visits: pd.DataFrame, start: pd.Timestamp, odd) -> None:
