@@ -2,7 +2,8 @@
 
 The fast lane, `pytest -m "not statistical and not slow"`, leaves out the tests marked
 `statistical` (many replications against theory) and `slow` (the notebooks, the published
-figures, interrupts, the planner against exhaustive search): every module still runs."""
+figures, interrupts, the planner against exhaustive search, the slowest end-to-end command
+checks): every module still runs."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import startup
 import sweep
 
 
+@pytest.mark.slow
 def test_engine_benchmark_parts_run():
     assert engine.hand_written_mmc(4.0, 5, 200.0, 1) > 500
     assert engine.orgsim_queue(5, "4/h", "1w", "pool", 1) > 500

@@ -110,6 +110,7 @@ def test_one_more_server_cuts_the_wait_significantly():
     assert diff.low - 0.15 < theory < diff.high + 0.15
 
 
+@pytest.mark.slow
 def test_compare_cli_json_markdown_out_and_report(tmp_path):
     scenario = str(ROOT / "scenarios/smb_velocity.yaml")
     result = CliRunner().invoke(

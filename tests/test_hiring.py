@@ -202,6 +202,7 @@ def test_run_prints_people_by_quarter_and_week_by_week():
     assert sum(c in "▁▂▃▄▅▆▇█" for c in spark) == 52
 
 
+@pytest.mark.slow
 def test_plan_hires_on_the_command_line(tmp_path):
     args = ["plan", written(tmp_path, 3), "--hires", "--target", "quarter.2.won_per_week>=130"]
     result = CliRunner().invoke(app, args)

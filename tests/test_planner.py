@@ -315,6 +315,7 @@ variants:
 """
 
 
+@pytest.mark.slow
 def test_planning_one_variant_of_a_scenario_whose_designs_differ_is_exact():
     """The issue's five-person reorg, shrunk: plan the split design of a two-design scenario
     and compare with exhaustive search on the same seeds."""

@@ -109,6 +109,7 @@ def _browser():
     return chromium, driver, webdriver, Service
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(comparison, tmp_path):
     chromium, driver_path, webdriver, Service = _browser()

@@ -255,6 +255,7 @@ def test_a_roster_file_for_a_role_the_org_lacks_is_an_error_in_the_roster(tmp_pa
     )
 
 
+@pytest.mark.slow
 def test_the_report_puts_each_named_person_side_by_side_across_designs(tmp_path):
     text = (ROOT / "scenarios/people_risk.yaml").read_text(encoding="utf-8")
     text = re.sub(r"^horizon: .*$", "horizon: 4w", text, flags=re.M)

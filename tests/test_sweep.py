@@ -109,6 +109,7 @@ def _cli(*args, **kwargs):
     )
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_halfway_resumes_to_the_same_table(small, tmp_path):
     out = tmp_path / "out"
     process = subprocess.Popen(
