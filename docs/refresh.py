@@ -126,6 +126,7 @@ HIRES = (
 HIRES_TARGETS = ("quarter.4.won_per_week", "sla.mql.attainment")
 TRANSITION = ("compare", "scenarios/reorg_transition.yaml")
 PEOPLE = ("run", "scenarios/people_risk.yaml", "--by", "person")
+FORECAST = ("forecast", "scenarios/reorg_transition.yaml", "--horizon", "13w")
 CALIBRATE = (
     "calibrate",
     "configs/history/opportunity_history.csv",
@@ -152,6 +153,7 @@ FIGURES = {
         PEOPLE,
         lambda out: text_block("orgsim " + " ".join(PEOPLE), "...\n" + person_table(out)),
     ),
+    "forecast": Figure(FORECAST, lambda out: text_block("orgsim " + " ".join(FORECAST), out)),
     "calibrate": Figure(
         CALIBRATE,
         lambda out: text_block("orgsim " + " ".join(CALIBRATE), first_table(out) + "\n..."),

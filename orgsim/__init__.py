@@ -19,6 +19,8 @@ _HOMES = {
     "load_text": "orgsim.config",
     "Comparison": "orgsim.experiment.compare",
     "compare": "orgsim.experiment.compare",
+    "Forecast": "orgsim.experiment.forecast",
+    "forecast": "orgsim.experiment.forecast",
     "Plan": "orgsim.experiment.plan",
     "plan": "orgsim.experiment.plan",
     "Results": "orgsim.experiment.results",

@@ -8,7 +8,13 @@ from __future__ import annotations
 import os
 import sys
 
-from orgsim.cli import files, history, planning, simulate  # noqa: F401 - they register them
+from orgsim.cli import (  # noqa: F401 - they register the commands
+    files,
+    forecast,
+    history,
+    planning,
+    simulate,
+)
 from orgsim.cli.shell import PIPED_WIDTH, app, err, out, refuse, say
 
 __all__ = ["app", "main"]

@@ -639,6 +639,26 @@ def sweep_lines(
     return figure
 
 
+def forecast_fan(cumulative: pd.DataFrame, horizon_weeks: float, ax: Axes | None = None):
+    """A forecast's fan: value won to date by the end of each week, one row per
+    replication; the 10-90 and 25-75 bands shaded, the median a line."""
+    figure, ax = _canvas(ax)
+    weeks = np.arange(cumulative.shape[1] + 1)  # from today, when nothing is won yet
+    values = np.hstack([np.zeros((len(cumulative), 1)), cumulative.to_numpy(dtype=float)])
+    p10, p25, p50, p75, p90 = np.percentile(values, [10, 25, 50, 75, 90], axis=0)
+    ax.fill_between(weeks, p10, p90, alpha=0.2, color="#1f77b4", label="80% of outcomes")
+    ax.fill_between(weeks, p25, p75, alpha=0.35, color="#1f77b4", label="50% of outcomes")
+    ax.plot(weeks, p50, color="#1f77b4", label="median")
+    ax.set_xlim(0, max(horizon_weeks, 1))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("weeks from today")
+    ax.set_ylabel("value won to date")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_title(f"Bookings forecast over {horizon_weeks:g} weeks")
+    ax.legend(loc="upper left", fontsize="small")
+    return figure
+
+
 FIGURES: dict[str, Callable[..., Figure]] = {
     "trade_off": trade_off,
     "funnel": funnel,

@@ -634,3 +634,30 @@ def _count(value: float, kind: str) -> str:
     if kind == "money":
         return fmt.number(value, "money")
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+
+
+def forecast_table(frame: pd.DataFrame, title: str) -> Table:
+    """A forecast: deals won and value won, each its mean and 10-90 band, overall, then by
+    month, by origin, by segment and by owner."""
+    table = Table(title=user_text(title), title_justify="left", header_style="bold")
+    table.add_column("")
+    for column in ("deals won (10th – 90th)", "value won (10th – 90th)"):
+        table.add_column(column, justify="right")
+    headings = {
+        "overall": "overall",
+        "month": "by month",
+        "origin": "from",
+        "segment": "by segment",
+        "owner": "by owner",
+    }
+    for scope, rows in frame.groupby("scope", sort=False):
+        table.add_section()
+        for key, pair in rows.groupby("key", sort=False):
+            cells = []
+            for metric, kind in (("won", "count"), ("won_value", "money")):
+                r = pair[pair["metric"] == metric].iloc[0]
+                shown = [_count(r[c], kind) for c in ("mean", "p10", "p90")]
+                cells.append(f"{shown[0]} ({shown[1]} – {shown[2]})")
+            label = headings[scope] if scope == "overall" else f"{headings[scope]}: {key}"
+            table.add_row(user_text(label), *cells)
+    return table

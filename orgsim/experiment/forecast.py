@@ -1,0 +1,179 @@
+"""`orgsim.forecast`: the quarter's bookings from today's open pipeline and tomorrow's
+leads, worked by the org as it will be, as a distribution rather than one number.
+
+A CRM's weighted pipeline multiplies each deal by its stage's chance and adds them up; it
+knows nothing of when deals close, who has the hours to work them, or the leads that have
+not arrived yet. Here the market's `book` (today's open pipeline and customers) and its
+sources run through the org for the horizon, many times over, and every booking is
+counted by when it lands, where it came from (the open pipeline or a new lead), its
+segment and who won it. The spread over replications is the forecast's uncertainty: the
+10th, 50th and 90th percentiles, so that "80% of quarters land between" reads directly.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic_core import PydanticCustomError
+
+from orgsim.config.errors import ConfigError
+from orgsim.config.scenario import Scenario
+from orgsim.config.units import WEEK, parse_duration
+from orgsim.engine.model import Model
+from orgsim.engine.recorder import Records
+from orgsim.experiment.results import as_scenario, simulate
+
+METRICS = ("won", "won_value")
+QUANTILES = {"p10": 10, "p50": 50, "p90": 90}
+
+
+@dataclass
+class Forecast:
+    """Every booking of every replication (`bookings`: replication, week, month, origin,
+    segment, owner: a named person of the roster or empty, value) and what the forecast
+    covered."""
+
+    bookings: pd.DataFrame
+    replications: int
+    horizon_weeks: float
+    start: date
+    variant: str
+
+    def _totals(self, by: str | None) -> pd.DataFrame:
+        """Per replication (and `by`), deals won and value won, zeros included."""
+        keys = ["replication"] if by is None else ["replication", by]
+        kept = self.bookings if by is None else self.bookings[self.bookings[by] != ""]
+        grouped = kept.groupby(keys, observed=True)["value"].agg(["size", "sum"])
+        grouped.columns = list(METRICS)
+        if by is None:
+            return grouped.reindex(range(self.replications), fill_value=0)
+        levels = [level for level in self.bookings[by].dropna().unique() if level != ""]
+        full = pd.MultiIndex.from_product([range(self.replications), sorted(levels)], names=keys)
+        return grouped.reindex(full, fill_value=0)
+
+    def summary(self, by: str | None = None) -> pd.DataFrame:
+        """Mean and 10th, 50th and 90th percentiles of deals won and value won, overall or
+        by `month`, `origin` (open pipeline or new leads), `segment` or `owner`."""
+        totals = self._totals(by)
+        rows = []
+        groups = [(None, totals)] if by is None else totals.groupby(level=by)
+        for key, frame in groups:
+            for metric in METRICS:
+                values = frame[metric].to_numpy(dtype=float)
+                row = {"metric": metric, "mean": values.mean()}
+                row |= {q: float(np.percentile(values, p)) for q, p in QUANTILES.items()}
+                rows.append(row if by is None else {by: key, **row})
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every summary in one tidy frame: scope (overall, month, origin, segment, owner),
+        key, metric, mean, p10, p50, p90."""
+        parts = [self.summary().assign(scope="overall", key="")]
+        for scope in ("month", "origin", "segment", "owner"):
+            part = self.summary(scope)
+            if not part.empty:
+                parts.append(part.rename(columns={scope: "key"}).assign(scope=scope))
+        columns = ["scope", "key", "metric", "mean", *QUANTILES]
+        return pd.concat(parts, ignore_index=True)[columns]
+
+    def to_json(self) -> dict:
+        """As SCENARIO-SPEC 9.4 writes it, with `by_origin`, `by_segment`, `by_owner`."""
+
+        def numbers(frame: pd.DataFrame) -> dict:
+            return {
+                row["metric"]: {k: float(row[k]) for k in ("mean", *QUANTILES)}
+                for _, row in frame.iterrows()
+            }
+
+        out = {
+            "variant": self.variant,
+            "replications": self.replications,
+            "horizon_weeks": self.horizon_weeks,
+            "start": self.start.isoformat(),
+            **numbers(self.summary()),
+        }
+        for scope in ("month", "origin", "segment", "owner"):
+            table = self.summary(scope)
+            out[f"by_{scope}"] = (
+                [{scope: key, **numbers(rows)} for key, rows in table.groupby(scope, sort=False)]
+                if not table.empty
+                else []
+            )
+        return out
+
+    def cumulative(self) -> pd.DataFrame:
+        """Value won by the end of each week of the horizon, per replication (the fan)."""
+        weeks = int(np.ceil(self.horizon_weeks))
+        by_week = self.bookings.groupby(["replication", "week"])["value"].sum()
+        full = pd.MultiIndex.from_product(
+            [range(self.replications), range(weeks)], names=["replication", "week"]
+        )
+        return by_week.reindex(full, fill_value=0.0).groupby(level="replication").cumsum()
+
+    def plot(self):
+        """A fan chart: value won to date, week by week, its 10-90 and 25-75 bands."""
+        from orgsim.report.figures import forecast_fan
+
+        return forecast_fan(self.cumulative().unstack("week"), self.horizon_weeks)
+
+
+def _bookings(records: Records, model: Model, start: date, horizon: float) -> pd.DataFrame:
+    """One replication's wins inside the horizon, with where each came from and who won it."""
+    wins, leads = records.wins, records.leads
+    inside = wins["time"] < horizon
+    lead = wins["lead"][inside]
+    source = leads["source"][lead]
+    rep = wins["rep"][inside]
+    names = np.append(records.reps["person"], "")  # only a named person is an owner
+    when = pd.Timestamp(start) + pd.to_timedelta(wins["time"][inside], unit="h")
+    return pd.DataFrame(
+        {
+            "week": (wins["time"][inside] // WEEK).astype(int),
+            "month": when.to_period("M").astype(str),
+            "origin": np.where(source < 0, "open pipeline", "new leads"),
+            "segment": np.array(model.segments, dtype=object)[leads["segment"][lead]],
+            "owner": names[np.where(rep >= 0, rep, -1)].astype(object),
+            "value": wins["value"][inside],
+        }
+    )
+
+
+def forecast(
+    scenario: Scenario | str | Path,
+    horizon: str | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    variant: str | None = None,
+    executor: Executor | None = None,
+) -> Forecast:
+    """Bookings over `horizon` (`13w`, default the scenario's) from the market's book and
+    its sources, worked by the variant's org (its hires, departures and switch included),
+    with no warm-up: the run starts today, at the scenario's `start`."""
+    scenario = as_scenario(scenario)
+    hours = scenario.horizon if horizon is None else _horizon(horizon)
+    today = scenario.model_copy(update={"horizon": hours, "warmup": 0.0})
+    results = simulate(today, replications, seed, variant, records=True, executor=executor)
+    start = today.start
+    bookings = results._from_records(lambda r, m: _bookings(r, m, start, hours))
+    return Forecast(
+        bookings=bookings,
+        replications=results.replications,
+        horizon_weeks=hours / WEEK,
+        start=start,
+        variant=results.variant,
+    )
+
+
+def _horizon(text: str) -> float:
+    try:
+        hours = parse_duration(text)
+    except PydanticCustomError as error:
+        raise ConfigError.unplaced("<arguments>", "horizon", error.message()) from None
+    if hours < WEEK:
+        raise ConfigError.unplaced("<arguments>", "horizon", "forecast at least a week (1w)")
+    return hours
