@@ -223,6 +223,23 @@ def _simulated(results, start: pd.Timestamp) -> pd.DataFrame:
     return frame.reindex(full, fill_value=0)
 
 
+def _judged(actual: float, draws: np.ndarray, band: tuple[float, float]) -> dict:
+    """An actual value against the simulation's draws and band."""
+    low, high = band
+    return {
+        "actual": actual,
+        "mean": float(draws.mean()),
+        "low": low,
+        "high": high,
+        "inside": bool(low <= actual <= high),
+    }
+
+
+def _total_band(draws: np.ndarray) -> tuple[float, float]:
+    half = TOTALS_Z * draws.std(ddof=1)
+    return float(draws.mean() - half), float(draws.mean() + half)
+
+
 def _months(history: History, results, start: pd.Timestamp) -> tuple[pd.DataFrame, ...]:
     actual = _actual(history)
     simulated = _simulated(results, start)
@@ -233,35 +250,13 @@ def _months(history: History, results, start: pd.Timestamp) -> tuple[pd.DataFram
     for metric in METRICS:
         by_month = simulated[metric].unstack("month").reindex(columns=months, fill_value=0)
         draws = by_month.sum(axis=1).to_numpy(dtype=float)
-        half = TOTALS_Z * draws.std(ddof=1)
-        low, high = draws.mean() - half, draws.mean() + half
         value = float(actual[metric].reindex(months, fill_value=0).sum())
-        totals.append(
-            {
-                "metric": metric,
-                "actual": value,
-                "mean": draws.mean(),
-                "low": low,
-                "high": high,
-                "inside": bool(low <= value <= high),
-            }
-        )
+        totals.append({"metric": metric, **_judged(value, draws, _total_band(draws))})
         for month in months:
             draws = by_month[month].to_numpy(dtype=float)
-            low, high = _band(draws)
             value = float(actual[metric].get(month, 0.0))
-            rows.append(
-                {
-                    "month": month,
-                    "metric": metric,
-                    "actual": value,
-                    "mean": draws.mean(),
-                    "low": low,
-                    "high": high,
-                    "inside": bool(low <= value <= high),
-                    "partial": covered[month],
-                }
-            )
+            judged = _judged(value, draws, _band(draws))
+            rows.append({"month": month, "metric": metric, **judged, "partial": covered[month]})
     return pd.DataFrame(rows), pd.DataFrame(totals)
 
 
@@ -283,18 +278,8 @@ def _pipeline(history: History, results) -> pd.DataFrame:
         draws = counts.get(stage, pd.Series(0, index=counts.index)).reindex(
             range(results.replications), fill_value=0
         )
-        low, high = _band(draws.to_numpy(dtype=float))
-        value = float(actual.get(stage, 0))
-        rows.append(
-            {
-                "stage": stage,
-                "actual": value,
-                "mean": float(draws.mean()),
-                "low": low,
-                "high": high,
-                "inside": bool(low <= value <= high),
-            }
-        )
+        draws = draws.to_numpy(dtype=float)
+        rows.append({"stage": stage, **_judged(float(actual.get(stage, 0)), draws, _band(draws))})
     return pd.DataFrame(rows)
 
 
