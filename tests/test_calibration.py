@@ -216,6 +216,11 @@ def test_run_writes_the_event_log_where_asked_and_calibrate_reads_it_back(tmp_pa
     names = {e["name"] for e in facts["estimates"]}
     assert set(KNOWN) <= names
     assert {"people.rep.rep-0.skill.qualify", "people.rep.rep-7.skill.deal"} <= names
+    parquet = tmp_path / "log.parquet"
+    assert runner.invoke(app, ["run", str(scenario), "--events", str(parquet)]).exit_code == 0
+    from_parquet = calibrate([parquet], "orgsim_events").to_frame()
+    from_csv = calibrate([tmp_path / "log.csv"], "orgsim_events").to_frame()
+    assert np.allclose(from_parquet["value"], from_csv["value"])
     calibrated = orgsim.load(out / "scenario.yaml")
     run = orgsim.simulate(calibrated, replications=1)
     assert run.summary(raw=True).loc["leads", "mean"] > 0
