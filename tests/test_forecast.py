@@ -15,7 +15,7 @@ import orgsim
 from orgsim.cli import app
 from orgsim.config import ConfigError
 
-from .intervals import assert_binomial
+from .intervals import assert_binomial, assert_in_interval
 
 KNOWN = """
 kind: scenario
@@ -145,3 +145,76 @@ def test_eighty_percent_of_real_quarters_land_inside_the_forecasts_band():
     for metric in ("won", "won_value"):
         inside = real[metric].between(band.loc[metric, "p10"], band.loc[metric, "p90"])
         assert_binomial(int(inside.sum()), len(inside), 0.8, metric, checks=2)
+
+
+AGED = """
+kind: scenario
+name: Deals of known age
+horizon: {horizon}
+replications: {replications}
+seed: 5
+market:
+  kind: market
+  name: m
+  segments: {{all: {{deal_value: 1000}}}}
+  sources: {{web: {{rate: 1/week, enters: later, hours: always}}}}
+  journey:
+    pitch: {{buyer_delay: {delay}, outcomes: {{won: {won}}}}}
+    later: {{buyer_delay: 1y, outcomes: {{won: 1.0}}}}
+    won: {{milestone: won}}
+  book: {book}
+org:
+  kind: org
+  name: o
+  roles: {{ae: {{headcount: 20, schedule: always}}}}
+  work:
+    pitch: {{role: ae, effort: 1min}}
+    later: {{role: ae, effort: 1min}}
+"""
+
+
+def test_a_deal_with_an_age_falls_due_when_the_rest_of_its_delay_has_passed():
+    """A 24-day stage: deals 6 days in are decided 18 days from today, deals 30 days in
+    (older than the stage ever takes) at once."""
+    text = AGED.format(
+        horizon="8w",
+        replications=2,
+        delay="24d",
+        won=1.0,
+        book="[{stage: pitch, count: 4, age: 6d}, {stage: pitch, count: 3, age: 30d}]",
+    )
+    results = orgsim.simulate(orgsim.load_text(text), records=True)
+    for records in results.records:
+        days = np.sort(records.wins["time"]) / 24
+        assert np.allclose(days[:3], 0, atol=0.01) and np.allclose(days[3:], 18, atol=0.01)
+    with pytest.raises(ConfigError, match="not both"):
+        orgsim.load_text(text.replace("age: 6d", "age: 6d, over: 2w"))
+
+
+@pytest.mark.statistical
+def test_old_deals_book_what_the_survival_curve_leaves_them():
+    """With a long-tailed stage (lognormal, mean 30 days, cv 2: the longer a deal has been
+    open, the less likely it closes soon), a book of 200 deals 60 days old books, within
+    four weeks, 200 x 0.5 x (F(60d + 4w) - F(60d)) / (1 - F(60d)), and fresh ones
+    200 x 0.5 x F(4w): both inside the replications' 99% interval (Bonferroni over two),
+    the old book clearly below the fresh one."""
+    from scipy import stats
+
+    sigma = np.sqrt(np.log1p(2.0**2))
+    law = stats.lognorm(sigma, scale=30 / np.sqrt(1 + 2.0**2))  # days
+    expected = {
+        "fresh": 100 * law.cdf(28),
+        "old": 100 * (law.cdf(88) - law.cdf(60)) / law.sf(60),
+    }
+    won = {}
+    for name, age in (("fresh", "0h"), ("old", "60d")):
+        text = AGED.format(
+            horizon="4w",
+            replications=60,
+            delay="{dist: lognormal, mean: 30d, cv: 2}",
+            won=0.5,
+            book=f"[{{stage: pitch, count: 200, age: {age}}}]",
+        )
+        won[name] = orgsim.forecast(orgsim.load_text(text))._totals(None)["won"].to_numpy()
+        assert_in_interval(won[name], expected[name], f"{name} book's deals won", checks=2)
+    assert expected["old"] < 0.7 * expected["fresh"]

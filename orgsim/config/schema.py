@@ -285,8 +285,23 @@ class BookEntry(Frozen):
     over: NonNegativeDuration = 0.0
     """They fall due at times spread evenly at random over this span from t = 0 (`52w` for renewals
     through the year; default `0h`: all at once)."""
+    age: DurationDist | None = None
+    """How long each has already been in the stage (`40d`, or `{dist: empirical, values: [3d,
+    40d, 95d]}` from a CRM): each then falls due when the rest of its buyer delay has passed,
+    drawn from the stage's delay given that it is longer than the age (a deal older than the
+    delay ever runs falls due at once). Instead of `over`."""
     mix: dict[Ref, Share] | None = None
     """Their segments, summing to 1 (default: the first source's mix)."""
+
+    @model_validator(mode="after")
+    def _over_or_age(self) -> BookEntry:
+        if self.age is not None and self.over > 0:
+            raise PydanticCustomError(
+                "book",
+                "give `over` (when they fall due) or `age` (how long they have been in the "
+                "stage), not both",
+            )
+        return self
 
 
 class Market(Frozen):

@@ -294,6 +294,10 @@ class BookPlan:
     over: float
     mix: list[float]
     customers: bool
+    age: list[Distribution] | None = None
+    """Per segment, how long the entry's leads have been in the stage (None: use `over`)."""
+    delay: list[Distribution] | None = None
+    """Per segment, the stage's buyer delay (with `age`: what is left of it)."""
 
 
 @dataclass
@@ -560,6 +564,10 @@ def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[
             over=entry.over,
             mix=_shares(entry.mix or next(iter(market.sources.values())).mix, segments),
             customers=entry.stage in customers,
+            age=None if entry.age is None else _per_segment(entry.age, segments),
+            delay=None
+            if entry.age is None
+            else _per_segment(market.journey[entry.stage].buyer_delay, segments),
         )
         for entry in market.book
     ]

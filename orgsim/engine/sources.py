@@ -15,7 +15,7 @@ import numpy as np
 from orgsim.config.units import MONTH, WEEK
 from orgsim.engine.calendar import BUSINESS_HOURS, month_of
 from orgsim.engine.luck import ARRIVALS, ATTRIBUTES, BOOK, DEAL_VALUE, Streams, key
-from orgsim.engine.model import Model, SourcePlan
+from orgsim.engine.model import BookPlan, Model, SourcePlan
 
 BUSINESS_SHARE = sum(b - a for a, b in BUSINESS_HOURS) / WEEK
 """Share of the week inside Mon-Fri 09:00-17:00 (40 of 168 hours)."""
@@ -125,6 +125,24 @@ def deal_values(
     return value
 
 
+def remaining_delay(entry: BookPlan, segment: np.ndarray, rng: np.random.Generator):
+    """Per lead of an entry with `age`: what is left of its stage's buyer delay, drawn from
+    the delay given that it is longer than the lead's age (rejection, up to 64 rounds; a
+    lead older than any draw falls due at once)."""
+    left = np.zeros(len(segment))
+    for code, (ages, delays) in enumerate(zip(entry.age, entry.delay, strict=True)):
+        mine = np.flatnonzero(segment == code)
+        age = ages.sample(rng, len(mine))
+        for _ in range(64):
+            if not len(mine):
+                break
+            drawn = delays.sample(rng, len(mine))
+            longer = drawn > age
+            left[mine[longer]] = drawn[longer] - age[longer]
+            mine, age = mine[~longer], age[~longer]
+    return left
+
+
 def draw_book(model: Model, streams: Streams) -> Arrivals:
     """The book's leads, entry by entry, each entry from its own stream (so the sources' leads
     keep their values whatever the book holds): segment from the entry's mix, deal value from
@@ -135,7 +153,10 @@ def draw_book(model: Model, streams: Streams) -> Arrivals:
         segment = rng.choice(len(model.segments), size=entry.count, p=entry.mix)
         segments.append(segment)
         values.append(deal_values(model, segment, lambda _, rng=rng: rng))
-        placed.append(rng.random(entry.count) * entry.over)
+        if entry.age is None:
+            placed.append(rng.random(entry.count) * entry.over)
+        else:
+            placed.append(remaining_delay(entry, segment, rng))
         entries.append(np.full(entry.count, i))
     n = sum(entry.count for entry in model.book)
     return Arrivals(

@@ -76,7 +76,8 @@ class Forecast:
         parts = [self.summary().assign(scope="overall", key="")]
         for scope in ("month", "origin", "segment", "owner"):
             part = self.summary(scope)
-            if not part.empty:
+            # one segment (or month) only repeats the overall line
+            if not part.empty and (scope == "owner" or part[scope].nunique() > 1):
                 parts.append(part.rename(columns={scope: "key"}).assign(scope=scope))
         columns = ["scope", "key", "metric", "mean", *QUANTILES]
         return pd.concat(parts, ignore_index=True)[columns]

@@ -390,22 +390,30 @@ def _stage_lines(c: Calibration, stage: str, by_name: dict[str, Estimate]) -> li
     return lines
 
 
+AGES_WRITTEN = 200
+"""At most this many ages per book entry (evenly spaced quantiles beyond): a short line."""
+
+
 def _book_lines(c: Calibration) -> list[str]:
+    """The deals open at the snapshot, by stage, each with its age in the stage: a forward
+    run lets each fall due when the rest of its stage's delay has passed."""
     h = c.history
     open_ = h.visits[h.visits["next"] == OPEN]
     if open_.empty:
         return []
     lines = [
-        "# Open at the snapshot: the pipeline a forward run starts with (`over`: spread over",
-        "# about the stage's mean time).",
+        "# Open at the snapshot: the pipeline a forward run starts with, each deal with how",
+        "# long it has been in its stage (the rest of the stage's time is what is left).",
         "book:",
     ]
     for stage, rows in open_.groupby("stage", sort=False):
-        age = ((h.snapshot - rows["entered"]) / pd.Timedelta(days=1)).median()
-        fit = c.fits.get(stage)
-        over = f", over: {_duration(fit.mean)}" if fit is not None else ""
-        entry = f"{{stage: {stage}, count: {len(rows)}{over}}}"
-        lines.append(f"  - {entry}   # median age {age:.1f} days")
+        ages = ((h.snapshot - rows["entered"]) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+        if len(ages) > AGES_WRITTEN:
+            ages = np.quantile(ages, np.linspace(0, 1, AGES_WRITTEN))
+        values = ", ".join(f"{_number(max(a, 0.01))}d" for a in np.sort(ages))
+        age = f"{{dist: empirical, values: [{values}]}}" if stage in c.fits else None
+        entry = f"{{stage: {stage}, count: {len(rows)}" + (f", age: {age}}}" if age else "}")
+        lines += [f"  # {stage}: median age {np.median(ages):.1f} days", f"  - {entry}"]
     return lines
 
 
