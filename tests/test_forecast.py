@@ -105,8 +105,16 @@ def test_forecast_prints_the_spec_json_a_table_and_a_fan(tmp_path):
     assert table.exit_code == 0 and "by owner: Kim" in table.stdout
     wrong = runner.invoke(app, ["forecast", "scenarios/people_risk.yaml", "--horizon", "13"])
     assert wrong.exit_code == 2 and "horizon: '13' is not a duration" in wrong.output
-    with pytest.raises(ConfigError, match="at least a week"):
-        orgsim.forecast("scenarios/people_risk.yaml", "3d")
+    for horizon in ("3d", "11y"):
+        with pytest.raises(ConfigError, match="at least a week .* at most ten years"):
+            orgsim.forecast("scenarios/people_risk.yaml", horizon)
+    no_png = runner.invoke(
+        app, ["forecast", "scenarios/people_risk.yaml", "--plot", str(tmp_path / "fan")]
+    )
+    assert no_png.exit_code == 2 and "name it so (say fan.png)" in no_png.output
+    found = orgsim.forecast("scenarios/people_risk.yaml", "2w", replications=2)
+    with pytest.raises(ConfigError, match="one of month, origin, segment, owner"):
+        found.summary("weekly")
 
 
 STEADY = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from orgsim.cli.shell import (
     _Command,
     app,
     check_outputs,
+    check_size,
     check_variant,
     load_scenario,
     out,
@@ -58,11 +60,15 @@ def forecast(
     --plot fan.png[/bold]
     """
     from orgsim.experiment.forecast import forecast as run
+    from orgsim.experiment.forecast import starting_today
 
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
     if plot is not None:
-        check_outputs(files=[plot], inputs=scenario.source_files())
+        check_outputs(files=[plot], inputs=scenario.source_files(), kinds={plot: "figure"})
+    with reported_errors():
+        today = starting_today(scenario, horizon)
+    check_size(today, reps, [variant or next(iter(scenario.variants))], workers, False)
     with reported_errors(), pool(workers) as executor:
         found = run(scenario, horizon, reps, seed, variant, executor)
     if plot is not None:
@@ -74,8 +80,9 @@ def forecast(
         return
     from orgsim.report.terminal import forecast_table
 
+    last = found.start + timedelta(weeks=found.horizon_weeks) - timedelta(days=1)
     title = (
-        f"{scenario.name} — {found.variant}: bookings over the next {found.horizon_weeks:g} "
-        f"weeks from {found.start}, {found.replications} replications"
+        f"{scenario.name} — {found.variant}: bookings from {found.start} to {last} "
+        f"({found.horizon_weeks:g} weeks), {found.replications} replications"
     )
-    out.print(forecast_table(found.to_frame(), title))
+    out.print(forecast_table(found.to_frame(), title, scenario.currency))

@@ -133,7 +133,9 @@ def backtest(
     scenario = load_scenario(scenario_file)
     check_variant(scenario, variant, scenario_file)
     if plot is not None:
-        check_outputs(files=[plot], inputs=[*history, *scenario.source_files()])
+        check_outputs(
+            files=[plot], inputs=[*history, *scenario.source_files()], kinds={plot: "figure"}
+        )
     with reported_errors():
         found = replay(scenario, history, mapping, reps, variant)
     for note in found.notes:

@@ -30,6 +30,7 @@ from orgsim.experiment.results import as_scenario, simulate
 
 METRICS = ("won", "won_value")
 QUANTILES = {"p10": 10, "p50": 50, "p90": 90}
+SCOPES = ("month", "origin", "segment", "owner")
 
 
 @dataclass
@@ -58,7 +59,10 @@ class Forecast:
 
     def summary(self, by: str | None = None) -> pd.DataFrame:
         """Mean and 10th, 50th and 90th percentiles of deals won and value won, overall or
-        by `month`, `origin` (open pipeline or new leads), `segment` or `owner`."""
+        by `month`, `origin` (open pipeline or new leads), `segment` or `owner`. Each
+        percentile is one replication's value (nearest rank), so counts stay whole."""
+        if by not in (None, *SCOPES):
+            raise ConfigError.unplaced("<arguments>", "by", f"one of {', '.join(SCOPES)}")
         totals = self._totals(by)
         rows = []
         groups = [(None, totals)] if by is None else totals.groupby(level=by)
@@ -66,7 +70,10 @@ class Forecast:
             for metric in METRICS:
                 values = frame[metric].to_numpy(dtype=float)
                 row = {"metric": metric, "mean": values.mean()}
-                row |= {q: float(np.percentile(values, p)) for q, p in QUANTILES.items()}
+                row |= {
+                    q: float(np.percentile(values, p, method="nearest"))
+                    for q, p in QUANTILES.items()
+                }
                 rows.append(row if by is None else {by: key, **row})
         return pd.DataFrame(rows)
 
@@ -74,7 +81,7 @@ class Forecast:
         """Every summary in one tidy frame: scope (overall, month, origin, segment, owner),
         key, metric, mean, p10, p50, p90."""
         parts = [self.summary().assign(scope="overall", key="")]
-        for scope in ("month", "origin", "segment", "owner"):
+        for scope in SCOPES:
             part = self.summary(scope)
             # one segment (or month) only repeats the overall line
             if not part.empty and (scope == "owner" or part[scope].nunique() > 1):
@@ -83,7 +90,8 @@ class Forecast:
         return pd.concat(parts, ignore_index=True)[columns]
 
     def to_json(self) -> dict:
-        """As SCENARIO-SPEC 9.4 writes it, with `by_origin`, `by_segment`, `by_owner`."""
+        """As docs/scenario-language.md writes it: overall, `by_month`, `by_origin`,
+        `by_segment`, `by_owner`."""
 
         def numbers(frame: pd.DataFrame) -> dict:
             return {
@@ -98,7 +106,7 @@ class Forecast:
             "start": self.start.isoformat(),
             **numbers(self.summary()),
         }
-        for scope in ("month", "origin", "segment", "owner"):
+        for scope in SCOPES:
             table = self.summary(scope)
             out[f"by_{scope}"] = (
                 [{scope: key, **numbers(rows)} for key, rows in table.groupby(scope, sort=False)]
@@ -155,9 +163,8 @@ def forecast(
     """Bookings over `horizon` (`13w`, default the scenario's) from the market's book and
     its sources, worked by the variant's org (its hires, departures and switch included),
     with no warm-up: the run starts today, at the scenario's `start`."""
-    scenario = as_scenario(scenario)
-    hours = scenario.horizon if horizon is None else _horizon(horizon)
-    today = scenario.model_copy(update={"horizon": hours, "warmup": 0.0})
+    today = starting_today(as_scenario(scenario), horizon)
+    hours = today.horizon
     results = simulate(today, replications, seed, variant, records=True, executor=executor)
     start = today.start
     bookings = results._from_records(lambda r, m: _bookings(r, m, start, hours))
@@ -170,11 +177,23 @@ def forecast(
     )
 
 
+def starting_today(scenario: Scenario, horizon: str | None) -> Scenario:
+    """The scenario a forecast runs: from its start with no warm-up, for `horizon`."""
+    hours = scenario.horizon if horizon is None else _horizon(horizon)
+    return scenario.model_copy(update={"horizon": hours, "warmup": 0.0})
+
+
+LONGEST = 520 * WEEK
+"""The furthest a forecast looks: ten years (a planning horizon, not a simulation's)."""
+
+
 def _horizon(text: str) -> float:
     try:
         hours = parse_duration(text)
     except PydanticCustomError as error:
         raise ConfigError.unplaced("<arguments>", "horizon", error.message()) from None
-    if hours < WEEK:
-        raise ConfigError.unplaced("<arguments>", "horizon", "forecast at least a week (1w)")
+    if not WEEK <= hours <= LONGEST:
+        raise ConfigError.unplaced(
+            "<arguments>", "horizon", "forecast at least a week (1w) and at most ten years (10y)"
+        )
     return hours

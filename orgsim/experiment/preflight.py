@@ -61,6 +61,7 @@ SUFFIXES = {
     "html": (".html", ".htm"),
     "markdown": (".md", ".markdown", ".txt"),
     "event log": (".csv", ".parquet"),
+    "figure": (".png",),
 }
 """The names a report, a summary or an event log may have: never a scenario's, a market's or an
 org's."""

@@ -636,12 +636,16 @@ def _count(value: float, kind: str) -> str:
     return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
 
 
-def forecast_table(frame: pd.DataFrame, title: str) -> Table:
-    """A forecast: deals won and value won, each its mean and 10-90 band, overall, then by
-    month, by origin, by segment and by owner."""
+def forecast_table(frame: pd.DataFrame, title: str, currency: str | None = None) -> Table:
+    """A forecast: deals won and value won, each its average and the range 8 outcomes in 10
+    fall in (10th to 90th percentile), overall, then by month, origin, segment and owner."""
     table = Table(title=user_text(title), title_justify="left", header_style="bold")
     table.add_column("")
-    for column in ("deals won (10th – 90th)", "value won (10th – 90th)"):
+    money = f" ({currency})" if currency else ""
+    for column in (
+        "deals won: average (8 in 10 between)",
+        f"value won{money}: average (8 in 10 between)",
+    ):
         table.add_column(column, justify="right")
     headings = {
         "overall": "overall",
