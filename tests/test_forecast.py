@@ -106,7 +106,7 @@ def test_forecast_prints_the_spec_json_a_table_and_a_fan(tmp_path):
     wrong = runner.invoke(app, ["forecast", "scenarios/people_risk.yaml", "--horizon", "13"])
     assert wrong.exit_code == 2 and "horizon: '13' is not a duration" in wrong.output
     for horizon in ("3d", "11y"):
-        with pytest.raises(ConfigError, match="at least a week .* at most ten years"):
+        with pytest.raises(ConfigError, match=r"at least a week .* at most ten years"):
             orgsim.forecast("scenarios/people_risk.yaml", horizon)
     no_png = runner.invoke(
         app, ["forecast", "scenarios/people_risk.yaml", "--plot", str(tmp_path / "fan")]
