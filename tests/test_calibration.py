@@ -258,6 +258,11 @@ def test_a_messy_record_table_names_each_oddity_with_its_count(tmp_path, write):
     set_aside += said["records closed before they were created"]
     assert len(history.visits) + set_aside == history.rows == 9
     assert sorted(history.visits["next"]) == ["", "lost", "won", "won", "won"]
+    garbled = read(
+        [write("tbd.csv", MAVEN.replace(",600\n", ",TBD\n"))], load_mapping("crm_sales_pipeline")
+    )
+    named = [o for o in garbled.oddities if o.what == "amounts that are not numbers"]
+    assert len(named) == 1 and named[0].count == 1 and named[0].examples == ("line 10",)
 
 
 STAGES = """\

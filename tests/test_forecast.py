@@ -67,9 +67,9 @@ def test_a_book_that_closes_in_a_week_forecasts_exactly_its_deals():
 
 def test_the_breakdowns_add_up_to_the_whole_in_every_replication():
     found = orgsim.forecast("scenarios/reorg_transition.yaml", "13w", replications=4)
-    whole = found._totals(None)
+    whole = found.totals(None)
     for by in ("month", "origin", "segment"):
-        parts = found._totals(by).groupby(level="replication").sum()
+        parts = found.totals(by).groupby(level="replication").sum()
         assert np.allclose(parts.to_numpy(), whole.to_numpy()), by
 
 
@@ -149,7 +149,7 @@ def test_eighty_percent_of_real_quarters_land_inside_the_forecasts_band():
     forecast = orgsim.forecast(orgsim.load_text(STEADY.format(seed=1)))
     actual = orgsim.forecast(orgsim.load_text(STEADY.format(seed=2)))
     band = forecast.summary().set_index("metric")
-    real = actual._totals(None)
+    real = actual.totals(None)
     for metric in ("won", "won_value"):
         inside = real[metric].between(band.loc[metric, "p10"], band.loc[metric, "p90"])
         assert_binomial(int(inside.sum()), len(inside), 0.8, metric, checks=2)
@@ -223,6 +223,6 @@ def test_old_deals_book_what_the_survival_curve_leaves_them():
             won=0.5,
             book=f"[{{stage: pitch, count: 200, age: {age}}}]",
         )
-        won[name] = orgsim.forecast(orgsim.load_text(text))._totals(None)["won"].to_numpy()
+        won[name] = orgsim.forecast(orgsim.load_text(text)).totals(None)["won"].to_numpy()
         assert_in_interval(won[name], expected[name], f"{name} book's deals won", checks=2)
     assert expected["old"] < 0.7 * expected["fresh"]

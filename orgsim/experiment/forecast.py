@@ -45,8 +45,9 @@ class Forecast:
     start: date
     variant: str
 
-    def _totals(self, by: str | None) -> pd.DataFrame:
-        """Per replication (and `by`), deals won and value won, zeros included."""
+    def totals(self, by: str | None = None) -> pd.DataFrame:
+        """Per replication (and `by`), deals won and value won, zeros included: what the
+        percentiles are taken over."""
         keys = ["replication"] if by is None else ["replication", by]
         kept = self.bookings if by is None else self.bookings[self.bookings[by] != ""]
         grouped = kept.groupby(keys, observed=True)["value"].agg(["size", "sum"])
@@ -63,7 +64,7 @@ class Forecast:
         percentile is one replication's value (nearest rank), so counts stay whole."""
         if by not in (None, *SCOPES):
             raise ConfigError.unplaced("<arguments>", "by", f"one of {', '.join(SCOPES)}")
-        totals = self._totals(by)
+        totals = self.totals(by)
         rows = []
         groups = [(None, totals)] if by is None else totals.groupby(level=by)
         for key, frame in groups:
@@ -167,7 +168,7 @@ def forecast(
     hours = today.horizon
     results = simulate(today, replications, seed, variant, records=True, executor=executor)
     start = today.start
-    bookings = results._from_records(lambda r, m: _bookings(r, m, start, hours))
+    bookings = results.per_replication(lambda r, m: _bookings(r, m, start, hours))
     return Forecast(
         bookings=bookings,
         replications=results.replications,

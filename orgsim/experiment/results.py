@@ -206,7 +206,9 @@ class Results:
         """Hours from creation to first touch, one row per lead first touched after warm-up."""
         return self._detail("speed_to_lead")
 
-    def _from_records(self, build) -> pd.DataFrame:
+    def per_replication(self, build) -> pd.DataFrame:
+        """`build(records, model)` for every replication's records, one frame with a
+        `replication` column (needs records=True)."""
         if not self._records:
             raise ValueError("run simulate(..., records=True) to keep every lead's records")
         return pd.concat(
@@ -220,19 +222,19 @@ class Results:
     @property
     def cases(self) -> pd.DataFrame:
         """One row per lead and replication (needs records=True)."""
-        return self._from_records(tables.cases)
+        return self.per_replication(tables.cases)
 
     @property
     def visits(self) -> pd.DataFrame:
         """One row per stage visit and replication, with its record type (needs records=True)."""
-        return self._from_records(tables.visits)
+        return self.per_replication(tables.visits)
 
     def events(self) -> pd.DataFrame:
         """Every stage visit as a process-mining event log (pm4py's column names, dated from
         the scenario's `start`), one block per replication (needs records=True). A case is
         named by its replication and lead (`2-1041`), so replications never share a case."""
         start = date.fromisoformat(self.facts.start)
-        log = self._from_records(lambda records, model: event_log(records, model, start))
+        log = self.per_replication(lambda records, model: event_log(records, model, start))
         case = log["replication"].astype(str) + "-" + log["case:concept:name"].astype(str)
         return log.assign(**{"case:concept:name": case})
 

@@ -51,10 +51,6 @@ class Calibration:
     mapping_source: str = ""
     """How the mapping was named (a path, or a shipped mapping's name)."""
 
-    def value(self, name: str) -> float:
-        """The estimate at a path (`sources.inbound.rate`)."""
-        return next(e.value for e in self.estimates if e.name == name)
-
     def to_frame(self) -> pd.DataFrame:
         """One row per estimate: name, value, ci_low, ci_high, n, method."""
         rows = [

@@ -311,7 +311,10 @@ def _cleaned(frame: pd.DataFrame, mapping: Mapping, odd) -> pd.DataFrame:
     odd("rows of stages mapped to null", aside.sum(), "set aside, as the mapping says")
     frame = frame[~aside]
     if "amount" in frame:
-        frame = frame.assign(amount=_amounts(frame["amount"]))
+        amounts = _amounts(frame["amount"])
+        garbled = amounts.isna() & (frame["amount"] != "")
+        odd("amounts that are not numbers", garbled.sum(), "read as missing", lines(frame, garbled))
+        frame = frame.assign(amount=amounts)
     when = "created_at" if mapping.shape == "records" else "entered_at"
     undated = frame[when].isna()
     odd(
