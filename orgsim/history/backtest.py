@@ -195,9 +195,12 @@ def _month(times: pd.Series) -> pd.Series:
 
 
 def _actual(history: History) -> pd.DataFrame:
+    """The history's months: new records, and the wins and value of those records (the
+    replay starts empty, so a record created before the history has no twin in it)."""
     records = history.records.set_index("record")
     created = _month(records.loc[records["new"], "created"]).value_counts()
     wins = history.visits[history.visits["next"] == "won"]
+    wins = wins[wins["record"].map(records["new"]).fillna(False).astype(bool)]
     won_month = _month(wins["exited"])
     won = won_month.value_counts()
     value = records["amount"].reindex(wins["record"]).fillna(0).groupby(won_month.to_numpy()).sum()
@@ -296,10 +299,11 @@ def _notes(history: History, replications: int) -> list[str]:
             f"{', '.join(left[left].index)} left during the history: the replay's team is "
             "today's roster, so their months run on the people who stayed"
         )
-    late = (~history.records["new"]).sum()
-    if late:
+    earlier = history.records.loc[~history.records["new"], "record"]
+    if len(earlier):
+        wins = history.visits["next"].eq("won") & history.visits["record"].isin(earlier)
         notes.append(
-            f"{late:,} records were created before the history and are not simulated: the "
-            "first months' wins may run below the data's"
+            f"{len(earlier):,} records were created before the history: the replay starts "
+            f"empty, so they and their {int(wins.sum()):,} wins are left out of both sides"
         )
     return notes
