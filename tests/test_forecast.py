@@ -65,6 +65,23 @@ def test_a_book_that_closes_in_a_week_forecasts_exactly_its_deals():
     assert found.summary("month")["month"].unique().tolist() == ["2024-01"]
 
 
+def test_losing_the_big_deal_takes_exactly_its_value_out_of_every_replication():
+    """A book entry for one known deal (`value: 400000`) books it with the ten others; the
+    variant that loses it today (`stage: lost`) books the same ten, replication by replication."""
+    text = (
+        KNOWN.replace(
+            "    - {stage: pitch, count: 10}",
+            "    - {stage: pitch, count: 10}\n    - {stage: pitch, count: 1, value: 400000}",
+        )
+        + "variants:\n  today: {}\n  lost_it: {set: {market.book.1.stage: lost}}\n"
+    )
+    scenario = orgsim.load_text(text)
+    kept = orgsim.forecast(scenario, "4w", variant="today").totals(None)
+    lost = orgsim.forecast(scenario, "4w", variant="lost_it").totals(None)
+    assert (kept["won_value"] == 410_000).all() and (lost["won_value"] == 10_000).all()
+    assert (kept["won"] - lost["won"] == 1).all()
+
+
 def test_the_breakdowns_add_up_to_the_whole_in_every_replication():
     found = orgsim.forecast("scenarios/reorg_transition.yaml", "13w", replications=4)
     whole = found.totals(None)

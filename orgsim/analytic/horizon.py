@@ -250,6 +250,8 @@ def _book(model, edges: np.ndarray, flows: _Flows) -> np.ndarray:
     """The book's leads falling due in each week, by state: placed uniformly over `over`."""
     out = np.zeros((len(edges) - 1, flows.size))
     for entry in model.book:
+        if entry.stage >= len(model.stages):
+            continue  # lost today: no work
         if entry.over > 0:
             placed = np.diff(np.clip(edges, 0.0, entry.over)) / entry.over * entry.count
         else:

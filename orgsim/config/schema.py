@@ -279,7 +279,9 @@ class BookEntry(Frozen):
 
     stage: Ref
     """The stage these leads are in at t = 0: a post-won stage (`renewal`, `onboarding`) for
-    existing customers, an earlier one (`opportunity`) for open pipeline."""
+    existing customers, an earlier one (`opportunity`) for open pipeline, or `lost` in a
+    variant that asks "what if we lose this deal today" (the deal takes nobody's time and
+    books nothing, and every other lead keeps its luck, so the comparison is paired)."""
     count: Annotated[Whole, Field(ge=1, le=MAX_BOOK)]
     """How many leads (`270`)."""
     over: NonNegativeDuration = 0.0
@@ -292,6 +294,9 @@ class BookEntry(Frozen):
     delay ever runs falls due at once). Instead of `over`."""
     mix: dict[Ref, Share] | None = None
     """Their segments, summing to 1 (default: the first source's mix)."""
+    value: NumberDist | None = None
+    """Their deal value (`400000` for one deal you know; default: drawn from the segment's
+    `deal_value`)."""
 
     @model_validator(mode="after")
     def _over_or_age(self) -> BookEntry:
@@ -517,6 +522,10 @@ class Role(Frozen):
     """Your own reps by name (`[{name: Kim, skill: 1.25, tenure: 30mo}]`); with `headcount` beside
     it, the seats beyond the named people are drawn as for a role without a roster (headcount
     counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
+    forecast_bias: Annotated[Number, Field(gt=0, le=10)] = 1.0
+    """How this role's reps call the deals they will close when asked for a commit forecast
+    (`orgsim forecast --score`): `0.8` commits 80% of what will close (sandbagging), `1.2` adds
+    20% (happy ears); default `1`: they call it as it is."""
 
     def names(self) -> list[str]:
         return [p.name for p in self.people]

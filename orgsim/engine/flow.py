@@ -279,6 +279,9 @@ class LeadFlow:
         once (the buyer delay has elapsed, and a customer's value change on entering was
         applied before t = 0), so a renewal placed at τ is decided at τ, after its touches."""
         lead, stage = step.arg
+        if stage >= self.n_stages:  # `lost` today: it keeps its id, and every lead its luck
+            lead.end, lead.ended_at = stage, self.env.now
+            return
         self.enter(lead, stage, self.env.now, due=True)
 
     def arrive(self, step: Step) -> None:

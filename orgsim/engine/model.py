@@ -298,6 +298,8 @@ class BookPlan:
     """Per segment, how long the entry's leads have been in the stage (None: use `over`)."""
     delay: list[Distribution] | None = None
     """Per segment, the stage's buyer delay (with `age`: what is left of it)."""
+    value: list[Distribution] | None = None
+    """Per segment, the entry's deal value (None: the segment's)."""
 
 
 @dataclass
@@ -555,6 +557,11 @@ def _transition_plan(
     )
 
 
+def _aged(entry, market: Market) -> bool:
+    """A book entry given its age in a stage of the journey (a deal lost today has none)."""
+    return entry.age is not None and entry.stage in market.journey
+
+
 def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[BookPlan]:
     customers = after_won(market)
     return [
@@ -564,10 +571,11 @@ def _book_plans(market: Market, segments: list[str], places: list[str]) -> list[
             over=entry.over,
             mix=_shares(entry.mix or next(iter(market.sources.values())).mix, segments),
             customers=entry.stage in customers,
-            age=None if entry.age is None else _per_segment(entry.age, segments),
-            delay=None
-            if entry.age is None
-            else _per_segment(market.journey[entry.stage].buyer_delay, segments),
+            age=_per_segment(entry.age, segments) if _aged(entry, market) else None,
+            delay=_per_segment(market.journey[entry.stage].buyer_delay, segments)
+            if _aged(entry, market)
+            else None,
+            value=None if entry.value is None else _per_segment(entry.value, segments),
         )
         for entry in market.book
     ]

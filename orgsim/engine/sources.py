@@ -99,7 +99,9 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
         np.concatenate(segments)[order],
     )
     value = deal_values(
-        model, segment, lambda code: streams.generator(DEAL_VALUE, key(model.segments[code]))
+        model.deal_values,
+        segment,
+        lambda code: streams.generator(DEAL_VALUE, key(model.segments[code])),
     )
     if not model.book:
         return Arrivals(time, source, segment, value)
@@ -115,11 +117,12 @@ def draw_arrivals(model: Model, streams: Streams) -> Arrivals:
 
 
 def deal_values(
-    model: Model, segment: np.ndarray, stream: Callable[[int], np.random.Generator]
+    per_segment: list, segment: np.ndarray, stream: Callable[[int], np.random.Generator]
 ) -> np.ndarray:
-    """Each lead's deal value, drawn segment by segment from `stream(segment code)`."""
+    """Each lead's deal value, drawn segment by segment from `per_segment[code]` with
+    `stream(code)`."""
     value = np.zeros(len(segment))
-    for code, distribution in enumerate(model.deal_values):
+    for code, distribution in enumerate(per_segment):
         mask = segment == code
         value[mask] = distribution.sample(stream(code), int(mask.sum()))
     return value
@@ -152,7 +155,8 @@ def draw_book(model: Model, streams: Streams) -> Arrivals:
         rng = streams.generator(BOOK, i)
         segment = rng.choice(len(model.segments), size=entry.count, p=entry.mix)
         segments.append(segment)
-        values.append(deal_values(model, segment, lambda _, rng=rng: rng))
+        written = model.deal_values if entry.value is None else entry.value
+        values.append(deal_values(written, segment, lambda _, rng=rng: rng))
         if entry.age is None:
             placed.append(rng.random(entry.count) * entry.over)
         else:
