@@ -21,6 +21,8 @@ _HOMES = {
     "compare": "orgsim.experiment.compare",
     "Forecast": "orgsim.experiment.forecast",
     "forecast": "orgsim.experiment.forecast",
+    "ForecastScore": "orgsim.experiment.score",
+    "score_forecasts": "orgsim.experiment.score",
     "Plan": "orgsim.experiment.plan",
     "plan": "orgsim.experiment.plan",
     "Results": "orgsim.experiment.results",

@@ -156,6 +156,27 @@ class Chain:
             timed[g] = sent.reshape(n_stage, self.n_last)
         return entries, keep, timed
 
+    def win_chances(self) -> np.ndarray:
+        """Per segment and stage, the chance that a lead there goes on to enter a `won`
+        milestone, from the journey's chances with the team's mean skill (no handoff
+        leaks or penalties, no response decay): a CRM's stage probability. Zero in a
+        `won` milestone itself: that lead has been won."""
+        n_stage = len(self.stages)
+        chances = np.zeros((len(self.model.segments), n_stage))
+        for g in range(len(self.model.segments)):
+            moves, wins = np.zeros((n_stage, n_stage)), np.zeros(n_stage)
+            for s, stage in enumerate(self.stages):
+                if stage.is_end or stage.won:
+                    continue
+                for target, p in self._chances(stage, g, 0.0, 1.0):
+                    if target < n_stage and self.stages[target].won:
+                        wins[s] += p
+                    elif target < n_stage:
+                        moves[s, target] += p
+            # least squares: a loop no lead ever leaves (renewal: 1.0) has chance 0, not an error
+            chances[g] = np.linalg.lstsq(np.eye(n_stage) - moves, wins, rcond=None)[0]
+        return chances
+
     def _delayed(self, stage: int, last: int, g: int) -> bool:
         """Whether a manual handoff with a delay meets a lead entering `stage` after `last`."""
         handoff = self.handoff(stage, last)

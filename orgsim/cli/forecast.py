@@ -45,6 +45,27 @@ def forecast(
     ] = None,
     as_json: Json = False,
     workers: Workers = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            help="Also forecast this variant with the same luck and print the difference "
+            "(what losing a deal or a late hire costs), with its 95% interval."
+        ),
+    ] = None,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Instead of forecasting, score four forecasting methods over many simulated "
+            "quarters: weighted pipeline, commit, run rate and this simulation.",
+        ),
+    ] = False,
+    quarters: Annotated[
+        int, typer.Option(help="With --score: quarters scored in each replication.")
+    ] = 4,
+    forecast_reps: Annotated[
+        int, typer.Option(help="With --score: replications behind each quarter's simulation.")
+    ] = 20,
 ) -> None:
     """Forecast bookings from today's open pipeline and the leads still to come.
 
@@ -56,8 +77,19 @@ def forecast(
     overall, per month, from the open pipeline against new leads, per segment
     and per owner.
 
+    With --score, plays the scenario quarter after quarter (--reps runs of
+    --quarters quarters each, after its warm-up) and at each quarter's start
+    forecasts it four ways, then scores each against what the quarter booked:
+    bias and MAPE (mean absolute percentage error) of value won, with 95%
+    intervals, and how often the simulation's 10-90 band held the outcome.
+    Reps' commit calls are scaled by `roles.<role>.forecast_bias` (0.8:
+    sandbagging).
+
     Example: [bold]orgsim forecast scenarios/reorg_transition.yaml --horizon 13w
     --plot fan.png[/bold]
+
+    Example: [bold]orgsim forecast scenarios/reorg_sdr_split.yaml --score
+    --variant process_stage[/bold]
     """
     from orgsim.experiment.forecast import forecast as run
     from orgsim.experiment.forecast import starting_today
@@ -66,17 +98,32 @@ def forecast(
     check_variant(scenario, variant, scenario_file)
     if plot is not None:
         check_outputs(files=[plot], inputs=scenario.source_files(), kinds={plot: "figure"})
+    if score:
+        _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot, as_json,
+               workers)  # fmt: skip
+        return
     with reported_errors():
         today = starting_today(scenario, horizon)
     check_size(today, reps, [variant or next(iter(scenario.variants))], workers, False)
+    if against is not None:
+        check_variant(scenario, against, scenario_file)
     with reported_errors(), pool(workers) as executor:
         found = run(scenario, horizon, reps, seed, variant, executor)
-    if plot is not None:
-        with writing():
-            found.plot().savefig(plot, dpi=100)
-        say(f"wrote {plot}")
+        baseline = None if against is None else run(scenario, horizon, reps, seed, against,
+                                                    executor)  # fmt: skip
+    _show(scenario, found, None if baseline is None else found.against(baseline), against,
+          plot, as_json)  # fmt: skip
+
+
+def _show(scenario, found, gap, against, plot, as_json) -> None:
+    """A forecast as the command prints it: the fan to `plot`, then JSON or the table, the
+    overload warning and the difference `--against` another variant."""
+    _draw(found, plot)
     if as_json:
-        print(json.dumps(found.to_json(), allow_nan=False))
+        facts = found.to_json()
+        if gap is not None:
+            facts["against"] = {"variant": against, **_numbers(gap)}
+        print(json.dumps(facts, allow_nan=False))
         return
     from orgsim.report.terminal import forecast_table
 
@@ -86,3 +133,65 @@ def forecast(
         f"({found.horizon_weeks:g} weeks), {found.replications} replications"
     )
     out.print(forecast_table(found.to_frame(), title, scenario.currency))
+    warn_behind(found.behind, found.variant)
+    if gap is not None:
+        out.print(_difference(gap, found.variant, against))
+
+
+def _draw(found, plot: Path | None) -> None:
+    """A forecast's or a score's figure, to the PNG file `--plot` names."""
+    if plot is not None:
+        with writing():
+            found.plot().savefig(plot, dpi=100)
+        say(f"wrote {plot}")
+
+
+def _numbers(gap) -> dict:
+    return {
+        row["metric"]: {k: float(row[k]) for k in ("mean", "low", "high")}
+        for _, row in gap.iterrows()
+    }
+
+
+def _difference(gap, variant: str, against: str) -> str:
+    """The paired difference in words: both forecasts saw the same leads with the same luck."""
+    from orgsim.report.format import number
+
+    parts = []
+    for metric, words, kind in (("won_value", "value won", "money"), ("won", "deals won", "")):
+        row = gap[gap["metric"] == metric].iloc[0]
+        shown = [number(row[c], kind) for c in ("mean", "low", "high")]
+        parts.append(f"{words} {shown[0]} (95% interval {shown[1]} to {shown[2]})")
+    return f"{variant} against {against}, the same leads with the same luck: " + "; ".join(parts)
+
+
+def _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot, as_json,
+           workers) -> None:  # fmt: skip
+    from orgsim.experiment.score import WORDS, score_forecasts
+    from orgsim.report.terminal import score_table
+
+    with reported_errors(), pool(workers) as executor:
+        found = score_forecasts(scenario, horizon or "13w", quarters, reps, forecast_reps, seed,
+                                variant, executor=executor)  # fmt: skip
+    _draw(found, plot)
+    if as_json:
+        print(json.dumps(found.to_json(), allow_nan=False))
+        return
+    facts = found.to_json()
+    title = (
+        f"{scenario.name} — {found.variant}: forecasting methods over {facts['quarters']} "
+        f"simulated {found.horizon_weeks:g}-week quarters (value won)"
+    )
+    out.print(score_table(found.summary(), title, WORDS))
+    warn_behind(found.behind, found.variant)
+    for line in found.verdict():
+        out.print(line)
+
+
+def warn_behind(behind: list[tuple], variant: str) -> None:
+    """The overload warning `orgsim run` prints, under a forecast."""
+    if behind:
+        from orgsim.report.format import shortfalls
+
+        warning = shortfalls({variant: behind})
+        out.print(f"[bold red]Warning:[/bold red] {warning}.", highlight=False)

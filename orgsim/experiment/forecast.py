@@ -13,7 +13,7 @@ segment and who won it. The spread over replications is the forecast's uncertain
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from orgsim.config.units import WEEK, parse_duration
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import Records
 from orgsim.experiment.results import as_scenario, simulate
+from orgsim.measure.stats import paired
 
 METRICS = ("won", "won_value")
 QUANTILES = {"p10": 10, "p50": 50, "p90": 90}
@@ -44,6 +45,9 @@ class Forecast:
     horizon_weeks: float
     start: date
     variant: str
+    behind: list[tuple] = field(default_factory=list)
+    """Roles that do not keep up over the horizon (`Shortfall.evidence()`): a forecast that
+    leans on a queue growing without end says so wherever it is shown."""
 
     def totals(self, by: str | None = None) -> pd.DataFrame:
         """Per replication (and `by`), deals won and value won, zeros included: what the
@@ -105,6 +109,7 @@ class Forecast:
             "replications": self.replications,
             "horizon_weeks": self.horizon_weeks,
             "start": self.start.isoformat(),
+            "does_not_keep_up": [evidence[0] for evidence in self.behind],
             **numbers(self.summary()),
         }
         for scope in SCOPES:
@@ -115,6 +120,22 @@ class Forecast:
                 else []
             )
         return out
+
+    def against(self, baseline: Forecast) -> pd.DataFrame:
+        """Deals won and value won minus `baseline`'s (another variant forecast with the same
+        seed and replications), replication by replication: the same leads with the same
+        luck, so "what losing this deal costs the quarter" is its mean with a 95% interval
+        (columns metric, mean, low, high)."""
+        if baseline.replications != self.replications or baseline.start != self.start:
+            raise ConfigError.unplaced(
+                "<arguments>", "baseline", "forecast both with the same start and replications"
+            )
+        mine, theirs = self.totals(None), baseline.totals(None)
+        rows = []
+        for metric in METRICS:
+            gap = paired(mine[metric], theirs[metric])
+            rows.append({"metric": metric, "mean": gap.mean, "low": gap.low, "high": gap.high})
+        return pd.DataFrame(rows)
 
     def cumulative(self) -> pd.DataFrame:
         """Value won by the end of each week of the horizon, per replication (the fan)."""
@@ -175,20 +196,29 @@ def forecast(
         horizon_weeks=hours / WEEK,
         start=start,
         variant=results.variant,
+        behind=[shortfall.evidence() for shortfall in results.shortfalls()],
     )
 
 
 def starting_today(scenario: Scenario, horizon: str | None) -> Scenario:
     """The scenario a forecast runs: from its start with no warm-up, for `horizon`."""
-    hours = scenario.horizon if horizon is None else _horizon(horizon)
+    hours = scenario.horizon if horizon is None else forecast_horizon(horizon)
     return scenario.model_copy(update={"horizon": hours, "warmup": 0.0})
+
+
+def nearest_rank(replications: int, percentile: float) -> int:
+    """Which of `replications` sorted outcomes (1 = the smallest) a nearest-rank
+    `percentile` is: the 10th of 20 is the 3rd."""
+    ranks = np.arange(1, replications + 1)
+    return int(np.percentile(ranks, percentile, method="nearest"))
 
 
 LONGEST = 520 * WEEK
 """The furthest a forecast looks: ten years (a planning horizon, not a simulation's)."""
 
 
-def _horizon(text: str) -> float:
+def forecast_horizon(text: str) -> float:
+    """A forecast's horizon in hours, from a duration between a week and ten years."""
     try:
         hours = parse_duration(text)
     except PydanticCustomError as error:

@@ -659,6 +659,41 @@ def forecast_fan(cumulative: pd.DataFrame, horizon_weeks: float, ax: Axes | None
     return figure
 
 
+def forecast_scores(quarters: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+    """Scored forecasting methods: forecast against what the quarter booked, one panel per
+    method (most accurate first), the diagonal where a forecast is exact; the simulation's
+    10-90 band as a bar."""
+    methods = summary["method"].tolist()
+    columns = min(len(methods), 2)
+    rows = -(-len(methods) // columns)
+    figure = Figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(rows, columns, sharex=True, sharey=True)).ravel()
+    shown = quarters[["forecast", "actual", "p10", "p90"]]
+    low, high = 0.9 * shown.min().min(), 1.05 * shown.max().max()
+    money = FuncFormatter(lambda v, _: f"{v:,.0f}")
+    for ax, (_, row) in zip(axes, summary.iterrows(), strict=False):
+        mine = quarters[quarters["method"] == row["method"]]
+        if mine["p10"].notna().any():
+            below, above = mine["forecast"] - mine["p10"], mine["p90"] - mine["forecast"]
+            ax.errorbar(mine["actual"], mine["forecast"], yerr=[below, above], fmt="none",
+                        ecolor="#1f77b4", alpha=0.25)  # fmt: skip
+        ax.scatter(mine["actual"], mine["forecast"], s=12, color="#1f77b4")
+        ax.plot([low, high], [low, high], color="grey", linestyle="--", linewidth=1)
+        ax.set_xlim(low, high)
+        ax.set_ylim(low, high)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.set_title(
+            f"{row['method']}: bias {row['bias']:+.0%}, MAPE {row['mape']:.0%}", fontsize="medium"
+        )
+        ax.xaxis.set_major_formatter(money)
+        ax.yaxis.set_major_formatter(money)
+        ax.set_xlabel("value won in the quarter")
+        ax.set_ylabel("forecast at its start")
+    for ax in axes[len(methods) :]:
+        ax.set_visible(False)
+    return figure
+
+
 FIGURES: dict[str, Callable[..., Figure]] = {
     "trade_off": trade_off,
     "funnel": funnel,

@@ -1,0 +1,423 @@
+"""`orgsim.score_forecasts`: four ways of forecasting a quarter's bookings, judged over
+many simulated quarters against what the simulation then books.
+
+Which forecast a revenue team should trust depends on the team: how long its deals take,
+how much of a quarter's business comes from deals not yet in the pipeline, how its reps
+call their deals. A long run of the scenario is cut into quarters; at each quarter's start
+every method forecasts the quarter's value won from what could be known then, and the run
+itself books the truth. The methods:
+
+- `weighted_pipeline`: each deal open in the pipeline (at or after the journey's
+  `opportunity` milestone; every open lead where it has none) times its chance to be won
+  (`Chain.win_chances`, the journey's chances): a CRM's default. In a steady state its
+  expected bias is Little's law's W / H - 1 (W: mean time from entering the pipeline to
+  won, H: the quarter): it counts deals that close after the quarter and misses deals
+  created inside it.
+- `commit`: every pipeline deal the run wins inside the quarter, times the winning rep's
+  role's `forecast_bias`: reps who know their own deals, then sandbag (below 1) or add
+  happy ears (above 1). Beyond the bias it misses what is not yet in the pipeline.
+- `run_rate`: last quarter's value won.
+- `simulation`: `orgsim.forecast` from the quarter's snapshot (every open lead with its
+  stage, segment and age in the stage, as the market's book; the sources' new leads; the
+  org as written), with its 10-90 band.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from orgsim.analytic.chain import Chain
+from orgsim.config.errors import ConfigError
+from orgsim.config.scenario import Scenario
+from orgsim.config.units import WEEK
+from orgsim.engine import compile_model
+from orgsim.engine.model import Model
+from orgsim.engine.recorder import Records
+from orgsim.experiment.forecast import forecast_horizon, nearest_rank
+from orgsim.experiment.results import as_scenario, simulate
+from orgsim.experiment.runner import jobs, replication_seeds, run_jobs
+from orgsim.measure.stats import Interval, interval, paired
+
+METHODS = ("weighted_pipeline", "commit", "run_rate", "simulation")
+WORDS = {
+    "weighted_pipeline": "open pipeline deals times their stage's chance to win",
+    "commit": "what reps say their deals will book, with their forecast bias",
+    "run_rate": "last quarter's bookings again",
+    "simulation": "orgsim forecast from the quarter's open pipeline and its age",
+}
+"""Each method in a line, for tables."""
+
+
+@dataclass
+class ForecastScore:
+    """Every scored quarter (`quarters`: replication, quarter, start, method, forecast, p10
+    and p90 for a method with a band, actual, and `held`: whether the band held it, see
+    `held`) and how the scoring was run."""
+
+    quarters: pd.DataFrame
+    horizon_weeks: float
+    variant: str
+    forecast_replications: int
+    behind: list[tuple] = field(default_factory=list)
+    """Roles that do not keep up in the scored runs (`Shortfall.evidence()`): quarters of a
+    growing backlog are not a steady state to score on."""
+
+    @property
+    def nominal_coverage(self) -> float:
+        """The share of quarters the simulation's 10-90 band should cover when the model is
+        right: its ends are the i-th and j-th of M forecasts, and a new outcome from the same
+        distribution falls between them with chance (j - i) / (M + 1): 71% for M = 20."""
+        m = self.forecast_replications
+        return (nearest_rank(m, 90) - nearest_rank(m, 10)) / (m + 1)
+
+    def errors(self) -> pd.DataFrame:
+        """Per replication and method, the mean relative error (forecast - actual) / actual
+        and its absolute value over the quarters that booked anything."""
+        scored = self.quarters[self.quarters["actual"] > 0]
+        error = (scored["forecast"] - scored["actual"]) / scored["actual"]
+        frame = scored[["replication", "method"]].assign(bias=error, mape=error.abs())
+        return frame.groupby(["method", "replication"], sort=False).mean()
+
+    def summary(self) -> pd.DataFrame:
+        """Per method, most accurate first: bias and MAPE (means over quarters, each with a
+        95% interval from the spread between replications: quarters of one run are not
+        independent), coverage of the 10-90 band where the method has one, and how many
+        quarters were scored (a quarter that booked nothing has no relative error)."""
+        per_rep = self.errors()
+        rows = []
+        for method, frame in self.quarters.groupby("method", sort=False):
+            scored = frame[frame["actual"] > 0]
+            error = (scored["forecast"] - scored["actual"]) / scored["actual"]
+            row = {"method": method, "quarters": len(scored)}
+            for name, values in (("bias", error), ("mape", error.abs())):
+                spread = _around(float(values.mean()), per_rep.loc[method, name])
+                row |= {name: spread.mean, f"{name}_low": spread.low, f"{name}_high": spread.high}
+            row["coverage"] = float(frame["held"].mean())  # NaN without a band
+            rows.append(row)
+        return pd.DataFrame(rows).sort_values("mape", kind="stable").reset_index(drop=True)
+
+    def lead(self) -> tuple[str, str, Interval] | None:
+        """The most accurate method, the runner-up, and the 95% interval of the difference
+        of their MAPE (paired by replication): the lead is real when it excludes zero."""
+        ranked = self.summary()["method"].tolist()
+        if len(ranked) < 2:
+            return None
+        per_rep = self.errors()["mape"]
+        best, second = ranked[:2]
+        return best, second, paired(per_rep.loc[best], per_rep.loc[second])
+
+    def verdict(self) -> list[str]:
+        """Plain lines under the table: which method is most accurate and whether clearly
+        so, and whether the simulation's band held as often as it should."""
+        lines = ["bias: forecast minus what was booked, as a share of it (-20%: a fifth short)."]
+        lead = self.lead()
+        if lead is not None:
+            best, second, gap = lead
+            points = f"{-gap.high:.1%} to {-gap.low:.1%}"
+            lines.append(
+                f"Most accurate: {best}, ahead of {second} by {points} of MAPE (95% interval)."
+                if gap.high < 0
+                else f"Most accurate: {best}, but not clearly ahead of {second} (the MAPE "
+                f"difference, {points}, could be zero)."
+            )
+        held = self.quarters["held"].dropna()
+        if not held.empty:
+            ci = stats.binomtest(round(held.sum()), len(held)).proportion_ci(0.95)
+            expected = self.nominal_coverage
+            how = (
+                "as often as it should"
+                if ci.low <= expected <= ci.high
+                else "less often than it should: the model is too sure of itself"
+                if ci.high < expected
+                else "more often than it should: the model is too unsure"
+            )
+            lines.append(
+                f"The simulation's 10-90 band held {held.mean():.0%} of quarters "
+                f"({ci.low:.0%} to {ci.high:.0%}); with {self.forecast_replications} forecast "
+                f"replications a right model holds {expected:.0%}: {how}."
+            )
+        return lines
+
+    def to_json(self) -> dict:
+        """As docs/scenario-language.md writes it: `quarters` and per method `bias`, `mape`,
+        `coverage` (null without a band), with their intervals."""
+
+        def number(value) -> float | None:
+            return None if pd.isna(value) else float(value)
+
+        methods = {}
+        for _, row in self.summary().iterrows():
+            methods[row["method"]] = {
+                "bias": number(row["bias"]),
+                "bias_interval": [number(row["bias_low"]), number(row["bias_high"])],
+                "mape": number(row["mape"]),
+                "mape_interval": [number(row["mape_low"]), number(row["mape_high"])],
+                "coverage": number(row["coverage"]),
+                "quarters_scored": int(row["quarters"]),
+            }
+        return {
+            "variant": self.variant,
+            "horizon_weeks": self.horizon_weeks,
+            "quarters": int(self.quarters.groupby(["replication", "quarter"]).ngroups),
+            "forecast_replications": self.forecast_replications,
+            "nominal_coverage": self.nominal_coverage,
+            "does_not_keep_up": [evidence[0] for evidence in self.behind],
+            "methods": methods,
+        }
+
+    def plot(self):
+        """Forecast against actual, quarter by quarter, one panel per method."""
+        from orgsim.report.figures import forecast_scores
+
+        return forecast_scores(self.quarters, self.summary())
+
+
+def _around(point: float, per_replication: pd.Series) -> Interval:
+    """`point` with a 95% t interval whose width comes from the replications' spread."""
+    spread = interval(per_replication)
+    if spread.n < 2:
+        return Interval(point, np.nan, np.nan, spread.n, np.nan)
+    half = float(stats.t.ppf(0.975, spread.n - 1)) * spread.std / np.sqrt(spread.n)
+    return Interval(point, point - half, point + half, spread.n, spread.std)
+
+
+def score_forecasts(
+    scenario: Scenario | str | Path,
+    horizon: str = "13w",
+    quarters: int = 4,
+    replications: int | None = None,
+    forecast_replications: int = 20,
+    seed: int | None = None,
+    variant: str | None = None,
+    methods: tuple[str, ...] = METHODS,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> ForecastScore:
+    """Score forecasting methods on `quarters` consecutive quarters (of `horizon`) of each
+    of `replications` runs of a variant, after its warm-up and one quarter more (the run
+    rate's). `simulation` forecasts each quarter with `forecast_replications` runs."""
+    scenario = as_scenario(scenario)
+    name = scenario.variant(variant).name
+    hours = _quarter_hours(horizon, quarters, forecast_replications, methods)
+    first = np.ceil(scenario.warmup / WEEK) * WEEK + hours  # a whole week: a Monday
+    truth = scenario.model_copy(update={"horizon": first - scenario.warmup + quarters * hours})
+    model = compile_model(truth, name)
+    _check_steady(model, name)
+    runs = simulate(truth, replications, seed, name, records=True, executor=executor,
+                    progress=progress)  # fmt: skip
+    judge = _Judge(model, Chain(model).win_chances(), _biases(scenario, name, model))
+    starts = [first + k * hours for k in range(quarters)]
+    frame, books = judge.quarters(runs.records, starts, hours)
+    if "simulation" in methods:
+        bands = _simulated(scenario.only(name), books, starts, hours, forecast_replications,
+                           runs.seed, executor, progress)  # fmt: skip
+        frame = pd.concat([frame, bands.assign(replication=bands["run"] // quarters,
+                                               quarter=bands["run"] % quarters + 1)
+                           .drop(columns="run")], ignore_index=True)  # fmt: skip
+    frame = _scored(frame, methods)
+    start = pd.Timestamp(scenario.start)
+    frame["start"] = (start + pd.to_timedelta(frame.pop("t"), unit="h")).dt.date
+    columns = ["replication", "quarter", "start", "method", "forecast", "p10", "p90", "actual",
+               "held"]  # fmt: skip
+    return ForecastScore(
+        quarters=frame[columns].sort_values(["replication", "quarter"], kind="stable"),
+        horizon_weeks=hours / WEEK,
+        variant=name,
+        forecast_replications=forecast_replications,
+        behind=[shortfall.evidence() for shortfall in runs.shortfalls()],
+    )
+
+
+def _scored(frame: pd.DataFrame, methods) -> pd.DataFrame:
+    """The forecasts of `methods`, each beside what its quarter booked (`actual`) and, for
+    a forecast with a band, whether the band `held` it."""
+    actual = frame[frame["method"] == "actual"][["replication", "quarter", "forecast"]]
+    frame = frame[frame["method"].isin(methods)].merge(
+        actual.rename(columns={"forecast": "actual"}), on=["replication", "quarter"]
+    )
+    banded = frame["p10"].notna()
+    frame["held"] = np.nan
+    if banded.any():
+        frame.loc[banded, "held"] = [
+            held(sample, a)
+            for sample, a in zip(frame["sample"][banded], frame["actual"][banded], strict=True)
+        ]
+    return frame
+
+
+def _quarter_hours(horizon: str, quarters: int, forecast_replications: int, methods) -> float:
+    hours = forecast_horizon(horizon)
+    problems = []
+    if hours % WEEK:
+        problems.append(("horizon", "score whole weeks (13w for a quarter)"))
+    if not 1 <= quarters <= 200:
+        problems.append(("quarters", "score between 1 and 200 quarters per replication"))
+    if not 10 <= forecast_replications <= 1000:
+        problems.append(("forecast_replications", "between 10 and 1000 (a 10-90 band needs 10)"))
+    unknown = [m for m in methods if m not in METHODS] or ([] if methods else ["none"])
+    if unknown:
+        problems.append(("methods", f"{unknown[0]!r} is not one of {', '.join(METHODS)}"))
+    if problems:
+        raise ConfigError.unplaced("<arguments>", *problems[0])
+    return hours
+
+
+def _check_steady(model: Model, variant: str) -> None:
+    """Every quarter's simulation forecast starts from the org as written: an org that
+    changes on a date would be forecast as if each quarter were its first."""
+    if model.hires or model.transition is not None:
+        change = "switches org" if model.transition is not None else "hires or loses people"
+        raise ConfigError.unplaced(
+            "<arguments>",
+            "variant",
+            f"{variant!r} {change} on a date; scoring replays quarter after quarter with the "
+            "org as written, so score a variant whose org holds still (attrition and backfill "
+            "are fine)",
+        )
+
+
+def _biases(scenario: Scenario, variant: str, model: Model) -> np.ndarray:
+    """Each role's forecast bias, by role index (index -1: a deal won with nobody's touch)."""
+    roles = scenario.variant(variant).org.roles
+    return np.array([roles[role.name].forecast_bias for role in model.roles] + [1.0])
+
+
+@dataclass
+class _Judge:
+    """What each method knows at a quarter's start, read from one run's records."""
+
+    model: Model
+    chances: np.ndarray
+    """Per segment and stage, the chance to be won."""
+    biases: np.ndarray
+
+    def __post_init__(self):
+        stages = self.model.stages
+        built_in = len(self.model.places) - len(stages)
+        self.resting = np.array([s.is_end or s.won for s in stages] + [True] * built_in)
+        reachable = self.chances.max(axis=0) > 0
+        start = self.model.opportunity
+        after = _reachable(stages, start) if start is not None else set(range(len(stages)))
+        self.pipeline = reachable & np.isin(np.arange(len(stages)), sorted(after))
+        self.pipeline = np.append(self.pipeline, [False] * built_in)
+
+    def open_at(self, records: Records, t: float) -> tuple[np.ndarray, ...]:
+        """Lead, stage and time entered of every visit under way at `t`."""
+        v = records.visits
+        under_way = (v["entered"] <= t) & ~(v["left"] <= t) & ~self.resting[v["stage"]]
+        return v["lead"][under_way], v["stage"][under_way], v["entered"][under_way]
+
+    def cheap(self, records: Records, t: float, hours: float) -> dict[str, float]:
+        """Actual value won in [t, t + hours), and the forecasts that need no simulation."""
+        wins, leads = records.wins, records.leads
+        inside = (wins["time"] >= t) & (wins["time"] < t + hours)
+        before = (wins["time"] >= t - hours) & (wins["time"] < t)
+        lead, stage, _ = self.open_at(records, t)
+        kept = self.pipeline[stage]
+        lead, stage = lead[kept], stage[kept]
+        chance = self.chances[leads["segment"][lead], stage]
+        called = inside & np.isin(wins["lead"], lead)
+        rep = wins["rep"][called]
+        role = np.where(rep >= 0, records.reps["role"][np.maximum(rep, 0)], -1)
+        return {
+            "actual": float(wins["value"][inside].sum()),
+            "weighted_pipeline": float((chance * leads["value"][lead]).sum()),
+            "commit": float((self.biases[role] * wins["value"][called]).sum()),
+            "run_rate": float(wins["value"][before].sum()),
+        }
+
+    def quarters(self, runs: list[Records], starts: list[float], hours: float):
+        """Every run's quarters: the cheap methods' forecasts and the actual as rows, and
+        each quarter's book for the simulation, in (run, quarter) order."""
+        rows, books = [], []
+        for r, records in enumerate(runs):
+            for k, t in enumerate(starts):
+                for method, value in self.cheap(records, t, hours).items():
+                    rows.append((r, k + 1, t, method, value, np.nan, np.nan))
+                books.append(self.book(records, t))
+        columns = ["replication", "quarter", "t", "method", "forecast", "p10", "p90"]
+        return pd.DataFrame(rows, columns=columns), books
+
+    def book(self, records: Records, t: float) -> list[dict]:
+        """The market's book at `t`: every lead under way, by stage and segment, with its
+        age in the stage."""
+        lead, stage, entered = self.open_at(records, t)
+        segment = records.leads["segment"][lead]
+        frame = pd.DataFrame({"stage": stage, "segment": segment, "age": t - entered})
+        entries = []
+        for (s, g), group in frame.groupby(["stage", "segment"]):
+            values = [f"{max(age, 0.001):.3f}h" for age in group["age"]]
+            entries.append(
+                {
+                    "stage": self.model.stages[s].name,
+                    "count": len(values),
+                    "age": {"dist": "empirical", "values": values},
+                    "mix": {self.model.segments[g]: 1.0},
+                }
+            )
+        return entries
+
+
+def _reachable(stages, start: int) -> set[int]:
+    """Stages a lead can reach from `start` (itself included)."""
+    seen, frontier = {start}, [start]
+    while frontier:
+        for target in stages[frontier.pop()].targets:
+            if target < len(stages) and target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def _simulated(base, books, starts, hours, replications, seed, executor, progress):
+    """Each snapshot's forecast: mean and nearest-rank 10th and 90th percentiles of value
+    won over `replications` runs from its book, seeded by (seed, snapshot)."""
+    quarters = len(starts)
+    work = []
+    for i, book in enumerate(books):
+        t = starts[i % quarters]
+        today = base.with_set({"market.book": book}).model_copy(
+            update={
+                "start": base.start + timedelta(hours=t),
+                "horizon": hours,
+                "warmup": 0.0,
+            }
+        )
+        root = int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+        seeds = replication_seeds(root, replications)
+        work += jobs(today, [base.variant().name], seeds, replications, point_index=i)
+    values = np.zeros((len(books), replications))
+    for result in run_jobs(work, executor, progress, "forecasts"):
+        values[result.point_index, result.replication] = result.kpis["won_value"]
+    rows = [
+        {
+            "run": i,
+            "t": starts[i % quarters],
+            "method": "simulation",
+            "forecast": row.mean(),
+            "p10": float(np.percentile(row, 10, method="nearest")),
+            "p90": float(np.percentile(row, 90, method="nearest")),
+            "sample": row,
+        }
+        for i, row in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def held(sample: np.ndarray, actual: float) -> float:
+    """The chance that `actual` lies inside the band of `sample`'s nearest-rank 10th and
+    90th percentiles, ties broken at random: its rank among the sample and itself is then
+    uniform, so a right model holds it with chance exactly `nominal_coverage`, however
+    lumpy (whole deals of one size) the outcomes are."""
+    m = len(sample)
+    low, high = nearest_rank(m, 10), nearest_rank(m, 90)
+    below, equal = int((sample < actual).sum()), int((sample == actual).sum())
+    ranks = np.arange(below + 1, below + equal + 2)  # equally likely
+    return float(((ranks > low) & (ranks <= high)).mean())
