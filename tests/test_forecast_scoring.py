@@ -159,6 +159,7 @@ def test_score_prints_the_spec_json_a_ranked_table_and_refuses_what_it_cannot_sc
     assert set(facts["methods"]) == {"weighted_pipeline", "commit", "run_rate", "simulation"}
     for method, numbers in facts["methods"].items():
         assert {"bias", "mape", "coverage"} <= set(numbers)
+        assert numbers["mape_interval"][0] >= 0  # a mean of absolute errors
         assert (numbers["coverage"] is None) == (method != "simulation")
     assert facts["methods"]["commit"]["bias"] == pytest.approx(0.8 * 0.5 - 1, abs=0.1)
     assert figure.stat().st_size > 10_000

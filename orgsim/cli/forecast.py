@@ -28,6 +28,7 @@ from orgsim.cli.shell import (
     say,
     writing,
 )
+from orgsim.config.errors import ConfigError
 
 
 @app.command(cls=_Command)
@@ -61,23 +62,30 @@ def forecast(
         ),
     ] = False,
     quarters: Annotated[
-        int, typer.Option(help="With --score: quarters scored in each replication.")
-    ] = 4,
+        int | None,
+        typer.Option(help="With --score: quarters scored in each replication, 1-200 (default 4)."),
+    ] = None,
     forecast_reps: Annotated[
-        int, typer.Option(help="With --score: replications behind each quarter's simulation.")
-    ] = 20,
+        int | None,
+        typer.Option(
+            help="With --score: replications behind each quarter's simulation, 10-1000 "
+            "(default 20)."
+        ),
+    ] = None,
 ) -> None:
     """Forecast bookings from today's open pipeline and the leads still to come.
 
     Starts from the market's book (today's open deals and customers) at the
     scenario's start, adds the sources' new leads, and works both through the
     org as it will be (its hires, departures and any switch) for the horizon,
-    many times over. Prints deals won and value won with the 10th, 50th and
-    90th percentiles (80% of outcomes fall between the first and the last),
-    overall, per month, from the open pipeline against new leads, per segment
-    and per owner.
+    many times over. Prints deals won and value won, each its average and the
+    range 8 outcomes in 10 fall in (the 10th to the 90th percentile; --json
+    adds the 50th), overall, per month, from the open pipeline against new
+    leads, per segment and per owner. With --against another variant, also the
+    difference, replication by replication, with its 95% interval.
 
-    With --score, plays the scenario quarter after quarter (--reps runs of
+    With --score (a horizon of whole weeks; not with --against), plays the
+    scenario quarter after quarter (--reps runs of
     --quarters quarters each, after its warm-up) and at each quarter's start
     forecasts it four ways, then scores each against what the quarter booked:
     bias and MAPE (mean absolute percentage error) of value won, with 95%
@@ -98,15 +106,16 @@ def forecast(
     check_variant(scenario, variant, scenario_file)
     if plot is not None:
         check_outputs(files=[plot], inputs=scenario.source_files(), kinds={plot: "figure"})
+    _check_options(score, against, quarters, forecast_reps)
     if score:
-        _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot, as_json,
-               workers)  # fmt: skip
+        _score(scenario, horizon, quarters or 4, forecast_reps or 20, reps, seed, variant, plot,
+               as_json, workers)  # fmt: skip
         return
     with reported_errors():
         today = starting_today(scenario, horizon)
     check_size(today, reps, [variant or next(iter(scenario.variants))], workers, False)
     if against is not None:
-        check_variant(scenario, against, scenario_file)
+        check_variant(scenario, against, scenario_file, "--against")
     with reported_errors(), pool(workers) as executor:
         found = run(scenario, horizon, reps, seed, variant, executor)
         baseline = None if against is None else run(scenario, horizon, reps, seed, against,
@@ -128,9 +137,11 @@ def _show(scenario, found, gap, against, plot, as_json) -> None:
     from orgsim.report.terminal import forecast_table
 
     last = found.start + timedelta(weeks=found.horizon_weeks) - timedelta(days=1)
+    days = round(found.horizon_weeks * 7)
+    span = f"{days // 7} weeks" if days % 7 == 0 else f"{days} days"
     title = (
         f"{scenario.name} — {found.variant}: bookings from {found.start} to {last} "
-        f"({found.horizon_weeks:g} weeks), {found.replications} replications"
+        f"({span}), {found.replications} replications"
     )
     out.print(forecast_table(found.to_frame(), title, scenario.currency))
     warn_behind(found.behind, found.variant)
@@ -165,6 +176,22 @@ def _difference(gap, variant: str, against: str) -> str:
     return f"{variant} against {against}, the same leads with the same luck: " + "; ".join(parts)
 
 
+def _check_options(score: bool, against, quarters, forecast_reps) -> None:
+    """Options that only mean something with --score, or only without it, are refused
+    rather than quietly ignored."""
+    options = {"--quarters": quarters, "--forecast-reps": forecast_reps}
+    given = [name for name, value in options.items() if value is not None]
+    with reported_errors():
+        if score and against is not None:
+            raise ConfigError.unplaced(
+                "--against", "against", "--score scores one variant: leave out --against"
+            )
+        if not score and given:
+            raise ConfigError.unplaced(
+                given[0], given[0].lstrip("-"), f"{given[0]} goes with --score"
+            )
+
+
 def _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot, as_json,
            workers) -> None:  # fmt: skip
     from orgsim.experiment.score import WORDS, score_forecasts
@@ -178,9 +205,11 @@ def _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot
         print(json.dumps(found.to_json(), allow_nan=False))
         return
     facts = found.to_json()
+    weeks = found.horizon_weeks
+    periods = "quarters" if weeks == 13 else f"{weeks:g}-week periods"
     title = (
         f"{scenario.name} — {found.variant}: forecasting methods over {facts['quarters']} "
-        f"simulated {found.horizon_weeks:g}-week quarters (value won)"
+        f"simulated {periods} (value won)"
     )
     out.print(score_table(found.summary(), title, WORDS))
     warn_behind(found.behind, found.variant)

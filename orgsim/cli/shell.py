@@ -171,11 +171,11 @@ def load_scenario(path: Path):
     return scenario
 
 
-def check_variant(scenario, variant: str | None, path: Path) -> None:
+def check_variant(scenario, variant: str | None, path: Path, option: str = "--variant") -> None:
     if variant is not None and variant not in scenario.variants:
         message = f"no variant '{variant}' in {path} (variants: {', '.join(scenario.variants)})"
         with reported_errors():
-            raise ConfigError.unplaced("--variant", "variant", message)
+            raise ConfigError.unplaced(option, option.lstrip("-"), message)
 
 
 ScenarioPath = Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")]

@@ -243,6 +243,9 @@ def _path_problem(tree: Located, path: tuple) -> str | None:
             return None
         if not isinstance(node, dict | list):
             return f"{here} is a single value, it has no '{part}'"
+        if isinstance(node, list):
+            entries = f"entries 0 to {len(node) - 1}" if node else "no entries"
+            return f"no entry {part} in {here}: it has {entries}, counted from 0"
         options = [str(k) for k in node] if isinstance(node, dict) else []
         close = difflib.get_close_matches(str(part), options, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f" (it has: {', '.join(options)})"

@@ -82,17 +82,30 @@ class Forecast:
                 rows.append(row if by is None else {by: key, **row})
         return pd.DataFrame(rows)
 
+    def month_days(self) -> dict[str, tuple[int, int]]:
+        """Per calendar month the horizon touches, (days of it inside the horizon, days in
+        the month): a month cut by the horizon's start or end is only part of one."""
+        days = pd.date_range(self.start, periods=round(self.horizon_weeks * 7), freq="D")
+        inside = days.to_period("M").value_counts()
+        return {str(m): (int(n), m.days_in_month) for m, n in inside.sort_index().items()}
+
     def to_frame(self) -> pd.DataFrame:
         """Every summary in one tidy frame: scope (overall, month, origin, segment, owner),
-        key, metric, mean, p10, p50, p90."""
+        key, metric, mean, p10, p90, and for a month cut by the horizon `part` ("6 of 30
+        days"; empty otherwise)."""
         parts = [self.summary().assign(scope="overall", key="")]
         for scope in SCOPES:
             part = self.summary(scope)
             # one segment (or month) only repeats the overall line
             if not part.empty and (scope == "owner" or part[scope].nunique() > 1):
                 parts.append(part.rename(columns={scope: "key"}).assign(scope=scope))
-        columns = ["scope", "key", "metric", "mean", *QUANTILES]
-        return pd.concat(parts, ignore_index=True)[columns]
+        frame = pd.concat(parts, ignore_index=True)
+        cut = {m: f"{n} of {d} days" for m, (n, d) in self.month_days().items() if n < d}
+        frame["part"] = [
+            cut.get(key, "") if scope == "month" else ""
+            for scope, key in zip(frame["scope"], frame["key"], strict=True)
+        ]
+        return frame[["scope", "key", "metric", "mean", *QUANTILES, "part"]]
 
     def to_json(self) -> dict:
         """As docs/scenario-language.md writes it: overall, `by_month`, `by_origin`,
@@ -119,6 +132,9 @@ class Forecast:
                 if not table.empty
                 else []
             )
+        days = self.month_days()
+        for month in out["by_month"]:
+            month["days"] = days[month["month"]][0]  # inside the horizon
         return out
 
     def against(self, baseline: Forecast) -> pd.DataFrame:

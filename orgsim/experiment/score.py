@@ -47,12 +47,16 @@ from orgsim.measure.stats import Interval, interval, paired
 
 METHODS = ("weighted_pipeline", "commit", "run_rate", "simulation")
 WORDS = {
-    "weighted_pipeline": "open pipeline deals times their stage's chance to win",
-    "commit": "what reps say their deals will book, with their forecast bias",
-    "run_rate": "last quarter's bookings again",
-    "simulation": "orgsim forecast from the quarter's open pipeline and its age",
+    "weighted_pipeline": "each open pipeline deal times its stage's chance to win",
+    "commit": "the pipeline deals that go on to win in the period, as reps call them "
+    "(times their forecast_bias)",
+    "run_rate": "the previous period's bookings, again",
+    "simulation": "orgsim forecast from the open deals (stage, age) and the leads to come",
 }
 """Each method in a line, for tables."""
+FEW = 40
+"""Fewer scored quarters than this make a coverage check weak (a 95% interval wider than
+about 30 points): the verdict says so."""
 
 
 @dataclass
@@ -97,8 +101,11 @@ class ForecastScore:
             error = (scored["forecast"] - scored["actual"]) / scored["actual"]
             row = {"method": method, "quarters": len(scored)}
             for name, values in (("bias", error), ("mape", error.abs())):
-                spread = _around(float(values.mean()), per_rep.loc[method, name])
-                row |= {name: spread.mean, f"{name}_low": spread.low, f"{name}_high": spread.high}
+                mine = per_rep.loc[method, name] if len(scored) else pd.Series(dtype=float)
+                spread = _around(float(values.mean()) if len(scored) else np.nan, mine)
+                # an absolute error's mean is not below zero, whatever a t interval says
+                low = max(spread.low, 0.0) if name == "mape" else spread.low
+                row |= {name: spread.mean, f"{name}_low": low, f"{name}_high": spread.high}
             row["coverage"] = float(frame["held"].mean())  # NaN without a band
             rows.append(row)
         return pd.DataFrame(rows).sort_values("mape", kind="stable").reset_index(drop=True)
@@ -120,7 +127,7 @@ class ForecastScore:
         lead = self.lead()
         if lead is not None:
             best, second, gap = lead
-            points = f"{-gap.high:.1%} to {-gap.low:.1%}"
+            points = f"{-gap.high * 100:.1f} to {-gap.low * 100:.1f} percentage points"
             lines.append(
                 f"Most accurate: {best}, ahead of {second} by {points} of MAPE (95% interval)."
                 if gap.high < 0
@@ -138,10 +145,15 @@ class ForecastScore:
                 if ci.high < expected
                 else "more often than it should: the model is too unsure"
             )
+            weak = (
+                f" (only {len(held)} quarters: a weak check; score more with --reps or --quarters)"
+                if len(held) < FEW
+                else ""
+            )
             lines.append(
                 f"The simulation's 10-90 band held {held.mean():.0%} of quarters "
                 f"({ci.low:.0%} to {ci.high:.0%}); with {self.forecast_replications} forecast "
-                f"replications a right model holds {expected:.0%}: {how}."
+                f"replications a right model holds {expected:.0%}: {how}{weak}."
             )
         return lines
 
@@ -176,7 +188,12 @@ class ForecastScore:
         """Forecast against actual, quarter by quarter, one panel per method."""
         from orgsim.report.figures import forecast_scores
 
-        return forecast_scores(self.quarters, self.summary())
+        title = (
+            f"{self.variant}: forecast at the start of each of "
+            f"{self.quarters.groupby(['replication', 'quarter']).ngroups} simulated "
+            f"{self.horizon_weeks:g}-week periods against what it booked"
+        )
+        return forecast_scores(self.quarters, self.summary(), title)
 
 
 def _around(point: float, per_replication: pd.Series) -> Interval:
@@ -210,6 +227,10 @@ def score_forecasts(
     truth = scenario.model_copy(update={"horizon": first - scenario.warmup + quarters * hours})
     model = compile_model(truth, name)
     _check_steady(model, name)
+    if (replications or scenario.replications) < 2:
+        raise ConfigError.unplaced(
+            "<arguments>", "replications", "score at least 2: intervals come from their spread"
+        )
     runs = simulate(truth, replications, seed, name, records=True, executor=executor,
                     progress=progress)  # fmt: skip
     judge = _Judge(model, Chain(model).win_chances(), _biases(scenario, name, model))
@@ -226,8 +247,9 @@ def score_forecasts(
     frame["start"] = (start + pd.to_timedelta(frame.pop("t"), unit="h")).dt.date
     columns = ["replication", "quarter", "start", "method", "forecast", "p10", "p90", "actual",
                "held"]  # fmt: skip
+    ordered = frame[columns].sort_values(["replication", "quarter"], kind="stable")
     return ForecastScore(
-        quarters=frame[columns].sort_values(["replication", "quarter"], kind="stable"),
+        quarters=ordered.reset_index(drop=True),
         horizon_weeks=hours / WEEK,
         variant=name,
         forecast_replications=forecast_replications,
@@ -270,8 +292,13 @@ def _quarter_hours(horizon: str, quarters: int, forecast_replications: int, meth
 
 
 def _check_steady(model: Model, variant: str) -> None:
-    """Every quarter's simulation forecast starts from the org as written: an org that
-    changes on a date would be forecast as if each quarter were its first."""
+    """Scoring needs bookings, and a steady org: every quarter's simulation forecast starts
+    from the org as written, so an org that changes on a date would be forecast as if each
+    quarter were its first."""
+    if not any(stage.won for stage in model.stages):
+        raise ConfigError.unplaced(
+            "<arguments>", "scenario", "its journey has no `won` milestone: nothing is booked"
+        )
     if model.hires or model.transition is not None:
         change = "switches org" if model.transition is not None else "hires or loses people"
         raise ConfigError.unplaced(

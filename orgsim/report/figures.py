@@ -659,7 +659,7 @@ def forecast_fan(cumulative: pd.DataFrame, horizon_weeks: float, ax: Axes | None
     return figure
 
 
-def forecast_scores(quarters: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+def forecast_scores(quarters: pd.DataFrame, summary: pd.DataFrame, title: str) -> Figure:
     """Scored forecasting methods: forecast against what the quarter booked, one panel per
     method (most accurate first), the diagonal where a forecast is exact; the simulation's
     10-90 band as a bar."""
@@ -691,6 +691,16 @@ def forecast_scores(quarters: pd.DataFrame, summary: pd.DataFrame) -> Figure:
         ax.set_ylabel("forecast at its start")
     for ax in axes[len(methods) :]:
         ax.set_visible(False)
+    figure.suptitle(title, fontsize="medium")
+    figure.legend(
+        handles=[
+            Line2D([], [], color="grey", linestyle="--", label="forecast = actual"),
+            Line2D([], [], color="#1f77b4", alpha=0.4, label="simulation's 10-90 band"),
+        ],
+        loc="outside lower center",
+        ncols=2,
+        fontsize="small",
+    )
     return figure
 
 

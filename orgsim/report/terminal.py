@@ -663,7 +663,8 @@ def forecast_table(frame: pd.DataFrame, title: str, currency: str | None = None)
                 shown = [_count(r[c], kind) for c in ("mean", "p10", "p90")]
                 cells.append(f"{shown[0]} ({shown[1]} – {shown[2]})")
             label = headings[scope] if scope == "overall" else f"{headings[scope]}: {key}"
-            table.add_row(user_text(label), *cells)
+            part = pair["part"].iloc[0] if "part" in pair else ""
+            table.add_row(user_text(label + (f" ({part})" if part else "")), *cells)
     return table
 
 
