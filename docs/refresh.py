@@ -129,8 +129,6 @@ PEOPLE = ("run", "scenarios/people_risk.yaml", "--by", "person")
 FORECAST = ("forecast", "scenarios/reorg_transition.yaml", "--horizon", "13w")
 AGAINST = ("forecast", "scenarios/quarter_forecast.yaml", "--variant", "we_lose_acme",
            "--against", "plan")  # fmt: skip
-LATE = ("forecast", "scenarios/quarter_forecast.yaml", "--variant", "ae_starts_late",
-        "--against", "plan")  # fmt: skip
 SCORE = ("forecast", "scenarios/reorg_sdr_split.yaml", "--score", "--reps", "5")
 CALIBRATE = (
     "calibrate",
@@ -161,9 +159,6 @@ FIGURES = {
     "forecast": Figure(FORECAST, lambda out: text_block("orgsim " + " ".join(FORECAST), out)),
     "forecast-against": Figure(
         AGAINST, lambda out: text_block("orgsim " + " ".join(AGAINST), after_last_table(out))
-    ),
-    "forecast-late": Figure(
-        LATE, lambda out: text_block("orgsim " + " ".join(LATE), after_last_table(out))
     ),
     "forecast-score": Figure(SCORE, lambda out: text_block("orgsim " + " ".join(SCORE), out)),
     "calibrate": Figure(

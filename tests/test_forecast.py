@@ -135,7 +135,8 @@ def test_forecast_prints_the_spec_json_a_table_and_a_fan(tmp_path):
 
 
 def test_a_month_the_horizon_cuts_says_so_and_options_that_mean_nothing_are_refused():
-    """Ten days from Monday 1 January: January is 10 of 31 days, in the JSON and the table;
+    """Ten days from Monday 1 January: January is 10 of 31 days, in the JSON; five weeks
+    cut February at 4 of its 29 days, in the frame and the table;
     --quarters without --score, --score with --against, and --against a variant that does
     not exist are errors naming the option, not quietly ignored."""
     runner = CliRunner()
@@ -143,8 +144,11 @@ def test_a_month_the_horizon_cuts_says_so_and_options_that_mean_nothing_are_refu
     short = runner.invoke(app, [*common, "--horizon", "10d", "--json"])
     assert short.exit_code == 0, short.output
     assert [m["days"] for m in json.loads(short.stdout)["by_month"]] == [10]
-    table = runner.invoke(app, [*common, "--horizon", "5w"], env={"COLUMNS": "200"})
-    assert "by month: 2024-02 (4 of 29 days)" in table.stdout and "(5 weeks)" in table.stdout
+    five = orgsim.forecast("scenarios/people_risk.yaml", "5w", replications=2).to_frame()
+    parts = five[five["scope"] == "month"].groupby("key")["part"].first()
+    assert parts.to_dict() == {"2024-01": "", "2024-02": "4 of 29 days"}
+    table = runner.invoke(app, [*common, "--horizon", "5w"])
+    assert "2024-02 (4 of" in table.stdout and "(5 weeks)" in table.stdout
     refusals = {
         "--quarters:1:1: quarters: --quarters goes with --score": ["--quarters", "3"],
         "--against:1:1: against: --score scores one variant": ["--score", "--against", "x"],

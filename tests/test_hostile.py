@@ -158,9 +158,9 @@ def test_overrides_unknown_kpis_and_empty_sweeps_are_clear_errors(smb):
 
 
 def test_a_list_index_past_the_end_says_how_many_entries_there_are():
-    """`market.book.9` in a five-entry book names what is there, counted from 0."""
+    """`market.book.9` in a six-entry book names what is there, counted from 0."""
     scenario = orgsim.load("scenarios/quarter_forecast.yaml")
-    with pytest.raises(ConfigError, match="no entry 9 in market.book: it has entries 0 to 5"):
+    with pytest.raises(ConfigError, match=r"no entry 9 in market\.book: it has entries 0 to 5"):
         scenario.with_set({"market.book.9.count": 3})
 
 

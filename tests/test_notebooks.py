@@ -14,7 +14,7 @@ from .conftest import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_six_planning_notebooks_exist():
+def test_the_seven_planning_notebooks_exist():
     assert [n.name for n in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_reorg_functional_vs_process_stage.ipynb",
@@ -22,6 +22,7 @@ def test_the_six_planning_notebooks_exist():
         "04_hiring_plan.ipynb",
         "05_reorg_transition.ipynb",
         "06_from_your_crm.ipynb",
+        "07_forecast_accuracy.ipynb",
     ]
 
 

@@ -30,48 +30,55 @@ from orgsim.cli.shell import (
 )
 from orgsim.config.errors import ConfigError
 
+Horizon = Annotated[
+    str | None,
+    typer.Option(help="How far ahead (13w for a quarter; default: the scenario's horizon)."),
+]
+FanPlot = Annotated[
+    Path | None,
+    typer.Option(help="Draw the fan chart (with --score: the methods' scores) into this PNG."),
+]
+Against = Annotated[
+    str | None,
+    typer.Option(
+        help="Also forecast this variant with the same luck and print the difference "
+        "(what losing a deal or a late hire costs), with its 95% interval."
+    ),
+]
+Score = Annotated[
+    bool,
+    typer.Option(
+        "--score",
+        help="Instead of forecasting, score four forecasting methods over many simulated "
+        "quarters: weighted pipeline, commit, run rate and this simulation.",
+    ),
+]
+Quarters = Annotated[
+    int | None,
+    typer.Option(help="With --score: quarters scored in each replication, 1-200 (default 4)."),
+]
+ForecastReps = Annotated[
+    int | None,
+    typer.Option(
+        help="With --score: replications behind each quarter's simulation, 10-1000 (default 20)."
+    ),
+]
+
 
 @app.command(cls=_Command)
 def forecast(
     scenario_file: ScenarioPath,
-    horizon: Annotated[
-        str | None,
-        typer.Option(help="How far ahead (13w for a quarter; default: the scenario's horizon)."),
-    ] = None,
+    horizon: Horizon = None,
     reps: Reps = None,
     seed: Seed = None,
     variant: Variant = None,
-    plot: Annotated[
-        Path | None, typer.Option(help="Draw the fan chart of value won into this PNG file.")
-    ] = None,
+    plot: FanPlot = None,
     as_json: Json = False,
     workers: Workers = None,
-    against: Annotated[
-        str | None,
-        typer.Option(
-            help="Also forecast this variant with the same luck and print the difference "
-            "(what losing a deal or a late hire costs), with its 95% interval."
-        ),
-    ] = None,
-    score: Annotated[
-        bool,
-        typer.Option(
-            "--score",
-            help="Instead of forecasting, score four forecasting methods over many simulated "
-            "quarters: weighted pipeline, commit, run rate and this simulation.",
-        ),
-    ] = False,
-    quarters: Annotated[
-        int | None,
-        typer.Option(help="With --score: quarters scored in each replication, 1-200 (default 4)."),
-    ] = None,
-    forecast_reps: Annotated[
-        int | None,
-        typer.Option(
-            help="With --score: replications behind each quarter's simulation, 10-1000 "
-            "(default 20)."
-        ),
-    ] = None,
+    against: Against = None,
+    score: Score = False,
+    quarters: Quarters = None,
+    forecast_reps: ForecastReps = None,
 ) -> None:
     """Forecast bookings from today's open pipeline and the leads still to come.
 
@@ -85,8 +92,8 @@ def forecast(
     difference, replication by replication, with its 95% interval.
 
     With --score (a horizon of whole weeks; not with --against), plays the
-    scenario quarter after quarter (--reps runs of
-    --quarters quarters each, after its warm-up) and at each quarter's start
+    scenario quarter after quarter (--reps runs of --quarters quarters each,
+    after its warm-up) and at each quarter's start
     forecasts it four ways, then scores each against what the quarter booked:
     bias and MAPE (mean absolute percentage error) of value won, with 95%
     intervals, and how often the simulation's 10-90 band held the outcome.
