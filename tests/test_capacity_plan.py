@@ -39,8 +39,9 @@ SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     """Given the rates at which a simulation saw work fall due, the analytic offered load
     gives each role's utilization within 0.03 (0.05 where people come and go; roles whose
-    busiest team is below 90%); where leads can leave untouched (patience, recycling) it is
-    an upper bound."""
+    busiest team is below 90%) of the simulation's 95% interval, so that a short run's own
+    noise (a quarter's forecast) is not charged to the estimate; where leads can leave
+    untouched (patience, recycling) it is an upper bound."""
     sc = orgsim.load(path)
     checked = 0
     for name in sc.variants:
@@ -61,7 +62,8 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
                 # budget of docs/capacity-accuracy.md (its "with people over time" row)
                 plan = next(r for r in model.roles if r.name == role)
                 slack = 0.05 if plan.people_change or plan.away else 0.03
-                assert abs(utilization - kpis[f"role.{role}.utilization"]) < slack, (name, role)
+                simulated = results.kpis[f"role.{role}.utilization"]
+                assert_within_budget(simulated, utilization, slack, f"{name}: {role}")
                 checked += 1
     assert checked >= 2
 
