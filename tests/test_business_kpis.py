@@ -8,6 +8,7 @@ conversion and retention against binomial theory.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 import orgsim
 from orgsim.config.units import WEEK, YEAR
@@ -77,6 +78,43 @@ def test_costs_and_cac_add_up_by_hand():
     assert np.allclose(kpis["cac_payback_months"], kpis["cac"] / (kpis["avg_deal_size"] / 12 * 0.8))
     assert np.allclose(kpis["mrr_end"], kpis["arr_end"] / 12)
     assert (kpis["cac"] < kpis["cost_per_won"]).all()
+
+
+def test_a_source_with_its_own_cost_is_split_from_marketing_by_hand():
+    """An outbound list bought at 40 a contact with 36,000 a year of data and dialer seats:
+    its leads cost that, not marketing's 100 a lead; cost, CAC and the per-source costs
+    count both, and a source without a cost of its own stays marketing's."""
+    text = COSTS.replace(
+        "sources: {web: {rate: 50/week, enters: mql}}",
+        "sources:\n    web: {rate: 50/week, enters: mql}\n"
+        "    outbound: {rate: 20/week, enters: mql, cost: {per_lead: 40, per_year: 36000}}",
+    )
+    kpis = orgsim.simulate(orgsim.load_text(text), progress=False).kpis
+    years = 52 * WEEK / YEAR
+    web = kpis["leads"] - _outbound_leads(text)
+    own = 40 * (kpis["leads"] - web) + 36000 * years
+    assert np.allclose(kpis["source.web.cost"], 100 * web)
+    assert np.allclose(kpis["cost.marketing"], 100 * web)
+    assert np.allclose(kpis["cost.sources"], own)
+    assert np.allclose(kpis["source.outbound.cost"], own)
+    people = (2 * 50000 + 3 * 100000 + 80000 + 150000 + 90000) * years
+    other = (1000 * 8 + 600 * 5 + 5000 + 12000) * years
+    assert np.allclose(kpis["cost"], people + other + 100 * web + own)
+    acquiring = (2 * 50000 + 3 * 100000 + 150000 + 1000 * 6 + 600 * 5 + 12000) * years
+    assert np.allclose(kpis["cac"], (acquiring + 100 * web + own) / kpis["won"])
+    plain = orgsim.simulate(orgsim.load_text(COSTS), replications=1, progress=False).kpis
+    assert "cost.sources" not in plain and "source.web.cost" in plain
+
+
+def _outbound_leads(text: str) -> np.ndarray:
+    """Per replication, the leads the outbound source created after warm-up (from records)."""
+
+    def count(records, model) -> pd.DataFrame:
+        mine = records.leads["source"] == [s.name for s in model.sources].index("outbound")
+        return pd.DataFrame({"n": [(mine & (records.leads["created"] >= records.warmup)).sum()]})
+
+    results = orgsim.simulate(orgsim.load_text(text), records=True, progress=False)
+    return results.per_replication(count)["n"].to_numpy()
 
 
 def test_a_switch_changes_the_costs_at_its_date():

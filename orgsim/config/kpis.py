@@ -111,6 +111,10 @@ def _other_costs(scope: Scope, entity: str | None) -> bool:
     return bool(scope.org.costs)
 
 
+def _source_costs(scope: Scope, entity: str | None) -> bool:
+    return any(source.cost is not None for source in scope.market.sources.values())
+
+
 def _worked_stage(scope: Scope, stage: str | None) -> bool:
     return stage in scope.org.work
 
@@ -361,13 +365,20 @@ _("logo_retention", MONEY, +1, "share", "Logo retention",
 _("ltv", MONEY, +1, "money", "Customer lifetime value",
   "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
   exists=_won_with_margin, team=SUCCESS, scored=True)  # fmt: skip
-_("cost", MONEY, -1, "money", "Total cost", "people, marketing and other costs over the horizon",
-  team=WHOLE_ORG, scored=True)  # fmt: skip
+_("cost", MONEY, -1, "money", "Total cost",
+  "people, marketing, sources' own and other costs over the horizon", team=WHOLE_ORG,
+  scored=True)  # fmt: skip
 _("cost.people", MONEY, -1, "money", "People cost",
   "people cost over the horizon (every role's payroll)")  # fmt: skip
 _("cost.marketing", MONEY, -1, "money", "Marketing cost",
-  "marketing cost over the horizon (cost per lead x leads)", team=MARKETING,
-  scored=True)  # fmt: skip
+  "marketing cost over the horizon (cost per lead x leads of the sources without a cost of "
+  "their own)", team=MARKETING, scored=True)  # fmt: skip
+_("cost.sources", MONEY, -1, "money", "Sources' own cost",
+  "cost over the horizon of the sources with a cost of their own (data, dialer seats: per "
+  "lead and per year)", exists=_source_costs)  # fmt: skip
+_("source.<s>.cost", MONEY, -1, "money", "Cost, {s} leads",
+  "cost over the horizon of source {s}'s leads: its own cost, or the marketing cost per "
+  "lead x its leads", headline=False)  # fmt: skip
 _("cost.other", MONEY, -1, "money", "Other costs",
   "other costs over the horizon (the org's costs: software, tools)",
   exists=_other_costs)  # fmt: skip

@@ -150,6 +150,15 @@ class Segment(Frozen):
     30000, cv: 0.6}`). Also the value a book customer of this segment renews at."""
 
 
+class SourceCost(Frozen):
+    """What a source costs, when it is not the org's marketing cost per lead."""
+
+    per_lead: NonNegative = 0.0
+    """The cost of each lead (a list bought per contact: `40`)."""
+    per_year: NonNegative = 0.0
+    """A yearly cost, counted for the measured horizon (data and dialer seats: `36000`)."""
+
+
 class Source(Frozen):
     rate: Annotated[Rate, Field(ge=0)]
     """Leads per unit of time, averaged over the week: `120/week`, `20/day`, `500/month` (units /h,
@@ -170,6 +179,10 @@ class Source(Frozen):
     hours: Literal["always", "business_hours"] = "always"
     """When leads arrive: `always` (around the clock, web forms) or `business_hours` (Monday to
     Friday 09:00-17:00, at the rate that keeps the weekly volume)."""
+    cost: SourceCost | None = None
+    """What this source costs instead of the org's marketing cost per lead (`{per_lead: 40,
+    per_year: 36000}`): outbound's data and dialer seats are not marketing's. Counted in
+    `cost.sources` (not `cost.marketing`), `cost`, `cac` and `source.<s>.cost`."""
 
 
 class HalfLifeDecay(Frozen):

@@ -281,6 +281,8 @@ class SourcePlan:
     mix: list[float]
     seasonality: list[float] | None
     business_hours: bool
+    cost: tuple[float, float] | None = None
+    """Its own (per lead, per year) cost; None: the org's marketing cost per lead."""
 
 
 @dataclass
@@ -756,4 +758,5 @@ def _source_plan(name: str, source, segments: list[str], places: list[str]) -> S
         mix=_shares(source.mix, segments),
         seasonality=source.seasonality,
         business_hours=source.hours == "business_hours",
+        cost=None if source.cost is None else (source.cost.per_lead, source.cost.per_year),
     )

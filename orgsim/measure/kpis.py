@@ -423,7 +423,9 @@ def _revenue(replication: Replication, out: dict) -> None:
     "cost",
     "cost.people",
     "cost.marketing",
+    "cost.sources",
     "cost.other",
+    "source.<s>.cost",
     "cost_per_won",
     "cac",
     "cac_payback_months",
@@ -432,14 +434,35 @@ def _cost(replication: Replication, out: dict) -> None:
     """Cost over the horizon and CAC (needs the leads, new customers and deal size)."""
     records, model = replication.records, replication.model
     people, other, acquiring = costs(records, model, replication.payroll_hours)
-    marketing = model.cost_per_lead * out["leads"]
-    out["cost"] = people + marketing + other
+    marketing, sources = _lead_costs(records, model, out)
+    out["cost"] = people + marketing + sources + other
     out["cost.people"], out["cost.marketing"], out["cost.other"] = people, marketing, other
+    out["cost.sources"] = sources
     out["cost_per_won"] = _ratio(out["cost"], out["won"])
-    out["cac"] = _ratio(acquiring + marketing, out["won"])
+    out["cac"] = _ratio(acquiring + marketing + sources, out["won"])
     if model.gross_margin is not None:
         monthly_margin = out["avg_deal_size"] / 12 * model.gross_margin
         out["cac_payback_months"] = _ratio(out["cac"], monthly_margin)
+
+
+def _lead_costs(records: Records, model: Model, out: dict) -> tuple[float, float]:
+    """What the sources' leads cost over the horizon, as marketing (the org's cost per lead)
+    and as the sources' own costs (per lead and per year); each source's in `out`."""
+    W, T = records.warmup, records.end
+    leads = records.leads
+    created = (leads["created"] >= W) & from_sources(records)
+    marketing = own = 0.0
+    for i, source in enumerate(model.sources):
+        count = float((created & (leads["source"] == i)).sum())
+        if source.cost is None:
+            cost = model.cost_per_lead * count
+            marketing += cost
+        else:
+            per_lead, per_year = source.cost
+            cost = per_lead * count + per_year * (T - W) / YEAR
+            own += cost
+        out[catalogue.source_kpi(source.name, "cost")] = cost
+    return marketing, own
 
 
 def lifetime_value(records: Records, model: Model, arr_end: float, churned: float) -> float:
