@@ -257,31 +257,42 @@ def dask_executor(scheduler: str | None, workers: int | None) -> Iterator[Execut
             processes=True,
             dashboard_address=None,
         )
-    with cluster, Client(cluster) as client:
+    with _levels_kept(SHUTDOWN_LOGGERS), cluster, Client(cluster) as client:
         client.run(_quiet_cancels)
         try:
             yield client.get_executor()
         except BaseException:  # Ctrl-C or an error: nothing left worth finishing
+            for name in SHUTDOWN_LOGGERS:  # until the cluster is gone: then as they were
+                logging.getLogger(name).setLevel(logging.CRITICAL)
             _stop_now(client, cluster)
             raise
 
 
+SHUTDOWN_LOGGERS = ("distributed", "tornado.application")
+"""What logs the connections a stopped cluster drops (the main process says once that the
+sweep was interrupted; a replication's own error still reaches it as the task's)."""
+
+
+@contextmanager
+def _levels_kept(names) -> Iterator[None]:
+    """These loggers' levels as they were when the block began, whatever it set."""
+    levels = {name: logging.getLogger(name).level for name in names}
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def _stop_now(client, cluster) -> None:
     """Stop a LocalCluster's workers within a second: Dask's own close lets each running
-    replication go on for up to 4 s before it kills the worker, and warns of what it
-    stops (the main process says once that the sweep was interrupted)."""
+    replication go on for up to 4 s before it kills the worker."""
 
     async def close(nannies):
         await asyncio.gather(*(nanny.close(timeout=1) for nanny in nannies))
 
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        client.close()
-        cluster.sync(close, list(cluster.workers.values()))
-    finally:
-        log.setLevel(level)
+    client.close()
+    cluster.sync(close, list(cluster.workers.values()))
 
 
 def _quiet_cancels() -> None:
