@@ -25,8 +25,8 @@ pytestmark = pytest.mark.statistical
 
 def long_run(horizon: str):
     """Run a theory check on `horizon` x 20 replications, long enough for an interval of a
-    few percent of the value. These run in every test run, CI's included (about 70 s of
-    the suite on 2 cores)."""
+    few percent of the value. These run in every test run, CI's included (under a minute
+    of the suite on 2 cores)."""
     return pytest.mark.parametrize("horizon, reps", [pytest.param(horizon, 20, id="long")])
 
 
@@ -38,7 +38,7 @@ def test_erlang_c_textbook_values():
     assert mmc_wait_mean(1, 0.5, 1.0) == pytest.approx(1.0)  # rho / (mu - lambda)
 
 
-@long_run("300w")
+@long_run("150w")
 def test_pooled_role_is_erlang_c(horizon, reps):
     """M/M/5, lambda 4/h, mean effort 1 h: mean wait, P(wait) and SLA attainment."""
     sc = single_queue(
@@ -62,7 +62,7 @@ def test_pooled_role_is_erlang_c(horizon, reps):
     assert_in_interval(results.kpis["role.server.utilization"], 0.8, "utilization", checks)
 
 
-@long_run("200w")
+@long_run("120w")
 def test_random_routing_is_independent_mm1_queues(horizon, reps):
     """Random routing over 3 reps splits Poisson arrivals into 3 independent M/M/1 queues."""
     sc = single_queue(
@@ -103,7 +103,7 @@ work:
 """
 
 
-@long_run("200w")
+@long_run("100w")
 def test_two_pools_in_tandem_are_a_jackson_network(horizon, reps):
     """Each stage of a tandem of M/M/c queues waits as its own M/M/c (Burke, Jackson)."""
     sc = scenario(TANDEM_MARKET, TANDEM_ORG, horizon=horizon, replications=reps)
