@@ -97,6 +97,8 @@ def test_a_source_with_its_own_cost_is_split_from_marketing_by_hand():
     assert np.allclose(kpis["cost.marketing"], 100 * web)
     assert np.allclose(kpis["cost.sources"], own)
     assert np.allclose(kpis["source.outbound.cost"], own)
+    won_outbound = kpis["source.outbound.lead_to_customer"] * (kpis["leads"] - web)
+    assert np.allclose(kpis["source.outbound.cost_per_won"], own / won_outbound)
     people = (2 * 50000 + 3 * 100000 + 80000 + 150000 + 90000) * years
     other = (1000 * 8 + 600 * 5 + 5000 + 12000) * years
     assert np.allclose(kpis["cost"], people + other + 100 * web + own)

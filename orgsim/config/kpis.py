@@ -379,6 +379,9 @@ _("cost.sources", MONEY, -1, "money", "Sources' own cost",
 _("source.<s>.cost", MONEY, -1, "money", "Cost, {s} leads",
   "cost over the horizon of source {s}'s leads: its own cost, or the marketing cost per "
   "lead x its leads", headline=False)  # fmt: skip
+_("source.<s>.cost_per_won", MONEY, -1, "money", "Cost per new customer, {s} leads",
+  "source {s}'s cost per new customer won from its leads (its leads' cost over their wins, "
+  "people not included: see cac)", exists=_won, headline=False)  # fmt: skip
 _("cost.other", MONEY, -1, "money", "Other costs",
   "other costs over the horizon (the org's costs: software, tools)",
   exists=_other_costs)  # fmt: skip

@@ -426,6 +426,7 @@ def _revenue(replication: Replication, out: dict) -> None:
     "cost.sources",
     "cost.other",
     "source.<s>.cost",
+    "source.<s>.cost_per_won",
     "cost_per_won",
     "cac",
     "cac_payback_months",
@@ -447,10 +448,12 @@ def _cost(replication: Replication, out: dict) -> None:
 
 def _lead_costs(records: Records, model: Model, out: dict) -> tuple[float, float]:
     """What the sources' leads cost over the horizon, as marketing (the org's cost per lead)
-    and as the sources' own costs (per lead and per year); each source's in `out`."""
+    and as the sources' own costs (per lead and per year); each source's in `out`, with its
+    cost per new customer won from its leads."""
     W, T = records.warmup, records.end
     leads = records.leads
     created = (leads["created"] >= W) & from_sources(records)
+    won_source = leads["source"][records.wins["lead"][records.wins["time"] >= W]]
     marketing = own = 0.0
     for i, source in enumerate(model.sources):
         count = float((created & (leads["source"] == i)).sum())
@@ -462,6 +465,8 @@ def _lead_costs(records: Records, model: Model, out: dict) -> tuple[float, float
             cost = per_lead * count + per_year * (T - W) / YEAR
             own += cost
         out[catalogue.source_kpi(source.name, "cost")] = cost
+        won = float((won_source == i).sum())
+        out[catalogue.source_kpi(source.name, "cost_per_won")] = _ratio(cost, won)
     return marketing, own
 
 
