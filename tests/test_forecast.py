@@ -157,6 +157,10 @@ def test_a_month_the_horizon_cuts_says_so_and_options_that_mean_nothing_are_refu
     for message, options in refusals.items():
         refused = runner.invoke(app, [*common, *options])
         assert refused.exit_code == 2 and message in refused.output, refused.output
+    one = ["--reps", "1", "--horizon", "2w", "--against", "best_two_leave", "--json"]
+    once = runner.invoke(app, ["forecast", "scenarios/people_risk.yaml", *one])
+    assert once.exit_code == 0, once.output  # one replication: an interval it cannot give
+    assert json.loads(once.stdout)["against"]["won"]["low"] is None
 
 
 STEADY = """

@@ -173,8 +173,7 @@ class Chain:
                         wins[s] += p
                     elif target < n_stage:
                         moves[s, target] += p
-            # least squares: a loop no lead ever leaves (renewal: 1.0) has chance 0, not an error
-            chances[g] = np.linalg.lstsq(np.eye(n_stage) - moves, wins, rcond=None)[0]
+            chances[g] = _absorbed(moves, wins)
         return chances
 
     def _delayed(self, stage: int, last: int, g: int) -> bool:
@@ -201,6 +200,23 @@ class Chain:
         else:
             chances.append(1 - total)  # otherwise
         return zip(stage.targets, chances, strict=False)
+
+
+def _absorbed(moves: np.ndarray, wins: np.ndarray) -> np.ndarray:
+    """Per stage, the chance of ever winning, where `moves` are the chances between stages
+    and `wins` of winning from each: solved on the stages that can reach a win (from
+    those, every path ends, so the system has one solution); the others have none, and a
+    loop no lead ever leaves (`renewal: 1.0`) is one of them."""
+    can = wins > 0
+    while True:  # grow the set back along moves into it
+        more = can | ((moves[:, can] > 0).any(axis=1))
+        if (more == can).all():
+            break
+        can = more
+    chances = np.zeros(len(wins))
+    inner = moves[np.ix_(can, can)]
+    chances[can] = np.linalg.solve(np.eye(int(can.sum())) - inner, wins[can])
+    return chances
 
 
 def opens_after(model: Model, calendar) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,10 @@ from orgsim.config.errors import ConfigError
 
 Horizon = Annotated[
     str | None,
-    typer.Option(help="How far ahead (13w for a quarter; default: the scenario's horizon)."),
+    typer.Option(
+        help="How far ahead (13w for a quarter; default: the scenario's horizon, and 13w "
+        "with --score)."
+    ),
 ]
 FanPlot = Annotated[
     Path | None,
@@ -165,8 +168,11 @@ def _draw(found, plot: Path | None) -> None:
 
 
 def _numbers(gap) -> dict:
+    """The difference for JSON: an interval one replication cannot give is null."""
     return {
-        row["metric"]: {k: float(row[k]) for k in ("mean", "low", "high")}
+        row["metric"]: {
+            k: None if row[k] != row[k] else float(row[k]) for k in ("mean", "low", "high")
+        }
         for _, row in gap.iterrows()
     }
 
@@ -201,9 +207,18 @@ def _check_options(score: bool, against, quarters, forecast_reps) -> None:
 
 def _score(scenario, horizon, quarters, forecast_reps, reps, seed, variant, plot, as_json,
            workers) -> None:  # fmt: skip
-    from orgsim.experiment.score import WORDS, score_forecasts
+    from orgsim.experiment.forecast import starting_today
+    from orgsim.experiment.score import METHODS, WORDS, long_run, quarter_hours, score_forecasts
     from orgsim.report.terminal import score_table
 
+    with reported_errors():
+        hours = quarter_hours(horizon or "13w", quarters, forecast_reps, METHODS)
+    chosen = [variant or next(iter(scenario.variants))]
+    # the long runs, kept whole, and the forecasts, each a quarter from a snapshot
+    check_size(long_run(scenario, hours, quarters)[1], reps, chosen, workers, False)
+    runs = reps or scenario.replications
+    check_size(starting_today(scenario, horizon or "13w"), forecast_reps, chosen, workers, False,
+               points=runs * quarters)  # fmt: skip
     with reported_errors(), pool(workers) as executor:
         found = score_forecasts(scenario, horizon or "13w", quarters, reps, forecast_reps, seed,
                                 variant, executor=executor)  # fmt: skip

@@ -142,9 +142,12 @@ class Forecast:
         seed and replications), replication by replication: the same leads with the same
         luck, so "what losing this deal costs the quarter" is its mean with a 95% interval
         (columns metric, mean, low, high)."""
-        if baseline.replications != self.replications or baseline.start != self.start:
+        mine = (self.replications, self.start, self.horizon_weeks)
+        if (baseline.replications, baseline.start, baseline.horizon_weeks) != mine:
             raise ConfigError.unplaced(
-                "<arguments>", "baseline", "forecast both with the same start and replications"
+                "<arguments>",
+                "baseline",
+                "forecast both with the same start, horizon and replications (and seed)",
             )
         mine, theirs = self.totals(None), baseline.totals(None)
         rows = []

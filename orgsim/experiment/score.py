@@ -9,17 +9,19 @@ itself books the truth. The methods:
 
 - `weighted_pipeline`: each deal open in the pipeline (at or after the journey's
   `opportunity` milestone; every open lead where it has none) times its chance to be won
-  (`Chain.win_chances`, the journey's chances): a CRM's default. In a steady state its
-  expected bias is Little's law's W / H - 1 (W: mean time from entering the pipeline to
-  won, H: the quarter): it counts deals that close after the quarter and misses deals
+  (`Chain.win_chances`, the journey's chances): a CRM's default. In a steady state, where
+  deals that win and deals that lose spend the same time in the pipeline, its expected
+  bias on the total is Little's law's W / H - 1 (W: mean time from entering the pipeline
+  to won, H: the quarter): it counts deals that close after the quarter and misses deals
   created inside it.
 - `commit`: every pipeline deal the run wins inside the quarter, times the winning rep's
   role's `forecast_bias`: reps who know their own deals, then sandbag (below 1) or add
   happy ears (above 1). Beyond the bias it misses what is not yet in the pipeline.
 - `run_rate`: last quarter's value won.
-- `simulation`: `orgsim.forecast` from the quarter's snapshot (every open lead with its
-  stage, segment and age in the stage, as the market's book; the sources' new leads; the
-  org as written), with its 10-90 band.
+- `simulation`: `orgsim.forecast` from the quarter's snapshot as a CRM shows it (open
+  leads by stage and segment, their ages and deal values drawn from those of the group,
+  see `_Judge.book`; the sources' new leads; the org as written, its queues empty), with
+  its 10-90 band.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ about 30 points): the verdict says so."""
 @dataclass
 class ForecastScore:
     """Every scored quarter (`quarters`: replication, quarter, start, method, forecast, p10
-    and p90 for a method with a band, actual, and `held`: whether the band held it, see
-    `held`) and how the scoring was run."""
+    and p90 for a method with a band, actual, and `held`: the chance the band held it, 1 or
+    0 unless the actual ties an end, see `held`) and how the scoring was run."""
 
     quarters: pd.DataFrame
     horizon_weeks: float
@@ -82,27 +84,42 @@ class ForecastScore:
         return (nearest_rank(m, 90) - nearest_rank(m, 10)) / (m + 1)
 
     def errors(self) -> pd.DataFrame:
-        """Per replication and method, the mean relative error (forecast - actual) / actual
-        and its absolute value over the quarters that booked anything."""
+        """Per method and replication: the mean over its quarters that booked anything of
+        the relative error (forecast - actual) / actual (`bias`) and of its absolute value
+        (`mape`), and `total_bias`, its forecasts' sum over what its quarters booked, less
+        one: the mean of ratios leans above zero by about the squared spread of quarterly
+        bookings even for a forecast right on average; the ratio of sums does not."""
         scored = self.quarters[self.quarters["actual"] > 0]
         error = (scored["forecast"] - scored["actual"]) / scored["actual"]
-        frame = scored[["replication", "method"]].assign(bias=error, mape=error.abs())
-        return frame.groupby(["method", "replication"], sort=False).mean()
+        frame = scored[["replication", "method", "forecast", "actual"]].assign(
+            bias=error, mape=error.abs()
+        )
+        grouped = frame.groupby(["method", "replication"], sort=False)
+        out = grouped[["bias", "mape"]].mean()
+        sums = grouped[["forecast", "actual"]].sum()
+        out["total_bias"] = sums["forecast"] / sums["actual"] - 1
+        return out
 
     def summary(self) -> pd.DataFrame:
-        """Per method, most accurate first: bias and MAPE (means over quarters, each with a
-        95% interval from the spread between replications: quarters of one run are not
-        independent), coverage of the 10-90 band where the method has one, and how many
-        quarters were scored (a quarter that booked nothing has no relative error)."""
+        """Per method, most accurate first: bias and MAPE (means over the quarters that
+        booked anything, as SCENARIO-SPEC 9.4 defines them) and the bias on the totals
+        (see `errors`), each with a 95% interval from the spread between replications
+        (quarters of one run are not independent); the 10-90 band's coverage where the
+        method has one; how many quarters were scored."""
         per_rep = self.errors()
         rows = []
         for method, frame in self.quarters.groupby("method", sort=False):
             scored = frame[frame["actual"] > 0]
             error = (scored["forecast"] - scored["actual"]) / scored["actual"]
+            total = scored["forecast"].sum() / scored["actual"].sum() - 1 if len(scored) else np.nan
             row = {"method": method, "quarters": len(scored)}
-            for name, values in (("bias", error), ("mape", error.abs())):
+            for name, point in (
+                ("bias", error.mean()),
+                ("mape", error.abs().mean()),
+                ("total_bias", total),
+            ):
                 mine = per_rep.loc[method, name] if len(scored) else pd.Series(dtype=float)
-                spread = _around(float(values.mean()) if len(scored) else np.nan, mine)
+                spread = _around(float(point), mine)
                 # an absolute error's mean is not below zero, whatever a t interval says
                 low = max(spread.low, 0.0) if name == "mape" else spread.low
                 row |= {name: spread.mean, f"{name}_low": low, f"{name}_high": spread.high}
@@ -118,18 +135,28 @@ class ForecastScore:
             return None
         per_rep = self.errors()["mape"]
         best, second = ranked[:2]
-        return best, second, paired(per_rep.loc[best], per_rep.loc[second])
+        return best, second, _paired(per_rep.loc[best], per_rep.loc[second])
 
     def against(self, baseline: ForecastScore) -> pd.DataFrame:
-        """Per method, this design's bias and MAPE minus `baseline`'s (another variant scored
-        with the same seed, quarters and replications: the same markets), replication by
-        replication, with 95% intervals: does one design's business forecast better?"""
+        """Per method both scored, this design's bias, bias on the totals and MAPE minus
+        `baseline`'s (another variant scored with the same seed, horizon and counts: the
+        same markets), replication by replication, with 95% intervals: does one design's
+        business forecast better?"""
+        same = (self.horizon_weeks, self.forecast_replications, self.quarters["quarter"].max())
+        theirs_are = (baseline.horizon_weeks, baseline.forecast_replications,
+                      baseline.quarters["quarter"].max())  # fmt: skip
+        if same != theirs_are:
+            raise ConfigError.unplaced(
+                "<arguments>", "baseline", "score both with the same horizon, quarters and "
+                "forecast replications (and the same seed and replications)",
+            )  # fmt: skip
         mine, theirs = self.errors(), baseline.errors()
+        both = [m for m in mine.index.unique("method") if m in theirs.index.unique("method")]
         rows = []
-        for method in mine.index.get_level_values("method").unique():
+        for method in both:
             row = {"method": method}
-            for name in ("bias", "mape"):
-                gap = paired(mine.loc[method, name], theirs.loc[method, name])
+            for name in ("bias", "total_bias", "mape"):
+                gap = _paired(mine.loc[method, name], theirs.loc[method, name])
                 row |= {name: gap.mean, f"{name}_low": gap.low, f"{name}_high": gap.high}
             rows.append(row)
         return pd.DataFrame(rows)
@@ -137,7 +164,11 @@ class ForecastScore:
     def verdict(self) -> list[str]:
         """Plain lines under the table: which method is most accurate and whether clearly
         so, and whether the simulation's band held as often as it should."""
-        lines = ["bias: forecast minus what was booked, as a share of it (-20%: a fifth short)."]
+        lines = [
+            "bias: forecast minus what was booked, as a share of it (-20%: a fifth short), "
+            "averaged over quarters; on the total: all forecasts against all bookings (an "
+            "average of quarter ratios leans high when quarters swing)."
+        ]
         lead = self.lead()
         if lead is not None:
             best, second, gap = lead
@@ -148,16 +179,18 @@ class ForecastScore:
                 else f"Most accurate: {best}, but not clearly ahead of {second} (the MAPE "
                 f"difference, {points}, could be zero)."
             )
-        held = self.quarters["held"].dropna()
+        banded = self.quarters.dropna(subset=["held"])
+        held = banded["held"]
         if not held.empty:
-            ci = stats.binomtest(round(held.sum()), len(held)).proportion_ci(0.95)
+            # quarters of one run are not independent: the interval comes from the runs
+            ci = _around(float(held.mean()), banded.groupby("replication")["held"].mean())
             expected = self.nominal_coverage
             how = (
                 "as often as it should"
-                if ci.low <= expected <= ci.high
-                else "less often than it should: the model is too sure of itself"
+                if not ci.high < expected and not ci.low > expected  # NaN: one run
+                else "less often than it should: its band is too narrow for these quarters"
                 if ci.high < expected
-                else "more often than it should: the model is too unsure"
+                else "more often than it should: its band is too wide for these quarters"
             )
             weak = (
                 f" (only {len(held)} quarters: a weak check; score more with --reps or --quarters)"
@@ -166,8 +199,10 @@ class ForecastScore:
             )
             lines.append(
                 f"The simulation's 10-90 band held {held.mean():.0%} of quarters "
-                f"({ci.low:.0%} to {ci.high:.0%}); with {self.forecast_replications} forecast "
-                f"replications a right model holds {expected:.0%}: {how}{weak}."
+                f"({max(ci.low, 0):.0%} to {min(ci.high, 1):.0%}); with "
+                f"{self.forecast_replications} forecast "
+                f"replications a band drawn from the right distribution holds {expected:.0%}: "
+                f"{how}{weak}."
             )
         return lines
 
@@ -183,6 +218,11 @@ class ForecastScore:
             methods[row["method"]] = {
                 "bias": number(row["bias"]),
                 "bias_interval": [number(row["bias_low"]), number(row["bias_high"])],
+                "total_bias": number(row["total_bias"]),
+                "total_bias_interval": [
+                    number(row["total_bias_low"]),
+                    number(row["total_bias_high"]),
+                ],
                 "mape": number(row["mape"]),
                 "mape_interval": [number(row["mape_low"]), number(row["mape_high"])],
                 "coverage": number(row["coverage"]),
@@ -208,6 +248,13 @@ class ForecastScore:
             f"{self.horizon_weeks:g}-week periods against what it booked"
         )
         return forecast_scores(self.quarters, self.summary(), title)
+
+
+def _paired(mine: pd.Series, theirs: pd.Series) -> Interval:
+    """The paired interval of two per-replication series, matched by replication (a run
+    with no quarter that booked anything is missing from one side)."""
+    mine, theirs = mine.align(theirs, join="inner")
+    return paired(mine, theirs)
 
 
 def _around(point: float, per_replication: pd.Series) -> Interval:
@@ -236,9 +283,8 @@ def score_forecasts(
     rate's). `simulation` forecasts each quarter with `forecast_replications` runs."""
     scenario = as_scenario(scenario)
     name = scenario.variant(variant).name
-    hours = _quarter_hours(horizon, quarters, forecast_replications, methods)
-    first = np.ceil(scenario.warmup / WEEK) * WEEK + hours  # a whole week: a Monday
-    truth = scenario.model_copy(update={"horizon": first - scenario.warmup + quarters * hours})
+    hours = quarter_hours(horizon, quarters, forecast_replications, methods)
+    first, truth = long_run(scenario, hours, quarters)
     model = compile_model(truth, name)
     _check_steady(model, name)
     if (replications or scenario.replications) < 2:
@@ -271,6 +317,15 @@ def score_forecasts(
     )
 
 
+def long_run(scenario: Scenario, hours: float, quarters: int) -> tuple[float, Scenario]:
+    """The first scored quarter's start (after the warm-up, rounded up to a whole week so it
+    falls on a Monday, and one quarter for the run rate) and the run that covers them."""
+    first = float(np.ceil(scenario.warmup / WEEK) * WEEK + hours)
+    return first, scenario.model_copy(
+        update={"horizon": first - scenario.warmup + quarters * hours}
+    )
+
+
 def _scored(frame: pd.DataFrame, methods) -> pd.DataFrame:
     """The forecasts of `methods`, each beside what its quarter booked (`actual`) and, for
     a forecast with a band, whether the band `held` it."""
@@ -288,7 +343,8 @@ def _scored(frame: pd.DataFrame, methods) -> pd.DataFrame:
     return frame
 
 
-def _quarter_hours(horizon: str, quarters: int, forecast_replications: int, methods) -> float:
+def quarter_hours(horizon: str, quarters: int, forecast_replications: int, methods) -> float:
+    """The quarter in hours, once every argument is checked."""
     hours = forecast_horizon(horizon)
     problems = []
     if hours % WEEK:
@@ -313,7 +369,8 @@ def _check_steady(model: Model, variant: str) -> None:
         raise ConfigError.unplaced(
             "<arguments>", "scenario", "its journey has no `won` milestone: nothing is booked"
         )
-    if model.hires or model.transition is not None:
+    dated = any(p.joins is not None or p.leaves is not None for r in model.roles for p in r.people)
+    if model.hires or dated or model.transition is not None:
         change = "switches org" if model.transition is not None else "hires or loses people"
         raise ConfigError.unplaced(
             "<arguments>",
@@ -343,24 +400,26 @@ class _Judge:
         stages = self.model.stages
         built_in = len(self.model.places) - len(stages)
         self.resting = np.array([s.is_end or s.won for s in stages] + [True] * built_in)
+        self.buyer_first = np.array([s.buyer_first for s in stages] + [False] * built_in)
         reachable = self.chances.max(axis=0) > 0
         start = self.model.opportunity
         after = _reachable(stages, start) if start is not None else set(range(len(stages)))
         self.pipeline = reachable & np.isin(np.arange(len(stages)), sorted(after))
         self.pipeline = np.append(self.pipeline, [False] * built_in)
 
-    def open_at(self, records: Records, t: float) -> tuple[np.ndarray, ...]:
-        """Lead, stage and time entered of every visit under way at `t`."""
+    def under_way(self, records: Records, t: float) -> np.ndarray:
+        """Which visits are under way at `t` (entered, not left, in a stage where leads stay)."""
         v = records.visits
-        under_way = (v["entered"] <= t) & ~(v["left"] <= t) & ~self.resting[v["stage"]]
-        return v["lead"][under_way], v["stage"][under_way], v["entered"][under_way]
+        return (v["entered"] <= t) & ~(v["left"] <= t) & ~self.resting[v["stage"]]
 
     def cheap(self, records: Records, t: float, hours: float) -> dict[str, float]:
         """Actual value won in [t, t + hours), and the forecasts that need no simulation."""
         wins, leads = records.wins, records.leads
         inside = (wins["time"] >= t) & (wins["time"] < t + hours)
         before = (wins["time"] >= t - hours) & (wins["time"] < t)
-        lead, stage, _ = self.open_at(records, t)
+        v = records.visits
+        under_way = self.under_way(records, t)
+        lead, stage = v["lead"][under_way], v["stage"][under_way]
         kept = self.pipeline[stage]
         lead, stage = lead[kept], stage[kept]
         chance = self.chances[leads["segment"][lead], stage]
@@ -387,22 +446,36 @@ class _Judge:
         return pd.DataFrame(rows, columns=columns), books
 
     def book(self, records: Records, t: float) -> list[dict]:
-        """The market's book at `t`: every lead under way, by stage and segment, with its
-        age in the stage."""
-        lead, stage, entered = self.open_at(records, t)
-        segment = records.leads["segment"][lead]
-        frame = pd.DataFrame({"stage": stage, "segment": segment, "age": t - entered})
+        """The market's book at `t`, as a CRM snapshot shows it: every lead under way, by
+        stage and segment, its age in the stage conditioning the rest of the buyer's delay;
+        in a stage whose buyer delay runs first (a renewal's year), a lead whose delay is
+        behind it waits on the team and falls due at once. Deal values are drawn from those
+        of the open deals of the group, ages from theirs."""
+        v = records.visits
+        under_way = self.under_way(records, t)
+        lead = v["lead"][under_way]
+        frame = pd.DataFrame(
+            {
+                "stage": v["stage"][under_way],
+                "segment": records.leads["segment"][lead],
+                "age": t - v["entered"][under_way],
+                # the buyer's time is behind it only where it runs first (a renewal's year)
+                "due": self.buyer_first[v["stage"][under_way]] & (v["due"][under_way] <= t),
+                "value": records.leads["value"][lead],
+            }
+        )
         entries = []
-        for (s, g), group in frame.groupby(["stage", "segment"]):
-            values = [f"{max(age, 0.001):.3f}h" for age in group["age"]]
-            entries.append(
-                {
-                    "stage": self.model.stages[s].name,
-                    "count": len(values),
-                    "age": {"dist": "empirical", "values": values},
-                    "mix": {self.model.segments[g]: 1.0},
-                }
-            )
+        for (s, g, due), group in frame.groupby(["stage", "segment", "due"]):
+            entry = {
+                "stage": self.model.stages[s].name,
+                "count": len(group),
+                "mix": {self.model.segments[g]: 1.0},
+                "value": {"dist": "empirical", "values": group["value"].tolist()},
+            }
+            if not due:
+                ages = [f"{max(age, 0.001):.3f}h" for age in group["age"]]
+                entry["age"] = {"dist": "empirical", "values": ages}
+            entries.append(entry)
         return entries
 
 
@@ -455,8 +528,8 @@ def _simulated(base, books, starts, hours, replications, seed, executor, progres
 def held(sample: np.ndarray, actual: float) -> float:
     """The chance that `actual` lies inside the band of `sample`'s nearest-rank 10th and
     90th percentiles, ties broken at random: its rank among the sample and itself is then
-    uniform, so a right model holds it with chance exactly `nominal_coverage`, however
-    lumpy (whole deals of one size) the outcomes are."""
+    uniform, so a band drawn from the right distribution holds it with chance exactly
+    `nominal_coverage`, however lumpy (whole deals of one size) the outcomes are."""
     m = len(sample)
     low, high = nearest_rank(m, 10), nearest_rank(m, 90)
     below, equal = int((sample < actual).sum()), int((sample == actual).sum())

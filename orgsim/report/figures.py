@@ -692,13 +692,13 @@ def forecast_scores(quarters: pd.DataFrame, summary: pd.DataFrame, title: str) -
     for ax in axes[len(methods) :]:
         ax.set_visible(False)
     figure.suptitle(title, fontsize="medium")
+    handles = [Line2D([], [], color="grey", linestyle="--", label="forecast = actual")]
+    if quarters["p10"].notna().any():
+        handles.append(Line2D([], [], color="#1f77b4", alpha=0.4, label="10-90 band"))
     figure.legend(
-        handles=[
-            Line2D([], [], color="grey", linestyle="--", label="forecast = actual"),
-            Line2D([], [], color="#1f77b4", alpha=0.4, label="simulation's 10-90 band"),
-        ],
+        handles=handles,
         loc="outside lower center",
-        ncols=2,
+        ncols=len(handles),
         fontsize="small",
     )
     return figure

@@ -672,19 +672,24 @@ def score_table(summary: pd.DataFrame, title: str, words: dict[str, str]) -> Tab
     """Forecasting methods, most accurate first: what each is, its bias and MAPE with their
     95% intervals, and how often its 10-90 band held the quarter's bookings."""
     table = Table(title=user_text(title), title_justify="left", header_style="bold")
-    for column in ("method", "how it forecasts", "bias (95% interval)", "MAPE (95% interval)",
-                   "band held"):  # fmt: skip
+    for column in ("method", "how it forecasts", "bias (95% interval)", "on the total",
+                   "MAPE (95% interval)", "band held"):  # fmt: skip
         table.add_column(column, justify="left" if column != "band held" else "right")
 
     def share(row, name: str) -> str:
         low, high = row[f"{name}_low"], row[f"{name}_high"]
-        sign = "+" if name == "bias" else ""
+        sign = "" if name == "mape" else "+"
         shown = f"{row[name]:{sign}.1%}"
         return shown if math.isnan(low) else f"{shown} ({low:{sign}.1%} to {high:{sign}.1%})"
 
     for _, row in summary.iterrows():
         held = "—" if math.isnan(row["coverage"]) else f"{row['coverage']:.0%}"
         table.add_row(
-            row["method"], words[row["method"]], share(row, "bias"), share(row, "mape"), held
+            row["method"],
+            words[row["method"]],
+            share(row, "bias"),
+            share(row, "total_bias"),
+            share(row, "mape"),
+            held,
         )
     return table
