@@ -34,14 +34,21 @@ from .theory import mmc_wait_mean, mmc_wait_within
 SCENARIOS = sorted(ROOT.glob("scenarios/*.yaml"))
 
 
+# The offered load counts a visit's work in the week it falls due, while a stage's touches
+# follow its buyer delay (21 to 100 days for an opportunity): in a run as short as a
+# quarter, much of its last weeks' work lands after the end (7 points of AE utilization in
+# quarter_forecast), so this check needs runs much longer than a stage's delay.
+# (`capacity`'s quarter loads place each touch in its week: tests/test_horizon.py.)
+STEADY_ENOUGH = [p for p in SCENARIOS if p.stem != "quarter_forecast"]
+
+
 @pytest.mark.statistical
-@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+@pytest.mark.parametrize("path", STEADY_ENOUGH, ids=[p.stem for p in STEADY_ENOUGH])
 def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
     """Given the rates at which a simulation saw work fall due, the analytic offered load
     gives each role's utilization within 0.03 (0.05 where people come and go; roles whose
-    busiest team is below 90%) of the simulation's 95% interval, so that a short run's own
-    noise (a quarter's forecast) is not charged to the estimate; where leads can leave
-    untouched (patience, recycling) it is an upper bound."""
+    busiest team is below 90%); where leads can leave untouched (patience, recycling) it is
+    an upper bound."""
     sc = orgsim.load(path)
     checked = 0
     for name in sc.variants:
@@ -62,8 +69,7 @@ def test_offered_load_from_observed_entries_matches_simulated_utilization(path):
                 # budget of docs/capacity-accuracy.md (its "with people over time" row)
                 plan = next(r for r in model.roles if r.name == role)
                 slack = 0.05 if plan.people_change or plan.away else 0.03
-                simulated = results.kpis[f"role.{role}.utilization"]
-                assert_within_budget(simulated, utilization, slack, f"{name}: {role}")
+                assert abs(utilization - kpis[f"role.{role}.utilization"]) < slack, (name, role)
                 checked += 1
     assert checked >= 2
 
