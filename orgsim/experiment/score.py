@@ -182,8 +182,12 @@ class ForecastScore:
         banded = self.quarters.dropna(subset=["held"])
         held = banded["held"]
         if not held.empty:
-            # quarters of one run are not independent: the interval comes from the runs
-            ci = _around(float(held.mean()), banded.groupby("replication")["held"].mean())
+            # quarters of one run are not independent: the interval from the runs, widened
+            # to the binomial one over quarters where the runs happen to agree
+            runs = _around(float(held.mean()), banded.groupby("replication")["held"].mean())
+            quarters = stats.binomtest(round(held.sum()), len(held)).proportion_ci(0.95)
+            ci = Interval(runs.mean, min(runs.low, quarters.low), max(runs.high, quarters.high),
+                          runs.n, runs.std)  # fmt: skip
             expected = self.nominal_coverage
             how = (
                 "as often as it should"
