@@ -120,14 +120,13 @@ def _check_book(say: _Reporter, market: Market, segments: list[str]) -> None:
     for i, entry in enumerate(market.book):
         here = ("book", i)
         stage = market.journey.get(entry.stage)
-        if entry.stage == "lost":
-            pass  # a deal lost today: its age and `over` no longer matter
-        elif stage is None:
-            say.error(
-                (*here, "stage"),
-                f"'{entry.stage}' is not a journey stage{_hint(entry.stage, market.journey)} "
-                f"(stages: {_names(market.journey)}; or lost, for a deal lost today)",
-            )
+        if stage is None:
+            if entry.stage != "lost":  # `lost`: a deal lost today, no stage of the journey
+                say.error(
+                    (*here, "stage"),
+                    f"'{entry.stage}' is not a journey stage{_hint(entry.stage, market.journey)} "
+                    f"(stages: {_names(market.journey)}; or lost, for a deal lost today)",
+                )
         elif stage.is_end:
             say.error((*here, "stage"), f"'{entry.stage}' is an end: nothing happens there")
         elif stage.milestone == "won":
