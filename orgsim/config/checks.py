@@ -83,12 +83,16 @@ def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[s
     """Each source enters a real stage, with a mix of real segments that sums to 1."""
     for name, source in market.sources.items():
         here = ("sources", name)
+        if source.kind == "outbound":
+            _check_accounts(say, here, source.accounts, segments)
         if source.enters not in stages:
             say.error(
                 (*here, "enters"),
                 f"'{source.enters}' is not a journey stage{_hint(source.enters, market.journey)} "
                 f"(stages: {_names(market.journey)})",
             )
+        if source.kind == "outbound":
+            continue
         if source.mix is None:
             if len(segments) > 1:
                 say.error(
@@ -98,6 +102,20 @@ def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[s
                 )
         else:
             _check_mix(say, here, source.mix, segments)
+
+
+def _check_accounts(say: _Reporter, here: tuple, accounts: dict, segments: list[str]) -> None:
+    """An outbound source's accounts are of real segments, and there are some."""
+    for segment in accounts:
+        if segment not in segments:
+            say.error(
+                (*here, "accounts", segment),
+                f"unknown segment '{segment}'{_hint(segment, segments)} "
+                f"(segments: {_names(segments)})",
+                key=True,
+            )
+    if not sum(accounts.values()):
+        say.error((*here, "accounts"), "no accounts to prospect: give at least one")
 
 
 def _check_mix(say: _Reporter, here: tuple, mix: dict, segments: list[str]) -> None:
@@ -372,7 +390,7 @@ def _check_teams(say: _Reporter, org: Org) -> None:
 
 def _check_work(say: _Reporter, org: Org, roles: list[str]) -> None:
     """Each worked stage names a real role, and its SLA's escalation and recycling add up."""
-    for stage, work in org.work.items():
+    for stage, work in {**org.work, **org.prospecting}.items():
         if work.role not in org.roles:
             say.error(
                 ("work", stage, "role"),
@@ -564,8 +582,10 @@ def _check_hires(say: _Reporter, org: Org, roles: list[str], in_pods: set[str]) 
 
 
 def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)) -> list[Problem]:
-    """References from the org (at `at` in the tree) into the market: stages, segments, pods."""
+    """References from the org (at `at` in the tree) into the market: stages, segments, pods,
+    and who prospects each outbound source."""
     say = _Reporter(tree, at)
+    _check_prospecting(say, market, org)
     _check_worked_stages(say, market, org)
     if org.pods:
         _check_pod_segments(say, market, org)
@@ -574,6 +594,48 @@ def check_together(market: Market, org: Org, tree: Located, at: tuple = ("org",)
     market_say = _Reporter(tree, ("market",))
     _warn_unworked(market_say, market, org)
     return say.problems + market_say.problems
+
+
+def _check_prospecting(say: _Reporter, market: Market, org: Org) -> None:
+    """Each outbound source has one prospecting role, with a share of its time to spend on it;
+    a role prospects one source at most; an attempt has no routing or SLA."""
+    for name in market.prospected():
+        if name not in org.prospecting:
+            say.error(
+                ("work",),
+                f"nobody prospects the outbound source '{name}': add work.{name} "
+                "(`{role: sdr, effort: 4min}`)",
+                key=True,
+            )
+    by_role: dict[str, str] = {}
+    for name, work in org.prospecting.items():
+        here = ("work", name)
+        for field in ("routing", "sla"):
+            if field in work.model_fields_set:
+                say.error((*here, field), f"an attempt on an account has no {field}", key=True)
+        role = org.roles.get(work.role)
+        if role is None:
+            continue  # check_org names the unknown role
+        if role.outbound_share is None:
+            say.error(
+                ("roles", work.role),
+                f"{work.role} prospects '{name}': give its outbound_share, the most of its "
+                "productive hours it may spend on it (`0.5`)",
+            )
+        if work.role in by_role:
+            say.error(
+                (*here, "role"),
+                f"{work.role} already prospects '{by_role[work.role]}': one outbound source per "
+                "role",
+            )
+        by_role[work.role] = name
+    for role_name, role in org.roles.items():
+        if role.outbound_share is not None and role_name not in by_role:
+            say.error(
+                ("roles", role_name, "outbound_share"),
+                f"{role_name} prospects no outbound source (work.<source> with role: {role_name})",
+                key=True,
+            )
 
 
 def _check_worked_stages(say: _Reporter, market: Market, org: Org) -> None:
@@ -676,6 +738,12 @@ def check_transition(org: Org, transition: Transition, tree: Located) -> list[Pr
     between roles that exist, no more people than there are or than the new org wants, the
     same stages worked, and a role both orgs have defined the same way in both."""
     say = _Reporter(tree, ("transition",))
+    if org.prospecting or transition.org.prospecting:
+        say.error(
+            (),
+            "a switch of org with outbound prospecting is not modelled yet: compare the two "
+            "orgs as variants instead",
+        )
     _check_moves(say, org, transition)
     _check_same_roles_and_stages(say, org, transition.org)
     today = _Reporter(tree, ("org",))

@@ -259,6 +259,8 @@ def _field_model(model: Any, part: Any, depth: int) -> Any:
         return {"market": Market, "org": Org, "transition": Transition}.get(part)
     if isinstance(model, tuple):  # inside a dict[str, Model]: `part` is a key
         return model[1]
+    if isinstance(model, list):  # a union of models (an inbound or an outbound source)
+        model = next((m for m in model if part in m.model_fields), None)
     if isinstance(model, type) and issubclass(model, BaseModel) and part in model.model_fields:
         return _unwrap(model.model_fields[part].annotation)
     return None
@@ -276,16 +278,16 @@ def _unwrap(annotation: Any) -> Any:
             for a in map(_unwrap, typing.get_args(annotation))
             if isinstance(a, type) and issubclass(a, BaseModel)
         ]
-        return models[0] if len(models) == 1 else None
+        return models[0] if len(models) == 1 else models or None
     return annotation if isinstance(annotation, type) else None
 
 
 def _is_field(model: Any, path: tuple, depth: int) -> bool:
-    """Whether the missing last part names a field the model allows (left at its default)."""
-    return (
-        isinstance(model, type)
-        and issubclass(model, BaseModel)
-        and path[depth] in model.model_fields
+    """Whether the missing last part names a field the model (or one of a union of models)
+    allows (left at its default)."""
+    return any(
+        isinstance(m, type) and issubclass(m, BaseModel) and path[depth] in m.model_fields
+        for m in (model if isinstance(model, list) else [model])
     )
 
 
@@ -297,6 +299,9 @@ def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem], Vari
     market, problems = validate(Market, tree, ("market",))
     org, org_problems = validate(Org, tree, ("org",))
     problems += org_problems
+    outbound = set(market.prospected()) if market is not None else set()
+    if org is not None:
+        org = org.with_prospecting(outbound)
     if market is not None:
         problems += checks.check_market(market, tree, ("market",), org)
     if org is not None:
@@ -306,6 +311,9 @@ def validate_variant(tree: Located) -> tuple[Variant | None, list[Problem], Vari
         transition, more = validate(Transition, tree, ("transition",))
         problems += more
         if transition is not None:
+            transition = transition.model_copy(
+                update={"org": transition.org.with_prospecting(outbound)}
+            )
             problems += checks.check_org(transition.org, tree, ("transition", "org"))
     if market is None or org is None or ("transition" in tree.data and transition is None):
         return None, problems, None

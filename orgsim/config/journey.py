@@ -101,8 +101,9 @@ def opportunity_stage(market: Market) -> str | None:
 
 
 def worked_roles(org: Org) -> list[str]:
-    """Roles that work at least one stage, in the order the org declares them."""
-    working = {work.role for work in org.work.values()}
+    """Roles that work at least one stage or prospect a source, in the order the org
+    declares them."""
+    working = {work.role for work in [*org.work.values(), *org.prospecting.values()]}
     return [role for role in org.roles if role in working]
 
 
@@ -114,7 +115,12 @@ def acquisition_roles(market: Market, org: Org) -> set[str]:
     acquiring = set()
     for role, spec in org.roles.items():
         worked = {stage for stage, work in org.work.items() if work.role == role}
-        if (worked and not worked <= serving) or (not worked and spec.team != "customer_success"):
+        prospects = any(work.role == role for work in org.prospecting.values())
+        if (
+            prospects
+            or (worked and not worked <= serving)
+            or (not worked and spec.team != "customer_success")
+        ):
             acquiring.add(role)
     return acquiring
 
@@ -219,6 +225,8 @@ def visits_per_lead(market: Market, hours: float) -> float:
         delays = [resolve(market.journey[n].buyer_delay, segment).expected() for n in stages]
         most = [1 + hours / d if d > 0 else math.inf for d in delays]
         for source in market.sources.values():
+            if source.kind == "outbound":  # its meetings enter as inbound leads do: weighed
+                continue  # by them (the volume is the org's to make)
             share = source.rate * ((source.mix or {segment: 1.0}).get(segment, 0.0))
             if share > 0 and source.enters in index:
                 visits = _visits(flows, index[source.enters])

@@ -145,6 +145,14 @@ def _people_change(scope: Scope, role: str | None) -> bool:
     return scope.people_change(role)
 
 
+def _outbound(scope: Scope, source: str | None) -> bool:
+    return scope.market.sources[source].kind == "outbound"
+
+
+def _prospects(scope: Scope, role: str | None) -> bool:
+    return any(work.role == role for work in scope.org.prospecting.values())
+
+
 # ------------------------------------------------------------------------------ families
 
 _PLACEHOLDER = re.compile(r"<([a-z]+)>")
@@ -330,7 +338,8 @@ _("sla.<s>.attainment", SPEED, +1, "share", "{s}: SLA met",
   "share of first touches within the SLA", exists=_has_sla, scored=True)  # fmt: skip
 # each role that works a stage: how busy, what waits, who came and went
 _("role.<r>.utilization", CAPACITY, 0, "share", "{r}: utilization",
-  "share of scheduled hours occupied by work", scored=True)  # fmt: skip
+  "share of scheduled hours occupied by the journey's work (outbound attempts are "
+  "role.<r>.outbound_time)", scored=True)  # fmt: skip
 _("role.<r>.queue_mean", CAPACITY, -1, "items", "{r}: work waiting, mean",
   "items waiting, time average")  # fmt: skip
 _("role.<r>.queue_end", CAPACITY, -1, "items", "{r}: work waiting at the end",
@@ -348,6 +357,28 @@ _("role.<r>.hires", CAPACITY, 0, "count", "{r}: hires",
 _("role.<r>.departures", CAPACITY, -1, "count", "{r}: departures",
   "reps who left (attrition and planned departures)", exists=_people_change)  # fmt: skip
 _per_quarter("role.<r>.utilization")
+# outbound: what prospecting makes of the reps' free time and the accounts left
+_("source.<s>.attempts", FLOW, 0, "count", "{s}: attempts",
+  "outbound attempts (dials, emails) made on the source's accounts", exists=_outbound,
+  headline=False)  # fmt: skip
+_("source.<s>.connects", FLOW, 0, "count", "{s}: buyers reached",
+  "outbound attempts that reached the buyer", exists=_outbound, headline=False)  # fmt: skip
+_("source.<s>.meetings", FLOW, +1, "count", "{s}: meetings booked",
+  "meetings booked by outbound attempts (each a lead of the source)",
+  exists=_outbound)  # fmt: skip
+_("source.<s>.attempts_per_meeting", FLOW, -1, "count", "{s}: attempts per meeting",
+  "outbound attempts per meeting booked", exists=_outbound)  # fmt: skip
+_("source.<s>.accounts_left", FLOW, +1, "count", "{s}: accounts left",
+  "accounts ready to prospect at the end: never worked, or back from their cool-off",
+  exists=_outbound)  # fmt: skip
+_("role.<r>.meetings_per_week", CAPACITY, +1, "per_week", "{r}: meetings per rep per week",
+  "outbound meetings booked per rep on the payroll per week", exists=_prospects)  # fmt: skip
+_("role.<r>.attempts_per_week", CAPACITY, 0, "per_week", "{r}: attempts per rep per week",
+  "outbound attempts per rep on the payroll per week", exists=_prospects,
+  headline=False)  # fmt: skip
+_("role.<r>.outbound_time", CAPACITY, 0, "share", "{r}: time prospecting",
+  "share of scheduled hours spent on outbound attempts (utilization counts only the "
+  "journey's work)", exists=_prospects)  # fmt: skip
 # money: revenue, retention, cost
 _("arr_end", MONEY, +1, "money", "ARR at the end", "ARR of all customers at the end",
   exists=_won, team=SUCCESS, scored=True)  # fmt: skip

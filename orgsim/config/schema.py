@@ -15,7 +15,15 @@ from datetime import date
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from orgsim.config.distributions import (
@@ -24,7 +32,7 @@ from orgsim.config.distributions import (
     NumberDist,
     Probability,
 )
-from orgsim.config.size import MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
+from orgsim.config.size import MAX_ACCOUNTS, MAX_BOOK, MAX_PEOPLE, MAX_REPLICATIONS
 from orgsim.config.units import (
     WEEK,
     YEAR,
@@ -160,6 +168,9 @@ class SourceCost(Frozen):
 
 
 class Source(Frozen):
+    kind: Literal["inbound"] = "inbound"
+    """`inbound` (default): leads arrive at `rate`, whatever the org does. See `kind: outbound`
+    for accounts the org prospects."""
     rate: Annotated[Rate, Field(ge=0)]
     """Leads per unit of time, averaged over the week: `120/week`, `20/day`, `500/month` (units /h,
     /day, /week, /month, /year)."""
@@ -183,6 +194,56 @@ class Source(Frozen):
     """What this source costs instead of the org's marketing cost per lead (`{per_lead: 40,
     per_year: 36000}`): outbound's data and dialer seats are not marketing's. Counted in
     `cost.sources` (not `cost.marketing`), `cost`, `cac` and `source.<s>.cost`."""
+
+
+AccountCount = Annotated[Whole, Field(ge=0, le=MAX_ACCOUNTS)]
+
+
+class OutboundSource(Frozen):
+    """Accounts the org prospects (`kind: outbound`): its volume is what the prospecting role's
+    free time and the accounts left make it. The role and the effort of one attempt are the
+    org's `work.<this source>`; the share of the role's time, `roles.<r>.outbound_share`."""
+
+    kind: Literal["outbound"]
+    """Always `outbound`."""
+    accounts: Annotated[dict[Ref, AccountCount], Field(min_length=1)]
+    """The addressable market, accounts by segment (`{smb: 4000, mid: 1200}`); a won account
+    leaves it."""
+    enters: Ref
+    """The journey stage a booked meeting starts in (`prospect`)."""
+    attempts: Annotated[Whole, Field(ge=1, le=100)]
+    """Attempts (dials, emails) per account in one sequence before it is set aside (`6`)."""
+    connect: Share
+    """Chance that one attempt reaches the buyer (`0.08`)."""
+    meeting: Share
+    """Chance that a buyer reached books a meeting (`0.15`); otherwise the buyer says no and the
+    sequence ends."""
+    cadence: NonNegativeDuration = 0.0
+    """Time between two attempts of one sequence, counted from the end of the one before
+    (`2d`); default `0h`: the next attempt follows at once."""
+    cool_off: PositiveDuration | None = None
+    """An account whose sequence ended without a meeting, whose deal was lost, or that churned
+    may be worked again this long after (`6mo`); default: never again."""
+    cost: SourceCost | None = None
+    """Its own cost (data, dialer seats: `{per_year: 36000}`), instead of the org's marketing
+    cost per lead. Counted in `cost.sources`, `cost`, `cac` and `source.<s>.cost`."""
+
+    @property
+    def mix(self) -> dict[str, float]:
+        """Share of the accounts in each segment."""
+        total = sum(self.accounts.values()) or 1
+        return {segment: n / total for segment, n in self.accounts.items()}
+
+
+def _source_kind(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return "outbound" if kind == "outbound" else "inbound"
+
+
+AnySource = Annotated[
+    Annotated[Source, Tag("inbound")] | Annotated[OutboundSource, Tag("outbound")],
+    Discriminator(_source_kind),
+]
 
 
 class HalfLifeDecay(Frozen):
@@ -331,8 +392,9 @@ class Market(Frozen):
     """Free text for readers of the file and the reports."""
     segments: Annotated[dict[Name, Segment], Field(min_length=1)]
     """Kinds of buyer, by name, each with its deal value (`{smb: {deal_value: 9000}}`)."""
-    sources: Annotated[dict[Name, Source], Field(min_length=1)]
-    """Where leads come from, by name: rate, entry stage, segment mix."""
+    sources: Annotated[dict[Name, AnySource], Field(min_length=1)]
+    """Where leads come from, by name: rate, entry stage, segment mix; or accounts the org
+    prospects (`kind: outbound`)."""
     journey: Annotated[dict[Name, Stage], Field(min_length=1)]
     """The buyer journey, stage by stage: outcomes and chances, buyer delays, milestones."""
     book: list[BookEntry] = []
@@ -341,6 +403,10 @@ class Market(Frozen):
     gross_margin: Share | None = None
     """Share of revenue left after the cost of serving customers (`0.75`): `cac_payback_months` and
     `ltv` need it and are not reported without it."""
+
+    def prospected(self) -> dict[str, OutboundSource]:
+        """The outbound sources, by name."""
+        return {n: s for n, s in self.sources.items() if s.kind == "outbound"}
 
 
 # ------------------------------------------------------------------------ org
@@ -535,6 +601,10 @@ class Role(Frozen):
     """Your own reps by name (`[{name: Kim, skill: 1.25, tenure: 30mo}]`); with `headcount` beside
     it, the seats beyond the named people are drawn as for a role without a roster (headcount
     counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
+    outbound_share: Share | None = None
+    """Most of the role's productive hours it spends prospecting (`0.5`), each working day, when
+    its queues leave it the time: inbound work comes first. Required for a role that works an
+    outbound source (`work.<source>`)."""
     forecast_bias: Annotated[Number, Field(gt=0, le=10)] = 1.0
     """How this role's reps call the deals they will close when asked for a commit forecast
     (`orgsim forecast --score`): `0.8` commits 80% of what will close (sandbagging), `1.2` adds
@@ -695,7 +765,9 @@ class Org(Frozen):
     """The roles, by name: headcount, schedule, cost, skill, ramp, attrition, PTO."""
     work: dict[Ref, Work] = {}
     """Which role works which journey stage, with its effort, routing and SLA (`{mql: {role: sdr,
-    effort: 30min}}`); stages not listed take only the buyer's time."""
+    effort: 30min}}`); stages not listed take only the buyer's time. An outbound source's name
+    says who prospects it and the effort of one attempt (`{outbound: {role: sdr, effort:
+    4min}}`)."""
     handoffs: dict[HandoffKey, Handoff] = {}
     """Handoffs between roles, keyed `from_role->to_role` (`sdr->ae: {mode: manual, delay: 8h, leak:
     0.03}`); an undeclared handoff is automated."""
@@ -714,6 +786,24 @@ class Org(Frozen):
     costs: list[Cost] = []
     """Costs other than people and marketing: software, tools (`[{name: crm, per_seat_per_year:
     1200}]`)."""
+
+    _prospecting: dict[str, Work] = PrivateAttr(default_factory=dict)
+
+    @property
+    def prospecting(self) -> dict[str, Work]:
+        """Who prospects each outbound source and the effort of one attempt: the entries of
+        `work` named after an outbound source, set apart from the stages' when the org meets
+        its market (see `with_prospecting`)."""
+        return self._prospecting
+
+    def with_prospecting(self, outbound: set[str]) -> Org:
+        """This org with `work`'s entries for the sources in `outbound` moved to
+        `prospecting`: `work` then names journey stages only."""
+        split = self.model_copy(
+            update={"work": {k: w for k, w in self.work.items() if k not in outbound}}
+        )
+        split._prospecting = {k: w for k, w in self.work.items() if k in outbound}
+        return split
 
     def roles_in_pods(self) -> set[str]:
         return {role for pod in self.pods.values() for role in pod.members}

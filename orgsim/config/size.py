@@ -24,6 +24,8 @@ MAX_PEOPLE = 100_000
 """People in one role, pod or hire: more than any revenue org has; beyond it the queueing
 formulas (a sum over every rep) and the engine's per-rep state stop being instant."""
 MAX_BOOK = 10_000_000
+MAX_ACCOUNTS = 10_000_000
+"""Accounts of one segment an outbound source may list (each is one row of the run's state)."""
 """Leads in one entry of a market's book: ten times the customers of the largest SaaS
 companies; beyond it, a typo."""
 LEADS_PER_SECOND = 20_000
@@ -45,8 +47,10 @@ def leads_per_replication(variant, hours: float) -> float:
     created = sum(
         source.rate * (sum(source.seasonality) / 12 if source.seasonality else 1.0)
         for source in market.sources.values()
+        if source.kind == "inbound"
     )
-    return created * hours + sum(entry.count for entry in market.book)
+    accounts = sum(sum(s.accounts.values()) for s in market.prospected().values())
+    return created * hours + sum(entry.count for entry in market.book) + accounts
 
 
 def bytes_per_lead(variant, hours: float) -> float:

@@ -18,6 +18,7 @@ import simpy
 
 from orgsim.engine.luck import (
     BUYER_DELAY,
+    DEAL_VALUE,
     EFFORT,
     HANDOFF_DELAY,
     LEAK,
@@ -29,6 +30,7 @@ from orgsim.engine.luck import (
     uniform_sampler,
 )
 from orgsim.engine.model import Model, StagePlan
+from orgsim.engine.outbound import Prospecting, aligned
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Recorder
 from orgsim.engine.sources import Arrivals
 from orgsim.engine.staff import Crew, Rep
@@ -179,6 +181,21 @@ class LeadFlow:
         self.n_segments = len(model.segments)
         self._market_slots(model, luck)
         self.work_as(model.stages, crews, [role.crew_of_segment for role in model.roles])
+        self.met: list[tuple[Lead, float, int]] = []  # outbound meetings: (lead, when, source)
+        self.met_base = INF  # lead ids from here on are meetings (outbound.py)
+        self.prospecting = None
+        if any(source.outbound is not None for source in model.sources):
+            self._prospect(model, luck, recorder, crews)
+
+    def _prospect(self, model: Model, luck: LeadLuck, recorder: Recorder, crews) -> None:
+        """The outbound sources' accounts, and the keyed draws of the meetings they book:
+        lead ids from the first whole block after the arrivals' on (see outbound.py)."""
+        self.met_base = aligned(len(self.arrivals))
+        self.prospecting = Prospecting(model, luck.streams, crews, self.met_base, recorder)
+        luck.met = (self.met_base, self.prospecting.met_segments())
+        self.met_value_slot = luck.slot(
+            DEAL_VALUE, "meeting", distribution_sampler(model.deal_values)
+        )
 
     def _market_slots(self, model: Model, luck: LeadLuck) -> None:
         """Register the keyed draws the market decides (see luck.py)."""
@@ -273,6 +290,12 @@ class LeadFlow:
             self.call_at(float(arrivals.placed[i]), self.place, (lead, entry.stage), 0.0)
         if first < self._count:
             self.call_at(self._times[first], self.arrive, first, 0.0)
+        for crews in self.crews:  # reps who prospect start when their schedule opens
+            for crew in crews:
+                if crew.territory is not None:
+                    for rep in list(crew.present):
+                        if not rep.busy:
+                            crew.next_for(rep, 0.0, self)
 
     def place(self, step: Step) -> None:
         """A book lead enters its stage with its visit already under way: it falls due at
@@ -295,6 +318,17 @@ class LeadFlow:
             self.schedule(step, NORMAL, self._times[i + 1] - now)
         self.enter(lead, self._entries[source], now)
 
+    def meet(self, lead_id: int, source: int, segment: int, now: float) -> None:
+        """An outbound attempt booked a meeting: a new lead enters the source's stage."""
+        value = self.luck.draw(self.met_value_slot, lead_id, 0)
+        lead = Lead(lead_id, segment, value, self.n_stages)
+        self.met.append((lead, now, source))
+        self.enter(lead, self._entries[source], now)
+
+    def prospect(self, rep: Rep, crew: Crew, now: float) -> bool:
+        """A free rep with nothing queued: an outbound attempt, if it has budget and accounts."""
+        return self.prospecting.attempt(rep, crew, now, self)
+
     # -- stages
 
     def enter(self, lead: Lead, s: int, now: float, due: bool = False) -> None:
@@ -311,6 +345,8 @@ class LeadFlow:
             self.record.arrivals_at_ends.append((lead.id, s, k, now))
             lead.end = s
             lead.ended_at = now
+            if lead.id >= self.met_base:
+                self.prospecting.closed(lead, now, self)
             return
         visit = Visit(lead, plan, k, now)
         self.record.visits.append(visit)
@@ -490,6 +526,15 @@ class LeadFlow:
         if share == 0 and visit.touches < visit.plan.touches:
             visit.queued_at = now
             crew.push_own(rep, visit, now, self)  # ready again at once: back in the rep's queue
+        self.task_over(rep, crew, visit, now)
+        if share > 0:
+            self.call_after(share, self.after_buyer, visit, now)
+        elif visit.touches >= visit.plan.touches:
+            self.decide(visit, now)
+
+    def task_over(self, rep: Rep, crew: Crew, visit: Visit | None, now: float) -> None:
+        """A rep's task (a touch on `visit`, or an outbound attempt) is over: a rep still free
+        takes its next; one that has left ends its time on the payroll."""
         if not rep.busy:
             if rep.present:
                 crew.next_for(rep, now, self)
@@ -497,10 +542,6 @@ class LeadFlow:
                 rep.left = now
                 if rep.successor is not None:  # the same person, in its new crew
                     self.hand_over(rep, visit, now)
-        if share > 0:
-            self.call_after(share, self.after_buyer, visit, now)
-        elif visit.touches >= visit.plan.touches:
-            self.decide(visit, now)
 
     def after_buyer(self, step: Step) -> None:
         visit = step.arg
@@ -511,7 +552,7 @@ class LeadFlow:
         else:
             self.decide(visit, now)
 
-    def hand_over(self, rep: Rep, visit: Visit, now: float) -> None:
+    def hand_over(self, rep: Rep, visit: Visit | None, now: float) -> None:
         """A rep whose crew changed at a switch (transition.py) has done its last task there:
         the same person starts in its new crew, and takes the lead's next touch if the lead
         is in that crew too."""
@@ -519,7 +560,7 @@ class LeadFlow:
         successor.since = now
         crew = self.crews[successor.seat.role.index][successor.seat.crew]
         crew.release(successor)
-        if visit.rep is rep and visit.crew is crew:
+        if visit is not None and visit.rep is rep and visit.crew is crew:
             visit.rep = successor
         if successor.present:
             crew.next_for(successor, now, self)
@@ -579,6 +620,8 @@ class LeadFlow:
             self.record.churns.append((now, lead.id, lead.arr))
             lead.customer = False
             lead.arr = 0.0
+        if lead.id >= self.met_base:
+            self.prospecting.closed(lead, now, self)
 
     # -- money
 

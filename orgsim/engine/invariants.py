@@ -1,9 +1,10 @@
 """Checks that a replication obeyed the rules every number depends on.
 
-A rep works one task at a time, only inside its scheduled hours (its own,
-with PTO), for exactly the task's work, and only while on the payroll; every
+A rep works one task at a time (a touch or an outbound attempt), only inside its scheduled
+hours (its own, with PTO), for exactly the task's work, and only while on the payroll; every
 lead created is at one end or in one stage, and worked only once due; today's reps are the org's
-headcount, and the reps of a seat follow one another. The test suite runs these on every
+headcount, and the reps of a seat follow one another; an outbound source's accounts are
+conserved. The test suite runs these on every
 replication it simulates (`ORGSIM_CHECK=1`, set by the repository's
 conftest); users do not pay for them unless they ask (`check=True`).
 """
@@ -33,13 +34,19 @@ def checking() -> bool:
 def check(records: Records, model: Model) -> None:
     """Raise `InvariantError` naming the first rule a replication broke."""
     problems = _tasks(records, model) + _leads(records, model) + _people(records, model)
+    problems += _accounts(records, model)
     if problems:
         raise InvariantError(f"variant {model.variant!r}: " + "; ".join(problems))
 
 
 def _tasks(records: Records, model: Model) -> list[str]:
-    tasks, reps = records.tasks, records.reps
+    """Touches and outbound attempts alike: one at a time, in hours, on the payroll."""
+    reps = records.reps
     problems = []
+    tasks = {
+        k: np.concatenate([records.tasks[k], records.attempts[k]])
+        for k in ("rep", "start", "finish", "work")
+    }
     rep = tasks["rep"]
     order = np.lexsort((tasks["start"], rep))
     rep, start, finish, work = (tasks[k][order] for k in ("rep", "start", "finish", "work"))
@@ -110,6 +117,34 @@ def _leads(records: Records, model: Model) -> list[str]:
         problems.append("a lead was touched before its work fell due (buyer_delay_first)")
     if (visits["due"] < visits["entered"]).any():
         problems.append("a visit fell due before it entered its stage")
+    return problems
+
+
+def _accounts(records: Records, model: Model) -> list[str]:
+    """An outbound source's accounts are conserved: those in its territory never fall below
+    none or rise above the accounts there are; a sequence has at most `attempts` attempts;
+    every meeting booked is one of the source's leads."""
+    problems = []
+    pool, attempts = records.pool, records.attempts
+    for i, source in enumerate(model.sources):
+        plan = source.outbound
+        if plan is None:
+            continue
+        for code, accounts in enumerate(plan.accounts):
+            mine = (pool["source"] == i) & (pool["segment"] == code) & (pool["time"] < records.end)
+            order = np.lexsort((-pool["change"][mine], pool["time"][mine]))  # rejoin first
+            left = accounts + np.cumsum(pool["change"][mine][order])
+            if len(left) and (left.min() < 0 or left.max() > accounts):
+                problems.append(f"source {source.name}: accounts left outside 0..{accounts}")
+        theirs = attempts["source"] == i
+        if (attempts["n"][theirs] >= plan.attempts).any():
+            problems.append(f"source {source.name}: a sequence ran past {plan.attempts} attempts")
+        done = attempts["finish"] < records.end
+        booked = int(((attempts["result"] == 2) & done & theirs).sum())
+        leads = records.leads
+        meetings = int(((leads["source"] == i) & (leads["created"] < records.end)).sum())
+        if booked != meetings:
+            problems.append(f"source {source.name}: {booked} meetings booked, {meetings} leads")
     return problems
 
 

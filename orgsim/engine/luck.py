@@ -21,7 +21,9 @@ realised through numpy's `SeedSequence(seed, spawn_key=...)`:
   who come and go (time to leave, backfill delay, PTO days, a new rep's skill) to
   (role, seat, occupant), see people.py; a named person's (roles.<r>.people) to
   (PERSON, name) instead, whatever the role, seat or design; random routing has its
-  own stream (it depends on the org by nature).
+  own stream (it depends on the org by nature);
+- an outbound account's attempts to (account, its n-th attempt), and a meeting it books to
+  (account, its m-th meeting): see outbound.py.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ ARRIVALS, ATTRIBUTES, DEAL_VALUE, SKILL, ROUTING = 1, 2, 3, 4, 5
 OUTCOME, BUYER_DELAY, EFFORT, HANDOFF_DELAY, LEAK, VALUE_CHANGE, PATIENCE = range(6, 13)
 TENURE, ATTRITION, BACKFILL, PTO = 13, 14, 15, 16
 BOOK = 17
+CONNECT, MEETING, ATTEMPT_EFFORT, ACCOUNT_ORDER = 18, 19, 20, 21
 PERSON = 1 << 32
 """Leads a named person's keys: (purpose, PERSON, key(name)) can equal no (purpose,
 key(role), seat) key, since a crc32 is below 2**32."""
@@ -70,6 +73,9 @@ class LeadLuck:
     def __init__(self, streams: Streams, segments: np.ndarray):
         self.streams = streams
         self.segments = segments
+        self.met: tuple[int, np.ndarray] | None = None
+        """Leads from `met[0]` on are outbound meetings, keyed to (account, meeting): their
+        segments repeat `met[1]` (see outbound.py)."""
         self.samplers: list[tuple[int, int, Sampler]] = []
         self.blocks: list[list[list]] = []  # [slot][k][block] -> values, filled on first use
 
@@ -92,7 +98,12 @@ class LeadLuck:
     def _fill(self, slot: int, block: int, k: int) -> list[float]:
         purpose, about, sampler = self.samplers[slot]
         rng = self.streams.generator(purpose, about, block, k)
-        segments = self.segments[block * BLOCK : (block + 1) * BLOCK]
+        start = block * BLOCK
+        if self.met is not None and start >= self.met[0]:
+            start = (start - self.met[0]) % len(self.met[1])
+            segments = self.met[1][start : start + BLOCK]
+        else:
+            segments = self.segments[start : start + BLOCK]
         values = sampler(rng, segments).tolist()
         by_k = self.blocks[slot]
         while len(by_k) <= k:

@@ -211,6 +211,8 @@ class RolePlan:
     """It works a stage (in today's org or the one a transition switches to): measured."""
     people: list[PersonPlan] = field(default_factory=list)
     """Its named people: those on the payroll at t = 0 sit in their crew's first seats."""
+    outbound_share: float = 0.0
+    """Most of its productive hours a rep spends prospecting, each working day."""
 
     @property
     def away(self) -> bool:
@@ -274,6 +276,23 @@ class CostPlan:
 
 
 @dataclass
+class OutboundPlan:
+    """An outbound source's accounts and sequences, and who prospects them (see outbound.py)."""
+
+    accounts: list[int]
+    """Per segment."""
+    attempts: int
+    connect: float
+    meeting: float
+    cadence: float
+    cool_off: float
+    """inf: an account is never worked again."""
+    role: int
+    effort: list[Distribution]
+    """Per segment: the work of one attempt."""
+
+
+@dataclass
 class SourcePlan:
     name: str
     rate: float
@@ -283,6 +302,8 @@ class SourcePlan:
     business_hours: bool
     cost: tuple[float, float] | None = None
     """Its own (per lead, per year) cost; None: the org's marketing cost per lead."""
+    outbound: OutboundPlan | None = None
+    """Accounts the org prospects (`rate` is 0: its leads are the meetings it books)."""
 
 
 @dataclass
@@ -451,7 +472,7 @@ def compile_variant(
         places=places,
         stages=_journey(market, org, segments, places, names),
         roles=roles,
-        sources=[_source_plan(n, source, segments, places) for n, source in market.sources.items()],
+        sources=_source_plans(market, org, segments, places, names),
         pods=pods,
         warmup=warmup,
         horizon=horizon,
@@ -642,6 +663,7 @@ def _role_plan(
         backfill=resolve(role.backfill.delay, segments[0]) if role.backfill else None,
         pto_days=role.pto.days_per_year if role.pto else 0,
         pto_block=role.pto.block_days if role.pto else 5,
+        outbound_share=role.outbound_share or 0.0,
     )
 
 
@@ -750,7 +772,37 @@ def _shares(mix: dict[str, float] | None, segments: list[str]) -> list[float]:
     return [mix.get(s, 0.0) for s in segments]
 
 
-def _source_plan(name: str, source, segments: list[str], places: list[str]) -> SourcePlan:
+def _source_plans(
+    market: Market, org: Org, segments: list[str], places: list[str], roles: list[str]
+) -> list[SourcePlan]:
+    return [_source_plan(n, s, segments, places, org, roles) for n, s in market.sources.items()]
+
+
+def _source_plan(
+    name: str, source, segments: list[str], places: list[str], org: Org, roles: list[str]
+) -> SourcePlan:
+    cost = None if source.cost is None else (source.cost.per_lead, source.cost.per_year)
+    if source.kind == "outbound":
+        work = org.prospecting[name]
+        return SourcePlan(
+            name=name,
+            rate=0.0,
+            enters=places.index(source.enters),
+            mix=_shares(source.mix, segments),
+            seasonality=None,
+            business_hours=False,
+            cost=cost,
+            outbound=OutboundPlan(
+                accounts=[source.accounts.get(s, 0) for s in segments],
+                attempts=source.attempts,
+                connect=source.connect,
+                meeting=source.meeting,
+                cadence=source.cadence,
+                cool_off=float("inf") if source.cool_off is None else source.cool_off,
+                role=roles.index(work.role),
+                effort=_per_segment(work.effort, segments),
+            ),
+        )
     return SourcePlan(
         name=name,
         rate=source.rate,
@@ -758,5 +810,5 @@ def _source_plan(name: str, source, segments: list[str], places: list[str]) -> S
         mix=_shares(source.mix, segments),
         seasonality=source.seasonality,
         business_hours=source.hours == "business_hours",
-        cost=None if source.cost is None else (source.cost.per_lead, source.cost.per_year),
+        cost=cost,
     )

@@ -283,8 +283,11 @@ class People:
         crew.join(rep, now, self.flow)
 
     def depart(self, rep: Rep, now: float) -> None:
-        """A rep leaves the payroll, after the task in progress if it has one."""
+        """A rep leaves the payroll, after the task in progress if it has one; its open
+        outbound sequences go back to its territory."""
         self._crew(rep).step_out(rep, now, self.flow)
+        if rep.prospector is not None:
+            self.flow.prospecting.drop(rep, now)
         if rep.busy:
             rep.quitting = True
         else:

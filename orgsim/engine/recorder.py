@@ -22,6 +22,8 @@ TASK_COLUMNS = ("rep", "stage", "lead", "queued", "start", "finish", "work")
 WIN_COLUMNS = ("time", "lead", "value", "rep")
 CHURN_COLUMNS = ("time", "lead", "arr")
 EXPIRED_COLUMNS = ("role", "queued", "left")
+ATTEMPT_COLUMNS = ("rep", "source", "account", "n", "start", "finish", "work", "result")
+POOL_COLUMNS = ("time", "source", "segment", "change")
 GAVE_UP, RECYCLED = 1, 2  # why a visit left before its first touch (the `expired` column)
 _INTEGER = {
     "lead",
@@ -39,6 +41,10 @@ _INTEGER = {
     "expired",
     "seat",
     "day",
+    "account",
+    "n",
+    "result",
+    "change",
 }
 
 
@@ -66,6 +72,8 @@ class Recorder:
         # (role, queued, left): items that left a role's queue untouched (they gave up, were
         # recycled, or went to another role's queue at a switch, see transition.py)
         self.expired: list[tuple] = []
+        self.attempts: list[tuple] = []  # outbound attempts (ATTEMPT_COLUMNS)
+        self.pool: list[tuple] = []  # accounts leaving (-1) or rejoining (+1) a territory
 
     def visit_columns(self) -> dict[str, np.ndarray]:
         visits = self.visits
@@ -144,6 +152,12 @@ class Records:
     routed to another role at a switch): role, when they joined the queue and left it."""
     arr_warmup: dict[str, np.ndarray]
     """Customers active at the end of warm-up: lead id and ARR then."""
+    attempts: dict[str, np.ndarray]
+    """Outbound attempts: rep, source, account, its place in the sequence (`n`, from 0), when
+    it was worked, its work, and its `result` (outbound.py: not reached, said no, booked)."""
+    pool: dict[str, np.ndarray]
+    """Accounts leaving an outbound source's territory (`change` -1: a sequence starts) or
+    rejoining it (+1: its cool-off is over, or its rep left), by source, segment and time."""
 
     def carried_on(self) -> np.ndarray:
         """Per rep row, whether the same person went on in another row (a new crew at a
@@ -161,5 +175,7 @@ class Records:
             wins=columns(WIN_COLUMNS, recorder.wins),
             churns=columns(CHURN_COLUMNS, recorder.churns),
             expired=columns(EXPIRED_COLUMNS, recorder.expired),
+            attempts=columns(ATTEMPT_COLUMNS, recorder.attempts),
+            pool=columns(POOL_COLUMNS, recorder.pool),
             **tables,
         )

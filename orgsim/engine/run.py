@@ -79,23 +79,25 @@ def _play(model: Model, streams: Streams, arrivals: Arrivals) -> Records:
 def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -> Records:
     """The replication's records as columns: leads, reps, days off, what still waits, and
     the customers' ARR at the end of warm-up."""
-    leads, arrivals, reps = flow.leads, flow.arrivals, people.reps
-    n = len(leads)
+    arrivals, reps = flow.arrivals, people.reps
+    n = len(flow.leads)
+    met = sorted(flow.met, key=lambda m: m[0].id)  # outbound meetings follow, by id
+    leads = flow.leads + [lead for lead, _, _ in met]
     waiting = [
         (crew.role.index, visit.queued_at)
         for crews in flow.crews
         for crew in crews
         for visit in crew.waiting()
     ]
-    return Records.collect(
+    records = Records.collect(
         recorder,
         warmup=model.warmup,
         end=model.end,
         leads={
-            "created": arrivals.time[:n],
-            "source": arrivals.source[:n],
-            "segment": arrivals.segment[:n],
-            "value": arrivals.value[:n],
+            "created": _joined(arrivals.time[:n], [when for _, when, _ in met]),
+            "source": _joined(arrivals.source[:n], [s for _, _, s in met]),
+            "segment": _joined(arrivals.segment[:n], [m.segment for m, _, _ in met]),
+            "value": _joined(arrivals.value[:n], [m.value for m, _, _ in met]),
             **{
                 name: attribute_column(leads, name, name)
                 for name in ("end", "ended_at", "won_at", "first_touch", "arr")
@@ -115,6 +117,22 @@ def _collect(flow: LeadFlow, people: People, recorder: Recorder, model: Model) -
             "arr": np.array([a for _, a in flow.arr_warmup], dtype=float),
         },
     )
+    if met:
+        _renumber(records, np.array([lead.id for lead, _, _ in met], dtype=np.int64), n)
+    return records
+
+
+def _joined(column: np.ndarray, more: list) -> np.ndarray:
+    return np.concatenate([column, np.asarray(more, dtype=column.dtype)])
+
+
+def _renumber(records: Records, met: np.ndarray, n: int) -> None:
+    """Outbound meetings' lead ids (keyed to their account, see outbound.py) become their
+    rows in the leads table: after the `n` other leads, in id order (`met` is sorted)."""
+    for table in (records.visits, records.tasks, records.wins, records.churns, records.arr_warmup):
+        lead = table["lead"]
+        theirs = lead >= n
+        lead[theirs] = n + np.searchsorted(met, lead[theirs])
 
 
 def _rep_columns(people: People, model: Model) -> dict[str, np.ndarray]:

@@ -12,6 +12,9 @@ by its first three fields; the visit holds the sequence number of its current
 entry, so an entry whose visit has moved on (started, escalated, gave up,
 recycled) is skipped when it surfaces instead of being searched for.
 
+A rep of a role that prospects (outbound.py) with nothing queued makes an outbound attempt
+instead of waiting, within its day's budget.
+
 Reps work only inside their schedule. Instead of an event per shift change,
 a crew sleeps when work arrives out of hours and wakes once, at the next
 shift start, when its free reps pick up work.
@@ -42,6 +45,8 @@ class Dispatcher(Protocol):
 
     def call_at(self, when: float, handler, arg, now: float) -> None: ...
 
+    def prospect(self, rep: Rep, crew: Crew, now: float) -> bool: ...
+
 
 class Rep:
     __slots__ = (
@@ -57,6 +62,7 @@ class Rep:
         "left",
         "name",
         "present",
+        "prospector",
         "queue",
         "queued",
         "quitting",
@@ -92,6 +98,7 @@ class Rep:
         self.tasks_done = 0
         self.deals_won = 0
         self.name = ""  # a named person's name (roles.<r>.people); "" for an unnamed seat
+        self.prospector = None  # its outbound budget and sequences, once it prospects
 
     @property
     def on_payroll(self) -> bool:
@@ -122,6 +129,7 @@ class Crew:
         self.always = role.calendar.always and not self.away
         self.productive_share = role.productive_share
         self.seq = 0
+        self.territory = None  # the accounts it prospects (outbound.py), if its role does
 
     def add(self, rep: Rep) -> None:
         """A new rep starts free: listed as idle, so the first item in the pool finds it."""
@@ -314,6 +322,8 @@ class Crew:
         elif shared:
             entry = heappop(shared)
         else:
+            if self.territory is not None and dispatcher.prospect(rep, self, now):
+                return  # nothing queued: an outbound attempt instead
             if self.uses_shared and not rep.idle:  # listed where pooled work can find it
                 rep.idle = True
                 heappush(self.idle, rep.index)

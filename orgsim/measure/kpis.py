@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 
 from orgsim.config import kpis as catalogue
 from orgsim.config.units import WEEK, YEAR
 from orgsim.engine.model import Model
+from orgsim.engine.outbound import BOOKED, NOT_REACHED
 from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 from orgsim.measure.staffing import at_work, payroll, ramped
@@ -59,22 +60,25 @@ def of_role(records: Records, role: int) -> np.ndarray:
     return records.reps["role"][records.tasks["rep"]] == role
 
 
-def worked_intervals(records: Records, model: Model, role: int):
-    """The role's tasks as [start, end) in worked time (scheduled hours since t = 0 on the
-    calendar their rep works on), where a task spans exactly its work: one group per
-    calendar the role's reps work on (see people.calendars_of), as (calendar, starts, ends,
-    which tasks)."""
-    tasks = records.tasks
+def worked_intervals(records: Records, model: Model, role: int, tasks: dict | None = None):
+    """The role's tasks (or outbound attempts: `tasks=records.attempts`) as [start, end) in
+    worked time (scheduled hours since t = 0 on the calendar their rep works on), where a
+    task spans exactly its work: one group per calendar the role's reps work on (see
+    people.calendars_of), as (calendar, starts, ends, which tasks)."""
+    tasks = records.tasks if tasks is None else tasks
     for calendar, reps in calendars_of(records, model.roles[role]):
         mask = np.isin(tasks["rep"], reps)
         starts = calendar.worked_array(tasks["start"][mask])
         yield calendar, starts, starts + tasks["work"][mask], mask
 
 
-def busy(records: Records, model: Model, role: int, points: np.ndarray) -> np.ndarray:
-    """Scheduled hours the role's reps spent working before each point in time."""
+def busy(
+    records: Records, model: Model, role: int, points: np.ndarray, tasks: dict | None = None
+) -> np.ndarray:
+    """Scheduled hours the role's reps spent working before each point in time (on the
+    journey's tasks, or on `tasks`: `records.attempts` for outbound)."""
     total = np.zeros(len(points))
-    for calendar, starts, ends, _ in worked_intervals(records, model, role):
+    for calendar, starts, ends, _ in worked_intervals(records, model, role, tasks):
         total += covered(starts, ends, calendar.worked_array(points))
     return total
 
@@ -446,6 +450,66 @@ def _cost(replication: Replication, out: dict) -> None:
         out["cac_payback_months"] = _ratio(out["cac"], monthly_margin)
 
 
+@computes(
+    "source.<s>.attempts",
+    "source.<s>.connects",
+    "source.<s>.meetings",
+    "source.<s>.attempts_per_meeting",
+    "source.<s>.accounts_left",
+    "role.<r>.meetings_per_week",
+    "role.<r>.attempts_per_week",
+    "role.<r>.outbound_time",
+)
+def _outbound(replication: Replication, out: dict) -> None:
+    """What outbound prospecting made: attempts, buyers reached and meetings per source and
+    per rep-week, the accounts left, and the prospecting roles' time on it."""
+    records, model = replication.records, replication.model
+    W, T = records.warmup, records.end
+    attempts = records.attempts
+    measured = attempts["start"] >= W
+    booked = measured & (attempts["result"] == BOOKED) & (attempts["finish"] < T)
+    for i, source in enumerate(model.sources):
+        if source.outbound is None:
+            continue
+        mine = measured & (attempts["source"] == i)
+        meetings = float((booked & (attempts["source"] == i)).sum())
+        kpi = partial(catalogue.source_kpi, source.name)
+        out[kpi("attempts")] = float(mine.sum())
+        out[kpi("connects")] = float((mine & (attempts["result"] != NOT_REACHED)).sum())
+        out[kpi("meetings")] = meetings
+        out[kpi("attempts_per_meeting")] = _ratio(out[kpi("attempts")], meetings)
+        out[kpi("accounts_left")] = float(accounts_left(records, source, i, np.array([T]))[0])
+        role = model.roles[source.outbound.role]
+        theirs = records.reps["role"][attempts["rep"]] == role.index
+        rep_weeks = replication.payroll_hours[role.index] / WEEK
+        kpi = partial(catalogue.role_kpi, role.name)
+        out[kpi("meetings_per_week")] = _ratio(float((booked & theirs).sum()), rep_weeks)
+        out[kpi("attempts_per_week")] = _ratio(float((measured & theirs).sum()), rep_weeks)
+        window = np.array([W, T])
+        scheduled = np.diff(at_work(records, role, window).sum(axis=0))[0]
+        spent = np.diff(busy(records, model, role.index, window, records.attempts))[0]
+        out[kpi("outbound_time")] = _ratio(float(spent), float(scheduled))
+
+
+def accounts_left(records: Records, source, i: int, times: np.ndarray) -> np.ndarray:
+    """Per time (and per segment, as rows, with `by_segment`): the accounts of outbound source
+    `i` ready to prospect, never worked or back from their cool-off."""
+    return accounts_by_segment(records, source, i, times).sum(axis=0)
+
+
+def accounts_by_segment(records: Records, source, i: int, times: np.ndarray) -> np.ndarray:
+    """Accounts of outbound source `i` ready to prospect at each time, one row per segment."""
+    pool = records.pool
+    rows = []
+    for code, accounts in enumerate(source.outbound.accounts):
+        mine = (pool["source"] == i) & (pool["segment"] == code)
+        when, change = pool["time"][mine], pool["change"][mine]
+        order = np.argsort(when, kind="stable")
+        total = np.concatenate([[0], np.cumsum(change[order])])
+        rows.append(accounts + total[np.searchsorted(when[order], times, side="right")])
+    return np.array(rows, dtype=float).reshape(len(source.outbound.accounts), len(times))
+
+
 def _lead_costs(records: Records, model: Model, out: dict) -> tuple[float, float]:
     """What the sources' leads cost over the horizon, as marketing (the org's cost per lead)
     and as the sources' own costs (per lead and per year); each source's in `out`, with its
@@ -457,7 +521,9 @@ def _lead_costs(records: Records, model: Model, out: dict) -> tuple[float, float
     marketing = own = 0.0
     for i, source in enumerate(model.sources):
         count = float((created & (leads["source"] == i)).sum())
-        if source.cost is None:
+        if source.cost is None and source.outbound is not None:
+            cost = 0.0  # prospecting costs the reps' time, not marketing's money
+        elif source.cost is None:
             cost = model.cost_per_lead * count
             marketing += cost
         else:
