@@ -16,7 +16,7 @@ from orgsim.engine import Arrivals, compile_model, run_replication
 from orgsim.engine.outbound import BOOKED, NOT_REACHED, SAID_NO
 from orgsim.measure.kpis import accounts_left
 
-from .intervals import assert_binomial, assert_in_interval
+from .intervals import assert_below, assert_binomial, assert_in_interval
 from .models import scenario
 
 WEEK = 168.0
@@ -271,6 +271,41 @@ def test_with_cool_off_an_account_is_contacted_at_most_once_per_cool_off():
         assert in_window.max() <= 50
         by_window = np.histogram(starts, bins=np.arange(0, 20 * WEEK + 1, 2 * WEEK))[0]
         assert (by_window[1:-1] >= 48).all()  # the bound is what capacity to spare reaches
+
+
+# -- capacity's bounds
+
+
+def _prospecting_case(inbound: str, effort: str) -> orgsim.Scenario:
+    return scenario(
+        market("{all: 100000}", connect=0.1, meeting=0.2, attempts=6).replace(
+            "rate: 1/week", f"rate: {inbound}"
+        ),
+        org(sdrs=3, share=0.5, attempt=effort, mql="30min", more=", productive_share: 0.8"),
+        horizon="13w",
+        warmup="0h",
+        replications=10,
+    )
+
+
+@pytest.mark.statistical
+def test_capacity_bounds_what_prospecting_makes_and_reaches_it_when_one_limit_binds():
+    # No inbound: the share binds every day, and the bound is the attempts a week. Heavy
+    # inbound (78% of the hours): every free minute goes on outbound, so the bound (the hours
+    # left) is reached too. Light inbound (39%): on busy days the hours left bind, on quiet
+    # ones the share, so the runs stay below the bound.
+    for inbound, reached in (("0/week", True), ("150/week", True), ("75/week", False)):
+        sc = _prospecting_case(inbound, "{dist: exponential, mean: 5min}")
+        bound = orgsim.capacity(sc).outbound[0]
+        kpis = orgsim.simulate(sc, progress=False).kpis
+        attempts = kpis["source.outbound.attempts"].to_numpy() / 13
+        meetings = kpis["source.outbound.meetings"].to_numpy() / 13
+        what = f"attempts a week with inbound {inbound}"
+        check = assert_in_interval if reached else assert_below
+        check(attempts, bound.attempts_per_week, what, checks=6)
+        check(meetings, bound.meetings_per_week, f"meetings a week, inbound {inbound}", checks=6)
+        if inbound == "150/week":
+            assert bound.share == pytest.approx(1 - 150 * 0.5 / 0.8 / (3 * 40), abs=0.02)
 
 
 # -- common random numbers

@@ -33,7 +33,14 @@ def comparison(tmp_path_factory):
     text = text.replace(  # a design that switches org, for the payback figure and section
         "targets:",
         "  switch:\n    transition: {at: 4w, org: ../configs/orgs/smb_velocity_team.yaml}\n"
-        "    set: {transition.org.roles.sdr.headcount: 6}\ntargets:",
+        "    set: {transition.org.roles.sdr.headcount: 6}\n"
+        "  prospecting:\n"  # SDRs who also prospect, for the territory figure
+        "    set:\n"
+        "      market.sources.outbound: {kind: outbound, accounts: {smb: 300}, enters: sql,\n"
+        "        attempts: 4, connect: 0.2, meeting: 0.2}\n"
+        "      org.work.outbound: {role: sdr, effort: 5min}\n"
+        "      org.roles.sdr.outbound_share: 0.5\n"
+        "targets:",
     )
     path.write_text(text)
     org = folder / "configs/orgs/smb_velocity_team.yaml"

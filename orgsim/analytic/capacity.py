@@ -32,6 +32,7 @@ import numpy as np
 
 from orgsim.analytic.chain import Chain, expected_decay, seasons, source_rates, steady
 from orgsim.analytic.horizon import over_time
+from orgsim.analytic.outbound import OutboundBound, outbound_bounds, with_meetings
 from orgsim.analytic.waits import (
     available_hours,
     crews_of,
@@ -148,6 +149,8 @@ class Capacity:
     decaying: list[str] = field(default_factory=list)
     """Stages with response decay: the flows after them, and the loads those flows make,
     rest on an approximate spread of waits and are outside the measured budget."""
+    outbound: list[OutboundBound] = field(default_factory=list)
+    """Per outbound source, the most its prospecting can make (analytic/outbound.py)."""
 
     @property
     def peak_month(self) -> MonthLoad | None:
@@ -177,6 +180,7 @@ class Capacity:
             "horizon_headroom": json_number(self.horizon_headroom),
             "months": [m.to_json() for m in self.months],
             "decaying": self.decaying,
+            "outbound": [b.to_json() for b in self.outbound],
             "roles": {r: load.to_json() for r, load in self.roles.items()},
             "stages": {s: flow.to_json() for s, flow in self.stages.items()},
             "bottleneck": self.bottleneck,
@@ -225,6 +229,8 @@ def capacity(
     if not isinstance(scenario, Scenario):
         scenario = scenarios.load(scenario)
     model = compile_model(scenario, variant, after_switch=True)
+    prospecting = _prospecting(model, long_run)
+    model = with_meetings(model, prospecting)
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
     chain = Chain(model, long_run)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
@@ -264,7 +270,24 @@ def capacity(
             "leads alone"
         )
     result.months = [] if loads_only else monthly_loads(chain)
+    result.outbound = prospecting
+    result.notes += [b.words(model.horizon / WEEK) for b in prospecting]
     return result
+
+
+def _prospecting(model: Model, long_run: bool) -> list[OutboundBound]:
+    """The bounds on what outbound sources make, from the loads of the journey without
+    them (see analytic/outbound.py)."""
+    if all(source.outbound is None for source in model.sources):
+        return []
+    chain = Chain(model, long_run)
+    inbound = _solve(chain, source_rates(model), source_rates(model, True), None)
+    hours = {}
+    for role in model.roles:
+        load = inbound.roles.get(role.name)
+        available = chain.workforce[role.index].at_work * available_hours(chain, role)
+        hours[role.name] = (0.0 if load is None else load.offered_hours_per_week, available)
+    return outbound_bounds(model, hours)
 
 
 def written_skills(model: Model) -> list[str]:

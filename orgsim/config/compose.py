@@ -216,14 +216,17 @@ def _a(word: str) -> str:
 def apply(tree: Located, override: Override, problems: list[Problem]) -> Located:
     """`tree` with the override applied, or unchanged with a problem if its path is wrong."""
     path = split_path(override.path)
-    message = _path_problem(tree, path)
+    message = _path_problem(tree, path, isinstance(override.value.data, dict))
     if message:
         problems.append(override.key_mark.problem(message))
         return tree
     return tree.graft(path, override.value, override.key_mark)
 
 
-def _path_problem(tree: Located, path: tuple) -> str | None:
+def _path_problem(tree: Located, path: tuple, whole: bool = False) -> str | None:
+    """What is wrong with a set path, or None. With `whole` (the value is a mapping), the path
+    may add a new entry to a table of named things (`market.sources.outbound: {...}`); a
+    deeper path must name an entry that exists, so a misspelt one is caught."""
     if path and path[0] == "transition" and "transition" not in tree.data:
         return "this variant has no transition: write one before setting transition.*"
     if not path or path[0] not in tree.data:
@@ -241,6 +244,8 @@ def _path_problem(tree: Located, path: tuple) -> str | None:
             continue
         if last and isinstance(node, dict) and _is_field(model, path, depth):
             return None
+        if last and whole and isinstance(node, dict) and isinstance(model, tuple):
+            return None  # a new entry of a dict[str, Model], checked as written entries are
         if not isinstance(node, dict | list):
             return f"{here} is a single value, it has no '{part}'"
         if isinstance(node, list):

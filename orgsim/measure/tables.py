@@ -9,6 +9,7 @@ from orgsim.config.units import WEEK
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
 from orgsim.measure.kpis import (
+    accounts_by_segment,
     busy,
     cycle_times,
     from_sources,
@@ -143,7 +144,8 @@ def rep_skill(records: Records, model: Model) -> np.ndarray:
 def weekly(records: Records, model: Model) -> pd.DataFrame:
     """One row per week: leads, won, ARR won, mean speed to lead, queue and utilization per
     role, and for a role whose people change or ramp, its headcount and ramped-rep
-    equivalents (averages over the week)."""
+    equivalents (averages over the week); for an outbound source, the accounts left of each
+    segment at the week's end."""
     end = records.end
     edges = np.arange(0.0, end + WEEK - 1e-9, WEEK)
     edges[-1] = min(edges[-1], end)
@@ -173,6 +175,12 @@ def weekly(records: Records, model: Model) -> pd.DataFrame:
         if role.people_change or role.ramp is not None:
             frame[f"headcount.{role.name}"] = np.diff(payroll(records, role, edges)) / length
             frame[f"ramped.{role.name}"] = np.diff(ramped(records, model, role, edges)) / length
+    for i, source in enumerate(model.sources):
+        if source.outbound is not None:
+            left = accounts_by_segment(records, source, i, edges[1:])
+            for code, segment in enumerate(model.segments):
+                if source.outbound.accounts[code]:
+                    frame[f"accounts_left.{source.name}.{segment}"] = left[code]
     return frame
 
 

@@ -375,6 +375,43 @@ def weekly_won(data: FigureData, ax: Axes | None = None) -> Figure:
     return figure
 
 
+def territory_columns(data: FigureData) -> list[str]:
+    """The weekly `accounts_left.<source>.<segment>` columns: outbound sources' territories."""
+    return [c for c in data.timeseries.columns if c.startswith("accounts_left.")]
+
+
+def territory(data: FigureData, ax: Axes | None = None) -> Figure:
+    """Accounts left to prospect at each week's end, by outbound source and segment (mean over
+    replications): where a line reaches zero, the territory has run out."""
+    figure, ax = _canvas(ax)
+    columns = territory_columns(data)
+    colors = dict(zip(columns, _palette(len(columns)), strict=True))
+    several = len(data.variants) > 1
+    for (name, part), style in zip(
+        data.each("timeseries"), _styles(len(data.variants)), strict=True
+    ):
+        weekly = part.groupby("week").mean(numeric_only=True)
+        for column in columns:
+            _, source, segment = column.split(".")
+            label = (
+                f"{source}: {segment}" if len({c.split(".")[1] for c in columns}) > 1 else segment
+            )
+            ax.plot(
+                weekly.index + 1,
+                weekly[column],
+                linestyle=style,
+                color=colors[column],
+                label=f"{label} ({name})" if several else label,
+            )
+    _shade_warmup(ax, data)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("week")
+    ax.set_ylabel("accounts left to prospect")
+    ax.set_title("Outbound territory: accounts left")
+    ax.legend(fontsize="small", ncol=max(1, len(data.variants)))
+    return figure
+
+
 TRADE_OFF = ("won_per_week", "cost_per_won")
 """The trade-off every reorganisation faces: what a design delivers against what each new
 customer costs."""
@@ -713,6 +750,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "queues": queues,
     "rep_spread": rep_spread,
     "weekly_won": weekly_won,
+    "territory": territory,
     "people": people,
     "payback": payback,
 }
@@ -729,5 +767,9 @@ def draw(kind: str, data: FigureData, ax: Axes | None = None) -> Figure:
             "kind",
             "no role's people change or ramp in these results: the 'people' figure needs "
             "attrition, hires or a ramp on a role that works a stage",
+        )
+    if kind == "territory" and not territory_columns(data):
+        raise ConfigError.unplaced(
+            "<arguments>", "kind", "no outbound source in these results: 'territory' needs one"
         )
     return FIGURES[kind](data, ax=ax)

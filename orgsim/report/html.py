@@ -39,6 +39,9 @@ CAPTIONS = {
     "queues": "Work waiting for each role, week by week: a line that keeps rising is a bottleneck.",
     "rep_spread": "Deals won per closing rep per year, every rep of every replication: "
     "the gap between quartiles is luck and skill, not design.",
+    "territory": "Accounts of each outbound source left to prospect, week by week: never "
+    "worked, or back after their cool-off. Where a line reaches zero the territory has run "
+    "out, and more prospecting time finds nobody new to call until accounts come back.",
     "people": "People on the payroll (solid) against ramped-rep equivalents (faint), week by "
     "week, for roles whose people come and go or ramp; below them, new customers per week. "
     "The gap is capacity paid for but not yet there: new reps ramping, seats empty until "
@@ -245,6 +248,7 @@ def render(
     for kind in CAPTIONS:
         if (
             (kind == "people" and not drawing.people_roles(data))
+            or (kind == "territory" and not drawing.territory_columns(data))
             or (kind == "payback" and not set(data.switches) - {facts.variants[0]})
             or (kind == "trade_off" and not set(drawing.TRADE_OFF) <= set(data.kpis))
         ):
