@@ -98,6 +98,57 @@ def first_table(output: str) -> str:
     return "\n".join(lines[: last + 1])
 
 
+def kpi_table(keep: tuple[str, ...], paired: tuple[str, ...] = ()) -> Callable[[str], str]:
+    """A Markdown table of the KPIs `keep` from `compare --json`: each design's mean and 95%
+    interval, as the terminal writes them; for the KPIs `paired`, each design's difference
+    from the first on the same leads and luck."""
+
+    def show(output: str) -> str:
+        import json
+
+        from orgsim.report import format as fmt
+
+        found = json.loads(output)
+        designs = list(found["variants"])
+        lines = ["| KPI | " + " | ".join(designs) + " |", "|---" * (len(designs) + 1) + "|"]
+        for name in keep:
+            cells = []
+            for design in designs:
+                kpi = found["variants"][design]["kpis"][name]
+                mean, interval = fmt.kpi_mean_interval(name, kpi["mean"], *kpi["ci95"])
+                cells.append(f"{mean} ({interval})")
+            lines.append(f"| {fmt.label(name)} (`{name}`) | " + " | ".join(cells) + " |")
+        for name in paired:
+            cells = ["–"]
+            for design in designs[1:]:
+                change = found["differences"][design][name]
+                cells.append(
+                    f"{fmt.kpi_difference(name, change['mean'])} "
+                    f"({fmt.kpi_difference_interval(name, *change['ci95'])})"
+                )
+            lines.append(
+                f"| {fmt.label(name)}, vs {designs[0]} (paired) | " + " | ".join(cells) + " |"
+            )
+        command = "orgsim " + " ".join(a for a in OUTBOUND if a != "--json")
+        return f"`{command}`, {found['replications']} replications:\n\n" + "\n".join(lines) + "\n"
+
+    return show
+
+
+def note_on(word: str) -> Callable[[str], str]:
+    """The capacity note that names `word`, whole, as a quotation."""
+
+    def show(output: str) -> str:
+        lines = output.splitlines()
+        first = next(i for i, line in enumerate(lines) if line.startswith("note:") and word in line)
+        rest = next(
+            (i for i in range(first + 1, len(lines)) if lines[i].startswith("note:")), len(lines)
+        )
+        return quoted(" ".join(lines[first:rest]))
+
+    return show
+
+
 @dataclass(frozen=True)
 class Figure:
     command: tuple[str, ...]
@@ -130,6 +181,15 @@ FORECAST = ("forecast", "scenarios/reorg_transition.yaml", "--horizon", "13w")
 AGAINST = ("forecast", "scenarios/quarter_forecast.yaml", "--variant", "we_lose_acme",
            "--against", "plan")  # fmt: skip
 SCORE = ("forecast", "scenarios/reorg_sdr_split.yaml", "--score", "--reps", "5")
+OUTBOUND = ("compare", "scenarios/outbound_capacity.yaml", "--json")
+OUTBOUND_KPIS = (
+    "source.outbound.meetings",
+    "source.outbound.accounts_left",
+    "role.sdr.outbound_time",
+    "role.sdr.utilization",
+    "sla.mql.attainment",
+)
+OUTBOUND_CAPACITY = ("capacity", "scenarios/outbound_capacity.yaml")
 CALIBRATE = (
     "calibrate",
     "configs/history/opportunity_history.csv",
@@ -161,6 +221,10 @@ FIGURES = {
         AGAINST, lambda out: text_block("orgsim " + " ".join(AGAINST), after_last_table(out))
     ),
     "forecast-score": Figure(SCORE, lambda out: text_block("orgsim " + " ".join(SCORE), out)),
+    "outbound": Figure(
+        OUTBOUND, kpi_table(OUTBOUND_KPIS, ("source.outbound.meetings", "won_value"))
+    ),
+    "outbound-capacity": Figure(OUTBOUND_CAPACITY, note_on("(outbound)")),
     "calibrate": Figure(
         CALIBRATE,
         lambda out: text_block("orgsim " + " ".join(CALIBRATE), first_table(out) + "\n..."),

@@ -7,8 +7,8 @@ left, not a rate. What capacity can stand behind are bounds, each true of every 
 - hours: each day, outbound <= share x that day's hours and <= the hours its inbound work
   leaves, and a sum of minima is at most the minimum of the sums, so prospecting hours over
   the horizon are at most min(share, 1 - utilization) x the role's hours (the utilization
-  is capacity's own estimate, with its budget; inbound arriving unevenly over the days makes
-  the real figure lower, 16% lower on the shipped example);
+  is capacity's own estimate, with its budget; inbound work that varies from day to day
+  makes the real figure lower);
 - attempts: those hours over the mean work of one attempt (effort / productive share);
 - meetings: c x m per attempt (a ramping rep books fewer);
 - the market: each sequence takes E[D] = (1 - (1 - c)^A) / c attempts on average and an
