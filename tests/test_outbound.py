@@ -152,6 +152,20 @@ def test_an_attempt_begun_on_the_last_of_the_budget_is_taken_from_the_next_day()
     assert starts == [9.0, 10.25, 11.5, 33.0, 34.25]
 
 
+def test_a_rep_who_leaves_mid_sequence_hands_the_account_back():
+    # Ann starts the only account's sequence at 9:00 and leaves at 9:03, during the call;
+    # when the call ends the account goes back, and Bo, waiting with nothing to call,
+    # starts its sequence again (its luck goes on: the account's 2nd and 3rd attempts ever).
+    roster = ", people: [{name: ann, leaves: 9.05h}, {name: bo}]"
+    text = org(sdrs=2, more=roster).replace("{headcount: 2, ", "{")
+    _, records = play(market(connect=0.0, meeting=0.5, attempts=3), text)
+    assert [(s, r, n) for (s, _, n, _, _), r in zip(
+        attempts(records), records.attempts["rep"], strict=True
+    )] == [(9.0, 0, 0), (9.1, 1, 0), (9.2, 1, 1), (9.3, 1, 2)]  # fmt: skip
+    assert records.reps["left"][0] == pytest.approx(9.1)
+    assert records.pool["change"].tolist() == [-1, 1, -1]
+
+
 def test_a_free_rep_prospects_all_day_when_its_share_is_one():
     # Outbound fills every hour inbound work leaves: the journey's work plus outbound is the
     # whole schedule, whatever the inbound load.

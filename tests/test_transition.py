@@ -443,12 +443,12 @@ def test_compare_reports_the_dip_and_payback_in_the_terminal_json_report_and_api
     }
     html = comparison.report_html()
     assert "The switch as it happens" in html and "Cost of the switch and its payback" in html
-    result = CliRunner().invoke(app, ["compare", path, "--reps", "3", "--json"])
+    result = CliRunner().invoke(app, ["compare", path, "--reps", "2", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)["transitions"]["switch_q2"]
     assert data["switch_week"] == 14 and data["against"] == "stay"
     assert len(data["dip"]["won_value"]["ci95"]) == 2
-    result = CliRunner().invoke(app, ["compare", path, "--reps", "3"])
+    result = CliRunner().invoke(app, ["compare", path, "--reps", "2"])
     assert "switch_q2 switches in week 14" in result.output
 
 

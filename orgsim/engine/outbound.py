@@ -177,14 +177,12 @@ class Prospecting:
             _, _, account, n = heappop(p.open)
         else:
             account = territory.next_account(now)
-            if account is None:
-                when = min(p.open[0][0] if p.open else INF, territory.ready_again())
-                if when == INF:
-                    if not p.waiting:  # called back when an account is set aside
-                        p.waiting = True
-                        territory.waiting.append((rep, crew))
-                else:
-                    self._wake(rep, crew, when, now, flow)
+            if account is None:  # called back when the first account is due or comes back
+                self._wake(rep, crew, min(p.open[0][0] if p.open else INF,
+                                          territory.ready_again()), now, flow)  # fmt: skip
+                if not p.waiting:
+                    p.waiting = True
+                    territory.waiting.append((rep, crew))
                 return False
             n = 0
             self.record.pool.append((now, territory.source, self.segment[account], -1))
@@ -223,9 +221,11 @@ class Prospecting:
         plan = self.model.sources[self.source[account]].outbound
         if result == BOOKED:
             self._book(account, now, flow)
-        elif result == NOT_REACHED and n + 1 < plan.attempts:
+        elif result == NOT_REACHED and n + 1 < plan.attempts and rep.on_payroll:
             self.order += 1
             heappush(rep.prospector.open, (now + plan.cadence, self.order, account, n + 1))
+        elif result == NOT_REACHED and n + 1 < plan.attempts:  # its rep left meanwhile
+            self._back(account, now, flow)
         else:
             self.set_aside(account, now + plan.cool_off, now, flow)
         crew.release(rep)
@@ -246,10 +246,22 @@ class Prospecting:
         territory = self.territory_of[account]
         heappush(territory.cooling, (until, account))
         self.record.pool.append((until, territory.source, self.segment[account], 1))
+        self._call_back(territory, until, now, flow)
+
+    def _back(self, account: int, now: float, flow) -> None:
+        """An account whose sequence stopped with its rep goes back to the front of its
+        territory, to start again."""
+        territory = self.territory_of[account]
+        territory.ready.appendleft(account)
+        self.record.pool.append((now, territory.source, self.segment[account], 1))
+        self._call_back(territory, now, now, flow)
+
+    def _call_back(self, territory: Territory, when: float, now: float, flow) -> None:
+        """Reps of the territory with nothing to work are called back at `when`."""
         waiting, territory.waiting = territory.waiting, []
         for rep, crew in waiting:
             rep.prospector.waiting = False
-            self._wake(rep, crew, until, now, flow)
+            self._wake(rep, crew, when, now, flow)
 
     def closed(self, lead, now: float, flow) -> None:
         """A meeting's lead reached an end: a customer stays out of the market; any other
@@ -259,22 +271,18 @@ class Prospecting:
             plan = self.model.sources[self.source[account]].outbound
             self.set_aside(account, now + plan.cool_off, now, flow)
 
-    def drop(self, rep, now: float) -> None:
+    def drop(self, rep, now: float, flow) -> None:
         """A rep leaves: the accounts of its open sequences go back to the front of their
-        territory, to start again."""
-        p = rep.prospector
-        if p is None:
-            return
-        for _, _, account, _ in sorted(p.open, reverse=True):
-            territory = self.territory_of[account]
-            territory.ready.appendleft(account)
-            self.record.pool.append((now, territory.source, self.segment[account], 1))
-        p.open = []
+        territory, to start again (the one it is calling goes back when the call ends)."""
+        for _, _, account, _ in sorted(rep.prospector.open, reverse=True):
+            self._back(account, now, flow)
+        rep.prospector.open = []
 
     # -- waiting
 
     def _wake(self, rep, crew, when: float, now: float, flow) -> None:
-        """Call the rep back at `when` (one call at a time: the earliest asked for)."""
+        """Call the rep back at `when` (one call at a time: the earliest asked for; inf:
+        no call)."""
         p = rep.prospector
         if when < p.wake_at:
             p.wake_at = when

@@ -287,7 +287,7 @@ class People:
         outbound sequences go back to its territory."""
         self._crew(rep).step_out(rep, now, self.flow)
         if rep.prospector is not None:
-            self.flow.prospecting.drop(rep, now)
+            self.flow.prospecting.drop(rep, now, self.flow)
         if rep.busy:
             rep.quitting = True
         else:
