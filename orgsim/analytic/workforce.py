@@ -79,25 +79,64 @@ def by_interval(model: Model, role: RolePlan, edges: np.ndarray) -> tuple[np.nda
 def seat_hours(model: Model, role: RolePlan, edges: np.ndarray) -> np.ndarray:
     """Expected hours on the payroll of the role's seats in each interval between `edges`,
     and the ramp share and its inverse integrated over them: an array (3, intervals)."""
+    weights, parts = _seats(model, role, edges)
+    return sum(
+        (w * part for w, part in zip(weights, parts, strict=True)), np.zeros((3, len(edges) - 1))
+    )
+
+
+_SEATS: dict[tuple, list[np.ndarray]] = {}
+"""One seat's hours of each kind, by what decides them (a planner asks again for every
+headcount it tries, and the histories do not depend on the headcount)."""
+
+
+def _seats(model: Model, role: RolePlan, edges: np.ndarray) -> tuple[list[float], list]:
+    """How many seats of each kind the role has (weights: negative for seats given up), and
+    one seat's hours of each kind, drawn in one fixed order from one seed."""
+    hires = [
+        (h.at, h.count > 0, h.count)
+        for h in model.hires
+        if h.role == role.index and h.at < model.end
+    ]
+    people = [
+        (p.joins, p.tenure, p.leaves, p.backfill, p.joins is not None and p.joins < model.end,
+         p.leaves is not None and not p.backfill and p.leaves < model.end)
+        for p in role.people
+    ]  # fmt: skip
+    key = (
+        repr((role.attrition, role.backfill, role.ramp, role.tenure, model.end)),
+        tuple((at, joins) for at, joins, _ in hires),
+        tuple(p[:4] for p in people),
+        edges.tobytes(),
+    )
+    weights = [role.headcount] + [count for *_, count in hires]
+    weights += [sign for p in people for sign, written in ((1, p[4]), (-1, p[5])) if written]
+    if key not in _SEATS:
+        if len(_SEATS) > 512:
+            _SEATS.clear()
+        _SEATS[key] = _seat_kinds(model, role, edges, hires, people)
+    return weights, _SEATS[key]
+
+
+def _seat_kinds(model: Model, role: RolePlan, edges, hires, people) -> list[np.ndarray]:
+    """One today's seat, then per dated hire one seat it adds (or one today's seat from its
+    date on, for a seat given up), then per named person its start and its departure."""
     rng = np.random.default_rng(0)
     tenure = _tenure(role, rng)
-    total = role.headcount * _seat_hours(role, 0.0, tenure, rng, edges)
-    for hire in model.hires:
-        if hire.role != role.index or hire.at >= model.end:
-            continue
-        if hire.count > 0:
-            new = np.zeros(SEAT_SAMPLES)
-            total = total + hire.count * _seat_hours(role, hire.at, new, rng, edges)
+    kinds = [_seat_hours(role, 0.0, tenure, rng, edges)]
+    for at, joins, _ in hires:
+        if joins:
+            kinds.append(_seat_hours(role, at, np.zeros(SEAT_SAMPLES), rng, edges))
         else:
-            total = total + hire.count * _seat_hours(role, 0.0, tenure, rng, edges, hire.at)
-    for person in role.people:  # named starts and departures without backfill
-        joined = 0.0 if person.joins is None else person.joins
-        own = tenure if person.joins is None else np.full(SEAT_SAMPLES, person.tenure or 0.0)
-        if person.joins is not None and person.joins < model.end:
-            total = total + _seat_hours(role, joined, own, rng, edges)
-        if person.leaves is not None and not person.backfill and person.leaves < model.end:
-            total = total - _seat_hours(role, joined, own, rng, edges, person.leaves)
-    return total
+            kinds.append(_seat_hours(role, 0.0, tenure, rng, edges, at))
+    for joins, own_tenure, leaves, _, starts, departs in people:
+        joined = 0.0 if joins is None else joins
+        own = tenure if joins is None else np.full(SEAT_SAMPLES, own_tenure or 0.0)
+        if starts:
+            kinds.append(_seat_hours(role, joined, own, rng, edges))
+        if departs:
+            kinds.append(_seat_hours(role, joined, own, rng, edges, leaves))
+    return kinds
 
 
 def _tenure(role: RolePlan, rng: np.random.Generator) -> np.ndarray:
