@@ -65,11 +65,10 @@ class Territory:
     """The accounts of one outbound source that one crew works: those ready, in order, and
     those set aside until a time."""
 
-    __slots__ = ("cooling", "plan", "ready", "source", "waiting")
+    __slots__ = ("cooling", "ready", "source", "waiting")
 
-    def __init__(self, source: int, plan, accounts: list[int]):
+    def __init__(self, source: int, accounts: list[int]):
         self.source = source
-        self.plan = plan
         self.ready = deque(accounts)
         self.cooling: list[tuple[float, int]] = []  # (ready again at, account)
         self.waiting: list = []  # (rep, crew) with nothing to work until an account is ready
@@ -151,7 +150,7 @@ class Prospecting:
         order = (first + rng.permutation(sum(plan.accounts))).tolist()
         for c, crew in enumerate(crews[plan.role]):
             mine = [a for a in order if role.crew_of_segment[self.segment[a]] == c]
-            crew.territory = Territory(i, plan, mine)
+            crew.territory = Territory(i, mine)
             for account in mine:
                 self.territory_of[account] = crew.territory
 
