@@ -322,6 +322,20 @@ def test_capacity_bounds_what_prospecting_makes_and_reaches_it_when_one_limit_bi
             assert bound.share == pytest.approx(1 - 150 * 0.5 / 0.8 / (3 * 40), abs=0.02)
 
 
+def test_a_list_that_cannot_come_back_within_the_horizon_bounds_the_meetings():
+    # 2,000 accounts, a cool-off longer than the 26-week horizon, reps to spare: every
+    # account gets one sequence at most, so at most 2,000 x (1 - 0.9^5) x 0.1 meetings.
+    sc = scenario(
+        market("{all: 2000}", connect=0.1, meeting=0.1, attempts=5, cool_off="6mo"),
+        org(sdrs=3, share=1.0, attempt="5min"),
+        horizon="26w",
+        warmup="0h",
+    )
+    bound = orgsim.capacity(sc).outbound[0]
+    assert bound.lasts_weeks < 26
+    assert bound.average_meetings_per_week == pytest.approx(2000 * (1 - 0.9**5) * 0.1 / 26)
+
+
 # -- common random numbers
 
 

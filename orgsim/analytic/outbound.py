@@ -12,8 +12,9 @@ left, not a rate. What capacity can stand behind are bounds, each true of every 
 - attempts: those hours over the mean work of one attempt (effort / productive share);
 - meetings: c x m per attempt (a ramping rep books fewer);
 - the market: each sequence takes E[D] = (1 - (1 - c)^A) / c attempts on average and an
-  account starts at most one sequence per cool-off, so over a horizon T the sequences are at
-  most N (1 + T / cool-off), each booking a meeting with chance (1 - (1 - c)^A) m.
+  account's sequences start more than a cool-off apart, so over a horizon T the sequences
+  are at most N (1 + floor(T / cool-off)), each booking a meeting with chance
+  (1 - (1 - c)^A) m.
 
 Capacity adds the bound on meetings as the source's arrival rate, so the roles that work
 them are loaded as if prospecting ran at its most: their load is an upper bound too.
@@ -35,6 +36,7 @@ class OutboundBound:
 
     source: str
     role: str
+    headcount: int
     share: float
     """Most of the role's hours that can go on prospecting: min(outbound_share, 1 - load)."""
     attempts_per_week: float
@@ -50,6 +52,7 @@ class OutboundBound:
         return {
             "source": self.source,
             "role": self.role,
+            "headcount": self.headcount,
             "share_at_most": json_number(self.share),
             "attempts_per_week_at_most": json_number(self.attempts_per_week),
             "meetings_per_week_at_most": json_number(self.meetings_per_week),
@@ -65,14 +68,20 @@ class OutboundBound:
             if self.lasts_weeks < horizon_weeks
             else f"its {self.accounts:,} accounts outlast the horizon"
         )
+        reps = self.headcount
+        each = (
+            f" ({self.attempts_per_week / reps:,.0f} and {self.meetings_per_week / reps:.2f} a rep)"
+        )
         return (
             f"{self.source} (outbound): {self.role} can prospect at most {self.share:.0%} of its "
-            f"hours (what its journey work and outbound_share leave): up to "
-            f"{self.attempts_per_week:,.0f} attempts and {self.meetings_per_week:.1f} meetings a "
-            f"week; {lasts}; over the horizon at most {self.average_meetings_per_week:.1f} "
-            f"meetings a week. {self.role}'s utilization counts its journey work only: "
-            "prospecting fills up to its share of the hours left, and the meetings load the "
-            "roles after it at this most"
+            "scheduled hours (what its journey work and outbound_share leave), so the team makes "
+            f"up to {self.attempts_per_week:,.0f} attempts and {self.meetings_per_week:.1f} "
+            f"meetings a week{each}; {lasts}; over the horizon, with each "
+            f"account called at most once per cool-off, at most "
+            f"{self.average_meetings_per_week:.1f} meetings a week. Bounds, not estimates: "
+            f"{self.role}'s load above is its journey work only (prospecting fills up to its "
+            "share of the hours left), and the roles that work the meetings, and the headroom "
+            "line, count the meetings at this most."
         )
 
 
@@ -97,11 +106,13 @@ def outbound_bounds(model: Model, hours: dict[str, tuple[float, float]]) -> list
         per_sequence = reached / c if c > 0 else a  # E[D]: attempts a sequence takes
         sequences = attempts / per_sequence
         horizon = model.horizon / WEEK
-        market = total * (1 + model.horizon / plan.cool_off) / horizon if horizon else math.inf
+        rounds = 1 + math.floor(model.horizon / plan.cool_off)  # starts > cool-off apart
+        market = total * rounds / horizon if horizon else math.inf
         bounds.append(
             OutboundBound(
                 source=source.name,
                 role=role.name,
+                headcount=role.headcount,
                 share=share,
                 attempts_per_week=attempts,
                 meetings_per_week=attempts * c * m,

@@ -619,8 +619,8 @@ def _check_prospecting(say: _Reporter, market: Market, org: Org) -> None:
         if role.outbound_share is None:
             say.error(
                 ("roles", work.role),
-                f"{work.role} prospects '{name}': give its outbound_share, the most of its "
-                "productive hours it may spend on it (`0.5`)",
+                f"{work.role} prospects '{name}': give its outbound_share, the most of each "
+                "day's scheduled hours it may spend on it (`0.5`)",
             )
         if work.role in by_role:
             say.error(

@@ -359,8 +359,8 @@ _("role.<r>.departures", CAPACITY, -1, "count", "{r}: departures",
 _per_quarter("role.<r>.utilization")
 # outbound: what prospecting makes of the reps' free time and the accounts left
 _("source.<s>.attempts", FLOW, 0, "count", "{s}: attempts",
-  "outbound attempts (dials, emails) made on the source's accounts", exists=_outbound,
-  headline=False)  # fmt: skip
+  "outbound attempts (dials, emails) made on the source's accounts",
+  exists=_outbound)  # fmt: skip
 _("source.<s>.connects", FLOW, 0, "count", "{s}: buyers reached",
   "outbound attempts that reached the buyer", exists=_outbound, headline=False)  # fmt: skip
 _("source.<s>.meetings", FLOW, +1, "count", "{s}: meetings booked",
@@ -374,8 +374,7 @@ _("source.<s>.accounts_left", FLOW, +1, "count", "{s}: accounts left",
 _("role.<r>.meetings_per_week", CAPACITY, +1, "per_week", "{r}: meetings per rep per week",
   "outbound meetings booked per rep on the payroll per week", exists=_prospects)  # fmt: skip
 _("role.<r>.attempts_per_week", CAPACITY, 0, "per_week", "{r}: attempts per rep per week",
-  "outbound attempts per rep on the payroll per week", exists=_prospects,
-  headline=False)  # fmt: skip
+  "outbound attempts per rep on the payroll per week", exists=_prospects)  # fmt: skip
 _("role.<r>.outbound_time", CAPACITY, 0, "share", "{r}: time prospecting",
   "share of scheduled hours spent on outbound attempts (utilization counts only the "
   "journey's work)", exists=_prospects)  # fmt: skip

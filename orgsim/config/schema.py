@@ -602,9 +602,10 @@ class Role(Frozen):
     it, the seats beyond the named people are drawn as for a role without a roster (headcount
     counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
     outbound_share: Share | None = None
-    """Most of the role's productive hours it spends prospecting (`0.5`), each working day, when
-    its queues leave it the time: inbound work comes first. Required for a role that works an
-    outbound source (`work.<source>`)."""
+    """Most of each working day's scheduled hours a rep may spend prospecting (`0.5`: half the
+    day), when its queues leave it the time: inbound work comes first. An attempt takes its
+    effort over `productive_share` of the day, as a touch does. Required for a role that works
+    an outbound source (`work.<source>`)."""
     forecast_bias: Annotated[Number, Field(gt=0, le=10)] = 1.0
     """How this role's reps call the deals they will close when asked for a commit forecast
     (`orgsim forecast --score`): `0.8` commits 80% of what will close (sandbagging), `1.2` adds
