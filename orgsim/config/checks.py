@@ -370,7 +370,32 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
     roster.check(say, org, in_pods, switched_to=at == ("transition", "org"))
     _check_costs(say, org, roles)
     _check_teams(say, org)
+    _check_pay(say, org, roles)
     return say.problems
+
+
+def _check_pay(say: _Reporter, org: Org, roles: list[str]) -> None:
+    """A commission pays on what a quota credits, and its tiers and cap are attainments of
+    it; a split pays another role that exists."""
+    for name, role in org.roles.items():
+        plan = role.commission
+        if plan is None:
+            continue
+        here = ("roles", name, "commission")
+        if role.quota is None:
+            say.error(
+                here,
+                f"a commission pays on what a quota credits: give {name} a quota (`{{per: "
+                "quarter, value: 150000, credit: won_value}`)",
+            )
+        for other in plan.split:
+            if other not in org.roles or other == name:
+                say.error(
+                    (*here, "split", other),
+                    f"'{other}' is not another role of the org{_hint(other, roles)} "
+                    f"(roles: {_names(roles)})",
+                    key=True,
+                )
 
 
 def _check_teams(say: _Reporter, org: Org) -> None:

@@ -145,6 +145,14 @@ def _people_change(scope: Scope, role: str | None) -> bool:
     return scope.people_change(role)
 
 
+def _quota(scope: Scope, role: str | None) -> bool:
+    return scope.org.roles[role].quota is not None
+
+
+def _commissions(scope: Scope, entity: str | None) -> bool:
+    return any(role.commission is not None for role in scope.org.roles.values())
+
+
 def _outbound(scope: Scope, source: str | None) -> bool:
     return scope.market.sources[source].kind == "outbound"
 
@@ -378,6 +386,18 @@ _("role.<r>.attempts_per_week", CAPACITY, 0, "per_week", "{r}: attempts per rep 
 _("role.<r>.outbound_time", CAPACITY, 0, "share", "{r}: time prospecting",
   "share of scheduled hours spent on outbound attempts (utilization counts only the "
   "journey's work)", exists=_prospects)  # fmt: skip
+# pay: what the reps who carry a quota attain
+_("role.<r>.attainment_mean", CAPACITY, +1, "share", "{r}: quota attainment, mean",
+  "credit over quota per seat and whole period (an empty seat's quota counts as missed), "
+  "mean", exists=_quota, bounds=(0.0, math.inf))  # fmt: skip
+_("role.<r>.share_at_quota", CAPACITY, +1, "share", "{r}: share at quota",
+  "share of seats and periods at or above quota", exists=_quota)  # fmt: skip
+_("role.<r>.attainment_p10", CAPACITY, +1, "share", "{r}: quota attainment, 10th percentile",
+  "credit over quota per seat and whole period, 10th percentile", exists=_quota,
+  headline=False, bounds=(0.0, math.inf))  # fmt: skip
+_("role.<r>.attainment_p90", CAPACITY, +1, "share", "{r}: quota attainment, 90th percentile",
+  "credit over quota per seat and whole period, 90th percentile", exists=_quota,
+  headline=False, bounds=(0.0, math.inf))  # fmt: skip
 # money: revenue, retention, cost
 _("arr_end", MONEY, +1, "money", "ARR at the end", "ARR of all customers at the end",
   exists=_won, team=SUCCESS, scored=True)  # fmt: skip
@@ -396,10 +416,16 @@ _("ltv", MONEY, +1, "money", "Customer lifetime value",
   "customer lifetime value: ARR per customer x gross margin / yearly logo churn",
   exists=_won_with_margin, team=SUCCESS, scored=True)  # fmt: skip
 _("cost", MONEY, -1, "money", "Total cost",
-  "people, marketing, sources' own and other costs over the horizon", team=WHOLE_ORG,
+  "people, commission, marketing, sources' own and other costs over the horizon", team=WHOLE_ORG,
   scored=True)  # fmt: skip
 _("cost.people", MONEY, -1, "money", "People cost",
   "people cost over the horizon (every role's payroll)")  # fmt: skip
+_("cost.commission", MONEY, -1, "money", "Commission cost",
+  "commissions over the horizon: each quota's plan on its whole periods, and splits",
+  exists=_commissions)  # fmt: skip
+_("commission_per_won", MONEY, -1, "money", "Commission per new customer",
+  "commission cost per new customer", exists=_commissions, team=SALES,
+  scored=True)  # fmt: skip
 _("cost.marketing", MONEY, -1, "money", "Marketing cost",
   "marketing cost over the horizon (cost per lead x leads of the sources without a cost of "
   "their own)", team=MARKETING, scored=True)  # fmt: skip

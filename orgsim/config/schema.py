@@ -462,6 +462,58 @@ class Backfill(Frozen):
     58d}`)."""
 
 
+class Quota(Frozen):
+    """What each seat of a role is asked to deliver per period, and what counts towards it."""
+
+    per: Literal["month", "quarter"]
+    """The period: `month` (a twelfth of a year) or `quarter` (13 weeks), counted from the end of
+    warm-up; a period the horizon cuts short is left out."""
+    value: Annotated[Number, Field(gt=0)]
+    """The quota a period, in the credit's unit (`150000` of new ARR, `12` meetings)."""
+    credit: Literal["won_value", "won", "meetings", "opportunities"] = "won_value"
+    """What a rep is credited with: `won_value` (the value of the deals it won), `won` (deals),
+    `meetings` (leads it handed to another role's stage, and outbound meetings it booked) or
+    `opportunities` (leads it moved into the `milestone: opportunity` stage)."""
+    ramp_quota: bool = False
+    """`true`: a rep's quota follows the role's `ramp` (a new rep in month k carries that month's
+    share of it); a seat left empty still carries the full quota, and misses it."""
+
+
+class Tier(Frozen):
+    """From an attainment on, a different commission rate."""
+
+    start: Annotated[Number, Field(ge=0, alias="from")]
+    """The attainment this tier starts at (`1.0`: at quota)."""
+    rate: Annotated[Number, Field(ge=0)]
+    """Its rate, as `rate` (`0.15`)."""
+
+
+class Commission(Frozen):
+    """How a role is paid on what it is credited with, period by period."""
+
+    rate: Annotated[Number, Field(ge=0)]
+    """The base rate: a share of credited value (credit `won_value`: `0.1`), or an amount per
+    credited item (`won`, `meetings`, `opportunities`: `150`)."""
+    tiers: list[Tier] = []
+    """Higher (or lower) rates from an attainment on, in increasing order (`[{from: 1.0, rate:
+    0.15}]`: an accelerator above quota)."""
+    mode: Literal["marginal", "cumulative"] = "marginal"
+    """`marginal`: each slice of attainment is paid at its tier's rate (the usual plan);
+    `cumulative`: the whole period's credit is paid at the rate of the highest tier reached."""
+    cap: Annotated[Number, Field(gt=0)] | None = None
+    """The most attainment paid on (`2.0`: nothing more above 200% of quota); default: no cap."""
+    split: dict[Ref, Share] = {}
+    """A share of each won deal's value paid to the rep of another role who worked the lead
+    before it (`{sdr: 0.1}`: the SDR who sourced it gets 10%); counted in `cost.commission`."""
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        starts = [t.start for t in self.tiers]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise PydanticCustomError("tiers", "tiers must be in increasing order of `from`")
+        return self
+
+
 class PTO(Frozen):
     """Each rep takes `days_per_year` working days off a year, in blocks of `block_days`
     consecutive working days placed at random per rep and year."""
@@ -601,6 +653,12 @@ class Role(Frozen):
     """Your own reps by name (`[{name: Kim, skill: 1.25, tenure: 30mo}]`); with `headcount` beside
     it, the seats beyond the named people are drawn as for a role without a roster (headcount
     counts everyone on the payroll at t = 0; people who `join` later are not in it)."""
+    quota: Quota | None = None
+    """What each seat carries per period (`{per: quarter, value: 150000, credit: won_value}`):
+    attainment per rep and period, `role.<r>.attainment_*` and `share_at_quota`."""
+    commission: Commission | None = None
+    """How the role is paid on its credit (`{rate: 0.1, tiers: [{from: 1.0, rate: 0.15}], cap:
+    2.0}`), counted in `cost.commission`, `cost` and `cac`; tiers and cap need a `quota`."""
     outbound_share: Share | None = None
     """Most of each working day's scheduled hours a rep may spend prospecting (`0.5`: half the
     day), when its queues leave it the time: inbound work comes first. An attempt takes its

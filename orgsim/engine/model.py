@@ -9,6 +9,7 @@ from, to other processes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import get_args
@@ -23,6 +24,7 @@ from orgsim.config.journey import (
     opportunity_stage,
     worked_roles,
 )
+from orgsim.config.kpis import QUARTER
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import (
     BUILT_IN_ENDS,
@@ -174,6 +176,30 @@ class PersonPlan:
 
 
 @dataclass
+class QuotaPlan:
+    """A role's quota (see measure/pay.py): per `period` hours, `value` of `credit`."""
+
+    period: float
+    value: float
+    credit: str
+    ramp_quota: bool
+
+
+@dataclass
+class CommissionPlan:
+    """How a role is paid on its credit (see measure/pay.py)."""
+
+    rate: float
+    tiers: list[tuple[float, float]]
+    """(attainment from, rate), in increasing order."""
+    cumulative: bool
+    cap: float
+    """inf: no cap."""
+    split: dict[str, float]
+    """Role name -> share of each won deal paid to that role's rep who worked the lead."""
+
+
+@dataclass
 class RolePlan:
     index: int
     name: str
@@ -212,7 +238,9 @@ class RolePlan:
     people: list[PersonPlan] = field(default_factory=list)
     """Its named people: those on the payroll at t = 0 sit in their crew's first seats."""
     outbound_share: float = 0.0
-    """Most of its productive hours a rep spends prospecting, each working day."""
+    """Most of each working day's scheduled hours a rep spends prospecting."""
+    quota: QuotaPlan | None = None
+    commission: CommissionPlan | None = None
 
     @property
     def away(self) -> bool:
@@ -664,6 +692,27 @@ def _role_plan(
         pto_days=role.pto.days_per_year if role.pto else 0,
         pto_block=role.pto.block_days if role.pto else 5,
         outbound_share=role.outbound_share or 0.0,
+        quota=_quota_plan(role.quota),
+        commission=_commission_plan(role.commission),
+    )
+
+
+def _quota_plan(quota) -> QuotaPlan | None:
+    if quota is None:
+        return None
+    period = MONTH if quota.per == "month" else QUARTER
+    return QuotaPlan(period, quota.value, quota.credit, quota.ramp_quota)
+
+
+def _commission_plan(plan) -> CommissionPlan | None:
+    if plan is None:
+        return None
+    return CommissionPlan(
+        rate=plan.rate,
+        tiers=[(t.start, t.rate) for t in plan.tiers],
+        cumulative=plan.mode == "cumulative",
+        cap=math.inf if plan.cap is None else plan.cap,
+        split=dict(plan.split),
     )
 
 

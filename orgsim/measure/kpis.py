@@ -22,6 +22,7 @@ from orgsim.engine.model import Model
 from orgsim.engine.outbound import BOOKED, NOT_REACHED
 from orgsim.engine.people import calendars_of
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
+from orgsim.measure import pay
 from orgsim.measure.staffing import at_work, payroll, ramped
 
 NAN = float("nan")
@@ -154,6 +155,33 @@ class Replication:
 
     records: Records
     model: Model
+
+    @cached_property
+    def attainment(self) -> dict[str, pay.Attainment]:
+        """Per role with a quota, its seats' quota and credit in each whole period."""
+        return {
+            role.name: pay.attainment(self.records, self.model, role)
+            for role in self.model.roles
+            if role.quota is not None
+        }
+
+    @cached_property
+    def commission(self) -> tuple[float, float]:
+        """Commission over the horizon (tiers on each seat-period, and splits): in all, and
+        of the roles that count in CAC."""
+        total = acquiring = 0.0
+        roles = {role.name: role for role in self.model.roles}
+        for name, found in self.attainment.items():
+            role = roles[name]
+            if role.commission is None:
+                continue
+            paid = float(pay.payout(role.commission, found.credit, found.quota).sum())
+            total += paid
+            acquiring += paid if role.acquires else 0.0
+            for other, amount in pay.splits(self.records, self.model, role).items():
+                total += amount
+                acquiring += amount if roles[other].acquires else 0.0
+        return total, acquiring
 
     @cached_property
     def payroll_hours(self) -> list[float]:
@@ -424,8 +452,27 @@ def _revenue(replication: Replication, out: dict) -> None:
 
 
 @computes(
+    "role.<r>.attainment_mean",
+    "role.<r>.attainment_p10",
+    "role.<r>.attainment_p90",
+    "role.<r>.share_at_quota",
+)
+def _attainment(replication: Replication, out: dict) -> None:
+    """Each quota-carrying role's attainment over its seats and whole periods (pay.py)."""
+    for role, found in replication.attainment.items():
+        share = found.share
+        kpi = partial(catalogue.role_kpi, role)
+        out[kpi("attainment_mean")] = _mean(share)
+        out[kpi("attainment_p10")] = _quantile(share, 0.1)
+        out[kpi("attainment_p90")] = _quantile(share, 0.9)
+        out[kpi("share_at_quota")] = _mean((share >= 1.0).astype(float))
+
+
+@computes(
     "cost",
     "cost.people",
+    "cost.commission",
+    "commission_per_won",
     "cost.marketing",
     "cost.sources",
     "cost.other",
@@ -440,11 +487,13 @@ def _cost(replication: Replication, out: dict) -> None:
     records, model = replication.records, replication.model
     people, other, acquiring = costs(records, model, replication.payroll_hours)
     marketing, sources = _lead_costs(records, model, out)
-    out["cost"] = people + marketing + sources + other
+    commission, acquiring_commission = replication.commission
+    out["cost"] = people + marketing + sources + other + commission
     out["cost.people"], out["cost.marketing"], out["cost.other"] = people, marketing, other
-    out["cost.sources"] = sources
+    out["cost.sources"], out["cost.commission"] = sources, commission
+    out["commission_per_won"] = _ratio(commission, out["won"])
     out["cost_per_won"] = _ratio(out["cost"], out["won"])
-    out["cac"] = _ratio(acquiring + marketing + sources, out["won"])
+    out["cac"] = _ratio(acquiring + marketing + sources + acquiring_commission, out["won"])
     if model.gross_margin is not None:
         monthly_margin = out["avg_deal_size"] / 12 * model.gross_margin
         out["cac_payback_months"] = _ratio(out["cac"], monthly_margin)
