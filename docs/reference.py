@@ -192,7 +192,7 @@ def sections(model: type[BaseModel], path: str, out: list) -> None:
     for name, info in model.model_fields.items():
         rows.append(
             (
-                name,
+                info.alias or name,  # the key a file writes (`from`, a Python keyword)
                 _default(info),
                 "; ".join(_constraints(info.annotation, info)),
                 _flat(info.description),

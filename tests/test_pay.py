@@ -196,6 +196,19 @@ def test_a_seat_left_empty_carries_its_quota_and_misses_it():
     assert by_seat == {0: pytest.approx(13.0), 1: pytest.approx(2.0), 2: 13.0, 3: 13.0}
 
 
+def test_a_named_person_carries_their_own_quota():
+    people = ", people: [{name: kim, quota: 26}, {name: lee}, {name: max}, {name: noa}]"
+    text = org("{per: quarter, value: 13}", people).replace("headcount: 4, ", "")
+    sc = scenario(MARKET.replace("RATE", "40/week"), text, horizon="13w", warmup="0h",
+                  replications=1)  # fmt: skip
+    model = compile_model(sc)
+    found = pay.attainment(run_replication(model, 1, check=True), model, model.roles[1])
+    assert found.quota.tolist() == [26.0, 13.0, 13.0, 13.0]
+    with pytest.raises(orgsim.ConfigError, match="kim's own quota needs ae's quota"):
+        scenario(MARKET.replace("RATE", "40/week"), org("x").replace(
+            "headcount: 4, quota: x", "people: [{name: kim, quota: 26}]"))  # fmt: skip
+
+
 def test_a_commission_needs_a_quota_and_a_split_another_role():
     with pytest.raises(orgsim.ConfigError) as caught:
         scenario(

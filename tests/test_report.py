@@ -40,6 +40,8 @@ def comparison(tmp_path_factory):
         "        attempts: 4, connect: 0.2, meeting: 0.2}\n"
         "      org.work.outbound: {role: sdr, effort: 5min}\n"
         "      org.roles.sdr.outbound_share: 0.5\n"
+        "      org.roles.ae.quota: {per: month, value: 30000}\n"  # the attainment figure
+        "      org.roles.ae.commission: {rate: 0.1, tiers: [{from: 1.0, rate: 0.15}]}\n"
         "targets:",
     )
     path.write_text(text)

@@ -376,8 +376,14 @@ def check_org(org: Org, tree: Located, at: tuple = ()) -> list[Problem]:
 
 def _check_pay(say: _Reporter, org: Org, roles: list[str]) -> None:
     """A commission pays on what a quota credits, and its tiers and cap are attainments of
-    it; a split pays another role that exists."""
+    it; a split pays another role that exists; a person's own quota is one of the role's."""
     for name, role in org.roles.items():
+        for i, person in enumerate(role.people):
+            if person.quota is not None and role.quota is None:
+                say.error(
+                    ("roles", name, "people", i, "quota"),
+                    f"{person.name}'s own quota needs {name}'s quota (its period and credit)",
+                )
         plan = role.commission
         if plan is None:
             continue

@@ -556,6 +556,9 @@ class Person(Frozen):
     stays empty unless `backfill` is true."""
     joins: NonNegativeDuration | None = None
     """A dated start from the end of warm-up (`13w`): not on the payroll before it."""
+    quota: Annotated[Number, Field(gt=0)] | None = None
+    """The person's own quota a period (`180000`), in the role's quota's credit, while in the
+    seat; default: the role's `quota.value`."""
 
     @property
     def leaving(self) -> Leaving | None:

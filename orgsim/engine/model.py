@@ -173,6 +173,8 @@ class PersonPlan:
     leaves: float | None = None
     backfill: bool = False
     """At `leaves`, the seat is refilled after the role's backfill delay."""
+    quota: float | None = None
+    """Their own quota a period (None: the role's)."""
 
 
 @dataclass
@@ -742,6 +744,7 @@ def _people_plans(org: Org, role_name: str, market: Market, warmup: float) -> li
                 joins=None if person.joins is None else warmup + person.joins,
                 leaves=None if leaving is None else warmup + leaving.at,
                 backfill=leaving is not None and leaving.backfill,
+                quota=person.quota,
             )
         )
     return plans

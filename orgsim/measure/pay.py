@@ -8,7 +8,8 @@ and each outbound meeting it booked; `opportunities`, each lead a rep moved into
 
 **Seats carry the quota**, period by period (whole months or quarters from the end of
 warm-up; a period the horizon cuts is left out): from the seat's first occupant's start, a
-seat carries `value` for each period, pro rata for the part of it the seat exists. While an
+seat carries `value` for each period (a named person's own `quota` while they sit in it),
+pro rata for the part of it the seat exists. While an
 occupant ramps and the quota is ramped (`ramp_quota`), the seat carries that month's ramp
 share of it. A seat left empty between two occupants, or after a leaver while its backfill is
 awaited, carries the full quota and credits nothing: that quota is missed. A seat given up (a
@@ -123,15 +124,16 @@ def _carried(records, role: RolePlan, rows, edges, closing: np.ndarray) -> np.nd
     alive = np.clip(np.minimum(high, alive_until) - np.maximum(low, first), 0, None)
     occupied = np.zeros(len(low))
     worth = np.zeros(len(low))
+    own = {p.name: p.quota for p in role.people if p.quota is not None}
     for r in rows:
         a = np.clip(reps["since"][r], low, high)
         b = np.clip(reps["left"][r], low, high)
         b = np.maximum(a, b)
         occupied += b - a
         ramped = role.ramped_hours(reps["hired"][r], a, b) if plan.ramp_quota else b - a
-        worth += ramped
+        worth += ramped * own.get(reps["person"][r], plan.value)
     vacant = np.clip(alive - occupied, 0, None)
-    return plan.value * (worth + vacant) / plan.period
+    return (worth + plan.value * vacant) / plan.period
 
 
 def _closing(records: Records, model: Model, role: RolePlan) -> np.ndarray:

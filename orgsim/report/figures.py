@@ -259,6 +259,42 @@ def utilization(data: FigureData, ax: Axes | None = None) -> Figure:
     return figure
 
 
+def quota_roles(data: FigureData) -> list[str]:
+    """Roles with a quota in these results (their attainment KPIs are there)."""
+    return [r for r in data.roles if role_kpi(r, "attainment_mean") in data.kpis]
+
+
+def attainment(data: FigureData, ax: Axes | None = None) -> Figure:
+    """Quota attainment per role and design: the seats' 10th to 90th percentile as a bar
+    and their mean as a dot (means over replications), with each share at quota."""
+    figure, ax = _canvas(ax)
+    roles = quota_roles(data)
+    size = 0.8 / max(1, len(data.variants))
+    for i, ((name, kpis), color) in enumerate(
+        zip(data.each("kpis"), _palette(len(data.variants)), strict=True)
+    ):
+        for j, role in enumerate(roles):
+            x = j + i * size
+            low, mean, high, at_quota = (
+                float(kpis[role_kpi(role, facet)].mean())
+                for facet in ("attainment_p10", "attainment_mean", "attainment_p90",
+                              "share_at_quota")
+            )  # fmt: skip
+            ax.bar(x, high - low, size * 0.8, bottom=low, color=color, alpha=0.45,
+                   label=name if j == 0 else None)  # fmt: skip
+            ax.plot([x], [mean], "o", color=color)
+            ax.annotate(f"{at_quota:.0%} at quota", (x, high), xytext=(0, 3),
+                        textcoords="offset points", ha="center", fontsize="x-small")  # fmt: skip
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
+    ax.set_xticks(np.arange(len(roles)) + size * (len(data.variants) - 1) / 2, roles)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("quota attainment (seat and period)")
+    ax.set_title("Quota attainment: 10th to 90th percentile, mean")
+    ax.legend(fontsize="small")
+    return figure
+
+
 def _shade_warmup(ax: Axes, data: FigureData) -> None:
     warmup = data.warmup_hours / WEEK
     if warmup > 0:
@@ -751,6 +787,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "rep_spread": rep_spread,
     "weekly_won": weekly_won,
     "territory": territory,
+    "attainment": attainment,
     "people": people,
     "payback": payback,
 }
@@ -767,6 +804,12 @@ def draw(kind: str, data: FigureData, ax: Axes | None = None) -> Figure:
             "kind",
             "no role's people change or ramp in these results: the 'people' figure needs "
             "attrition, hires or a ramp on a role that works a stage",
+        )
+    if kind == "attainment" and not quota_roles(data):
+        raise ConfigError.unplaced(
+            "<arguments>",
+            "kind",
+            "no role carries a quota in these results: 'attainment' needs one",
         )
     if kind == "territory" and not territory_columns(data):
         raise ConfigError.unplaced(

@@ -42,6 +42,10 @@ CAPTIONS = {
     "territory": "Accounts of each outbound source left to prospect, week by week: never "
     "worked, or back after their cool-off. Where a line reaches zero the territory has run "
     "out, and more prospecting time finds nobody new to call until accounts come back.",
+    "attainment": "How the reps who carry a quota attain it, each seat and period (month or "
+    "quarter): the bar spans the 10th to the 90th percentile, the dot is the mean, the "
+    "dotted line is quota. An empty seat's quota counts as missed. A design that gives each "
+    "rep more deals lifts the bar; luck and skill spread it.",
     "people": "People on the payroll (solid) against ramped-rep equivalents (faint), week by "
     "week, for roles whose people come and go or ramp; below them, new customers per week. "
     "The gap is capacity paid for but not yet there: new reps ramping, seats empty until "
@@ -249,6 +253,7 @@ def render(
         if (
             (kind == "people" and not drawing.people_roles(data))
             or (kind == "territory" and not drawing.territory_columns(data))
+            or (kind == "attainment" and not drawing.quota_roles(data))
             or (kind == "payback" and not set(data.switches) - {facts.variants[0]})
             or (kind == "trade_off" and not set(drawing.TRADE_OFF) <= set(data.kpis))
         ):
