@@ -104,30 +104,28 @@ def _check_sources(say: _Reporter, market: Market, stages: set, segments: list[s
             _check_mix(say, here, source.mix, segments)
 
 
-def _check_accounts(say: _Reporter, here: tuple, accounts: dict, segments: list[str]) -> None:
-    """An outbound source's accounts are of real segments, and there are some."""
-    for segment in accounts:
+def _check_segment_keys(say: _Reporter, here: tuple, keys, segments: list[str]) -> None:
+    """Every key at `here` names a segment of the market."""
+    for segment in keys:
         if segment not in segments:
             say.error(
-                (*here, "accounts", segment),
+                (*here, segment),
                 f"unknown segment '{segment}'{_hint(segment, segments)} "
                 f"(segments: {_names(segments)})",
                 key=True,
             )
+
+
+def _check_accounts(say: _Reporter, here: tuple, accounts: dict, segments: list[str]) -> None:
+    """An outbound source's accounts are of real segments, and there are some."""
+    _check_segment_keys(say, (*here, "accounts"), accounts, segments)
     if not sum(accounts.values()):
         say.error((*here, "accounts"), "no accounts to prospect: give at least one")
 
 
 def _check_mix(say: _Reporter, here: tuple, mix: dict, segments: list[str]) -> None:
     """A segment mix names real segments and sums to 1."""
-    for segment in mix:
-        if segment not in segments:
-            say.error(
-                (*here, "mix", segment),
-                f"unknown segment '{segment}'{_hint(segment, segments)} "
-                f"(segments: {_names(segments)})",
-                key=True,
-            )
+    _check_segment_keys(say, (*here, "mix"), mix, segments)
     total = sum(mix.values())
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         say.error((*here, "mix"), f"segment shares must sum to 1, they sum to {total:g}")
