@@ -392,8 +392,20 @@ def _check_pay(say: _Reporter, org: Org, roles: list[str]) -> None:
                 f"a commission pays on what a quota credits: give {name} a quota (`{{per: "
                 "quarter, value: 150000, credit: won_value}`)",
             )
+        starts = [t.start for t in plan.tiers]
+        if starts != sorted(set(starts)):
+            say.error((*here, "tiers"), "tiers must be in increasing order of `from`")
+        elif plan.cap is not None and starts and starts[-1] >= plan.cap:
+            never = [s for s in starts if s >= plan.cap]
+            say.warn(
+                (*here, "cap"),
+                f"tiers from {', '.join(f'{s:g}' for s in never)} never pay: nothing is paid "
+                f"on attainment above the cap, {plan.cap:g}",
+            )
         for other in plan.split:
-            if other not in org.roles or other == name:
+            if other == name:
+                say.error((*here, "split", other), f"{name} cannot split with itself", key=True)
+            elif other not in org.roles:
                 say.error(
                     (*here, "split", other),
                     f"'{other}' is not another role of the org{_hint(other, roles)} "

@@ -506,13 +506,6 @@ class Commission(Frozen):
     """A share of each won deal's value paid to the rep of another role who worked the lead
     before it (`{sdr: 0.1}`: the SDR who sourced it gets 10%); counted in `cost.commission`."""
 
-    @model_validator(mode="after")
-    def _increasing(self):
-        starts = [t.start for t in self.tiers]
-        if starts != sorted(starts) or len(set(starts)) != len(starts):
-            raise PydanticCustomError("tiers", "tiers must be in increasing order of `from`")
-        return self
-
 
 class PTO(Frozen):
     """Each rep takes `days_per_year` working days off a year, in blocks of `block_days`
@@ -661,7 +654,8 @@ class Role(Frozen):
     attainment per rep and period, `role.<r>.attainment_*` and `share_at_quota`."""
     commission: Commission | None = None
     """How the role is paid on its credit (`{rate: 0.1, tiers: [{from: 1.0, rate: 0.15}], cap:
-    2.0}`), counted in `cost.commission`, `cost` and `cac`; tiers and cap need a `quota`."""
+    2.0}`), counted in `cost.commission`, `cost` and `cac`; it needs a `quota` (what it pays
+    on)."""
     outbound_share: Share | None = None
     """Most of each working day's scheduled hours a rep may spend prospecting (`0.5`: half the
     day), when its queues leave it the time: inbound work comes first. An attempt takes its

@@ -1,20 +1,22 @@
 """Quotas, attainment and commissions, from a replication's records.
 
 **Credit** (a role's `quota.credit`) goes to the rep whose work did it, in the period it
-happened: `won_value` and `won`, each deal won, to the rep whose touch decided it;
+happened, while the rep is still employed (a deal decided after its rep left credits no
+one): `won_value` and `won`, each deal won, to the rep whose touch decided it;
 `meetings`, each lead a rep handed on to a stage another role works (its visit's next stage)
 and each outbound meeting it booked; `opportunities`, each lead a rep moved into the
 `milestone: opportunity` stage.
 
-**Seats carry the quota**, period by period (whole months or quarters from the end of
-warm-up; a period the horizon cuts is left out): from the seat's first occupant's start, a
-seat carries `value` for each period (a named person's own `quota` while they sit in it),
-pro rata for the part of it the seat exists. While an
-occupant ramps and the quota is ramped (`ramp_quota`), the seat carries that month's ramp
-share of it. A seat left empty between two occupants, or after a leaver while its backfill is
-awaited, carries the full quota and credits nothing: that quota is missed. A seat given up (a
-planned departure without backfill, a negative hire, a person who moved on at a switch of
-org) carries nothing after its last occupant.
+**Seats carry the quota**, period by period (months or quarters from the end of warm-up; a
+last period the horizon cuts short counts pro rata when 90% of it is inside, else not at
+all; a seat's sliver of a period, under a day's quota, joins its neighbour): from the seat's
+first occupant's start, a seat carries `value` for each period (a named person's own `quota`
+while they sit in it), pro rata for the part of it the seat exists. While an occupant ramps
+and the quota is ramped (`ramp_quota`), the seat carries that month's ramp share of it. A
+seat left empty between two occupants, or after a leaver while its backfill is awaited,
+carries the full quota and credits nothing: that quota is missed. A seat given up (a planned
+departure without backfill, a negative hire, a person who moved on at a switch of org)
+carries nothing after its last occupant.
 
 **Attainment** of a seat in a period is its occupants' credit over the quota it carried.
 
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from orgsim.config.units import DAY
 from orgsim.engine.model import CommissionPlan, Model, RolePlan
 from orgsim.engine.outbound import BOOKED
 from orgsim.engine.recorder import Records
@@ -54,10 +57,20 @@ class Attainment:
         return self.credit / self.quota
 
 
+MOSTLY = 0.9
+"""A last period the horizon cuts short counts (pro rata) when this much of it is inside:
+52 weeks hold 11.97 months of a twelfth of a year."""
+
+
 def periods(records: Records, period: float) -> np.ndarray:
-    """The edges of the whole periods of the measured horizon."""
-    whole = int((records.end - records.warmup) // period + 1e-9)
-    return records.warmup + period * np.arange(whole + 1)
+    """The edges of the periods of the measured horizon: whole ones, and a last one cut
+    short if at least MOSTLY of it is inside."""
+    span = records.end - records.warmup
+    whole = int(span // period + 1e-9)
+    edges = records.warmup + period * np.arange(whole + 1)
+    if span - whole * period >= MOSTLY * period:
+        edges = np.append(edges, records.end)
+    return edges
 
 
 def credits(records: Records, model: Model, role: RolePlan) -> tuple[np.ndarray, ...]:
@@ -105,12 +118,26 @@ def attainment(records: Records, model: Model, role: RolePlan) -> Attainment:
         carried[where[seat]] = _carried(records, role, rows, edges, closing)
     rep, time, amount = credits(records, model, role)
     inside = (time >= edges[0]) & (time < edges[-1]) if n else np.zeros(len(time), bool)
+    inside &= time <= reps["left"][rep] + 1e-9  # paid only while employed (at close)
     row = np.array([where[s] for s in reps["seat"][rep[inside]]], dtype=np.int64)
     column = np.searchsorted(edges, time[inside], side="right") - 1
     np.add.at(credited, (row, column), amount[inside])
+    _merge_slivers(carried, credited, quota_plan.value * DAY / quota_plan.period)
     seat, period = np.meshgrid(seats, np.arange(n), indexing="ij")
     has = carried > 0
     return Attainment(seat[has], period[has], carried[has], credited[has])
+
+
+def _merge_slivers(carried: np.ndarray, credited: np.ndarray, least: float) -> None:
+    """A seat's period with less than a day's quota (a rep who leaves minutes into it,
+    finishing a task; a hire on a period's last day) is no period of its own: its credit
+    goes to the seat's period before (or after) it, and its quota is dropped."""
+    for i, j in zip(*np.nonzero((carried > 0) & (carried < least)), strict=True):
+        for k in (j - 1, j + 1):
+            if 0 <= k < carried.shape[1] and carried[i, k] >= least:
+                credited[i, k] += credited[i, j]
+                break
+        carried[i, j] = credited[i, j] = 0.0
 
 
 def _carried(records, role: RolePlan, rows, edges, closing: np.ndarray) -> np.ndarray:
@@ -165,14 +192,15 @@ def payout(plan: CommissionPlan, credit: np.ndarray, quota: np.ndarray) -> np.nd
 
 
 def splits(records: Records, model: Model, role: RolePlan) -> dict[str, float]:
-    """The split commission a role's won deals pay, by the role paid: each deal won after
-    warm-up by one of its reps pays share x value to the named role's rep who last worked
-    the lead before the win (nothing where none did)."""
+    """The split commission a role's won deals pay, by the role paid: each deal won by one of
+    its reps in its quota's periods pays share x value to the named role's rep who last
+    worked the lead before the win (nothing where none did)."""
     plan = role.commission
     if plan is None or not plan.split:
         return {}
     wins, visits, reps = records.wins, records.visits, records.reps
-    mine = (wins["time"] >= records.warmup) & (wins["rep"] >= 0)
+    edges = periods(records, role.quota.period)
+    mine = (wins["time"] >= edges[0]) & (wins["time"] < edges[-1]) & (wins["rep"] >= 0)
     mine &= reps["role"][np.maximum(wins["rep"], 0)] == role.index
     won = pd.DataFrame({"lead": wins["lead"][mine], "time": wins["time"][mine],
                         "value": wins["value"][mine], "win": np.flatnonzero(mine)})  # fmt: skip
