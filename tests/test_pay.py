@@ -223,6 +223,23 @@ def test_a_52_week_year_has_twelve_monthly_periods_the_last_pro_rata():
     assert quotas[11] == pytest.approx(4 * (52 * 7 * 24 - 11 * 365 * 2) / (365 * 2))
 
 
+def test_each_named_person_shows_their_attainment():
+    # One occupant per seat, nobody leaves: a person's attainment over the run is their
+    # seat's credit over its quota, all periods together; the SDRs carry no quota.
+    people = ", people: [{name: kim, quota: 30}, {name: lee}, {name: max}, {name: noa}]"
+    text = org("{per: month, value: 20, credit: won}", people).replace("headcount: 4, ", "")
+    sc = scenario(MARKET.replace("RATE", "40/week"), text, horizon="26w", warmup="1w",
+                  replications=2)  # fmt: skip
+    results = orgsim.simulate(sc, records=True, progress=False)
+    model = compile_model(sc)
+    seats = [pay.attainment(r, model, model.roles[1]) for r in results.records]
+    table = results.people().set_index("person")
+    for seat, name in enumerate(["kim", "lee", "max", "noa"]):
+        mine = [f.credit[f.seat == seat].sum() / f.quota[f.seat == seat].sum() for f in seats]
+        assert table.loc[name, "attainment"] == pytest.approx(np.mean(mine))
+    assert table["attainment"].notna().all()
+
+
 def test_every_pay_mistake_is_named_at_once():
     with pytest.raises(orgsim.ConfigError) as caught:
         scenario(

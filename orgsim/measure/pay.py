@@ -150,17 +150,43 @@ def _carried(records, role: RolePlan, rows, edges, closing: np.ndarray) -> np.nd
     alive_until = last_left if closing[rows[-1]] else records.end
     alive = np.clip(np.minimum(high, alive_until) - np.maximum(low, first), 0, None)
     occupied = np.zeros(len(low))
-    worth = np.zeros(len(low))
-    own = {p.name: p.quota for p in role.people if p.quota is not None}
     for r in rows:
-        a = np.clip(reps["since"][r], low, high)
-        b = np.clip(reps["left"][r], low, high)
-        b = np.maximum(a, b)
-        occupied += b - a
-        ramped = role.ramped_hours(reps["hired"][r], a, b) if plan.ramp_quota else b - a
-        worth += ramped * own.get(reps["person"][r], plan.value)
+        occupied += np.clip(np.minimum(high, reps["left"][r]) - np.maximum(low, reps["since"][r]),
+                            0, None)  # fmt: skip
     vacant = np.clip(alive - occupied, 0, None)
-    return (worth + plan.value * vacant) / plan.period
+    return sum(
+        (_own_quota(records, role, r, edges) for r in rows), plan.value * vacant / plan.period
+    )
+
+
+def _own_quota(records: Records, role: RolePlan, r: int, edges: np.ndarray) -> np.ndarray:
+    """The quota rep row `r` carried in each period while in its seat (ramped with a ramped
+    quota; a named person's own quota where given)."""
+    reps, plan = records.reps, role.quota
+    low, high = edges[:-1], edges[1:]
+    a = np.clip(reps["since"][r], low, high)
+    b = np.maximum(a, np.clip(reps["left"][r], low, high))
+    ramped = role.ramped_hours(reps["hired"][r], a, b) if plan.ramp_quota else b - a
+    value = next((p.quota for p in role.people if p.name == reps["person"][r] and p.quota),
+                 plan.value)  # fmt: skip
+    return ramped * value / plan.period
+
+
+def by_rep(records: Records, model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Per rep row, the quota it carried and the credit it earned over its role's periods
+    (NaN for a role without a quota): a person's attainment is the one over the other."""
+    n = len(records.reps["role"])
+    quota, credit = np.full(n, np.nan), np.full(n, np.nan)
+    for role in model.roles:
+        if role.quota is None:
+            continue
+        edges = periods(records, role.quota.period)
+        mine = np.flatnonzero(records.reps["role"] == role.index)
+        quota[mine] = [_own_quota(records, role, r, edges).sum() for r in mine]
+        rep, time, amount = credits(records, model, role)
+        inside = (time >= edges[0]) & (time < edges[-1]) & (time <= records.reps["left"][rep])
+        credit[mine] = np.bincount(rep[inside], weights=amount[inside], minlength=n)[mine]
+    return quota, credit
 
 
 def _closing(records: Records, model: Model, role: RolePlan) -> np.ndarray:

@@ -8,6 +8,7 @@ import pandas as pd
 from orgsim.config.units import WEEK
 from orgsim.engine.model import Model
 from orgsim.engine.recorder import GAVE_UP, RECYCLED, Records
+from orgsim.measure import pay
 from orgsim.measure.kpis import (
     accounts_by_segment,
     busy,
@@ -87,7 +88,8 @@ def visits(records: Records, model: Model) -> pd.DataFrame:
 def reps(records: Records, model: Model) -> pd.DataFrame:
     """One row per rep: role, pod, its name where it is a named person, skill, tasks done,
     deals won (over the whole run), utilization, and the deals and value it won in the
-    measured window (`won`, `won_value`: what `Results.people` adds up)."""
+    measured window (`won`, `won_value`: what `Results.people` adds up), and for a role with
+    a quota the quota it carried and the credit it earned (`quota`, `credit`, pay.py)."""
     r = records.reps
     window = np.array([records.warmup, records.end])
     worked = np.zeros(len(r["role"]))
@@ -105,6 +107,7 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
     wins = records.wins
     counted = (wins["time"] >= records.warmup) & (wins["rep"] >= 0)
     by_rep = wins["rep"][counted]
+    quota, credit = pay.by_rep(records, model)
     return pd.DataFrame(
         {
             "rep": np.arange(len(r["role"])),
@@ -119,6 +122,8 @@ def reps(records: Records, model: Model) -> pd.DataFrame:
             "won_value": np.bincount(by_rep, weights=wins["value"][counted], minlength=len(worked)),
             "hours_worked": worked,
             "hours_at_work": available,
+            "quota": quota,
+            "credit": credit,
         }
     )
 

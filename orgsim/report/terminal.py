@@ -158,6 +158,7 @@ def sparkline(values, top: float) -> str:
 PERSON_COLUMNS = (
     ("deals won", "won", "count"),
     ("value won", "won_value", "money"),
+    ("quota attainment", "attainment", "share"),
     ("utilization", "utilization", "share"),
     ("tasks", "tasks", "count"),
 )
@@ -169,13 +170,14 @@ def person_table(people: pd.DataFrame, title: str) -> Table:
     table = Table(title=user_text(title), title_justify="left", header_style="bold")
     table.add_column("person")
     table.add_column("role")
-    for label, _, _ in PERSON_COLUMNS:
+    shown = [c for c in PERSON_COLUMNS if people[c[1]].notna().any()]  # attainment: quotas
+    for label, _, _ in shown:
         table.add_column(f"{label} (95% interval)", justify="right")
     for _, row in people.sort_values("won", ascending=False, kind="stable").iterrows():
         cells = [
             f"{fmt.number(row[c], kind)} ({fmt.number(row[c + '_low'], kind)} – "
             f"{fmt.number(row[c + '_high'], kind)})"
-            for _, c, kind in PERSON_COLUMNS
+            for _, c, kind in shown
         ]
         table.add_row(user_text(row["person"]), row["role"], *cells)
     return table
