@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -275,3 +276,13 @@ def test_a_named_person_carries_their_own_quota():
     with pytest.raises(orgsim.ConfigError, match="kim's own quota needs ae's quota"):
         scenario(MARKET.replace("RATE", "40/week"), org("x").replace(
             "headcount: 4, quota: x", "people: [{name: kim, quota: 26}]"))  # fmt: skip
+
+
+def test_people_read_from_results_saved_before_quotas_have_no_attainment():
+    from orgsim.measure.people import people
+
+    saved = pd.DataFrame({"person": ["kim", "kim"], "replication": [0, 1], "role": ["ae", "ae"],
+                          "won": [1, 2], "won_value": [10.0, 20.0], "tasks": [3, 4],
+                          "hours_worked": [1.0, 1.0], "hours_at_work": [2.0, 2.0]})  # fmt: skip
+    row = people(saved).iloc[0]
+    assert row["won"] == 1.5 and np.isnan(row["attainment"]) and row["utilization"] == 0.5

@@ -27,6 +27,9 @@ def people(reps: pd.DataFrame) -> pd.DataFrame:
     named = reps[reps["person"].astype(str) != ""] if "person" in reps else reps.iloc[:0]
     if named.empty:
         return pd.DataFrame(columns=["person", "role", *_columns()])
+    for column in ("quota", "credit"):  # results saved before quotas have neither
+        if column not in named:
+            named = named.assign(**{column: np.nan})
     per_run = named.groupby(["person", "replication"], sort=False).agg(
         role=("role", lambda roles: " → ".join(dict.fromkeys(roles))),
         won=("won", "sum"),
