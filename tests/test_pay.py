@@ -286,3 +286,15 @@ def test_people_read_from_results_saved_before_quotas_have_no_attainment():
                           "hours_worked": [1.0, 1.0], "hours_at_work": [2.0, 2.0]})  # fmt: skip
     row = people(saved).iloc[0]
     assert row["won"] == 1.5 and np.isnan(row["attainment"]) and row["utilization"] == 0.5
+
+
+def test_the_report_shows_each_named_person_s_attainment():
+    people = ", people: [{name: kim, quota: 30}, {name: lee}]"
+    text = org("{per: month, value: 20, credit: won}", people).replace("headcount: 4, ", "")
+    sc = scenario(MARKET.replace("RATE", "20/week"), text, horizon="13w", warmup="0h",
+                  replications=2, extra="variants:\n  today: {}\n  more_sdrs:\n    set: "
+                  "{org.roles.sdr.headcount: 3}\n")  # fmt: skip
+    html = orgsim.compare(sc, progress=False).report_html()
+    start = html.index('<table id="people">')
+    table = html[start : html.index("</table>", start)]
+    assert table.count("of quota") == 4  # two people in two designs

@@ -230,6 +230,9 @@ def _person_cell(row: pd.Series) -> dict:
         "interval": f"{low} – {high}",
         "value": fmt.number(row["won_value"], "money"),
         "utilization": fmt.number(row["utilization"], "share"),
+        "attainment": None
+        if pd.isna(row.get("attainment"))
+        else fmt.number(row["attainment"], "share"),
     }
 
 
