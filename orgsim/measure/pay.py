@@ -100,6 +100,15 @@ def credits(records: Records, model: Model, role: RolePlan) -> tuple[np.ndarray,
     return rep, time, np.ones(len(rep))
 
 
+def counted(records: Records, model: Model, role: RolePlan, edges: np.ndarray):
+    """The credit events that count: inside the periods `edges`, while their rep is still
+    employed (a deal decided after its rep left credits no one)."""
+    rep, time, amount = credits(records, model, role)
+    inside = (time >= edges[0]) & (time < edges[-1]) if len(edges) > 1 else time < -np.inf
+    inside &= time <= records.reps["left"][rep] + 1e-9
+    return rep[inside], time[inside], amount[inside]
+
+
 def attainment(records: Records, model: Model, role: RolePlan) -> Attainment:
     """Each seat's quota and credit in each whole period (see the module's notes)."""
     quota_plan = role.quota
@@ -116,12 +125,10 @@ def attainment(records: Records, model: Model, role: RolePlan) -> Attainment:
         rows = mine[reps["seat"][mine] == seat]
         rows = rows[np.argsort(reps["since"][rows])]
         carried[where[seat]] = _carried(records, role, rows, edges, closing)
-    rep, time, amount = credits(records, model, role)
-    inside = (time >= edges[0]) & (time < edges[-1]) if n else np.zeros(len(time), bool)
-    inside &= time <= reps["left"][rep] + 1e-9  # paid only while employed (at close)
-    row = np.array([where[s] for s in reps["seat"][rep[inside]]], dtype=np.int64)
-    column = np.searchsorted(edges, time[inside], side="right") - 1
-    np.add.at(credited, (row, column), amount[inside])
+    rep, time, amount = counted(records, model, role, edges)
+    row = np.array([where[s] for s in reps["seat"][rep]], dtype=np.int64)
+    column = np.searchsorted(edges, time, side="right") - 1
+    np.add.at(credited, (row, column), amount)
     _merge_slivers(carried, credited, quota_plan.value * DAY / quota_plan.period)
     seat, period = np.meshgrid(seats, np.arange(n), indexing="ij")
     has = carried > 0
@@ -183,9 +190,8 @@ def by_rep(records: Records, model: Model) -> tuple[np.ndarray, np.ndarray]:
         edges = periods(records, role.quota.period)
         mine = np.flatnonzero(records.reps["role"] == role.index)
         quota[mine] = [_own_quota(records, role, r, edges).sum() for r in mine]
-        rep, time, amount = credits(records, model, role)
-        inside = (time >= edges[0]) & (time < edges[-1]) & (time <= records.reps["left"][rep])
-        credit[mine] = np.bincount(rep[inside], weights=amount[inside], minlength=n)[mine]
+        rep, _, amount = counted(records, model, role, edges)
+        credit[mine] = np.bincount(rep, weights=amount, minlength=n)[mine]
     return quota, credit
 
 
