@@ -630,7 +630,8 @@ class Role(Frozen):
     works, independently, so the written rates come back out however many stages each rep
     works."""
     cost_per_year: NonNegative = 0.0
-    """Fully loaded cost of one person a year, in the scenario's currency (`160000`)."""
+    """Fully loaded cost of one person a year, in the scenario's currency (`160000`); with a
+    `commission` plan, leave out the variable pay the plan pays."""
     ramp: Ramp | None = None
     """How a new rep comes up to speed (`{by_month: [0.25, 0.5, 0.75], affects: skill}`); default:
     fully productive at once."""

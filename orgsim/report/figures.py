@@ -283,14 +283,14 @@ def attainment(data: FigureData, ax: Axes | None = None) -> Figure:
             ax.bar(x, high - low, size * 0.8, bottom=low, color=color, alpha=0.45,
                    label=name if j == 0 else None)  # fmt: skip
             ax.plot([x], [mean], "o", color=color)
-            ax.annotate(f"{at_quota:.0%} at quota", (x, high), xytext=(0, 3),
+            ax.annotate(f"{at_quota:.0%}", (x, high), xytext=(0, 3),
                         textcoords="offset points", ha="center", fontsize="x-small")  # fmt: skip
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
     ax.set_xticks(np.arange(len(roles)) + size * (len(data.variants) - 1) / 2, roles)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("quota attainment (seat and period)")
-    ax.set_title("Quota attainment: 10th to 90th percentile, mean")
+    ax.set_title("Quota attainment: 10th to 90th percentile, mean; above each bar, share at quota")
     ax.legend(fontsize="small")
     return figure
 
