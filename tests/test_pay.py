@@ -121,8 +121,10 @@ def test_every_won_deal_is_credited_once_and_splits_pay_as_written():
     assert found.credit.sum() == pytest.approx(records.wins["value"][wins].sum())
     assert len(set(zip(found.seat, found.period, strict=True))) == len(found.seat) == 4 * 2
     assert pay.splits(records, model, ae) == {"sdr": pytest.approx(0.05 * found.credit.sum())}
-    kpis = compute(records, model, ["cost.commission"])
+    quarters = ["role.ae.attainment_bottom_quartile", "role.ae.attainment_top_quartile"]
+    kpis = compute(records, model, ["cost.commission", *quarters])
     assert kpis["cost.commission"] == pytest.approx(0.1 * found.credit.sum() * 1.5)
+    assert [kpis[k] for k in quarters] == pytest.approx(found.quartiles())
 
 
 @pytest.mark.statistical
@@ -298,3 +300,13 @@ def test_the_report_shows_each_named_person_s_attainment():
     start = html.index('<table id="people">')
     table = html[start : html.index("</table>", start)]
     assert table.count("of quota") == 4  # two people in two designs
+
+
+def test_top_and_bottom_quartiles_are_the_means_of_the_best_and_worst_quarter():
+    found = pay.Attainment(*(np.arange(8) for _ in range(2)), np.full(8, 10.0),
+                           np.array([0, 25, 5, 12, 8, 30, 9, 10.0]))  # fmt: skip
+    # shares sorted: 0, .5, .8, .9, 1, 1.2, 2.5, 3: two in each quarter
+    assert found.quartiles() == pytest.approx((0.25, 2.75))
+    one = pay.Attainment(np.zeros(1), np.zeros(1), np.ones(1), np.full(1, 0.7))
+    assert one.quartiles() == pytest.approx((0.7, 0.7))
+    assert all(math.isnan(q) for q in pay.Attainment(*(np.zeros(0),) * 4).quartiles())

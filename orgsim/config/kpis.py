@@ -398,6 +398,12 @@ _("role.<r>.attainment_p10", CAPACITY, +1, "share", "{r}: quota attainment, 10th
 _("role.<r>.attainment_p90", CAPACITY, +1, "share", "{r}: quota attainment, 90th percentile",
   "credit over quota per seat and whole period, 90th percentile", exists=_quota,
   headline=False, bounds=(0.0, math.inf))  # fmt: skip
+_("role.<r>.attainment_bottom_quartile", CAPACITY, +1, "share",
+  "{r}: quota attainment, bottom quarter", "mean attainment of the worst quarter of seats "
+  "and whole periods", exists=_quota, headline=False, bounds=(0.0, math.inf))  # fmt: skip
+_("role.<r>.attainment_top_quartile", CAPACITY, +1, "share",
+  "{r}: quota attainment, top quarter", "mean attainment of the best quarter of seats "
+  "and whole periods", exists=_quota, headline=False, bounds=(0.0, math.inf))  # fmt: skip
 # money: revenue, retention, cost
 _("arr_end", MONEY, +1, "money", "ARR at the end", "ARR of all customers at the end",
   exists=_won, team=SUCCESS, scored=True)  # fmt: skip

@@ -455,6 +455,8 @@ def _revenue(replication: Replication, out: dict) -> None:
     "role.<r>.attainment_mean",
     "role.<r>.attainment_p10",
     "role.<r>.attainment_p90",
+    "role.<r>.attainment_bottom_quartile",
+    "role.<r>.attainment_top_quartile",
     "role.<r>.share_at_quota",
 )
 def _attainment(replication: Replication, out: dict) -> None:
@@ -465,6 +467,9 @@ def _attainment(replication: Replication, out: dict) -> None:
         out[kpi("attainment_mean")] = _mean(share)
         out[kpi("attainment_p10")] = _quantile(share, 0.1)
         out[kpi("attainment_p90")] = _quantile(share, 0.9)
+        bottom, top = found.quartiles()
+        out[kpi("attainment_bottom_quartile")] = bottom
+        out[kpi("attainment_top_quartile")] = top
         out[kpi("share_at_quota")] = _mean((share >= 1.0).astype(float))
 
 

@@ -56,6 +56,15 @@ class Attainment:
         """Attainment: credit over quota (rows that carried a quota)."""
         return self.credit / self.quota
 
+    def quartiles(self) -> tuple[float, float]:
+        """Mean attainment of the bottom and the top quarter of seats and periods (at least
+        one each): how far apart the best and the worst quarters are."""
+        share = np.sort(self.share)
+        if not len(share):
+            return math.nan, math.nan
+        k = max(1, round(len(share) / 4))
+        return float(share[:k].mean()), float(share[-k:].mean())
+
 
 MOSTLY = 0.9
 """A last period the horizon cuts short counts (pro rata) when this much of it is inside:
