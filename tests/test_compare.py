@@ -134,13 +134,17 @@ def test_compare_cli_json_markdown_out_and_report(tmp_path):
     assert list(data) == [
         "scenario",
         "replications",
+        "stopping",
         "seed",
         "currency",
         "variants",
+        "verdicts",
         "differences",
         "transitions",
     ]
     assert data["transitions"] == {}  # no design switches org
+    assert data["stopping"] == {"mode": "fixed"}
+    assert {v["replications"] for v in data["variants"].values()} == {data["replications"]}
     assert list(data["variants"]) == ["today", "two_more_sdrs", "recycle_stale"]
     assert list(data["differences"]) == ["two_more_sdrs", "recycle_stale"]
     assert data["variants"]["recycle_stale"]["kpis"]["stage.mql.recycled"]["mean"] > 0

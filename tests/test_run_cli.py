@@ -25,6 +25,7 @@ def test_json_output_is_the_spec_object():
         "scenario",
         "variant",
         "replications",
+        "stopping",
         "seed",
         "currency",
         "kpis",
@@ -217,7 +218,7 @@ def test_every_command_line_value_error_is_a_problem_line():
     """A value an option cannot take reads like a YAML problem (OPTION:1:1: name: message,
     exit status 2) before any work, never typer's box or a Python type's words."""
     cases = [
-        (["run", SCENARIO, "--reps", "abc"], "--reps:1:1: reps: 'abc' is not a whole number"),
+        (["run", SCENARIO, "--reps", "abc"], "--reps:1:1: reps: 'abc' is not a whole number or"),
         (["run", SCENARIO, "-n", "2.5"], "--reps:1:1: reps: '2.5' is not a whole number"),
         (["run", SCENARIO, "-n", "0"], "--reps:1:1: reps: 0 is too small: the least is 1"),
         (["run", SCENARIO, "-n", "1000001"], "--reps:1:1: reps: 1000001 is too large: the most"),

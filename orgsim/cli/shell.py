@@ -185,6 +185,80 @@ Reps = Annotated[
         "--reps", "-n", min=1, max=MAX_REPLICATIONS, help="Replications (default: the scenario's)."
     ),
 ]
+
+
+def _count_or_auto(text: str) -> int | str:
+    """`--reps`: a whole number of replications, or auto."""
+    text = text.strip()
+    if text == "auto":
+        return text
+    try:
+        count = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a whole number or auto") from None
+    if count < 1:
+        raise typer.BadParameter(f"{count} is too small: the least is 1")
+    if count > MAX_REPLICATIONS:
+        raise typer.BadParameter(f"{count} is too large: the most is {MAX_REPLICATIONS:,}")
+    return count
+
+
+def _share(text: str) -> float:
+    """`--precision`: a share strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a number") from None
+    if not 0 < value < 1:
+        raise typer.BadParameter(f"{text} is not a share between 0 and 1 (0.05 is 5%)")
+    return value
+
+
+AutoReps = Annotated[
+    str | None,  # a count (int) or "auto", as `_count_or_auto` reads it
+    typer.Option(
+        "--reps",
+        "-n",
+        metavar="N|auto",
+        parser=_count_or_auto,
+        help="Replications, or auto: replicate until every target is met or missed, or each "
+        "design's gain is told from noise, within --precision (default: the scenario's).",
+    ),
+]
+Precision = Annotated[
+    float | None,
+    typer.Option(
+        parser=_share,
+        help="With --reps auto: a question is answered when its 95% interval is within this "
+        "share of its bound (or of the KPI) [default: 0.05].",
+    ),
+]
+MinReps = Annotated[
+    int | None,
+    typer.Option("--min-reps", min=2, max=MAX_REPLICATIONS,
+                 help="With --reps auto: at least this many [10]."),
+]  # fmt: skip
+MaxReps = Annotated[
+    int | None,
+    typer.Option("--max-reps", min=2, max=MAX_REPLICATIONS,
+                 help="With --reps auto: at most this many [100]."),
+]  # fmt: skip
+
+
+def with_reps(scenario, reps: int | str | None, precision, least, most):
+    """The scenario with `--reps` (a count or auto) and auto's tuning applied."""
+    if reps not in (None, "auto") and any(v is not None for v in (precision, least, most)):
+        why = f"--precision, --min-reps and --max-reps tune --reps auto, not a count of {reps}"
+        with reported_errors():
+            raise ConfigError.unplaced("--reps", "reps", why)
+    with reported_errors():
+        try:
+            return scenario.with_run(replications=reps, precision=precision, least=least, most=most)
+        except ConfigError as error:  # the least above the most: said of --min-reps
+            said = [Problem.unplaced("--min-reps", "min-reps", p.message) for p in error.problems]
+            raise ConfigError(said) from None
+
+
 Seed = Annotated[
     int | None,
     typer.Option(

@@ -11,12 +11,15 @@ import typer
 
 from orgsim.cli.shell import (
     AllowLarge,
+    AutoReps,
     By,
     Events,
     Grouping,
     Json,
+    MaxReps,
+    MinReps,
     Out,
-    Reps,
+    Precision,
     ScenarioPath,
     Seed,
     ShowAll,
@@ -33,6 +36,7 @@ from orgsim.cli.shell import (
     refuse,
     reported_errors,
     say,
+    with_reps,
     writing,
 )
 from orgsim.config.errors import ConfigError
@@ -43,7 +47,7 @@ from orgsim.text import one_line
 @app.command(cls=_Command)
 def run(
     scenario_file: ScenarioPath,
-    reps: Reps = None,
+    reps: AutoReps = None,
     seed: Seed = None,
     variant: Variant = None,
     as_json: Json = False,
@@ -53,6 +57,9 @@ def run(
     workers: Workers = None,
     allow_large: AllowLarge = False,
     events: Events = None,
+    precision: Precision = None,
+    min_reps: MinReps = None,
+    max_reps: MaxReps = None,
 ) -> None:
     """Simulate one org design and print its KPIs with 95% intervals.
 
@@ -67,16 +74,16 @@ def run(
     """
     from orgsim.experiment.results import simulate
 
-    scenario = load_scenario(scenario_file)
+    scenario = with_reps(load_scenario(scenario_file), reps, precision, min_reps, max_reps)
     check_variant(scenario, variant, scenario_file)
     files = [events] if events is not None else []
     kinds = {events: "event log"} if events is not None else {}
     check_outputs([out_dir], files, scenario.source_files(), kinds)
-    check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
+    check_size(scenario, None, [variant or next(iter(scenario.variants))], workers, allow_large)
     with pool(workers) as executor:
         results = simulate(
             scenario,
-            reps,
+            None,
             seed,
             variant,
             records=out_dir is not None or events is not None,
@@ -117,6 +124,8 @@ def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
         f"replications of {scenario.horizon_weeks:g} weeks, "
         f"seed {results.seed}"
     )
+    if results.stop is not None:
+        say(results.stop.in_words())
     summary = results.summary(raw=True)
     sections = None
     if by is Grouping.team:
@@ -217,7 +226,7 @@ def _show_where_from(scenario, kpi: str, reps, seed, workers, allow_large: bool)
 @app.command(cls=_Command)
 def compare(
     scenario_file: ScenarioPath,
-    reps: Reps = None,
+    reps: AutoReps = None,
     seed: Seed = None,
     as_json: Json = False,
     report: Annotated[
@@ -238,6 +247,9 @@ def compare(
     allow_large: AllowLarge = False,
     hold_team: HoldTeam = False,
     where_from: WhereFrom = None,
+    precision: Precision = None,
+    min_reps: MinReps = None,
+    max_reps: MaxReps = None,
 ) -> None:
     """Compare every variant of a scenario on the same leads and the same luck.
 
@@ -249,18 +261,18 @@ def compare(
     """
     from orgsim.experiment.compare import compare as run_comparison
 
-    scenario = load_scenario(scenario_file)
+    scenario = with_reps(load_scenario(scenario_file), reps, precision, min_reps, max_reps)
     printed = markdown == Path("-")
     files = [report, None if printed else markdown]
     kinds = {report: "html", markdown: "markdown"}
     check_outputs([out_dir], files, scenario.source_files(), kinds)
-    check_size(scenario, reps, list(scenario.variants), workers, allow_large)
+    check_size(scenario, None, list(scenario.variants), workers, allow_large)
     if where_from is not None:
-        _show_where_from(scenario, where_from, reps, seed, workers, allow_large)
+        _show_where_from(scenario, where_from, None, seed, workers, allow_large)
         return
     with pool(workers) as executor:
         comparison = run_comparison(
-            scenario, reps, seed, executor=executor, allow_large=allow_large, hold_team=hold_team
+            scenario, None, seed, executor=executor, allow_large=allow_large, hold_team=hold_team
         )
     _write(comparison, out_dir, report, markdown)
     if as_json:
@@ -298,6 +310,8 @@ def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None
         f"root seed {comparison.seed}{', one drawn team held in all' if held else ''} "
         "(mean ±95% half-interval)"
     )
+    if comparison.stop is not None:
+        say(comparison.stop.in_words())
     for name, results in comparison.results.items():  # what each design is, in words
         out.print(one_line(f"{name}: {results.facts.description}"), markup=False, highlight=False)
     frame = comparison.to_frame()

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import yaml
 from pydantic import PrivateAttr, TypeAdapter, ValidationError
@@ -23,6 +23,7 @@ from orgsim.config.distributions import Frozen
 from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.schema import (
     DEFAULT_START,
+    Auto,
     Market,
     Org,
     Roster,
@@ -48,6 +49,9 @@ class Scenario(Frozen):
     horizon: float
     warmup: float
     replications: int
+    """Replications per design; with `auto`, the most it may take."""
+    auto: Auto | None = None
+    """Set when the study replicates until answered (`replications: auto`)."""
     seed: int
     start: date = DEFAULT_START
     """The calendar date of t = 0 (a Monday): seasonality months and holidays follow it."""
@@ -107,7 +111,8 @@ class Scenario(Frozen):
     def _rebuilt(self, extra: list[Override], only: str | None) -> Scenario:
         """Composed again from the files, keeping this study's replications and seed."""
         built = _build(self._composition, extra, only)
-        return built.model_copy(update={"replications": self.replications, "seed": self.seed})
+        kept = {"replications": self.replications, "auto": self.auto, "seed": self.seed}
+        return built.model_copy(update=kept)
 
     def check_overrides(self, overrides: list[Override]) -> None:
         """Raise ConfigError unless each override, applied on its own to every variant,
@@ -118,25 +123,43 @@ class Scenario(Frozen):
         if problems:
             raise ConfigError(problems)
 
-    def with_run(self, *, replications: int | None = None, seed: int | None = None) -> Scenario:
-        """The same study with another replication count or seed, held to the bounds the
-        scenario file's `replications` and `seed` are (ConfigError naming the argument)."""
+    def with_run(
+        self,
+        *,
+        replications: int | str | None = None,
+        seed: int | None = None,
+        precision: float | None = None,
+        least: int | None = None,
+        most: int | None = None,
+    ) -> Scenario:
+        """The same study with another replication count (or `"auto"`, tuned by `precision`,
+        `least` and `most`) or seed, held to the bounds the scenario file's fields are
+        (ConfigError naming the argument)."""
         given = {"replications": replications, "seed": seed}
+        tuning = {"precision": precision, "least": least, "most": most}
         update, problems = {}, []
-        for name, value in given.items():
+        for name, value in [*given.items(), *tuning.items()]:
             if value is None:
                 continue
-            field = ScenarioFile.model_fields[name]
+            fields = ScenarioFile.model_fields if name in given else Auto.model_fields
             try:
-                update[name] = TypeAdapter(
-                    Annotated[field.annotation, *field.metadata]
-                ).validate_python(value)
+                update[name] = TypeAdapter(fields[name].rebuild_annotation()).validate_python(value)
             except ValidationError as err:
                 error = err.errors(include_url=False)[0]
                 why = _message(error["type"], error, (name,))
                 problems.append(Problem.unplaced("<arguments>", name, why))
         if problems:
             raise ConfigError(problems)
+        count = update.get("replications", self.auto and "auto")
+        tuned = {k: update.pop(k) for k in tuning if k in update}
+        if count not in (None, "auto") and tuned:
+            why = f"{', '.join(tuned)} tune replications: auto, not a count of {count}"
+            raise ConfigError([Problem.unplaced("<arguments>", "replications", why)])
+        if count == "auto" or tuned:
+            auto = (self.auto or Auto()).model_copy(update=tuned)
+            update.update(replications=_budget(auto), auto=auto)
+        elif count is not None:
+            update["auto"] = None
         return self.model_copy(update=update)
 
     def source_files(self) -> list[Path]:
@@ -156,6 +179,21 @@ class Scenario(Frozen):
         return self.horizon / WEEK
 
 
+def _replications(written: int | str) -> dict[str, Any]:
+    """A fixed count, or `auto` with its defaults (replications: the most it may take)."""
+    if written == "auto":
+        return {"replications": Auto().most, "auto": Auto()}
+    return {"replications": written, "auto": None}
+
+
+def _budget(auto: Auto) -> int:
+    """The most replications `auto` may take (ConfigError when its least is more)."""
+    if auto.least > auto.most:
+        why = f"the least replications ({auto.least}) is more than the most ({auto.most})"
+        raise ConfigError([Problem.unplaced("<arguments>", "replications", why)])
+    return auto.most
+
+
 def _build(composition: Composition, extra: list[Override], only: str | None = None) -> Scenario:
     done = compose(composition, extra, only)
     spec = done.spec
@@ -165,7 +203,7 @@ def _build(composition: Composition, extra: list[Override], only: str | None = N
         file=composition.scenario.values[()].file,
         horizon=spec.horizon,
         warmup=spec.warmup,
-        replications=spec.replications,
+        **_replications(spec.replications),
         seed=spec.seed,
         start=spec.start,
         holidays=spec.holidays,

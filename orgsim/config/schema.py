@@ -915,6 +915,28 @@ class Org(Frozen):
 # ------------------------------------------------------------------- scenario
 
 
+def _count_or_auto(value: Any) -> str:
+    """Which branch reads `replications`: one message for a mistake, not one per branch."""
+    text = isinstance(value, str) and not value.strip().lstrip("-").isdigit()
+    return "auto" if text else "count"
+
+
+Replications = Annotated[
+    Annotated[Annotated[Whole, Field(ge=1, le=MAX_REPLICATIONS)], Tag("count")]
+    | Annotated[Literal["auto"], Tag("auto")],
+    Discriminator(_count_or_auto),
+]
+
+
+class Auto(Frozen):
+    """`replications: auto`: replicate in batches until every question the output answers is
+    settled or within `precision` (relative), between `least` and `most` replications."""
+
+    precision: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    least: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = 10
+    most: Annotated[int, Field(ge=2, le=MAX_REPLICATIONS)] = 100
+
+
 class Target(Frozen):
     min: Bound | None = None
     """The KPI's 95% interval must lie at or above this (`0.8` for a share: 80%; a duration
@@ -1122,8 +1144,11 @@ class ScenarioFile(Frozen):
     warmup: Annotated[NonNegativeDuration, AfterValidator(_planned_span)] = 0.0
     """Simulated time before measuring starts, to fill an empty org with work (`13w`); `0h` when the
     market's book holds today's customers and pipeline."""
-    replications: Annotated[Whole, Field(ge=1, le=MAX_REPLICATIONS)] = 10
-    """Independent runs per design; the 95% intervals come from their spread (`20`)."""
+    replications: Replications = 10
+    """Independent runs per design; the 95% intervals come from their spread (`20`). `auto`:
+    `run` and `compare` replicate until the question is answered (each target met or missed,
+    each design better or worse than the first, or each headline KPI within 5%), at least 10
+    and at most 100 (`--precision`, `--min-reps`, `--max-reps`); other commands run 100."""
     seed: Annotated[Whole, Field(ge=0)] = 0
     """Root seed: the same scenario and seed give the same numbers, on any number of cores."""
     start: Annotated[date, AfterValidator(_monday)] = DEFAULT_START

@@ -97,6 +97,11 @@ def check(
     if total > LONG:
         at_once = max(1, min(workers, scenario.replications * len(variants) * points))
         took = _duration(total / (LEADS_PER_SECOND * at_once))
+        if scenario.auto is not None:  # replications is the most it may take
+            return (
+                f"note: about {each:,.0f} leads a replication, and replications: auto runs "
+                f"{scenario.auto.least} to {scenario.auto.most} of them: {took} at the most"
+            )
         return f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): {took}"
     return None
 

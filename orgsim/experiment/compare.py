@@ -26,6 +26,7 @@ from orgsim.experiment import preflight, storage
 from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import Shortfall
 from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants
+from orgsim.experiment.sequential import Stop
 from orgsim.measure import payback
 from orgsim.measure.jsonable import json_number
 from orgsim.measure.stats import interval, paired
@@ -66,6 +67,11 @@ class Comparison:
     @property
     def replications(self) -> int:
         return next(iter(self.results.values())).replications
+
+    @property
+    def stop(self) -> Stop | None:
+        """Why `replications: auto` stopped where it did (None: a fixed count)."""
+        return next(iter(self.results.values())).stop
 
     def kpi_names(self) -> list[str]:
         """Every KPI reported by any variant, in catalogue order."""
@@ -223,17 +229,33 @@ class Comparison:
         return {
             "scenario": self.scenario_name,
             "replications": self.replications,
+            "stopping": self.stop.to_json() if self.stop else {"mode": "fixed"},
             "seed": self.seed,
             "currency": next(iter(self.results.values())).facts.currency,
             "variants": {
-                name: {"kpis": kpi_json(results.summary(raw=True))}
+                name: {
+                    "replications": results.replications,
+                    "kpis": kpi_json(results.summary(raw=True)),
+                }
                 for name, results in self.results.items()
             },
+            "verdicts": self._verdict_words(),
             "differences": differences,
             "transitions": {
                 variant: _payback_json(effect) for variant, effect in self.transitions().items()
             },
         }
+
+    def _verdict_words(self) -> dict[str, dict[str, str]]:
+        """Each design's targets as met, not_sure or missed (`compare --json`)."""
+        words: dict[str, dict[str, str]] = {name: {} for name in self.variants}
+        if not self.targets:
+            return words
+        for row in self.verdicts().to_dict("records"):
+            target = self.targets[row["kpi"]]
+            said = target_rules.verdict(row["mean"], target.min, target.max, row["met"])
+            words[row["variant"]][row["kpi"]] = said.replace(" ", "_")
+        return words
 
     # -- transitions
 
@@ -444,6 +466,9 @@ def compare(
     progress: bool | None = None,
     allow_large: bool = False,
     hold_team: bool = False,
+    precision: float | None = None,
+    least: int | None = None,
+    most: int | None = None,
 ) -> Comparison:
     """Run every variant of a scenario on common random numbers and compare them.
 
@@ -453,7 +478,10 @@ def compare(
     Args:
         scenario: a `Scenario` or the path of a scenario file (its `variants` and
             `targets` are what is compared and judged).
-        replications, seed: override the scenario's.
+        replications, seed: override the scenario's; `replications="auto"` replicates
+            until each target is met or missed (or, without targets, each design's
+            difference from the first is told from noise) within `precision` (0.05), from
+            `least` (10) to `most` (100) replications: `.stop` says why it stopped.
         executor: where to run replications (default: this process).
         progress: show a progress bar (default: on a terminal only).
         allow_large: run even when a replication would not fit in memory.
@@ -474,7 +502,9 @@ def compare(
         >>> comparison.headline()
         >>> comparison.difference("process_stage", "won_per_week")
     """
-    scenario = as_scenario(scenario).with_run(replications=replications, seed=seed)
+    scenario = as_scenario(scenario).with_run(
+        replications=replications, seed=seed, precision=precision, least=least, most=most
+    )
     results = run_variants(
         scenario,
         list(scenario.variants),

@@ -9,13 +9,15 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from orgsim.config import kpis as catalogue
 from orgsim.config.scenario import Scenario, load
-from orgsim.experiment import preflight, storage
+from orgsim.experiment import preflight, sequential, storage
 from orgsim.experiment.facts import RunFacts
 from orgsim.experiment.overload import RunsOut, Shortfall, shortfalls
 from orgsim.experiment.runner import ReplicationResult, jobs, replication_seeds, run_jobs
+from orgsim.experiment.sequential import Stop
 from orgsim.measure import tables
 from orgsim.measure.events import event_log
 from orgsim.measure.jsonable import json_number
@@ -91,6 +93,8 @@ class Results:
         self._shortfalls: list[Shortfall] | None = None
         self._runs_out: list[RunsOut] = []
         self.scenario = scenario
+        self.stop: Stop | None = None
+        """Why `replications: auto` stopped where it did (None: a fixed count)."""
 
     @classmethod
     def from_replications(
@@ -165,6 +169,7 @@ class Results:
             "scenario": self.scenario_name,
             "variant": self.variant,
             "replications": self.replications,
+            "stopping": self.stop.to_json() if self.stop else {"mode": "fixed"},
             "seed": self.seed,
             "currency": self.facts.currency,
             "kpis": kpi_json(self.summary(raw=True)),
@@ -349,18 +354,53 @@ def run_variants(
     with `hold_team`, today's unnamed team is drawn once (from the root seed) for all."""
     scenario = scenario.with_run(replications=replications, seed=seed)
     preflight.size_note(scenario, None, variants, 1, allow_large)  # one at least must fit
-    n, root = scenario.replications, scenario.seed
-    seeds = replication_seeds(root, n)
-    batch = 1 if executor is None else max(1, n // 8)
+    root = scenario.seed
+    seeds = replication_seeds(root, scenario.replications)
     team = root if hold_team else None
-    work = jobs(scenario, variants, seeds, batch, records=records, details=True, team_seed=team)
+    fields = {"records": records, "details": True, "team_seed": team}
     done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
-    for result in run_jobs(work, executor, progress, description):
-        done[result.variant].append(result)
-    return {
+    stop = None
+    if scenario.auto is None:
+        work = jobs(scenario, variants, seeds, _batch(executor, len(seeds)), **fields)
+        for result in run_jobs(work, executor, progress, description):
+            done[result.variant].append(result)
+    else:
+        stop = _until_answered(scenario, variants, seeds, fields, executor, progress, done)
+    found = {
         name: Results.from_replications(scenario, name, root, done[name], hold_team)
         for name in variants
     }
+    for results in found.values():
+        results.stop = stop
+    return found
+
+
+def _batch(executor: Executor | None, replications: int) -> int:
+    return 1 if executor is None else max(1, replications // 8)
+
+
+def _until_answered(scenario, variants, seeds, fields, executor, progress, done) -> Stop:
+    """Replicate in batches until the questions the output states are answered
+    (`sequential`): every design on the same seeds, each batch the next replications."""
+    auto, n, aim, asked = scenario.auto, 0, scenario.auto.least, None
+    disable = None if progress is None else not progress
+    with tqdm(total=aim * len(variants), desc="replications (auto)", unit="rep",
+              disable=disable, leave=False) as bar:  # fmt: skip
+        while True:
+            work = jobs(scenario, variants, seeds[:aim], _batch(executor, aim - n), n, **fields)
+            for result in run_jobs(work, executor, progress=False):
+                done[result.variant].append(result)
+                bar.update(1)
+            kpis = {v: pd.DataFrame([o.kpis for o in done[v]]) for v in variants}
+            if asked is None:
+                reported = {v: list(frame.columns) for v, frame in kpis.items()}
+                asked = sequential.questions(variants, scenario.targets, reported)
+            n = aim
+            aim, still, stop = sequential.next_count(n, asked, kpis, auto)
+            if stop is not None:
+                return stop
+            bar.total = aim * len(variants)
+            bar.set_postfix_str(f"{still} of {len(asked)} questions open")
 
 
 def simulate(
@@ -372,6 +412,9 @@ def simulate(
     executor: Executor | None = None,
     progress: bool | None = None,
     allow_large: bool = False,
+    precision: float | None = None,
+    least: int | None = None,
+    most: int | None = None,
 ) -> Results:
     """Run one variant of a scenario for many replications.
 
@@ -380,7 +423,10 @@ def simulate(
 
     Args:
         scenario: a `Scenario`, or the path of a scenario file.
-        replications: how many (default: the scenario's `replications`).
+        replications: how many (default: the scenario's `replications`); `"auto"`
+            replicates until each target is met or missed (without targets: until new
+            customers a week and cost per new customer are within `precision`, 0.05), from
+            `least` (10) to `most` (100): `.stop` says why it stopped.
         seed: the root seed (default: the scenario's `seed`).
         variant: which design (default: the first).
         records: keep every lead's history (`Results.cases`, `Results.visits`).
@@ -402,7 +448,7 @@ def simulate(
         >>> results.summary().loc["won_per_week"]          # as the command line shows it
         >>> results.summary(raw=True).loc["won_per_week", ["mean", "ci_low", "ci_high"]]
     """
-    scenario = as_scenario(scenario)
+    scenario = as_scenario(scenario).with_run(precision=precision, least=least, most=most)
     name = scenario.variant(variant).name
     return run_variants(
         scenario, [name], replications, seed, records, executor, progress, allow_large=allow_large

@@ -104,9 +104,11 @@ def run_job(job: Job) -> list[ReplicationResult]:
     return results
 
 
-def jobs(scenario: Scenario, variants, seeds: list[int], size: int, **fields) -> list[Job]:
-    """Every variant's replications as jobs of `size` replications each; `fields` (a sweep
-    point, whether to keep records) go to every job."""
+def jobs(
+    scenario: Scenario, variants, seeds: list[int], size: int, first: int = 0, **fields
+) -> list[Job]:
+    """Every variant's replications `first` onwards (to the end of `seeds`) as jobs of `size`
+    replications each; `fields` (a sweep point, whether to keep records) go to every job."""
     return [
         Job(
             scenario=scenario,
@@ -116,14 +118,14 @@ def jobs(scenario: Scenario, variants, seeds: list[int], size: int, **fields) ->
             **fields,
         )
         for variant in variants
-        for batch in batches(len(seeds), size)
+        for batch in batches(range(first, len(seeds)), size)
     ]
 
 
-def batches(replications: int, size: int) -> list[tuple[int, ...]]:
+def batches(replications: range, size: int) -> list[tuple[int, ...]]:
     """Replication indexes grouped so that small runs are not all scheduling overhead."""
     size = max(1, size)
-    return [tuple(range(i, min(i + size, replications))) for i in range(0, replications, size)]
+    return [tuple(replications[i : i + size]) for i in range(0, len(replications), size)]
 
 
 def run_jobs(

@@ -1,0 +1,153 @@
+"""Replicate until the question is answered (`replications: auto`).
+
+A run answers questions: is each target met or missed (the 95% interval of its
+KPI on one side of the bound), and, where the scenario sets no target, is each
+design better or worse than the first on the headline KPIs (the sign of the
+paired interval), or, for one design, how large they are (an interval within
+`precision` of the mean). The replications go on in batches, every design on
+the same seeds (common random numbers), until each question is settled or too
+close to call at the precision asked (its interval within `precision` of the
+bound: a gap that small would not change the decision), between `least` and
+`most` replications. Replication i has the seed it has in a fixed run, so a run
+that stops at n gives exactly the numbers of n fixed replications, and the same
+seed stops at the same n.
+
+The next batch aims at the count each open question needs at its present
+spread (a half-width shrinks as one over the square root of the count), at
+least two more and at most twice as many. Looking at the intervals after each
+batch is a sequential procedure: the first batch must be large enough for the
+spread to be estimated (`least`, default 10); `tests/test_sequential.py`
+measures the coverage this gives on M/M/c.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from orgsim.config.schema import Auto, Target
+from orgsim.measure.stats import Interval, interval, paired
+
+QUESTION_KPIS = ("won_per_week", "cost_per_won")
+"""What a run is about when no target says: the trade-off the report's first screen draws."""
+
+SETTLED, CLOSE, OPEN = "settled", "too close to call", "open"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One thing the output states: a target's bound (`bound`), a paired difference against
+    another design (`against`), or, with neither, a KPI's size."""
+
+    design: str
+    kpi: str
+    bound: float | None = None
+    against: str | None = None
+
+    def describe(self) -> str:
+        if self.bound is not None:
+            return f"{self.design}: {self.kpi} against {self.bound:g}"
+        if self.against is not None:
+            return f"{self.design} - {self.against}: {self.kpi}"
+        return f"{self.design}: {self.kpi}"
+
+    def interval(self, kpis: Mapping[str, pd.DataFrame]) -> Interval:
+        values = kpis[self.design][self.kpi].to_numpy()
+        if self.against is None:
+            return interval(values)
+        return paired(values, kpis[self.against][self.kpi].to_numpy())
+
+    def answer(self, kpis: Mapping[str, pd.DataFrame], precision: float) -> tuple[str, float]:
+        """Settled, too close to call or open, and the replications it would need at its
+        present spread (infinite when it has no spread yet)."""
+        found = self.interval(kpis)
+        if not found.n or math.isnan(found.mean):
+            return SETTLED, 0.0  # never defined in this design: nothing to decide
+        if found.n < 2:
+            return OPEN, math.inf
+        half = (found.high - found.low) / 2
+        if self.bound is None and self.against is None:  # a size, to the precision asked
+            wanted = precision * abs(found.mean)
+            if half <= wanted:
+                return SETTLED, found.n
+            return OPEN, found.n * (half / wanted) ** 2 if wanted else math.inf
+        threshold = 0.0 if self.bound is None else self.bound
+        if not found.low < threshold < found.high:
+            return SETTLED, found.n
+        base = self.bound if self.against is None else kpis[self.against][self.kpi].mean()
+        wanted = precision * abs(base)
+        if half <= wanted:
+            return CLOSE, found.n
+        reach = max(abs(found.mean - threshold), wanted)
+        return OPEN, found.n * (half / reach) ** 2 if reach else math.inf
+
+
+def questions(
+    designs: list[str], targets: Mapping[str, Target], reported: Mapping[str, Iterable[str]]
+) -> list[Question]:
+    """What the output of these designs states (`reported`: each design's KPIs): every
+    target's bound in every design; without targets, each design against the first on the
+    headline KPIs, or one design's headline KPIs."""
+
+    def reports(design: str, kpi: str) -> bool:
+        return kpi in reported[design]
+
+    if targets:
+        return [
+            Question(design, kpi, bound=bound)
+            for design in designs
+            for kpi, target in targets.items()
+            for bound in (target.min, target.max)
+            if bound is not None and reports(design, kpi)
+        ]
+    first, others = designs[0], designs[1:]
+    if not others:
+        return [Question(first, kpi) for kpi in QUESTION_KPIS if reports(first, kpi)]
+    return [
+        Question(design, kpi, against=first)
+        for design in others
+        for kpi in QUESTION_KPIS
+        if reports(design, kpi) and reports(first, kpi)
+    ]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Why a run replicated as often as it did."""
+
+    replications: int
+    reason: str
+    open: list[str]
+    """The questions still open when the budget ran out."""
+    close: list[str]
+    """The questions too close to call at the precision asked."""
+
+    def in_words(self) -> str:
+        return f"replications: auto, {self.replications} each ({self.reason})"
+
+    def to_json(self) -> dict:
+        return {"mode": "auto", "reason": self.reason, "open": self.open, "close": self.close}
+
+
+def next_count(
+    n: int, asked: Iterable[Question], kpis: Mapping[str, pd.DataFrame], auto: Auto
+) -> tuple[int, int, Stop | None]:
+    """The replications to reach next, how many questions are open, and the stop when every
+    question is answered (or the budget is spent)."""
+    answers = {q: q.answer(kpis, auto.precision) for q in asked}
+    still = [q for q, (status, _) in answers.items() if status == OPEN]
+    close = [q.describe() for q, (status, _) in answers.items() if status == CLOSE]
+    if n >= auto.least and not still:
+        reason = "every question answered"
+        if close:
+            reason += f"; {len(close)} within {auto.precision:.0%} of its bound, too close to call"
+        return n, 0, Stop(n, reason, [], close)
+    if n >= auto.most:
+        reason = f"the most, {auto.most}, reached with {len(still)} question(s) open"
+        return n, len(still), Stop(n, reason, [q.describe() for q in still], close)
+    needed = max((answers[q][1] for q in still), default=auto.least)
+    aim = max(n + 2, auto.least, math.ceil(min(2 * n, needed)))
+    return min(aim, auto.most), len(still), None
