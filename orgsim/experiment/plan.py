@@ -24,6 +24,15 @@ least as many people in every line is too. Then:
    each solution bounds the next search; a value is abandoned as soon as its
    cheapest possible completion costs more than the best plan found.
 
+Each plan's replications stop early (`sequential.feasibility`): after 5 (then
+10, 20, ...) once one target is surely missed or every target surely met, and
+at the count asked otherwise. A verdict a fixed count reaches with its
+interval clear of the bound is reached earlier, the same; a plan on the
+boundary runs the full count. (Kim-Nelson's procedure ranks systems by an
+unknown mean; here cost is known and only feasibility is uncertain, so the
+sequential question is feasibility, as in Andradottir and Kim's feasibility
+determination.)
+
 Under monotonicity this finds the cheapest feasible plan in the box (ties go
 to fewer people); `tests/test_planner.py` checks it against exhaustive search.
 Two things break the assumption, and the answer is then the cheapest plan
@@ -73,8 +82,10 @@ from orgsim.config.journey import worked_roles
 from orgsim.config.scenario import Scenario
 from orgsim.config.schema import Target
 from orgsim.config.units import WEEK, YEAR
-from orgsim.experiment.results import as_scenario, kpi_json, simulate
+from orgsim.experiment import sequential
+from orgsim.experiment.results import Results, as_scenario, kpi_json, run_variants, simulate
 
+FIRST_LOOK = 5  # replications after which a plan may be judged early (then 10, 20, ...)
 GROWTH = 1.5  # how fast the feasible box grows while no plan in it is feasible
 LARGEST = 12  # the box stops growing at this many times today's headcount (plus 20)
 
@@ -583,9 +594,8 @@ def plan(
         leave=False,
     ) as bar:
         simulated = partial(
-            simulate, replications=replications, seed=seed, executor=executor, progress=False,
-            allow_large=allow_large,
-        )  # fmt: skip
+            _simulated, targets=targets, seed=seed, executor=executor, allow_large=allow_large
+        )
         encoding = _Hiring(scenario, lines, dates) if hires else _Headcounts(scenario, lines)
         judge = _Judge(encoding, targets, utilization_cap, simulated, max_plans, bar)
         strategy = _headcount if dates is None else _hiring
@@ -604,6 +614,28 @@ def plan(
         largest,
         dates,
     )
+
+
+def _simulated(trial: Scenario, targets, seed, executor, allow_large) -> Results:
+    """One plan's simulations, stopped early once a target is surely missed or every target
+    surely met (`sequential.feasibility`): from the fewest of 5 and the count asked (with
+    `replications: auto`, its least) up to that count (its most)."""
+    auto = trial.auto
+    most = auto.most if auto else trial.replications
+    least = auto.least if auto else min(most, FIRST_LOOK)
+    if most < 2:  # no interval to judge early by
+        return simulate(
+            trial, seed=seed, executor=executor, progress=False, allow_large=allow_large
+        )
+    staged = trial.model_copy(update={"targets": targets}).with_run(
+        replications="auto", seed=seed, least=least, most=most
+    )
+    name = next(iter(staged.variants))
+    found = run_variants(
+        staged, [name], None, None, executor=executor, progress=False, allow_large=allow_large,
+        rule=sequential.feasibility, details=False,
+    )  # fmt: skip
+    return found[name]
 
 
 def _search(judge: _Judge, strategy, today: tuple[int, ...], max_plans: int):

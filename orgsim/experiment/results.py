@@ -349,15 +349,19 @@ def run_variants(
     description: str = "replications",
     allow_large: bool = False,
     hold_team: bool = False,
+    rule=sequential.next_count,
+    details: bool = True,
 ) -> dict[str, Results]:
     """Every listed variant on common random numbers: replication i uses one seed in all;
-    with `hold_team`, today's unnamed team is drawn once (from the root seed) for all."""
+    with `hold_team`, today's unnamed team is drawn once (from the root seed) for all. With
+    `replications: auto`, `rule` says when to stop (`sequential`); without `details`, only
+    KPIs come back (no figures: what a planner's many trials need)."""
     scenario = scenario.with_run(replications=replications, seed=seed)
     preflight.size_note(scenario, None, variants, 1, allow_large)  # one at least must fit
     root = scenario.seed
     seeds = replication_seeds(root, scenario.replications)
     team = root if hold_team else None
-    fields = {"records": records, "details": True, "team_seed": team}
+    fields = {"records": records, "details": details, "team_seed": team}
     done: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
     stop = None
     if scenario.auto is None:
@@ -365,7 +369,7 @@ def run_variants(
         for result in run_jobs(work, executor, progress, description):
             done[result.variant].append(result)
     else:
-        stop = _until_answered(scenario, variants, seeds, fields, executor, progress, done)
+        stop = _until_answered(scenario, variants, seeds, fields, executor, progress, done, rule)
     found = {
         name: Results.from_replications(scenario, name, root, done[name], hold_team)
         for name in variants
@@ -379,7 +383,7 @@ def _batch(executor: Executor | None, replications: int) -> int:
     return 1 if executor is None else max(1, replications // 8)
 
 
-def _until_answered(scenario, variants, seeds, fields, executor, progress, done) -> Stop:
+def _until_answered(scenario, variants, seeds, fields, executor, progress, done, rule) -> Stop:
     """Replicate in batches until the questions the output states are answered
     (`sequential`): every design on the same seeds, each batch the next replications."""
     auto, n, aim, asked = scenario.auto, 0, scenario.auto.least, None
@@ -396,7 +400,7 @@ def _until_answered(scenario, variants, seeds, fields, executor, progress, done)
                 reported = {v: list(frame.columns) for v, frame in kpis.items()}
                 asked = sequential.questions(variants, scenario.targets, reported)
             n = aim
-            aim, still, stop = sequential.next_count(n, asked, kpis, auto)
+            aim, still, stop = rule(n, asked, kpis, auto)
             if stop is not None:
                 return stop
             bar.total = aim * len(variants)

@@ -46,6 +46,8 @@ class Question:
     kpi: str
     bound: float | None = None
     against: str | None = None
+    side: int = 0
+    """+1 when the KPI must be at least `bound`, -1 at most."""
 
     def describe(self) -> str:
         if self.bound is not None:
@@ -59,6 +61,14 @@ class Question:
         if self.against is None:
             return interval(values)
         return paired(values, kpis[self.against][self.kpi].to_numpy())
+
+    def met(self, kpis: Mapping[str, pd.DataFrame]) -> bool | None:
+        """A target's bound: surely met (True), surely missed (False) or not yet known."""
+        found = self.interval(kpis)
+        if found.n < 2 or math.isnan(found.low):
+            return None
+        low, high = self.side * (found.low - self.bound), self.side * (found.high - self.bound)
+        return True if min(low, high) >= 0 else False if max(low, high) < 0 else None
 
     def answer(self, kpis: Mapping[str, pd.DataFrame], precision: float) -> tuple[str, float]:
         """Settled, too close to call or open, and the replications it would need at its
@@ -97,10 +107,10 @@ def questions(
 
     if targets:
         return [
-            Question(design, kpi, bound=bound)
+            Question(design, kpi, bound=bound, side=side)
             for design in designs
             for kpi, target in targets.items()
-            for bound in (target.min, target.max)
+            for bound, side in ((target.min, 1), (target.max, -1))
             if bound is not None and reports(design, kpi)
         ]
     first, others = designs[0], designs[1:]
@@ -151,3 +161,21 @@ def next_count(
     needed = max((answers[q][1] for q in still), default=auto.least)
     aim = max(n + 2, auto.least, math.ceil(min(2 * n, needed)))
     return min(aim, auto.most), len(still), None
+
+
+def feasibility(
+    n: int, asked: list[Question], kpis: Mapping[str, pd.DataFrame], auto: Auto
+) -> tuple[int, int, Stop | None]:
+    """The planner's rule for one plan: judged as soon as one target is surely missed or
+    every target surely met, otherwise at the most (what a fixed count would run), so that
+    early looks only spare replications, never change a verdict a fixed count reaches
+    with clear margins. The next look doubles the count."""
+    said = [q.met(kpis) for q in asked]
+    still = sum(verdict is None for verdict in said)
+    if n >= auto.least and (False in said or not still):
+        reason = "a target surely missed" if False in said else "every target surely met"
+        return n, 0, Stop(n, reason, [], [])
+    if n >= auto.most:
+        open_ = [q.describe() for q, verdict in zip(asked, said, strict=True) if verdict is None]
+        return n, still, Stop(n, f"the most, {auto.most}, reached", open_, [])
+    return min(max(2 * n, auto.least), auto.most), still, None
