@@ -1,5 +1,5 @@
-"""Run orgsim's benchmarks: `python benchmarks/run.py [engine] [sweep] [plan] [startup]
-[calibrate]` (all by default).
+"""Run orgsim's benchmarks: `python benchmarks/run.py [engine] [sweep] [plan] [auto]
+[startup] [calibrate]` (all by default).
 
 Every figure is a ratio against a baseline measured in the same run, or a
 rate next to one, because absolute timings on shared machines are noise.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "which", nargs="*", help="engine, sweep, plan, startup, calibrate (default: all)"
+        "which", nargs="*", help="engine, sweep, plan, auto, startup, calibrate (default: all)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (best is kept)")
     parser.add_argument(
@@ -27,7 +27,7 @@ def main() -> None:
         help="sweep: worker counts to measure, e.g. 1,2,4 (default 1..cores)",
     )
     args = parser.parse_args()
-    parts = ["engine", "sweep", "plan", "startup", "calibrate"]
+    parts = ["engine", "sweep", "plan", "auto", "startup", "calibrate"]
     args.which = args.which or parts
     if set(args.which) - set(parts):
         parser.error(f"choose from: {', '.join(parts)}")
@@ -47,6 +47,12 @@ def main() -> None:
 
         print("Planner")
         for name, value, note in plan.main(args.repeat):
+            print(f"  {name:<55} {value:>9}   {note}")
+    if "auto" in args.which:
+        import auto
+
+        print("Replications on demand (compare, every core)")
+        for name, value, note in auto.main(args.repeat):
             print(f"  {name:<55} {value:>9}   {note}")
     if "startup" in args.which:
         import startup

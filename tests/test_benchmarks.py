@@ -8,6 +8,7 @@ from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import auto
 import calibrate
 import engine
 import plan
@@ -31,8 +32,15 @@ def test_sweep_benchmark_counts_workers():
 
 @pytest.mark.slow
 def test_plan_benchmark_runs():
-    timing, ratio = plan.main(1, replications=2)
-    assert timing[1].endswith(" s") and float(ratio[1]) > 1
+    timing, ratio, ran = plan.main(1, replications=2)
+    assert timing[1].endswith(" s") and float(ratio[1]) > 1 and 0 < float(ran[1]) <= 1
+
+
+@pytest.mark.slow
+def test_auto_benchmark_runs():
+    ratio, took = auto.main(1, ["smb_velocity.yaml"], weeks=4)
+    assert float(ratio[1]) > 0 and int(took[1]) >= 10
+    assert "same verdicts where the fixed count was sure: True" in took[2]
 
 
 def test_quick_commands_load_no_heavy_library():

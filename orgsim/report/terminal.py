@@ -404,7 +404,13 @@ def plan_report(
     parts.append(_plan_table(today, plan, hires))
     parts += _plan_cost(hires, hires_cost, cost_per_year, people, evaluated)
     parts.append(
-        kpi_table("KPIs of the plan", summary, shown=targets, currency=currency, written=written)
+        kpi_table(
+            f"KPIs of the plan ({summary['n'].max():.0f} replications)",
+            summary,
+            shown=targets,
+            currency=currency,
+            written=written,
+        )
     )
     if runners_up:
         parts.append(_runners_up(runners_up, hiring=hires is not None))
