@@ -43,6 +43,9 @@ from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, 
 from orgsim.engine.dates import holiday_days, year_offset
 
 ROUTINGS = get_args(Routing)
+FAR = 1e9
+"""Hours (over 100,000 years): beyond any tenure a run reaches, where the ramp's area is
+extended with slope 1 so that one interpolation gives it."""
 """The routing names, in the schema's order: a stage's routing is its index here."""
 POOL, ROUND_ROBIN, LEAST_LOADED, RANDOM, SAME_REP = map(
     ROUTINGS.index, ("pool", "round_robin", "least_loaded", "random", "same_rep")
@@ -272,9 +275,10 @@ class RolePlan:
             ramp = 1 / ramp
         knots = np.arange(len(ramp) + 1) * MONTH
         area = np.concatenate([[0.0], np.cumsum(ramp) * MONTH])
-        tenure = np.maximum(tenure, 0.0)
-        past = area[-1] + tenure - knots[-1]
-        return np.where(tenure >= knots[-1], past, np.interp(tenure, knots, area))
+        # one interpolation: 0 before hire, slope 1 from the ramp's end to a far knot
+        knots = np.append(knots, knots[-1] + FAR)
+        area = np.append(area, area[-1] + FAR)
+        return np.interp(tenure, knots, area)
 
     @property
     def headcount(self) -> int:
