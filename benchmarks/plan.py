@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios/headcount_plan.yaml"
 
 
-def main(repeat: int = 3, replications: int | None = None) -> list[tuple[str, str, str]]:
+def main(
+    repeat: int = 3, replications: int | None = None, weeks: float | None = None
+) -> list[tuple[str, str, str]]:
+    """`replications` and `weeks` (the horizon) shrink the workload (the suite's smoke run)."""
     scenario = orgsim.load(SCENARIO).with_run(replications=replications)
+    if weeks is not None:
+        scenario = scenario.model_copy(update={"horizon": weeks * 168.0})
     plan_seconds, one_seconds, plans, ran = float("inf"), float("inf"), 0, 0
     for _ in range(repeat):
         start = time.perf_counter()
