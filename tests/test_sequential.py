@@ -85,7 +85,7 @@ def test_questions_are_the_targets_else_the_headline_kpis():
     assert {q.against for q in sequential.questions(["a"], {}, every)} == {None}
 
 
-def test_the_planner_judges_a_plan_once_a_target_is_surely_missed_or_all_are_met():
+def test_the_planner_rejects_a_plan_once_a_target_is_surely_missed_and_runs_the_rest():
     floor = sequential.Question("a", "won", bound=5.0, side=1)
     ceiling = sequential.Question("a", "wait", bound=24.0, side=-1)
     plan = Auto(least=5, most=20)
@@ -94,9 +94,8 @@ def test_the_planner_judges_a_plan_once_a_target_is_surely_missed_or_all_are_met
     aim, _, stop = sequential.feasibility(5, [floor, ceiling], clear, plan)
     assert aim == 5 and stop.reason == "a target surely missed"
     both = frames(won=[9.0, 9.1, 8.9, 9.2, 9.0], wait=[10.0, 11, 9, 10, 12])
-    assert sequential.feasibility(5, [floor, ceiling], both, plan)[2].reason == (
-        "every target surely met"
-    )
+    assert sequential.feasibility(5, [floor, ceiling], both, plan)[:2] == (10, 0)
+    assert sequential.feasibility(20, [floor, ceiling], both, plan)[2].open == []
     near = frames(won=[4.0, 6.0, 5.0, 5.5, 4.5], wait=[10.0, 11, 9, 10, 12])
     assert sequential.feasibility(5, [floor, ceiling], near, plan)[:2] == (10, 1)
     assert sequential.feasibility(20, [floor, ceiling], near, plan)[2].open == ["a: won against 5"]

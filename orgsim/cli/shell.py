@@ -247,15 +247,21 @@ MaxReps = Annotated[
 
 def with_reps(scenario, reps: int | str | None, precision, least, most):
     """The scenario with `--reps` (a count or auto) and auto's tuning applied."""
-    if reps not in (None, "auto") and any(v is not None for v in (precision, least, most)):
-        why = f"--precision, --min-reps and --max-reps tune --reps auto, not a count of {reps}"
+    automatic = reps == "auto" or (reps is None and scenario.auto is not None)
+    if not automatic and any(v is not None for v in (precision, least, most)):
+        count = reps or scenario.replications
+        why = f"--precision, --min-reps and --max-reps tune --reps auto, not a count of {count}"
         with reported_errors():
             raise ConfigError.unplaced("--reps", "reps", why)
     with reported_errors():
         try:
             return scenario.with_run(replications=reps, precision=precision, least=least, most=most)
         except ConfigError as error:  # the least above the most: said of --min-reps
-            said = [Problem.unplaced("--min-reps", "min-reps", p.message) for p in error.problems]
+            said = [
+                Problem.unplaced("--min-reps", "min-reps", p.message)
+                if p.path == "replications" else p
+                for p in error.problems
+            ]  # fmt: skip
             raise ConfigError(said) from None
 
 

@@ -150,15 +150,17 @@ class Scenario(Frozen):
                 problems.append(Problem.unplaced("<arguments>", name, why))
         if problems:
             raise ConfigError(problems)
-        count = update.get("replications", self.auto and "auto")
+        count = update.get("replications", "auto" if self.auto else self.replications)
         tuned = {k: update.pop(k) for k in tuning if k in update}
-        if count not in (None, "auto") and tuned:
+        if count != "auto" and tuned:
             why = f"{', '.join(tuned)} tune replications: auto, not a count of {count}"
             raise ConfigError([Problem.unplaced("<arguments>", "replications", why)])
-        if count == "auto" or tuned:
+        if count == "auto":
             auto = (self.auto or Auto()).model_copy(update=tuned)
+            if "least" not in tuned:  # a budget below the default least lowers it
+                auto = auto.model_copy(update={"least": min(auto.least, auto.most)})
             update.update(replications=_budget(auto), auto=auto)
-        elif count is not None:
+        else:
             update["auto"] = None
         return self.model_copy(update=update)
 

@@ -100,7 +100,7 @@ def check(
         if scenario.auto is not None:  # replications is the most it may take
             return (
                 f"note: about {each:,.0f} leads a replication, and replications: auto runs "
-                f"{scenario.auto.least} to {scenario.auto.most} of them: {took} at the most"
+                f"up to {scenario.auto.most} of them: {took} at the most"
             )
         return f"note: about {total:,.0f} leads in all ({each:,.0f} a replication): {took}"
     return None

@@ -43,13 +43,13 @@ from orgsim.engine.calendar import AlwaysOpen, HolidayCalendar, WeeklyCalendar, 
 from orgsim.engine.dates import holiday_days, year_offset
 
 ROUTINGS = get_args(Routing)
-FAR = 1e9
-"""Hours (over 100,000 years): beyond any tenure a run reaches, where the ramp's area is
-extended with slope 1 so that one interpolation gives it."""
 """The routing names, in the schema's order: a stage's routing is its index here."""
 POOL, ROUND_ROBIN, LEAST_LOADED, RANDOM, SAME_REP = map(
     ROUTINGS.index, ("pool", "round_robin", "least_loaded", "random", "same_rep")
 )
+FAR = 1e9
+"""Hours (over 100,000 years): beyond any tenure a run reaches, where the ramp's area is
+extended with slope 1 so that one interpolation gives it."""
 
 
 @dataclass

@@ -395,6 +395,8 @@ def _until_answered(scenario, variants, seeds, fields, executor, progress, done,
             for result in run_jobs(work, executor, progress=False):
                 done[result.variant].append(result)
                 bar.update(1)
+            for results in done.values():  # jobs finish in any order: pair by replication
+                results.sort(key=lambda o: o.replication)
             kpis = {v: pd.DataFrame([o.kpis for o in done[v]]) for v in variants}
             if asked is None:
                 reported = {v: list(frame.columns) for v, frame in kpis.items()}
@@ -452,10 +454,12 @@ def simulate(
         >>> results.summary().loc["won_per_week"]          # as the command line shows it
         >>> results.summary(raw=True).loc["won_per_week", ["mean", "ci_low", "ci_high"]]
     """
-    scenario = as_scenario(scenario).with_run(precision=precision, least=least, most=most)
+    scenario = as_scenario(scenario).with_run(
+        replications=replications, seed=seed, precision=precision, least=least, most=most
+    )
     name = scenario.variant(variant).name
     return run_variants(
-        scenario, [name], replications, seed, records, executor, progress, allow_large=allow_large
+        scenario, [name], None, None, records, executor, progress, allow_large=allow_large
     )[name]
 
 

@@ -62,7 +62,7 @@ class Attainment:
         share = np.sort(self.share)
         if not len(share):
             return math.nan, math.nan
-        k = max(1, round(len(share) / 4))
+        k = max(1, len(share) // 4)
         return float(share[:k].mean()), float(share[-k:].mean())
 
 
