@@ -35,7 +35,7 @@ def frames(**columns) -> dict[str, pd.DataFrame]:
 def test_a_target_clearly_met_stops_at_the_least():
     asked = [sequential.Question("a", "won", bound=5.0)]
     aim, still, stop = sequential.next_count(4, asked, frames(won=[9.0, 9.2, 8.9, 9.1]), AUTO)
-    assert (aim, still) == (4, 0) and stop.reason == "every question answered"
+    assert (aim, still) == (4, 0) and stop.reason == "1 of 1 questions settled"
 
 
 def test_an_open_question_asks_for_the_replications_its_spread_needs():
@@ -55,6 +55,7 @@ def test_a_bound_within_the_precision_is_too_close_to_call():
     asked = [sequential.Question("a", "won", bound=5.0)]
     aim, _, stop = sequential.next_count(4, asked, frames(won=[4.95, 5.05, 5.0, 5.02]), AUTO)
     assert aim == 4 and "too close to call" in stop.reason and stop.close == ["a: won against 5"]
+    assert stop.in_words().endswith("too close to call: a: won against 5)")
 
 
 def test_the_budget_stops_a_run_and_names_what_is_open():

@@ -13,6 +13,7 @@ import typer
 
 from orgsim.cli.shell import (
     AllowLarge,
+    AutoReps,
     Json,
     Reps,
     ScenarioPath,
@@ -30,6 +31,7 @@ from orgsim.cli.shell import (
     refuse,
     reported_errors,
     say,
+    with_reps,
 )
 from orgsim.config.saturation import BUSY
 
@@ -105,7 +107,7 @@ def plan_command(
     target: Targets = None,
     variant: Variant = None,
     role: PlannedRoles = None,
-    reps: Reps = None,
+    reps: AutoReps = None,
     seed: Seed = None,
     max_plans: MaxPlans = 400,
     utilization_cap: UtilizationCap = BUSY,
@@ -134,16 +136,16 @@ def plan_command(
     from orgsim.config import targets as target_rules
     from orgsim.experiment.plan import plan as run_plan
 
-    scenario = load_scenario(scenario_file)
+    scenario = with_reps(load_scenario(scenario_file), reps, None, None, None)
     check_variant(scenario, variant, scenario_file)
-    check_size(scenario, reps, [variant or next(iter(scenario.variants))], workers, allow_large)
+    check_size(scenario, None, [variant or next(iter(scenario.variants))], workers, allow_large)
     with reported_errors(), pool(workers) as executor:
         targets = target_rules.from_text(target) if target else None
         result = run_plan(
             scenario,
             targets,
             variant,
-            reps,
+            None,
             seed,
             executor=executor,
             max_plans=max_plans,
@@ -155,7 +157,7 @@ def plan_command(
     if as_json:
         print(json.dumps(result.to_json(), allow_nan=False))
     else:
-        _show_plan(result, scenario, reps or scenario.replications)
+        _show_plan(result, scenario, scenario.replications)
     if result.chosen is None:
         raise typer.Exit(1)
 

@@ -230,18 +230,18 @@ Precision = Annotated[
     typer.Option(
         parser=_share,
         help="With --reps auto: a question is answered when its 95% interval is within this "
-        "share of its bound (or of the KPI) [default: 0.05].",
+        "share of its bound (or of the KPI); default 0.05.",
     ),
 ]
 MinReps = Annotated[
     int | None,
     typer.Option("--min-reps", min=2, max=MAX_REPLICATIONS,
-                 help="With --reps auto: at least this many [10]."),
+                 help="With --reps auto: at least this many (default 10)."),
 ]  # fmt: skip
 MaxReps = Annotated[
     int | None,
     typer.Option("--max-reps", min=2, max=MAX_REPLICATIONS,
-                 help="With --reps auto: at most this many [100]."),
+                 help="With --reps auto: at most this many (default 100)."),
 ]  # fmt: skip
 
 
@@ -249,8 +249,12 @@ def with_reps(scenario, reps: int | str | None, precision, least, most):
     """The scenario with `--reps` (a count or auto) and auto's tuning applied."""
     automatic = reps == "auto" or (reps is None and scenario.auto is not None)
     if not automatic and any(v is not None for v in (precision, least, most)):
-        count = reps or scenario.replications
-        why = f"--precision, --min-reps and --max-reps tune --reps auto, not a count of {count}"
+        why = (
+            f"--precision, --min-reps and --max-reps tune --reps auto, not a count of {reps}"
+            if reps is not None
+            else "--precision, --min-reps and --max-reps tune --reps auto: the scenario "
+            f"replicates a fixed {scenario.replications} (add --reps auto)"
+        )
         with reported_errors():
             raise ConfigError.unplaced("--reps", "reps", why)
     with reported_errors():

@@ -389,9 +389,9 @@ _("role.<r>.outbound_time", CAPACITY, 0, "share", "{r}: time prospecting",
 # pay: what the reps who carry a quota attain
 _("role.<r>.attainment_mean", CAPACITY, +1, "share", "{r}: quota attainment, mean",
   "credit over quota per seat and whole period (an empty seat's quota counts as missed), "
-  "mean", exists=_quota, bounds=(0.0, math.inf))  # fmt: skip
+  "mean", exists=_quota, bounds=(0.0, math.inf), scored=True)  # fmt: skip
 _("role.<r>.share_at_quota", CAPACITY, +1, "share", "{r}: share at quota",
-  "share of seats and periods at or above quota", exists=_quota)  # fmt: skip
+  "share of seats and periods at or above quota", exists=_quota, scored=True)  # fmt: skip
 _("role.<r>.attainment_p10", CAPACITY, +1, "share", "{r}: quota attainment, 10th percentile",
   "credit over quota per seat and whole period, 10th percentile", exists=_quota,
   headline=False, bounds=(0.0, math.inf))  # fmt: skip

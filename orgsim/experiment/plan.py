@@ -156,6 +156,7 @@ class Candidate:
             "people": self.people,
             "meets_targets": self.meets,
             "missed": self.missed,
+            "replications": int(self.summary["n"].max()),
             "unplanned_roles_behind": [role for role, *_ in self.unplanned_behind],
         }
         if self.hires is not None:

@@ -136,10 +136,20 @@ class Stop:
     """The questions too close to call at the precision asked."""
 
     def in_words(self) -> str:
-        return f"replications: auto, {self.replications} each ({self.reason})"
+        named = "".join(
+            f"; {label}: {_some(questions)}"
+            for label, questions in (("open", self.open), ("too close to call", self.close))
+            if questions
+        )
+        return f"replications: auto, {self.replications} ({self.reason}{named})"
 
     def to_json(self) -> dict:
         return {"mode": "auto", "reason": self.reason, "open": self.open, "close": self.close}
+
+
+def _some(questions: list[str], shown: int = 3) -> str:
+    more = len(questions) - shown
+    return ", ".join(questions[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def next_count(
@@ -151,12 +161,12 @@ def next_count(
     still = [q for q, (status, _) in answers.items() if status == OPEN]
     close = [q.describe() for q, (status, _) in answers.items() if status == CLOSE]
     if n >= auto.least and not still:
-        reason = "every question answered"
+        reason = f"{len(answers) - len(close)} of {len(answers)} questions settled"
         if close:
-            reason += f"; {len(close)} within {auto.precision:.0%} of its bound, too close to call"
+            reason += f", {len(close)} within {auto.precision:.0%} and too close to call"
         return n, 0, Stop(n, reason, [], close)
     if n >= auto.most:
-        reason = f"the most, {auto.most}, reached with {len(still)} question(s) open"
+        reason = f"the most, {auto.most}, reached with {len(still)} of {len(answers)} open"
         return n, len(still), Stop(n, reason, [q.describe() for q in still], close)
     needed = max((answers[q][1] for q in still), default=auto.least)
     aim = max(n + 2, auto.least, math.ceil(min(2 * n, needed)))
