@@ -32,7 +32,7 @@ def test_sweep_benchmark_counts_workers():
 
 @pytest.mark.slow
 def test_plan_benchmark_runs():
-    timing, ratio, ran = plan.main(1, replications=2, weeks=8)
+    timing, ratio, ran = plan.main(1, replications=3, weeks=13)
     assert timing[1].endswith(" s") and float(ratio[1]) > 1 and 0 < float(ran[1]) <= 1
 
 

@@ -109,9 +109,11 @@ class Scenario(Frozen):
         return self._rebuilt(self._overrides, variant)
 
     def _rebuilt(self, extra: list[Override], only: str | None) -> Scenario:
-        """Composed again from the files, keeping this study's replications and seed."""
+        """Composed again from the files, keeping this study's run: its replications, seed,
+        horizon and warm-up (a study shortened in Python stays short)."""
         built = _build(self._composition, extra, only)
-        kept = {"replications": self.replications, "auto": self.auto, "seed": self.seed}
+        kept = {"replications": self.replications, "auto": self.auto, "seed": self.seed,
+                "horizon": self.horizon, "warmup": self.warmup}  # fmt: skip
         return built.model_copy(update=kept)
 
     def check_overrides(self, overrides: list[Override]) -> None:
