@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +20,8 @@ from orgsim.text import printable
 
 if TYPE_CHECKING:  # pandas costs `orgsim capacity` a third of its start
     import pandas as pd
+
+    from orgsim.config.schema import Target
 
 
 def user_text(text: str) -> str:
@@ -391,7 +393,7 @@ def plan_report(
     largest: str | None = None,
     hires: pd.DataFrame | None = None,
     hires_cost: float | None = None,
-    targets: Iterable[str] = (),
+    targets: Mapping[str, Target] | None = None,
     currency: str | None = None,
     written: dict | None = None,
 ) -> list:
@@ -400,14 +402,14 @@ def plan_report(
     `largest` says what still missed at the largest plan tried. Planning hires, `hires` is
     the plan's hires by plan quarter (a row per line) and `hires_cost` their cost over the
     horizon; the runners-up's cost is then theirs too."""
-    parts = _plan_heading(title, missed, largest, summary)
+    parts = _plan_heading(title, missed, largest, targets or {})
     parts.append(_plan_table(today, plan, hires))
     parts += _plan_cost(hires, hires_cost, cost_per_year, people, evaluated)
     parts.append(
         kpi_table(
             f"KPIs of the plan ({summary['n'].max():.0f} replications)",
             summary,
-            shown=targets,
+            shown=targets or (),
             currency=currency,
             written=written,
         )
@@ -417,7 +419,7 @@ def plan_report(
     return parts
 
 
-def _plan_heading(title: str, missed, largest: str | None, summary: pd.DataFrame) -> list:
+def _plan_heading(title: str, missed, largest: str | None, targets) -> list:
     """What the plan is: the cheapest that meets every target, or the closest miss and why."""
     if missed is None:
         return [
@@ -435,8 +437,10 @@ def _plan_heading(title: str, missed, largest: str | None, summary: pd.DataFrame
                 "replications)."
             )
         )
-    words = [catalogue.info(m).label if m in summary.index else m for m in missed]
-    parts.append(Text(f"The closest plan, shown below, misses {fmt.listing(words)}."))
+    words = [fmt.target(m, targets[m].min, targets[m].max) if m in targets else m for m in missed]
+    parts.append(
+        Text(f"The closest plan, shown below, does not surely reach {fmt.listing(words)}.")
+    )
     return parts
 
 
