@@ -190,12 +190,12 @@ def _seat_hours(role: RolePlan, joined, tenure, rng, edges, since=-np.inf) -> np
     h = role.attrition
     while live.any():
         leave = start + rng.exponential(1 / h, n) if h > 0 else np.full(n, np.inf)
-        a = np.clip(start[:, None], low, high)
-        b = np.clip(leave[:, None], low, high)
-        b = np.maximum(a, b)
-        past = hired[:, None]
+        rows = np.flatnonzero(live)  # the draws stay whole: the same stream in every case
+        a = np.clip(start[rows, None], low, high)
+        b = np.maximum(a, np.clip(leave[rows, None], low, high))
+        past = hired[rows, None]
         hours = (b - a, role.ramped_hours(past, a, b), role.ramped_hours(past, a, b, True))
-        totals += [np.where(live[:, None], x, 0.0).sum(axis=0) / n for x in hours]
+        totals += [x.sum(axis=0) / n for x in hours]
         if h == 0 or role.backfill is None:
             break
         start = leave + role.backfill.sample(rng, n)
