@@ -24,7 +24,7 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    skip = pytest.mark.skip(reason="the capacity-accuracy matrix takes minutes: use --runslow")
+    skip = pytest.mark.skip(reason="minutes long (capacity accuracy, planner selection): --runslow")
     for item in items:
         if item.path.suffix == ".ipynb":  # nbmake's notebooks: a minute or more each
             item.add_marker(pytest.mark.slow)

@@ -23,7 +23,7 @@ from orgsim.experiment.runner import replication_seeds
 from orgsim.measure.kpis import compute
 
 from .models import single_queue
-from .theory import mmc_wait_mean
+from .theory import mmc_wait_mean, mmc_wait_within
 
 AUTO = Auto(precision=0.05, least=4, most=40)
 
@@ -164,3 +164,22 @@ def test_sequential_intervals_cover_erlang_c():
         counts.append(n)
     assert stats.binomtest(covered, 100, 0.88, alternative="less").pvalue > 0.001, covered
     assert 10 <= np.mean(counts) < 40  # it does stop early, and not at the least alone
+
+
+@pytest.mark.statistical
+@pytest.mark.matrix
+def test_the_planner_with_early_looks_picks_the_least_cost_feasible_plan():
+    # A slippage configuration: M/M/c at 4 an hour, an hour's work, 80% of waits within
+    # 30 minutes. Erlang C: c = 5 reaches 66% (13.6 points short), c = 6 reaches 89.5%
+    # (9.5 points over), so 6 is the least-cost feasible plan. On 40 independent seeds the
+    # planner (early looks at 5, then the full 10) must pick it at least 90% of the time
+    # (one-sided binomial at 99.9%). About two minutes: --runslow, not in CI.
+    sc = single_queue(9, "4/h", "{dist: exponential, mean: 1h}", sla="{first_touch: 30min}",
+                      horizon="4w", replications=10)  # fmt: skip
+    assert mmc_wait_within(5, 4, 1, 0.5) < 0.8 - 0.1 and mmc_wait_within(6, 4, 1, 0.5) > 0.8 + 0.05
+    right = 0
+    for seed in range(40):
+        found = orgsim.plan(sc, {"sla.service.attainment": {"min": 0.8}}, seed=seed,
+                            progress=False)  # fmt: skip
+        right += found.chosen is not None and found.chosen.headcount == {"server": 6}
+    assert stats.binomtest(right, 40, 0.9, alternative="less").pvalue > 0.001, right
