@@ -915,7 +915,7 @@ class Org(Frozen):
 # ------------------------------------------------------------------- scenario
 
 
-def _count_or_auto(value: Any) -> str:
+def _replications_branch(value: Any) -> str:
     """Which branch reads `replications`: one message for a mistake, not one per branch."""
     text = isinstance(value, str) and not value.strip().lstrip("-").isdigit()
     return "auto" if text else "count"
@@ -924,7 +924,7 @@ def _count_or_auto(value: Any) -> str:
 Replications = Annotated[
     Annotated[Annotated[Whole, Field(ge=1, le=MAX_REPLICATIONS)], Tag("count")]
     | Annotated[Literal["auto"], Tag("auto")],
-    Discriminator(_count_or_auto),
+    Discriminator(_replications_branch),
 ]
 
 

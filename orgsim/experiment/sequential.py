@@ -30,8 +30,9 @@ import pandas as pd
 
 from orgsim.config.schema import Auto, Target
 from orgsim.measure.stats import Interval, interval, paired
+from orgsim.report.figures import TRADE_OFF
 
-QUESTION_KPIS = ("won_per_week", "cost_per_won")
+QUESTION_KPIS = TRADE_OFF
 """What a run is about when no target says: the trade-off the report's first screen draws."""
 
 SETTLED, CLOSE, OPEN = "settled", "too close to call", "open"
