@@ -12,7 +12,7 @@ import orgsim
 
 from .conftest import ROOT
 
-LAYERS = ["config", "engine", "measure", "analytic", "report", "experiment", "history"]
+LAYERS = ["config", "engine", "measure", "analytic", "report", "experiment", "history", "workshop"]
 """Lowest first; a module imports only its own layer and lower ones. The command line and
 the public API (orgsim/__init__.py, __main__.py, the cli package) sit on top of all of them;
 orgsim/version.py, orgsim/lazy.py and orgsim/text.py, which import nothing of orgsim, below

@@ -13,6 +13,7 @@ from orgsim.cli import (  # noqa: F401 - they register the commands
     forecast,
     history,
     planning,
+    serve,
     simulate,
 )
 from orgsim.cli.shell import PIPED_WIDTH, app, err, out, refuse, say

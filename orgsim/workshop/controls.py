@@ -1,0 +1,187 @@
+"""The numbers a leader may move in the workshop page, and what moving them writes.
+
+Each control is one dotted path of the scenario language (`org.roles.ae.headcount`), so an
+edited design is the scenario with `set` overrides (`Scenario.only(...).with_set(...)`): it
+is checked by the same rules as a file, and saving it writes a variant a planner can commit.
+Only values written as one plain number or choice are offered: a rate that differs by
+segment, or a role staffed by named people, is edited in its file.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orgsim.config.errors import ConfigError
+from orgsim.config.scenario import Scenario, load_text
+from orgsim.config.schema import Routing, is_name
+from orgsim.config.units import WEEK
+from orgsim.config.yamlio import read
+
+ROUTINGS = typing.get_args(Routing)
+HANDOFF_MODES = ("manual", "automated")
+EDITED = "edited"
+"""The edited design's name beside the baseline on the page."""
+GROUPS = ("Headcount", "Lead volume", "Conversion", "SLAs", "Routing", "Handoffs")
+"""The order the page shows the controls in: people first, then the market, then the rules."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """One number or choice of a design, with the override path it writes."""
+
+    path: str
+    label: str
+    group: str
+    kind: str
+    """`count` (whole people), `share` (0 to 1), `hours`, `per_week` or `choice`."""
+    value: Any
+    choices: tuple[str, ...] = ()
+
+    def written(self, value: Any) -> Any:
+        """The value as the scenario language writes it (`4h`, `130/week`)."""
+        if self.kind == "hours":
+            return f"{float(value):g}h"
+        if self.kind == "per_week":
+            return f"{float(value):g}/week"
+        if self.kind == "count":
+            return int(value)
+        if self.kind == "share":
+            return float(value)
+        return value
+
+
+def controls(scenario: Scenario, variant: str) -> list[Control]:
+    """The controls of one design, in the page's order (`GROUPS`)."""
+    chosen = scenario.variant(variant)
+    org, market = chosen.org, chosen.market
+    found = _headcounts(org)
+    for name, source in market.sources.items():
+        if getattr(source, "rate", None) is not None:
+            found.append(
+                Control(
+                    f"market.sources.{name}.rate",
+                    f"{name} leads a week",
+                    "Lead volume",
+                    "per_week",
+                    round(source.rate * WEEK, 6),
+                )
+            )
+    for stage, spec in market.journey.items():
+        for to, chance in (spec.outcomes or {}).items():
+            if isinstance(chance, float | int) and chance < 1:  # a certain step is structure
+                found.append(
+                    Control(
+                        f"market.journey.{stage}.outcomes.{to}",
+                        f"{stage} → {to}",
+                        "Conversion",
+                        "share",
+                        float(chance),
+                    )
+                )
+    for stage, work in org.work.items():
+        if work.sla is not None and work.sla.first_touch is not None:
+            found.append(
+                Control(
+                    f"org.work.{stage}.sla.first_touch",
+                    f"{stage} first touch within",
+                    "SLAs",
+                    "hours",
+                    float(work.sla.first_touch),
+                )
+            )
+        found.append(
+            Control(
+                f"org.work.{stage}.routing",
+                f"{stage} ({work.role})",
+                "Routing",
+                "choice",
+                work.routing,
+                ROUTINGS,
+            )
+        )
+    for key, handoff in org.handoffs.items():
+        mode = "manual" if handoff.is_manual else "automated"
+        found.append(
+            Control(f"org.handoffs.{key}.mode", key, "Handoffs", "choice", mode, HANDOFF_MODES)
+        )
+    return sorted(found, key=lambda c: GROUPS.index(c.group))
+
+
+def _headcounts(org) -> list[Control]:
+    """Headcount per role, or per role and pod in a pods org; not for named people."""
+    if org.pods:
+        return [
+            Control(
+                f"org.pods.{pod}.members.{role}", f"{role} in {pod}", "Headcount", "count", count
+            )
+            for pod, spec in org.pods.items()
+            for role, count in spec.members.items()
+        ]
+    return [
+        Control(f"org.roles.{name}.headcount", name, "Headcount", "count", role.headcount)
+        for name, role in org.roles.items()
+        if role.headcount is not None and not role.people
+    ]
+
+
+def edits(found: list[Control], values: dict[str, Any]) -> dict[str, Any]:
+    """The overrides that differ from the design as written, in the language's words."""
+    by_path = {c.path: c for c in found}
+    changed = {}
+    for path, value in values.items():
+        control = by_path[path]
+        if control.written(value) != control.written(control.value):
+            changed[path] = control.written(value)
+    return changed
+
+
+def with_design(
+    scenario: Scenario, keep: list[str], variant: str, name: str, changed: dict[str, Any]
+) -> str:
+    """The scenario file's text with the variants in `keep` and one more, `name`: `variant`
+    as written plus the edits. What the page simulates is what "save as variant" writes."""
+    if not scenario.file:
+        raise ConfigError.unplaced("<workshop>", "file", "this scenario was not read from a file")
+    tree = read(Path(scenario.file)).data
+    variants = tree.get("variants") or {variant: {}}
+    written = variants.get(variant) or {}
+    said = "; ".join(f"{k} = {v}" for k, v in changed.items()) or "no change"
+    design = {
+        "description": f"{variant}, edited in the workshop page: {said}",
+        **{k: v for k, v in written.items() if k not in ("description", "set")},
+        "set": {**(written.get("set") or {}), **changed},
+    }
+    kept = {k: v for k, v in variants.items() if k in keep}
+    tree = {**tree, "variants": {**kept, name: design}}
+    return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=88)
+
+
+def edited(scenario: Scenario, baseline: str, variant: str, changed: dict[str, Any]) -> Scenario:
+    """The baseline design and the edited one (`EDITED`), as one study: common random numbers,
+    paired differences. Checked as a file is (ConfigError, placed in the variant's `set`)."""
+    text = with_design(scenario, [baseline], variant, EDITED, changed)
+    directory = Path(scenario.file).parent
+    return load_text(text, directory, name=f"{Path(scenario.file).name} (edited)")
+
+
+def save_variant(scenario: Scenario, variant: str, name: str, changed: dict[str, Any]) -> Path:
+    """Write the scenario again beside its file with one more variant, `name`: `variant` and
+    the edits. Relative paths keep working and `orgsim compare` runs it as written. Never
+    overwrites a file (ConfigError says which)."""
+    if not is_name(name) or name in scenario.variants:
+        why = f"{name!r} is not a new design's name (lowercase letters, digits and _; not one "
+        raise ConfigError.unplaced(
+            "<workshop>", "name", why + f"of {', '.join(scenario.variants)})"
+        )
+    text = with_design(scenario, list(scenario.variants), variant, name, changed)
+    source = Path(scenario.file)
+    target = source.with_name(f"{source.stem}.{name}.yaml")
+    if target.exists():
+        raise ConfigError.unplaced(str(target), "<file>", "already exists: choose another name")
+    target.write_text(f"# Written by orgsim serve from {source.name}.\n" + text, "utf-8")
+    return target

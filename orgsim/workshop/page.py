@@ -1,0 +1,317 @@
+"""The workshop page (`orgsim serve`): a leader moves a design's numbers and sees capacity
+change at once, then simulates the edited design against a baseline in seconds.
+
+Built with Panel (the `ui` extra): its widgets are the same in a notebook and in a served
+page, each browser tab is its own session (no shared state), and callbacks are plain
+Python. The capacity view and the comparison tables are the command line's own rich tables,
+exported as HTML, so the page and the terminal never word a number differently.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from concurrent.futures import Executor
+from pathlib import Path
+
+import panel as pn
+from rich.console import Console
+
+from orgsim.analytic.capacity import capacity
+from orgsim.config import targets as target_rules
+from orgsim.config.errors import ConfigError
+from orgsim.config.scenario import Scenario, load
+from orgsim.report import format as fmt
+from orgsim.report import terminal
+from orgsim.workshop import controls as knobs
+from orgsim.workshop.simulation import Simulation, Snapshot
+
+WIDE, NARROW = 120, 88
+"""Characters per line of the exported terminal tables: the KPI table, and each of the two
+capacity views side by side at 1280 px."""
+PRE = (
+    '<pre style="font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; '
+    'line-height: 1.3; margin: 0">{code}</pre>'
+)
+COLOURS = {
+    target_rules.MET: "#1a7f37",
+    target_rules.NOT_SURE: "#9a6700",
+    target_rules.MISSED: "#cf222e",
+}
+POLL_MS = 300
+"""How often the page reads a running simulation's progress."""
+
+
+def rich_html(*parts, width: int = WIDE) -> str:
+    """Rich renderables as an HTML fragment, styled as the terminal shows them."""
+    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
+    for part in parts:
+        console.print(part)
+    return console.export_html(inline_styles=True, code_format=PRE)
+
+
+def css_class(path: str) -> str:
+    """The CSS class of a control's widget (`org.roles.ae.headcount` -> `ctl-org-roles-ae-
+    headcount`): what a browser test or a stylesheet finds it by."""
+    return "ctl-" + re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+
+
+def page(path: Path, executor: Executor | None = None) -> pn.viewable.Viewable:
+    """One browser tab's page: the scenario read now (a fixed file shows on reload), or its
+    problems when it does not load."""
+    try:
+        scenario = load(path)
+    except ConfigError as error:
+        problems = "\n".join(str(p) for p in error.problems)
+        return pn.Column(
+            f"## {html.escape(str(path))} does not load",
+            pn.pane.Alert(f"<pre>{html.escape(problems)}</pre>", alert_type="danger"),
+            "Fix the file and reload this page.",
+            css_classes=["load-errors"],
+        )
+    return Workshop(scenario, executor).layout
+
+
+class Workshop:
+    """One session: the designs chosen, the controls, the edited design and its runs."""
+
+    def __init__(self, scenario: Scenario, executor: Executor | None):
+        self.scenario = scenario
+        self.executor = executor
+        names = list(scenario.variants)
+        self.baseline = pn.widgets.Select(name="Baseline design", options=names, value=names[0])
+        self.design = pn.widgets.Select(
+            name="Design to edit", options=names, value=names[min(1, len(names) - 1)]
+        )
+        self.controls: list[knobs.Control] = []
+        self.widgets: dict[str, pn.widgets.Widget] = {}
+        self.edited: Scenario | None = None
+        self.run: Simulation | None = None
+        self.shown: Snapshot | None = None
+        self.poll = None
+        self._build_panes()
+        self.baseline.param.watch(lambda _: self._designs_chosen(), "value")
+        self.design.param.watch(lambda _: self._designs_chosen(), "value")
+        self._designs_chosen()
+
+    def _build_panes(self) -> None:
+        self.sidebar = pn.Column(width=330)
+        self.problems = pn.pane.Alert(
+            "", alert_type="danger", visible=False, css_classes=["problems"]
+        )
+        self.capacity_left = pn.pane.HTML(css_classes=["capacity-baseline"])
+        self.capacity_right = pn.pane.HTML(css_classes=["capacity-edited"])
+        self.simulate = pn.widgets.Button(
+            name="Simulate", button_type="primary", css_classes=["simulate"]
+        )
+        self.cancel = pn.widgets.Button(name="Cancel", disabled=True, css_classes=["cancel"])
+        self.progress = pn.indicators.Progress(value=0, max=1, width=260, visible=False)
+        self.status = pn.pane.Markdown("", css_classes=["status"])
+        self.headline = pn.pane.Markdown("", css_classes=["headline"])
+        self.verdicts = pn.pane.HTML(css_classes=["verdicts"])
+        self.kpis = pn.pane.HTML(css_classes=["kpis"])
+        self.figures = pn.Row()
+        self.name = pn.widgets.TextInput(
+            name="New design's name", width=220, css_classes=["variant-name"]
+        )
+        self.save = pn.widgets.Button(name="Save as variant", css_classes=["save"])
+        self.saved = pn.pane.Markdown("", css_classes=["saved"])
+        self.download = pn.widgets.FileDownload(
+            callback=self._report,
+            filename=f"{Path(self.scenario.file).stem}-workshop.html",
+            label="Download report",
+            disabled=True,
+            css_classes=["download"],
+        )
+        self.simulate.on_click(lambda _: self._start())
+        self.cancel.on_click(lambda _: self._stop())
+        self.save.on_click(lambda _: self._save())
+        main = pn.Column(
+            self.problems,
+            "### Capacity now (queueing formulas, no simulation)",
+            pn.Row(self.capacity_left, self.capacity_right),
+            "### Simulation (baseline and edited design on the same random numbers)",
+            pn.Row(self.simulate, self.cancel, self.progress, self.status),
+            self.headline,
+            self.verdicts,
+            self.kpis,
+            self.figures,
+            "### Keep what you see",
+            pn.Row(self.name, self.save, self.download),
+            self.saved,
+            sizing_mode="stretch_width",
+        )
+        title = f"## orgsim workshop: {html.escape(self.scenario.name)}"
+        self.layout = pn.Column(title, pn.Row(self.sidebar, main), sizing_mode="stretch_width")
+
+    # -- controls
+
+    def _designs_chosen(self) -> None:
+        self._stop()
+        self.controls = knobs.controls(self.scenario, self.design.value)
+        self.widgets = {c.path: _widget(c) for c in self.controls}
+        for widget in self.widgets.values():
+            widget.param.watch(lambda _: self._edited(), "value")
+        cards = []
+        for group in knobs.GROUPS:
+            members = [self.widgets[c.path] for c in self.controls if c.group == group]
+            if members:
+                cards.append(
+                    pn.Card(*members, title=group, collapsed=group != "Headcount", width=320)
+                )
+        reset = pn.widgets.Button(name="Reset to the design as written", css_classes=["reset"])
+        reset.on_click(lambda _: self._designs_chosen())
+        self.sidebar.objects = [self.baseline, self.design, *cards, reset]
+        self.name.value = f"{self.design.value}_edited"
+        baseline = self.baseline.value
+        self.capacity_left.object = self._capacity(
+            self.scenario, baseline, f"baseline ({baseline})"
+        )
+        self._edited()
+
+    def changes(self) -> dict:
+        """The edits on screen, as `set` overrides."""
+        values = {path: widget.value for path, widget in self.widgets.items()}
+        return knobs.edits(self.controls, values)
+
+    def _edited(self) -> None:
+        """Check the edited design and redraw its capacity: at once, on every change."""
+        changes = self.changes()
+        try:
+            self.edited = knobs.edited(
+                self.scenario, self.baseline.value, self.design.value, changes
+            )
+        except ConfigError as error:
+            self.edited = None
+            lines = "\n".join(str(p) for p in error.problems)
+            self.problems.object = (
+                f"**This edit is not a valid design:**<pre>{html.escape(lines)}</pre>"
+            )
+            self.problems.visible = True
+            self.simulate.disabled = self.save.disabled = True
+            return
+        self.problems.visible = False
+        self.simulate.disabled = self.save.disabled = False
+        count = len(changes)
+        title = f"edited ({self.design.value}, {count} change{'s' * (count != 1)})"
+        self.capacity_right.object = self._capacity(self.edited, knobs.EDITED, title)
+
+    def _capacity(self, scenario: Scenario, variant: str, title: str) -> str:
+        result = capacity(scenario, variant)
+        parts = terminal.capacity_report(title, result, scenario.horizon_weeks)
+        return rich_html(*parts, width=NARROW)
+
+    # -- simulation
+
+    def _start(self) -> None:
+        if self.edited is None:
+            return
+        self._stop()
+        self.run = Simulation(self.edited, self.executor).start()
+        self.shown = None
+        self.cancel.disabled, self.progress.visible = False, True
+        self.status.object = "Simulating…"
+        self.poll = pn.state.add_periodic_callback(self._watch, period=POLL_MS)
+
+    def _stop(self) -> None:
+        if self.run is not None:
+            self.run.cancel()
+        if self.poll is not None:
+            self.poll.stop()
+            self.poll = None
+        self.cancel.disabled = True
+
+    def _watch(self) -> None:
+        """Show a running simulation's progress, and each new result as it arrives."""
+        if self.run is None:
+            return
+        snap, before = self.run.snapshot(), self.shown
+        self.shown = snap
+        self.progress.max, self.progress.value = max(snap.aim, 1), min(snap.done, snap.aim)
+        if snap.comparison is not None and (
+            before is None or snap.comparison is not before.comparison
+        ):
+            self._show(snap)
+        per = snap.comparison.replications if snap.comparison is not None else 0
+        self.status.object = _status(snap, per)
+        if snap.finished:
+            self._stop()
+            self.progress.visible = False
+
+    def _show(self, snap: Snapshot) -> None:
+        comparison = snap.comparison
+        frame = comparison.to_frame()
+        title = f"{comparison.replications} replications per design (mean ±95% half-interval)"
+        self.kpis.object = rich_html(
+            terminal.comparison_table(
+                title,
+                comparison.variants,
+                frame,
+                shown=self.scenario.targets,
+                currency=self.scenario.currency,
+                written=comparison.written_rates(),
+            )
+        )
+        self.headline.object = f"**{html.escape(comparison.headline())}**"
+        self.verdicts.object = _verdicts(comparison) if comparison.targets else ""
+        self.figures.objects = [
+            pn.pane.Matplotlib(comparison.plot(kind), dpi=80, tight=True, format="svg", width=560)
+            for kind in ("trade_off", "weekly_won")
+        ]
+        self.download.disabled = False
+
+    # -- keeping
+
+    def _save(self) -> None:
+        try:
+            path = knobs.save_variant(
+                self.scenario, self.design.value, self.name.value.strip(), self.changes()
+            )
+        except ConfigError as error:
+            self.saved.object = f"Not saved: {html.escape(str(error))}"
+            return
+        self.saved.object = (
+            f"Saved `{path}`: `orgsim compare {path}` runs it beside the other designs."
+        )
+
+    def _report(self) -> io.StringIO:
+        shown = self.shown.comparison if self.shown is not None else None
+        return io.StringIO(shown.report_html() if shown is not None else "")
+
+
+def _widget(control: knobs.Control) -> pn.widgets.Widget:
+    """A widget that only takes valid values for the control's kind."""
+    common = {"name": control.label, "css_classes": [css_class(control.path)], "width": 290}
+    if control.kind == "choice":
+        return pn.widgets.Select(options=list(control.choices), value=control.value, **common)
+    if control.kind == "count":
+        return pn.widgets.IntInput(value=control.value, start=0, end=1000, step=1, **common)
+    if control.kind == "share":
+        return pn.widgets.FloatInput(value=control.value, start=0.0, end=1.0, step=0.01, **common)
+    return pn.widgets.FloatInput(value=control.value, start=0.0, step=1.0, **common)
+
+
+def _status(snap: Snapshot, per_design: int) -> str:
+    if snap.error:
+        return f"**The simulation failed:** {html.escape(snap.error)}"
+    if snap.cancelled:
+        return f"Cancelled: showing {per_design} replications per design."
+    if snap.finished and snap.stop is not None:
+        return html.escape(snap.stop.in_words())
+    return f"{snap.done} of {snap.aim} replications (all designs); more while questions stay open"
+
+
+def _verdicts(comparison) -> str:
+    """Each target in each design: met, not sure or missed, with the interval."""
+    rows = []
+    for row in comparison.verdicts().to_dict("records"):
+        target = comparison.targets[row["kpi"]]
+        said = target_rules.verdict(row["mean"], target.min, target.max, row["met"])
+        rows.append(
+            f"<tr><td>{html.escape(row['variant'])}</td><td>{html.escape(row['target'])}</td>"
+            f"<td>{fmt.kpi_plus_minus(row['kpi'], row['mean'], row['ci_low'], row['ci_high'])}"
+            f"</td><td style='color: {COLOURS[said]}; font-weight: bold'>{said}</td></tr>"
+        )
+    head = "<tr><th>design</th><th>target</th><th>mean ±95%</th><th>verdict</th></tr>"
+    return f"<table class='verdict-table'>{head}{''.join(rows)}</table>"

@@ -1,0 +1,192 @@
+"""The workshop page (`orgsim serve`): its controls write valid overrides, its simulation is
+the fixed run's numbers and can be cancelled, and in a real browser moving the AE headcount
+changes the capacity view, a simulation shows its table and "save as variant" writes a file
+that loads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import orgsim
+from orgsim.config.units import WEEK
+from orgsim.workshop import controls as knobs
+from orgsim.workshop.simulation import Simulation
+
+from .conftest import ROOT, needs
+
+REORG = "scenarios/reorg_sdr_split.yaml"
+
+
+@pytest.fixture
+def study(tmp_path) -> Path:
+    """The reorg example in a folder of its own (saving writes beside the scenario)."""
+    shutil.copytree(ROOT / "configs", tmp_path / "configs")
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(ROOT / REORG, tmp_path / REORG)
+    return tmp_path / REORG
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_design_offers_controls_that_change_nothing_as_written(path):
+    scenario = orgsim.load(path)
+    for variant in scenario.variants:
+        found = knobs.controls(scenario, variant)
+        assert found, f"{path.name}: {variant} offers no control"
+        assert knobs.edits(found, {c.path: c.value for c in found}) == {}
+        for control in found:
+            assert control.group in knobs.GROUPS
+            if control.kind == "choice":
+                assert control.value in control.choices
+
+
+def test_an_edit_is_the_scenario_with_an_override_and_is_checked_as_a_file_is(study):
+    scenario = orgsim.load(study)
+    found = knobs.controls(scenario, "process_stage")
+    changes = knobs.edits(found, {"org.roles.ae.headcount": 12, "org.work.mql.sla.first_touch": 2})
+    assert changes == {"org.roles.ae.headcount": 12, "org.work.mql.sla.first_touch": "2h"}
+    both = knobs.edited(scenario, "functional", "process_stage", changes)
+    assert list(both.variants) == ["functional", knobs.EDITED]
+    edited = both.variant(knobs.EDITED)
+    assert edited.org.roles["ae"].headcount == 12
+    assert edited.org.work["mql"].sla.first_touch == 2.0
+    # everything else is the design as written, its own `set` (the pay plans) included
+    original = scenario.variant("process_stage")
+    assert edited.org.roles["ae"].quota == original.org.roles["ae"].quota
+    assert edited.org.roles["sdr"].headcount == original.org.roles["sdr"].headcount
+    with pytest.raises(orgsim.ConfigError, match="sum to at most 1"):
+        too_many = {"market.journey.mql.outcomes.sql": 0.9}  # with 0.2 to nurture
+        knobs.edited(scenario, "functional", "process_stage", too_many)
+
+
+def test_save_as_variant_writes_a_file_that_loads_and_never_overwrites(study):
+    scenario = orgsim.load(study)
+    changes = {"org.pods.smb_pod.members.ae": 6}
+    path = knobs.save_variant(scenario, "pods", "pods_more_smb_aes", changes)
+    assert path == study.with_name("reorg_sdr_split.pods_more_smb_aes.yaml")
+    again = orgsim.load(path)
+    assert list(again.variants) == [*scenario.variants, "pods_more_smb_aes"]
+    assert again.variant("pods_more_smb_aes").org.pods["smb_pod"].members["ae"] == 6
+    assert again.targets == scenario.targets
+    for name in scenario.variants:  # the designs as written are unchanged
+        assert again.variant(name) == scenario.variant(name)
+    with pytest.raises(orgsim.ConfigError, match="already exists"):
+        knobs.save_variant(scenario, "pods", "pods_more_smb_aes", changes)
+    with pytest.raises(orgsim.ConfigError, match="not a new design's name"):
+        knobs.save_variant(scenario, "pods", "functional", changes)
+
+
+@pytest.fixture
+def short(study):
+    """The reorg's baseline and an edited design, over 8 weeks: seconds, not minutes."""
+    changes = {"org.roles.ae.headcount": 7}
+    both = knobs.edited(orgsim.load(study), "functional", "process_stage", changes)
+    return both.model_copy(update={"horizon": 8 * WEEK, "warmup": 2 * WEEK}).with_run(
+        replications=4
+    )
+
+
+def test_the_page_simulation_gives_the_fixed_runs_numbers(short):
+    """A first look at 4 (the scenario's count): the same replications, seeds and KPIs as
+    `orgsim.compare` at 4, so the page and the command line never disagree."""
+    snap = Simulation(short).start().wait(timeout=120)
+    assert snap.finished and not snap.cancelled and snap.error is None
+    assert snap.comparison.replications == 4 and snap.done == 8
+    fixed = orgsim.compare(short, progress=False)
+    for name in short.variants:
+        pd.testing.assert_frame_equal(snap.comparison.results[name].kpis, fixed.results[name].kpis)
+
+
+def test_cancel_stops_before_the_next_replication(short):
+    run = Simulation(short.with_run(replications=40))
+    run.cancel()  # before it starts: not one replication runs
+    snap = run.start().wait(timeout=60)
+    assert snap.finished and snap.cancelled and snap.done == 0 and snap.comparison is None
+
+
+# -- in a real browser
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _chromium() -> str:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium: .ci/run installs it")
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    return chromium
+
+
+@pytest.mark.browser
+def test_the_page_in_chromium(study):
+    """Move the AE headcount: the capacity view changes at once; simulate: the KPI table
+    with intervals appears; save as variant: the file is written and loads."""
+    needs("panel")
+    sync = needs("playwright.sync_api")
+    chromium, port = _chromium(), _free_port()
+    command = [sys.executable, "-m", "orgsim", "serve", str(study), "--port", str(port),
+               "--no-show", "--workers", "1"]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/", server)
+        with sync.sync_playwright() as driver:
+            browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/")
+            edited = page.locator(".capacity-edited pre")
+            edited.wait_for(timeout=60_000)
+            before = edited.inner_text()
+            assert "ae" in before and "edited (process_stage, 0 changes)" in before
+            box = page.locator(f".{_css('org.roles.ae.headcount')} input")
+            box.fill("6")
+            box.press("Enter")
+            sync.expect(edited).to_contain_text("1 change", timeout=20_000)
+            assert edited.inner_text() != before
+            page.locator(".simulate button").click()
+            kpis = page.locator(".kpis pre")
+            kpis.wait_for(timeout=120_000)
+            assert "±" in kpis.inner_text() and "vs functional" in kpis.inner_text()
+            page.locator(".cancel button").click()
+            page.locator(".variant-name input").fill("fewer_aes")
+            page.locator(".save button").click()
+            sync.expect(page.locator(".saved")).to_contain_text("Saved", timeout=20_000)
+            browser.close()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode(errors="replace")
+    saved = orgsim.load(study.with_name("reorg_sdr_split.fewer_aes.yaml"))
+    assert saved.variant("fewer_aes").org.roles["ae"].headcount == 6
+    assert "Traceback" not in output, output
+
+
+def _css(path: str) -> str:
+    from orgsim.workshop.page import css_class
+
+    return css_class(path)
+
+
+def _wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"orgsim serve stopped: {server.stdout.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"orgsim serve did not answer at {url} within {seconds} s")
