@@ -133,8 +133,9 @@ def _chromium() -> str:
 
 @pytest.mark.browser
 def test_the_page_in_chromium(study):
-    """Move the AE headcount: the capacity view changes at once; simulate: the KPI table
-    with intervals appears; save as variant: the file is written and loads."""
+    """Move the AE headcount: the capacity view changes at once (and not in another tab);
+    simulate: the KPI table with intervals appears; save as variant: the file is written
+    and loads."""
     needs("panel")
     sync = needs("playwright.sync_api")
     chromium, port = _chromium(), _free_port()
@@ -156,6 +157,10 @@ def test_the_page_in_chromium(study):
             box.press("Enter")
             sync.expect(edited).to_contain_text("1 change", timeout=20_000)
             assert edited.inner_text() != before
+            other = browser.new_page()  # a second tab is a session of its own
+            other.goto(f"http://127.0.0.1:{port}/")
+            sync.expect(other.locator(".capacity-edited pre")).to_contain_text("0 changes")
+            other.close()
             page.locator(".simulate button").click()
             kpis = page.locator(".kpis pre")
             kpis.wait_for(timeout=120_000)
@@ -190,3 +195,69 @@ def _wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     pytest.fail(f"orgsim serve did not answer at {url} within {seconds} s")
+
+
+# -- the page's behaviour, without a browser
+
+
+def test_a_file_with_problems_shows_them_on_the_page_instead_of_starting(tmp_path):
+    needs("panel")
+    from orgsim.workshop.page import page
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: scenario\nname: x\nmarket: nowhere.yaml\norg: nowhere.yaml\n")
+    shown = page(broken)
+    assert "load-errors" in shown.css_classes
+    text = " ".join(str(getattr(part, "object", "")) for part in shown.objects)
+    assert "broken.yaml:3:9: market" in text and "Fix the file and reload" in text
+
+
+def test_an_invalid_edit_is_named_and_nothing_can_start_until_it_is_fixed(study):
+    needs("panel")
+    from orgsim.workshop.page import Workshop
+
+    shop = Workshop(orgsim.load(study), None)
+    _, baseline = shop.capacity["baseline"]
+    _, edited = shop.capacity["edited"]
+    before = (baseline.object, edited.object)
+    shop.widgets["org.roles.ae.headcount"].value = 3
+    assert baseline.object == before[0] and edited.object != before[1]
+    keeps_up, _ = shop.capacity["edited"]
+    assert keeps_up.alert_type == "danger" and "overloaded" in keeps_up.object
+    shop.widgets["market.journey.mql.outcomes.sql"].value = 0.9  # with 0.2 to nurture: 1.1
+    assert shop.problems.visible and "sum to at most 1" in shop.problems.object
+    assert shop.simulate.disabled and shop.save.disabled
+    shop.widgets["market.journey.mql.outcomes.sql"].value = 0.45
+    assert not shop.problems.visible and not shop.simulate.disabled
+    assert shop.changes() == {"org.roles.ae.headcount": 3}
+
+
+def test_the_page_shows_a_comparison_and_downloads_its_report(study, short):
+    needs("panel")
+    from orgsim.workshop.page import Workshop
+
+    shop = Workshop(orgsim.load(study), None)
+    assert shop.download.disabled
+    snap = Simulation(short).start().wait(timeout=120)
+    shop.shown = snap
+    shop._show(snap)
+    assert "vs functional" in shop.kpis.object and "±" in shop.kpis.object
+    assert shop.verdicts.object.count("<tr>") == 1 + 2 * len(short.targets)
+    assert len(shop.figures.objects) == 2 and not shop.download.disabled
+    report = shop._report().getvalue()
+    assert report.startswith("<!DOCTYPE html>") and "edited" in report
+
+
+def test_serve_refuses_a_missing_file_and_warns_off_the_loopback(tmp_path):
+    needs("panel")
+    from typer.testing import CliRunner
+
+    from orgsim.cli import app
+
+    missing = CliRunner().invoke(app, ["serve", str(tmp_path / "nope.yaml"), "--no-show"])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert "Traceback" not in missing.output
+    from orgsim.cli.serve import _loopback  # the warning is said for any other address
+
+    assert all(map(_loopback, ["127.0.0.1", "localhost", "::1", "127.0.0.2"]))
+    assert not any(map(_loopback, ["0.0.0.0", "192.168.1.4", "example.com"]))

@@ -255,7 +255,7 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
     """The capacity of one design: each role's load quarter by quarter over the horizon and
     in the long run, flows, bottleneck, headroom and notes."""
     parts = [_capacity_roles(name, result, horizon_weeks)]
-    parts.append(Text.from_markup(_over_horizon(result)))
+    parts.append(Text.from_markup(over_horizon(result)))
     parts.append(_capacity_stages(result))
     parts.append(
         Text.from_markup(
@@ -351,7 +351,7 @@ def _load_text(load: float) -> str:
     return f"[{style}]{text}[/{style}]" if style else text
 
 
-def _over_horizon(result) -> str:
+def over_horizon(result) -> str:
     """The horizon's verdict in one line: who does not keep up, or the fullest role and
     how far the sources' leads could grow before it runs out of hours."""
     behind = {r: load.fullest_quarter for r, load in result.roles.items() if load.fullest_quarter}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import panel as pn
 from rich.console import Console
+from rich.text import Text
 
 from orgsim.analytic.capacity import capacity
 from orgsim.config import targets as target_rules
@@ -80,9 +81,9 @@ class Workshop:
         self.scenario = scenario
         self.executor = executor
         names = list(scenario.variants)
-        self.baseline = pn.widgets.Select(name="Baseline design", options=names, value=names[0])
+        self.baseline = pn.widgets.Select(label="Baseline design", options=names, value=names[0])
         self.design = pn.widgets.Select(
-            name="Design to edit", options=names, value=names[min(1, len(names) - 1)]
+            label="Design to edit", options=names, value=names[min(1, len(names) - 1)]
         )
         self.controls: list[knobs.Control] = []
         self.widgets: dict[str, pn.widgets.Widget] = {}
@@ -100,12 +101,17 @@ class Workshop:
         self.problems = pn.pane.Alert(
             "", alert_type="danger", visible=False, css_classes=["problems"]
         )
-        self.capacity_left = pn.pane.HTML(css_classes=["capacity-baseline"])
-        self.capacity_right = pn.pane.HTML(css_classes=["capacity-edited"])
+        self.capacity = {
+            side: (
+                pn.pane.Alert(css_classes=[f"keeps-up-{side}"]),
+                pn.pane.HTML(css_classes=[f"capacity-{side}"]),
+            )
+            for side in ("baseline", "edited")
+        }
         self.simulate = pn.widgets.Button(
-            name="Simulate", button_type="primary", css_classes=["simulate"]
+            label="Simulate", color="primary", css_classes=["simulate"]
         )
-        self.cancel = pn.widgets.Button(name="Cancel", disabled=True, css_classes=["cancel"])
+        self.cancel = pn.widgets.Button(label="Cancel", disabled=True, css_classes=["cancel"])
         self.progress = pn.indicators.Progress(value=0, max=1, width=260, visible=False)
         self.status = pn.pane.Markdown("", css_classes=["status"])
         self.headline = pn.pane.Markdown("", css_classes=["headline"])
@@ -113,9 +119,9 @@ class Workshop:
         self.kpis = pn.pane.HTML(css_classes=["kpis"])
         self.figures = pn.Row()
         self.name = pn.widgets.TextInput(
-            name="New design's name", width=220, css_classes=["variant-name"]
+            label="New design's name", width=220, css_classes=["variant-name"]
         )
-        self.save = pn.widgets.Button(name="Save as variant", css_classes=["save"])
+        self.save = pn.widgets.Button(label="Save as variant", css_classes=["save"])
         self.saved = pn.pane.Markdown("", css_classes=["saved"])
         self.download = pn.widgets.FileDownload(
             callback=self._report,
@@ -130,7 +136,7 @@ class Workshop:
         main = pn.Column(
             self.problems,
             "### Capacity now (queueing formulas, no simulation)",
-            pn.Row(self.capacity_left, self.capacity_right),
+            pn.Row(*(pn.Column(*panes) for panes in self.capacity.values())),
             "### Simulation (baseline and edited design on the same random numbers)",
             pn.Row(self.simulate, self.cancel, self.progress, self.status),
             self.headline,
@@ -160,14 +166,12 @@ class Workshop:
                 cards.append(
                     pn.Card(*members, title=group, collapsed=group != "Headcount", width=320)
                 )
-        reset = pn.widgets.Button(name="Reset to the design as written", css_classes=["reset"])
+        reset = pn.widgets.Button(label="Reset to the design as written", css_classes=["reset"])
         reset.on_click(lambda _: self._designs_chosen())
         self.sidebar.objects = [self.baseline, self.design, *cards, reset]
         self.name.value = f"{self.design.value}_edited"
         baseline = self.baseline.value
-        self.capacity_left.object = self._capacity(
-            self.scenario, baseline, f"baseline ({baseline})"
-        )
+        self._capacity("baseline", self.scenario, baseline, f"baseline ({baseline})")
         self._edited()
 
     def changes(self) -> dict:
@@ -195,12 +199,21 @@ class Workshop:
         self.simulate.disabled = self.save.disabled = False
         count = len(changes)
         title = f"edited ({self.design.value}, {count} change{'s' * (count != 1)})"
-        self.capacity_right.object = self._capacity(self.edited, knobs.EDITED, title)
+        self._capacity("edited", self.edited, knobs.EDITED, title)
 
-    def _capacity(self, scenario: Scenario, variant: str, title: str) -> str:
+    def _capacity(self, side: str, scenario: Scenario, variant: str, title: str) -> None:
+        """One design's capacity: whether every role keeps up, in a coloured line that a
+        leader reads first, then the command line's capacity report."""
         result = capacity(scenario, variant)
+        alert, report = self.capacity[side]
+        behind = any(load.fullest_quarter for load in result.roles.values())
+        alert.alert_type = "danger" if behind else "success"
+        said = Text.from_markup(terminal.over_horizon(result)).plain
+        alert.object = f"**{html.escape(title)}**: {html.escape(said)}" + (
+            " — its backlog keeps growing: this design is overloaded" if behind else ""
+        )
         parts = terminal.capacity_report(title, result, scenario.horizon_weeks)
-        return rich_html(*parts, width=NARROW)
+        report.object = rich_html(*parts, width=NARROW)
 
     # -- simulation
 
@@ -282,7 +295,7 @@ class Workshop:
 
 def _widget(control: knobs.Control) -> pn.widgets.Widget:
     """A widget that only takes valid values for the control's kind."""
-    common = {"name": control.label, "css_classes": [css_class(control.path)], "width": 290}
+    common = {"label": control.label, "css_classes": [css_class(control.path)], "width": 290}
     if control.kind == "choice":
         return pn.widgets.Select(options=list(control.choices), value=control.value, **common)
     if control.kind == "count":
@@ -299,7 +312,10 @@ def _status(snap: Snapshot, per_design: int) -> str:
         return f"Cancelled: showing {per_design} replications per design."
     if snap.finished and snap.stop is not None:
         return html.escape(snap.stop.in_words())
-    return f"{snap.done} of {snap.aim} replications (all designs); more while questions stay open"
+    said = f"{snap.done} of {snap.aim} replications (both designs)"
+    if snap.open is not None:
+        said += f"; {snap.open} of {snap.questions} questions still open"
+    return said
 
 
 def _verdicts(comparison) -> str:

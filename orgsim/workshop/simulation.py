@@ -35,6 +35,9 @@ class Snapshot:
     """Replications the present batch will reach, all designs together."""
     comparison: Comparison | None = None
     """Every design on the replications all of them have finished (paired)."""
+    open: int | None = None
+    """Questions still open after the last batch (`experiment.sequential`), of `questions`."""
+    questions: int | None = None
     stop: sequential.Stop | None = None
     finished: bool = False
     cancelled: bool = False
@@ -100,8 +103,14 @@ class Simulation:
                 reported = {v: list(frame.columns) for v, frame in kpis.items()}
                 asked = sequential.questions(variants, scenario.targets, reported)
             n = aim
-            aim, _, stop = sequential.next_count(n, asked, kpis, self.auto)
-            self._show(comparison=comparison, aim=aim * len(variants), stop=stop)
+            aim, still, stop = sequential.next_count(n, asked, kpis, self.auto)
+            self._show(
+                comparison=comparison,
+                aim=aim * len(variants),
+                stop=stop,
+                open=still,
+                questions=len(asked),
+            )
             if stop is not None:
                 self._show(finished=True)
                 return
