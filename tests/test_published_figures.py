@@ -59,3 +59,15 @@ def test_the_readme_screenshot_of_the_report_is_current():
     assert f"({screenshot.IMAGE.relative_to(ROOT).as_posix()})" in readme
     assert not screenshot.stale(), "the report screenshot is stale: run docs/screenshot.py"
     assert screenshot.IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_readme_screenshot_of_the_workshop_page_is_current():
+    """The README shows the workshop page (docs/workshop_screenshot.py takes it); this fails
+    when a file that shapes the page changed after the screenshot was taken."""
+    spec = importlib.util.spec_from_file_location("shot", ROOT / "docs/workshop_screenshot.py")
+    shot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shot)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"({shot.IMAGE.relative_to(ROOT).as_posix()})" in readme
+    assert not shot.stale(), "the workshop screenshot is stale: run docs/workshop_screenshot.py"
+    assert shot.IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

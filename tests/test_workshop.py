@@ -148,18 +148,20 @@ def test_the_page_in_chromium(study):
             browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
-            edited = page.locator(".capacity-edited pre")
-            edited.wait_for(timeout=60_000)
-            before = edited.inner_text()
-            assert "ae" in before and "edited (process_stage, 0 changes)" in before
+            table = page.locator(".capacity-table pre")
+            table.wait_for(timeout=60_000)
+            before = table.inner_text()
+            assert "ae" in before and "edited" in before
+            keeps_up = page.locator(".keeps-up-edited p")
+            sync.expect(keeps_up).to_contain_text("edited (process_stage, 0 changes)")
             box = page.locator(f".{_css('org.roles.ae.headcount')} input")
             box.fill("6")
             box.press("Enter")
-            sync.expect(edited).to_contain_text("1 change", timeout=20_000)
-            assert edited.inner_text() != before
+            sync.expect(keeps_up).to_contain_text("1 change", timeout=20_000)
+            assert table.inner_text() != before
             other = browser.new_page()  # a second tab is a session of its own
             other.goto(f"http://127.0.0.1:{port}/")
-            sync.expect(other.locator(".capacity-edited pre")).to_contain_text("0 changes")
+            sync.expect(other.locator(".keeps-up-edited p")).to_contain_text("0 changes")
             other.close()
             page.locator(".simulate button").click()
             kpis = page.locator(".kpis pre")
@@ -217,13 +219,14 @@ def test_an_invalid_edit_is_named_and_nothing_can_start_until_it_is_fixed(study)
     from orgsim.workshop.page import Workshop
 
     shop = Workshop(orgsim.load(study), None)
-    _, baseline = shop.capacity["baseline"]
-    _, edited = shop.capacity["edited"]
-    before = (baseline.object, edited.object)
+    baseline, edited, table = shop.detail["baseline"], shop.detail["edited"], shop.side_by_side
+    before = (baseline.object, edited.object, table.object)
+    assert shop.keeps_up["edited"].alert_type == "success"
     shop.widgets["org.roles.ae.headcount"].value = 3
-    assert baseline.object == before[0] and edited.object != before[1]
-    keeps_up, _ = shop.capacity["edited"]
-    assert keeps_up.alert_type == "danger" and "overloaded" in keeps_up.object
+    assert baseline.object == before[0] and edited.object != before[1] != table.object
+    keeps_up = shop.keeps_up["edited"]
+    assert keeps_up.alert_type == "danger" and "ae" in keeps_up.object
+    assert "overloaded" in keeps_up.object and "1 change" in keeps_up.object
     shop.widgets["market.journey.mql.outcomes.sql"].value = 0.9  # with 0.2 to nurture: 1.1
     assert shop.problems.visible and "sum to at most 1" in shop.problems.object
     assert shop.simulate.disabled and shop.save.disabled

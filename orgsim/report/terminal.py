@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.markup import escape
@@ -306,6 +306,33 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
             load.method.replace("_", " "),
         )
     return roles
+
+
+def capacity_side_by_side(designs: dict[str, Any]) -> Table:
+    """Each role's people and load in several designs (name -> capacity), side by side: the
+    fullest quarter of the horizon and the long run. What the workshop page shows first."""
+    table = Table(
+        title="people and load by role: the fullest quarter of the horizon, and the long run",
+        title_justify="left",
+        header_style="bold",
+    )
+    table.add_column("role")
+    for name in designs:
+        for column in ("people", "fullest quarter", "long run"):
+            table.add_column(f"{name}\n{column}", justify="right")
+    roles = dict.fromkeys(role for result in designs.values() for role in result.roles)
+    for role in roles:
+        cells = [role]
+        for result in designs.values():
+            load = result.roles.get(role)
+            if load is None:
+                cells += ["–", "–", "–"]
+                continue
+            top = max(load.load_by_quarter, default=None)
+            fullest = "–" if top is None else _load_text(top)
+            cells += [str(load.headcount), fullest, _load_text(load.utilization)]
+        table.add_row(*cells)
+    return table
 
 
 def _capacity_stages(result) -> Table:

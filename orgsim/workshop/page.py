@@ -29,8 +29,8 @@ from orgsim.workshop import controls as knobs
 from orgsim.workshop.simulation import Simulation, Snapshot
 
 WIDE, NARROW = 120, 88
-"""Characters per line of the exported terminal tables: the KPI table, and each of the two
-capacity views side by side at 1280 px."""
+"""Characters per line of the exported terminal tables: the KPI table and the capacity
+reports, and the capacity table of both designs."""
 PRE = (
     '<pre style="font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; '
     'line-height: 1.3; margin: 0">{code}</pre>'
@@ -40,6 +40,7 @@ COLOURS = {
     target_rules.NOT_SURE: "#9a6700",
     target_rules.MISSED: "#cf222e",
 }
+SIDES = ("baseline", "edited")
 POLL_MS = 300
 """How often the page reads a running simulation's progress."""
 
@@ -101,13 +102,11 @@ class Workshop:
         self.problems = pn.pane.Alert(
             "", alert_type="danger", visible=False, css_classes=["problems"]
         )
-        self.capacity = {
-            side: (
-                pn.pane.Alert(css_classes=[f"keeps-up-{side}"]),
-                pn.pane.HTML(css_classes=[f"capacity-{side}"]),
-            )
-            for side in ("baseline", "edited")
-        }
+        self.capacity: dict[str, object] = {}
+        """Each side's capacity result (`baseline`, `edited`), for the table side by side."""
+        self.keeps_up = {side: pn.pane.Alert(css_classes=[f"keeps-up-{side}"]) for side in SIDES}
+        self.detail = {side: pn.pane.HTML(css_classes=[f"capacity-{side}"]) for side in SIDES}
+        self.side_by_side = pn.pane.HTML(css_classes=["capacity-table"])
         self.simulate = pn.widgets.Button(
             label="Simulate", color="primary", css_classes=["simulate"]
         )
@@ -136,16 +135,21 @@ class Workshop:
         main = pn.Column(
             self.problems,
             "### Capacity now (queueing formulas, no simulation)",
-            pn.Row(*(pn.Column(*panes) for panes in self.capacity.values())),
+            pn.Row(*self.keeps_up.values()),
+            self.side_by_side,
+            pn.Card(
+                pn.Tabs(*((side, self.detail[side]) for side in SIDES)),
+                title="Capacity in detail: flows, waits, seasonality and notes",
+                collapsed=True,
+            ),
             "### Simulation (baseline and edited design on the same random numbers)",
             pn.Row(self.simulate, self.cancel, self.progress, self.status),
-            self.headline,
-            self.verdicts,
-            self.kpis,
-            self.figures,
-            "### Keep what you see",
             pn.Row(self.name, self.save, self.download),
             self.saved,
+            self.headline,
+            self.verdicts,
+            self.figures,
+            self.kpis,
             sizing_mode="stretch_width",
         )
         title = f"## orgsim workshop: {html.escape(self.scenario.name)}"
@@ -203,17 +207,20 @@ class Workshop:
 
     def _capacity(self, side: str, scenario: Scenario, variant: str, title: str) -> None:
         """One design's capacity: whether every role keeps up, in a coloured line that a
-        leader reads first, then the command line's capacity report."""
-        result = capacity(scenario, variant)
-        alert, report = self.capacity[side]
+        leader reads first; both designs' roles side by side; the command line's report."""
+        result = self.capacity[side] = capacity(scenario, variant)
         behind = any(load.fullest_quarter for load in result.roles.values())
+        alert = self.keeps_up[side]
         alert.alert_type = "danger" if behind else "success"
         said = Text.from_markup(terminal.over_horizon(result)).plain
         alert.object = f"**{html.escape(title)}**: {html.escape(said)}" + (
             " — its backlog keeps growing: this design is overloaded" if behind else ""
         )
-        parts = terminal.capacity_report(title, result, scenario.horizon_weeks)
-        report.object = rich_html(*parts, width=NARROW)
+        parts = terminal.capacity_report(self.scenario.name, result, scenario.horizon_weeks)
+        self.detail[side].object = rich_html(*parts)
+        if len(self.capacity) == len(SIDES):
+            table = terminal.capacity_side_by_side({s: self.capacity[s] for s in SIDES})
+            self.side_by_side.object = rich_html(table, width=NARROW)
 
     # -- simulation
 
@@ -269,7 +276,7 @@ class Workshop:
         self.headline.object = f"**{html.escape(comparison.headline())}**"
         self.verdicts.object = _verdicts(comparison) if comparison.targets else ""
         self.figures.objects = [
-            pn.pane.Matplotlib(comparison.plot(kind), dpi=80, tight=True, format="svg", width=560)
+            pn.pane.Matplotlib(comparison.plot(kind), dpi=80, tight=True, format="svg", width=460)
             for kind in ("trade_off", "weekly_won")
         ]
         self.download.disabled = False
@@ -325,7 +332,8 @@ def _verdicts(comparison) -> str:
         target = comparison.targets[row["kpi"]]
         said = target_rules.verdict(row["mean"], target.min, target.max, row["met"])
         rows.append(
-            f"<tr><td>{html.escape(row['variant'])}</td><td>{html.escape(row['target'])}</td>"
+            f"<tr><td>{html.escape(row['variant'])}</td>"
+            f"<td>{html.escape(fmt.label(row['kpi']))} {html.escape(row['target'])}</td>"
             f"<td>{fmt.kpi_plus_minus(row['kpi'], row['mean'], row['ci_low'], row['ci_high'])}"
             f"</td><td style='color: {COLOURS[said]}; font-weight: bold'>{said}</td></tr>"
         )
