@@ -6,6 +6,7 @@ that loads."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -131,6 +132,7 @@ def _chromium() -> str:
     return chromium
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_the_page_in_chromium(study):
     """Move the AE headcount: the capacity view changes at once (and not in another tab);
@@ -167,7 +169,10 @@ def test_the_page_in_chromium(study):
             kpis = page.locator(".kpis pre")
             kpis.wait_for(timeout=120_000)
             assert "±" in kpis.inner_text() and "vs functional" in kpis.inner_text()
-            page.locator(".cancel button").click()
+            page.locator(".cancel button").click()  # or it settled first: either is said
+            status = page.locator(".status p")
+            sync.expect(status).to_contain_text(re.compile("Cancelled|replications: auto"))
+            assert "Traceback" not in status.inner_text()
             page.locator(".variant-name input").fill("fewer_aes")
             page.locator(".save button").click()
             sync.expect(page.locator(".saved")).to_contain_text("Saved", timeout=20_000)
@@ -249,6 +254,8 @@ def test_the_page_shows_a_comparison_and_downloads_its_report(study, short):
     assert len(shop.figures.objects) == 2 and not shop.download.disabled
     report = shop._report().getvalue()
     assert report.startswith("<!DOCTYPE html>") and "edited" in report
+    shop.widgets["org.roles.sdr.headcount"].value = 6  # the results on screen are now old
+    assert "changed since the results below" in shop.status.object
 
 
 def test_serve_refuses_a_missing_file_and_warns_off_the_loopback(tmp_path):

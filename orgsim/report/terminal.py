@@ -309,16 +309,17 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
 
 
 def capacity_side_by_side(designs: dict[str, Any]) -> Table:
-    """Each role's people and load in several designs (name -> capacity), side by side: the
-    fullest quarter of the horizon and the long run. What the workshop page shows first."""
+    """Each role's people and load in several designs (name -> capacity), side by side:
+    quarter by quarter over the horizon, and in the long run. What the workshop page shows
+    first."""
     table = Table(
-        title="people and load by role: the fullest quarter of the horizon, and the long run",
+        title="people and load by role, quarter by quarter and in the long run",
         title_justify="left",
         header_style="bold",
     )
     table.add_column("role")
     for name in designs:
-        for column in ("people", "fullest quarter", "long run"):
+        for column in ("people", "load by quarter", "long run"):
             table.add_column(f"{name}\n{column}", justify="right")
     roles = dict.fromkeys(role for result in designs.values() for role in result.roles)
     for role in roles:
@@ -328,9 +329,8 @@ def capacity_side_by_side(designs: dict[str, Any]) -> Table:
             if load is None:
                 cells += ["–", "–", "–"]
                 continue
-            top = max(load.load_by_quarter, default=None)
-            fullest = "–" if top is None else _load_text(top)
-            cells += [str(load.headcount), fullest, _load_text(load.utilization)]
+            quarters = " ".join(_load_text(q) for q in load.load_by_quarter) or "–"
+            cells += [str(load.headcount), quarters, _load_text(load.utilization)]
         table.add_row(*cells)
     return table
 

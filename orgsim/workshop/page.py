@@ -72,7 +72,10 @@ def page(path: Path, executor: Executor | None = None) -> pn.viewable.Viewable:
             "Fix the file and reload this page.",
             css_classes=["load-errors"],
         )
-    return Workshop(scenario, executor).layout
+    shop = Workshop(scenario, executor)
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.on_session_destroyed(lambda _: shop.abandon())  # a closed tab stops its run
+    return shop.layout
 
 
 class Workshop:
@@ -93,7 +96,7 @@ class Workshop:
         self.shown: Snapshot | None = None
         self.poll = None
         self._build_panes()
-        self.baseline.param.watch(lambda _: self._designs_chosen(), "value")
+        self.baseline.param.watch(lambda _: self._baseline_chosen(), "value")
         self.design.param.watch(lambda _: self._designs_chosen(), "value")
         self._designs_chosen()
 
@@ -130,7 +133,7 @@ class Workshop:
             css_classes=["download"],
         )
         self.simulate.on_click(lambda _: self._start())
-        self.cancel.on_click(lambda _: self._stop())
+        self.cancel.on_click(lambda _: self._cancel())
         self.save.on_click(lambda _: self._save())
         main = pn.Column(
             self.problems,
@@ -158,7 +161,7 @@ class Workshop:
     # -- controls
 
     def _designs_chosen(self) -> None:
-        self._stop()
+        """A design to edit chosen (or reset): its controls as written."""
         self.controls = knobs.controls(self.scenario, self.design.value)
         self.widgets = {c.path: _widget(c) for c in self.controls}
         for widget in self.widgets.values():
@@ -174,6 +177,9 @@ class Workshop:
         reset.on_click(lambda _: self._designs_chosen())
         self.sidebar.objects = [self.baseline, self.design, *cards, reset]
         self.name.value = f"{self.design.value}_edited"
+        self._baseline_chosen()
+
+    def _baseline_chosen(self) -> None:
         baseline = self.baseline.value
         self._capacity("baseline", self.scenario, baseline, f"baseline ({baseline})")
         self._edited()
@@ -184,7 +190,13 @@ class Workshop:
         return knobs.edits(self.controls, values)
 
     def _edited(self) -> None:
-        """Check the edited design and redraw its capacity: at once, on every change."""
+        """Check the edited design and redraw its capacity: at once, on every change. A
+        simulation of the design before the change stops, and its results say so."""
+        if self.shown is not None:
+            self.abandon()
+            self.status.object = (
+                "The designs changed since the results below: press Simulate for the new ones."
+            )
         changes = self.changes()
         try:
             self.edited = knobs.edited(
@@ -227,20 +239,28 @@ class Workshop:
     def _start(self) -> None:
         if self.edited is None:
             return
-        self._stop()
+        self.abandon()
         self.run = Simulation(self.edited, self.executor).start()
         self.shown = None
         self.cancel.disabled, self.progress.visible = False, True
         self.status.object = "Simulating…"
         self.poll = pn.state.add_periodic_callback(self._watch, period=POLL_MS)
 
-    def _stop(self) -> None:
+    def _cancel(self) -> None:
+        """Stop before the next replication; the page keeps what is done and says so."""
+        if self.run is not None:
+            self.run.cancel()
+        self.cancel.disabled = True
+        self.status.object = "Cancelling…"
+
+    def abandon(self) -> None:
+        """Stop the simulation and stop watching it (the designs changed, the tab closed)."""
         if self.run is not None:
             self.run.cancel()
         if self.poll is not None:
             self.poll.stop()
             self.poll = None
-        self.cancel.disabled = True
+        self.cancel.disabled, self.progress.visible = True, False
 
     def _watch(self) -> None:
         """Show a running simulation's progress, and each new result as it arrives."""
@@ -256,8 +276,7 @@ class Workshop:
         per = snap.comparison.replications if snap.comparison is not None else 0
         self.status.object = _status(snap, per)
         if snap.finished:
-            self._stop()
-            self.progress.visible = False
+            self.abandon()
 
     def _show(self, snap: Snapshot) -> None:
         comparison = snap.comparison
