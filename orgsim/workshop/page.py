@@ -222,12 +222,19 @@ class Workshop:
         leader reads first; both designs' roles side by side; the command line's report."""
         result = self.capacity[side] = capacity(scenario, variant)
         behind = any(load.fullest_quarter for load in result.roles.values())
-        alert = self.keeps_up[side]
-        alert.alert_type = "danger" if behind else "success"
+        later = [
+            (role, load.runs_out_week)
+            for role, load in result.roles.items()
+            if load.runs_out_week is not None and not behind
+        ]
         said = Text.from_markup(terminal.over_horizon(result)).plain
-        alert.object = f"**{html.escape(title)}**: {html.escape(said)}" + (
-            " — its backlog keeps growing: this design is overloaded" if behind else ""
-        )
+        if behind:
+            said += " — its backlog keeps growing: this design is overloaded"
+        elif later:
+            said += ". Later: " + fmt.runs_out({side: later}, scenario.horizon_weeks)
+        alert = self.keeps_up[side]
+        alert.alert_type = "danger" if behind else "warning" if later else "success"
+        alert.object = f"**{html.escape(title)}**: {html.escape(said)}"
         parts = terminal.capacity_report(self.scenario.name, result, scenario.horizon_weeks)
         self.detail[side].object = rich_html(*parts)
         if len(self.capacity) == len(SIDES):
