@@ -96,6 +96,7 @@ class Workshop:
         self.shown: Snapshot | None = None
         self.poll = None
         self._build_panes()
+        self.layout = self._lay_out()
         self.baseline.param.watch(lambda _: self._baseline_chosen(), "value")
         self.design.param.watch(lambda _: self._designs_chosen(), "value")
         self._designs_chosen()
@@ -135,7 +136,17 @@ class Workshop:
         self.simulate.on_click(lambda _: self._start())
         self.cancel.on_click(lambda _: self._cancel())
         self.save.on_click(lambda _: self._save())
+
+    def _lay_out(self) -> pn.Column:
+        """The controls on the left; capacity, then the simulation, on the right."""
+        warnings = "\n".join(str(w) for w in self.scenario.warnings)
         main = pn.Column(
+            pn.pane.Alert(
+                f"**The scenario loads with warnings:**<pre>{html.escape(warnings)}</pre>",
+                alert_type="warning",
+                visible=bool(warnings),
+                css_classes=["warnings"],
+            ),
             self.problems,
             "### Capacity now (queueing formulas, no simulation)",
             pn.Row(*self.keeps_up.values()),
@@ -156,7 +167,7 @@ class Workshop:
             sizing_mode="stretch_width",
         )
         title = f"## orgsim workshop: {html.escape(self.scenario.name)}"
-        self.layout = pn.Column(title, pn.Row(self.sidebar, main), sizing_mode="stretch_width")
+        return pn.Column(title, pn.Row(self.sidebar, main), sizing_mode="stretch_width")
 
     # -- controls
 
