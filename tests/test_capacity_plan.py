@@ -25,6 +25,7 @@ from orgsim.analytic.waits import (
 from orgsim.cli import app
 from orgsim.engine.model import compile_model
 from orgsim.experiment.plan import plan
+from orgsim.report import terminal
 
 from .conftest import ROOT
 from .intervals import assert_in_interval, assert_within_budget
@@ -266,7 +267,39 @@ def test_capacity_is_plain_data_that_agrees_with_itself():
     for role in roles.values():
         offered, available = role["offered_hours_per_week"], role["available_hours_per_week"]
         assert role["utilization"] == pytest.approx(offered / available)
-    assert data["bottleneck"] == max(roles, key=lambda r: roles[r]["utilization"])
+
+    def busiest(role: dict) -> float:  # a role's, or its busiest pod's
+        return max(
+            [role["utilization"], *(p["utilization"] for p in role.get("pods", {}).values())]
+        )
+
+    assert data["bottleneck"] == max(roles, key=lambda r: busiest(roles[r]))
+    assert data["headroom"] == pytest.approx(1 / busiest(roles[data["bottleneck"]]) - 1)
+
+
+def test_a_pod_that_cannot_keep_up_is_named_whatever_its_roles_total_says():
+    """Pods do not lend each other reps: two AEs for the SMB pod drown while the role's
+    total over both pods (6 AEs) is under its hours. Each pod's load is its own segments'
+    work over its own reps, so the pods' work and hours add up to the role's exactly."""
+    reorg = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml").only("pods")
+    short = reorg.with_set({"org.pods.smb_pod.members.ae": 2})
+    for design, drowns in ((reorg, False), (short, True)):
+        result = capacity(design, "pods")
+        for load in result.roles.values():
+            people = sum(pod.headcount for pod in load.pods.values())
+            assert people == load.headcount and len(load.pods) == 2
+            weighted = sum(p.utilization * p.headcount for p in load.pods.values()) / people
+            assert weighted == pytest.approx(load.utilization, rel=1e-9)
+            for q, quarter in enumerate(load.load_by_quarter):
+                pods = sum(p.load_by_quarter[q] * p.headcount for p in load.pods.values())
+                assert pods / people == pytest.approx(quarter, rel=1e-9)
+        ae = result.roles["ae"]
+        assert (ae.fullest_pod == "smb_pod") is drowns
+        assert (ae.fullest_quarter is not None) is drowns
+    assert max(ae.load_by_quarter) < 1 < ae.pods["smb_pod"].utilization  # the total hides it
+    assert result.bottleneck == "ae" and result.horizon_headroom < 0 and result.headroom < 0
+    said = " ".join(terminal.capacity_report("x", result, 52)[1].plain.split())
+    assert "ae in smb_pod (quarter" in said and "does not keep up" in said
 
 
 def test_plan_cli_prints_the_plan_and_its_kpis():

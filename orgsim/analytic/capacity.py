@@ -52,6 +52,17 @@ from orgsim.measure.jsonable import json_number
 
 
 @dataclass
+class PodLoad:
+    """A role's reps in one pod: they serve its segments alone, so they keep up or not on
+    their own, whatever the role's total says."""
+
+    headcount: int
+    utilization: float
+    """The pod's long-run load: its segments' work over its reps' hours."""
+    load_by_quarter: list[float] = field(default_factory=list)
+
+
+@dataclass
 class RoleLoad:
     utilization: float
     offered_hours_per_week: float
@@ -67,17 +78,41 @@ class RoleLoad:
     """The first week after warm-up from which a quarter's work reaches the role's hours
     (inside the horizon or after it); None if it never does within ten years."""
     room: float = math.inf
-    """How much the sources' leads could grow before the role's work reaches its hours in
-    some quarter of the horizon (below zero: it does not keep up)."""
+    """How much the sources' leads could grow before the role's work (or one pod's) reaches
+    its hours in some quarter of the horizon (below zero: it does not keep up)."""
+    pods: dict[str, PodLoad] = field(default_factory=dict)
+    """For a role in pods, each pod's reps (`utilization` and `load_by_quarter` above are
+    the role's total; `reaches_hours_week`, `room` and `fullest_quarter` its first pod to
+    run out)."""
+
+    @property
+    def busiest(self) -> float:
+        """The long-run load that saturates first: the role's, or its busiest pod's."""
+        return max([self.utilization, *(pod.utilization for pod in self.pods.values())])
 
     @property
     def fullest_quarter(self) -> tuple[float, int] | None:
         """The load and number (1 is the first) of the plan quarter whose work is at or above
-        the role's hours, the fullest of them; None while every quarter keeps up."""
-        quarters = self.load_by_quarter
-        if not quarters or max(quarters) < 1:
-            return None
-        return max(quarters), quarters.index(max(quarters)) + 1
+        the hours of the role (or of one of its pods: `fullest_pod`), the fullest of them;
+        None while every quarter keeps up."""
+        found = self._behind()
+        return found[:2] if found else None
+
+    @property
+    def fullest_pod(self) -> str | None:
+        """The pod whose quarter is `fullest_quarter`, when it is a pod's."""
+        found = self._behind()
+        return found[2] if found else None
+
+    def _behind(self) -> tuple[float, int, str | None] | None:
+        worst = None
+        for pod, quarters in [(None, self.load_by_quarter)] + [
+            (name, p.load_by_quarter) for name, p in self.pods.items()
+        ]:
+            top = max(quarters, default=0.0)
+            if top >= 1 and (worst is None or top > worst[0]):
+                worst = (top, quarters.index(top) + 1, pod)
+        return worst
 
     @property
     def runs_out_week(self) -> int | None:
@@ -94,6 +129,20 @@ class RoleLoad:
             "load_by_quarter": [json_number(x) for x in self.load_by_quarter],
             "reaches_hours_week": self.reaches_hours_week,
             "horizon_headroom": json_number(self.room),
+            **(
+                {
+                    "pods": {
+                        name: {
+                            "headcount": pod.headcount,
+                            "utilization": json_number(pod.utilization),
+                            "load_by_quarter": [json_number(x) for x in pod.load_by_quarter],
+                        }
+                        for name, pod in self.pods.items()
+                    }
+                }
+                if self.pods
+                else {}
+            ),
         }
 
 
@@ -238,8 +287,11 @@ def capacity(
         if role in result.roles:
             load = result.roles[role]
             load.load_by_quarter = later.load_by_quarter
-            load.reaches_hours_week = later.reaches_hours_week
-            load.room = later.room
+            weeks = [w.reaches_hours_week for w in (later, *later.pods.values())]
+            load.reaches_hours_week = min((w for w in weeks if w is not None), default=None)
+            load.room = min(w.room for w in (later, *later.pods.values()))
+            for pod, pod_later in later.pods.items():
+                load.pods[pod].load_by_quarter = pod_later.load_by_quarter
     result.notes += slow_loops(model) + untouched_exits(model) + running_out(result, model)
     if scenario.variant(variant).transition is not None:
         result.notes.append(
@@ -318,10 +370,11 @@ def running_out(result: Capacity, model: Model) -> list[str]:
     for role, load in result.roles.items():
         behind, week = load.fullest_quarter, load.runs_out_week
         if behind is not None:
+            where = f" in {load.fullest_pod}" if load.fullest_pod else ""
             reaches = (
-                f"{role} has nobody at work"
+                f"{role}{where} has nobody at work"
                 if math.isinf(behind[0])
-                else f"{role}'s work reaches {behind[0]:.0%} of its hours"
+                else f"{role}'s work{where} reaches {behind[0]:.0%} of its hours"
             )
             notes.append(f"{reaches} in quarter {behind[1]} of the horizon: it does not keep up")
         elif week is not None:
@@ -433,8 +486,8 @@ def _solve(
         if load.offered_hours_per_week > 0
         or any(chain.roles[o].name == r for o in chain.owner if o >= 0)
     }
-    bottleneck = max(worked, key=lambda r: worked[r].utilization, default=None)
-    top = worked[bottleneck].utilization if bottleneck else 0.0
+    bottleneck = max(worked, key=lambda r: worked[r].busiest, default=None)
+    top = worked[bottleneck].busiest if bottleneck else 0.0
     max_leads = leads / top if top > 0 else math.inf
     return Capacity(
         model.variant,
@@ -466,6 +519,14 @@ def _loads(chain: Chain, entries, keep, timed, external, months):
         loads[role.name] = RoleLoad(
             usage(offered, available), offered, available, role.headcount, wait, method
         )
+        if len(role.crews) > 1:  # pods: each crew's work over its share of the hours
+            share = available / role.headcount if role.headcount else 0.0
+            loads[role.name].pods = {
+                chain.model.pods[plan.pod]: PodLoad(
+                    plan.headcount, float(usage(crew.work * WEEK, plan.headcount * share))
+                )
+                for plan, crew in zip(role.crews, crews, strict=True)
+            }
         for s in owned:
             name = chain.stages[s].name
             parts[name], wait_here, within = stage_waits(chain, role, s, crews, found)

@@ -21,7 +21,7 @@ has them). A plan quarter's load is its weeks' work over their hours.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,6 +55,10 @@ class OverTime:
     """How much the sources' leads could grow (0.25: by 25%) before the role's work reaches
     its hours in some quarter of the horizon; the book's work stays as it is. Below zero
     when it does not keep up; infinite when the sources give it no work."""
+    pods: dict[str, OverTime] = field(default_factory=dict)
+    """For a role in pods, each pod's own: its segments' work over its share of the role's
+    people (pods do not lend each other reps, so one pod can drown while the role's total
+    looks fine)."""
 
 
 def over_time(chain: Chain, decay: np.ndarray) -> dict[str, OverTime]:
@@ -68,22 +72,38 @@ def over_time(chain: Chain, decay: np.ndarray) -> dict[str, OverTime]:
     from_sources = flows.work_by_state(arrivals, np.zeros_like(book))
     from_book = flows.work_by_state(np.zeros_like(arrivals), book)  # the flows are linear
     quarters = _quarters(model.horizon / WEEK)
+    after = slice(before, before + WEEKS_AHEAD)
+    segment_of_state = np.arange(flows.size) // (len(chain.stages) * chain.n_last)
     result = {}
     for role in chain.roles:
         owned = flows.owner_of_state == role.index
         if not owned.any():
             continue
-        after = slice(before, before + WEEKS_AHEAD)
-        sources = from_sources[after][:, owned].sum(axis=1)
-        fixed = from_book[after][:, owned].sum(axis=1)
-        offered = sources + fixed
         hours = np.diff(role.calendar.worked_array(edges))
         available = (hours * _at_work(model, role, edges))[after]
-        result[role.name] = OverTime(
-            load_by_quarter=[float(_load(offered[q].sum(), available[q].sum())) for q in quarters],
-            reaches_hours_week=_first_full_week(offered, available),
-            room=min(_room(sources[q].sum(), fixed[q].sum(), available[q].sum()) for q in quarters),
-        )
+
+        def load_of(states: np.ndarray, people: np.ndarray) -> OverTime:
+            sources = from_sources[after][:, states].sum(axis=1)
+            fixed = from_book[after][:, states].sum(axis=1)
+            offered = sources + fixed
+            return OverTime(
+                load_by_quarter=[float(_load(offered[q].sum(), people[q].sum())) for q in quarters],
+                reaches_hours_week=_first_full_week(offered, people),
+                room=min(
+                    _room(sources[q].sum(), fixed[q].sum(), people[q].sum()) for q in quarters
+                ),
+            )
+
+        whole = load_of(owned, available)
+        if len(role.crews) > 1:  # a pod's share of the people: its seats of the role's
+            seats = sum(crew.headcount for crew in role.crews) or 1
+            for k, crew in enumerate(role.crews):
+                segments = [g for g, c in enumerate(role.crew_of_segment) if c == k]
+                states = owned & np.isin(segment_of_state, segments)
+                whole.pods[model.pods[crew.pod]] = load_of(
+                    states, available * crew.headcount / seats
+                )
+        result[role.name] = whole
     return result
 
 

@@ -305,7 +305,16 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
             fmt.number(load.wait_mean, "hours"),
             load.method.replace("_", " "),
         )
+        for pod, share in load.pods.items():  # pods do not lend reps: each keeps up alone
+            people, quarters, long_run = _pod_cells(share)
+            roles.add_row(f"  in {pod}", people, quarters, "", long_run, "", "")
     return roles
+
+
+def _pod_cells(pod) -> list[str]:
+    """A pod's people, load by quarter and long-run load (its own row under its role)."""
+    quarters = " ".join(_load_text(q) for q in pod.load_by_quarter) or "–"
+    return [str(pod.headcount), quarters, _load_text(pod.utilization)]
 
 
 def capacity_side_by_side(designs: dict[str, Any]) -> Table:
@@ -332,7 +341,19 @@ def capacity_side_by_side(designs: dict[str, Any]) -> Table:
             quarters = " ".join(_load_text(q) for q in load.load_by_quarter) or "–"
             cells += [str(load.headcount), quarters, _load_text(load.utilization)]
         table.add_row(*cells)
+        pods = dict.fromkeys(p for result in designs.values() for p in _pods(result, role))
+        for pod in pods:  # pods do not lend reps: each keeps up alone
+            cells = [f"  in {pod}"]
+            for result in designs.values():
+                found = _pods(result, role).get(pod)
+                cells += ["–", "–", "–"] if found is None else _pod_cells(found)
+            table.add_row(*cells)
     return table
+
+
+def _pods(result, role: str) -> dict:
+    load = result.roles.get(role)
+    return load.pods if load is not None else {}
 
 
 def _capacity_stages(result) -> Table:
@@ -381,7 +402,11 @@ def _load_text(load: float) -> str:
 def over_horizon(result) -> str:
     """The horizon's verdict in one line: who does not keep up, or the fullest role and
     how far the sources' leads could grow before it runs out of hours."""
-    behind = {r: load.fullest_quarter for r, load in result.roles.items() if load.fullest_quarter}
+    behind = {
+        r + (f" in {load.fullest_pod}" if load.fullest_pod else ""): load.fullest_quarter
+        for r, load in result.roles.items()
+        if load.fullest_quarter
+    }
     if behind:
         worst = [
             f"[bold]{r}[/bold] (quarter {q} "
