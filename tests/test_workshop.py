@@ -55,7 +55,7 @@ def test_an_edit_is_the_scenario_with_an_override_and_is_checked_as_a_file_is(st
     found = knobs.controls(scenario, "process_stage")
     changes = knobs.edits(found, {"org.roles.ae.headcount": 12, "org.work.mql.sla.first_touch": 2})
     assert changes == {"org.roles.ae.headcount": 12, "org.work.mql.sla.first_touch": "2h"}
-    both = knobs.edited(scenario, "functional", "process_stage", changes)
+    both = knobs.edited(scenario, study.read_text(), "functional", "process_stage", changes)
     assert list(both.variants) == ["functional", knobs.EDITED]
     edited = both.variant(knobs.EDITED)
     assert edited.org.roles["ae"].headcount == 12
@@ -66,14 +66,18 @@ def test_an_edit_is_the_scenario_with_an_override_and_is_checked_as_a_file_is(st
     assert edited.org.roles["sdr"].headcount == original.org.roles["sdr"].headcount
     with pytest.raises(orgsim.ConfigError, match="sum to at most 1"):
         too_many = {"market.journey.mql.outcomes.sql": 0.9}  # with 0.2 to nurture
-        knobs.edited(scenario, "functional", "process_stage", too_many)
+        knobs.edited(scenario, study.read_text(), "functional", "process_stage", too_many)
 
 
 def test_save_as_variant_writes_a_file_that_loads_and_never_overwrites(study):
-    scenario = orgsim.load(study)
+    scenario, text = orgsim.load(study), study.read_text()
     changes = {"org.pods.smb_pod.members.ae": 6}
-    path = knobs.save_variant(scenario, "pods", "pods_more_smb_aes", changes)
+    path = knobs.save_variant(scenario, text, "pods", "pods_more_smb_aes", changes)
     assert path == study.with_name("reorg_sdr_split.pods_more_smb_aes.yaml")
+    saved = path.read_text()
+    for line in text.splitlines():  # the file as written, comments and anchors included
+        assert line in saved
+    assert "&id" not in saved and "*id" not in saved
     again = orgsim.load(path)
     assert list(again.variants) == [*scenario.variants, "pods_more_smb_aes"]
     assert again.variant("pods_more_smb_aes").org.pods["smb_pod"].members["ae"] == 6
@@ -81,16 +85,18 @@ def test_save_as_variant_writes_a_file_that_loads_and_never_overwrites(study):
     for name in scenario.variants:  # the designs as written are unchanged
         assert again.variant(name) == scenario.variant(name)
     with pytest.raises(orgsim.ConfigError, match="already exists"):
-        knobs.save_variant(scenario, "pods", "pods_more_smb_aes", changes)
+        knobs.save_variant(scenario, text, "pods", "pods_more_smb_aes", changes)
     with pytest.raises(orgsim.ConfigError, match="not a new design's name"):
-        knobs.save_variant(scenario, "pods", "functional", changes)
+        knobs.save_variant(scenario, text, "pods", "functional", changes)
 
 
 @pytest.fixture
 def short(study):
     """The reorg's baseline and an edited design, over 8 weeks: seconds, not minutes."""
     changes = {"org.roles.ae.headcount": 7}
-    both = knobs.edited(orgsim.load(study), "functional", "process_stage", changes)
+    both = knobs.edited(
+        orgsim.load(study), study.read_text(), "functional", "process_stage", changes
+    )
     return both.model_copy(update={"horizon": 8 * WEEK, "warmup": 2 * WEEK}).with_run(
         replications=4
     )
@@ -223,7 +229,7 @@ def test_an_invalid_edit_is_named_and_nothing_can_start_until_it_is_fixed(study)
     needs("panel")
     from orgsim.workshop.page import Workshop
 
-    shop = Workshop(orgsim.load(study), None)
+    shop = Workshop(orgsim.load(study), study.read_text(), None)
     baseline, edited, table = shop.detail["baseline"], shop.detail["edited"], shop.side_by_side
     before = (baseline.object, edited.object, table.object)
     assert shop.keeps_up["edited"].alert_type == "warning"  # csm runs out in 9 years
@@ -245,7 +251,7 @@ def test_the_page_shows_a_comparison_and_downloads_its_report(study, short):
     needs("panel")
     from orgsim.workshop.page import Workshop
 
-    shop = Workshop(orgsim.load(study), None)
+    shop = Workshop(orgsim.load(study), study.read_text(), None)
     assert shop.download.disabled
     snap = Simulation(short).start().wait(timeout=120)
     shop.shown = snap
@@ -256,7 +262,8 @@ def test_the_page_shows_a_comparison_and_downloads_its_report(study, short):
     report = shop._report().getvalue()
     assert report.startswith("<!DOCTYPE html>") and "edited" in report
     shop.widgets["org.roles.sdr.headcount"].value = 6  # the results on screen are now old
-    assert "changed since the results below" in shop.status.object
+    assert "greyed results below are of the designs before" in shop.status.object
+    assert shop.results.styles["opacity"] == "0.4" and shop.download.disabled
 
 
 def test_serve_refuses_a_missing_file_and_warns_off_the_loopback(tmp_path):

@@ -9,6 +9,8 @@ segment, or a role staffed by named people, is edited in its file.
 
 from __future__ import annotations
 
+import datetime
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from orgsim.config.errors import ConfigError
 from orgsim.config.scenario import Scenario, load_text
 from orgsim.config.schema import Routing, is_name
 from orgsim.config.units import WEEK
-from orgsim.config.yamlio import read
+from orgsim.config.yamlio import parse
 
 ROUTINGS = typing.get_args(Routing)
 HANDOFF_MODES = ("manual", "automated")
@@ -77,7 +79,7 @@ def controls(scenario: Scenario, variant: str) -> list[Control]:
                 found.append(
                     Control(
                         f"market.journey.{stage}.outcomes.{to}",
-                        f"{stage} → {to}",
+                        f"{stage} → {to} (a share, 0 to 1)",
                         "Conversion",
                         "share",
                         float(chance),
@@ -88,7 +90,7 @@ def controls(scenario: Scenario, variant: str) -> list[Control]:
             found.append(
                 Control(
                     f"org.work.{stage}.sla.first_touch",
-                    f"{stage} first touch within",
+                    f"{stage}: first touch within ({work.sla.clock} hours)",
                     "SLAs",
                     "hours",
                     float(work.sla.first_touch),
@@ -122,8 +124,15 @@ def _headcounts(org) -> list[Control]:
             for pod, spec in org.pods.items()
             for role, count in spec.members.items()
         ]
+    working = {work.role for work in org.work.values()}
     return [
-        Control(f"org.roles.{name}.headcount", name, "Headcount", "count", role.headcount)
+        Control(
+            f"org.roles.{name}.headcount",
+            name if name in working else f"{name} (works no stage: a cost only)",
+            "Headcount",
+            "count",
+            role.headcount,
+        )
         for name, role in org.roles.items()
         if role.headcount is not None and not role.people
     ]
@@ -140,48 +149,85 @@ def edits(found: list[Control], values: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def with_design(
-    scenario: Scenario, keep: list[str], variant: str, name: str, changed: dict[str, Any]
-) -> str:
-    """The scenario file's text with the variants in `keep` and one more, `name`: `variant`
-    as written plus the edits. What the page simulates is what "save as variant" writes."""
-    if not scenario.file:
-        raise ConfigError.unplaced("<workshop>", "file", "this scenario was not read from a file")
-    tree = read(Path(scenario.file)).data
-    variants = tree.get("variants") or {variant: {}}
-    written = variants.get(variant) or {}
+def _design(tree: dict, variant: str, changed: dict[str, Any]) -> dict:
+    """`variant` as its file writes it, with the edits added to its `set`."""
+    written = (tree.get("variants") or {}).get(variant) or {}
     said = "; ".join(f"{k} = {v}" for k, v in changed.items()) or "no change"
-    design = {
+    return {
         "description": f"{variant}, edited in the workshop page: {said}",
         **{k: v for k, v in written.items() if k not in ("description", "set")},
         "set": {**(written.get("set") or {}), **changed},
     }
-    kept = {k: v for k, v in variants.items() if k in keep}
-    tree = {**tree, "variants": {**kept, name: design}}
-    return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=88)
 
 
-def edited(scenario: Scenario, baseline: str, variant: str, changed: dict[str, Any]) -> Scenario:
-    """The baseline design and the edited one (`EDITED`), as one study: common random numbers,
-    paired differences. Checked as a file is (ConfigError, placed in the variant's `set`)."""
-    text = with_design(scenario, [baseline], variant, EDITED, changed)
+class _Plain(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # values as written, never `&id001`
+        return True
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=88)
+
+
+def edited(
+    scenario: Scenario, text: str, baseline: str, variant: str, changed: dict[str, Any]
+) -> Scenario:
+    """The baseline design and the edited one (`EDITED`), as one study from the scenario
+    file's `text` as the page read it: common random numbers, paired differences. Checked
+    as a file is (ConfigError)."""
+    tree = parse(text, str(scenario.file)).data
+    kept = {k: v for k, v in (tree.get("variants") or {}).items() if k == baseline}
+    tree = {
+        **tree,
+        "variants": {**(kept or {baseline: {}}), EDITED: _design(tree, variant, changed)},
+    }
     directory = Path(scenario.file).parent
-    return load_text(text, directory, name=f"{Path(scenario.file).name} (edited)")
+    return load_text(_dump(tree), directory, name=f"{Path(scenario.file).name} (edited)")
 
 
-def save_variant(scenario: Scenario, variant: str, name: str, changed: dict[str, Any]) -> Path:
-    """Write the scenario again beside its file with one more variant, `name`: `variant` and
-    the edits. Relative paths keep working and `orgsim compare` runs it as written. Never
-    overwrites a file (ConfigError says which)."""
+def save_variant(
+    scenario: Scenario, text: str, variant: str, name: str, changed: dict[str, Any]
+) -> Path:
+    """Write the scenario file's `text` again beside it with one more variant, `name`:
+    `variant` and the edits, added at the end of its `variants` (its comments kept). Relative
+    paths keep working and `orgsim compare` runs it as written. Never overwrites a file
+    (ConfigError says which)."""
     if not is_name(name) or name in scenario.variants:
         why = f"{name!r} is not a new design's name (lowercase letters, digits and _; not one "
         raise ConfigError.unplaced(
             "<workshop>", "name", why + f"of {', '.join(scenario.variants)})"
         )
-    text = with_design(scenario, list(scenario.variants), variant, name, changed)
     source = Path(scenario.file)
     target = source.with_name(f"{source.stem}.{name}.yaml")
     if target.exists():
         raise ConfigError.unplaced(str(target), "<file>", "already exists: choose another name")
-    target.write_text(f"# Written by orgsim serve from {source.name}.\n" + text, "utf-8")
+    design = _design(parse(text, str(source)).data, variant, changed)
+    block = f"# Written by orgsim serve on {datetime.date.today():%Y-%m-%d}.\n" + _dump(
+        {name: design}
+    )
+    written = f"# Written by orgsim serve from {source.name}.\n" + _with_variant(text, block)
+    wanted = [*scenario.variants, name]
+    if list(load_text(written, source.parent, name=str(target)).variants) != wanted:
+        raise ConfigError.unplaced(str(source), "variants", "could not add a variant to it")
+    target.write_text(written, "utf-8")
     return target
+
+
+def _with_variant(text: str, block: str) -> str:
+    """`text` with `block` (a variant, unindented) at the end of its top-level `variants`
+    mapping, before the comments that open the next key; a `variants` mapping with `base`
+    (the design written outside variants) when it has none."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    indented = "".join(f"  {line}" if line.strip() else line for line in block.splitlines(True))
+    heading = re.compile(r"variants\s*:\s*(#.*)?$")
+    start = next((i for i, line in enumerate(lines) if heading.match(line)), None)
+    if start is None:
+        return "".join(lines) + "\nvariants:\n  base: {}\n" + indented
+    end = next(
+        (i for i in range(start + 1, len(lines)) if re.match(r"[^\s#]", lines[i])), len(lines)
+    )
+    while end - 1 > start and re.match(r"(#.*)?\s*$", lines[end - 1]):  # the next key's
+        end -= 1
+    return "".join(lines[:end]) + indented + "".join(lines[end:])

@@ -28,9 +28,8 @@ from orgsim.report import terminal
 from orgsim.workshop import controls as knobs
 from orgsim.workshop.simulation import Simulation, Snapshot
 
-WIDE, NARROW = 120, 88
-"""Characters per line of the exported terminal tables: the KPI table and the capacity
-reports, and the capacity table of both designs."""
+WIDE = 120
+"""Characters per line of the exported terminal tables (about 950 px)."""
 PRE = (
     '<pre style="font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; '
     'line-height: 1.3; margin: 0">{code}</pre>'
@@ -45,9 +44,9 @@ POLL_MS = 300
 """How often the page reads a running simulation's progress."""
 
 
-def rich_html(*parts, width: int = WIDE) -> str:
+def rich_html(*parts) -> str:
     """Rich renderables as an HTML fragment, styled as the terminal shows them."""
-    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
+    console = Console(record=True, width=WIDE, file=io.StringIO(), color_system="truecolor")
     for part in parts:
         console.print(part)
     return console.export_html(inline_styles=True, code_format=PRE)
@@ -63,7 +62,7 @@ def page(path: Path, executor: Executor | None = None) -> pn.viewable.Viewable:
     """One browser tab's page: the scenario read now (a fixed file shows on reload), or its
     problems when it does not load."""
     try:
-        scenario = load(path)
+        scenario, text = load(path), Path(path).read_text(encoding="utf-8")
     except ConfigError as error:
         problems = "\n".join(str(p) for p in error.problems)
         return pn.Column(
@@ -72,7 +71,7 @@ def page(path: Path, executor: Executor | None = None) -> pn.viewable.Viewable:
             "Fix the file and reload this page.",
             css_classes=["load-errors"],
         )
-    shop = Workshop(scenario, executor)
+    shop = Workshop(scenario, text, executor)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         pn.state.on_session_destroyed(lambda _: shop.abandon())  # a closed tab stops its run
     return shop.layout
@@ -81,8 +80,11 @@ def page(path: Path, executor: Executor | None = None) -> pn.viewable.Viewable:
 class Workshop:
     """One session: the designs chosen, the controls, the edited design and its runs."""
 
-    def __init__(self, scenario: Scenario, executor: Executor | None):
+    def __init__(self, scenario: Scenario, text: str, executor: Executor | None):
         self.scenario = scenario
+        self.text = text
+        """The scenario file as the page read it: what is edited, simulated and saved (a
+        change on disk shows on reload)."""
         self.executor = executor
         names = list(scenario.variants)
         self.baseline = pn.widgets.Select(label="Baseline design", options=names, value=names[0])
@@ -121,6 +123,7 @@ class Workshop:
         self.verdicts = pn.pane.HTML(css_classes=["verdicts"])
         self.kpis = pn.pane.HTML(css_classes=["kpis"])
         self.figures = pn.Row()
+        self.results = pn.Column(self.headline, self.verdicts, self.figures, self.kpis)
         self.name = pn.widgets.TextInput(
             label="New design's name", width=220, css_classes=["variant-name"]
         )
@@ -160,10 +163,7 @@ class Workshop:
             pn.Row(self.simulate, self.cancel, self.progress, self.status),
             pn.Row(self.name, self.save, self.download),
             self.saved,
-            self.headline,
-            self.verdicts,
-            self.figures,
-            self.kpis,
+            self.results,
             sizing_mode="stretch_width",
         )
         title = f"## orgsim workshop: {html.escape(self.scenario.name)}"
@@ -203,21 +203,18 @@ class Workshop:
     def _edited(self) -> None:
         """Check the edited design and redraw its capacity: at once, on every change. A
         simulation of the design before the change stops, and its results say so."""
-        if self.shown is not None:
-            self.abandon()
-            self.status.object = (
-                "The designs changed since the results below: press Simulate for the new ones."
-            )
+        if self.poll is not None or self.shown is not None:
+            self._outdated(running=self.poll is not None)
         changes = self.changes()
         try:
             self.edited = knobs.edited(
-                self.scenario, self.baseline.value, self.design.value, changes
+                self.scenario, self.text, self.baseline.value, self.design.value, changes
             )
         except ConfigError as error:
             self.edited = None
-            lines = "\n".join(str(p) for p in error.problems)
             self.problems.object = (
-                f"**This edit is not a valid design:**<pre>{html.escape(lines)}</pre>"
+                "**This edit is not a valid design:** "
+                f"{html.escape(_messages(error))}. Capacity below is of the last valid edit."
             )
             self.problems.visible = True
             self.simulate.disabled = self.save.disabled = True
@@ -250,7 +247,7 @@ class Workshop:
         self.detail[side].object = rich_html(*parts)
         if len(self.capacity) == len(SIDES):
             table = terminal.capacity_side_by_side({s: self.capacity[s] for s in SIDES})
-            self.side_by_side.object = rich_html(table, width=NARROW)
+            self.side_by_side.object = rich_html(table)
 
     # -- simulation
 
@@ -260,7 +257,7 @@ class Workshop:
         self.abandon()
         self.run = Simulation(self.edited, self.executor).start()
         self.shown = None
-        self.cancel.disabled, self.progress.visible = False, True
+        self.cancel.disabled, self.progress.visible, self.simulate.disabled = False, True, True
         self.status.object = "Simulating…"
         self.poll = pn.state.add_periodic_callback(self._watch, period=POLL_MS)
 
@@ -279,6 +276,18 @@ class Workshop:
             self.poll.stop()
             self.poll = None
         self.cancel.disabled, self.progress.visible = True, False
+        self.simulate.disabled = self.edited is None
+
+    def _outdated(self, running: bool) -> None:
+        """The designs changed: a running simulation stops, results on screen grey out and
+        are no longer offered as a report."""
+        self.abandon()
+        said = "Stopped: the designs changed while simulating. " if running else ""
+        if self.shown is not None and self.shown.comparison is not None:
+            self.results.styles = {"opacity": "0.4"}
+            self.download.disabled = True
+            said += "The greyed results below are of the designs before your last change. "
+        self.status.object = said + "Press Simulate for the designs as they are now."
 
     def _watch(self) -> None:
         """Show a running simulation's progress, and each new result as it arrives."""
@@ -291,8 +300,7 @@ class Workshop:
             before is None or snap.comparison is not before.comparison
         ):
             self._show(snap)
-        per = snap.comparison.replications if snap.comparison is not None else 0
-        self.status.object = _status(snap, per)
+        self.status.object = _status(snap, len(self.run.scenario.variants))
         if snap.finished:
             self.abandon()
 
@@ -317,16 +325,21 @@ class Workshop:
             for kind in ("trade_off", "weekly_won")
         ]
         self.download.disabled = False
+        self.results.styles = {"opacity": "1"}
 
     # -- keeping
 
     def _save(self) -> None:
         try:
             path = knobs.save_variant(
-                self.scenario, self.design.value, self.name.value.strip(), self.changes()
+                self.scenario,
+                self.text,
+                self.design.value,
+                self.name.value.strip(),
+                self.changes(),
             )
         except ConfigError as error:
-            self.saved.object = f"Not saved: {html.escape(str(error))}"
+            self.saved.object = f"Not saved: {html.escape(_messages(error))}"
             return
         self.saved.object = (
             f"Saved `{path}`: `orgsim compare {path}` runs it beside the other designs."
@@ -338,25 +351,27 @@ class Workshop:
 
 
 def _widget(control: knobs.Control) -> pn.widgets.Widget:
-    """A widget that only takes valid values for the control's kind."""
+    """A widget for the control's kind: whole numbers for people, a choice from the
+    language's words; the values the language refuses (a negative rate, shares above 1) are
+    named by its own checks, never clamped out of sight."""
     common = {"label": control.label, "css_classes": [css_class(control.path)], "width": 290}
     if control.kind == "choice":
         return pn.widgets.Select(options=list(control.choices), value=control.value, **common)
     if control.kind == "count":
-        return pn.widgets.IntInput(value=control.value, start=0, end=1000, step=1, **common)
-    if control.kind == "share":
-        return pn.widgets.FloatInput(value=control.value, start=0.0, end=1.0, step=0.01, **common)
-    return pn.widgets.FloatInput(value=control.value, start=0.0, step=1.0, **common)
+        return pn.widgets.IntInput(value=control.value, step=1, **common)
+    step = 0.01 if control.kind == "share" else 1.0
+    return pn.widgets.FloatInput(value=control.value, step=step, **common)
 
 
-def _status(snap: Snapshot, per_design: int) -> str:
+def _status(snap: Snapshot, designs: int) -> str:
     if snap.error:
         return f"**The simulation failed:** {html.escape(snap.error)}"
     if snap.cancelled:
-        return f"Cancelled: showing {per_design} replications per design."
+        shown = snap.comparison.replications if snap.comparison is not None else 0
+        return f"Cancelled: showing {shown} replications per design."
     if snap.finished and snap.stop is not None:
-        return html.escape(snap.stop.in_words())
-    said = f"{snap.done} of {snap.aim} replications (both designs)"
+        return "Done: " + html.escape(snap.stop.in_words())
+    said = f"{snap.done // designs} of {snap.aim // designs} replications per design"
     if snap.open is not None:
         said += f"; {snap.open} of {snap.questions} questions still open"
     return said
@@ -376,3 +391,8 @@ def _verdicts(comparison) -> str:
         )
     head = "<tr><th>design</th><th>target</th><th>mean ±95%</th><th>verdict</th></tr>"
     return f"<table class='verdict-table'>{head}{''.join(rows)}</table>"
+
+
+def _messages(error: ConfigError) -> str:
+    """What is wrong, by dotted path, without the file places (the edit is not in a file)."""
+    return "; ".join(f"{p.path}: {p.message}" for p in error.problems)
