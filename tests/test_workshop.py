@@ -244,6 +244,10 @@ def test_an_invalid_edit_is_named_and_nothing_can_start_until_it_is_fixed(study)
     assert shop.simulate.disabled and shop.save.disabled
     shop.widgets["market.journey.mql.outcomes.sql"].value = 0.45
     assert not shop.problems.visible and not shop.simulate.disabled
+    shop.widgets["market.sources.inbound.rate"].value = -5  # named, never clamped away
+    assert shop.problems.visible and "sources.inbound.rate" in shop.problems.object
+    assert ".yaml:" not in shop.problems.object and shop.simulate.disabled
+    shop.widgets["market.sources.inbound.rate"].value = 120
     assert shop.changes() == {"org.roles.ae.headcount": 3}
 
 

@@ -64,6 +64,8 @@ def seasons(model: Model) -> list[tuple[float, float]]:
         ]
     )
     mean = float(share @ leads)
+    if mean <= 0:  # no leads at all: every month is alike
+        return [(1.0, 1.0)]
     return [(share[m] * leads[m] / mean, leads[m] / mean) for m in range(12) if share[m] > 0]
 
 
