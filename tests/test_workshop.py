@@ -166,7 +166,7 @@ def test_the_page_in_chromium(study):
             box.fill("6")
             box.press("Enter")
             sync.expect(keeps_up).to_contain_text("1 change", timeout=20_000)
-            assert table.inner_text() != before
+            sync.expect(table).not_to_have_text(before, timeout=20_000)
             other = browser.new_page()  # a second tab is a session of its own
             other.goto(f"http://127.0.0.1:{port}/")
             sync.expect(other.locator(".keeps-up-edited p")).to_contain_text("0 changes")
@@ -283,3 +283,90 @@ def test_serve_refuses_a_missing_file_and_warns_off_the_loopback(tmp_path):
 
     assert all(map(_loopback, ["127.0.0.1", "localhost", "::1", "127.0.0.2"]))
     assert not any(map(_loopback, ["0.0.0.0", "192.168.1.4", "example.com"]))
+
+
+# -- the edges a new user and a review found
+
+
+def _saved_text(study: Path, text: str, changes=None) -> str:
+    study.write_text(text)
+    scenario = orgsim.load(study)
+    variant = next(iter(scenario.variants))
+    path = knobs.save_variant(scenario, text, variant, "added", changes or {})
+    return path.read_text()
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["no variants", "four spaces", "variants last", "no final newline"],
+)
+def test_save_adds_the_variant_to_any_block_layout_of_variants(study, layout):
+    text = study.read_text()
+    head, tail = text.split("variants:\n", 1)
+    body, targets = tail.split("\ntargets:", 1)
+    if layout == "no variants":
+        text = head + "targets:" + targets
+    elif layout == "four spaces":
+        deeper = "\n".join("  " + line if line.strip() else line for line in body.split("\n"))
+        text = head + "variants:\n" + deeper + "\ntargets:" + targets
+    elif layout == "variants last":
+        text = head + "targets:" + targets + "variants:\n" + body
+    else:
+        text = text.rstrip("\n")
+    saved = _saved_text(study, text, {"org.roles.sales_manager.headcount": 3})
+    again = orgsim.load(study.with_name("reorg_sdr_split.added.yaml"))
+    assert list(again.variants)[-1] == "added"
+    assert again.variant("added").org.roles["sales_manager"].headcount == 3
+    assert all(line in saved for line in text.splitlines())  # every line kept
+
+
+def test_save_refuses_variants_it_cannot_add_to_and_writes_nothing(study):
+    flow = "variants: {a: {}, b: {set: {org.roles.sales_manager.headcount: 3}}}\n"
+    text = study.read_text().split("variants:\n")[0] + flow
+    with pytest.raises(orgsim.ConfigError, match="add it by hand"):
+        _saved_text(study, text)
+    assert not study.with_name("reorg_sdr_split.added.yaml").exists()
+
+
+def test_a_cleared_box_is_named_and_a_design_called_edited_stays_apart(study):
+    needs("panel")
+    from orgsim.workshop.page import Workshop
+
+    shop = Workshop(orgsim.load(study), study.read_text(), None)
+    shop.widgets["org.roles.ae.headcount"].value = None
+    assert shop.problems.visible and "ae: give a number" in shop.problems.object
+    assert shop.simulate.disabled and shop.save.disabled
+    text = study.read_text().replace("  functional:\n", "  edited:\n")
+    study.write_text(text)
+    both = knobs.edited(orgsim.load(study), text, "edited", "pods", {})
+    assert list(both.variants) == ["edited", "edited_"]
+
+
+def test_a_pod_hired_into_during_the_run_is_not_split_by_its_seats(study):
+    hires = {"org.hires": [{"role": "ae", "pod": "smb_pod", "at": "10w", "count": 2}]}
+    hired = orgsim.load(study).only("pods").with_set(hires)
+    result = orgsim.capacity(hired, "pods")
+    assert result.roles["ae"].pods == {} and result.roles["sdr"].pods != {}
+    assert any("dated hires join the pods of ae" in note for note in result.notes)
+
+
+def test_cancel_mid_run_keeps_the_replications_done(short):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        run = Simulation(short.with_run(replications=60), pool).start()
+        deadline = time.monotonic() + 60
+        while run.snapshot().comparison is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        run.cancel()
+        snap = run.wait(timeout=60)
+    assert snap.finished and snap.cancelled and snap.error is None
+    assert 5 <= snap.comparison.replications < 60
+
+
+def test_the_page_is_offered_only_to_its_own_address():
+    from orgsim.cli.serve import _origins
+
+    assert _origins("127.0.0.1", 5006) == ["127.0.0.1:5006", "localhost:5006"]
+    assert _origins("::1", 5006) == ["[::1]:5006", "localhost:5006"]
+    assert _origins("10.0.0.5", 80) == ["10.0.0.5:80"] and _origins("0.0.0.0", 80) == "*"

@@ -41,6 +41,7 @@ from orgsim.analytic.waits import (
     usage,
     weighted,
 )
+from orgsim.analytic.workforce import pod_shares
 from orgsim.config import scenario as scenarios
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
@@ -104,15 +105,21 @@ class RoleLoad:
         found = self._behind()
         return found[2] if found else None
 
-    def _behind(self) -> tuple[float, int, str | None] | None:
+    def fullest(self) -> tuple[float, int, str | None] | None:
+        """The fullest plan quarter of the role's, or of one of its pods', as (load, quarter
+        number, pod or None); None without quarters."""
         worst = None
         for pod, quarters in [(None, self.load_by_quarter)] + [
             (name, p.load_by_quarter) for name, p in self.pods.items()
         ]:
-            top = max(quarters, default=0.0)
-            if top >= 1 and (worst is None or top > worst[0]):
+            top = max(quarters, default=-math.inf)
+            if quarters and (worst is None or top > worst[0]):
                 worst = (top, quarters.index(top) + 1, pod)
         return worst
+
+    def _behind(self) -> tuple[float, int, str | None] | None:
+        found = self.fullest()
+        return found if found is not None and found[0] >= 1 else None
 
     @property
     def runs_out_week(self) -> int | None:
@@ -283,15 +290,7 @@ def capacity(
     external, office = source_rates(model), source_rates(model, office_hours_only=True)
     chain = Chain(model, long_run)
     result = _solve(chain, external, office, None if loads_only else seasons(model))
-    for role, later in over_time(chain, chain.decay).items():
-        if role in result.roles:
-            load = result.roles[role]
-            load.load_by_quarter = later.load_by_quarter
-            weeks = [w.reaches_hours_week for w in (later, *later.pods.values())]
-            load.reaches_hours_week = min((w for w in weeks if w is not None), default=None)
-            load.room = min(w.room for w in (later, *later.pods.values()))
-            for pod, pod_later in later.pods.items():
-                load.pods[pod].load_by_quarter = pod_later.load_by_quarter
+    _over_the_horizon(result, chain)
     result.notes += slow_loops(model) + untouched_exits(model) + running_out(result, model)
     if scenario.variant(variant).transition is not None:
         result.notes.append(
@@ -306,6 +305,13 @@ def capacity(
             "make are outside the measured budget (docs/capacity-accuracy.md); simulate"
         )
     result.notes += written_skills(model)
+    hired = [r.name for r in model.roles if len(r.crews) > 1 and pod_shares(model, r) is None]
+    if hired:
+        result.notes.append(
+            f"dated hires join the pods of {', '.join(hired)} during the run: their loads are "
+            "the role's total over its pods, not each pod's (a pod may not keep up while the "
+            "total does); simulate"
+        )
     changing = [r.name for r in model.roles if r.people_change or r.away]
     if changing:
         result.notes.append(
@@ -325,6 +331,20 @@ def capacity(
     result.outbound = prospecting
     result.notes += [b.words(model.horizon / WEEK) for b in prospecting]
     return result
+
+
+def _over_the_horizon(result: Capacity, chain: Chain) -> None:
+    """Each role's loads quarter by quarter (`analytic.horizon`); the week it reaches its
+    hours and its room are its first pod's to run out, for a role in pods."""
+    for role, later in over_time(chain, chain.decay).items():
+        if role in result.roles:
+            load = result.roles[role]
+            load.load_by_quarter = later.load_by_quarter
+            weeks = [w.reaches_hours_week for w in (later, *later.pods.values())]
+            load.reaches_hours_week = min((w for w in weeks if w is not None), default=None)
+            load.room = min(w.room for w in (later, *later.pods.values()))
+            for pod, pod_later in later.pods.items():
+                load.pods[pod].load_by_quarter = pod_later.load_by_quarter
 
 
 def _prospecting(model: Model, long_run: bool) -> list[OutboundBound]:
@@ -519,13 +539,13 @@ def _loads(chain: Chain, entries, keep, timed, external, months):
         loads[role.name] = RoleLoad(
             usage(offered, available), offered, available, role.headcount, wait, method
         )
-        if len(role.crews) > 1:  # pods: each crew's work over its share of the hours
-            share = available / role.headcount if role.headcount else 0.0
+        shares = pod_shares(chain.model, role)
+        if shares is not None:  # pods: each crew's work over its share of the hours
             loads[role.name].pods = {
                 chain.model.pods[plan.pod]: PodLoad(
-                    plan.headcount, float(usage(crew.work * WEEK, plan.headcount * share))
+                    plan.headcount, float(usage(crew.work * WEEK, available * share))
                 )
-                for plan, crew in zip(role.crews, crews, strict=True)
+                for plan, crew, share in zip(role.crews, crews, shares, strict=True)
             }
         for s in owned:
             name = chain.stages[s].name

@@ -95,14 +95,10 @@ def over_time(chain: Chain, decay: np.ndarray) -> dict[str, OverTime]:
             )
 
         whole = load_of(owned, available)
-        if len(role.crews) > 1:  # a pod's share of the people: its seats of the role's
-            seats = sum(crew.headcount for crew in role.crews) or 1
-            for k, crew in enumerate(role.crews):
-                segments = [g for g, c in enumerate(role.crew_of_segment) if c == k]
-                states = owned & np.isin(segment_of_state, segments)
-                whole.pods[model.pods[crew.pod]] = load_of(
-                    states, available * crew.headcount / seats
-                )
+        for k, share in enumerate(workforce.pod_shares(model, role) or []):
+            segments = [g for g, c in enumerate(role.crew_of_segment) if c == k]
+            states = owned & np.isin(segment_of_state, segments)
+            whole.pods[model.pods[role.crews[k].pod]] = load_of(states, available * share)
         result[role.name] = whole
     return result
 

@@ -64,6 +64,17 @@ def workforce(model: Model, role: RolePlan) -> Workforce:
     return Workforce(present, ramped.sum() / payroll.sum(), slowness)
 
 
+def pod_shares(model: Model, role: RolePlan) -> list[float] | None:
+    """Each pod's share of a role's people, by its seats: what splits the role's hours
+    between pods that do not lend each other reps. None for a pooled role, and where dated
+    hires join the role's pods during the run (the shares would move with them; capacity
+    then gives the role's total only and says so)."""
+    if len(role.crews) <= 1 or any(hire.role == role.index for hire in model.hires):
+        return None
+    seats = sum(crew.headcount for crew in role.crews)
+    return [crew.headcount / seats if seats else 0.0 for crew in role.crews]
+
+
 def by_interval(model: Model, role: RolePlan, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reps at work (on the payroll, less PTO) and slowness (see `workforce`) in each
     interval between `edges` (clock hours, any span: after the horizon the seats go on

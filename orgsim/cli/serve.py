@@ -52,13 +52,12 @@ def serve_command(
         refuse(["orgsim serve needs Panel, in the ui extra: pip install 'orgsim[ui]'"])
     if not Path(scenario_file).is_file():
         refuse([f"{scenario_file}: no such file: give the path of a scenario YAML"])
-    loopback = _loopback(address)
-    if not loopback:
+    if not _loopback(address):
         say(f"serving on {address}: anyone who can reach it can use the page and write files")
     with pool(workers) as executor:
         if executor is not None:  # start the workers now, before the server's threads
             executor.submit(abs, 0).result()
-        origin = [f"{address}:{port}", f"localhost:{port}"] if loopback else "*"
+        origin = _origins(address, port)
         say(f"orgsim workshop: http://{address}:{port} (Ctrl-C stops it)")
         try:
             pn.serve(
@@ -81,3 +80,12 @@ def _loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
+
+
+def _origins(address: str, port: int) -> list[str] | str:
+    """The pages allowed to open a session: this address (and localhost on the loopback);
+    any, for a wildcard address, whose visitors' host name cannot be known here."""
+    if address in ("0.0.0.0", "::"):
+        return "*"
+    host = f"[{address}]" if ":" in address else address
+    return [f"{host}:{port}", f"localhost:{port}"] if _loopback(address) else [f"{host}:{port}"]

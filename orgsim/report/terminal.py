@@ -422,11 +422,11 @@ def over_horizon(result) -> str:
     role = result.horizon_bottleneck
     if role is None or math.isinf(result.horizon_headroom):
         return "over the horizon: every role keeps up"
-    load = result.roles[role]
-    top = max(load.load_by_quarter)
+    top, quarter, pod = result.roles[role].fullest()
+    where = f" in {pod}" if pod else ""
     return (
-        f"over the horizon: every role keeps up; the fullest is [bold]{role}[/bold] (quarter "
-        f"{load.load_by_quarter.index(top) + 1} at {fmt.number(top, 'share')} of its hours): the "
+        f"over the horizon: every role keeps up; the fullest is [bold]{role}[/bold]{where} "
+        f"(quarter {quarter} at {fmt.number(top, 'share')} of its hours): the "
         f"sources' leads could grow about {fmt.number(result.horizon_headroom, 'share')} before "
         "it runs out"
     )

@@ -10,15 +10,17 @@ segment, or a role staffed by named people, is edited in its file.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy
 import yaml
 
-from orgsim.config.errors import ConfigError
+from orgsim.config.errors import ConfigError, Problem
 from orgsim.config.scenario import Scenario, load_text
 from orgsim.config.schema import Routing, is_name
 from orgsim.config.units import WEEK
@@ -47,14 +49,20 @@ class Control:
     def written(self, value: Any) -> Any:
         """The value as the scenario language writes it (`4h`, `130/week`)."""
         if self.kind == "hours":
-            return f"{float(value):g}h"
+            return f"{_digits(value)}h"
         if self.kind == "per_week":
-            return f"{float(value):g}/week"
+            return f"{_digits(value)}/week"
         if self.kind == "count":
             return int(value)
         if self.kind == "share":
             return float(value)
         return value
+
+
+def _digits(value: Any) -> str:
+    """Every digit of a number and never an exponent (which the language does not read):
+    `2`, `2.5`, `1500000`."""
+    return numpy.format_float_positional(float(value), trim="-")
 
 
 def controls(scenario: Scenario, variant: str) -> list[Control]:
@@ -115,15 +123,13 @@ def controls(scenario: Scenario, variant: str) -> list[Control]:
 
 
 def _headcounts(org) -> list[Control]:
-    """Headcount per role, or per role and pod in a pods org; not for named people."""
-    if org.pods:
-        return [
-            Control(
-                f"org.pods.{pod}.members.{role}", f"{role} in {pod}", "Headcount", "count", count
-            )
-            for pod, spec in org.pods.items()
-            for role, count in spec.members.items()
-        ]
+    """Headcount per role, and per role and pod for the roles in pods; not for named people."""
+    in_pods = [
+        Control(f"org.pods.{pod}.members.{role}", f"{role} in {pod}", "Headcount", "count", count)
+        for pod, spec in org.pods.items()
+        for role, count in spec.members.items()
+    ]
+    pooled = set(org.roles) - set(org.roles_in_pods())
     working = {work.role for work in org.work.values()}
     return [
         Control(
@@ -134,18 +140,22 @@ def _headcounts(org) -> list[Control]:
             role.headcount,
         )
         for name, role in org.roles.items()
-        if role.headcount is not None and not role.people
-    ]
+        if name in pooled and role.headcount is not None and not role.people
+    ] + in_pods
 
 
 def edits(found: list[Control], values: dict[str, Any]) -> dict[str, Any]:
     """The overrides that differ from the design as written, in the language's words."""
     by_path = {c.path: c for c in found}
-    changed = {}
+    changed, empty = {}, []
     for path, value in values.items():
         control = by_path[path]
-        if control.written(value) != control.written(control.value):
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            empty.append(Problem.unplaced("<workshop>", path, f"{control.label}: give a number"))
+        elif control.written(value) != control.written(control.value):
             changed[path] = control.written(value)
+    if empty:
+        raise ConfigError(empty)
     return changed
 
 
@@ -172,14 +182,18 @@ def _dump(data: Any) -> str:
 def edited(
     scenario: Scenario, text: str, baseline: str, variant: str, changed: dict[str, Any]
 ) -> Scenario:
-    """The baseline design and the edited one (`EDITED`), as one study from the scenario
+    """The baseline design and the edited one (`EDITED`, or with _ added where the file
+    has a design of that name: the study's last variant), as one study from the scenario
     file's `text` as the page read it: common random numbers, paired differences. Checked
     as a file is (ConfigError)."""
     tree = parse(text, str(scenario.file)).data
     kept = {k: v for k, v in (tree.get("variants") or {}).items() if k == baseline}
+    name = EDITED
+    while name in scenario.variants:  # never a written design's name
+        name += "_"
     tree = {
         **tree,
-        "variants": {**(kept or {baseline: {}}), EDITED: _design(tree, variant, changed)},
+        "variants": {**(kept or {baseline: {}}), name: _design(tree, variant, changed)},
     }
     directory = Path(scenario.file).parent
     return load_text(_dump(tree), directory, name=f"{Path(scenario.file).name} (edited)")
@@ -199,17 +213,26 @@ def save_variant(
         )
     source = Path(scenario.file)
     target = source.with_name(f"{source.stem}.{name}.yaml")
-    if target.exists():
-        raise ConfigError.unplaced(str(target), "<file>", "already exists: choose another name")
     design = _design(parse(text, str(source)).data, variant, changed)
     block = f"# Written by orgsim serve on {datetime.date.today():%Y-%m-%d}.\n" + _dump(
         {name: design}
     )
     written = f"# Written by orgsim serve from {source.name}.\n" + _with_variant(text, block)
     wanted = [*scenario.variants, name]
-    if list(load_text(written, source.parent, name=str(target)).variants) != wanted:
-        raise ConfigError.unplaced(str(source), "variants", "could not add a variant to it")
-    target.write_text(written, "utf-8")
+    try:
+        added = list(load_text(written, source.parent, name=str(target)).variants) == wanted
+    except ConfigError:
+        added = False
+    if not added:
+        why = "its variants are written in a way the page cannot add to: add it by hand"
+        raise ConfigError.unplaced(str(source), "variants", why)
+    try:
+        with open(target, "x", encoding="utf-8") as file:  # never over a file, even a new one
+            file.write(written)
+    except FileExistsError:
+        raise ConfigError.unplaced(
+            str(target), "<file>", "already exists: choose another name"
+        ) from None
     return target
 
 
@@ -220,9 +243,12 @@ def _with_variant(text: str, block: str) -> str:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    indented = "".join(f"  {line}" if line.strip() else line for line in block.splitlines(True))
     heading = re.compile(r"variants\s*:\s*(#.*)?$")
     start = next((i for i, line in enumerate(lines) if heading.match(line)), None)
+    child = re.compile(r"( +)[^\s#]")
+    found = [child.match(line) for line in lines[start + 1 :]] if start is not None else []
+    indent = next((m.group(1) for m in found if m), "  ")
+    indented = "".join(indent + line if line.strip() else line for line in block.splitlines(True))
     if start is None:
         return "".join(lines) + "\nvariants:\n  base: {}\n" + indented
     end = next(

@@ -205,8 +205,8 @@ class Workshop:
         simulation of the design before the change stops, and its results say so."""
         if self.poll is not None or self.shown is not None:
             self._outdated(running=self.poll is not None)
-        changes = self.changes()
         try:
+            changes = self.changes()
             self.edited = knobs.edited(
                 self.scenario, self.text, self.baseline.value, self.design.value, changes
             )
@@ -223,7 +223,7 @@ class Workshop:
         self.simulate.disabled = self.save.disabled = False
         count = len(changes)
         title = f"edited ({self.design.value}, {count} change{'s' * (count != 1)})"
-        self._capacity("edited", self.edited, knobs.EDITED, title)
+        self._capacity("edited", self.edited, list(self.edited.variants)[-1], title)
 
     def _capacity(self, side: str, scenario: Scenario, variant: str, title: str) -> None:
         """One design's capacity: whether every role keeps up, in a coloured line that a
@@ -258,6 +258,7 @@ class Workshop:
         self.run = Simulation(self.edited, self.executor).start()
         self.shown = None
         self.cancel.disabled, self.progress.visible, self.simulate.disabled = False, True, True
+        self.download.disabled = True  # until the first results are on screen
         self.status.object = "Simulating…"
         self.poll = pn.state.add_periodic_callback(self._watch, period=POLL_MS)
 

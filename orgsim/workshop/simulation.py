@@ -124,16 +124,18 @@ class Simulation:
                 self._finished(run_job(job), done)
             return True
         futures = [self.executor.submit(run_job, job) for job in work]
-        for future in futures:
-            while not self._cancel.wait(0.05):
-                if future.done():
-                    break
-            if self._cancel.is_set():
-                for rest in futures:
-                    rest.cancel()
-                return False
-            self._finished(future.result(), done)
-        return True
+        try:
+            for future in futures:
+                while not self._cancel.wait(0.05):
+                    if future.done():
+                        break
+                if self._cancel.is_set():
+                    return False
+                self._finished(future.result(), done)
+            return True
+        finally:  # cancelled or failed: the jobs not started leave the shared pool
+            for rest in futures:
+                rest.cancel()
 
     def _finished(self, results: list[ReplicationResult], done) -> None:
         for result in results:
