@@ -306,15 +306,15 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
             load.method.replace("_", " "),
         )
         for pod, share in load.pods.items():  # pods do not lend reps: each keeps up alone
-            people, quarters, long_run = _pod_cells(share)
+            people, quarters, long_run = _load_cells(share)
             roles.add_row(f"  in {pod}", people, quarters, "", long_run, "", "")
     return roles
 
 
-def _pod_cells(pod) -> list[str]:
-    """A pod's people, load by quarter and long-run load (its own row under its role)."""
-    quarters = " ".join(_load_text(q) for q in pod.load_by_quarter) or "–"
-    return [str(pod.headcount), quarters, _load_text(pod.utilization)]
+def _load_cells(load) -> list[str]:
+    """A role's (or a pod's) people, load by quarter and long-run load."""
+    quarters = " ".join(_load_text(q) for q in load.load_by_quarter) or "–"
+    return [str(load.headcount), quarters, _load_text(load.utilization)]
 
 
 def capacity_side_by_side(designs: dict[str, Any]) -> Table:
@@ -332,28 +332,17 @@ def capacity_side_by_side(designs: dict[str, Any]) -> Table:
             table.add_column(f"{name}\n{column}", justify="right")
     roles = dict.fromkeys(role for result in designs.values() for role in result.roles)
     for role in roles:
-        cells = [role]
-        for result in designs.values():
-            load = result.roles.get(role)
-            if load is None:
-                cells += ["–", "–", "–"]
-                continue
-            quarters = " ".join(_load_text(q) for q in load.load_by_quarter) or "–"
-            cells += [str(load.headcount), quarters, _load_text(load.utilization)]
-        table.add_row(*cells)
-        pods = dict.fromkeys(p for result in designs.values() for p in _pods(result, role))
-        for pod in pods:  # pods do not lend reps: each keeps up alone
-            cells = [f"  in {pod}"]
-            for result in designs.values():
-                found = _pods(result, role).get(pod)
-                cells += ["–", "–", "–"] if found is None else _pod_cells(found)
-            table.add_row(*cells)
+        loads = [result.roles.get(role) for result in designs.values()]
+        table.add_row(role, *_cells_of(loads))
+        for pod in dict.fromkeys(p for load in loads if load for p in load.pods):
+            pods = [load.pods.get(pod) if load else None for load in loads]
+            table.add_row(f"  in {pod}", *_cells_of(pods))  # pods lend no reps: each alone
     return table
 
 
-def _pods(result, role: str) -> dict:
-    load = result.roles.get(role)
-    return load.pods if load is not None else {}
+def _cells_of(loads: list) -> list[str]:
+    """Each design's cells of one row, dashes where a design has no such role or pod."""
+    return [cell for load in loads for cell in (_load_cells(load) if load else ["–"] * 3)]
 
 
 def _capacity_stages(result) -> Table:
