@@ -183,3 +183,30 @@ def test_the_planner_with_early_looks_picks_the_least_cost_feasible_plan():
                             progress=False)  # fmt: skip
         right += found.chosen is not None and found.chosen.headcount == {"server": 6}
     assert stats.binomtest(right, 40, 0.9, alternative="less").pvalue > 0.001, right
+
+
+def test_commands_that_cannot_stop_early_say_they_run_autos_most(tmp_path):
+    (tmp_path / "m.yaml").write_text(
+        "kind: market\nname: m\nsegments: {all: {deal_value: 1}}\n"
+        "sources: {calls: {rate: 1/h, enters: service}}\n"
+        "journey: {service: {outcomes: {done: 1.0}}, done: {}}\n"
+    )
+    (tmp_path / "o.yaml").write_text(
+        "kind: org\nname: o\nroles: {server: {headcount: 2, schedule: always}}\n"
+        "work: {service: {role: server, effort: {dist: exponential, mean: 0.5h}}}\n"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "kind: scenario\nname: s\nmarket: m.yaml\norg: o.yaml\nhorizon: 1w\nwarmup: 0h\n"
+        "replications: auto\nseed: 1\n"
+    )
+    runner = CliRunner()
+    swept = runner.invoke(
+        app, ["sweep", str(tmp_path / "s.yaml"), "--param", "org.roles.server.headcount=2,3"]
+    )
+    assert swept.exit_code == 0, swept.output
+    assert "note: sweep does not stop early: it runs replications: auto's most, 100" in swept.output
+    counted = runner.invoke(
+        app, ["sweep", str(tmp_path / "s.yaml"), "--param", "org.roles.server.headcount=2,3",
+              "--reps", "3"]
+    )  # fmt: skip
+    assert counted.exit_code == 0 and "does not stop early" not in counted.output

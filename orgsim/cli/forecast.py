@@ -18,6 +18,7 @@ from orgsim.cli.shell import (
     Workers,
     _Command,
     app,
+    at_fixed_count,
     check_outputs,
     check_size,
     check_variant,
@@ -117,6 +118,7 @@ def forecast(
     if plot is not None:
         check_outputs(files=[plot], inputs=scenario.source_files(), kinds={plot: "figure"})
     _check_options(score, against, quarters, forecast_reps)
+    at_fixed_count(scenario, reps, "forecast")
     if score:
         _score(scenario, horizon, quarters or 4, forecast_reps or 20, reps, seed, variant, plot,
                as_json, workers)  # fmt: skip

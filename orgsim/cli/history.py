@@ -16,6 +16,7 @@ from orgsim.cli.shell import (
     Variant,
     _Command,
     app,
+    at_fixed_count,
     check_outputs,
     check_variant,
     load_scenario,
@@ -136,6 +137,7 @@ def backtest(
         check_outputs(
             files=[plot], inputs=[*history, *scenario.source_files()], kinds={plot: "figure"}
         )
+    at_fixed_count(scenario, reps, "backtest")
     with reported_errors():
         found = replay(scenario, history, mapping, reps, variant)
     for note in found.notes:

@@ -22,6 +22,7 @@ from orgsim.cli.shell import (
     Workers,
     _Command,
     app,
+    at_fixed_count,
     check_outputs,
     check_size,
     check_variant,
@@ -306,6 +307,7 @@ def sweep_command(
     with reported_errors():
         grid = from_text(param) if param else Grid(dict(scenario.sweep))
     check_size(scenario, reps, swept, workers, allow_large, points=len(grid.points()))
+    at_fixed_count(scenario, reps, "sweep")
     with reported_errors():
         if variant is not None:
             scenario = scenario.only(variant)

@@ -245,6 +245,16 @@ MaxReps = Annotated[
 ]  # fmt: skip
 
 
+def at_fixed_count(scenario, reps, command: str) -> None:
+    """`replications: auto` stops early where the output states questions to settle (run,
+    compare, plan); other commands run its most. Said before they start, with the way out."""
+    if reps is None and scenario.auto is not None:
+        say(
+            f"note: {command} does not stop early: it runs replications: auto's most, "
+            f"{scenario.auto.most}, each time; --reps N runs another count"
+        )
+
+
 def with_reps(scenario, reps: int | str | None, precision, least, most):
     """The scenario with `--reps` (a count or auto) and auto's tuning applied."""
     automatic = reps == "auto" or (reps is None and scenario.auto is not None)

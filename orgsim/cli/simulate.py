@@ -27,6 +27,7 @@ from orgsim.cli.shell import (
     Workers,
     _Command,
     app,
+    at_fixed_count,
     check_outputs,
     check_size,
     check_variant,
@@ -213,6 +214,7 @@ def _show_where_from(scenario, kpi: str, reps, seed, workers, allow_large: bool)
             raise ConfigError.unplaced(
                 "--where-from", "kpi", catalogue.unknown(kpi, scenario.kpi_names())
             )
+    at_fixed_count(scenario, reps, "compare --where-from")
     with pool(workers) as executor:
         shares = where_from(
             scenario, kpi, replications=reps, seed=seed, executor=executor, allow_large=allow_large
