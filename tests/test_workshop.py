@@ -248,6 +248,9 @@ def test_an_invalid_edit_is_named_and_nothing_can_start_until_it_is_fixed(study)
     assert shop.problems.visible and "sources.inbound.rate" in shop.problems.object
     assert ".yaml:" not in shop.problems.object and shop.simulate.disabled
     shop.widgets["market.sources.inbound.rate"].value = 120
+    shop.widgets["org.roles.ae.headcount"].value = 2.5  # refused, never read as 2 or 25
+    assert shop.problems.visible and "whole number, got 2.5" in shop.problems.object
+    shop.widgets["org.roles.ae.headcount"].value = 3
     assert shop.changes() == {"org.roles.ae.headcount": 3}
 
 

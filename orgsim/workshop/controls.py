@@ -52,8 +52,8 @@ class Control:
             return f"{_digits(value)}h"
         if self.kind == "per_week":
             return f"{_digits(value)}/week"
-        if self.kind == "count":
-            return int(value)
+        if self.kind == "count":  # 2.5 people stays 2.5, for the language to refuse
+            return int(value) if float(value).is_integer() else float(value)
         if self.kind == "share":
             return float(value)
         return value
@@ -152,6 +152,8 @@ def edits(found: list[Control], values: dict[str, Any]) -> dict[str, Any]:
         control = by_path[path]
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             empty.append(Problem.unplaced("<workshop>", path, f"{control.label}: give a number"))
+        elif control.kind != "choice" and value < 0:
+            empty.append(Problem.unplaced("<workshop>", path, f"{control.label}: not below 0"))
         elif control.written(value) != control.written(control.value):
             changed[path] = control.written(value)
     if empty:

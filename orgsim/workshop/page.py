@@ -40,6 +40,8 @@ COLOURS = {
     target_rules.MISSED: "#cf222e",
 }
 SIDES = ("baseline", "edited")
+OWN_VARIANT = re.compile(r"^variants\.\w+\.set\.")
+IN_VARIANT = re.compile(r" \(in variant '\w+'\)$")
 POLL_MS = 300
 """How often the page reads a running simulation's progress."""
 
@@ -118,7 +120,7 @@ class Workshop:
         )
         self.cancel = pn.widgets.Button(label="Cancel", disabled=True, css_classes=["cancel"])
         self.progress = pn.indicators.Progress(value=0, max=1, width=260, visible=False)
-        self.status = pn.pane.Markdown("", css_classes=["status"])
+        self.status = pn.pane.Markdown("", css_classes=["status"], sizing_mode="stretch_width")
         self.headline = pn.pane.Markdown("", css_classes=["headline"])
         self.verdicts = pn.pane.HTML(css_classes=["verdicts"])
         self.kpis = pn.pane.HTML(css_classes=["kpis"])
@@ -160,7 +162,8 @@ class Workshop:
                 collapsed=True,
             ),
             "### Simulation (baseline and edited design on the same random numbers)",
-            pn.Row(self.simulate, self.cancel, self.progress, self.status),
+            pn.Row(self.simulate, self.cancel, self.progress),
+            self.status,
             pn.Row(self.name, self.save, self.download),
             self.saved,
             self.results,
@@ -358,18 +361,18 @@ def _widget(control: knobs.Control) -> pn.widgets.Widget:
     common = {"label": control.label, "css_classes": [css_class(control.path)], "width": 290}
     if control.kind == "choice":
         return pn.widgets.Select(options=list(control.choices), value=control.value, **common)
-    if control.kind == "count":
-        return pn.widgets.IntInput(value=control.value, step=1, **common)
-    step = 0.01 if control.kind == "share" else 1.0
+    step = 0.01 if control.kind == "share" else 1  # people too: 2.5 is refused, not 25
     return pn.widgets.FloatInput(value=control.value, step=step, **common)
 
 
 def _status(snap: Snapshot, designs: int) -> str:
     if snap.error:
         return f"**The simulation failed:** {html.escape(snap.error)}"
+    if snap.cancelled and snap.comparison is None:
+        return "Cancelled before the first results."
     if snap.cancelled:
-        shown = snap.comparison.replications if snap.comparison is not None else 0
-        return f"Cancelled: showing {shown} replications per design."
+        shown = snap.comparison.replications
+        return f"Cancelled: the results below rest on the first {shown} replications per design."
     if snap.finished and snap.stop is not None:
         return "Done: " + html.escape(snap.stop.in_words())
     said = f"{snap.done // designs} of {snap.aim // designs} replications per design"
@@ -384,16 +387,25 @@ def _verdicts(comparison) -> str:
     for row in comparison.verdicts().to_dict("records"):
         target = comparison.targets[row["kpi"]]
         said = target_rules.verdict(row["mean"], target.min, target.max, row["met"])
+        margin = fmt.margin(row["kpi"], row["mean"], target.min, target.max, bool(row["met"]))
         rows.append(
             f"<tr><td>{html.escape(row['variant'])}</td>"
-            f"<td>{html.escape(fmt.label(row['kpi']))} {html.escape(row['target'])}</td>"
+            f"<td>{html.escape(fmt.target(row['kpi'], target.min, target.max))}</td>"
             f"<td>{fmt.kpi_plus_minus(row['kpi'], row['mean'], row['ci_low'], row['ci_high'])}"
-            f"</td><td style='color: {COLOURS[said]}; font-weight: bold'>{said}</td></tr>"
+            f"</td><td style='color: {COLOURS[said]}; font-weight: bold'>{said}</td>"
+            f"<td>{html.escape(margin)}</td></tr>"
         )
-    head = "<tr><th>design</th><th>target</th><th>mean ±95%</th><th>verdict</th></tr>"
+    head = (
+        "<tr><th>design</th><th>target</th><th>mean ±95%</th><th>verdict</th><th>margin</th></tr>"
+    )
     return f"<table class='verdict-table'>{head}{''.join(rows)}</table>"
 
 
 def _messages(error: ConfigError) -> str:
-    """What is wrong, by dotted path, without the file places (the edit is not in a file)."""
-    return "; ".join(f"{p.path}: {p.message}" for p in error.problems)
+    """What is wrong, by the dotted path the edit wrote (not the page's own variant around
+    it) or the file it is about, without line numbers: the edit is not in a file."""
+    said = []
+    for p in error.problems:
+        where = p.file if p.path.startswith("<") else OWN_VARIANT.sub("", p.path)
+        said.append(f"{where}: {IN_VARIANT.sub('', p.message)}")
+    return "; ".join(said)
