@@ -49,25 +49,18 @@ def test_the_published_capacity_error_table_matches_a_fresh_matrix():
     )
 
 
-def test_the_readme_screenshot_of_the_report_is_current():
-    """The README shows the report's first screen (docs/screenshot.py takes it); this fails
-    when a file that shapes that screen changed after the screenshot was taken."""
-    spec = importlib.util.spec_from_file_location("screenshot", ROOT / "docs/screenshot.py")
-    screenshot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(screenshot)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"({screenshot.IMAGE.relative_to(ROOT).as_posix()})" in readme
-    assert not screenshot.stale(), "the report screenshot is stale: run docs/screenshot.py"
-    assert screenshot.IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+shots = importlib.util.spec_from_file_location("screenshot", ROOT / "docs/screenshot.py")
+screenshot = importlib.util.module_from_spec(shots)
+sys.modules["screenshot"] = screenshot
+shots.loader.exec_module(screenshot)
 
 
-def test_the_readme_screenshot_of_the_workshop_page_is_current():
-    """The README shows the workshop page (docs/workshop_screenshot.py takes it); this fails
-    when a file that shapes the page changed after the screenshot was taken."""
-    spec = importlib.util.spec_from_file_location("shot", ROOT / "docs/workshop_screenshot.py")
-    shot = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shot)
+@pytest.mark.parametrize("name", list(screenshot.SHOTS))
+def test_the_readme_screenshots_are_current(name):
+    """The README shows the report's first screen and the workshop page (docs/screenshot.py
+    takes them); this fails when a file that shapes one changed after it was taken."""
+    shot = screenshot.SHOTS[name]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"({shot.IMAGE.relative_to(ROOT).as_posix()})" in readme
-    assert not shot.stale(), "the workshop screenshot is stale: run docs/workshop_screenshot.py"
-    assert shot.IMAGE.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"({shot.image.relative_to(ROOT).as_posix()})" in readme
+    assert not shot.stale(), f"the {name} screenshot is stale: run docs/screenshot.py {name}"
+    assert shot.image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
