@@ -26,12 +26,11 @@ least as many people in every line is too. Then:
 
 A plan is rejected early (`sequential.feasibility`): after 5 replications (then
 10, 20, ...) once one target is surely missed (its whole interval on the wrong
-side). A plan that may be feasible runs the full count, so a plan is accepted
-on the same evidence as without early looks (its roles keeping up and its
-utilization cap included). Looking more than once adds a little to the chance
-of rejecting a plan whose mean sits just inside a bound: at most one 2.5% tail
-per look, and such a plan is rarely "surely missed" at 5 replications, whose
-interval is wide. (Kim-Nelson's procedure ranks systems by an
+side, at the level the looks share: 98.3% with three looks, so looking more
+than once does not add to the chance of rejecting a plan that meets it). A plan
+that may be feasible runs the full count, so a plan is accepted on the same
+evidence as without early looks (its roles keeping up and its utilization cap
+included). (Kim-Nelson's procedure ranks systems by an
 unknown mean; here cost is known and only feasibility is uncertain, so the
 sequential question is feasibility, as in Andradottir and Kim's feasibility
 determination.)

@@ -12,12 +12,14 @@ bound: a gap that small would not change the decision), between `least` and
 that stops at n gives exactly the numbers of n fixed replications, and the same
 seed stops at the same n.
 
-The next batch aims at the count each open question needs at its present
-spread (a half-width shrinks as one over the square root of the count), at
-least two more and at most twice as many. Looking at the intervals after each
-batch is a sequential procedure: the first batch must be large enough for the
-spread to be estimated (`least`, default 10); `tests/test_sequential.py`
-measures the coverage this gives on M/M/c.
+Looking at the intervals after each batch is a sequential procedure, and every
+look is one more chance to stop on a lucky spread. So the looks are few and fixed
+in advance (`looks`: `least`, then doubling, then `most`: 10, 20, 40, 80, 100),
+and each look decides at a level that shares the 5% error among them
+(Bonferroni: 99% with five looks): the chance that a run states a wrong verdict
+at any look stays at most what one 95% interval allows. The intervals reported
+are the usual 95% ones. `tests/test_sequential.py` measures the coverage this
+gives on M/M/c.
 """
 
 from __future__ import annotations
@@ -57,43 +59,42 @@ class Question:
             return f"{self.design} - {self.against}: {self.kpi}"
         return f"{self.design}: {self.kpi}"
 
-    def interval(self, kpis: Mapping[str, pd.DataFrame]) -> Interval:
+    def interval(self, kpis: Mapping[str, pd.DataFrame], level: float = 0.95) -> Interval:
         values = kpis[self.design][self.kpi].to_numpy()
         if self.against is None:
-            return interval(values)
-        return paired(values, kpis[self.against][self.kpi].to_numpy())
+            return interval(values, level)
+        return paired(values, kpis[self.against][self.kpi].to_numpy(), level)
 
-    def met(self, kpis: Mapping[str, pd.DataFrame]) -> bool | None:
-        """A target's bound: surely met (True), surely missed (False) or not yet known."""
-        found = self.interval(kpis)
+    def met(self, kpis: Mapping[str, pd.DataFrame], level: float = 0.95) -> bool | None:
+        """A target's bound: surely met (True), surely missed (False) or not yet known, on
+        an interval of confidence `level`."""
+        found = self.interval(kpis, level)
         if found.n < 2 or math.isnan(found.low):
             return None
         low, high = self.side * (found.low - self.bound), self.side * (found.high - self.bound)
         return True if min(low, high) >= 0 else False if max(low, high) < 0 else None
 
-    def answer(self, kpis: Mapping[str, pd.DataFrame], precision: float) -> tuple[str, float]:
-        """Settled, too close to call or open, and the replications it would need at its
-        present spread (infinite when it has no spread yet)."""
+    def answer(
+        self, kpis: Mapping[str, pd.DataFrame], precision: float, level: float = 0.95
+    ) -> str:
+        """Settled, too close to call or open. A verdict (a bound met or missed, a design
+        better or worse) is decided on an interval of confidence `level`; a size, and
+        whether a verdict is too close to call, are precisions (they state no verdict),
+        judged on the usual 95% interval."""
         found = self.interval(kpis)
         if not found.n or math.isnan(found.mean):
-            return SETTLED, 0.0  # never defined in this design: nothing to decide
+            return SETTLED  # never defined in this design: nothing to decide
         if found.n < 2:
-            return OPEN, math.inf
+            return OPEN
         half = (found.high - found.low) / 2
         if self.bound is None and self.against is None:  # a size, to the precision asked
-            wanted = precision * abs(found.mean)
-            if half <= wanted:
-                return SETTLED, found.n
-            return OPEN, found.n * (half / wanted) ** 2 if wanted else math.inf
+            return SETTLED if half <= precision * abs(found.mean) else OPEN
         threshold = 0.0 if self.bound is None else self.bound
-        if not found.low < threshold < found.high:
-            return SETTLED, found.n
+        decided = self.interval(kpis, level)
+        if not decided.low < threshold < decided.high:
+            return SETTLED
         base = self.bound if self.against is None else kpis[self.against][self.kpi].mean()
-        wanted = precision * abs(base)
-        if half <= wanted:
-            return CLOSE, found.n
-        reach = max(abs(found.mean - threshold), wanted)
-        return OPEN, found.n * (half / reach) ** 2 if reach else math.inf
+        return CLOSE if half <= precision * abs(base) else OPEN
 
 
 def questions(
@@ -153,14 +154,34 @@ def _some(questions: list[str], shown: int = 3) -> str:
     return ", ".join(questions[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
+def looks(auto: Auto) -> list[int]:
+    """The counts at which a run may stop, fixed before it starts: `least`, doubling, then
+    `most`."""
+    counts, n = [], auto.least
+    while n < auto.most:
+        counts.append(n)
+        n *= 2
+    return [*counts, auto.most]
+
+
+def level(auto: Auto) -> float:
+    """The confidence each look decides at: 95% shared between the looks (Bonferroni), so
+    that the looks together state a wrong verdict at most 5% of the time."""
+    return 1 - 0.05 / len(looks(auto))
+
+
+def _next_look(n: int, auto: Auto) -> int:
+    return next(count for count in looks(auto) if count > n)
+
+
 def next_count(
     n: int, asked: Iterable[Question], kpis: Mapping[str, pd.DataFrame], auto: Auto
 ) -> tuple[int, int, Stop | None]:
-    """The replications to reach next, how many questions are open, and the stop when every
-    question is answered (or the budget is spent)."""
-    answers = {q: q.answer(kpis, auto.precision) for q in asked}
-    still = [q for q, (status, _) in answers.items() if status == OPEN]
-    close = [q.describe() for q, (status, _) in answers.items() if status == CLOSE]
+    """The replications to reach next (the next look), how many questions are open, and
+    the stop when every question is answered (or the budget is spent)."""
+    answers = {q: q.answer(kpis, auto.precision, level(auto)) for q in asked}
+    still = [q for q, status in answers.items() if status == OPEN]
+    close = [q.describe() for q, status in answers.items() if status == CLOSE]
     if n >= auto.least and not still:
         reason = f"{len(answers) - len(close)} of {len(answers)} questions settled"
         if close:
@@ -169,9 +190,7 @@ def next_count(
     if n >= auto.most:
         reason = f"the most, {auto.most}, reached with {len(still)} of {len(answers)} open"
         return n, len(still), Stop(n, reason, [q.describe() for q in still], close)
-    needed = max((answers[q][1] for q in still), default=auto.least)
-    aim = max(n + 2, auto.least, math.ceil(min(2 * n, needed)))
-    return min(aim, auto.most), len(still), None
+    return _next_look(n, auto), len(still), None
 
 
 def feasibility(
@@ -180,13 +199,13 @@ def feasibility(
     """The planner's rule for one plan: rejected as soon as one target is surely missed; a
     plan that may be feasible runs the most (what a fixed count would run), so it is
     accepted on the same evidence as without early looks (its roles keeping up and its
-    utilization cap are judged on those replications too). The next look doubles the
-    count."""
-    said = [q.met(kpis) for q in asked]
+    utilization cap are judged on those replications too). The looks and their level are
+    a run's (`looks`, `level`)."""
+    said = [q.met(kpis, level(auto)) for q in asked]
     still = sum(verdict is None for verdict in said)
     if n >= auto.least and False in said:
         return n, 0, Stop(n, "a target surely missed", [], [])
     if n >= auto.most:
         open_ = [q.describe() for q, verdict in zip(asked, said, strict=True) if verdict is None]
         return n, still, Stop(n, f"the most, {auto.most}, reached", open_, [])
-    return min(max(2 * n, auto.least), auto.most), still, None
+    return _next_look(n, auto), still, None
