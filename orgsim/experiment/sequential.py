@@ -1,7 +1,7 @@
 """Replicate until the question is answered (`replications: auto`).
 
-A run answers questions: is each target met or missed (the 95% interval of its
-KPI on one side of the bound), and, where the scenario sets no target, is each
+A run answers questions: is each target met or missed (an interval of its KPI
+wholly on one side of the bound), and, where the scenario sets no target, is each
 design better or worse than the first on the headline KPIs (the sign of the
 paired interval), or, for one design, how large they are (an interval within
 `precision` of the mean). The replications go on in batches, every design on
