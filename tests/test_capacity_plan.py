@@ -24,6 +24,7 @@ from orgsim.analytic.waits import (
 )
 from orgsim.cli import app
 from orgsim.engine.model import compile_model
+from orgsim.experiment.overload import Shortfall, shortfalls
 from orgsim.experiment.plan import plan
 from orgsim.report import terminal
 
@@ -300,6 +301,10 @@ def test_a_pod_that_cannot_keep_up_is_named_whatever_its_roles_total_says():
     assert result.bottleneck == "ae" and result.horizon_headroom < 0 and result.headroom < 0
     said = " ".join(terminal.capacity_report("x", result, 52)[1].plain.split())
     assert "ae in smb_pod (quarter" in said and "does not keep up" in said
+    nothing_measured = pd.DataFrame(columns=["mean", "ci_low", "ci_high"])
+    found, _ = shortfalls(nothing_measured, ["sdr", "ae"], short, "pods")
+    assert [s.evidence()[0] for s in found] == ["ae in smb_pod"]  # the compare headline's words
+    assert Shortfall.from_json(found[0].to_json()) == found[0]
 
 
 def test_plan_cli_prints_the_plan_and_its_kpis():

@@ -42,6 +42,8 @@ class Shortfall:
     (infinite when nobody is in the role)."""
     quarter: int | None = None
     """That quarter (1 is the first 13 weeks after warm-up)."""
+    pod: str | None = None
+    """The pod whose quarter that is, for a role in pods (its other pods may keep up)."""
 
     def to_json(self) -> dict:
         finite = self.quarter_load is None or math.isfinite(self.quarter_load)
@@ -52,6 +54,7 @@ class Shortfall:
             # is in `nobody_in_role`)
             "quarter_load": self.quarter_load if finite else None,
             "quarter": self.quarter,
+            "pod": self.pod,
             "nobody_in_role": not finite,
         }
 
@@ -59,11 +62,16 @@ class Shortfall:
     def from_json(cls, data: dict) -> Shortfall:
         growth = data["backlog_growth"]
         load = math.inf if data.get("nobody_in_role") else data.get("quarter_load")
-        return cls(data["role"], tuple(growth) if growth else None, load, data.get("quarter"))
+        return cls(
+            data["role"], tuple(growth) if growth else None, load, data.get("quarter"),
+            data.get("pod"),
+        )  # fmt: skip
 
     def evidence(self) -> tuple:
-        """(role, growth, quarter load, quarter), as `report.format.shortfalls` reads it."""
-        return self.role, self.growth, self.quarter_load, self.quarter
+        """(role, growth, quarter load, quarter), as `report.format.shortfalls` reads it;
+        the role names its pod where the quarter is one pod's."""
+        who = f"{self.role} in {self.pod}" if self.pod else self.role
+        return who, self.growth, self.quarter_load, self.quarter
 
 
 @dataclass(frozen=True)
@@ -95,18 +103,20 @@ def shortfalls(
         reps = people.headcount(role) if people is not None and role in people.roles else None
         growth = _growing(summary, role, reps)
         if growth is not None or role in fullest:
-            load, quarter = fullest.get(role, (None, None))
-            found.append(Shortfall(role, growth, load, quarter))
+            load, quarter, pod = fullest.get(role, (None, None, None))
+            found.append(Shortfall(role, growth, load, quarter, pod))
     behind = {s.role for s in found}
     return found, [r for r in later if r.role not in behind]
 
 
-def _over_time(analytic: Capacity) -> tuple[dict[str, tuple[float, int]], list[RunsOut]]:
-    """Roles whose fullest quarter of the horizon is at or above their hours, with that
-    load and quarter; and the others whose work reaches their hours later (from a week
-    near the horizon's end, or after it)."""
+def _over_time(analytic: Capacity) -> tuple[dict[str, tuple], list[RunsOut]]:
+    """Roles whose fullest quarter of the horizon (or one pod's) is at or above their hours,
+    with that load, quarter and pod; and the others whose work reaches their hours later
+    (from a week near the horizon's end, or after it)."""
     fullest = {
-        r: load.fullest_quarter for r, load in analytic.roles.items() if load.fullest_quarter
+        r: (*load.fullest_quarter, load.fullest_pod)
+        for r, load in analytic.roles.items()
+        if load.fullest_quarter
     }
     later = [
         RunsOut(r, load.runs_out_week) for r, load in analytic.roles.items() if load.runs_out_week
