@@ -62,6 +62,13 @@ class PodLoad:
     """The pod's long-run load: its segments' work over its reps' hours."""
     load_by_quarter: list[float] = field(default_factory=list)
 
+    def to_json(self) -> dict:
+        return {
+            "headcount": self.headcount,
+            "utilization": json_number(self.utilization),
+            "load_by_quarter": [json_number(x) for x in self.load_by_quarter],
+        }
+
 
 @dataclass
 class RoleLoad:
@@ -105,6 +112,10 @@ class RoleLoad:
         found = self._behind()
         return found[2] if found else None
 
+    def _behind(self) -> tuple[float, int, str | None] | None:
+        found = self.fullest()
+        return found if found is not None and found[0] >= 1 else None
+
     def fullest(self) -> tuple[float, int, str | None] | None:
         """The fullest plan quarter of the role's, or of one of its pods', as (load, quarter
         number, pod or None); None without quarters."""
@@ -116,10 +127,6 @@ class RoleLoad:
             if quarters and (worst is None or top > worst[0]):
                 worst = (top, quarters.index(top) + 1, pod)
         return worst
-
-    def _behind(self) -> tuple[float, int, str | None] | None:
-        found = self.fullest()
-        return found if found is not None and found[0] >= 1 else None
 
     @property
     def runs_out_week(self) -> int | None:
@@ -136,20 +143,7 @@ class RoleLoad:
             "load_by_quarter": [json_number(x) for x in self.load_by_quarter],
             "reaches_hours_week": self.reaches_hours_week,
             "horizon_headroom": json_number(self.room),
-            **(
-                {
-                    "pods": {
-                        name: {
-                            "headcount": pod.headcount,
-                            "utilization": json_number(pod.utilization),
-                            "load_by_quarter": [json_number(x) for x in pod.load_by_quarter],
-                        }
-                        for name, pod in self.pods.items()
-                    }
-                }
-                if self.pods
-                else {}
-            ),
+            **({"pods": {n: p.to_json() for n, p in self.pods.items()}} if self.pods else {}),
         }
 
 
