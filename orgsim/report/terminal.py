@@ -275,7 +275,6 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
 
 def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
     """Each role's people, load by quarter and in the long run, and its wait."""
-    quarters = max((len(load.load_by_quarter) for load in result.roles.values()), default=0)
     roles = Table(
         title=user_text(f"{name} — {result.variant}: capacity by role over the ")
         + f"{horizon_weeks:g}-week horizon",
@@ -285,7 +284,7 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
     columns = [
         "role",
         "people",
-        f"load in quarters 1-{quarters}" if quarters > 1 else "load over the horizon",
+        _quarters_heading([result]),
         "reaches its hours",
         "long-run load",
         "wait",
@@ -311,6 +310,15 @@ def _capacity_roles(name: str, result, horizon_weeks: float) -> Table:
     return roles
 
 
+def _quarters_heading(results) -> str:
+    """`load in quarters 1-4`, or `load over the horizon` for one shorter than two."""
+    quarters = max(
+        (len(load.load_by_quarter) for result in results for load in result.roles.values()),
+        default=0,
+    )
+    return f"load in quarters 1-{quarters}" if quarters > 1 else "load over the horizon"
+
+
 def _load_cells(load) -> list[str]:
     """A role's (or a pod's) people, load by quarter and long-run load."""
     quarters = " ".join(_load_text(q) for q in load.load_by_quarter) or "–"
@@ -328,7 +336,7 @@ def capacity_side_by_side(designs: dict[str, Any]) -> Table:
     )
     table.add_column("role")
     for name in designs:
-        for column in ("people", "load by quarter", "long run"):
+        for column in ("people", _quarters_heading(designs.values()), "long run"):
             table.add_column(f"{name}\n{column}", justify="right")
     roles = dict.fromkeys(role for result in designs.values() for role in result.roles)
     for role in roles:
