@@ -527,3 +527,57 @@ def test_response_decay_counts_leads_that_arrive_in_office_hours(extra):
     simulated = orgsim.simulate(sc, progress=False).kpis["stage.sql.entered"] / (sc.horizon / 168)
     flow = analytic.stages["sql"].entries_per_week
     assert_within_budget(simulated, flow, 0.05 * flow, "sql entries a week")
+
+
+def test_journey_loops_are_the_simple_cycles_networkx_finds():
+    """`journey.loops` (capacity's slow loops; no graph library at start-up) finds every
+    simple cycle once, as networkx does, on seeded random journeys with self-loops."""
+    import networkx as nx
+
+    from orgsim.config.journey import loops
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 9))
+        edges = rng.random((n, n)) < rng.uniform(0.1, 0.5)
+        graph = {f"s{i}": {f"s{j}": None for j in range(n) if edges[i, j]} for i in range(n)}
+        ours = loops(graph)
+        theirs = nx.simple_cycles(nx.DiGraph([(a, b) for a in graph for b in graph[a]]))
+
+        def turned(cycle):  # from its first place in the journey's order
+            first = min(range(len(cycle)), key=lambda k: int(cycle[k][1:]))
+            return tuple(cycle[first:] + cycle[:first])
+
+        assert len(ours) == len({tuple(c) for c in ours})  # each once
+        assert all(tuple(c) == turned(c) for c in ours)
+        assert {tuple(c) for c in ours} == {turned(c) for c in theirs}
+
+
+def test_capacity_names_each_slow_loop_once_from_its_first_stage():
+    result = capacity(orgsim.load(ROOT / "scenarios/quarter_forecast.yaml"))
+    slow = [note for note in result.notes if note.startswith("loop ")]
+    assert [note.split(" takes")[0] for note in slow] == [
+        "loop mql -> nurture -> mql",
+        "loop renewal -> renewal",
+    ]
+
+
+def test_response_decay_settles_where_the_waits_it_implies_give_it_back():
+    """Flows depend on response decay, decay on waits, waits on flows: the decay capacity
+    settles on is a fixed point (the waits it gives imply the same decay, to 1e-6)."""
+    from orgsim.analytic.capacity import _loads, _solve
+    from orgsim.analytic.chain import Chain, expected_decay, seasons
+
+    sc = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml")
+    model = compile_model(sc, "functional", after_switch=True)
+    result = capacity(sc, "functional")
+    assert result.decaying  # the case decays: the test can fail
+    chain = Chain(model)
+    external, office = source_rates(model), source_rates(model, office_hours_only=True)
+    _solve(chain, external, office, seasons(model))
+    settled = chain.decay
+    assert (settled < 0.99).any()
+    entries, keep, timed = chain.flows(external, settled, office)
+    *_, parts = _loads(chain, entries, keep, timed, external, seasons(model))
+    implied = [expected_decay(s, parts.get(s.name)) for s in chain.stages]
+    np.testing.assert_allclose(implied, settled, atol=2e-6)

@@ -342,3 +342,28 @@ def test_capacity_counts_the_reps_at_work_and_gives_no_wait():
     result = orgsim.capacity(pto)
     assert result.roles["rep"].method == PEOPLE and result.stages["call"].wait_mean is None
     assert any("take PTO in rep" in note for note in result.notes)
+
+
+def test_the_seat_sweep_sums_every_stint_clipped_to_every_interval():
+    """Capacity's seat hours add up each rep's stint in one sweep over the times the summed
+    ramp level steps; summed directly, every stint is clipped to every interval and its
+    ramp integrated there (`RolePlan.ramped_hours`, as the engine's KPIs count it)."""
+    from orgsim.analytic.workforce import _integrated
+
+    role = compile_model(scenario(QUIET, team(3, "ramp: {by_month: [0.25, 0.5, 0.75]}"))).roles[0]
+    rng = np.random.default_rng(3)
+    hired = rng.uniform(-3 * MONTH, YEAR, 400)
+    starts = hired + rng.uniform(0, 4 * MONTH, 400)
+    ends = starts + rng.exponential(4 * MONTH, 400)
+    edges = np.sort(np.append(rng.uniform(0, YEAR, 60), [0.0, YEAR]))
+    low = np.clip(starts[:, None], edges[:-1], edges[1:])
+    high = np.maximum(low, np.clip(ends[:, None], edges[:-1], edges[1:]))
+    ramp = np.array(role.ramp)
+    cases = [
+        (np.ones(1), (high - low).sum(axis=0)),
+        (np.append(ramp, 1.0), role.ramped_hours(hired[:, None], low, high).sum(axis=0)),
+        (np.append(1 / ramp, 1.0), role.ramped_hours(hired[:, None], low, high, True).sum(axis=0)),
+    ]
+    for levels, direct in cases:
+        swept = _integrated(edges, starts, ends, hired, levels)
+        np.testing.assert_allclose(swept, direct, rtol=1e-9, atol=1e-6)

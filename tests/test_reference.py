@@ -48,3 +48,36 @@ def test_json_schemas_carry_the_descriptions(tmp_path):
     market = json.loads(next(tmp_path.glob("*market*.json")).read_text())
     text = json.dumps(market)
     assert "Leads per unit of time" in text and "Share of revenue left" in text
+
+
+def test_a_field_docstring_is_its_description_unless_it_gives_its_own():
+    """`config/described.py` reads docstrings from the source, as pydantic's
+    `use_attribute_docstrings` would: a field written with a description keeps it, a class
+    variable is not a field, and a field given as a `Field(...)` is described there."""
+    from typing import Annotated, ClassVar
+
+    from pydantic import Field
+
+    from orgsim.config.distributions import Frozen
+
+    shared = Field(default=1)
+
+    class Sample(Frozen):
+        plain: int = 3
+        """The plain one."""
+        required: str
+        """Must be given."""
+        written: Annotated[int, Field(description="Its own words.")] = 0
+        """Not these."""
+        from_field: int = shared
+        """Not read: a Field keeps only what it was given."""
+        kind: ClassVar[str] = "sample"
+        """A class variable."""
+
+    fields = Sample.model_fields
+    assert fields["plain"].description == "The plain one." and fields["plain"].default == 3
+    assert fields["required"].description == "Must be given." and fields["required"].is_required()
+    assert fields["written"].description == "Its own words."
+    assert fields["from_field"].description is None and fields["from_field"].default == 1
+    assert "kind" not in fields
+    assert Sample(required="x").plain == 3

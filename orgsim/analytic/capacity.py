@@ -27,7 +27,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
 from orgsim.analytic.chain import Chain, expected_decay, seasons, source_rates, steady
@@ -42,6 +41,7 @@ from orgsim.analytic.waits import (
     weighted,
 )
 from orgsim.analytic.workforce import pod_shares
+from orgsim.config import journey
 from orgsim.config import scenario as scenarios
 from orgsim.config.scenario import Scenario
 from orgsim.config.units import WEEK
@@ -412,13 +412,13 @@ def monthly_loads(chain: Chain) -> list[MonthLoad]:
     model = chain.model
     if all(source.seasonality is None for source in model.sources):
         return []
-    months = []
+    year, months = chain.decay, []  # each month's solve starts from the year's decay
     for m, name in enumerate(MONTHS):
         external = np.zeros((len(model.segments), len(model.stages)))
         for source in model.sources:
             factor = source.seasonality[m] if source.seasonality is not None else 1.0
             external[:, source.enters] += source.rate * factor * np.asarray(source.mix)
-        flows = _solve(chain, external, np.zeros_like(external), None)
+        flows = _solve(chain, external, np.zeros_like(external), None, year)
         loads = {role: load.utilization for role, load in flows.roles.items()}
         months.append(MonthLoad(name, flows.leads_per_week, loads))
     return months
@@ -442,13 +442,13 @@ def untouched_exits(model: Model) -> list[str]:
 
 def _slow_cycles(model: Model) -> list[tuple[list[str], float]]:
     """Loops that take more than a quarter of the horizon to go round, with their hours."""
-    graph = nx.DiGraph()
     n_stages = len(model.stages)
-    for stage in model.stages:
-        graph.add_edges_from((stage.name, model.places[t]) for t in stage.targets if t < n_stages)
+    graph = {
+        s.name: {model.places[t]: None for t in s.targets if t < n_stages} for s in model.stages
+    }
     by_name = {stage.name: stage for stage in model.stages}
     found = []
-    for cycle in nx.simple_cycles(graph):
+    for cycle in journey.loops(graph):
         hours = sum(by_name[s].buyer_delay[0].expected() for s in cycle)
         if hours > model.horizon / 4:
             found.append((cycle, hours))
@@ -475,19 +475,22 @@ def _solve(
     external: np.ndarray,
     office: np.ndarray,
     months: list[tuple[float, float]] | None,
+    decay: np.ndarray | None = None,
 ) -> Capacity:
     """Capacity for given external arrival rates (per hour, segments x stages), of which
     `office` arrive only in business hours; waits under varying hours or arrivals only when
-    `months` (see `seasons`) are given."""
+    `months` (see `seasons`) are given. The response decays are found from `decay` on (by
+    default none)."""
     model = chain.model
-    decay = np.ones(len(chain.stages))
-    for _ in range(25):  # flows depend on decay, decay on waits, waits on flows
+    decay, before = np.ones(len(chain.stages)) if decay is None else decay, None
+    for _ in range(40):  # flows depend on decay, decay on waits, waits on flows
         entries, keep, timed = chain.flows(external, decay, office)
         loads, waits, attain, parts = _loads(chain, entries, keep, timed, external, months)
         new = np.array([expected_decay(s, parts.get(s.name)) for s in chain.stages])
-        if np.allclose(new, decay, atol=1e-6):
+        if np.abs(new - decay).max() <= 1e-6:
             break
-        decay = 0.5 * decay + 0.5 * new
+        step = 1.0 if before is None else _secant_step(*before, decay, new)
+        before, decay = (decay, new), decay + step * (new - decay)
     chain.decay = decay
     stages = {
         s.name: StageFlow(float(entries[:, i].sum() * WEEK), waits.get(s.name), attain.get(s.name))
@@ -512,6 +515,16 @@ def _solve(
         max_leads,
         max_leads / leads - 1 if leads > 0 else math.inf,
     )
+
+
+def _secant_step(decay_before, new_before, decay, new) -> np.ndarray:
+    """How far to move each stage's decay towards what the waits imply: the secant step
+    onto the fixed point, from how the implied decay answered the last move (more decay,
+    more flow, longer waits, less decay: the answer swings, and a full step overshoots;
+    a step of 1 for a stage that did not move or that the answer follows)."""
+    moved, answered = decay - decay_before, new - new_before
+    slope = np.divide(answered, moved, out=np.zeros_like(moved), where=np.abs(moved) > 1e-12)
+    return np.clip(1 / (1 - np.minimum(slope, 0.0)), 0.05, 1.0)
 
 
 # ------------------------------------------------------------------ waits

@@ -87,6 +87,9 @@ class Chain:
         self.size = len(self.stages) * self.n_last
         self.decay = np.ones(len(self.stages))
         """Each stage's response-decay factor, as the latest solve found it."""
+        self.office_only = [self._office_hours_only(s) for s in range(len(self.stages))]
+        """Per stage, whether the role working it works only inside business hours, so that
+        a lead it finishes leaves the stage in business hours."""
 
     def _people(self):
         return zip(self.workforce, self.roles, strict=True)
@@ -105,9 +108,7 @@ class Chain:
             return None
         return self.stages[stage].handoffs_in.get(last)
 
-    def office_hours_only(self, stage: int) -> bool:
-        """Whether the role working `stage` works only inside business hours, so that a
-        lead it finishes leaves the stage in business hours."""
+    def _office_hours_only(self, stage: int) -> bool:
         owner = self.owner[stage]
         if owner < 0:
             return False
@@ -137,7 +138,8 @@ class Chain:
                 if stage.is_end:
                     continue
                 delay = stage.buyer_delay[g]
-                prompt = self.office_hours_only(s) and delay.dist == "constant" and delay.value == 0
+                prompt = self.office_only[s] and delay.dist == "constant" and delay.value == 0
+                chances = {}  # by handoff penalty: most lasts meet none
                 for last in lasts:
                     here = self.state(s, last)
                     handoff = self.handoff(s, last)
@@ -145,7 +147,9 @@ class Chain:
                     keep[g, s, self.slot(last)] = 1 - leak
                     penalty = handoff.penalty if handoff else 0.0
                     next_last = self.owner[s] if self.owner[s] >= 0 else last
-                    for target, p in self._chances(stage, g, penalty, decay[s]):
+                    if penalty not in chances:
+                        chances[penalty] = list(self._chances(stage, g, penalty, decay[s]))
+                    for target, p in chances[penalty]:
                         if target >= n_stage:
                             continue  # a built-in end (lost, leaked, churned)
                         to = self.state(target, next_last)

@@ -69,8 +69,10 @@ def over_time(chain: Chain, decay: np.ndarray) -> dict[str, OverTime]:
     before = int(np.searchsorted(edges, model.warmup))  # weeks of warm-up
     flows = _Flows(chain, decay, len(edges) - 1)
     arrivals, book = _arrivals(model, edges, flows), _book(model, edges, flows)
-    from_sources = flows.work_by_state(arrivals, np.zeros_like(book))
-    from_book = flows.work_by_state(np.zeros_like(arrivals), book)  # the flows are linear
+    none = np.zeros_like(book)  # the flows are linear: sources and book apart, in one go
+    from_sources, from_book = flows.work_by_state(
+        np.stack([arrivals, none]), np.stack([none, book])
+    )
     quarters = _quarters(model.horizon / WEEK)
     after = slice(before, before + WEEKS_AHEAD)
     segment_of_state = np.arange(flows.size) // (len(chain.stages) * chain.n_last)
@@ -222,18 +224,23 @@ class _Flows:
 
     def work_by_state(self, arrivals: np.ndarray, book: np.ndarray) -> np.ndarray:
         """Hours of work falling due in each week, by state: visits enter from `arrivals`
-        and, after their stages, from one another; `book`: visits already due, by week."""
-        weeks = arrivals.shape[0]
-        entries = np.zeros_like(arrivals)
+        and, after their stages, from one another; `book`: visits already due, by week.
+        Both (..., weeks, states): leading axes are separate cases worked out together."""
+        weeks = arrivals.shape[-2]
         eye = np.eye(self.size)
         same_week = np.linalg.solve(eye - self.exits[:, :1] * self.transfer, eye)
-        exits_lagged = self.exits[:, 1:].T  # (lags from 1, states)
+        onward = self.transfer @ same_week  # leaving a stage, on to the next ones' entries
+        later = self.exits[:, 1:].T  # (lags from 1 week, states)
+        lags = int(np.flatnonzero(later.any(axis=1)).max(initial=-1)) + 1
+        entries = arrivals @ same_week
+        leaving = book.copy()  # visits entering from earlier stages (or the book), by week
         for k in range(weeks):
-            left = (entries[:k][::-1] * exits_lagged[:k]).sum(axis=0) + book[k]
-            entries[k] = (arrivals[k] + left @ self.transfer) @ same_week
+            entries[..., k, :] += leaving[..., k, :] @ onward
+            reach = min(lags, weeks - k - 1)
+            leaving[..., k + 1 : k + 1 + reach, :] += entries[..., k, None, :] * later[:reach]
         work = np.zeros_like(arrivals)
         for lag in np.flatnonzero(self.work.any(axis=0)):
-            work[lag:] += entries[: weeks - lag] * self.work[:, lag]
+            work[..., lag:, :] += entries[..., : weeks - lag, :] * self.work[:, lag]
         return work + book * self.due_work
 
 

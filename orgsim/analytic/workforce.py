@@ -192,27 +192,41 @@ def _seat_hours(role: RolePlan, joined, tenure, rng, edges, since=-np.inf) -> np
     """Mean hours on the payroll in each interval between `edges` (from `since` on) of a seat
     filled at `joined` by a rep of the given `tenure` (one per history), and the ramp share
     and its inverse integrated over them: an array (3, intervals)."""
-    low, high = np.maximum(edges[:-1], since), edges[1:]
-    n = len(tenure)
-    totals = np.zeros((3, len(high)))
-    start = np.full(n, float(joined))
-    hired = start - tenure
+    n, end = len(tenure), edges[-1]
+    start, hired = np.full(n, float(joined)), float(joined) - tenure
     live = np.ones(n, dtype=bool)
+    stints = []  # each rep's time in the seat, and when they were hired
     h = role.attrition
     while live.any():
         leave = start + rng.exponential(1 / h, n) if h > 0 else np.full(n, np.inf)
         rows = np.flatnonzero(live)  # the draws stay whole: the same stream in every case
-        a = np.clip(start[rows, None], low, high)
-        b = np.maximum(a, np.clip(leave[rows, None], low, high))
-        past = hired[rows, None]
-        hours = (b - a, role.ramped_hours(past, a, b), role.ramped_hours(past, a, b, True))
-        totals += [x.sum(axis=0) / n for x in hours]
+        a = np.clip(start[rows], since, end)
+        stints.append((a, np.clip(leave[rows], a, end), hired[rows]))
         if h == 0 or role.backfill is None:
             break
         start = leave + role.backfill.sample(rng, n)
         hired = start
-        live &= start < edges[-1]
-    return totals
+        live &= start < end
+    a, b, hired = (np.concatenate(column) for column in zip(*stints, strict=True))
+    ramp = np.array(role.ramp or [], dtype=float)
+    levels = (np.ones(1), np.append(ramp, 1.0), np.append(1 / ramp, 1.0))
+    return np.stack([_integrated(edges, a, b, hired, level) for level in levels]) / n
+
+
+def _integrated(edges, a, b, hired, levels) -> np.ndarray:
+    """The sum over stints [a, b) of a rep's ramp level (`levels[m]` in the m-th month of
+    tenure, the last one after), integrated over each interval between `edges`: one sweep
+    over the times the summed level steps, instead of every stint against every interval."""
+    knots = hired[:, None] + np.arange(1, len(levels)) * MONTH  # level steps, per stint
+    first = (knots <= a[:, None]).sum(axis=1)  # the level each stint starts on
+    inside = (knots > a[:, None]) & (knots < b[:, None])
+    steps = np.diff(levels)[None, :].repeat(len(a), axis=0)[inside]
+    times = np.concatenate([a, b, knots[inside]])
+    change = np.concatenate([levels[first], -levels[first + inside.sum(axis=1)], steps])
+    order = np.argsort(times, kind="stable")
+    times, level = times[order], np.cumsum(change[order])
+    area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times))])
+    return np.diff(np.interp(edges, times, area))
 
 
 def _working_days_a_year(calendar) -> int:

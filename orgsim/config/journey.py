@@ -67,6 +67,24 @@ def reach(graph: Graph, starts: Iterable[str]) -> set[str]:
     return seen
 
 
+def loops(graph: Graph) -> list[list[str]]:
+    """Every loop in the graph once, as the places it goes round, from its place written
+    first (a walk from each place through the places after it, back to it)."""
+    order = {place: i for i, place in enumerate(graph)}
+    found = []
+
+    def walk(path: list[str]) -> None:
+        for nxt in graph[path[-1]]:
+            if nxt == path[0]:
+                found.append(list(path))
+            elif order[nxt] > order[path[0]] and nxt not in path:
+                walk([*path, nxt])
+
+    for place in graph:
+        walk([place])
+    return found
+
+
 def reversed_graph(graph: Graph) -> Graph:
     """The same places with every edge turned round (who can reach this place)."""
     back: Graph = {place: {} for place in graph}

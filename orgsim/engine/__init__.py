@@ -1,8 +1,19 @@
-"""The lead-flow simulation: compile a variant, run one replication from a seed."""
+"""The lead-flow simulation: compile a variant, run one replication from a seed.
 
-from orgsim.engine.model import Model, compile_model, compile_variant
-from orgsim.engine.recorder import Records
-from orgsim.engine.run import run_replication
-from orgsim.engine.sources import Arrivals
+The names below are imported on first use (`orgsim.lazy`): capacity compiles a model
+without loading simpy and the replication machinery.
+"""
 
-__all__ = ["Arrivals", "Model", "Records", "compile_model", "compile_variant", "run_replication"]
+from orgsim.lazy import lazy_names
+
+_HOMES = {
+    "Arrivals": "orgsim.engine.sources",
+    "Model": "orgsim.engine.model",
+    "Records": "orgsim.engine.recorder",
+    "compile_model": "orgsim.engine.model",
+    "compile_variant": "orgsim.engine.model",
+    "run_replication": "orgsim.engine.run",
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)
