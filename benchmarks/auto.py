@@ -16,7 +16,8 @@ import orgsim
 from orgsim.experiment.runner import local_executor
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ["reorg_sdr_split.yaml", "pods_vs_pooled.yaml", "smb_velocity.yaml"]
+SCENARIOS = sorted(path.name for path in (ROOT / "scenarios").glob("*.yaml"))
+"""Every shipped scenario (tests/test_sequential.py holds each to the same verdicts)."""
 
 
 def _timed(scenario, replications, executor, repeat: int):
@@ -35,13 +36,19 @@ def _verdicts(comparison) -> dict:
     return {(design, kpi): word for design, kpis in said.items() for kpi, word in kpis.items()}
 
 
+def same_where_sure(auto: dict, fixed: dict) -> bool:
+    """Whether auto reaches the fixed count's verdict on every target that count was sure of."""
+    return all(auto[key] == word for key, word in fixed.items() if word != "not_sure")
+
+
 def _agreement(auto: dict, fixed: dict) -> str:
     """Whether auto reaches the fixed count's verdicts where that count was sure, and how
     many of the ones it left not sure auto settled."""
-    sure = [key for key, word in fixed.items() if word != "not_sure"]
-    same = all(auto[key] == fixed[key] for key in sure)
     settled = sum(fixed[key] == "not_sure" != auto[key] for key in fixed)
-    return f"same verdicts where the fixed count was sure: {same}; settled {settled} it was not"
+    return (
+        f"same verdicts where the fixed count was sure: {same_where_sure(auto, fixed)}; "
+        f"settled {settled} it was not"
+    )
 
 
 def main(

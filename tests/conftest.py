@@ -1,4 +1,4 @@
-"""Shared fixtures; `--runslow` runs the capacity-accuracy matrix too.
+"""Shared fixtures; `--runslow` runs the minutes-long checks too (`matrix`).
 
 The fast lane, `pytest -m "not statistical and not slow"`, leaves out the tests marked
 `statistical` (many replications against theory) and `slow` (the notebooks, the published
@@ -19,12 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--runslow", action="store_true", help="also run the capacity-accuracy matrix (4 min)"
+        "--runslow",
+        action="store_true",
+        help="also run the minutes-long checks: the capacity-accuracy matrix, the planner's "
+        "selection, auto against the fixed count on every shipped scenario",
     )
 
 
 def pytest_collection_modifyitems(config, items):
-    skip = pytest.mark.skip(reason="minutes long (capacity accuracy, planner selection): --runslow")
+    skip = pytest.mark.skip(
+        reason="minutes long (capacity accuracy, planner selection, auto on every shipped "
+        "scenario): --runslow"
+    )
     for item in items:
         if item.path.suffix == ".ipynb":  # nbmake's notebooks: a minute or more each
             item.add_marker(pytest.mark.slow)

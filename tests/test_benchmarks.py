@@ -56,3 +56,13 @@ def test_quick_commands_load_no_heavy_library():
 def test_calibration_benchmark_runs():
     timing, ratio = calibrate.main(1, rows=20_000)
     assert timing[1].endswith(" s") and float(ratio[1].rstrip("x")) > 1
+
+
+@pytest.mark.matrix
+@pytest.mark.parametrize("name", auto.SCENARIOS)
+def test_auto_reaches_the_fixed_counts_verdicts_on_every_shipped_scenario(name):
+    """`replications: auto` and the scenario's fixed count agree on every target the fixed
+    count is sure of (a minute or two per scenario on 2 cores: --runslow; the figures are
+    `python benchmarks/run.py auto`'s)."""
+    _, took = auto.main(1, [name])
+    assert "same verdicts where the fixed count was sure: True" in took[2], took

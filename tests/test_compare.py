@@ -186,3 +186,17 @@ def test_results_round_trip_through_files(tmp_path):
     pd.testing.assert_frame_equal(results.kpis, again.kpis, check_dtype=False)
     assert again.facts.entry_sla == results.facts.entry_sla
     assert len(again.timeseries) == len(results.timeseries)
+
+
+def test_a_comparison_without_details_says_the_same_and_keeps_no_tables():
+    """`orgsim compare` printed to the terminal keeps no tables for figures (a tenth of each
+    replication's time): its KPIs, intervals, verdicts and headline are unchanged."""
+    sc = orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml").model_copy(
+        update={"horizon": 8 * 168.0}
+    )
+    full = compare(sc, replications=3, progress=False)
+    lean = compare(sc, replications=3, progress=False, details=False)
+    pd.testing.assert_frame_equal(full.to_frame(), lean.to_frame())
+    assert full.headline() == lean.headline() and full.verdicts().equals(lean.verdicts())
+    assert all(r.details for r in full.results.values())
+    assert not any(r.details for r in lean.results.values())

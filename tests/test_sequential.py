@@ -153,6 +153,31 @@ def test_auto_gives_exactly_the_numbers_of_the_count_it_stopped_at():
     assert fixed.to_json()["stopping"] == {"mode": "fixed"}
 
 
+def test_a_look_that_leaves_a_worker_idle_runs_the_next_replication_there_and_answers_the_same():
+    """One design, three replications at the first look, two workers: the idle one runs
+    the fourth, kept for the next look; no replication runs twice, and the answer and the
+    numbers are those of a run in this process."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    sc = orgsim.load("scenarios/smb_velocity.yaml").model_copy(update={"horizon": 4 * 168.0})
+    sc = sc.only(next(iter(sc.variants)))
+    asked: list[int] = []
+
+    class Recording(ProcessPoolExecutor):
+        def submit(self, fn, job, *args, **kwargs):
+            asked.extend(job.replications)
+            return super().submit(fn, job, *args, **kwargs)
+
+    run = {"replications": "auto", "least": 3, "most": 12, "progress": False}
+    with Recording(max_workers=2) as pool:
+        pooled = orgsim.compare(sc, executor=pool, **run)
+    here = orgsim.compare(sc, **run)
+    assert sorted(asked[:4]) == [0, 1, 2, 3] and len(asked) == len(set(asked))
+    assert pooled.stop == here.stop and pooled.replications == here.replications
+    for name in here.variants:
+        pd.testing.assert_frame_equal(pooled.results[name].kpis, here.results[name].kpis)
+
+
 def test_reps_auto_on_the_command_line_and_its_mistakes():
     runner = CliRunner()
     shipped = "scenarios/smb_velocity.yaml"

@@ -272,9 +272,18 @@ def compare(
     if where_from is not None:
         _show_where_from(scenario, where_from, None, seed, workers, allow_large)
         return
+    # the tables behind figures, saved results and a switch's payback: only where used
+    switches = any(scenario.variant(name).transition for name in scenario.variants)
+    details = switches or as_json or any(x is not None for x in (out_dir, report, markdown))
     with pool(workers) as executor:
         comparison = run_comparison(
-            scenario, None, seed, executor=executor, allow_large=allow_large, hold_team=hold_team
+            scenario,
+            None,
+            seed,
+            executor=executor,
+            allow_large=allow_large,
+            hold_team=hold_team,
+            details=details,
         )
     _write(comparison, out_dir, report, markdown)
     if as_json:

@@ -11,6 +11,7 @@ at no cost per shift.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 import numpy as np
 
@@ -217,6 +218,13 @@ def with_days_off(
     calendar: AlwaysOpen | WeeklyCalendar | HolidayCalendar, days: list[int]
 ) -> HolidayCalendar:
     """One rep's calendar: its role's, also closed on the rep's own days off (PTO)."""
+    return _closed_on(calendar, tuple(days))
+
+
+@lru_cache(maxsize=1024)
+def _closed_on(calendar, days: tuple[int, ...]) -> HolidayCalendar:
+    """Built once for a calendar and days (calendars are never changed once built): a
+    replication's KPIs ask for each rep's calendar once per measure."""
     if isinstance(calendar, HolidayCalendar):
         return HolidayCalendar(calendar.weekly, calendar.days + list(days))
     return HolidayCalendar(calendar, list(days))

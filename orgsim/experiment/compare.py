@@ -85,7 +85,7 @@ class Comparison:
             if not isinstance(name, str) or name not in self.results:
                 why = f"no design {name!r} here (designs: {', '.join(self.variants)})"
                 raise ConfigError.unplaced("<arguments>", "variant", why)
-        if kpi not in self.kpi_names():
+        if not any(kpi in r.kpis.columns for r in self.results.values()):
             raise ConfigError.unplaced(
                 "<arguments>", "kpi", catalogue.unknown(kpi, self.kpi_names())
             )
@@ -469,6 +469,7 @@ def compare(
     precision: float | None = None,
     least: int | None = None,
     most: int | None = None,
+    details: bool = True,
 ) -> Comparison:
     """Run every variant of a scenario on common random numbers and compare them.
 
@@ -488,6 +489,9 @@ def compare(
         hold_team: draw today's unnamed reps (skill, tenure) once, from the root seed, and
             keep that team in every replication: the intervals are then lead luck alone,
             for that one team (`team_draw.where_from` says how much the draw matters).
+        details: keep the tables figures, reports, saved results and transitions' paybacks
+            need (about a tenth of each replication's time); without them, the KPIs,
+            intervals, verdicts and headline alone.
 
     Returns:
         `Comparison`: `.headline()`, `.verdicts()` on the targets, `.to_frame()`
@@ -514,6 +518,7 @@ def compare(
         progress=progress,
         allow_large=allow_large,
         hold_team=hold_team,
+        details=details,
     )
     return Comparison(
         scenario.name, scenario.seed, results, dict(scenario.targets), scenario.description

@@ -428,8 +428,9 @@ class _Judge:
                 raise _Budget
             encoding = self.encoding
             results = self.simulate_plan(encoding.trial(counts))
-            missed = self._missed(results)
-            behind = [s.evidence() for s in results.shortfalls() if s.role not in self.roles]
+            summary, shortfalls = results.summary(raw=True), results.shortfalls()
+            missed = self._missed(summary, shortfalls)
+            behind = [s.evidence() for s in shortfalls if s.role not in self.roles]
             cost, people = encoding.cost(counts)
             headcount = encoding.headcount(counts)
             hires = encoding.hires(counts)
@@ -439,7 +440,7 @@ class _Judge:
                 people,
                 not missed,
                 missed,
-                results.summary(raw=True),
+                summary,
                 hires,
                 None if hires is None else cost,
                 behind,
@@ -451,15 +452,14 @@ class _Judge:
             self.bar.update(1)
         return self.seen[counts]
 
-    def _missed(self, results) -> list[str]:
-        summary = results.summary(raw=True)
+    def _missed(self, summary, shortfalls) -> list[str]:
         missed = [
             kpi
             for kpi, target in self.targets.items()
             if kpi not in summary.index
             or not target_rules.met(target, *summary.loc[kpi, ["ci_low", "ci_high", "n"]])
         ]
-        missed += [f"keeps up: {s.role}" for s in results.shortfalls() if s.role in self.roles]
+        missed += [f"keeps up: {s.role}" for s in shortfalls if s.role in self.roles]
         if self.cap is not None:
             for role in sorted(self.roles):
                 kpi = catalogue.role_kpi(role, "utilization")

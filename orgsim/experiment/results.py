@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -383,20 +383,35 @@ def _batch(executor: Executor | None, replications: int) -> int:
     return 1 if executor is None else max(1, replications // 8)
 
 
+def _slots(executor: Executor | None) -> int:
+    """Replications a pool runs at once: a process pool's workers (it has no public count);
+    one for any other executor, which then runs nothing ahead."""
+    return getattr(executor, "_max_workers", 1) if isinstance(executor, ProcessPoolExecutor) else 1
+
+
 def _until_answered(scenario, variants, seeds, fields, executor, progress, done, rule) -> Stop:
     """Replicate in batches until the questions the output states are answered
-    (`sequential`): every design on the same seeds, each batch the next replications."""
+    (`sequential`): every design on the same seeds, each batch the next replications. A
+    look that would leave workers idle in its last round runs the next replications there
+    too, kept for the next look (the look itself sees exactly its count: the same answer)."""
     auto, n, aim, asked = scenario.auto, 0, scenario.auto.least, None
+    ahead: dict[str, list[ReplicationResult]] = {name: [] for name in variants}
     disable = None if progress is None else not progress
     with tqdm(total=aim * len(variants), desc="replications (auto)", unit="rep",
               disable=disable, leave=False) as bar:  # fmt: skip
         while True:
-            work = jobs(scenario, variants, seeds[:aim], _batch(executor, aim - n), n, **fields)
+            start = n + len(ahead[variants[0]])
+            size = _batch(executor, aim - start)
+            idle = -(aim - start) * len(variants) % _slots(executor) if size == 1 else 0
+            until = min(len(seeds), aim + -(-idle // len(variants)))
+            work = jobs(scenario, variants, seeds[:until], size, start, **fields)
             for result in run_jobs(work, executor, progress=False):
-                done[result.variant].append(result)
-                bar.update(1)
-            for results in done.values():  # jobs finish in any order: pair by replication
-                results.sort(key=lambda o: o.replication)
+                ahead[result.variant].append(result)
+                bar.update(result.replication < aim)
+            for name in variants:  # jobs finish in any order: pair by replication
+                results = sorted(ahead[name], key=lambda o: o.replication)
+                done[name] += [o for o in results if o.replication < aim]
+                ahead[name] = [o for o in results if o.replication >= aim]
             kpis = {v: pd.DataFrame([o.kpis for o in done[v]]) for v in variants}
             if asked is None:
                 reported = {v: list(frame.columns) for v, frame in kpis.items()}

@@ -14,7 +14,6 @@ numbers).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
@@ -289,6 +288,7 @@ def _levels_kept(names) -> Iterator[None]:
 def _stop_now(client, cluster) -> None:
     """Stop a LocalCluster's workers within a second: Dask's own close lets each running
     replication go on for up to 4 s before it kills the worker."""
+    import asyncio  # with Dask only: the process pool starts 0.04 s sooner without it
 
     async def close(nannies):
         await asyncio.gather(*(nanny.close(timeout=1) for nanny in nannies))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 NAN = float("nan")
 
@@ -42,7 +42,7 @@ def interval(values, confidence: float = 0.95) -> Interval:
     if n == 1:
         return Interval(mean, NAN, NAN, 1, NAN)
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / np.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * std / np.sqrt(n)  # t quantile
     return Interval(mean, mean - half, mean + half, n, std)
 
 
