@@ -221,16 +221,19 @@ AutoReps = Annotated[
         "-n",
         metavar="N|auto",
         parser=_count_or_auto,
-        help="Replications, or auto: replicate until every target is met or missed, or each "
-        "design's gain is told from noise, within --precision (default: the scenario's).",
+        help="Replications, or auto: replicate until every question the output states is "
+        "settled (each target met or missed, or without targets each design's gain told from "
+        "noise; plan: each plan's targets) or too close to call within --precision "
+        "(default: the scenario's).",
     ),
 ]
 Precision = Annotated[
     float | None,
     typer.Option(
         parser=_share,
-        help="With --reps auto: a question is answered when its 95% interval is within this "
-        "share of its bound (or of the KPI); default 0.05.",
+        help="With --reps auto: a question whose 95% interval is within this share of its "
+        "bound (or of the KPI) is too close to call, and asks for no more replications; "
+        "default 0.05.",
     ),
 ]
 MinReps = Annotated[

@@ -126,7 +126,7 @@ def _show_run(results, scenario, show_all: bool, by: Grouping) -> None:
         f"seed {results.seed}"
     )
     if results.stop is not None:
-        say(results.stop.in_words())
+        out.print(results.stop.in_words(), markup=False, highlight=False)  # part of the answer
     summary = results.summary(raw=True)
     sections = None
     if by is Grouping.team:
@@ -322,7 +322,7 @@ def _show_comparison(comparison, scenario, show_all: bool, by: Grouping) -> None
         "(mean ±95% half-interval)"
     )
     if comparison.stop is not None:
-        say(comparison.stop.in_words())
+        out.print(comparison.stop.in_words(), markup=False, highlight=False)  # part of the answer
     for name, results in comparison.results.items():  # what each design is, in words
         out.print(one_line(f"{name}: {results.facts.description}"), markup=False, highlight=False)
     frame = comparison.to_frame()
