@@ -121,10 +121,14 @@ def plan_command(
 
     Every candidate is simulated on common random numbers (a target is met when
     its 95% interval is on the right side), and every planned role must keep up
-    (no growing backlog) and stay under the utilization cap. The search brackets
-    and bisects each role, which finds the cheapest plan when more people never
-    make a target worse. Costs come from each role's cost_per_year. Exit status
-    1 when no plan meets every target, with or without --json.
+    (no backlog that surely grows while the role is busy or by a lead per rep a
+    week, and no plan quarter whose work reaches its hours; a queue that rises a
+    little with seasonal demand at a role with room to spare is not an overload)
+    and stay under the utilization cap. A candidate is rejected as soon as one of
+    its targets is surely missed (after 5 replications, then 10, ...). The search
+    brackets and bisects each role, which finds the cheapest plan when more people
+    never make a target worse. Costs come from each role's cost_per_year. Exit
+    status 1 when no plan meets every target, with or without --json.
 
     With --hires it answers "how many do we hire, and when?": today's team stays
     (attrition and backfills included), new reps join at the start of a plan
