@@ -581,3 +581,25 @@ def test_response_decay_settles_where_the_waits_it_implies_give_it_back():
     *_, parts = _loads(chain, entries, keep, timed, external, seasons(model))
     implied = [expected_decay(s, parts.get(s.name)) for s in chain.stages]
     np.testing.assert_allclose(implied, settled, atol=2e-6)
+
+
+def test_the_stage_table_shows_only_the_waits_capacity_can_stand_behind():
+    """A pooled exponential role has Erlang C waits and SLA attainment: both columns show. A
+    design where no stage's wait is within the measured budget shows entries alone, and a
+    line says the waits are left out (not empty columns a reader might take for zero)."""
+
+    def printed(result) -> tuple[str, list[str]]:
+        parts = terminal.capacity_report("x", result, 52)
+        headers = [c.header for p in parts if hasattr(p, "columns") for c in p.columns]
+        return "\n".join(getattr(p, "plain", "") for p in parts), headers
+
+    pooled = capacity(
+        single_queue(5, "4/h", "{dist: exponential, mean: 1h}", sla="{first_touch: 30min}")
+    )
+    said, headers = printed(pooled)
+    assert "wait to first touch" in headers and "SLA attainment" in headers
+    assert "no stage has an estimate" not in said
+    shipped = capacity(orgsim.load(ROOT / "scenarios/reorg_sdr_split.yaml"), "process_stage")
+    said, headers = printed(shipped)
+    assert "entries/week" in headers and "wait to first touch" not in headers
+    assert "wait to first touch and SLA attainment: no stage has an estimate" in said

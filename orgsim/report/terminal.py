@@ -256,7 +256,7 @@ def capacity_report(name: str, result, horizon_weeks: float) -> list:
     in the long run, flows, bottleneck, headroom and notes."""
     parts = [_capacity_roles(name, result, horizon_weeks)]
     parts.append(Text.from_markup(over_horizon(result)))
-    parts.append(_capacity_stages(result))
+    parts += _capacity_stages(result)
     parts.append(
         Text.from_markup(
             f"in the long run (steady state, every loop filled): bottleneck "
@@ -353,19 +353,36 @@ def _cells_of(loads: list) -> list[str]:
     return [cell for load in loads for cell in (_load_cells(load) if load else ["–"] * 3)]
 
 
-def _capacity_stages(result) -> Table:
-    """Each stage's entries, wait and SLA attainment in steady state."""
+def _capacity_stages(result) -> list:
+    """Each stage's entries, wait and SLA attainment in steady state; a column no stage has
+    an estimate for is left out, and a line says so (the roles' table says why)."""
+    measures = [
+        ("wait to first touch", "wait_mean", "hours"),
+        ("SLA attainment", "sla_attainment", "share"),
+    ]
+    flows = result.stages.values()
+    shown = [m for m in measures if any(getattr(f, m[1]) is not None for f in flows)]
     stages = Table(title="flow by stage (steady state)", title_justify="left", header_style="bold")
-    for column in ("stage", "entries/week", "wait to first touch", "SLA attainment"):
+    for column in ("stage", "entries/week", *(m[0] for m in shown)):
         stages.add_column(column, justify="left" if column == "stage" else "right")
     for stage, flow in result.stages.items():
+        cells = [getattr(flow, attribute) for _, attribute, _ in shown]
         stages.add_row(
             stage,
             fmt.number(flow.entries_per_week, "per_week"),
-            fmt.number(flow.wait_mean, "hours") if flow.wait_mean is not None else "",
-            fmt.number(flow.sla_attainment, "share") if flow.sla_attainment is not None else "",
+            *(
+                "" if value is None else fmt.number(value, unit)
+                for value, (_, _, unit) in zip(cells, shown, strict=True)
+            ),
         )
-    return stages
+    left_out = [m[0] for m in measures if m not in shown]
+    if not left_out:
+        return [stages]
+    said = Text(
+        f"{' and '.join(left_out)}: no stage has an estimate within the measured budget "
+        "(the roles' table says why): simulate"
+    )
+    return [stages, said]
 
 
 def _seasonal_peak(result) -> Text:
