@@ -89,15 +89,23 @@ def test_the_looks_together_state_a_wrong_verdict_at_most_5_percent(monkeypatch)
 def test_a_bound_within_the_precision_is_too_close_to_call():
     asked = [sequential.Question("a", "won", bound=5.0)]
     aim, _, stop = sequential.next_count(4, asked, frames(won=[4.95, 5.05, 5.0, 5.02]), AUTO)
-    assert aim == 4 and "too close to call" in stop.reason and stop.close == ["a: won against 5"]
-    assert stop.in_words().endswith("too close to call: a: won against 5)")
+    assert (
+        aim == 4
+        and "too close to call" in stop.reason
+        and stop.close == ["a: new customers at least 5.0"]
+    )
+    assert stop.in_words().endswith("too close to call: a: new customers at least 5.0)")
 
 
 def test_the_budget_stops_a_run_and_names_what_is_open():
     asked = [sequential.Question("a", "won", bound=5.0)]
     values = [4.0, 7.0, 3.0, 8.0] * 10
     _, still, stop = sequential.next_count(40, asked, frames(won=values), AUTO)
-    assert still == 1 and stop.open == ["a: won against 5"] and "the most, 40" in stop.reason
+    assert (
+        still == 1
+        and stop.open == ["a: new customers at least 5.0"]
+        and "the most, 40" in stop.reason
+    )
 
 
 def test_identical_designs_and_undefined_kpis_are_nothing_to_decide():
@@ -134,7 +142,9 @@ def test_the_planner_rejects_a_plan_once_a_target_is_surely_missed_and_runs_the_
     assert sequential.feasibility(20, [floor, ceiling], both, plan)[2].open == []
     near = frames(won=[4.0, 6.0, 5.0, 5.5, 4.5], wait=[10.0, 11, 9, 10, 12])
     assert sequential.feasibility(5, [floor, ceiling], near, plan)[:2] == (10, 1)
-    assert sequential.feasibility(20, [floor, ceiling], near, plan)[2].open == ["a: won against 5"]
+    assert sequential.feasibility(20, [floor, ceiling], near, plan)[2].open == [
+        "a: new customers at least 5.0"
+    ]
 
 
 def test_auto_gives_exactly_the_numbers_of_the_count_it_stopped_at():

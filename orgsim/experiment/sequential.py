@@ -32,6 +32,7 @@ import pandas as pd
 
 from orgsim.config.schema import Auto, Target
 from orgsim.measure.stats import Interval, interval, paired
+from orgsim.report import format as fmt
 from orgsim.report.figures import TRADE_OFF
 
 QUESTION_KPIS = TRADE_OFF
@@ -53,8 +54,9 @@ class Question:
     """+1 when the KPI must be at least `bound`, -1 at most."""
 
     def describe(self) -> str:
-        if self.bound is not None:
-            return f"{self.design}: {self.kpi} against {self.bound:g}"
+        if self.bound is not None:  # as the headline words a target
+            low, high = (None, self.bound) if self.side < 0 else (self.bound, None)
+            return f"{self.design}: {fmt.target(self.kpi, low, high)}"
         if self.against is not None:
             return f"{self.design} - {self.against}: {self.kpi}"
         return f"{self.design}: {self.kpi}"
