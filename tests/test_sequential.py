@@ -161,6 +161,9 @@ def test_auto_gives_exactly_the_numbers_of_the_count_it_stopped_at():
     assert {v["replications"] for v in document["variants"].values()} == {auto.replications}
     assert set(document["verdicts"]) == set(auto.variants)
     assert fixed.to_json()["stopping"] == {"mode": "fixed"}
+    said = auto.stop.in_words()  # the report and the summary say why it stopped, too
+    assert said in auto.markdown() and said in auto.report_html()
+    assert "replications: auto" not in fixed.markdown() + fixed.report_html()
 
 
 def test_a_look_that_leaves_a_worker_idle_runs_the_next_replication_there_and_answers_the_same():

@@ -335,6 +335,7 @@ class Comparison:
             warning=self.warning(),
             outlook=self.outlook(),
             transitions=[fmt.payback(effect) for effect in self.transitions().values()],
+            stopping=self.stop.in_words() if self.stop is not None else "",
             targets={kpi: (target.min, target.max) for kpi, target in self.targets.items()},
             teams=scorecard.by_team(self.kpi_names(), self.owners(), keep=self.targets),
             sources=scorecard.first_touch_sources(self.owners()),

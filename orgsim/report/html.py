@@ -89,6 +89,8 @@ class ReportFacts:
     """Per variant: name, description (or its org's name), org and the composed YAML it ran."""
     transitions: list[str] = field(default_factory=list)
     """A sentence per design that switches org: its cost and payback."""
+    stopping: str = ""
+    """With `replications: auto`, how many it took and why it stopped (`Stop.in_words`)."""
     sources: list[str] = field(default_factory=list)
     """The lead sources, every one of which the headline speed to lead covers."""
     written: dict = field(default_factory=dict)
@@ -281,6 +283,7 @@ def render(
             description=facts.description,
             variants=facts.variants,
             replications=facts.replications,
+            stopping=facts.stopping,
             horizon=format_duration(facts.horizon_hours),
             warmup=format_duration(facts.warmup_hours) if facts.warmup_hours else "no",
             start=facts.start,
@@ -356,5 +359,6 @@ def markdown(facts: ReportFacts, table: pd.DataFrame, verdicts: pd.DataFrame) ->
         lines.append(f"- **{variant}** vs {baseline}: {summary}")
     if len(facts.variants) > 1:
         lines.append("")
-    lines.append(f"_{facts.replications} replications per design, root seed {facts.seed}; orgsim._")
+    counted = facts.stopping or f"{facts.replications} replications per design"
+    lines.append(f"_{counted}, root seed {facts.seed}; orgsim._")
     return "\n".join(lines) + "\n"
